@@ -1,0 +1,6 @@
+{ name, ... }:
+{
+  networking.hostName = name;
+  services = [ "harmonia" "wstunnel" ];
+  assertions = [ ];
+}

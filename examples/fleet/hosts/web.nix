@@ -1,0 +1,8 @@
+{ name, ... }:
+{
+  networking.hostName = name;
+  services = [ "nginx" "acme" ];
+  assertions = [
+    { assertion = true; message = "web needs TLS certificates"; }
+  ];
+}

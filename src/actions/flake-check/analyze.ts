@@ -1,0 +1,86 @@
+import { join, relative, sep } from "node:path";
+import type { NixError, SourcePosition } from "../../nix/errors.js";
+
+/** An error as the user sees it: the message and, where it lies in the repository, file:line. */
+export interface CheckedError {
+  message: string;
+  /** Relative to the workspace (the repository root on a runner), with forward slashes. */
+  file?: string;
+  line?: number;
+  column?: number;
+}
+
+export type HostStatus = "ok" | "broken" | "unknown";
+
+export interface HostResult {
+  host: string;
+  status: HostStatus;
+  errors: CheckedError[];
+}
+
+export interface OutputResult {
+  /** A flake output such as checks.x86_64-linux.fmt, or "flake" for the flake as a whole. */
+  output: string;
+  errors: CheckedError[];
+}
+
+export interface FlakeCheckReport {
+  flake: string;
+  result: "success" | "failure";
+  nixVersion: string;
+  hosts: HostResult[];
+  brokenHosts: string[];
+  outputs: OutputResult[];
+  seconds: number;
+}
+
+/** Maps store paths of the flake's source tree back to files in the workspace. */
+export interface SourceMap {
+  /** /nix/store/<hash>-source: the copy Nix evaluated. */
+  storePath?: string;
+  /** What that copy was taken from: the git work tree holding the flake, or the flake directory. */
+  root?: string;
+  workspace: string;
+}
+
+export function toWorkspacePath(file: string, map: SourceMap): string | undefined {
+  if (!map.storePath || !map.root || !file.startsWith(`${map.storePath}/`)) return undefined;
+  const inSource = file.slice(map.storePath.length + 1);
+  const onDisk = join(map.root, inSource);
+  const rel = relative(map.workspace, onDisk);
+  // Outside the workspace a relative path helps nobody: say where the file is.
+  return rel.startsWith("..") ? onDisk : rel.split(sep).join("/");
+}
+
+/**
+ * Where to point at an error: its own position when that lies in the repository, else the
+ * innermost frame that does (a plain `throw` has no position of its own). Positions in other
+ * sources (nixpkgs, inputs) are never annotated.
+ */
+export function locate(error: NixError, map: SourceMap): CheckedError {
+  const candidates: (SourcePosition | undefined)[] = [error.position, ...error.trace.map((f) => f.position)];
+  for (const pos of candidates) {
+    const file = pos && toWorkspacePath(pos.file, map);
+    if (pos && file) return { message: error.message, file, line: pos.line, column: pos.column };
+  }
+  return { message: error.message };
+}
+
+export interface Attribution {
+  byHost: Map<string, NixError[]>;
+  byOutput: Map<string, NixError[]>;
+  /** Errors that name neither a host nor another output, or only nixosConfigurations as a whole. */
+  unattributed: NixError[];
+}
+
+export function attribute(errors: NixError[], checkNames: Map<string, string> = new Map()): Attribution {
+  const result: Attribution = { byHost: new Map(), byOutput: new Map(), unattributed: [] };
+  const add = (map: Map<string, NixError[]>, key: string, e: NixError) => map.set(key, [...(map.get(key) ?? []), e]);
+  for (const e of errors) {
+    if (e.host) add(result.byHost, e.host, e);
+    else if (e.output && e.output !== "nixosConfigurations") add(result.byOutput, e.output, e);
+    else if (e.derivation) add(result.byOutput, checkNames.get(e.derivation) ?? `build of ${e.derivation}`, e);
+    else result.unattributed.push(e);
+  }
+  return result;
+}

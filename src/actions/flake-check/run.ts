@@ -1,0 +1,232 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { evalHostToplevel, listHosts } from "../../fleet/hosts.js";
+import { Git } from "../../git/git.js";
+import { parseNixErrors, type NixError } from "../../nix/errors.js";
+import { Nix, NixCommandError } from "../../nix/nix.js";
+import { mapConcurrent } from "../../process/concurrency.js";
+import { tail } from "../../process/run.js";
+import { Report } from "../../runner/report.js";
+import type { Runtime } from "../../runner/runtime.js";
+import { attribute, locate, type CheckedError, type FlakeCheckReport, type HostResult, type OutputResult, type SourceMap } from "./analyze.js";
+import type { FlakeCheckOptions } from "./options.js";
+
+/** Hosts evaluated one by one at a time when the check could not say which hosts broke. */
+const HOST_EVAL_CONCURRENCY = 4;
+
+export class FlakeCheckFailure extends Error {}
+
+export interface FlakeCheckDeps {
+  runtime: Runtime;
+  nix?: Nix;
+}
+
+function errorsOf(e: unknown): NixError[] {
+  if (e instanceof NixCommandError && e.errors.length) return e.errors;
+  return [{ message: e instanceof Error ? e.message : String(e), trace: [], ignored: false }];
+}
+
+/** derivation path → checks.<system>.<name>, so that a failed build is named by its check. */
+async function checkNames(nix: Nix, flake: string): Promise<Map<string, string>> {
+  const apply =
+    "cs: builtins.mapAttrs (s: v: builtins.mapAttrs (n: c: let r = builtins.tryEval c.drvPath; in if r.success then r.value else null) v) cs";
+  const names = new Map<string, string>();
+  try {
+    const checks = await nix.evalJson<Record<string, Record<string, string | null>>>(`${flake}#checks`, { apply });
+    for (const [system, byName] of Object.entries(checks)) {
+      for (const [name, drv] of Object.entries(byName)) if (drv) names.set(drv, `checks.${system}.${name}`);
+    }
+  } catch {
+    // Naming is a nicety: without it the failed build is reported under its derivation path.
+  }
+  return names;
+}
+
+/**
+ * Runs `nix flake check` over the flake and names every broken host: each error is attributed to
+ * the host (or other output) it came from, and when the check cannot tell, hosts are evaluated one
+ * by one. Returns the report; sets outputs, annotations and the summary through the runtime.
+ */
+export async function runFlakeCheck(options: FlakeCheckOptions, deps: FlakeCheckDeps): Promise<FlakeCheckReport> {
+  const { runtime } = deps;
+  const started = Date.now();
+  const nix = deps.nix ?? (await Nix.create({ extraConfig: options.nixConfig }));
+  runtime.info(`Checking flake '${options.flake}' with ${nix.version.text}`);
+  if (options.allSystems && !nix.features.flakeCheckAllSystems) {
+    runtime.info(`${nix.version.text} has no --all-systems: it checks every system anyway.`);
+  }
+
+  const map: SourceMap = { workspace: options.workspace };
+  const flakeErrors: NixError[] = [];
+  try {
+    map.storePath = await nix.flakeSourcePath(options.ref);
+    if (options.localDir) {
+      const isPathRef = options.ref.startsWith("path:");
+      map.root = (!isPathRef && (await new Git(options.localDir).tryToplevel())) || options.localDir;
+    }
+  } catch (e) {
+    flakeErrors.push(...errorsOf(e));
+  }
+
+  let hosts: string[] = [];
+  const hostResults = new Map<string, HostResult>();
+  const outputs: OutputResult[] = [];
+
+  if (!flakeErrors.length) {
+    const [listed, check] = await Promise.all([
+      listHosts(nix, options.ref).then(
+        (names) => ({ names, error: undefined }),
+        (error: unknown) => ({ names: [] as string[], error }),
+      ),
+      runtime.group("nix flake check output", () =>
+        nix.flakeCheck(options.ref, {
+          keepGoing: options.keepGoing,
+          build: options.buildChecks,
+          allSystems: options.allSystems,
+          extraArgs: options.extraArgs,
+          onStderrLine: (line) => runtime.info(line),
+        }),
+      ),
+    ]);
+    hosts = listed.names;
+    for (const host of hosts) hostResults.set(host, { host, status: check.exitCode === 0 ? "ok" : "unknown", errors: [] });
+
+    if (check.exitCode !== 0) {
+      const errors = parseNixErrors(check.stderr);
+      const names = errors.some((e) => e.derivation) ? await checkNames(nix, options.ref) : new Map<string, string>();
+      const found = attribute(errors, names);
+      for (const [host, errs] of found.byHost) {
+        hostResults.set(host, { host, status: "broken", errors: errs.map((e) => locate(e, map)) });
+      }
+      for (const [output, errs] of found.byOutput) outputs.push({ output, errors: errs.map((e) => locate(e, map)) });
+
+      if (found.unattributed.length || errors.length === 0) {
+        // The check failed somewhere it could not name: evaluate every host not yet known broken on
+        // its own, so that each broken one is named and the good ones are known good.
+        const pending = hosts.filter((h) => hostResults.get(h)?.status !== "broken");
+        if (pending.length) {
+          runtime.info(`The check did not say which hosts broke: evaluating ${pending.length} hosts one by one.`);
+          {
+            await mapConcurrent(pending, HOST_EVAL_CONCURRENCY, async (host) => {
+              const t0 = Date.now();
+              try {
+                await evalHostToplevel(nix, options.ref, host);
+                hostResults.set(host, { host, status: "ok", errors: [] });
+                runtime.info(`  ${host}: ok (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+              } catch (e) {
+                hostResults.set(host, { host, status: "broken", errors: errorsOf(e).map((x) => locate(x, map)) });
+                runtime.info(`  ${host}: broken (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+              }
+            });
+          }
+        }
+        const rest = errors.length ? found.unattributed : [{ message: tail(check.stderr) || `nix flake check exited with code ${check.exitCode}`, trace: [], ignored: false }];
+        // An error about nixosConfigurations as a whole is explained by the broken hosts, if any.
+        const explained = (e: NixError) => e.output === "nixosConfigurations" && [...hostResults.values()].some((h) => h.status === "broken");
+        const unexplained = rest.filter((e) => !explained(e));
+        if (unexplained.length) flakeErrors.push(...unexplained);
+      } else {
+        // Every error was attributed: hosts not named in any are good.
+        for (const h of hostResults.values()) if (h.status === "unknown") h.status = "ok";
+      }
+      if (listed.error && !hosts.length) flakeErrors.push(...errorsOf(listed.error).filter((e) => !errors.some((x) => x.message === e.message)));
+    }
+  }
+
+  if (flakeErrors.length) outputs.unshift({ output: "flake", errors: dedupe(flakeErrors).map((e) => locate(e, map)) });
+
+  const hostList = [...hostResults.values()].sort((a, b) => a.host.localeCompare(b.host));
+  const brokenHosts = hostList.filter((h) => h.status === "broken").map((h) => h.host);
+  const report: FlakeCheckReport = {
+    flake: options.flake,
+    result: brokenHosts.length || outputs.length ? "failure" : "success",
+    nixVersion: nix.version.text,
+    hosts: hostList,
+    brokenHosts,
+    outputs,
+    seconds: Math.round((Date.now() - started) / 100) / 10,
+  };
+
+  annotate(runtime, report);
+  runtime.report(renderReport(report));
+  await mkdir(dirname(options.reportPath), { recursive: true });
+  await writeFile(options.reportPath, JSON.stringify(report, null, 2) + "\n");
+  runtime.setOutput("result", report.result);
+  runtime.setOutput("broken-hosts", JSON.stringify(brokenHosts));
+  runtime.setOutput("report", options.reportPath);
+  return report;
+}
+
+function dedupe(errors: NixError[]): NixError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => !seen.has(e.message) && seen.add(e.message));
+}
+
+/** One line for a table cell: "Failed assertions:\n- x" reads as "Failed assertions: - x". */
+function headline(text: string): string {
+  const line = text.split("\n").map((l) => l.trim()).filter(Boolean).join(" ");
+  return line.length > 140 ? `${line.slice(0, 139)}…` : line;
+}
+
+function where(e: CheckedError): string {
+  return e.file ? `${e.file}:${e.line}${e.column ? `:${e.column}` : ""}` : "";
+}
+
+function annotate(runtime: Runtime, report: FlakeCheckReport): void {
+  for (const h of report.hosts) {
+    for (const e of h.errors) {
+      runtime.annotate({ level: "error", title: `host ${h.host} is broken`, message: e.message, file: e.file, line: e.line, column: e.column });
+    }
+  }
+  for (const o of report.outputs) {
+    for (const e of o.errors) {
+      runtime.annotate({ level: "error", title: o.output === "flake" ? "flake" : `${o.output} failed`, message: e.message, file: e.file, line: e.line, column: e.column });
+    }
+  }
+}
+
+export function renderReport(report: FlakeCheckReport): Report {
+  const r = new Report(`flake-check: ${report.result === "success" ? "all hosts good" : "failed"}`);
+  const broken = report.brokenHosts.length;
+  r.paragraph(
+    `${report.hosts.length} hosts checked in ${report.seconds} s with ${report.nixVersion}: ` +
+      `${report.hosts.length - broken} good, ${broken} broken.`,
+  );
+  if (report.hosts.length) {
+    r.table(
+      ["Host", "Status", "Error", "Location"],
+      report.hosts.map((h) => {
+        const e = h.errors[0];
+        const status = h.status === "ok" ? "✅ ok" : h.status === "broken" ? "❌ broken" : "❔ not checked";
+        const more = h.errors.length > 1 ? ` (+${h.errors.length - 1} more)` : "";
+        return [h.host, status, e ? headline(e.message) + more : "", e ? where(e) : ""];
+      }),
+    );
+  }
+  if (report.outputs.length) {
+    r.heading("Other errors");
+    r.table(
+      ["Output", "Error", "Location"],
+      report.outputs.flatMap((o) => o.errors.map((e) => [o.output, headline(e.message), where(e)])),
+    );
+  }
+  // Multi-line messages (failed assertions, build logs) in full, below the tables.
+  const full = [...report.hosts.map((h) => [h.host, h.errors] as const), ...report.outputs.map((o) => [o.output, o.errors] as const)];
+  for (const [name, errors] of full) {
+    for (const e of errors) if (e.message.includes("\n")) r.code(`${name}: ${where(e) || "error"}`, e.message);
+  }
+  return r;
+}
+
+/** The message a failed step ends with. */
+export function failureMessage(report: FlakeCheckReport): string {
+  const parts: string[] = [];
+  if (report.brokenHosts.length) {
+    parts.push(`${report.brokenHosts.length} of ${report.hosts.length} hosts are broken: ${report.brokenHosts.join(", ")}`);
+  }
+  const flake = report.outputs.find((o) => o.output === "flake");
+  if (flake) parts.push(`the flake did not evaluate: ${headline(flake.errors[0]?.message ?? "")}`);
+  const others = report.outputs.filter((o) => o.output !== "flake").map((o) => o.output);
+  if (others.length) parts.push(`failed: ${others.join(", ")}`);
+  return parts.join("; ");
+}

@@ -1,0 +1,133 @@
+import { CommandError, CommandNotFoundError, run, type RunOptions, type RunResult } from "../process/run.js";
+import { parseNixErrors, type NixError } from "./errors.js";
+import { nixFeatures, parseNixVersion, type NixVersion } from "./version.js";
+
+/** A Nix command failed. Carries the parsed errors as well as the command, exit code and stderr. */
+export class NixCommandError extends CommandError {
+  readonly errors: NixError[];
+
+  constructor(result: RunResult) {
+    const errors = parseNixErrors(result.stderr);
+    super(result.command, result.exitCode, result.stderr);
+    this.name = "NixCommandError";
+    this.errors = errors;
+    const first = errors[0];
+    if (first) this.message = `${result.command.slice(0, 3).join(" ")} failed: ${first.message}`;
+  }
+}
+
+export class NixNotFoundError extends Error {
+  constructor(binary: string) {
+    super(
+      `Nix was not found (looked for '${binary}' on PATH). Install Nix on the runner first, ` +
+        `for example with a Nix installer step before this one.`,
+    );
+    this.name = "NixNotFoundError";
+  }
+}
+
+export interface BuildResult {
+  drvPath: string;
+  outputs: Record<string, string>;
+}
+
+export interface FlakeCheckOptions {
+  keepGoing: boolean;
+  build: boolean;
+  allSystems: boolean;
+  extraArgs: string[];
+  onStderrLine?: (line: string) => void;
+}
+
+export interface NixOptions {
+  /** The nix binary; default: `nix` on PATH. */
+  binary?: string;
+  /** Lines of nix.conf syntax to add for this run, on top of the caller's NIX_CONFIG and nix.conf. */
+  extraConfig?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Builds the NIX_CONFIG a run uses: the caller's own NIX_CONFIG kept, then what this toolkit needs
+ * (flakes and the new CLI, added to whatever the caller enabled), then the user's extra lines.
+ * nix.conf is left alone: NIX_CONFIG is read after it.
+ */
+export function composeNixConfig(callerConfig: string | undefined, extraConfig: string | undefined): string {
+  const parts = [callerConfig?.trimEnd(), "extra-experimental-features = nix-command flakes", extraConfig?.trimEnd()];
+  return parts.filter((p): p is string => !!p).join("\n");
+}
+
+/** The Nix CLI. Every call goes through exec(); the version decides which flags exist. */
+export class Nix {
+  readonly features: ReturnType<typeof nixFeatures>;
+  private readonly env: NodeJS.ProcessEnv;
+
+  private constructor(
+    readonly binary: string,
+    readonly version: NixVersion,
+    env: NodeJS.ProcessEnv,
+  ) {
+    this.env = env;
+    this.features = nixFeatures(version);
+  }
+
+  static async create(options: NixOptions = {}): Promise<Nix> {
+    const binary = options.binary ?? "nix";
+    const base = options.env ?? process.env;
+    const env = { ...base, NIX_CONFIG: composeNixConfig(base.NIX_CONFIG, options.extraConfig) };
+    let result: RunResult;
+    try {
+      result = await run([binary, "--version"], { env });
+    } catch (error) {
+      if (error instanceof CommandNotFoundError) throw new NixNotFoundError(binary);
+      throw error;
+    }
+    if (result.exitCode !== 0) throw new CommandError(result.command, result.exitCode, result.stderr);
+    return new Nix(binary, parseNixVersion(result.stdout), env);
+  }
+
+  /** Runs nix with these arguments; resolves with any exit code. */
+  exec(args: string[], options: Omit<RunOptions, "env"> = {}): Promise<RunResult> {
+    return run([this.binary, ...args], { ...options, env: this.env });
+  }
+
+  private async checked(args: string[], options: Omit<RunOptions, "env"> = {}): Promise<RunResult> {
+    const result = await this.exec(args, options);
+    if (result.exitCode !== 0) throw new NixCommandError(result);
+    return result;
+  }
+
+  async evalJson<T>(installable: string, options: { apply?: string } = {}): Promise<T> {
+    const args = ["eval", "--json", "--show-trace", installable];
+    if (options.apply) args.push("--apply", options.apply);
+    const result = await this.checked(args);
+    return JSON.parse(result.stdout) as T;
+  }
+
+  async evalRaw(installable: string): Promise<string> {
+    const result = await this.checked(["eval", "--raw", "--show-trace", installable]);
+    return result.stdout;
+  }
+
+  /** `nix build --json --no-link`: the one form that prints out paths on every version. */
+  async build(installables: string[], extraArgs: string[] = []): Promise<BuildResult[]> {
+    const result = await this.checked(["build", "--json", "--no-link", ...extraArgs, ...installables]);
+    return JSON.parse(result.stdout) as BuildResult[];
+  }
+
+  /** The store path of the flake's source tree, as it appears in error positions. */
+  async flakeSourcePath(flake: string): Promise<string> {
+    const result = await this.checked(["flake", "metadata", "--json", flake]);
+    return (JSON.parse(result.stdout) as { path: string }).path;
+  }
+
+  /** Runs `nix flake check`; the caller reads the errors from the result, whatever the exit code. */
+  flakeCheck(flake: string, options: FlakeCheckOptions): Promise<RunResult> {
+    const args = ["flake", "check", "--show-trace"];
+    if (options.keepGoing) args.push("--keep-going");
+    if (!options.build) args.push("--no-build");
+    if (options.allSystems && this.features.flakeCheckAllSystems) args.push("--all-systems");
+    args.push(...options.extraArgs, flake);
+    return this.exec(args, { onStderrLine: options.onStderrLine });
+  }
+}

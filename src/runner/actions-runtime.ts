@@ -1,0 +1,109 @@
+import * as core from "@actions/core";
+import { detectPlatform, type Platform } from "./platform.js";
+import { renderMarkdown, renderText, type Report } from "./report.js";
+import { annotationText, type Annotation, type Runtime } from "./runtime.js";
+
+/** The runtime of a GitHub or Forgejo runner, through @actions/core. */
+export class ActionsRuntime implements Runtime {
+  readonly platform: Platform;
+
+  constructor(env: NodeJS.ProcessEnv = process.env) {
+    this.platform = detectPlatform(env);
+  }
+
+  info(message: string): void {
+    core.info(message);
+  }
+
+  warning(message: string): void {
+    if (this.platform === "forgejo") core.info(`warning: ${message}`);
+    else core.warning(message);
+  }
+
+  debug(message: string): void {
+    core.debug(message);
+  }
+
+  group<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    return core.group(name, fn);
+  }
+
+  annotate(a: Annotation): void {
+    if (this.platform === "forgejo") {
+      // Forgejo turns no workflow command into an annotation: the log line must say it all.
+      core.info(annotationText(a));
+      return;
+    }
+    const props: core.AnnotationProperties = { title: a.title, file: a.file, startLine: a.line, startColumn: a.column };
+    if (a.level === "error") core.error(a.message, props);
+    else if (a.level === "warning") core.warning(a.message, props);
+    else core.notice(a.message, props);
+  }
+
+  setSecret(value: string): void {
+    core.setSecret(value);
+  }
+
+  setOutput(name: string, value: string): void {
+    core.setOutput(name, value);
+  }
+
+  saveState(name: string, value: string): void {
+    core.saveState(name, value);
+  }
+
+  getState(name: string): string {
+    return core.getState(name);
+  }
+
+  report(report: Report): void {
+    core.info(renderText(report));
+    // Forgejo only prints the summary file into the log, where the text above already stands.
+    if (this.platform === "github" && process.env.GITHUB_STEP_SUMMARY) {
+      core.summary.addRaw(renderMarkdown(report), true);
+      this.summaryPending = true;
+    }
+  }
+
+  private summaryPending = false;
+
+  /** Writes what report() added to the step summary file. */
+  async flush(): Promise<void> {
+    if (this.summaryPending) {
+      this.summaryPending = false;
+      await core.summary.write();
+    }
+  }
+}
+
+/**
+ * The whole life of an action's entry file: make the runtime, run, report any failure as
+ * `<action> failed with: ...`, write the summary, and exit explicitly so that an open socket
+ * cannot keep the step alive.
+ */
+export async function runAction(action: string, body: (runtime: ActionsRuntime) => Promise<void>): Promise<never> {
+  const runtime = new ActionsRuntime();
+  try {
+    await body(runtime);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    core.setFailed(`${action} failed with: ${message}`);
+  }
+  try {
+    await runtime.flush();
+  } catch (error) {
+    core.warning(`could not write the step summary: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  process.exit(process.exitCode ?? 0);
+}
+
+/** A post step only ever warns: cleanup trouble must not fail a job whose work succeeded. */
+export async function runPost(action: string, body: (runtime: ActionsRuntime) => Promise<void>): Promise<never> {
+  const runtime = new ActionsRuntime();
+  try {
+    await body(runtime);
+  } catch (error) {
+    core.warning(`${action} cleanup: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  process.exit(0);
+}

@@ -1,0 +1,72 @@
+import { renderText, type Report } from "./report.js";
+import { annotationText, type Annotation, type Runtime } from "./runtime.js";
+
+/**
+ * The nix-fleet CLI's runtime: log and report go to stderr (so that stdout can carry --json),
+ * outputs are kept in memory for the caller, secrets are replaced in everything printed.
+ */
+export class TerminalRuntime implements Runtime {
+  readonly platform = "cli" as const;
+  readonly outputs = new Map<string, string>();
+  private readonly state = new Map<string, string>();
+  private readonly secrets: string[] = [];
+  /** Inside a group, info lines are detail: shown with --verbose only, as a folded group would be. */
+  private depth = 0;
+
+  constructor(
+    private readonly write: (text: string) => void = (text) => process.stderr.write(text),
+    private readonly verbose = false,
+  ) {}
+
+  private print(text: string): void {
+    let shown = text;
+    for (const s of this.secrets) shown = shown.split(s).join("***");
+    this.write(shown.endsWith("\n") ? shown : `${shown}\n`);
+  }
+
+  info(message: string): void {
+    if (this.depth === 0 || this.verbose) this.print(message);
+  }
+
+  warning(message: string): void {
+    this.print(`warning: ${message}`);
+  }
+
+  debug(message: string): void {
+    if (this.verbose) this.print(`debug: ${message}`);
+  }
+
+  async group<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    if (this.verbose) this.print(`▸ ${name}`);
+    this.depth++;
+    try {
+      return await fn();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  annotate(a: Annotation): void {
+    this.print(annotationText(a));
+  }
+
+  setSecret(value: string): void {
+    if (value) this.secrets.push(value);
+  }
+
+  setOutput(name: string, value: string): void {
+    this.outputs.set(name, value);
+  }
+
+  saveState(name: string, value: string): void {
+    this.state.set(name, value);
+  }
+
+  getState(name: string): string {
+    return this.state.get(name) ?? "";
+  }
+
+  report(report: Report): void {
+    this.print(renderText(report));
+  }
+}

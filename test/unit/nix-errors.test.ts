@@ -1,0 +1,124 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { parseNixErrors } from "../../src/nix/errors.js";
+
+// Real stderr of `nix flake check --keep-going --show-trace` and `nix eval --show-trace`, Nix 2.8.
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/nix-2.8/${name}`, import.meta.url), "utf8");
+
+describe("parseNixErrors on Nix 2.8 output", () => {
+  it.each([
+    {
+      file: "flake-check-two-broken-hosts.stderr",
+      expected: [
+        { host: "web", message: "undefined variable 'acmeClient'", at: ["hosts/web.nix", 4, 24], ignored: true },
+        { host: "db", message: "Failed assertions:\n- postgresql must not listen on a privileged port", at: undefined, ignored: true },
+        { output: "checks.x86_64-linux.hostnames-unique", message: "Failed assertions:\n- postgresql must not listen on a privileged port", at: undefined, ignored: true },
+      ],
+    },
+    {
+      file: "flake-check-syntax-error.stderr",
+      expected: [{ message: "syntax error, unexpected '{'", at: ["flake.nix", 7, 16], ignored: false }],
+    },
+    {
+      file: "flake-check-unattributed.stderr",
+      expected: [
+        { output: "nixosConfigurations", message: "fleet inventory is incomplete", at: undefined, ignored: true },
+        { output: "checks.x86_64-linux.hostnames-unique", message: "fleet inventory is incomplete", at: undefined, ignored: true },
+      ],
+    },
+    {
+      file: "flake-check-not-a-flake.stderr",
+      expected: [{ message: "getting status of '/nix/store/0j20kwyrhrhzvskjfbkp6vpraxa8254z-source/flake.nix': No such file or directory", at: undefined, ignored: false }],
+    },
+    {
+      file: "eval-host-assertion.stderr",
+      expected: [{ message: "Failed assertions:\n- postgresql must not listen on a privileged port", at: undefined, ignored: false }],
+    },
+  ])("$file", ({ file, expected }) => {
+    const errors = parseNixErrors(fixture(file));
+    expect(errors.map((e) => ({
+      ...(e.host ? { host: e.host } : {}),
+      ...(e.output ? { output: e.output } : {}),
+      message: e.message,
+      at: e.position ? [e.position.file.replace(/^\/nix\/store\/[a-z0-9]{32}-source\//, ""), e.position.line, e.position.column] : undefined,
+      ignored: e.ignored,
+    }))).toEqual(expected);
+  });
+
+  it("keeps the trace frames with their positions, innermost first", () => {
+    const [web] = parseNixErrors(fixture("flake-check-two-broken-hosts.stderr"));
+    expect(web?.trace.map((f) => f.text)).toEqual([
+      "while evaluating 'failedAssertions'",
+      "from call site",
+      "while evaluating 'checkAssertions'",
+      "from call site",
+      "while checking the NixOS configuration 'nixosConfigurations.web'",
+    ]);
+    expect(web?.trace[0]?.position).toMatchObject({ line: 24, column: 22 });
+    expect(web?.trace[4]?.position).toBeUndefined();
+  });
+
+  it("names the derivation of a failed build and keeps its log lines", () => {
+    const [error] = parseNixErrors(fixture("flake-check-failing-check.stderr"));
+    expect(error?.derivation).toMatch(/^\/nix\/store\/[a-z0-9]{32}-check-hostnames-unique\.drv$/);
+    expect(error?.message).toContain("> duplicate host names");
+  });
+
+  it("drops the closing summary and ignores warnings and progress", () => {
+    const messages = parseNixErrors(fixture("flake-check-two-broken-hosts.stderr")).map((e) => e.message);
+    expect(messages.join("\n")).not.toContain("some errors were encountered");
+    expect(messages.join("\n")).not.toContain("unknown flake output");
+  });
+
+  it.each([
+    // Shapes of newer Nix (2.18+), where they differ from 2.8.
+    {
+      name: "quoted host names",
+      stderr: "error:\n       … while checking the NixOS configuration 'nixosConfigurations.\"web.example\"'\n\n       error: boom\n",
+      host: "web.example",
+    },
+    {
+      name: "attribute path in the trace",
+      stderr: "error:\n       … while evaluating the attribute 'nixosConfigurations.db.config.system.build.toplevel'\n\n       error: boom\n",
+      host: "db",
+    },
+  ])("attributes $name", ({ stderr, host }) => {
+    expect(parseNixErrors(stderr)[0]?.host).toBe(host);
+  });
+
+  it("reads the shape of Nix 2.18+, where the frames come first and the message last", () => {
+    const stderr = [
+      "error (ignored): error:",
+      "       … while checking the NixOS configuration 'nixosConfigurations.web'",
+      "         at /nix/store/9fpv0kjq9a80isa1wkkvrdqsh9dpcn05-source/flake.nix:12:7:",
+      "           11|",
+      "           12|       web = lib.nixosSystem {",
+      "             |       ^",
+      "",
+      "       … while evaluating the attribute 'value'",
+      "         at /nix/store/9fpv0kjq9a80isa1wkkvrdqsh9dpcn05-source/lib/modules.nix:807:9:",
+      "",
+      "       (stack trace truncated; use '--show-trace' to show the full, detailed trace)",
+      "",
+      "       error: attribute 'age' missing",
+      "",
+      "       at /nix/store/d01yixjig8cclax9sdkfzg2hvcgprh60-source/hosts/web/default.nix:60:21:",
+      "",
+      "           59|          services.tor.settings.MapAddress = [",
+      "           60|                  \"x ${config.age.secrets.onion.path}\"",
+      "             |                     ^",
+    ].join("\n");
+    const [error] = parseNixErrors(stderr);
+    expect(error).toMatchObject({
+      host: "web",
+      message: "attribute 'age' missing",
+      position: { file: "/nix/store/d01yixjig8cclax9sdkfzg2hvcgprh60-source/hosts/web/default.nix", line: 60, column: 21 },
+      ignored: true,
+    });
+    expect(error?.trace[0]?.position?.line).toBe(12);
+  });
+
+  it("returns nothing for output without errors", () => {
+    expect(parseNixErrors("evaluating flake...\nwarning: unknown flake output 'deploy'\nrunning flake checks...\n")).toEqual([]);
+  });
+});

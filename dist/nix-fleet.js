@@ -2,11 +2,6 @@
 import { createRequire as __nixFleetCreateRequire } from "node:module";
 const require = __nixFleetCreateRequire(import.meta.url);
 
-// src/cli/main.ts
-import { parseArgs } from "node:util";
-import { tmpdir } from "node:os";
-import { join as join2, resolve as resolve2 } from "node:path";
-
 // src/runner/inputs.ts
 var InputError = class extends Error {
   constructor(input, message, label = `input '${input}'`) {
@@ -245,6 +240,11 @@ var TerminalRuntime = class {
     this.print(renderText(report));
   }
 };
+
+// src/cli/check.ts
+import { tmpdir } from "node:os";
+import { join as join2, resolve as resolve2 } from "node:path";
+import { parseArgs } from "node:util";
 
 // src/actions/flake-check/options.ts
 import { existsSync, statSync } from "node:fs";
@@ -713,7 +713,7 @@ async function runFlakeCheck(options, deps) {
   const hostResults = /* @__PURE__ */ new Map();
   const outputs = [];
   if (!flakeErrors.length) {
-    const [listed, check2] = await Promise.all([
+    const [listed, check] = await Promise.all([
       listHosts(nix, options.ref).then(
         (names) => ({ names, error: void 0 }),
         (error) => ({ names: [], error })
@@ -730,9 +730,9 @@ async function runFlakeCheck(options, deps) {
       )
     ]);
     hosts = listed.names;
-    for (const host of hosts) hostResults.set(host, { host, status: check2.exitCode === 0 ? "ok" : "unknown", errors: [] });
-    if (check2.exitCode !== 0) {
-      const errors = parseNixErrors(check2.stderr);
+    for (const host of hosts) hostResults.set(host, { host, status: check.exitCode === 0 ? "ok" : "unknown", errors: [] });
+    if (check.exitCode !== 0) {
+      const errors = parseNixErrors(check.stderr);
       const names = errors.some((e) => e.derivation) ? await checkNames(nix, options.ref) : /* @__PURE__ */ new Map();
       const found = attribute2(errors, names);
       for (const [host, errs] of found.byHost) {
@@ -757,7 +757,7 @@ async function runFlakeCheck(options, deps) {
             });
           }
         }
-        const rest = errors.length ? found.unattributed : [{ message: tail(check2.stderr) || `nix flake check exited with code ${check2.exitCode}`, trace: [], ignored: false }];
+        const rest = errors.length ? found.unattributed : [{ message: tail(check.stderr) || `nix flake check exited with code ${check.exitCode}`, trace: [], ignored: false }];
         const explained = (e) => e.output === "nixosConfigurations" && [...hostResults.values()].some((h) => h.status === "broken");
         const unexplained = rest.filter((e) => !explained(e));
         if (unexplained.length) flakeErrors.push(...unexplained);
@@ -853,19 +853,7 @@ function failureMessage(report) {
   return parts.join("; ");
 }
 
-// src/cli/main.ts
-var USAGE = `nix-fleet: the nix-fleet-actions stages from a terminal
-
-Usage:
-  nix-fleet check [--flake PATH] [--json] [--no-build] [--all-systems] [--report FILE]
-      nix flake check over every host; names every broken host, errors at file:line.
-
-Options for every command:
-  --help        this text
-  --verbose     debug lines too
-
-Exit status: 0 success, 1 the stage failed, 2 bad usage.
-`;
+// src/cli/command.ts
 function cliInputs(values, runtime) {
   const source = (name) => {
     const v = values[name];
@@ -873,55 +861,76 @@ function cliInputs(values, runtime) {
   };
   return new Inputs(source, (s) => runtime.setSecret(s), cliOptionLabel);
 }
-async function check(argv, runtime) {
-  const spec = {
-    flake: { type: "string" },
-    json: { type: "boolean" },
-    "no-build": { type: "boolean" },
-    "all-systems": { type: "boolean" },
-    "keep-going": { type: "string" },
-    "extra-args": { type: "string" },
-    "nix-config": { type: "string" },
-    report: { type: "string" },
-    verbose: { type: "boolean" }
-  };
-  const { values } = parseArgs({ args: argv, options: spec, strict: true, allowPositionals: false });
-  const inputs = cliInputs({ ...values, "build-checks": values["no-build"] ? "false" : void 0 }, runtime);
-  const cwd = process.cwd();
-  const reportPath = values.report ? resolve2(String(values.report)) : join2(tmpdir(), `nix-fleet-check-${process.pid}.json`);
-  const options = readFlakeCheckOptions(inputs, { ...process.env, GITHUB_WORKSPACE: "" }, cwd, reportPath);
-  const report = await runFlakeCheck(options, { runtime });
-  if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
-  if (report.result === "failure") {
-    runtime.info(`nix-fleet check failed: ${failureMessage(report)}`);
-    return 1;
+
+// src/cli/check.ts
+var checkCommand = {
+  name: "check",
+  usage: `  nix-fleet check [--flake PATH] [--json] [--no-build] [--all-systems] [--report FILE]
+      nix flake check over every host: names every broken host, each error at file:line.
+      --json prints the report on stdout.`,
+  async run(argv, runtime) {
+    const { values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        flake: { type: "string" },
+        json: { type: "boolean" },
+        "no-build": { type: "boolean" },
+        "all-systems": { type: "boolean" },
+        "keep-going": { type: "string" },
+        "extra-args": { type: "string" },
+        "nix-config": { type: "string" },
+        report: { type: "string" },
+        verbose: { type: "boolean" }
+      }
+    });
+    const inputs = cliInputs({ ...values, "build-checks": values["no-build"] ? "false" : void 0 }, runtime);
+    const reportPath = values.report ? resolve2(values.report) : join2(tmpdir(), `nix-fleet-check-${process.pid}.json`);
+    const options = readFlakeCheckOptions(inputs, { ...process.env, GITHUB_WORKSPACE: "" }, process.cwd(), reportPath);
+    const report = await runFlakeCheck(options, { runtime });
+    if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+    if (report.result === "failure") {
+      runtime.info(`nix-fleet check failed: ${failureMessage(report)}`);
+      return 1;
+    }
+    return 0;
   }
-  return 0;
-}
-var COMMANDS = { check };
+};
+
+// src/cli/main.ts
+var COMMANDS = [checkCommand];
+var USAGE = `nix-fleet: the nix-fleet-actions stages from a terminal
+
+Usage:
+${COMMANDS.map((c) => c.usage).join("\n")}
+
+Every command takes --help and --verbose (show the folded detail: raw tool output).
+Exit status: 0 success, 1 the stage failed, 2 bad usage.
+`;
 async function main(argv) {
-  const [command, ...rest] = argv;
-  if (!command || command === "--help" || command === "-h" || command === "help") {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
     process.stdout.write(USAGE);
-    return command ? 0 : 2;
+    return name ? 0 : 2;
   }
-  const handler = COMMANDS[command];
-  if (!handler) {
-    process.stderr.write(`nix-fleet: unknown command '${command}'.
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`nix-fleet: unknown command '${name}'.
 
 ${USAGE}`);
     return 2;
   }
-  if (rest.includes("--help")) {
-    process.stdout.write(USAGE);
+  if (rest.includes("--help") || rest.includes("-h")) {
+    process.stdout.write(`${command.usage}
+`);
     return 0;
   }
   const runtime = new TerminalRuntime(void 0, rest.includes("--verbose"));
   try {
-    return await handler(rest, runtime);
+    return await command.run(rest, runtime);
   } catch (error) {
-    const usage = error instanceof InputError || error.code?.startsWith("ERR_PARSE_ARGS");
-    process.stderr.write(`nix-fleet ${command}: ${error instanceof Error ? error.message : String(error)}
+    const usage = error instanceof InputError || String(error.code ?? "").startsWith("ERR_PARSE_ARGS");
+    process.stderr.write(`nix-fleet ${name}: ${error instanceof Error ? error.message : String(error)}
 `);
     return usage ? 2 : 1;
   }

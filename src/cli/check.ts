@@ -1,0 +1,41 @@
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { readFlakeCheckOptions } from "../actions/flake-check/options.js";
+import { failureMessage, runFlakeCheck } from "../actions/flake-check/run.js";
+import { cliInputs, type Command } from "./command.js";
+
+export const checkCommand: Command = {
+  name: "check",
+  usage: `  nix-fleet check [--flake PATH] [--json] [--no-build] [--all-systems] [--report FILE]
+      nix flake check over every host: names every broken host, each error at file:line.
+      --json prints the report on stdout.`,
+  async run(argv, runtime) {
+    const { values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        flake: { type: "string" },
+        json: { type: "boolean" },
+        "no-build": { type: "boolean" },
+        "all-systems": { type: "boolean" },
+        "keep-going": { type: "string" },
+        "extra-args": { type: "string" },
+        "nix-config": { type: "string" },
+        report: { type: "string" },
+        verbose: { type: "boolean" },
+      },
+    });
+    const inputs = cliInputs({ ...values, "build-checks": values["no-build"] ? "false" : undefined }, runtime);
+    const reportPath = values.report ? resolve(values.report) : join(tmpdir(), `nix-fleet-check-${process.pid}.json`);
+    // In a terminal, paths are shown relative to where the user stands.
+    const options = readFlakeCheckOptions(inputs, { ...process.env, GITHUB_WORKSPACE: "" }, process.cwd(), reportPath);
+    const report = await runFlakeCheck(options, { runtime });
+    if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+    if (report.result === "failure") {
+      runtime.info(`nix-fleet check failed: ${failureMessage(report)}`);
+      return 1;
+    }
+    return 0;
+  },
+};

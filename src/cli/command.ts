@@ -1,0 +1,18 @@
+import { cliOptionLabel, Inputs, type InputSource } from "../runner/inputs.js";
+import type { TerminalRuntime } from "../runner/terminal-runtime.js";
+
+/** One `nix-fleet <name>` command: its usage lines and what it runs. Returns the exit status. */
+export interface Command {
+  name: string;
+  usage: string;
+  run(argv: string[], runtime: TerminalRuntime): Promise<number>;
+}
+
+/** Command-line values handed to the same input readers the actions use, so validation is shared. */
+export function cliInputs(values: Record<string, string | boolean | undefined>, runtime: TerminalRuntime): Inputs {
+  const source: InputSource = (name) => {
+    const v = values[name];
+    return typeof v === "boolean" ? String(v) : v;
+  };
+  return new Inputs(source, (s) => runtime.setSecret(s), cliOptionLabel);
+}

@@ -715,20 +715,15 @@ async function runFlakeCheck(options, deps) {
     runtime.info(`${nix.version.text} has no --all-systems: it checks every system anyway.`);
   }
   const map = { workspace: options.workspace };
-  if (options.localDir) {
-    const isPathRef = options.flake.startsWith("path:");
-    map.root = !isPathRef && await new Git(options.localDir).tryToplevel() || options.localDir;
-  }
-  try {
-    map.storePath = await nix.flakeSourcePath(options.ref);
-  } catch {
-  }
   const flakeErrors = [];
   let hosts = [];
   const hostResults = /* @__PURE__ */ new Map();
   const outputs = [];
   {
-    const [listed, check] = await Promise.all([
+    const [root, storePath, listed, check] = await Promise.all([
+      options.localDir && !options.flake.startsWith("path:") ? new Git(options.localDir).tryToplevel() : void 0,
+      // Fails when flake.nix does not parse or cannot be fetched; the check says which.
+      nix.flakeSourcePath(options.ref).catch(() => void 0),
       listHosts(nix, options.ref).then(
         (names) => ({ names, error: void 0 }),
         (error) => ({ names: [], error })
@@ -744,6 +739,8 @@ async function runFlakeCheck(options, deps) {
         })
       )
     ]);
+    map.root = root || options.localDir;
+    map.storePath = storePath;
     hosts = listed.names;
     for (const host of hosts) hostResults.set(host, { host, status: check.exitCode === 0 ? "ok" : "unknown", errors: [] });
     if (check.exitCode !== 0) {

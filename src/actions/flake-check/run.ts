@@ -57,15 +57,6 @@ export async function runFlakeCheck(options: FlakeCheckOptions, deps: FlakeCheck
   }
 
   const map: SourceMap = { workspace: options.workspace };
-  if (options.localDir) {
-    const isPathRef = options.flake.startsWith("path:");
-    map.root = (!isPathRef && (await new Git(options.localDir).tryToplevel())) || options.localDir;
-  }
-  try {
-    map.storePath = await nix.flakeSourcePath(options.ref);
-  } catch {
-    // flake.nix does not parse, or the flake cannot be fetched: the check below says which.
-  }
   const flakeErrors: NixError[] = [];
 
   let hosts: string[] = [];
@@ -73,7 +64,11 @@ export async function runFlakeCheck(options: FlakeCheckOptions, deps: FlakeCheck
   const outputs: OutputResult[] = [];
 
   {
-    const [listed, check] = await Promise.all([
+    // Everything at once: the source path and host names only matter once the check is done.
+    const [root, storePath, listed, check] = await Promise.all([
+      options.localDir && !options.flake.startsWith("path:") ? new Git(options.localDir).tryToplevel() : undefined,
+      // Fails when flake.nix does not parse or cannot be fetched; the check says which.
+      nix.flakeSourcePath(options.ref).catch(() => undefined),
       listHosts(nix, options.ref).then(
         (names) => ({ names, error: undefined }),
         (error: unknown) => ({ names: [] as string[], error }),
@@ -88,6 +83,8 @@ export async function runFlakeCheck(options: FlakeCheckOptions, deps: FlakeCheck
         }),
       ),
     ]);
+    map.root = root || options.localDir;
+    map.storePath = storePath;
     hosts = listed.names;
     for (const host of hosts) hostResults.set(host, { host, status: check.exitCode === 0 ? "ok" : "unknown", errors: [] });
 

@@ -1,10 +1,12 @@
-import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { run, runChecked } from "../../src/process/run.js";
 import { makeFleet, testNixConfig } from "../support/nix.js";
 import { keyDir, makeKeyPair, signCertificate, sshClient, type KeyPair, type SshClient } from "../support/ssh-client.js";
-import { startTestHost, stopAll, type TestHost } from "../support/test-host.js";
+import { startTestHost, stopAll, TEST_HOST_LEASES, type TestHost } from "../support/test-host.js";
 import { describeWithTools } from "../support/tools.js";
 
 // examples/fleet builds with the machine's /bin/sh but sets no PATH, so its builders find no
@@ -82,6 +84,8 @@ describeWithTools(["ip", "unshare", "nsenter", "sshd", "ssh", "ssh-keygen", "nix
     expect(user).toBe("deploy");
     expect(home).toBe("/home/deploy");
     expect(path?.split(":")).toContain("/usr/bin");
+    // exec reaches the same users without ssh.
+    expect((await web.exec(["id", "-un"], { user: "deploy" })).stdout.trim()).toBe("deploy");
   });
 
   it("refuses a host whose key does not match known_hosts", async () => {
@@ -200,5 +204,33 @@ describeWithTools(["ip", "unshare", "nsenter", "sshd", "ssh", "ssh-keygen", "nix
     ).rejects.toThrow(/ssh-keygen/);
     expect((await runChecked(["ip", "netns", "list"])).stdout).toBe(before);
     expect(readFileSync("/proc/self/mountinfo", "utf8")).not.toMatch(/nfth-broken-/);
+    expect(readdirSync(tmpdir()).filter((f) => f.startsWith("nfth-broken-"))).toEqual([]);
+  });
+
+  it("removes a crashed run's hosts when the next host starts", async () => {
+    // A process that has ended stands in for a crashed test run.
+    const ended = spawnSync("true").pid;
+    const crashed = await startTestHost({ name: "crashed" });
+    const leaseFile = readdirSync(TEST_HOST_LEASES)
+      .map((f) => join(TEST_HOST_LEASES, f))
+      .find((f) => readFileSync(f, "utf8").includes(crashed.dir))!;
+    const lease = JSON.parse(readFileSync(leaseFile, "utf8")) as { pid: number; netns: string };
+    writeFileSync(leaseFile, JSON.stringify({ ...lease, pid: ended }));
+    // A namespace whose lease is lost: its name still names the pid that made it.
+    const orphan = `nfth-${ended}-99999-orphan`;
+    await runChecked(["ip", "netns", "add", orphan]);
+
+    const next = await startTestHost({ name: "next", ownNix: false });
+    try {
+      const namespaces = (await runChecked(["ip", "netns", "list"])).stdout;
+      expect(namespaces).not.toContain(lease.netns);
+      expect(namespaces).not.toContain(orphan);
+      expect(existsSync(crashed.dir)).toBe(false);
+      expect(existsSync(leaseFile) && readFileSync(leaseFile, "utf8").includes(crashed.dir)).toBe(false);
+      expect(next.storeRoot).toBe("/nix");
+    } finally {
+      await stopAll([next, crashed]);
+      await run(["ip", "netns", "del", orphan]);
+    }
   });
 });

@@ -56,7 +56,10 @@ export interface SshClient {
   dir: string;
   configPath: string;
   knownHostsPath: string;
-  /** `ssh -F <config> user@address -- command...`: the command is passed as separate words. */
+  /**
+   * `ssh -F <config> user@address -- command...`. ssh joins the words with spaces for the remote
+   * user's shell, as it always does: quote inside a word when the remote side needs it.
+   */
   argv(destination: string, command: string[]): string[];
   /** NIX_SSHOPTS for nix copy: just `-F <config>`, since Nix splits it on whitespace. */
   nixSshOpts: string;

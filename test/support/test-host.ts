@@ -34,11 +34,10 @@ export interface TestHostOptions {
   /** Extra nix.conf lines for the host's private /etc/nix/nix.conf (e.g. `trusted-users = ...`). */
   nixConfig?: string;
   /**
-   * Run a nix-daemon inside the host (default: true with ownNix), as on a NixOS host, and have
-   * ssh sessions use it (NIX_REMOTE=daemon). Non-root users' `ssh-ng://user@host` then reach
-   * the store through it and are trusted only by `trusted-users` (else paths need signatures).
-   * For root it gives what Nix >= 2.14 gives: `nix-daemon --stdio` run directly on the
-   * store treats its client as untrusted on Nix 2.8 (this machine), trusted on newer Nix.
+   * Run a nix-daemon inside the host (default: true with ownNix), as on a NixOS host. Root's
+   * Nix uses the store directly; other users' Nix (and their `ssh-ng://user@host`) reach it
+   * through the daemon, which trusts them only by `trusted-users`: otherwise a pushed path needs
+   * a signature by a trusted key, as REFERENCE.md says of Harmonia hosts.
    */
   nixDaemon?: boolean;
 }
@@ -72,7 +71,9 @@ export interface TestHost {
 }
 
 const PREFIX = "nfth";
-const LEASES = join(tmpdir(), "nix-fleet-test-hosts");
+/** One lease file per host in use (`<subnet index>.json`: creator pid, netns, dir). */
+export const TEST_HOST_LEASES = join(tmpdir(), "nix-fleet-test-hosts");
+const LEASES = TEST_HOST_LEASES;
 const SUBNETS = 1 << 14; // /30s in 10.233.0.0/16
 const HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const HOST_NIX_CONF = ["build-users-group =", "sandbox = false", "substituters =", "experimental-features = nix-command flakes"];
@@ -171,7 +172,8 @@ async function teardown(lease: Lease, leaseFile: string | undefined): Promise<vo
     rmSync(lease.dir, { recursive: true, force: true });
   });
   if (errors.length) throw new Error(`test host ${lease.netns} teardown: ${errors.join("; ")}`);
-  if (leaseFile) rmSync(leaseFile, { force: true });
+  // The lease may already be another host's: a reaper freed it after this process looked dead.
+  if (leaseFile && existsSync(leaseFile) && readFileSync(leaseFile, "utf8").includes(JSON.stringify(lease.dir))) rmSync(leaseFile, { force: true });
 }
 
 /** Removes hosts whose creating process is gone: leftovers of a crashed or killed run. */
@@ -255,9 +257,8 @@ function writeUserDatabase(dir: string, users: string[]): Map<string, { uid: num
   return created;
 }
 
-function sshdConfig(dir: string, address: string, o: TestHostOptions, hostCertificate: string | undefined, nixDaemon: boolean): string {
+function sshdConfig(dir: string, address: string, o: TestHostOptions, hostCertificate: string | undefined): string {
   return [
-    ...(nixDaemon ? ["SetEnv NIX_REMOTE=daemon"] : []),
     `ListenAddress ${address}:22`,
     `HostKey ${join(dir, "ssh_host_ed25519_key")}`,
     ...(hostCertificate ? [`HostCertificate ${hostCertificate}`] : []),
@@ -347,7 +348,7 @@ export async function startTestHost(o: TestHostOptions): Promise<TestHost> {
     if (o.userCaKeys?.length) writeFileSync(join(dir, "user_ca_keys"), o.userCaKeys.join("\n") + "\n");
     const users = writeUserDatabase(dir, o.users ?? []);
     writeFileSync(join(dir, "etc-nix", "nix.conf"), [...HOST_NIX_CONF, o.nixConfig ?? ""].join("\n") + "\n");
-    writeFileSync(join(dir, "sshd_config"), sshdConfig(dir, inner, o, hostCertificate, nixDaemon));
+    writeFileSync(join(dir, "sshd_config"), sshdConfig(dir, inner, o, hostCertificate));
 
     // Mount namespace, kept alive by a bind onto a file (as `ip netns` does for network ones).
     // That file must sit on a private mount, so the namespace's dir is bound onto itself first.

@@ -3,14 +3,22 @@ import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, op
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { run, runChecked, type RunOptions, type RunResult } from "../../src/process/run.js";
+import { CommandError, run, runChecked, type RunOptions, type RunResult } from "../../src/process/run.js";
 
 /**
  * Test hosts: a network namespace joined to this one by a veth pair, a mount namespace with its
- * own /nix, /etc/nix and user database, and a real sshd listening inside. A `nix copy` into
- * one is a real copy into a separate store, and ssh into one checks real host keys and
- * certificates. Everything a host creates is recorded in a lease file, so a crashed run's
- * leftovers are removed by the next run's startTestHost.
+ * own /nix, /etc/nix, /root, /home and user database, a nix-daemon, and a real sshd listening
+ * inside. A `nix copy` into one is a real copy into a separate store, and ssh into one checks
+ * real host keys and certificates. Everything a host creates is recorded in a lease file, so a
+ * crashed run's leftovers are removed by the next run's startTestHost.
+ *
+ *   let web: TestHost | undefined;
+ *   beforeAll(async () => { web = await startTestHost({ name: "web", authorizedKeys: { root: [key] } }); });
+ *   afterAll(() => stopAll([web]));
+ *
+ * Shared with this machine, as the namespaces do not separate them: /tmp, the process table
+ * (pids), the programs in /usr. Needs root, iproute2, util-linux (unshare, nsenter, runuser,
+ * mountpoint) and openssh-server; scripts/bootstrap installs them and makes /run/sshd.
  */
 
 export interface TestHostOptions {
@@ -225,16 +233,16 @@ function waitForPort(address: string, port: number, child: ChildProcess, log: ()
   });
 }
 
-/** passwd/group/shadow for the host: the machine's own, plus the host's users. */
-function writeUserDatabase(dir: string, users: string[]): Map<string, { uid: number; home: string }> {
+/** passwd/group/shadow for the host: the machine's own users (without passwords), plus the host's. */
+function writeUserDatabase(dir: string, users: string[]): void {
   const etc = join(dir, "etc");
   mkdirSync(etc, { recursive: true });
   const passwd = readFileSync("/etc/passwd", "utf8").trimEnd().split("\n");
   const group = readFileSync("/etc/group", "utf8").trimEnd().split("\n");
-  const shadow = existsSync("/etc/shadow") ? readFileSync("/etc/shadow", "utf8").trimEnd().split("\n") : [];
+  // sshd wants a shadow entry; this machine's password hashes have no business in a temp dir.
+  const shadow = passwd.map((l) => `${l.split(":")[0]}:*:19000:0:99999:7:::`);
   const taken = new Set(passwd.map((l) => Number(l.split(":")[2])));
   const names = new Set(passwd.map((l) => l.split(":")[0]));
-  const created = new Map<string, { uid: number; home: string }>();
   let uid = FIRST_UID;
   for (const user of users) {
     if (!/^[a-z_][a-z0-9_-]*$/.test(user)) throw new Error(`test host user '${user}': expected a plain login name`);
@@ -249,12 +257,10 @@ function writeUserDatabase(dir: string, users: string[]): Map<string, { uid: num
     group.push(`${user}:x:${uid}:`);
     // "*": no password, but not locked ("!"), which sshd would refuse even for key logins.
     shadow.push(`${user}:*:19000:0:99999:7:::`);
-    created.set(user, { uid, home });
   }
   writeFileSync(join(etc, "passwd"), passwd.join("\n") + "\n");
   writeFileSync(join(etc, "group"), group.join("\n") + "\n");
   writeFileSync(join(etc, "shadow"), shadow.join("\n") + "\n", { mode: 0o600 });
-  return created;
 }
 
 function sshdConfig(dir: string, address: string, o: TestHostOptions, hostCertificate: string | undefined): string {
@@ -310,7 +316,7 @@ export async function startTestHost(o: TestHostOptions): Promise<TestHost> {
   };
   const execChecked = async (argv: string[]): Promise<RunResult> => {
     const result = await exec(argv);
-    if (result.exitCode !== 0) throw new Error(`${argv.join(" ")} in test host ${o.name} exited ${result.exitCode}:\n${result.stderr}`);
+    if (result.exitCode !== 0) throw new CommandError(result.command, result.exitCode, result.stderr);
     return result;
   };
   const log = () => (existsSync(join(dir, "sshd.log")) ? readFileSync(join(dir, "sshd.log"), "utf8") : "");
@@ -346,7 +352,7 @@ export async function startTestHost(o: TestHostOptions): Promise<TestHost> {
     for (const [user, keys] of Object.entries(o.authorizedKeys ?? {})) writeFileSync(join(dir, "authorized_keys", user), keys.join("\n") + "\n");
     for (const [user, names] of Object.entries(o.principals ?? {})) writeFileSync(join(dir, "principals", user), names.join("\n") + "\n");
     if (o.userCaKeys?.length) writeFileSync(join(dir, "user_ca_keys"), o.userCaKeys.join("\n") + "\n");
-    const users = writeUserDatabase(dir, o.users ?? []);
+    writeUserDatabase(dir, o.users ?? []);
     writeFileSync(join(dir, "etc-nix", "nix.conf"), [...HOST_NIX_CONF, o.nixConfig ?? ""].join("\n") + "\n");
     writeFileSync(join(dir, "sshd_config"), sshdConfig(dir, inner, o, hostCertificate));
 
@@ -364,11 +370,13 @@ export async function startTestHost(o: TestHostOptions): Promise<TestHost> {
     mkdirSync("/etc/nix", { recursive: true }); // the mount point; the outer nix.conf stays as it is
     await bind(join(dir, "etc-nix"), "/etc/nix");
     for (const file of ["passwd", "group", "shadow"]) await bind(join(dir, "etc", file), `/etc/${file}`);
-    // Homes at /home/<user> inside, as on a real host.
-    if (users.size) {
-      mkdirSync("/home", { recursive: true });
-      await bind(join(dir, "home"), "/home");
-    }
+    // Homes at /home/<user> inside, as on a real host; root's own, so this machine's shell
+    // profile and caches stay out.
+    mkdirSync(join(dir, "home"), { recursive: true });
+    mkdirSync(join(dir, "root"), { mode: 0o700 });
+    mkdirSync("/home", { recursive: true });
+    await bind(join(dir, "home"), "/home");
+    await bind(join(dir, "root"), "/root");
     if (ownNix) await execChecked(["nix-store", "--init"]);
 
     if (nixDaemon) {

@@ -198,11 +198,13 @@ describeWithTools(["ip", "unshare", "nsenter", "sshd", "ssh", "ssh-keygen", "nix
   });
 
   it("removes what a failed start made", async () => {
-    const before = (await runChecked(["ip", "netns", "list"])).stdout;
+    // Only this run's namespaces: another run may be starting hosts at the same time.
+    const ours = async () => (await runChecked(["ip", "netns", "list"])).stdout.split("\n").filter((l) => l.startsWith(`nfth-${process.pid}-`));
+    const before = await ours();
     await expect(
       startTestHost({ name: "broken", hostCertificate: { caPrivateKeyPath: join(keys.dir, "no-such-ca"), principals: [] } }),
     ).rejects.toThrow(/ssh-keygen/);
-    expect((await runChecked(["ip", "netns", "list"])).stdout).toBe(before);
+    expect(await ours()).toEqual(before);
     expect(readFileSync("/proc/self/mountinfo", "utf8")).not.toMatch(/nfth-broken-/);
     expect(readdirSync(tmpdir()).filter((f) => f.startsWith("nfth-broken-"))).toEqual([]);
   });

@@ -598,14 +598,18 @@ var Nix = class _Nix {
     if (result.exitCode !== 0) throw new NixCommandError(result);
     return result;
   }
+  /**
+   * Evaluations run side by side (hosts one by one, plans), and Nix's SQLite eval cache answers
+   * "database is busy" to concurrent writers instead of waiting: so it stays off.
+   */
   async evalJson(installable, options = {}) {
-    const args = ["eval", "--json", "--show-trace", installable];
+    const args = ["eval", "--json", "--show-trace", "--no-eval-cache", installable];
     if (options.apply) args.push("--apply", options.apply);
     const result = await this.checked(args);
     return JSON.parse(result.stdout);
   }
   async evalRaw(installable) {
-    const result = await this.checked(["eval", "--raw", "--show-trace", installable]);
+    const result = await this.checked(["eval", "--raw", "--show-trace", "--no-eval-cache", installable]);
     return result.stdout;
   }
   /** `nix build --json --no-link`: the one form that prints out paths on every version. */

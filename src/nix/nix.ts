@@ -97,15 +97,19 @@ export class Nix {
     return result;
   }
 
+  /**
+   * Evaluations run side by side (hosts one by one, plans), and Nix's SQLite eval cache answers
+   * "database is busy" to concurrent writers instead of waiting: so it stays off.
+   */
   async evalJson<T>(installable: string, options: { apply?: string } = {}): Promise<T> {
-    const args = ["eval", "--json", "--show-trace", installable];
+    const args = ["eval", "--json", "--show-trace", "--no-eval-cache", installable];
     if (options.apply) args.push("--apply", options.apply);
     const result = await this.checked(args);
     return JSON.parse(result.stdout) as T;
   }
 
   async evalRaw(installable: string): Promise<string> {
-    const result = await this.checked(["eval", "--raw", "--show-trace", installable]);
+    const result = await this.checked(["eval", "--raw", "--show-trace", "--no-eval-cache", installable]);
     return result.stdout;
   }
 

@@ -57,6 +57,19 @@ export function composeNixConfig(callerConfig: string | undefined, extraConfig: 
   return parts.filter((p): p is string => !!p).join("\n");
 }
 
+/** Values in nix.conf text that are credentials: `access-tokens` (host=token pairs). */
+export function nixConfigSecrets(config: string | undefined): string[] {
+  const secrets: string[] = [];
+  for (const line of (config ?? "").split("\n")) {
+    const m = /^\s*(?:extra-)?access-tokens\s*=\s*(.*)$/.exec(line);
+    for (const pair of m?.[1]?.split(/\s+/) ?? []) {
+      const token = pair.slice(pair.indexOf("=") + 1);
+      if (token) secrets.push(token);
+    }
+  }
+  return secrets;
+}
+
 /** The Nix CLI. Every call goes through exec(); the version decides which flags exist. */
 export class Nix {
   readonly features: ReturnType<typeof nixFeatures>;

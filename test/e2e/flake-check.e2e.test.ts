@@ -64,6 +64,16 @@ describeWithTools(["nix", "git"], "flake-check bundle, run as a runner runs it",
     expect(existsSync(r.outputs.report ?? "")).toBe(true);
   });
 
+  it("masks access tokens given in nix-config before anything runs", async () => {
+    const token = "ghp_nixfleetTESTtoken123";
+    const r = await runAction({ action: "actions/flake-check", flavour: "github", workspace: good.root, inputs: { flake: "infra", "nix-config": `access-tokens = github.com=${token}` }, env: { NIX_CONFIG: testNixConfig } });
+    cleanup.push(r.runnerTemp);
+    expect(r.exitCode).toBe(0);
+    expect(r.rawLog.split("\n")[0]).toBe(`::add-mask::${token}`);
+    expect(r.rawLog.split(token).length - 1).toBe(1);
+    expect(readFileSync(r.outputs.report ?? "", "utf8")).not.toContain(token);
+  });
+
   it("a bad input fails before anything runs, naming the input and the expected form", async () => {
     const r = await runAction({ action: "actions/flake-check", flavour: "github", workspace: good.root, inputs: { flake: "infra", "keep-going": "yes" }, env: { NIX_CONFIG: testNixConfig } });
     cleanup.push(r.runnerTemp);

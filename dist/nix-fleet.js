@@ -1205,7 +1205,10 @@ async function installGitleaks(version, base, cache, log) {
   }
   const assets = releaseAssets(base, version, arch);
   log(`Downloading gitleaks ${version}: ${assets.archiveUrl}`);
-  const [archive, checksums] = await Promise.all([cache.download(assets.archiveUrl), cache.download(assets.checksumsUrl)]);
+  const download = (url) => cache.download(url).catch((error) => {
+    throw new Error(`could not download ${url}: ${error instanceof Error ? error.message : String(error)}`);
+  });
+  const [archive, checksums] = await Promise.all([download(assets.archiveUrl), download(assets.checksumsUrl)]);
   const expected = parseChecksums(await readFile3(checksums, "utf8")).get(assets.archive);
   if (!expected) throw new ChecksumError(`${assets.checksumsUrl} lists no checksum for ${assets.archive}: refusing to install it.`);
   const actual = await sha256(archive);

@@ -105,7 +105,11 @@ export async function installGitleaks(version: string, base: string, cache: Tool
   }
   const assets = releaseAssets(base, version, arch);
   log(`Downloading gitleaks ${version}: ${assets.archiveUrl}`);
-  const [archive, checksums] = await Promise.all([cache.download(assets.archiveUrl), cache.download(assets.checksumsUrl)]);
+  const download = (url: string) =>
+    cache.download(url).catch((error: unknown) => {
+      throw new Error(`could not download ${url}: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  const [archive, checksums] = await Promise.all([download(assets.archiveUrl), download(assets.checksumsUrl)]);
   const expected = parseChecksums(await readFile(checksums, "utf8")).get(assets.archive);
   if (!expected) throw new ChecksumError(`${assets.checksumsUrl} lists no checksum for ${assets.archive}: refusing to install it.`);
   const actual = await sha256(archive);

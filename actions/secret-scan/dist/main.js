@@ -24380,7 +24380,10 @@ async function installGitleaks(version, base, cache, log) {
   }
   const assets = releaseAssets(base, version, arch3);
   log(`Downloading gitleaks ${version}: ${assets.archiveUrl}`);
-  const [archive, checksums] = await Promise.all([cache.download(assets.archiveUrl), cache.download(assets.checksumsUrl)]);
+  const download = (url) => cache.download(url).catch((error2) => {
+    throw new Error(`could not download ${url}: ${error2 instanceof Error ? error2.message : String(error2)}`);
+  });
+  const [archive, checksums] = await Promise.all([download(assets.archiveUrl), download(assets.checksumsUrl)]);
   const expected = parseChecksums(await readFile2(checksums, "utf8")).get(assets.archive);
   if (!expected) throw new ChecksumError(`${assets.checksumsUrl} lists no checksum for ${assets.archive}: refusing to install it.`);
   const actual = await sha256(archive);

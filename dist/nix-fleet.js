@@ -1098,22 +1098,8 @@ var Gitleaks = class _Gitleaks {
   get name() {
     return this.version.parts ? `gitleaks ${this.version.text}` : `gitleaks (version unknown, has \`${this.version.command}\`)`;
   }
-  /** The argv of a scan, for this version's CLI. */
-  scanArgs(o) {
-    const common = [
-      "--redact",
-      "--no-banner",
-      `--exit-code=${LEAKS_EXIT_CODE}`,
-      "--report-format=json",
-      `--report-path=${o.reportPath}`,
-      `--log-opts=${o.logOpts}`,
-      ...o.config ? [`--config=${o.config}`] : [],
-      ...o.baseline ? [`--baseline-path=${o.baseline}`] : []
-    ];
-    return this.version.command === "git" ? ["git", ...common, o.source] : ["detect", `--source=${o.source}`, ...common];
-  }
   async scan(o) {
-    const args = this.scanArgs(o);
+    const args = scanArgs(this.version.command, o);
     const result = await this.exec(args, { cwd: o.source, onStderrLine: o.onStderrLine });
     const command = [this.binary, ...args];
     if (result.exitCode !== 0 && result.exitCode !== LEAKS_EXIT_CODE) {
@@ -1136,6 +1122,20 @@ var Gitleaks = class _Gitleaks {
     return { findings, command, commitsScanned: scanned === void 0 ? void 0 : Number(scanned) };
   }
 };
+function scanArgs(command, o) {
+  const common = [
+    "--redact",
+    "--no-banner",
+    `--exit-code=${LEAKS_EXIT_CODE}`,
+    "--report-format=json",
+    `--report-path=${o.reportPath}`,
+    // The = form: the value starts with '-' and must not be taken for a flag.
+    `--log-opts=${o.logOpts}`,
+    ...o.config ? [`--config=${o.config}`] : [],
+    ...o.baseline ? [`--baseline-path=${o.baseline}`] : []
+  ];
+  return command === "git" ? ["git", ...common, o.source] : ["detect", `--source=${o.source}`, ...common];
+}
 function exec(binary, args, options = {}) {
   return run([binary, ...args], { ...options, env: { ...options.env ?? process.env, NO_COLOR: "1" } });
 }
@@ -1422,7 +1422,10 @@ async function resolveRange(plan, git, log) {
     case "between": {
       const to = await history.commit(plan.to, plan.to);
       const from = await history.findOrDeepen(plan.from, to);
-      if (from) return history.between(from, to, plan.why);
+      if (from) {
+        const forced = plan.fallbackBranch !== void 0 && plan.why.startsWith("push to") && !await git.isAncestor(from, to);
+        return history.between(from, to, forced ? `force ${plan.why}` : plan.why);
+      }
       if (plan.fallbackBranch !== void 0) {
         log.warning(`the commit before the push (${plan.from}) is not in this clone: scanning every commit of the push that no other ref reaches.`);
         return history.newBranch(to, plan.fallbackBranch, `${plan.why} (previous commit unknown)`);

@@ -71,23 +71,8 @@ export class Gitleaks {
     return this.version.parts ? `gitleaks ${this.version.text}` : `gitleaks (version unknown, has \`${this.version.command}\`)`;
   }
 
-  /** The argv of a scan, for this version's CLI. */
-  scanArgs(o: GitleaksScanOptions): string[] {
-    const common = [
-      "--redact",
-      "--no-banner",
-      `--exit-code=${LEAKS_EXIT_CODE}`,
-      "--report-format=json",
-      `--report-path=${o.reportPath}`,
-      `--log-opts=${o.logOpts}`,
-      ...(o.config ? [`--config=${o.config}`] : []),
-      ...(o.baseline ? [`--baseline-path=${o.baseline}`] : []),
-    ];
-    return this.version.command === "git" ? ["git", ...common, o.source] : ["detect", `--source=${o.source}`, ...common];
-  }
-
   async scan(o: GitleaksScanOptions): Promise<GitleaksScan> {
-    const args = this.scanArgs(o);
+    const args = scanArgs(this.version.command, o);
     const result = await this.exec(args, { cwd: o.source, onStderrLine: o.onStderrLine });
     const command = [this.binary, ...args];
     if (result.exitCode !== 0 && result.exitCode !== LEAKS_EXIT_CODE) {
@@ -109,6 +94,22 @@ export class Gitleaks {
     const scanned = /(\d+) commits scanned/.exec(result.stderr)?.[1];
     return { findings, command, commitsScanned: scanned === undefined ? undefined : Number(scanned) };
   }
+}
+
+/** The argv of a scan for a CLI generation: `detect --source=<dir>` before 8.19, `git <dir>` after. */
+export function scanArgs(command: "detect" | "git", o: Omit<GitleaksScanOptions, "onStderrLine">): string[] {
+  const common = [
+    "--redact",
+    "--no-banner",
+    `--exit-code=${LEAKS_EXIT_CODE}`,
+    "--report-format=json",
+    `--report-path=${o.reportPath}`,
+    // The = form: the value starts with '-' and must not be taken for a flag.
+    `--log-opts=${o.logOpts}`,
+    ...(o.config ? [`--config=${o.config}`] : []),
+    ...(o.baseline ? [`--baseline-path=${o.baseline}`] : []),
+  ];
+  return command === "git" ? ["git", ...common, o.source] : ["detect", `--source=${o.source}`, ...common];
 }
 
 function exec(binary: string, args: string[], options: RunOptions = {}): Promise<RunResult> {

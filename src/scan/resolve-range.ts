@@ -38,7 +38,11 @@ export async function resolveRange(plan: RangePlan, git: GitHistory, log: RangeL
     case "between": {
       const to = await history.commit(plan.to, plan.to);
       const from = await history.findOrDeepen(plan.from, to);
-      if (from) return history.between(from, to, plan.why);
+      if (from) {
+        // Forgejo's push payload has no `forced`: say so when the old tip is not in the new history.
+        const forced = plan.fallbackBranch !== undefined && plan.why.startsWith("push to") && !(await git.isAncestor(from, to));
+        return history.between(from, to, forced ? `force ${plan.why}` : plan.why);
+      }
       if (plan.fallbackBranch !== undefined) {
         // A force push left `before` behind: nothing in the clone reaches it any more.
         log.warning(`the commit before the push (${plan.from}) is not in this clone: scanning every commit of the push that no other ref reaches.`);

@@ -197,8 +197,10 @@ describeWithTools(["git", "gitleaks"], "secret-scan action", () => {
     const rewritten = r.commit("rewritten tip", { "c.env": secretLine(fresh) });
     const event = { before: gone, after: rewritten, ref: "refs/heads/main", forced: true };
 
-    const forced = await scan(r, { event });
+    // Forgejo sends no `forced`: the history tells.
+    const forced = await scan(r, { event: { ...event, forced: undefined }, flavour: "forgejo" });
     expect(forced.outputs).toMatchObject({ findings: "1", commits: "1", range: `${gone}..${rewritten}` });
+    expect(forced.log).toContain("Scanning 1 commits (force push to main)");
     expect(found(forced)).toEqual([`c.env:1@${rewritten}`]);
 
     // A runner's fresh clone never saw the old tip: scan what no other ref reaches (here: everything).
@@ -246,6 +248,15 @@ describeWithTools(["git", "gitleaks"], "secret-scan action", () => {
     expect(deepened.log).toContain("Shallow clone: fetching 50 more commits of history from origin.");
     expect(deepened.outputs).toMatchObject({ findings: "1", commits: "3" });
     expect(found(deepened)).toEqual([`deploy.env:2@${c.added}`]);
+
+    // Ranges back to the roots fetch the whole history.
+    const whole = new TestRepo(`${origin.dir}-whole`);
+    cleanup.push(() => whole.remove());
+    execFileSync("git", ["clone", "-q", "--depth=1", `file://${origin.dir}`, whole.dir], { stdio: "pipe" });
+    const unpublished = await scan(whole, { eventName: "workflow_dispatch", inputs: { range: "unpublished", "published-ref": `file://${origin.dir}#gh-pages` } });
+    expect(unpublished.log).toContain("Shallow clone: fetching the whole history from origin.");
+    expect(unpublished.outputs).toMatchObject({ findings: "1", commits: "4", range: c.docs });
+    expect(whole.git("rev-parse", "--is-shallow-repository")).toBe("false");
 
     const cut = new TestRepo(`${origin.dir}-cut`);
     cleanup.push(() => cut.remove());

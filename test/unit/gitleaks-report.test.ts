@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseJsonReport, parseSarifReport, ReportFormatError, toSarif } from "../../src/scan/findings.js";
-import { chooseCommand, parseVersion } from "../../src/scan/gitleaks.js";
+import { chooseCommand, parseVersion, scanArgs } from "../../src/scan/gitleaks.js";
 import { parseChecksums, releaseAssets } from "../../src/scan/install.js";
 import { repoRoot } from "../support/runner-harness.js";
 
@@ -106,6 +106,19 @@ describe("gitleaks versions", () => {
     [undefined, newHelp, "git"],
   ] as const)("version %j → %s (help decides without one)", (parts, help, command) => {
     expect(chooseCommand(parts ? [...parts] as [number, number, number] : undefined, help)).toBe(command);
+  });
+});
+
+describe("scan arguments", () => {
+  const o = { source: "/w", logOpts: "--no-merges b --not a", reportPath: "/t/r.json", config: "/w/g.toml", baseline: "/w/b.json" };
+  const common = ["--redact", "--no-banner", "--exit-code=2", "--report-format=json", "--report-path=/t/r.json", "--log-opts=--no-merges b --not a", "--config=/w/g.toml", "--baseline-path=/w/b.json"];
+  it.each([
+    ["detect", ["detect", "--source=/w", ...common]],
+    ["git", ["git", ...common, "/w"]],
+  ] as const)("gitleaks %s", (command, argv) => expect(scanArgs(command, o)).toEqual(argv));
+
+  it("leaves out what is not given", () => {
+    expect(scanArgs("detect", { source: "/w", logOpts: "--all", reportPath: "/r" }).join(" ")).not.toMatch(/--config|--baseline/);
   });
 });
 

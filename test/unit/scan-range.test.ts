@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { urlCredentials } from "../../src/actions/secret-scan/options.js";
 import { ZERO_SHA } from "../../src/git/git.js";
 import { isSafeRevision, logOpts, otherRefs, parsePublishedRef, parseRangeInput, planFromEvent, planRange, rangeSpec, type ResolvedRange } from "../../src/scan/range.js";
 
@@ -122,4 +123,14 @@ describe("rangeSpec and logOpts", () => {
     expect(() => logOpts({ include: ["main --all"], exclude: [], why: "" })).toThrow(/not a resolved commit/);
     expect(() => logOpts({ include: [B], exclude: ["-n"], why: "" })).toThrow(/not a resolved commit/);
   });
+});
+
+describe("urlCredentials", () => {
+  it.each([
+    ["https://x-access-token:ghs_abcdef123456@github.com/fleet/infra.git", ["x-access-token:ghs_abcdef123456", "ghs_abcdef123456"]],
+    ["https://ghp_tokenonly12345@example.test/infra.git", ["ghp_tokenonly12345", "ghp_tokenonly12345"]],
+    ["https://github.com/fleet/infra.git", []],
+    ["ssh://forgejo@git.fleet.test/infra.git", []],
+    ["git@github.com:fleet/infra.git", []],
+  ])("%s", (url, secrets) => expect(urlCredentials(url)).toEqual(secrets));
 });

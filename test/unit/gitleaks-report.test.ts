@@ -7,7 +7,7 @@ import { parseChecksums, releaseAssets } from "../../src/scan/install.js";
 import { repoRoot } from "../support/runner-harness.js";
 
 /** Current gitleaks output, from gitleaks' own test data (see ORIGIN.md there). */
-const samples = join(repoRoot, "..", "shared", "data", "gitleaks-report-samples");
+const samples = join(repoRoot, "test", "fixtures", "gitleaks-reports");
 const sample = (name: string) => readFileSync(join(samples, name), "utf8");
 
 describe("reading gitleaks reports", () => {

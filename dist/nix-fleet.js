@@ -961,6 +961,7 @@ var checkCommand = {
 };
 
 // src/cli/scan.ts
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
 import { join as join5, resolve as resolve5 } from "node:path";
 import { parseArgs as parseArgs2 } from "node:util";
@@ -1670,10 +1671,16 @@ var scanCommand = {
     });
     const inputs = cliInputs(values, runtime);
     const env = { ...process.env, GITHUB_WORKSPACE: "", GITHUB_EVENT_NAME: "", GITHUB_EVENT_PATH: "", RUNNER_TEMP: "" };
-    const options = readSecretScanOptions(inputs, env, process.cwd(), { tempDir: join5(tmpdir2(), `nix-fleet-scan-${process.pid}`) });
-    if (values.report) options.reportPath = resolve5(values.report);
-    if (values.sarif) options.sarifPath = resolve5(values.sarif);
-    const report = await runSecretScan(options, { runtime });
+    const scratch = mkdtempSync(join5(tmpdir2(), "nix-fleet-scan-"));
+    let report;
+    try {
+      const options = readSecretScanOptions(inputs, env, process.cwd(), { tempDir: scratch });
+      options.reportPath = values.report ? resolve5(values.report) : join5(tmpdir2(), `nix-fleet-scan-${process.pid}.json`);
+      options.sarifPath = values.sarif ? resolve5(values.sarif) : join5(tmpdir2(), `nix-fleet-scan-${process.pid}.sarif`);
+      report = await runSecretScan(options, { runtime });
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
     if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
     if (report.findings.length) {
       runtime.info(`nix-fleet scan failed: ${failureMessage2(report)}`);

@@ -1,3 +1,4 @@
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -30,10 +31,16 @@ export const scanCommand: Command = {
     const inputs = cliInputs(values, runtime);
     // In a terminal there is no event: `auto` means "not yet pushed", and files stay in the temp dir.
     const env = { ...process.env, GITHUB_WORKSPACE: "", GITHUB_EVENT_NAME: "", GITHUB_EVENT_PATH: "", RUNNER_TEMP: "" };
-    const options = readSecretScanOptions(inputs, env, process.cwd(), { tempDir: join(tmpdir(), `nix-fleet-scan-${process.pid}`) });
-    if (values.report) options.reportPath = resolve(values.report);
-    if (values.sarif) options.sarifPath = resolve(values.sarif);
-    const report = await runSecretScan(options, { runtime });
+    const scratch = mkdtempSync(join(tmpdir(), "nix-fleet-scan-"));
+    let report;
+    try {
+      const options = readSecretScanOptions(inputs, env, process.cwd(), { tempDir: scratch });
+      options.reportPath = values.report ? resolve(values.report) : join(tmpdir(), `nix-fleet-scan-${process.pid}.json`);
+      options.sarifPath = values.sarif ? resolve(values.sarif) : join(tmpdir(), `nix-fleet-scan-${process.pid}.sarif`);
+      report = await runSecretScan(options, { runtime });
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
     if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
     if (report.findings.length) {
       runtime.info(`nix-fleet scan failed: ${failureMessage(report)}`);

@@ -12,8 +12,12 @@ afterEach(() => {
   for (const dir of cleanup.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
+/** Reports go to a directory the test removes; the CLI's own scratch directory it removes itself. */
 function cli(cwd: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, [join(repoRoot, "dist", "nix-fleet.js"), "scan", ...args], { cwd, encoding: "utf8" });
+  const out = mkdtempSync(join(tmpdir(), "scan-out-"));
+  cleanup.push(out);
+  const files = args.includes("--report") ? [] : ["--report", join(out, "report.json"), "--sarif", join(out, "scan.sarif")];
+  const r = spawnSync(process.execPath, [join(repoRoot, "dist", "nix-fleet.js"), "scan", ...files, ...args], { cwd, encoding: "utf8" });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -2,9 +2,10 @@ import { InputError } from "../runner/inputs.js";
 import { TerminalRuntime } from "../runner/terminal-runtime.js";
 import { checkCommand } from "./check.js";
 import type { Command } from "./command.js";
+import { scanCommand } from "./scan.js";
 
 /** Every command; each lives in its own file. */
-const COMMANDS: Command[] = [checkCommand];
+const COMMANDS: Command[] = [checkCommand, scanCommand];
 
 const USAGE = `nix-fleet: the nix-fleet-actions stages from a terminal
 

@@ -206,6 +206,9 @@ var TerminalRuntime = class {
   info(message) {
     if (this.depth === 0 || this.verbose) this.print(message);
   }
+  untrusted(text) {
+    this.info(text);
+  }
   warning(message) {
     this.print(`warning: ${message}`);
   }
@@ -243,15 +246,109 @@ var TerminalRuntime = class {
 
 // src/cli/check.ts
 import { tmpdir } from "node:os";
-import { join as join2, resolve as resolve3 } from "node:path";
+import { join as join2, resolve as resolve4 } from "node:path";
 import { parseArgs } from "node:util";
 
 // src/actions/flake-check/options.ts
+import { resolve as resolve2 } from "node:path";
+
+// src/nix/flake-ref.ts
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
+var SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+function localFlakeDir(flake, cwd) {
+  const url = /^(?:path:|git\+file:(?:\/\/)?)([^?]*)(?:\?(.*))?$/.exec(flake);
+  if (url) {
+    const dir = new URLSearchParams(url[2] ?? "").get("dir");
+    return resolve(cwd, url[1] || ".", dir ?? "");
+  }
+  return SCHEME.test(flake) ? void 0 : resolve(cwd, flake || ".");
+}
+function readFlakeRef(inputs, input, cwd) {
+  const flake = inputs.string(input, ".");
+  if (flake.includes("#")) {
+    throw inputs.error(input, `'${flake}' has a '#' fragment. Expected a flake reference without an output, such as '.' or './infra'.`);
+  }
+  const dir = localFlakeDir(flake, cwd);
+  if (dir === void 0) return { flake, ref: flake };
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw inputs.error(input, `'${flake}' is not a directory (${dir}). Expected the path of a directory holding flake.nix.`);
+  }
+  if (!existsSync(resolve(dir, "flake.nix"))) {
+    throw inputs.error(input, `'${flake}' is not a flake: ${dir} has no flake.nix. Expected the path of a directory holding flake.nix.`);
+  }
+  return { flake, ref: SCHEME.test(flake) ? flake : dir, localDir: dir };
+}
+function readNixConfig(inputs, input) {
+  const config = inputs.optionalString(input);
+  if (config === void 0) return void 0;
+  for (const line of config.split("\n")) {
+    const text = line.trim();
+    if (!text || text.startsWith("#") || /^!?include\s+\S/.test(text)) continue;
+    if (!/^[A-Za-z][\w-]*\s*=/.test(text)) {
+      throw inputs.error(input, `'${text}' is not a nix.conf setting. Expected lines of the form 'name = value'.`);
+    }
+  }
+  for (const token of nixConfigSecrets(config)) inputs.mask(token);
+  return config;
+}
+function nixConfigSecrets(config) {
+  const secrets = [];
+  for (const line of (config ?? "").split("\n")) {
+    const m = /^\s*(?:extra-)?access-tokens\s*=\s*(.*)$/.exec(line);
+    for (const pair of m?.[1]?.split(/\s+/) ?? []) {
+      const token = pair.slice(pair.indexOf("=") + 1);
+      if (token) secrets.push(token);
+    }
+  }
+  return secrets;
+}
+
+// src/actions/flake-check/options.ts
+function readFlakeCheckOptions(inputs, env, cwd = process.cwd(), reportPath = resolve2(env.RUNNER_TEMP || cwd, "nix-fleet", "flake-check-report.json")) {
+  const nixConfig = readNixConfig(inputs, "nix-config");
+  const options = {
+    ...readFlakeRef(inputs, "flake", cwd),
+    allSystems: inputs.bool("all-systems", false),
+    buildChecks: inputs.bool("build-checks", true),
+    keepGoing: inputs.bool("keep-going", true),
+    extraArgs: inputs.args("extra-args"),
+    workspace: env.GITHUB_WORKSPACE || cwd,
+    pathsFromRepositoryRoot: !!env.GITHUB_WORKSPACE,
+    reportPath
+  };
+  if (nixConfig !== void 0) options.nixConfig = nixConfig;
+  return options;
+}
+
+// src/actions/flake-check/run.ts
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+
+// src/fleet/hosts.ts
+function attrName(name) {
+  return /^[A-Za-z_][A-Za-z0-9_'-]*$/.test(name) ? name : JSON.stringify(name);
+}
+function hostInstallable(flake, host, attribute) {
+  return `${flake}#nixosConfigurations.${attrName(host)}.${attribute}`;
+}
+function listHosts(nix, flake, extraArgs = []) {
+  return nix.evalJson(`${flake}#nixosConfigurations`, { apply: "builtins.attrNames", extraArgs });
+}
+async function evalHostToplevel(nix, flake, host, extraArgs = []) {
+  return nix.evalJson(hostInstallable(flake, host, "config.system.build.toplevel"), {
+    apply: "t: { drv = t.drvPath; out = t.outPath; system = t.system; }",
+    extraArgs
+  });
+}
+
+// src/git/git.ts
+import { readFile } from "node:fs/promises";
+import { resolve as resolve3 } from "node:path";
 
 // src/process/run.ts
 import { spawn } from "node:child_process";
+import { StringDecoder } from "node:string_decoder";
 var TAIL_LINES = 30;
 function tail(text, lines = TAIL_LINES) {
   const all = text.trimEnd().split("\n");
@@ -288,7 +385,7 @@ function quoteForDisplay(arg) {
 function run(command, options = {}) {
   const [file, ...args] = command;
   if (!file) throw new Error("run: empty command");
-  return new Promise((resolve6, reject) => {
+  return new Promise((resolve7, reject) => {
     const child = spawn(file, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
@@ -304,10 +401,11 @@ function run(command, options = {}) {
       child.kill("SIGTERM");
     }, options.timeoutMs) : void 0;
     child.stdout?.on("data", (chunk) => out.push(chunk));
+    const decoder = new StringDecoder("utf8");
     child.stderr?.on("data", (chunk) => {
       err.push(chunk);
       if (options.onStderrLine) {
-        pending += chunk.toString("utf8");
+        pending += decoder.write(chunk);
         const lines = pending.split("\n");
         pending = lines.pop() ?? "";
         for (const line of lines) options.onStderrLine(line);
@@ -334,292 +432,12 @@ function run(command, options = {}) {
         reject(new CommandError(command, null, stderr, `was stopped by ${signal}`));
         return;
       }
-      resolve6({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
+      resolve7({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
     });
   });
 }
 
-// src/nix/errors.ts
-var START = /^error(?: \(ignored\))?:(?: error:)?(.*)$/;
-var AT = /^at (.+?):(\d+):(\d+):?$/;
-var FRAME = /^… (.*)$/;
-var SNIPPET = /^\s*(\d+)?\|/;
-var INNER = /^error: (.*)$/;
-var TRUNCATED = /^\(stack trace truncated/;
-var REPEATS = [
-  /^some errors were encountered during the evaluation$/,
-  /^\d+ dependenc(?:y|ies) of derivation '.*' failed to build$/,
-  /^build of .* failed$/
-];
-function parseNixErrors(stderr) {
-  const blocks = [];
-  let current;
-  for (const line of stderr.replace(/\r/g, "").split("\n")) {
-    const start = START.exec(line);
-    if (start) {
-      current = { first: (start[1] ?? "").trim(), ignored: line.startsWith("error (ignored)"), rest: [] };
-      blocks.push(current);
-    } else if (current && (line === "" || /^\s/.test(line))) {
-      current.rest.push(line);
-    } else {
-      current = void 0;
-    }
-  }
-  return blocks.map((b) => parseBlock(b.first, b.rest, b.ignored)).filter((e) => !REPEATS.some((re) => re.test(e.message)));
-}
-function dedent(lines) {
-  const indents = lines.filter((l) => l.trim()).map((l) => /^\s*/.exec(l)?.[0].length ?? 0);
-  const cut = indents.length ? Math.min(...indents) : 0;
-  return lines.map((l) => l.slice(cut));
-}
-function parsePosition(text) {
-  const m = AT.exec(text);
-  if (!m || !m[1]) return void 0;
-  if (m[1].startsWith("\xAB")) return void 0;
-  return { file: m[1], line: Number(m[2]), column: Number(m[3]) };
-}
-function parseBlock(first, rest, ignored) {
-  let message = first ? [first] : [];
-  let position;
-  const trace = [];
-  let inFrame = false;
-  for (const raw of dedent(rest)) {
-    const line = raw.trim();
-    if (!line || SNIPPET.test(raw) || TRUNCATED.test(line)) continue;
-    const frame = FRAME.exec(line);
-    const inner = INNER.exec(line);
-    if (frame) {
-      trace.push({ text: frame[1] ?? "" });
-      inFrame = true;
-    } else if (inner) {
-      message = [inner[1] ?? ""];
-      position = void 0;
-      inFrame = false;
-    } else if (AT.test(line)) {
-      const pos = parsePosition(line);
-      const current = trace[trace.length - 1];
-      if (inFrame && current) current.position ??= pos;
-      else position ??= pos;
-    } else if (inFrame) {
-      const current = trace[trace.length - 1];
-      if (current) current.text += ` ${line}`;
-    } else {
-      message.push(raw.trimEnd());
-    }
-  }
-  const error = { message: message.join("\n").trim(), trace, ignored };
-  if (position) error.position = position;
-  attribute(error);
-  return error;
-}
-function unquote(name) {
-  return name.replace(/^"(.*)"$/, "$1");
-}
-function attribute(error) {
-  for (const frame of error.trace) {
-    const host = /while checking the NixOS configuration '(?:nixosConfigurations\.)?(.+)'/.exec(frame.text);
-    if (host?.[1]) error.host ??= unquote(host[1]);
-    const evaluating = /while evaluating the attribute '(?:outputs\.)?nixosConfigurations\.("[^"]+"|[^.']+)/.exec(frame.text);
-    if (evaluating?.[1]) error.host ??= unquote(evaluating[1]);
-    const drv = /while checking the derivation '([^']+)'/.exec(frame.text);
-    if (drv?.[1]) error.output ??= drv[1];
-    const output = /while checking flake output '([^']+)'/.exec(frame.text);
-    if (output?.[1]) error.output ??= output[1];
-  }
-  const built = /(?:builder for|Cannot build) '([^']+\.drv)'/.exec(error.message);
-  if (built?.[1]) error.derivation = built[1];
-}
-
-// src/nix/version.ts
-function parseNixVersion(text) {
-  const matches = [...text.matchAll(/(\d+)\.(\d+)(?:\.(\d+))?/g)];
-  const last = matches[matches.length - 1];
-  if (!last) throw new Error(`cannot read a Nix version from '${text.trim()}'`);
-  return { text: text.trim(), major: Number(last[1]), minor: Number(last[2]), patch: Number(last[3] ?? 0) };
-}
-function atLeast(v, major, minor) {
-  return v.major > major || v.major === major && v.minor >= minor;
-}
-function nixFeatures(v) {
-  return {
-    /** `nix flake check --all-systems` (2.16+); before 2.16 every system was always checked. */
-    flakeCheckAllSystems: atLeast(v, 2, 16),
-    /** `nix path-info --json` prints an object keyed by path (2.19+), not an array. */
-    pathInfoObject: atLeast(v, 2, 19),
-    /** `nix store info` replaced `nix store ping` (2.19+). */
-    storeInfo: atLeast(v, 2, 19)
-  };
-}
-
-// src/nix/nix.ts
-var NixCommandError = class extends CommandError {
-  errors;
-  constructor(result) {
-    const errors = parseNixErrors(result.stderr);
-    super(result.command, result.exitCode, result.stderr);
-    this.name = "NixCommandError";
-    this.errors = errors;
-    const first = errors[0];
-    if (first) this.message = `${result.command.slice(0, 3).join(" ")} failed: ${first.message}`;
-  }
-};
-var NixNotFoundError = class extends Error {
-  constructor(binary) {
-    super(
-      `Nix was not found (looked for '${binary}' on PATH). Install Nix on the runner first, for example with a Nix installer step before this one.`
-    );
-    this.name = "NixNotFoundError";
-  }
-};
-function composeNixConfig(callerConfig, extraConfig) {
-  const parts = [callerConfig?.trimEnd(), "extra-experimental-features = nix-command flakes", extraConfig?.trimEnd()];
-  return parts.filter((p) => !!p).join("\n");
-}
-function nixConfigSecrets(config) {
-  const secrets = [];
-  for (const line of (config ?? "").split("\n")) {
-    const m = /^\s*(?:extra-)?access-tokens\s*=\s*(.*)$/.exec(line);
-    for (const pair of m?.[1]?.split(/\s+/) ?? []) {
-      const token = pair.slice(pair.indexOf("=") + 1);
-      if (token) secrets.push(token);
-    }
-  }
-  return secrets;
-}
-var Nix = class _Nix {
-  constructor(binary, version, env) {
-    this.binary = binary;
-    this.version = version;
-    this.env = env;
-    this.features = nixFeatures(version);
-  }
-  binary;
-  version;
-  features;
-  env;
-  static async create(options = {}) {
-    const binary = options.binary ?? "nix";
-    const base = options.env ?? process.env;
-    const env = { ...base, NIX_CONFIG: composeNixConfig(base.NIX_CONFIG, options.extraConfig) };
-    let result;
-    try {
-      result = await run([binary, "--version"], { env });
-    } catch (error) {
-      if (error instanceof CommandNotFoundError) throw new NixNotFoundError(binary);
-      throw error;
-    }
-    if (result.exitCode !== 0) throw new CommandError(result.command, result.exitCode, result.stderr);
-    return new _Nix(binary, parseNixVersion(result.stdout), env);
-  }
-  /** Runs nix with these arguments; resolves with any exit code. */
-  exec(args, options = {}) {
-    return run([this.binary, ...args], { ...options, env: this.env });
-  }
-  async checked(args, options = {}) {
-    const result = await this.exec(args, options);
-    if (result.exitCode !== 0) throw new NixCommandError(result);
-    return result;
-  }
-  /**
-   * Evaluations run side by side (hosts one by one, plans), and Nix's SQLite eval cache answers
-   * "database is busy" to concurrent writers instead of waiting: so it stays off.
-   */
-  async evalJson(installable, options = {}) {
-    const args = ["eval", "--json", "--show-trace", "--no-eval-cache", installable];
-    if (options.apply) args.push("--apply", options.apply);
-    const result = await this.checked(args);
-    return JSON.parse(result.stdout);
-  }
-  async evalRaw(installable) {
-    const result = await this.checked(["eval", "--raw", "--show-trace", "--no-eval-cache", installable]);
-    return result.stdout;
-  }
-  /** `nix build --json --no-link`: the one form that prints out paths on every version. */
-  async build(installables, extraArgs = []) {
-    const result = await this.checked(["build", "--json", "--no-link", ...extraArgs, ...installables]);
-    return JSON.parse(result.stdout);
-  }
-  /** The store path of the flake's source tree, as it appears in error positions. */
-  async flakeSourcePath(flake) {
-    const result = await this.checked(["flake", "metadata", "--json", flake]);
-    return JSON.parse(result.stdout).path;
-  }
-  /** Runs `nix flake check`; the caller reads the errors from the result, whatever the exit code. */
-  flakeCheck(flake, options) {
-    const args = ["flake", "check", "--show-trace"];
-    if (options.keepGoing) args.push("--keep-going");
-    if (!options.build) args.push("--no-build");
-    if (options.allSystems && this.features.flakeCheckAllSystems) args.push("--all-systems");
-    args.push(...options.extraArgs, flake);
-    return this.exec(args, { onStderrLine: options.onStderrLine });
-  }
-};
-
-// src/actions/flake-check/options.ts
-function localFlakeDir(flake, cwd) {
-  const path = /^(?:path:|git\+file:(?:\/\/)?)(.*?)(?:\?.*)?$/.exec(flake)?.[1] ?? (/^[a-z][a-z0-9+.-]*:/i.test(flake) ? void 0 : flake);
-  return path === void 0 ? void 0 : resolve(cwd, path || ".");
-}
-function validateFlake(inputs, input, flake, cwd) {
-  if (flake.includes("#")) {
-    throw inputs.error(input, `'${flake}' has a '#' fragment. Expected a flake reference without an output, such as '.' or './infra'.`);
-  }
-  const dir = localFlakeDir(flake, cwd);
-  if (dir === void 0) return void 0;
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw inputs.error(input, `'${flake}' is not a directory (${dir}). Expected the path of a directory holding flake.nix.`);
-  }
-  if (!existsSync(resolve(dir, "flake.nix"))) {
-    throw inputs.error(input, `'${flake}' is not a flake: ${dir} has no flake.nix. Expected the path of a directory holding flake.nix.`);
-  }
-  return dir;
-}
-function readFlakeCheckOptions(inputs, env, cwd = process.cwd(), reportPath = resolve(env.RUNNER_TEMP || cwd, "nix-fleet", "flake-check-report.json")) {
-  const flake = inputs.string("flake", ".");
-  const workspace = env.GITHUB_WORKSPACE || cwd;
-  const options = {
-    flake,
-    ref: flake,
-    allSystems: inputs.bool("all-systems", false),
-    buildChecks: inputs.bool("build-checks", true),
-    keepGoing: inputs.bool("keep-going", true),
-    extraArgs: inputs.args("extra-args"),
-    nixConfig: inputs.optionalString("nix-config"),
-    workspace,
-    reportPath
-  };
-  for (const token of nixConfigSecrets(options.nixConfig)) inputs.mask(token);
-  const dir = validateFlake(inputs, "flake", flake, cwd);
-  if (dir) {
-    options.localDir = dir;
-    if (!/^[a-z][a-z0-9+.-]*:/i.test(flake)) options.ref = dir;
-  }
-  return options;
-}
-
-// src/actions/flake-check/run.ts
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
-
-// src/fleet/hosts.ts
-function attrName(name) {
-  return /^[A-Za-z_][A-Za-z0-9_'-]*$/.test(name) ? name : JSON.stringify(name);
-}
-function hostInstallable(flake, host, attribute3) {
-  return `${flake}#nixosConfigurations.${attrName(host)}.${attribute3}`;
-}
-function listHosts(nix, flake) {
-  return nix.evalJson(`${flake}#nixosConfigurations`, { apply: "builtins.attrNames" });
-}
-async function evalHostToplevel(nix, flake, host) {
-  return nix.evalJson(hostInstallable(flake, host, "config.system.build.toplevel"), {
-    apply: "t: { drv = t.drvPath; out = t.outPath; system = t.system; }"
-  });
-}
-
 // src/git/git.ts
-import { readFile } from "node:fs/promises";
-import { resolve as resolve2 } from "node:path";
 var Git = class {
   constructor(cwd, binary = "git", env = process.env) {
     this.cwd = cwd;
@@ -668,7 +486,7 @@ var GitHistory = class extends Git {
     const result = await this.exec(["rev-parse", "--git-path", "shallow"]);
     if (result.exitCode !== 0) return /* @__PURE__ */ new Set();
     try {
-      const text = await readFile(resolve2(this.cwd, result.stdout.trim()), "utf8");
+      const text = await readFile(resolve3(this.cwd, result.stdout.trim()), "utf8");
       return new Set(text.split("\n").map((l) => l.trim()).filter(Boolean));
     } catch {
       return /* @__PURE__ */ new Set();
@@ -705,6 +523,212 @@ var GitHistory = class extends Git {
     const out = await this.checked(["ls-remote", "--end-of-options", remote, ref]);
     const line = out.split("\n").find((l) => l.endsWith(`	${ref}`));
     return line?.split("	")[0];
+  }
+};
+
+// src/nix/errors.ts
+var START = /^error(?: \(ignored\))?:(?: error:)?(.*)$/;
+var AT = /^at (.+?):(\d+):(\d+):?$/;
+var FRAME = /^… (.*)$/;
+var SNIPPET = /^\s*(\d+)?\|/;
+var INNER = /^error:(?:\s+(.*))?$/;
+var ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
+var TRUNCATED = /^\(stack trace truncated/;
+var REPEATS = [/^some errors were encountered during the evaluation$/, /^build of .* failed$/];
+function parseNixErrors(stderr) {
+  const blocks = [];
+  let current;
+  for (const line of stderr.replace(ANSI, "").replace(/\r/g, "").split("\n")) {
+    const start = START.exec(line);
+    if (start) {
+      current = { first: (start[1] ?? "").trim(), ignored: line.startsWith("error (ignored)"), rest: [] };
+      blocks.push(current);
+    } else if (current && (line === "" || /^\s/.test(line))) {
+      current.rest.push(line);
+    } else {
+      current = void 0;
+    }
+  }
+  return blocks.map((b) => parseBlock(b.first, b.rest, b.ignored)).filter((e) => !REPEATS.some((re) => re.test(e.message)));
+}
+function dedent(lines) {
+  const indents = lines.filter((l) => l.trim()).map((l) => /^\s*/.exec(l)?.[0].length ?? 0);
+  const cut = indents.length ? Math.min(...indents) : 0;
+  return lines.map((l) => l.slice(cut));
+}
+function parsePosition(text) {
+  const m = AT.exec(text);
+  if (!m || !m[1]) return void 0;
+  if (m[1].startsWith("\xAB")) return void 0;
+  return { file: m[1], line: Number(m[2]), column: Number(m[3]) };
+}
+function parseBlock(first, rest, ignored) {
+  let message = first ? [first] : [];
+  let position;
+  const trace = [];
+  let inFrame = false;
+  let framesFirst = false;
+  for (const raw of dedent(rest)) {
+    const line = raw.trim();
+    if (!line || SNIPPET.test(raw) || TRUNCATED.test(line)) continue;
+    const frame = FRAME.exec(line);
+    const inner = INNER.exec(line);
+    if (frame) {
+      trace.push({ text: frame[1] ?? "" });
+      inFrame = true;
+    } else if (inner) {
+      message = inner[1] ? [inner[1]] : [];
+      position = void 0;
+      inFrame = false;
+      framesFirst = trace.length > 0;
+    } else if (AT.test(line)) {
+      const pos = parsePosition(line);
+      const current = trace[trace.length - 1];
+      if (inFrame && current) current.position ??= pos;
+      else position ??= pos;
+    } else if (inFrame) {
+      const current = trace[trace.length - 1];
+      if (current) current.text += ` ${line}`;
+    } else {
+      message.push(raw.trimEnd());
+    }
+  }
+  if (framesFirst) trace.reverse();
+  const error = { message: message.join("\n").trim(), trace, ignored };
+  if (position) error.position = position;
+  attributeFrames(error);
+  return error;
+}
+function unquote(name) {
+  return name.replace(/^"(.*)"$/, "$1");
+}
+function attributeFrames(error) {
+  for (const frame of error.trace) {
+    const host = /while checking the NixOS configuration '(?:nixosConfigurations\.)?(.+)'/.exec(frame.text);
+    if (host?.[1]) error.host ??= unquote(host[1]);
+    const evaluating = /while evaluating the attribute '(?:outputs\.)?nixosConfigurations\.("[^"]+"|[^.']+)/.exec(frame.text);
+    if (evaluating?.[1]) error.host ??= unquote(evaluating[1]);
+    const drv = /while checking the derivation '([^']+)'/.exec(frame.text);
+    if (drv?.[1]) error.output ??= drv[1];
+    const output = /while checking flake output '([^']+)'/.exec(frame.text);
+    if (output?.[1]) error.output ??= output[1];
+  }
+  const built = /(?:builder for|Cannot build|dependenc(?:y|ies) of derivation) '([^']+\.drv)'/.exec(error.message);
+  if (built?.[1]) error.derivation = built[1];
+}
+
+// src/nix/version.ts
+function parseNixVersion(text) {
+  const matches = [...text.matchAll(/(\d+)\.(\d+)(?:\.(\d+))?/g)];
+  const last = matches[matches.length - 1];
+  if (!last) throw new Error(`cannot read a Nix version from '${text.trim()}'`);
+  return { text: text.trim(), major: Number(last[1]), minor: Number(last[2]), patch: Number(last[3] ?? 0) };
+}
+function atLeast(v, major, minor) {
+  return v.major > major || v.major === major && v.minor >= minor;
+}
+function nixFeatures(v) {
+  return {
+    /** `nix flake check --all-systems` (2.16+); before 2.16 every system was always checked. */
+    flakeCheckAllSystems: atLeast(v, 2, 16),
+    /** `nix path-info --json` prints an object keyed by path (2.19+), not an array. */
+    pathInfoObject: atLeast(v, 2, 19),
+    /** `nix store info` replaced `nix store ping` (2.19+). */
+    storeInfo: atLeast(v, 2, 19)
+  };
+}
+
+// src/nix/nix.ts
+var NixCommandError = class extends CommandError {
+  errors;
+  constructor(result) {
+    const errors = parseNixErrors(result.stderr);
+    super(result.command, result.exitCode, result.stderr);
+    this.name = "NixCommandError";
+    this.errors = errors;
+    const first = errors[0];
+    if (first) {
+      const [, ...args] = result.command;
+      const words = args.filter((a, i) => !a.startsWith("-") && !args[i - 1]?.startsWith("--"));
+      this.message = `${first.message}
+(nix ${words.join(" ")} exited with code ${result.exitCode})`;
+    }
+  }
+};
+var NixNotFoundError = class extends Error {
+  constructor(binary) {
+    super(
+      `Nix was not found (looked for '${binary}' on PATH). Install Nix on the runner first, for example with a Nix installer step before this one.`
+    );
+    this.name = "NixNotFoundError";
+  }
+};
+function composeNixConfig(callerConfig, extraConfig) {
+  const parts = [callerConfig?.trimEnd(), "extra-experimental-features = nix-command flakes", extraConfig?.trimEnd()];
+  return parts.filter((p) => !!p).join("\n");
+}
+var Nix = class _Nix {
+  constructor(binary, version, env) {
+    this.binary = binary;
+    this.version = version;
+    this.env = env;
+    this.features = nixFeatures(version);
+  }
+  binary;
+  version;
+  features;
+  env;
+  static async create(options = {}) {
+    const binary = options.binary ?? "nix";
+    const base = options.env ?? process.env;
+    const env = { ...base, NO_COLOR: "1", NIX_CONFIG: composeNixConfig(base.NIX_CONFIG, options.extraConfig) };
+    let result;
+    try {
+      result = await run([binary, "--version"], { env });
+    } catch (error) {
+      if (error instanceof CommandNotFoundError) throw new NixNotFoundError(binary);
+      throw error;
+    }
+    if (result.exitCode !== 0) throw new CommandError(result.command, result.exitCode, result.stderr);
+    return new _Nix(binary, parseNixVersion(result.stdout), env);
+  }
+  /** Runs nix with these arguments; resolves with any exit code. */
+  exec(args, options = {}) {
+    return run([this.binary, ...args], { ...options, env: this.env });
+  }
+  async checked(args, options = {}) {
+    const result = await this.exec(args, options);
+    if (result.exitCode !== 0) throw new NixCommandError(result);
+    return result;
+  }
+  /**
+   * Evaluations run side by side (hosts one by one, plans), and Nix's SQLite eval cache answers
+   * "database is busy" to concurrent writers instead of waiting: so it stays off.
+   */
+  async evalJson(installable, options = {}) {
+    const args = ["eval", "--json", "--show-trace", "--no-eval-cache", ...options.extraArgs ?? [], installable];
+    if (options.apply) args.push("--apply", options.apply);
+    const result = await this.checked(args);
+    return JSON.parse(result.stdout);
+  }
+  /** `nix build --json --no-link`: the one form that prints out paths on every version. */
+  async build(installables, extraArgs = []) {
+    const result = await this.checked(["build", "--json", "--no-link", ...extraArgs, ...installables]);
+    return JSON.parse(result.stdout);
+  }
+  /** The store path of the flake's source tree, as it appears in error positions. */
+  async flakeSourcePath(flake, extraArgs = []) {
+    const result = await this.checked(["flake", "metadata", "--json", ...extraArgs, flake]);
+    return JSON.parse(result.stdout).path;
+  }
+  /** Runs `nix flake check`; the caller reads the errors from the result, whatever the exit code. */
+  flakeCheck(flake, options) {
+    const args = ["flake", "check", "--show-trace"];
+    if (options.keepGoing) args.push("--keep-going");
+    if (!options.build) args.push("--no-build");
+    if (options.allSystems && this.features.flakeCheckAllSystems) args.push("--all-systems");
+    args.push(...options.extraArgs, flake);
+    return this.exec(args, { onStderrLine: options.onStderrLine });
   }
 };
 
@@ -748,13 +772,16 @@ function locate(error, map) {
   }
   return explainUntracked({ message: error.message }, map);
 }
-function attribute2(errors, checkNames2 = /* @__PURE__ */ new Map()) {
+function derivationName(drvPath) {
+  return drvPath.replace(/^.*\/[0-9a-z]{32}-/, "").replace(/\.drv$/, "");
+}
+function groupErrors(errors, checkNames2 = /* @__PURE__ */ new Map()) {
   const result = { byHost: /* @__PURE__ */ new Map(), byOutput: /* @__PURE__ */ new Map(), unattributed: [] };
   const add = (map, key, e) => map.set(key, [...map.get(key) ?? [], e]);
   for (const e of errors) {
     if (e.host) add(result.byHost, e.host, e);
     else if (e.output && e.output !== "nixosConfigurations") add(result.byOutput, e.output, e);
-    else if (e.derivation) add(result.byOutput, checkNames2.get(e.derivation) ?? `build of ${e.derivation}`, e);
+    else if (e.derivation) add(result.byOutput, checkNames2.get(e.derivation) ?? `build of ${derivationName(e.derivation)}`, e);
     else result.unattributed.push(e);
   }
   return result;
@@ -773,11 +800,11 @@ function errorsOf(e) {
   if (e instanceof NixCommandError && e.errors.length) return e.errors;
   return [{ message: e instanceof Error ? e.message : String(e), trace: [], ignored: false }];
 }
-async function checkNames(nix, flake) {
+async function checkNames(nix, flake, evalArgs) {
   const apply = "cs: builtins.mapAttrs (s: v: builtins.mapAttrs (n: c: let r = builtins.tryEval c.drvPath; in if r.success then r.value else null) v) cs";
   const names = /* @__PURE__ */ new Map();
   try {
-    const checks = await nix.evalJson(`${flake}#checks`, { apply });
+    const checks = await nix.evalJson(`${flake}#checks`, { apply, extraArgs: evalArgs });
     for (const [system, byName] of Object.entries(checks)) {
       for (const [name, drv] of Object.entries(byName)) if (drv) names.set(drv, `checks.${system}.${name}`);
     }
@@ -786,70 +813,72 @@ async function checkNames(nix, flake) {
   return names;
 }
 async function runFlakeCheck(options, deps) {
+  try {
+    return await check(options, deps);
+  } catch (error) {
+    deps.runtime.setOutput("result", "failure");
+    throw error;
+  }
+}
+async function check(options, deps) {
   const { runtime } = deps;
   const started = Date.now();
-  const nix = deps.nix ?? await Nix.create({ extraConfig: options.nixConfig });
+  const [nix, gitRoot] = await Promise.all([
+    deps.nix ?? Nix.create({ extraConfig: options.nixConfig }),
+    options.localDir && !options.flake.startsWith("path:") ? new Git(options.localDir).tryToplevel() : void 0
+  ]);
   runtime.info(`Checking flake '${options.flake}' with ${nix.version.text}`);
   if (options.allSystems && !nix.features.flakeCheckAllSystems) {
     runtime.info(`${nix.version.text} has no --all-systems: it checks every system anyway.`);
   }
-  const map = { workspace: options.workspace };
-  const flakeErrors = [];
-  let hosts = [];
+  const evalArgs = evaluationArgs(options.extraArgs);
+  const root = gitRoot || options.localDir;
+  const map = { root, workspace: options.pathsFromRepositoryRoot && gitRoot ? gitRoot : options.workspace };
+  map.storePath = await nix.flakeSourcePath(options.ref, evaluationArgs(options.extraArgs, LOCK_FLAGS)).catch(() => void 0);
+  const [listed, result] = await Promise.all([
+    listHosts(nix, options.ref, evalArgs).then(
+      (names) => ({ names, error: void 0 }),
+      (error) => ({ names: [], error })
+    ),
+    runtime.group(
+      "nix flake check output",
+      () => nix.flakeCheck(options.ref, {
+        keepGoing: options.keepGoing,
+        build: options.buildChecks,
+        allSystems: options.allSystems,
+        extraArgs: options.extraArgs,
+        onStderrLine: (line) => runtime.untrusted(line)
+      })
+    )
+  ]);
+  const hosts = listed.names;
   const hostResults = /* @__PURE__ */ new Map();
+  for (const host of hosts) hostResults.set(host, { host, status: result.exitCode === 0 ? "ok" : "unknown", errors: [] });
   const outputs = [];
-  {
-    const [root, storePath, listed, check] = await Promise.all([
-      options.localDir && !options.flake.startsWith("path:") ? new Git(options.localDir).tryToplevel() : void 0,
-      // Fails when flake.nix does not parse or cannot be fetched; the check says which.
-      nix.flakeSourcePath(options.ref).catch(() => void 0),
-      listHosts(nix, options.ref).then(
-        (names) => ({ names, error: void 0 }),
-        (error) => ({ names: [], error })
-      ),
-      runtime.group(
-        "nix flake check output",
-        () => nix.flakeCheck(options.ref, {
-          keepGoing: options.keepGoing,
-          build: options.buildChecks,
-          allSystems: options.allSystems,
-          extraArgs: options.extraArgs,
-          onStderrLine: (line) => runtime.info(line)
-        })
-      )
-    ]);
-    map.root = root || options.localDir;
-    map.storePath = storePath;
-    hosts = listed.names;
-    for (const host of hosts) hostResults.set(host, { host, status: check.exitCode === 0 ? "ok" : "unknown", errors: [] });
-    if (check.exitCode !== 0) {
-      const errors = parseNixErrors(check.stderr);
-      const names = errors.some((e) => e.derivation) ? await checkNames(nix, options.ref) : /* @__PURE__ */ new Map();
-      const found = attribute2(errors, names);
-      for (const [host, errs] of found.byHost) {
-        hostResults.set(host, { host, status: "broken", errors: errs.map((e) => locate(e, map)) });
+  const flakeErrors = [];
+  if (result.exitCode !== 0) {
+    const errors = parseNixErrors(result.stderr);
+    const names = errors.some((e) => e.derivation) ? await checkNames(nix, options.ref, evalArgs) : /* @__PURE__ */ new Map();
+    const found = groupErrors(errors, names);
+    for (const [host, errs] of found.byHost) hostResults.set(host, { host, status: "broken", errors: errs.map((e) => locate(e, map)) });
+    for (const [output, errs] of found.byOutput) outputs.push({ output, errors: errs.map((e) => locate(e, map)) });
+    const unexplained = errors.length ? found.unattributed : [{ message: tail(result.stderr) || `nix flake check exited with code ${result.exitCode}`, trace: [], ignored: false }];
+    if (!options.keepGoing) {
+      runtime.info("keep-going is off: Nix stopped at the first error, so hosts after it were not checked.");
+    } else if (unexplained.length) {
+      const pending = hosts.filter((h) => hostResults.get(h)?.status !== "broken");
+      if (pending.length) {
+        runtime.info(`The check did not say which hosts broke: evaluating ${pending.length} hosts one by one.`);
+        for (const r of await evaluateHostsOneByOne(nix, options.ref, pending, map, runtime, evalArgs)) hostResults.set(r.host, r);
       }
-      for (const [output, errs] of found.byOutput) outputs.push({ output, errors: errs.map((e) => locate(e, map)) });
-      const unexplained = errors.length ? found.unattributed : [{ message: tail(check.stderr) || `nix flake check exited with code ${check.exitCode}`, trace: [], ignored: false }];
-      if (!options.keepGoing) {
-        runtime.info("keep-going is off: Nix stopped at the first error, so hosts after it were not checked.");
-      } else if (unexplained.length) {
-        const pending = hosts.filter((h) => hostResults.get(h)?.status !== "broken");
-        if (pending.length) {
-          runtime.info(`The check did not say which hosts broke: evaluating ${pending.length} hosts one by one.`);
-          for (const result of await evaluateHostsOneByOne(nix, options.ref, pending, map, runtime)) hostResults.set(result.host, result);
-        }
-      } else {
-        for (const h of hostResults.values()) if (h.status === "unknown") h.status = "ok";
-      }
-      const anyBroken = [...hostResults.values()].some((h) => h.status === "broken");
-      flakeErrors.push(...unexplained.filter((e) => !(e.output === "nixosConfigurations" && anyBroken)));
-      if (listed.error && !hosts.length) flakeErrors.push(...errorsOf(listed.error).filter((e) => !errors.some((x) => x.message === e.message)));
+    } else {
+      for (const h of hostResults.values()) if (h.status === "unknown") h.status = "ok";
     }
+    const anyBroken = [...hostResults.values()].some((h) => h.status === "broken");
+    flakeErrors.push(...unexplained.filter((e) => !(e.output === "nixosConfigurations" && anyBroken)));
+    if (listed.error && !hosts.length) flakeErrors.push(...errorsOf(listed.error).filter((e) => !errors.some((x) => x.message === e.message)));
   }
-  if (flakeErrors.length) {
-    outputs.unshift({ output: "flake", errors: dedupe(flakeErrors).map((e) => locate(e, map)) });
-  }
+  if (flakeErrors.length) outputs.unshift({ output: "flake", errors: dedupe(flakeErrors).map((e) => locate(e, map)) });
   const hostList = [...hostResults.values()].sort((a, b) => a.host.localeCompare(b.host));
   const brokenHosts = hostList.filter((h) => h.status === "broken").map((h) => h.host);
   const report = {
@@ -870,12 +899,24 @@ async function runFlakeCheck(options, deps) {
   runtime.setOutput("report", options.reportPath);
   return report;
 }
-async function evaluateHostsOneByOne(nix, flake, hosts, map, runtime) {
+var EVALUATION_FLAGS = { "--override-input": 2, "--impure": 0, "--option": 2, "--arg": 2, "--argstr": 2, "--no-update-lock-file": 0 };
+var LOCK_FLAGS = { "--override-input": 2, "--option": 2, "--no-update-lock-file": 0 };
+function evaluationArgs(extraArgs, flags = EVALUATION_FLAGS) {
+  const picked = [];
+  for (let i = 0; i < extraArgs.length; i++) {
+    const arity = flags[extraArgs[i] ?? ""];
+    if (arity === void 0) continue;
+    picked.push(...extraArgs.slice(i, i + 1 + arity));
+    i += arity;
+  }
+  return picked;
+}
+async function evaluateHostsOneByOne(nix, flake, hosts, map, runtime, evalArgs = []) {
   return mapConcurrent(hosts, HOST_EVAL_CONCURRENCY, async (host) => {
     const t0 = Date.now();
     const seconds = () => ((Date.now() - t0) / 1e3).toFixed(1);
     try {
-      await evalHostToplevel(nix, flake, host);
+      await evalHostToplevel(nix, flake, host, evalArgs);
       runtime.info(`  ${host}: ok (${seconds()} s)`);
       return { host, status: "ok", errors: [] };
     } catch (e) {
@@ -909,9 +950,10 @@ function annotate(runtime, report) {
 }
 function renderReport(report) {
   const r = new Report(`flake-check: ${report.result === "success" ? "all hosts good" : "failed"}`);
-  const broken = report.brokenHosts.length;
+  const count = (status) => report.hosts.filter((h) => h.status === status).length;
+  const unchecked = count("unknown");
   r.paragraph(
-    `${report.hosts.length} hosts checked in ${report.seconds} s with ${report.nixVersion}: ${report.hosts.length - broken} good, ${broken} broken.`
+    `${report.hosts.length} hosts checked in ${report.seconds} s with ${report.nixVersion}: ${count("ok")} good, ${count("broken")} broken${unchecked ? `, ${unchecked} not checked` : ""}.`
   );
   if (report.hosts.length) {
     r.table(
@@ -981,7 +1023,7 @@ var checkCommand = {
       }
     });
     const inputs = cliInputs({ ...values, "build-checks": values["no-build"] ? "false" : void 0 }, runtime);
-    const reportPath = values.report ? resolve3(values.report) : join2(tmpdir(), `nix-fleet-check-${process.pid}.json`);
+    const reportPath = values.report ? resolve4(values.report) : join2(tmpdir(), `nix-fleet-check-${process.pid}.json`);
     const options = readFlakeCheckOptions(inputs, { ...process.env, GITHUB_WORKSPACE: "" }, process.cwd(), reportPath);
     const report = await runFlakeCheck(options, { runtime });
     if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
@@ -996,12 +1038,12 @@ var checkCommand = {
 // src/cli/scan.ts
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
-import { join as join5, resolve as resolve5 } from "node:path";
+import { join as join5, resolve as resolve6 } from "node:path";
 import { parseArgs as parseArgs2 } from "node:util";
 
 // src/actions/secret-scan/options.ts
 import { existsSync as existsSync3, readFileSync, statSync as statSync2 } from "node:fs";
-import { isAbsolute, resolve as resolve4 } from "node:path";
+import { isAbsolute, resolve as resolve5 } from "node:path";
 
 // src/scan/install.ts
 import { createHash } from "node:crypto";
@@ -1366,7 +1408,7 @@ function urlCredentials(url) {
 function existingFile(inputs, name, base, expected) {
   const value = inputs.optionalString(name);
   if (value === void 0) return void 0;
-  const path = isAbsolute(value) ? value : resolve4(base, value);
+  const path = isAbsolute(value) ? value : resolve5(base, value);
   if (!existsSync3(path) || !statSync2(path).isFile()) throw inputs.error(name, `'${value}' is not a file (${path}). Expected ${expected}.`);
   return path;
 }
@@ -1382,7 +1424,7 @@ function readEvent(env) {
 }
 function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
   const workspace = env.GITHUB_WORKSPACE || cwd;
-  const tempDir = paths.tempDir ?? resolve4(env.RUNNER_TEMP || cwd, "nix-fleet");
+  const tempDir = paths.tempDir ?? resolve5(env.RUNNER_TEMP || cwd, "nix-fleet");
   const rangeText = inputs.string("range", "auto");
   const range = parseRangeInput(rangeText);
   if ("error" in range) throw inputs.error("range", range.error);
@@ -1416,8 +1458,8 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
     gitleaksVersion,
     downloadUrl,
     failOnFindings: inputs.bool("fail-on-findings", true),
-    sarifPath: sarif ? resolve4(workspace, sarif) : resolve4(tempDir, "secret-scan.sarif"),
-    reportPath: resolve4(tempDir, "secret-scan-report.json"),
+    sarifPath: sarif ? resolve5(workspace, sarif) : resolve5(tempDir, "secret-scan.sarif"),
+    reportPath: resolve5(tempDir, "secret-scan-report.json"),
     workspace,
     tempDir,
     eventName,
@@ -1578,7 +1620,7 @@ var History = class {
 };
 
 // src/actions/secret-scan/run.ts
-var ANSI = /\x1b\[[0-9;]*m/g;
+var ANSI2 = /\x1b\[[0-9;]*m/g;
 async function runSecretScan(options, deps) {
   const { runtime } = deps;
   for (const secret of options.secrets) runtime.setSecret(secret);
@@ -1608,7 +1650,7 @@ async function runSecretScan(options, deps) {
           config: options.config,
           baseline: options.baseline,
           reportPath: join4(scratch, "report.json"),
-          onStderrLine: (line) => runtime.info(line.replace(ANSI, ""))
+          onStderrLine: (line) => runtime.info(line.replace(ANSI2, ""))
         })
       );
       findings = scan.findings;
@@ -1708,8 +1750,8 @@ var scanCommand = {
     let report;
     try {
       const options = readSecretScanOptions(inputs, env, process.cwd(), { tempDir: scratch });
-      options.reportPath = values.report ? resolve5(values.report) : join5(tmpdir2(), `nix-fleet-scan-${process.pid}.json`);
-      options.sarifPath = values.sarif ? resolve5(values.sarif) : join5(tmpdir2(), `nix-fleet-scan-${process.pid}.sarif`);
+      options.reportPath = values.report ? resolve6(values.report) : join5(tmpdir2(), `nix-fleet-scan-${process.pid}.json`);
+      options.sarifPath = values.sarif ? resolve6(values.sarif) : join5(tmpdir2(), `nix-fleet-scan-${process.pid}.sarif`);
       report = await runSecretScan(options, { runtime });
     } finally {
       rmSync(scratch, { recursive: true, force: true });

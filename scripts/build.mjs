@@ -32,6 +32,8 @@ export function entries() {
 async function bundle(source, cli) {
   const result = await build({
     entryPoints: [source],
+    // Paths inside the bundle are relative to this: fixed, so the bundle is the same from any cwd.
+    absWorkingDir: root,
     bundle: true,
     platform: "node",
     target: "node20",

@@ -10,8 +10,8 @@ export function hostInstallable(flake: string, host: string, attribute: string):
 }
 
 /** The names of the flake's nixosConfigurations, without evaluating any host. */
-export function listHosts(nix: Nix, flake: string): Promise<string[]> {
-  return nix.evalJson<string[]>(`${flake}#nixosConfigurations`, { apply: "builtins.attrNames" });
+export function listHosts(nix: Nix, flake: string, extraArgs: string[] = []): Promise<string[]> {
+  return nix.evalJson<string[]>(`${flake}#nixosConfigurations`, { apply: "builtins.attrNames", extraArgs });
 }
 
 export interface HostToplevel {
@@ -21,8 +21,9 @@ export interface HostToplevel {
 }
 
 /** One host's toplevel derivation, evaluated on its own so that other hosts cannot break it. */
-export async function evalHostToplevel(nix: Nix, flake: string, host: string): Promise<HostToplevel> {
+export async function evalHostToplevel(nix: Nix, flake: string, host: string, extraArgs: string[] = []): Promise<HostToplevel> {
   return nix.evalJson<HostToplevel>(hostInstallable(flake, host, "config.system.build.toplevel"), {
     apply: "t: { drv = t.drvPath; out = t.outPath; system = t.system; }",
+    extraArgs,
   });
 }

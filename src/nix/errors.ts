@@ -20,7 +20,7 @@ export interface NixError {
   message: string;
   /** Where the error itself points; a plain `throw` often has none. */
   position?: SourcePosition;
-  /** The "… while ..." frames, in the order printed (2.8: innermost first; 2.18+: outermost first). */
+  /** The "… while ..." frames, innermost first (2.8 prints them so; 2.18+ the other way round). */
   trace: TraceFrame[];
   /** The nixosConfigurations attribute being checked when it happened. */
   host?: string;
@@ -36,20 +36,19 @@ const START = /^error(?: \(ignored\))?:(?: error:)?(.*)$/;
 const AT = /^at (.+?):(\d+):(\d+):?$/;
 const FRAME = /^… (.*)$/;
 const SNIPPET = /^\s*(\d+)?\|/;
-const INNER = /^error: (.*)$/;
+const INNER = /^error:(?:\s+(.*))?$/;
+/** Colour codes, which Lix and newer Nix print when FORCE_COLOR/CLICOLOR_FORCE is set. */
+// eslint-disable-next-line no-control-regex -- matching the escape character is the point
+const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 const TRUNCATED = /^\(stack trace truncated/;
 
 /** Summaries that repeat what the errors before them already said. */
-const REPEATS = [
-  /^some errors were encountered during the evaluation$/,
-  /^\d+ dependenc(?:y|ies) of derivation '.*' failed to build$/,
-  /^build of .* failed$/,
-];
+const REPEATS = [/^some errors were encountered during the evaluation$/, /^build of .* failed$/];
 
 export function parseNixErrors(stderr: string): NixError[] {
   const blocks: { first: string; ignored: boolean; rest: string[] }[] = [];
   let current: (typeof blocks)[number] | undefined;
-  for (const line of stderr.replace(/\r/g, "").split("\n")) {
+  for (const line of stderr.replace(ANSI, "").replace(/\r/g, "").split("\n")) {
     const start = START.exec(line);
     if (start) {
       current = { first: (start[1] ?? "").trim(), ignored: line.startsWith("error (ignored)"), rest: [] };
@@ -87,6 +86,7 @@ function parseBlock(first: string, rest: string[], ignored: boolean): NixError {
   // Where text and positions go: the message, or the last frame. Nix 2.8 prints the message first
   // and the frames after it; Nix 2.18+ prints the frames first and "error: <message>" last.
   let inFrame = false;
+  let framesFirst = false;
   for (const raw of dedent(rest)) {
     const line = raw.trim();
     if (!line || SNIPPET.test(raw) || TRUNCATED.test(line)) continue;
@@ -96,9 +96,10 @@ function parseBlock(first: string, rest: string[], ignored: boolean): NixError {
       trace.push({ text: frame[1] ?? "" });
       inFrame = true;
     } else if (inner) {
-      message = [inner[1] ?? ""];
+      message = inner[1] ? [inner[1]] : [];
       position = undefined;
       inFrame = false;
+      framesFirst = trace.length > 0;
     } else if (AT.test(line)) {
       const pos = parsePosition(line);
       const current = trace[trace.length - 1];
@@ -111,9 +112,11 @@ function parseBlock(first: string, rest: string[], ignored: boolean): NixError {
       message.push(raw.trimEnd());
     }
   }
+  // Always innermost first, whichever order this Nix printed them in.
+  if (framesFirst) trace.reverse();
   const error: NixError = { message: message.join("\n").trim(), trace, ignored };
   if (position) error.position = position;
-  attribute(error);
+  attributeFrames(error);
   return error;
 }
 
@@ -121,7 +124,7 @@ function unquote(name: string): string {
   return name.replace(/^"(.*)"$/, "$1");
 }
 
-function attribute(error: NixError): void {
+function attributeFrames(error: NixError): void {
   for (const frame of error.trace) {
     const host = /while checking the NixOS configuration '(?:nixosConfigurations\.)?(.+)'/.exec(frame.text);
     if (host?.[1]) error.host ??= unquote(host[1]);
@@ -132,6 +135,8 @@ function attribute(error: NixError): void {
     const output = /while checking flake output '([^']+)'/.exec(frame.text);
     if (output?.[1]) error.output ??= output[1];
   }
-  const built = /(?:builder for|Cannot build) '([^']+\.drv)'/.exec(error.message);
+  // "N dependencies of derivation 'D' failed to build" is the only line naming D (a check, say)
+  // when what failed was one of its inputs.
+  const built = /(?:builder for|Cannot build|dependenc(?:y|ies) of derivation) '([^']+\.drv)'/.exec(error.message);
   if (built?.[1]) error.derivation = built[1];
 }

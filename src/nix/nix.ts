@@ -12,7 +12,12 @@ export class NixCommandError extends CommandError {
     this.name = "NixCommandError";
     this.errors = errors;
     const first = errors[0];
-    if (first) this.message = `${result.command.slice(0, 3).join(" ")} failed: ${first.message}`;
+    if (first) {
+      // The error Nix gave, then which command: its subcommand and installables (not --apply bodies).
+      const [, ...args] = result.command;
+      const words = args.filter((a, i) => !a.startsWith("-") && !args[i - 1]?.startsWith("--"));
+      this.message = `${first.message}\n(nix ${words.join(" ")} exited with code ${result.exitCode})`;
+    }
   }
 }
 
@@ -57,19 +62,6 @@ export function composeNixConfig(callerConfig: string | undefined, extraConfig: 
   return parts.filter((p): p is string => !!p).join("\n");
 }
 
-/** Values in nix.conf text that are credentials: `access-tokens` (host=token pairs). */
-export function nixConfigSecrets(config: string | undefined): string[] {
-  const secrets: string[] = [];
-  for (const line of (config ?? "").split("\n")) {
-    const m = /^\s*(?:extra-)?access-tokens\s*=\s*(.*)$/.exec(line);
-    for (const pair of m?.[1]?.split(/\s+/) ?? []) {
-      const token = pair.slice(pair.indexOf("=") + 1);
-      if (token) secrets.push(token);
-    }
-  }
-  return secrets;
-}
-
 /** The Nix CLI. Every call goes through exec(); the version decides which flags exist. */
 export class Nix {
   readonly features: ReturnType<typeof nixFeatures>;
@@ -87,7 +79,8 @@ export class Nix {
   static async create(options: NixOptions = {}): Promise<Nix> {
     const binary = options.binary ?? "nix";
     const base = options.env ?? process.env;
-    const env = { ...base, NIX_CONFIG: composeNixConfig(base.NIX_CONFIG, options.extraConfig) };
+    // NO_COLOR: errors are parsed, and colour codes only get in the way (Lix honours FORCE_COLOR).
+    const env = { ...base, NO_COLOR: "1", NIX_CONFIG: composeNixConfig(base.NIX_CONFIG, options.extraConfig) };
     let result: RunResult;
     try {
       result = await run([binary, "--version"], { env });
@@ -114,16 +107,11 @@ export class Nix {
    * Evaluations run side by side (hosts one by one, plans), and Nix's SQLite eval cache answers
    * "database is busy" to concurrent writers instead of waiting: so it stays off.
    */
-  async evalJson<T>(installable: string, options: { apply?: string } = {}): Promise<T> {
-    const args = ["eval", "--json", "--show-trace", "--no-eval-cache", installable];
+  async evalJson<T>(installable: string, options: { apply?: string; extraArgs?: string[] } = {}): Promise<T> {
+    const args = ["eval", "--json", "--show-trace", "--no-eval-cache", ...(options.extraArgs ?? []), installable];
     if (options.apply) args.push("--apply", options.apply);
     const result = await this.checked(args);
     return JSON.parse(result.stdout) as T;
-  }
-
-  async evalRaw(installable: string): Promise<string> {
-    const result = await this.checked(["eval", "--raw", "--show-trace", "--no-eval-cache", installable]);
-    return result.stdout;
   }
 
   /** `nix build --json --no-link`: the one form that prints out paths on every version. */
@@ -133,8 +121,8 @@ export class Nix {
   }
 
   /** The store path of the flake's source tree, as it appears in error positions. */
-  async flakeSourcePath(flake: string): Promise<string> {
-    const result = await this.checked(["flake", "metadata", "--json", flake]);
+  async flakeSourcePath(flake: string, extraArgs: string[] = []): Promise<string> {
+    const result = await this.checked(["flake", "metadata", "--json", ...extraArgs, flake]);
     return (JSON.parse(result.stdout) as { path: string }).path;
   }
 

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { StringDecoder } from "node:string_decoder";
 
 export interface RunOptions {
   cwd?: string;
@@ -84,10 +85,12 @@ export function run(command: string[], options: RunOptions = {}): Promise<RunRes
       : undefined;
 
     child.stdout?.on("data", (chunk: Buffer) => out.push(chunk));
+    // Decoded as a stream, so a character split across two chunks (Nix's "…") stays whole.
+    const decoder = new StringDecoder("utf8");
     child.stderr?.on("data", (chunk: Buffer) => {
       err.push(chunk);
       if (options.onStderrLine) {
-        pending += chunk.toString("utf8");
+        pending += decoder.write(chunk);
         const lines = pending.split("\n");
         pending = lines.pop() ?? "";
         for (const line of lines) options.onStderrLine(line);

@@ -1,4 +1,5 @@
 import * as core from "@actions/core";
+import { randomBytes } from "node:crypto";
 import { detectPlatform, type Platform } from "./platform.js";
 import { renderMarkdown, renderText, type Report } from "./report.js";
 import { annotationText, type Annotation, type Runtime } from "./runtime.js";
@@ -13,6 +14,10 @@ export class ActionsRuntime implements Runtime {
 
   info(message: string): void {
     core.info(message);
+  }
+
+  untrusted(text: string): void {
+    core.info(neutralized(text));
   }
 
   warning(message: string): void {
@@ -31,7 +36,7 @@ export class ActionsRuntime implements Runtime {
   annotate(a: Annotation): void {
     if (this.platform === "forgejo") {
       // Forgejo turns no workflow command into an annotation: the log line must say it all.
-      core.info(annotationText(a));
+      core.info(neutralized(annotationText(a)));
       return;
     }
     const props: core.AnnotationProperties = { title: a.title, file: a.file, startLine: a.line, startColumn: a.column };
@@ -57,7 +62,7 @@ export class ActionsRuntime implements Runtime {
   }
 
   report(report: Report): void {
-    core.info(renderText(report));
+    core.info(neutralized(renderText(report)));
     // Forgejo only prints the summary file into the log, where the text above already stands.
     if (this.platform === "github" && process.env.GITHUB_STEP_SUMMARY) {
       core.summary.addRaw(renderMarkdown(report), true);
@@ -74,6 +79,16 @@ export class ActionsRuntime implements Runtime {
       await core.summary.write();
     }
   }
+}
+
+/**
+ * Text the runner must not read commands from: when a line could be one, the text goes between
+ * `::stop-commands::<token>` and `::<token>::`, with a token nobody can guess (both runners).
+ */
+export function neutralized(text: string): string {
+  if (!/^\s*::/m.test(text)) return text;
+  const token = randomBytes(16).toString("hex");
+  return `::stop-commands::${token}\n${text}\n::${token}::`;
 }
 
 /**

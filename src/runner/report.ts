@@ -41,19 +41,24 @@ export class Report {
   }
 }
 
+/** Text as Markdown shows it literally: GitHub would take `<nixpkgs>` for HTML and a stray backtick for code. */
+function escapeMarkdown(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/([`*_\\|[\]])/g, "\\$1");
+}
+
 function escapeCell(text: string): string {
-  return text.replace(/\|/g, "\\|").replace(/\r?\n/g, "<br>");
+  return escapeMarkdown(text).replace(/\r?\n/g, "<br>");
 }
 
 export function renderMarkdown(report: Report): string {
-  const out: string[] = [`## ${report.title}`, ""];
+  const out: string[] = [`## ${escapeMarkdown(report.title)}`, ""];
   for (const block of report.blocks) {
     switch (block.kind) {
       case "heading":
-        out.push(`### ${block.text}`, "");
+        out.push(`### ${escapeMarkdown(block.text)}`, "");
         break;
       case "paragraph":
-        out.push(block.text, "");
+        out.push(escapeMarkdown(block.text), "");
         break;
       case "table":
         out.push(`| ${block.columns.map(escapeCell).join(" | ")} |`);
@@ -62,12 +67,12 @@ export function renderMarkdown(report: Report): string {
         out.push("");
         break;
       case "list":
-        for (const item of block.items) out.push(`- ${item}`);
+        for (const item of block.items) out.push(`- ${escapeMarkdown(item)}`);
         out.push("");
         break;
       case "code": {
         const fence = block.text.includes("```") ? "~~~~" : "```";
-        out.push(`<details><summary>${block.title}</summary>`, "", `${fence}text`, block.text, fence, "", "</details>", "");
+        out.push(`<details><summary>${escapeMarkdown(block.title)}</summary>`, "", `${fence}text`, block.text, fence, "", "</details>", "");
         break;
       }
     }

@@ -18,6 +18,11 @@ export interface Annotation {
 export interface Runtime {
   readonly platform: Platform | "cli";
   info(message: string): void;
+  /**
+   * Logs text that comes from outside (a tool's output, a flake's error message): a line in it
+   * that looks like a workflow command (`::stop-commands::`, `::add-mask::`) is never run.
+   */
+  untrusted(text: string): void;
   warning(message: string): void;
   debug(message: string): void;
   /** Folds a long stretch of log under one line; on a terminal just a heading. */

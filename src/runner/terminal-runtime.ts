@@ -28,6 +28,10 @@ export class TerminalRuntime implements Runtime {
     if (this.depth === 0 || this.verbose) this.print(message);
   }
 
+  untrusted(text: string): void {
+    this.info(text);
+  }
+
   warning(message: string): void {
     this.print(`warning: ${message}`);
   }

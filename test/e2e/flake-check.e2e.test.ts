@@ -74,6 +74,21 @@ describeWithTools(["nix", "git"], "flake-check bundle, run as a runner runs it",
     expect(readFileSync(r.outputs.report ?? "", "utf8")).not.toContain(token);
   });
 
+  it("a flake's error text cannot run workflow commands (here: masking the host names)", async () => {
+    const hostile = makeFleet(
+      { "hosts/web.nix": (s: string) => s.replace("{ assertion = true; message = \"web needs TLS certificates\"; }", '{ assertion = false; message = "\\n  ::add-mask::web\\n::add-mask::broken"; }') },
+      { git: true, subdir: "infra" },
+    );
+    cleanup.push(hostile.root);
+    for (const flavour of ["github", "forgejo"] as const) {
+      const r = await runAction({ action: "actions/flake-check", flavour, workspace: hostile.root, inputs: { flake: "infra" }, env: { NIX_CONFIG: testNixConfig } });
+      cleanup.push(r.runnerTemp);
+      expect(JSON.parse(r.outputs["broken-hosts"] ?? "")).toEqual(["web"]);
+      expect(r.log).toContain("1 of 3 hosts are broken: web");
+      expect(r.log).not.toContain("***");
+    }
+  });
+
   it("a bad input fails before anything runs, naming the input and the expected form", async () => {
     const r = await runAction({ action: "actions/flake-check", flavour: "github", workspace: good.root, inputs: { flake: "infra", "keep-going": "yes" }, env: { NIX_CONFIG: testNixConfig } });
     cleanup.push(r.runnerTemp);

@@ -92,6 +92,13 @@ describeWithTools(["nix"], "flake-check against real Nix", () => {
     expect(report.outputs[0]?.errors[0]?.message).toContain("duplicate host names");
   });
 
+  it("names a check that fails through a failing input, and the input with its log", async () => {
+    const { report } = await check(fleet(breakages.failingDependency).flake);
+    expect(report.result).toBe("failure");
+    expect(report.outputs.map((o) => o.output).sort()).toEqual(["build of broken-input", "checks.x86_64-linux.dependency-fails"]);
+    expect(report.outputs.find((o) => o.output === "build of broken-input")?.errors[0]?.message).toContain("> input is broken");
+  });
+
   it("does not build checks with build-checks: false", async () => {
     const { report } = await check(fleet(breakages.failingCheck).flake, { "build-checks": "false" });
     expect(report.result).toBe("success");

@@ -51,4 +51,21 @@ export const breakages = {
     "flake.nix": (s: string) => s.replace("mgmt = ./hosts/mgmt.nix;", "mgmt = ./hosts/mgmt.nix;\n        mgmt2 = ./hosts/mgmt.nix;"),
     "hosts/mgmt.nix": (s: string) => s.replace("networking.hostName = name;", 'networking.hostName = "mgmt";'),
   },
+  /** checks: a check whose input derivation fails to build ("1 dependencies of derivation ... failed"). */
+  failingDependency: {
+    "flake.nix": (s: string) =>
+      s.replace(
+        /checks\.\$\{system\}\.hostnames-unique = lib\.checkUniqueHostnames \{\n\s*inherit system;\n\s*configurations = self\.nixosConfigurations;\n\s*\};/,
+        `checks.\${system} = {
+        hostnames-unique = lib.checkUniqueHostnames { inherit system; configurations = self.nixosConfigurations; };
+        dependency-fails = derivation {
+          name = "check-dependency-fails";
+          inherit system;
+          builder = "/bin/sh";
+          args = [ "-c" "echo ok > $out" ];
+          dep = derivation { name = "broken-input"; inherit system; builder = "/bin/sh"; args = [ "-c" "echo 'input is broken' >&2; exit 3" ]; };
+        };
+      };`,
+      ),
+  },
 } satisfies Record<string, FleetEdits>;

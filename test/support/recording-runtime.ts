@@ -14,6 +14,9 @@ export class RecordingRuntime implements Runtime {
   info(message: string): void {
     this.lines.push(message);
   }
+  untrusted(text: string): void {
+    this.lines.push(text);
+  }
   warning(message: string): void {
     this.lines.push(`warning: ${message}`);
   }

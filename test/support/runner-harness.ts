@@ -85,12 +85,27 @@ function runStep(script: string, env: NodeJS.ProcessEnv, cwd: string, timeoutMs:
   });
 }
 
-/** What a runner shows: ::add-mask:: lines consumed, every masked value after them as ***. */
+/**
+ * What a runner shows: ::add-mask:: lines consumed, every masked value after them as ***; between
+ * ::stop-commands::TOKEN and ::TOKEN:: no command is read (leading spaces do not stop one, as on
+ * the runners).
+ */
 export function applyMasks(raw: string): string {
   const masks: string[] = [];
   const shown: string[] = [];
+  let stopToken: string | undefined;
   for (const line of raw.split("\n")) {
-    const mask = /^::add-mask::(.*)$/.exec(line);
+    const command = line.trimStart();
+    if (stopToken !== undefined) {
+      if (command === `::${stopToken}::`) {
+        stopToken = undefined;
+        continue;
+      }
+    } else if (command.startsWith("::stop-commands::")) {
+      stopToken = command.slice("::stop-commands::".length);
+      continue;
+    }
+    const mask = stopToken === undefined ? /^::add-mask::(.*)$/.exec(command) : null;
     if (mask) {
       if (mask[1]) masks.push(mask[1]);
       continue;

@@ -20,8 +20,8 @@ function inputsReadBy(action: string): Set<string> {
 describe.each(actions)("actions/%s/action.yml", (action) => {
   const meta = parse(readFileSync(join(repoRoot, "actions", action, "action.yml"), "utf8"));
 
-  it("runs the committed bundle on node20, with post only where the source has one", () => {
-    expect(meta.runs.using).toBe("node20");
+  it("runs the committed bundle on node24, with post only where the source has one", () => {
+    expect(meta.runs.using).toBe("node24");
     expect(meta.runs.main).toBe("dist/main.js");
     expect(existsSync(join(repoRoot, "actions", action, "dist", "main.js"))).toBe(true);
     const hasPost = existsSync(join(repoRoot, "src", "actions", action, "post.ts"));

@@ -2,9 +2,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { attribute, locate, toWorkspacePath } from "../../src/actions/flake-check/analyze.js";
-import { localFlakeDir } from "../../src/actions/flake-check/options.js";
-import { failureMessage } from "../../src/actions/flake-check/run.js";
+import { groupErrors, locate, toWorkspacePath } from "../../src/actions/flake-check/analyze.js";
+import { localFlakeDir } from "../../src/nix/flake-ref.js";
+import { evaluationArgs, failureMessage, renderReport } from "../../src/actions/flake-check/run.js";
+import { renderText } from "../../src/runner/report.js";
 import type { NixError } from "../../src/nix/errors.js";
 
 const store = "/nix/store/ifvjp38ar4216jk7i9hvwv3m7fi2zfyr-source";
@@ -42,11 +43,11 @@ describe("locate", () => {
   });
 });
 
-describe("attribute", () => {
+describe("groupErrors", () => {
   const e = (x: Partial<NixError>): NixError => ({ message: "m", ignored: true, trace: [], ...x });
   it("groups by host, by output, by the check a failed build belongs to, and keeps the rest apart", () => {
     const drv = "/nix/store/q6msm20pyp0hcx9h3zfnhx6s5if44nsw-check.drv";
-    const found = attribute(
+    const found = groupErrors(
       [e({ host: "web" }), e({ host: "web", message: "again" }), e({ output: "checks.x86_64-linux.fmt" }), e({ derivation: drv }), e({ output: "nixosConfigurations" }), e({})],
       new Map([[drv, "checks.x86_64-linux.unit"]]),
     );
@@ -65,10 +66,23 @@ describe("localFlakeDir", () => {
     ["/abs/fleet", "/abs/fleet"],
     ["path:./infra", "/w/infra"],
     ["git+file:///srv/fleet?ref=main", "/srv/fleet"],
+    ["git+file:///srv/repo?dir=infra", "/srv/repo/infra"],
+    ["path:.?dir=fleet", "/w/fleet"],
     ["github:acme/fleet", undefined],
     ["git+https://git.example.org/fleet", undefined],
   ])("%s → %s", (ref, expected) => {
     expect(localFlakeDir(ref, "/w")).toBe(expected);
+  });
+});
+
+describe("evaluationArgs", () => {
+  it.each([
+    [[], []],
+    [["--option", "max-jobs", "4", "-L"], ["--option", "max-jobs", "4"]],
+    [["--override-input", "nixpkgs", "github:x/y", "--no-build", "--impure"], ["--override-input", "nixpkgs", "github:x/y", "--impure"]],
+    [["--print-build-logs", "--arg", "n", "1"], ["--arg", "n", "1"]],
+  ])("%j → %j", (extra, expected) => {
+    expect(evaluationArgs(extra)).toEqual(expected);
   });
 });
 
@@ -81,5 +95,19 @@ describe("failureMessage", () => {
         outputs: [{ output: "checks.x86_64-linux.fmt", errors: [{ message: "x" }] }],
       }),
     ).toBe("2 of 3 hosts are broken: db, web; failed: checks.x86_64-linux.fmt");
+  });
+});
+
+describe("renderReport", () => {
+  it("counts hosts that were not checked apart from good ones", () => {
+    const text = renderText(
+      renderReport({
+        flake: ".", result: "failure", nixVersion: "nix (Nix) 2.8.0", seconds: 1.5, brokenHosts: ["db"], outputs: [],
+        hosts: [{ host: "db", status: "broken", errors: [{ message: "boom", file: "hosts/db.nix", line: 3 }] }, { host: "mgmt", status: "unknown", errors: [] }, { host: "web", status: "ok", errors: [] }],
+      }),
+    );
+    expect(text).toContain("3 hosts checked in 1.5 s with nix (Nix) 2.8.0: 1 good, 1 broken, 1 not checked.");
+    expect(text).toMatch(/^mgmt\s+❔ not checked$/m);
+    expect(text).toMatch(/^db\s+❌ broken\s+boom\s+hosts\/db\.nix:3$/m);
   });
 });

@@ -64,6 +64,12 @@ describe("parseNixErrors on Nix 2.8 output", () => {
     expect(error?.message).toContain("> duplicate host names");
   });
 
+  it("names the check whose input failed to build, from the dependencies line", () => {
+    const errors = parseNixErrors(fixture("flake-check-failing-dependency.stderr"));
+    expect(errors.map((e) => e.derivation?.replace(/^\/nix\/store\/[a-z0-9]{32}-/, ""))).toEqual(["broken-input.drv", "check-dependency-fails.drv"]);
+    expect(errors[0]?.message).toContain("> input is broken");
+  });
+
   it("drops the closing summary and ignores warnings and progress", () => {
     const messages = parseNixErrors(fixture("flake-check-two-broken-hosts.stderr")).map((e) => e.message);
     expect(messages.join("\n")).not.toContain("some errors were encountered");
@@ -115,7 +121,45 @@ describe("parseNixErrors on Nix 2.8 output", () => {
       position: { file: "/nix/store/d01yixjig8cclax9sdkfzg2hvcgprh60-source/hosts/web/default.nix", line: 60, column: 21 },
       ignored: true,
     });
-    expect(error?.trace[0]?.position?.line).toBe(12);
+    // Printed outermost first, kept innermost first.
+    expect(error?.trace.map((f) => f.position?.line)).toEqual([807, 12]);
+  });
+
+  it("reads a bare 'error:' line followed by a multi-line message (2.18+ failed assertions), frames innermost first", () => {
+    const stderr = [
+      "error:",
+      "       … while checking the NixOS configuration 'nixosConfigurations.db'",
+      "",
+      "       … while evaluating the attribute 'config.system.build.toplevel'",
+      "         at /nix/store/hb3n6b9y53cdidh2fkrd4kb7snqh9i0s-source/lib/modules.nix:359:9:",
+      "          358|         options = checked options;",
+      "          359|         config = checked (removeAttrs config [ \"_module\" ]);",
+      "             |         ^",
+      "          360|         _module = checked (config._module);",
+      "",
+      "       … while calling the 'throw' builtin",
+      "         at /nix/store/ifvjp38ar4216jk7i9hvwv3m7fi2zfyr-source/lib/default.nix:31:10:",
+      "",
+      "       (stack trace truncated; use '--show-trace' to show the full, detailed trace)",
+      "",
+      "       error:",
+      "       Failed assertions:",
+      "       - postgresql must not listen on a privileged port",
+    ].join("\n");
+    const [error] = parseNixErrors(stderr);
+    expect(error).toMatchObject({ host: "db", message: "Failed assertions:\n- postgresql must not listen on a privileged port", ignored: false });
+    expect(error?.position).toBeUndefined();
+    expect(error?.trace.map((f) => f.text)).toEqual([
+      "while calling the 'throw' builtin",
+      "while evaluating the attribute 'config.system.build.toplevel'",
+      "while checking the NixOS configuration 'nixosConfigurations.db'",
+    ]);
+    expect(error?.trace[0]?.position?.line).toBe(31);
+  });
+
+  it("ignores colour codes", () => {
+    const [error] = parseNixErrors("\x1b[31;1merror:\x1b[0m undefined variable '\x1b[35;1mx\x1b[0m'\n\n       at \x1b[35;1m/nix/store/ifvjp38ar4216jk7i9hvwv3m7fi2zfyr-source/a.nix\x1b[0m:1:2:\n");
+    expect(error).toMatchObject({ message: "undefined variable 'x'", position: { line: 1, column: 2 } });
   });
 
   it("returns nothing for output without errors", () => {

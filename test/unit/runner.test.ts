@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Inputs, InputError, cliOptionLabel, splitArgs } from "../../src/runner/inputs.js";
 import { detectPlatform } from "../../src/runner/platform.js";
-import { nixConfigSecrets } from "../../src/nix/nix.js";
+import { nixConfigSecrets, readNixConfig } from "../../src/nix/flake-ref.js";
+import { neutralized } from "../../src/runner/actions-runtime.js";
 import { Report, renderMarkdown, renderText } from "../../src/runner/report.js";
 import { annotationText } from "../../src/runner/runtime.js";
 import { applyMasks, parseCommandFile } from "../support/runner-harness.js";
@@ -71,6 +72,32 @@ describe("nixConfigSecrets", () => {
   });
 });
 
+describe("readNixConfig", () => {
+  it("accepts settings, comments and includes, and masks access tokens", () => {
+    const masked: string[] = [];
+    const i = new Inputs((n) => ({ c: "# cache\nmax-jobs = 4\n\ninclude /etc/nix/extra.conf\naccess-tokens = github.com=ghp_x1" })[n], (s) => masked.push(s));
+    expect(readNixConfig(i, "c")).toContain("max-jobs = 4");
+    expect(masked).toEqual(["ghp_x1"]);
+  });
+
+  it("names the input and the form for a line that is no setting", () => {
+    expect(() => readNixConfig(inputs({ "nix-config": "max-jobs 4" }), "nix-config")).toThrow(
+      "Invalid input 'nix-config': 'max-jobs 4' is not a nix.conf setting. Expected lines of the form 'name = value'.",
+    );
+  });
+});
+
+describe("neutralized", () => {
+  it("leaves ordinary text alone and fences text holding a workflow command with an unguessable token", () => {
+    expect(neutralized("error: boom\n  at x")).toBe("error: boom\n  at x");
+    const fenced = neutralized("error:\n   ::stop-commands::x\n::add-mask::y");
+    const token = /^::stop-commands::([0-9a-f]{32})\n/.exec(fenced)?.[1];
+    expect(token).toBeTruthy();
+    expect(fenced.endsWith(`\n::${token}::`)).toBe(true);
+    expect(neutralized("::a")).not.toContain(token as string);
+  });
+});
+
 describe("detectPlatform", () => {
   it.each([
     [{}, "github"],
@@ -95,6 +122,8 @@ describe("Report", () => {
     expect(md).toContain("## flake-check: failed");
     expect(md).toContain("| Host | Status |\n| --- | --- |\n| web | broken \\| badly |\n| db | ok |");
     expect(md).toContain("<details><summary>web: hosts/web.nix:4</summary>");
+    const hostile = renderMarkdown(new Report("t").table(["Error"], [["in <nixpkgs/lib> the option `foo' & *bar*"]]));
+    expect(hostile).toContain("| in &lt;nixpkgs/lib&gt; the option \\`foo' &amp; \\*bar\\* |");
   });
 
   it("renders aligned plain text for a log", () => {
@@ -123,6 +152,11 @@ describe("runner harness file commands", () => {
 
   it("applies ::add-mask:: to later lines, as a runner does", () => {
     expect(applyMasks("before s3cr3t\n::add-mask::s3cr3t\nafter s3cr3t")).toBe("before s3cr3t\nafter ***");
+    expect(applyMasks("  ::add-mask::x1\nx1")).toBe("***");
+  });
+
+  it("reads no command between ::stop-commands::T and ::T::", () => {
+    expect(applyMasks("::stop-commands::T\n::add-mask::x1\n::T::\nx1")).toBe("::add-mask::x1\nx1");
   });
 
   it("InputError is an Error with the input name", () => {

@@ -2161,9 +2161,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve2, reject) => {
+          return new Promise((resolve3, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve2(data);
+              return err ? reject(err) : resolve3(data);
             });
           });
         }
@@ -2201,12 +2201,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve2, reject) => {
+          return new Promise((resolve3, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve2(data);
+              ) : resolve3(data);
             });
           });
         }
@@ -4473,8 +4473,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve2, reject) => {
-        res = resolve2;
+      const promise = new Promise((resolve3, reject) => {
+        res = resolve3;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -5316,12 +5316,12 @@ var require_formdata_parser = __commonJS({
               return "failure";
             }
             if (bufferStartsWith(input, filenameBuffer, position)) {
-              let check = position.position + filenameBuffer.length;
-              if (input[check] === 42) {
+              let check2 = position.position + filenameBuffer.length;
+              if (input[check2] === 42) {
                 position.position += 1;
-                check += 1;
+                check2 += 1;
               }
-              if (input[check] !== 61 || input[check + 1] !== 34) {
+              if (input[check2] !== 61 || input[check2 + 1] !== 34) {
                 return "failure";
               }
               position.position += 12;
@@ -6725,12 +6725,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve2, reject) => {
+      const waitForDrain = () => new Promise((resolve3, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve2;
+          callback = resolve3;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7400,12 +7400,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve2, reject) => {
+      const waitForDrain = () => new Promise((resolve3, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve2;
+          callback = resolve3;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7884,16 +7884,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve2) => {
+        return new Promise((resolve3) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve2;
+            this[kClosedResolve] = resolve3;
           } else {
-            resolve2(null);
+            resolve3(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve2) => {
+        return new Promise((resolve3) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request = requests[i];
@@ -7904,7 +7904,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve2(null);
+            resolve3(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7955,7 +7955,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve2, reject) => {
+        const socket = await new Promise((resolve3, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7967,7 +7967,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve2(socket2);
+              resolve3(socket2);
             }
           });
         });
@@ -8303,8 +8303,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve2) => {
-            this[kClosedResolve] = resolve2;
+          await new Promise((resolve3) => {
+            this[kClosedResolve] = resolve3;
           });
         }
       }
@@ -9573,7 +9573,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve2, reject) => {
+        return await new Promise((resolve3, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9586,7 +9586,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve2(null);
+              resolve3(null);
             }
           }).on("error", noop).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9605,7 +9605,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve2, reject) => {
+      return new Promise((resolve3, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9622,7 +9622,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve2,
+              resolve: resolve3,
               reject,
               length: 0,
               body: []
@@ -9692,18 +9692,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve2, stream, length } = consume2;
+      const { type, body, resolve: resolve3, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve2(chunksDecode(body, length));
+          resolve3(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve2(JSON.parse(chunksDecode(body, length)));
+          resolve3(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve2(chunksConcat(body, length).buffer);
+          resolve3(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve2(new Blob(body, { type: stream[kContentType] }));
+          resolve3(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve2(chunksConcat(body, length));
+          resolve3(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9960,9 +9960,9 @@ var require_api_request = __commonJS({
     };
     function request(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           request.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve2(data);
+            return err ? reject(err) : resolve3(data);
           });
         });
       }
@@ -10185,9 +10185,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve2(data);
+            return err ? reject(err) : resolve3(data);
           });
         });
       }
@@ -10472,9 +10472,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve2(data);
+            return err ? reject(err) : resolve3(data);
           });
         });
       }
@@ -10566,9 +10566,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve2(data);
+            return err ? reject(err) : resolve3(data);
           });
         });
       }
@@ -14431,7 +14431,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve2, reject) => agent.dispatch(
+        return new Promise((resolve3, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14507,7 +14507,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve2({
+              resolve3({
                 status,
                 statusText,
                 headersList,
@@ -14550,7 +14550,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve2({
+              resolve3({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -14955,7 +14955,7 @@ var require_util4 = __commonJS({
     var { getEncoding } = require_encoding();
     var { serializeAMimeType, parseMIMEType } = require_data_url();
     var { types } = __require("node:util");
-    var { StringDecoder } = __require("string_decoder");
+    var { StringDecoder: StringDecoder2 } = __require("string_decoder");
     var { btoa } = __require("node:buffer");
     var staticPropertyDescriptors = {
       enumerable: true,
@@ -15046,7 +15046,7 @@ var require_util4 = __commonJS({
             dataURL += serializeAMimeType(parsed);
           }
           dataURL += ";base64,";
-          const decoder = new StringDecoder("latin1");
+          const decoder = new StringDecoder2("latin1");
           for (const chunk of bytes) {
             dataURL += btoa(decoder.write(chunk));
           }
@@ -15075,7 +15075,7 @@ var require_util4 = __commonJS({
         }
         case "BinaryString": {
           let binaryString = "";
-          const decoder = new StringDecoder("latin1");
+          const decoder = new StringDecoder2("latin1");
           for (const chunk of bytes) {
             binaryString += decoder.write(chunk);
           }
@@ -18291,8 +18291,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve2) => {
-        setTimeout(resolve2, ms).unref();
+      return new Promise((resolve3) => {
+        setTimeout(resolve3, ms).unref();
       });
     }
     module.exports = {
@@ -19434,11 +19434,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve2) {
-      resolve2(value);
+    return value instanceof P ? value : new P(function(resolve3) {
+      resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve2, reject) {
+  return new (P || (P = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -19454,7 +19454,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -19733,11 +19733,11 @@ var arch = os3.arch();
 // node_modules/@actions/core/lib/core.js
 var __awaiter2 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve2) {
-      resolve2(value);
+    return value instanceof P ? value : new P(function(resolve3) {
+      resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve2, reject) {
+  return new (P || (P = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -19753,7 +19753,7 @@ var __awaiter2 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -19822,6 +19822,9 @@ function getState(name) {
   return process.env[`STATE_${name}`] || "";
 }
 
+// src/runner/actions-runtime.ts
+import { randomBytes } from "node:crypto";
+
 // src/runner/platform.ts
 function detectPlatform(env = process.env) {
   if (env.FORGEJO_ACTIONS === "true" || env.FORGEJO_SERVER_URL || env.GITEA_ACTIONS === "true") return "forgejo";
@@ -19857,18 +19860,21 @@ var Report = class {
     return this;
   }
 };
+function escapeMarkdown(text) {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/([`*_\\|[\]])/g, "\\$1");
+}
 function escapeCell(text) {
-  return text.replace(/\|/g, "\\|").replace(/\r?\n/g, "<br>");
+  return escapeMarkdown(text).replace(/\r?\n/g, "<br>");
 }
 function renderMarkdown(report) {
-  const out = [`## ${report.title}`, ""];
+  const out = [`## ${escapeMarkdown(report.title)}`, ""];
   for (const block of report.blocks) {
     switch (block.kind) {
       case "heading":
-        out.push(`### ${block.text}`, "");
+        out.push(`### ${escapeMarkdown(block.text)}`, "");
         break;
       case "paragraph":
-        out.push(block.text, "");
+        out.push(escapeMarkdown(block.text), "");
         break;
       case "table":
         out.push(`| ${block.columns.map(escapeCell).join(" | ")} |`);
@@ -19877,12 +19883,12 @@ function renderMarkdown(report) {
         out.push("");
         break;
       case "list":
-        for (const item of block.items) out.push(`- ${item}`);
+        for (const item of block.items) out.push(`- ${escapeMarkdown(item)}`);
         out.push("");
         break;
       case "code": {
         const fence = block.text.includes("```") ? "~~~~" : "```";
-        out.push(`<details><summary>${block.title}</summary>`, "", `${fence}text`, block.text, fence, "", "</details>", "");
+        out.push(`<details><summary>${escapeMarkdown(block.title)}</summary>`, "", `${fence}text`, block.text, fence, "", "</details>", "");
         break;
       }
     }
@@ -19934,6 +19940,9 @@ var ActionsRuntime = class {
   info(message) {
     info(message);
   }
+  untrusted(text) {
+    info(neutralized(text));
+  }
   warning(message) {
     if (this.platform === "forgejo") info(`warning: ${message}`);
     else warning(message);
@@ -19946,7 +19955,7 @@ var ActionsRuntime = class {
   }
   annotate(a) {
     if (this.platform === "forgejo") {
-      info(annotationText(a));
+      info(neutralized(annotationText(a)));
       return;
     }
     const props = { title: a.title, file: a.file, startLine: a.line, startColumn: a.column };
@@ -19967,7 +19976,7 @@ var ActionsRuntime = class {
     return getState(name);
   }
   report(report) {
-    info(renderText(report));
+    info(neutralized(renderText(report)));
     if (this.platform === "github" && process.env.GITHUB_STEP_SUMMARY) {
       summary.addRaw(renderMarkdown(report), true);
       this.summaryPending = true;
@@ -19982,6 +19991,13 @@ var ActionsRuntime = class {
     }
   }
 };
+function neutralized(text) {
+  if (!/^\s*::/m.test(text)) return text;
+  const token = randomBytes(16).toString("hex");
+  return `::stop-commands::${token}
+${text}
+::${token}::`;
+}
 async function runAction(action, body) {
   const runtime = new ActionsRuntime();
   try {
@@ -20004,11 +20020,101 @@ async function runAction(action, body) {
 }
 
 // src/actions/flake-check/options.ts
+import { resolve as resolve2 } from "node:path";
+
+// src/nix/flake-ref.ts
 import { existsSync as existsSync2, statSync } from "node:fs";
 import { resolve } from "node:path";
+var SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+function localFlakeDir(flake, cwd) {
+  const url = /^(?:path:|git\+file:(?:\/\/)?)([^?]*)(?:\?(.*))?$/.exec(flake);
+  if (url) {
+    const dir = new URLSearchParams(url[2] ?? "").get("dir");
+    return resolve(cwd, url[1] || ".", dir ?? "");
+  }
+  return SCHEME.test(flake) ? void 0 : resolve(cwd, flake || ".");
+}
+function readFlakeRef(inputs, input, cwd) {
+  const flake = inputs.string(input, ".");
+  if (flake.includes("#")) {
+    throw inputs.error(input, `'${flake}' has a '#' fragment. Expected a flake reference without an output, such as '.' or './infra'.`);
+  }
+  const dir = localFlakeDir(flake, cwd);
+  if (dir === void 0) return { flake, ref: flake };
+  if (!existsSync2(dir) || !statSync(dir).isDirectory()) {
+    throw inputs.error(input, `'${flake}' is not a directory (${dir}). Expected the path of a directory holding flake.nix.`);
+  }
+  if (!existsSync2(resolve(dir, "flake.nix"))) {
+    throw inputs.error(input, `'${flake}' is not a flake: ${dir} has no flake.nix. Expected the path of a directory holding flake.nix.`);
+  }
+  return { flake, ref: SCHEME.test(flake) ? flake : dir, localDir: dir };
+}
+function readNixConfig(inputs, input) {
+  const config = inputs.optionalString(input);
+  if (config === void 0) return void 0;
+  for (const line of config.split("\n")) {
+    const text = line.trim();
+    if (!text || text.startsWith("#") || /^!?include\s+\S/.test(text)) continue;
+    if (!/^[A-Za-z][\w-]*\s*=/.test(text)) {
+      throw inputs.error(input, `'${text}' is not a nix.conf setting. Expected lines of the form 'name = value'.`);
+    }
+  }
+  for (const token of nixConfigSecrets(config)) inputs.mask(token);
+  return config;
+}
+function nixConfigSecrets(config) {
+  const secrets = [];
+  for (const line of (config ?? "").split("\n")) {
+    const m = /^\s*(?:extra-)?access-tokens\s*=\s*(.*)$/.exec(line);
+    for (const pair of m?.[1]?.split(/\s+/) ?? []) {
+      const token = pair.slice(pair.indexOf("=") + 1);
+      if (token) secrets.push(token);
+    }
+  }
+  return secrets;
+}
+
+// src/actions/flake-check/options.ts
+function readFlakeCheckOptions(inputs, env, cwd = process.cwd(), reportPath = resolve2(env.RUNNER_TEMP || cwd, "nix-fleet", "flake-check-report.json")) {
+  const nixConfig = readNixConfig(inputs, "nix-config");
+  const options = {
+    ...readFlakeRef(inputs, "flake", cwd),
+    allSystems: inputs.bool("all-systems", false),
+    buildChecks: inputs.bool("build-checks", true),
+    keepGoing: inputs.bool("keep-going", true),
+    extraArgs: inputs.args("extra-args"),
+    workspace: env.GITHUB_WORKSPACE || cwd,
+    pathsFromRepositoryRoot: !!env.GITHUB_WORKSPACE,
+    reportPath
+  };
+  if (nixConfig !== void 0) options.nixConfig = nixConfig;
+  return options;
+}
+
+// src/actions/flake-check/run.ts
+import { mkdir as mkdir2, writeFile as writeFile2 } from "node:fs/promises";
+import { dirname } from "node:path";
+
+// src/fleet/hosts.ts
+function attrName(name) {
+  return /^[A-Za-z_][A-Za-z0-9_'-]*$/.test(name) ? name : JSON.stringify(name);
+}
+function hostInstallable(flake, host, attribute) {
+  return `${flake}#nixosConfigurations.${attrName(host)}.${attribute}`;
+}
+function listHosts(nix, flake, extraArgs = []) {
+  return nix.evalJson(`${flake}#nixosConfigurations`, { apply: "builtins.attrNames", extraArgs });
+}
+async function evalHostToplevel(nix, flake, host, extraArgs = []) {
+  return nix.evalJson(hostInstallable(flake, host, "config.system.build.toplevel"), {
+    apply: "t: { drv = t.drvPath; out = t.outPath; system = t.system; }",
+    extraArgs
+  });
+}
 
 // src/process/run.ts
 import { spawn } from "node:child_process";
+import { StringDecoder } from "node:string_decoder";
 var TAIL_LINES = 30;
 function tail(text, lines = TAIL_LINES) {
   const all = text.trimEnd().split("\n");
@@ -20045,7 +20151,7 @@ function quoteForDisplay(arg) {
 function run(command, options = {}) {
   const [file, ...args] = command;
   if (!file) throw new Error("run: empty command");
-  return new Promise((resolve2, reject) => {
+  return new Promise((resolve3, reject) => {
     const child = spawn(file, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
@@ -20061,10 +20167,11 @@ function run(command, options = {}) {
       child.kill("SIGTERM");
     }, options.timeoutMs) : void 0;
     child.stdout?.on("data", (chunk) => out.push(chunk));
+    const decoder = new StringDecoder("utf8");
     child.stderr?.on("data", (chunk) => {
       err.push(chunk);
       if (options.onStderrLine) {
-        pending += chunk.toString("utf8");
+        pending += decoder.write(chunk);
         const lines = pending.split("\n");
         pending = lines.pop() ?? "";
         for (const line of lines) options.onStderrLine(line);
@@ -20091,27 +20198,54 @@ function run(command, options = {}) {
         reject(new CommandError(command, null, stderr, `was stopped by ${signal}`));
         return;
       }
-      resolve2({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
+      resolve3({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
     });
   });
 }
+
+// src/git/git.ts
+var Git = class {
+  constructor(cwd, binary = "git", env = process.env) {
+    this.cwd = cwd;
+    this.binary = binary;
+    this.env = env;
+  }
+  cwd;
+  binary;
+  env;
+  exec(args, options = {}) {
+    return run([this.binary, ...args], { ...options, cwd: this.cwd, env: this.env });
+  }
+  async checked(args) {
+    const result = await this.exec(args);
+    if (result.exitCode !== 0) throw new CommandError(result.command, result.exitCode, result.stderr);
+    return result.stdout;
+  }
+  /** The top of the work tree that holds cwd, or undefined outside one (or without git). */
+  async tryToplevel() {
+    try {
+      const result = await this.exec(["rev-parse", "--show-toplevel"]);
+      return result.exitCode === 0 ? result.stdout.trim() : void 0;
+    } catch (error2) {
+      if (error2 instanceof CommandNotFoundError) return void 0;
+      throw error2;
+    }
+  }
+};
 
 // src/nix/errors.ts
 var START = /^error(?: \(ignored\))?:(?: error:)?(.*)$/;
 var AT = /^at (.+?):(\d+):(\d+):?$/;
 var FRAME = /^… (.*)$/;
 var SNIPPET = /^\s*(\d+)?\|/;
-var INNER = /^error: (.*)$/;
+var INNER = /^error:(?:\s+(.*))?$/;
+var ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 var TRUNCATED = /^\(stack trace truncated/;
-var REPEATS = [
-  /^some errors were encountered during the evaluation$/,
-  /^\d+ dependenc(?:y|ies) of derivation '.*' failed to build$/,
-  /^build of .* failed$/
-];
+var REPEATS = [/^some errors were encountered during the evaluation$/, /^build of .* failed$/];
 function parseNixErrors(stderr) {
   const blocks = [];
   let current;
-  for (const line of stderr.replace(/\r/g, "").split("\n")) {
+  for (const line of stderr.replace(ANSI, "").replace(/\r/g, "").split("\n")) {
     const start = START.exec(line);
     if (start) {
       current = { first: (start[1] ?? "").trim(), ignored: line.startsWith("error (ignored)"), rest: [] };
@@ -20140,6 +20274,7 @@ function parseBlock(first, rest, ignored) {
   let position;
   const trace = [];
   let inFrame = false;
+  let framesFirst = false;
   for (const raw of dedent(rest)) {
     const line = raw.trim();
     if (!line || SNIPPET.test(raw) || TRUNCATED.test(line)) continue;
@@ -20149,9 +20284,10 @@ function parseBlock(first, rest, ignored) {
       trace.push({ text: frame[1] ?? "" });
       inFrame = true;
     } else if (inner) {
-      message = [inner[1] ?? ""];
+      message = inner[1] ? [inner[1]] : [];
       position = void 0;
       inFrame = false;
+      framesFirst = trace.length > 0;
     } else if (AT.test(line)) {
       const pos = parsePosition(line);
       const current = trace[trace.length - 1];
@@ -20164,15 +20300,16 @@ function parseBlock(first, rest, ignored) {
       message.push(raw.trimEnd());
     }
   }
+  if (framesFirst) trace.reverse();
   const error2 = { message: message.join("\n").trim(), trace, ignored };
   if (position) error2.position = position;
-  attribute(error2);
+  attributeFrames(error2);
   return error2;
 }
 function unquote(name) {
   return name.replace(/^"(.*)"$/, "$1");
 }
-function attribute(error2) {
+function attributeFrames(error2) {
   for (const frame of error2.trace) {
     const host = /while checking the NixOS configuration '(?:nixosConfigurations\.)?(.+)'/.exec(frame.text);
     if (host?.[1]) error2.host ??= unquote(host[1]);
@@ -20183,7 +20320,7 @@ function attribute(error2) {
     const output = /while checking flake output '([^']+)'/.exec(frame.text);
     if (output?.[1]) error2.output ??= output[1];
   }
-  const built = /(?:builder for|Cannot build) '([^']+\.drv)'/.exec(error2.message);
+  const built = /(?:builder for|Cannot build|dependenc(?:y|ies) of derivation) '([^']+\.drv)'/.exec(error2.message);
   if (built?.[1]) error2.derivation = built[1];
 }
 
@@ -20217,7 +20354,12 @@ var NixCommandError = class extends CommandError {
     this.name = "NixCommandError";
     this.errors = errors;
     const first = errors[0];
-    if (first) this.message = `${result.command.slice(0, 3).join(" ")} failed: ${first.message}`;
+    if (first) {
+      const [, ...args] = result.command;
+      const words = args.filter((a, i) => !a.startsWith("-") && !args[i - 1]?.startsWith("--"));
+      this.message = `${first.message}
+(nix ${words.join(" ")} exited with code ${result.exitCode})`;
+    }
   }
 };
 var NixNotFoundError = class extends Error {
@@ -20231,17 +20373,6 @@ var NixNotFoundError = class extends Error {
 function composeNixConfig(callerConfig, extraConfig) {
   const parts = [callerConfig?.trimEnd(), "extra-experimental-features = nix-command flakes", extraConfig?.trimEnd()];
   return parts.filter((p) => !!p).join("\n");
-}
-function nixConfigSecrets(config) {
-  const secrets = [];
-  for (const line of (config ?? "").split("\n")) {
-    const m = /^\s*(?:extra-)?access-tokens\s*=\s*(.*)$/.exec(line);
-    for (const pair of m?.[1]?.split(/\s+/) ?? []) {
-      const token = pair.slice(pair.indexOf("=") + 1);
-      if (token) secrets.push(token);
-    }
-  }
-  return secrets;
 }
 var Nix = class _Nix {
   constructor(binary, version, env) {
@@ -20257,7 +20388,7 @@ var Nix = class _Nix {
   static async create(options = {}) {
     const binary = options.binary ?? "nix";
     const base = options.env ?? process.env;
-    const env = { ...base, NIX_CONFIG: composeNixConfig(base.NIX_CONFIG, options.extraConfig) };
+    const env = { ...base, NO_COLOR: "1", NIX_CONFIG: composeNixConfig(base.NIX_CONFIG, options.extraConfig) };
     let result;
     try {
       result = await run([binary, "--version"], { env });
@@ -20282,14 +20413,10 @@ var Nix = class _Nix {
    * "database is busy" to concurrent writers instead of waiting: so it stays off.
    */
   async evalJson(installable, options = {}) {
-    const args = ["eval", "--json", "--show-trace", "--no-eval-cache", installable];
+    const args = ["eval", "--json", "--show-trace", "--no-eval-cache", ...options.extraArgs ?? [], installable];
     if (options.apply) args.push("--apply", options.apply);
     const result = await this.checked(args);
     return JSON.parse(result.stdout);
-  }
-  async evalRaw(installable) {
-    const result = await this.checked(["eval", "--raw", "--show-trace", "--no-eval-cache", installable]);
-    return result.stdout;
   }
   /** `nix build --json --no-link`: the one form that prints out paths on every version. */
   async build(installables, extraArgs = []) {
@@ -20297,8 +20424,8 @@ var Nix = class _Nix {
     return JSON.parse(result.stdout);
   }
   /** The store path of the flake's source tree, as it appears in error positions. */
-  async flakeSourcePath(flake) {
-    const result = await this.checked(["flake", "metadata", "--json", flake]);
+  async flakeSourcePath(flake, extraArgs = []) {
+    const result = await this.checked(["flake", "metadata", "--json", ...extraArgs, flake]);
     return JSON.parse(result.stdout).path;
   }
   /** Runs `nix flake check`; the caller reads the errors from the result, whatever the exit code. */
@@ -20309,98 +20436,6 @@ var Nix = class _Nix {
     if (options.allSystems && this.features.flakeCheckAllSystems) args.push("--all-systems");
     args.push(...options.extraArgs, flake);
     return this.exec(args, { onStderrLine: options.onStderrLine });
-  }
-};
-
-// src/actions/flake-check/options.ts
-function localFlakeDir(flake, cwd) {
-  const path = /^(?:path:|git\+file:(?:\/\/)?)(.*?)(?:\?.*)?$/.exec(flake)?.[1] ?? (/^[a-z][a-z0-9+.-]*:/i.test(flake) ? void 0 : flake);
-  return path === void 0 ? void 0 : resolve(cwd, path || ".");
-}
-function validateFlake(inputs, input, flake, cwd) {
-  if (flake.includes("#")) {
-    throw inputs.error(input, `'${flake}' has a '#' fragment. Expected a flake reference without an output, such as '.' or './infra'.`);
-  }
-  const dir = localFlakeDir(flake, cwd);
-  if (dir === void 0) return void 0;
-  if (!existsSync2(dir) || !statSync(dir).isDirectory()) {
-    throw inputs.error(input, `'${flake}' is not a directory (${dir}). Expected the path of a directory holding flake.nix.`);
-  }
-  if (!existsSync2(resolve(dir, "flake.nix"))) {
-    throw inputs.error(input, `'${flake}' is not a flake: ${dir} has no flake.nix. Expected the path of a directory holding flake.nix.`);
-  }
-  return dir;
-}
-function readFlakeCheckOptions(inputs, env, cwd = process.cwd(), reportPath = resolve(env.RUNNER_TEMP || cwd, "nix-fleet", "flake-check-report.json")) {
-  const flake = inputs.string("flake", ".");
-  const workspace = env.GITHUB_WORKSPACE || cwd;
-  const options = {
-    flake,
-    ref: flake,
-    allSystems: inputs.bool("all-systems", false),
-    buildChecks: inputs.bool("build-checks", true),
-    keepGoing: inputs.bool("keep-going", true),
-    extraArgs: inputs.args("extra-args"),
-    nixConfig: inputs.optionalString("nix-config"),
-    workspace,
-    reportPath
-  };
-  for (const token of nixConfigSecrets(options.nixConfig)) inputs.mask(token);
-  const dir = validateFlake(inputs, "flake", flake, cwd);
-  if (dir) {
-    options.localDir = dir;
-    if (!/^[a-z][a-z0-9+.-]*:/i.test(flake)) options.ref = dir;
-  }
-  return options;
-}
-
-// src/actions/flake-check/run.ts
-import { mkdir as mkdir2, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname } from "node:path";
-
-// src/fleet/hosts.ts
-function attrName(name) {
-  return /^[A-Za-z_][A-Za-z0-9_'-]*$/.test(name) ? name : JSON.stringify(name);
-}
-function hostInstallable(flake, host, attribute3) {
-  return `${flake}#nixosConfigurations.${attrName(host)}.${attribute3}`;
-}
-function listHosts(nix, flake) {
-  return nix.evalJson(`${flake}#nixosConfigurations`, { apply: "builtins.attrNames" });
-}
-async function evalHostToplevel(nix, flake, host) {
-  return nix.evalJson(hostInstallable(flake, host, "config.system.build.toplevel"), {
-    apply: "t: { drv = t.drvPath; out = t.outPath; system = t.system; }"
-  });
-}
-
-// src/git/git.ts
-var Git = class {
-  constructor(cwd, binary = "git", env = process.env) {
-    this.cwd = cwd;
-    this.binary = binary;
-    this.env = env;
-  }
-  cwd;
-  binary;
-  env;
-  exec(args, options = {}) {
-    return run([this.binary, ...args], { ...options, cwd: this.cwd, env: this.env });
-  }
-  async checked(args) {
-    const result = await this.exec(args);
-    if (result.exitCode !== 0) throw new CommandError(result.command, result.exitCode, result.stderr);
-    return result.stdout;
-  }
-  /** The top of the work tree that holds cwd, or undefined outside one (or without git). */
-  async tryToplevel() {
-    try {
-      const result = await this.exec(["rev-parse", "--show-toplevel"]);
-      return result.exitCode === 0 ? result.stdout.trim() : void 0;
-    } catch (error2) {
-      if (error2 instanceof CommandNotFoundError) return void 0;
-      throw error2;
-    }
   }
 };
 
@@ -20444,13 +20479,16 @@ function locate(error2, map) {
   }
   return explainUntracked({ message: error2.message }, map);
 }
-function attribute2(errors, checkNames2 = /* @__PURE__ */ new Map()) {
+function derivationName(drvPath) {
+  return drvPath.replace(/^.*\/[0-9a-z]{32}-/, "").replace(/\.drv$/, "");
+}
+function groupErrors(errors, checkNames2 = /* @__PURE__ */ new Map()) {
   const result = { byHost: /* @__PURE__ */ new Map(), byOutput: /* @__PURE__ */ new Map(), unattributed: [] };
   const add = (map, key, e) => map.set(key, [...map.get(key) ?? [], e]);
   for (const e of errors) {
     if (e.host) add(result.byHost, e.host, e);
     else if (e.output && e.output !== "nixosConfigurations") add(result.byOutput, e.output, e);
-    else if (e.derivation) add(result.byOutput, checkNames2.get(e.derivation) ?? `build of ${e.derivation}`, e);
+    else if (e.derivation) add(result.byOutput, checkNames2.get(e.derivation) ?? `build of ${derivationName(e.derivation)}`, e);
     else result.unattributed.push(e);
   }
   return result;
@@ -20469,11 +20507,11 @@ function errorsOf(e) {
   if (e instanceof NixCommandError && e.errors.length) return e.errors;
   return [{ message: e instanceof Error ? e.message : String(e), trace: [], ignored: false }];
 }
-async function checkNames(nix, flake) {
+async function checkNames(nix, flake, evalArgs) {
   const apply = "cs: builtins.mapAttrs (s: v: builtins.mapAttrs (n: c: let r = builtins.tryEval c.drvPath; in if r.success then r.value else null) v) cs";
   const names = /* @__PURE__ */ new Map();
   try {
-    const checks = await nix.evalJson(`${flake}#checks`, { apply });
+    const checks = await nix.evalJson(`${flake}#checks`, { apply, extraArgs: evalArgs });
     for (const [system, byName] of Object.entries(checks)) {
       for (const [name, drv] of Object.entries(byName)) if (drv) names.set(drv, `checks.${system}.${name}`);
     }
@@ -20482,70 +20520,72 @@ async function checkNames(nix, flake) {
   return names;
 }
 async function runFlakeCheck(options, deps) {
+  try {
+    return await check(options, deps);
+  } catch (error2) {
+    deps.runtime.setOutput("result", "failure");
+    throw error2;
+  }
+}
+async function check(options, deps) {
   const { runtime } = deps;
   const started = Date.now();
-  const nix = deps.nix ?? await Nix.create({ extraConfig: options.nixConfig });
+  const [nix, gitRoot] = await Promise.all([
+    deps.nix ?? Nix.create({ extraConfig: options.nixConfig }),
+    options.localDir && !options.flake.startsWith("path:") ? new Git(options.localDir).tryToplevel() : void 0
+  ]);
   runtime.info(`Checking flake '${options.flake}' with ${nix.version.text}`);
   if (options.allSystems && !nix.features.flakeCheckAllSystems) {
     runtime.info(`${nix.version.text} has no --all-systems: it checks every system anyway.`);
   }
-  const map = { workspace: options.workspace };
-  const flakeErrors = [];
-  let hosts = [];
+  const evalArgs = evaluationArgs(options.extraArgs);
+  const root = gitRoot || options.localDir;
+  const map = { root, workspace: options.pathsFromRepositoryRoot && gitRoot ? gitRoot : options.workspace };
+  map.storePath = await nix.flakeSourcePath(options.ref, evaluationArgs(options.extraArgs, LOCK_FLAGS)).catch(() => void 0);
+  const [listed, result] = await Promise.all([
+    listHosts(nix, options.ref, evalArgs).then(
+      (names) => ({ names, error: void 0 }),
+      (error2) => ({ names: [], error: error2 })
+    ),
+    runtime.group(
+      "nix flake check output",
+      () => nix.flakeCheck(options.ref, {
+        keepGoing: options.keepGoing,
+        build: options.buildChecks,
+        allSystems: options.allSystems,
+        extraArgs: options.extraArgs,
+        onStderrLine: (line) => runtime.untrusted(line)
+      })
+    )
+  ]);
+  const hosts = listed.names;
   const hostResults = /* @__PURE__ */ new Map();
+  for (const host of hosts) hostResults.set(host, { host, status: result.exitCode === 0 ? "ok" : "unknown", errors: [] });
   const outputs = [];
-  {
-    const [root, storePath, listed, check] = await Promise.all([
-      options.localDir && !options.flake.startsWith("path:") ? new Git(options.localDir).tryToplevel() : void 0,
-      // Fails when flake.nix does not parse or cannot be fetched; the check says which.
-      nix.flakeSourcePath(options.ref).catch(() => void 0),
-      listHosts(nix, options.ref).then(
-        (names) => ({ names, error: void 0 }),
-        (error2) => ({ names: [], error: error2 })
-      ),
-      runtime.group(
-        "nix flake check output",
-        () => nix.flakeCheck(options.ref, {
-          keepGoing: options.keepGoing,
-          build: options.buildChecks,
-          allSystems: options.allSystems,
-          extraArgs: options.extraArgs,
-          onStderrLine: (line) => runtime.info(line)
-        })
-      )
-    ]);
-    map.root = root || options.localDir;
-    map.storePath = storePath;
-    hosts = listed.names;
-    for (const host of hosts) hostResults.set(host, { host, status: check.exitCode === 0 ? "ok" : "unknown", errors: [] });
-    if (check.exitCode !== 0) {
-      const errors = parseNixErrors(check.stderr);
-      const names = errors.some((e) => e.derivation) ? await checkNames(nix, options.ref) : /* @__PURE__ */ new Map();
-      const found = attribute2(errors, names);
-      for (const [host, errs] of found.byHost) {
-        hostResults.set(host, { host, status: "broken", errors: errs.map((e) => locate(e, map)) });
+  const flakeErrors = [];
+  if (result.exitCode !== 0) {
+    const errors = parseNixErrors(result.stderr);
+    const names = errors.some((e) => e.derivation) ? await checkNames(nix, options.ref, evalArgs) : /* @__PURE__ */ new Map();
+    const found = groupErrors(errors, names);
+    for (const [host, errs] of found.byHost) hostResults.set(host, { host, status: "broken", errors: errs.map((e) => locate(e, map)) });
+    for (const [output, errs] of found.byOutput) outputs.push({ output, errors: errs.map((e) => locate(e, map)) });
+    const unexplained = errors.length ? found.unattributed : [{ message: tail(result.stderr) || `nix flake check exited with code ${result.exitCode}`, trace: [], ignored: false }];
+    if (!options.keepGoing) {
+      runtime.info("keep-going is off: Nix stopped at the first error, so hosts after it were not checked.");
+    } else if (unexplained.length) {
+      const pending = hosts.filter((h) => hostResults.get(h)?.status !== "broken");
+      if (pending.length) {
+        runtime.info(`The check did not say which hosts broke: evaluating ${pending.length} hosts one by one.`);
+        for (const r of await evaluateHostsOneByOne(nix, options.ref, pending, map, runtime, evalArgs)) hostResults.set(r.host, r);
       }
-      for (const [output, errs] of found.byOutput) outputs.push({ output, errors: errs.map((e) => locate(e, map)) });
-      const unexplained = errors.length ? found.unattributed : [{ message: tail(check.stderr) || `nix flake check exited with code ${check.exitCode}`, trace: [], ignored: false }];
-      if (!options.keepGoing) {
-        runtime.info("keep-going is off: Nix stopped at the first error, so hosts after it were not checked.");
-      } else if (unexplained.length) {
-        const pending = hosts.filter((h) => hostResults.get(h)?.status !== "broken");
-        if (pending.length) {
-          runtime.info(`The check did not say which hosts broke: evaluating ${pending.length} hosts one by one.`);
-          for (const result of await evaluateHostsOneByOne(nix, options.ref, pending, map, runtime)) hostResults.set(result.host, result);
-        }
-      } else {
-        for (const h of hostResults.values()) if (h.status === "unknown") h.status = "ok";
-      }
-      const anyBroken = [...hostResults.values()].some((h) => h.status === "broken");
-      flakeErrors.push(...unexplained.filter((e) => !(e.output === "nixosConfigurations" && anyBroken)));
-      if (listed.error && !hosts.length) flakeErrors.push(...errorsOf(listed.error).filter((e) => !errors.some((x) => x.message === e.message)));
+    } else {
+      for (const h of hostResults.values()) if (h.status === "unknown") h.status = "ok";
     }
+    const anyBroken = [...hostResults.values()].some((h) => h.status === "broken");
+    flakeErrors.push(...unexplained.filter((e) => !(e.output === "nixosConfigurations" && anyBroken)));
+    if (listed.error && !hosts.length) flakeErrors.push(...errorsOf(listed.error).filter((e) => !errors.some((x) => x.message === e.message)));
   }
-  if (flakeErrors.length) {
-    outputs.unshift({ output: "flake", errors: dedupe(flakeErrors).map((e) => locate(e, map)) });
-  }
+  if (flakeErrors.length) outputs.unshift({ output: "flake", errors: dedupe(flakeErrors).map((e) => locate(e, map)) });
   const hostList = [...hostResults.values()].sort((a, b) => a.host.localeCompare(b.host));
   const brokenHosts = hostList.filter((h) => h.status === "broken").map((h) => h.host);
   const report = {
@@ -20566,12 +20606,24 @@ async function runFlakeCheck(options, deps) {
   runtime.setOutput("report", options.reportPath);
   return report;
 }
-async function evaluateHostsOneByOne(nix, flake, hosts, map, runtime) {
+var EVALUATION_FLAGS = { "--override-input": 2, "--impure": 0, "--option": 2, "--arg": 2, "--argstr": 2, "--no-update-lock-file": 0 };
+var LOCK_FLAGS = { "--override-input": 2, "--option": 2, "--no-update-lock-file": 0 };
+function evaluationArgs(extraArgs, flags = EVALUATION_FLAGS) {
+  const picked = [];
+  for (let i = 0; i < extraArgs.length; i++) {
+    const arity = flags[extraArgs[i] ?? ""];
+    if (arity === void 0) continue;
+    picked.push(...extraArgs.slice(i, i + 1 + arity));
+    i += arity;
+  }
+  return picked;
+}
+async function evaluateHostsOneByOne(nix, flake, hosts, map, runtime, evalArgs = []) {
   return mapConcurrent(hosts, HOST_EVAL_CONCURRENCY, async (host) => {
     const t0 = Date.now();
     const seconds = () => ((Date.now() - t0) / 1e3).toFixed(1);
     try {
-      await evalHostToplevel(nix, flake, host);
+      await evalHostToplevel(nix, flake, host, evalArgs);
       runtime.info(`  ${host}: ok (${seconds()} s)`);
       return { host, status: "ok", errors: [] };
     } catch (e) {
@@ -20605,9 +20657,10 @@ function annotate(runtime, report) {
 }
 function renderReport(report) {
   const r = new Report(`flake-check: ${report.result === "success" ? "all hosts good" : "failed"}`);
-  const broken = report.brokenHosts.length;
+  const count = (status) => report.hosts.filter((h) => h.status === status).length;
+  const unchecked = count("unknown");
   r.paragraph(
-    `${report.hosts.length} hosts checked in ${report.seconds} s with ${report.nixVersion}: ${report.hosts.length - broken} good, ${broken} broken.`
+    `${report.hosts.length} hosts checked in ${report.seconds} s with ${report.nixVersion}: ${count("ok")} good, ${count("broken")} broken${unchecked ? `, ${unchecked} not checked` : ""}.`
   );
   if (report.hosts.length) {
     r.table(

@@ -14955,7 +14955,7 @@ var require_util4 = __commonJS({
     var { getEncoding } = require_encoding();
     var { serializeAMimeType, parseMIMEType } = require_data_url();
     var { types } = __require("node:util");
-    var { StringDecoder } = __require("string_decoder");
+    var { StringDecoder: StringDecoder2 } = __require("string_decoder");
     var { btoa } = __require("node:buffer");
     var staticPropertyDescriptors = {
       enumerable: true,
@@ -15046,7 +15046,7 @@ var require_util4 = __commonJS({
             dataURL += serializeAMimeType(parsed);
           }
           dataURL += ";base64,";
-          const decoder = new StringDecoder("latin1");
+          const decoder = new StringDecoder2("latin1");
           for (const chunk of bytes) {
             dataURL += btoa(decoder.write(chunk));
           }
@@ -15075,7 +15075,7 @@ var require_util4 = __commonJS({
         }
         case "BinaryString": {
           let binaryString = "";
-          const decoder = new StringDecoder("latin1");
+          const decoder = new StringDecoder2("latin1");
           for (const chunk of bytes) {
             binaryString += decoder.write(chunk);
           }
@@ -23503,6 +23503,9 @@ function getState(name) {
   return process.env[`STATE_${name}`] || "";
 }
 
+// src/runner/actions-runtime.ts
+import { randomBytes } from "node:crypto";
+
 // src/runner/platform.ts
 function detectPlatform(env = process.env) {
   if (env.FORGEJO_ACTIONS === "true" || env.FORGEJO_SERVER_URL || env.GITEA_ACTIONS === "true") return "forgejo";
@@ -23538,18 +23541,21 @@ var Report = class {
     return this;
   }
 };
+function escapeMarkdown(text) {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/([`*_\\|[\]])/g, "\\$1");
+}
 function escapeCell(text) {
-  return text.replace(/\|/g, "\\|").replace(/\r?\n/g, "<br>");
+  return escapeMarkdown(text).replace(/\r?\n/g, "<br>");
 }
 function renderMarkdown(report) {
-  const out = [`## ${report.title}`, ""];
+  const out = [`## ${escapeMarkdown(report.title)}`, ""];
   for (const block of report.blocks) {
     switch (block.kind) {
       case "heading":
-        out.push(`### ${block.text}`, "");
+        out.push(`### ${escapeMarkdown(block.text)}`, "");
         break;
       case "paragraph":
-        out.push(block.text, "");
+        out.push(escapeMarkdown(block.text), "");
         break;
       case "table":
         out.push(`| ${block.columns.map(escapeCell).join(" | ")} |`);
@@ -23558,12 +23564,12 @@ function renderMarkdown(report) {
         out.push("");
         break;
       case "list":
-        for (const item of block.items) out.push(`- ${item}`);
+        for (const item of block.items) out.push(`- ${escapeMarkdown(item)}`);
         out.push("");
         break;
       case "code": {
         const fence = block.text.includes("```") ? "~~~~" : "```";
-        out.push(`<details><summary>${block.title}</summary>`, "", `${fence}text`, block.text, fence, "", "</details>", "");
+        out.push(`<details><summary>${escapeMarkdown(block.title)}</summary>`, "", `${fence}text`, block.text, fence, "", "</details>", "");
         break;
       }
     }
@@ -23615,6 +23621,9 @@ var ActionsRuntime = class {
   info(message) {
     info(message);
   }
+  untrusted(text) {
+    info(neutralized(text));
+  }
   warning(message) {
     if (this.platform === "forgejo") info(`warning: ${message}`);
     else warning(message);
@@ -23627,7 +23636,7 @@ var ActionsRuntime = class {
   }
   annotate(a) {
     if (this.platform === "forgejo") {
-      info(annotationText(a));
+      info(neutralized(annotationText(a)));
       return;
     }
     const props = { title: a.title, file: a.file, startLine: a.line, startColumn: a.column };
@@ -23648,7 +23657,7 @@ var ActionsRuntime = class {
     return getState(name);
   }
   report(report) {
-    info(renderText(report));
+    info(neutralized(renderText(report)));
     if (this.platform === "github" && process.env.GITHUB_STEP_SUMMARY) {
       summary.addRaw(renderMarkdown(report), true);
       this.summaryPending = true;
@@ -23663,6 +23672,13 @@ var ActionsRuntime = class {
     }
   }
 };
+function neutralized(text) {
+  if (!/^\s*::/m.test(text)) return text;
+  const token = randomBytes(16).toString("hex");
+  return `::stop-commands::${token}
+${text}
+::${token}::`;
+}
 async function runAction(action, body) {
   const runtime = new ActionsRuntime();
   try {
@@ -24071,6 +24087,7 @@ import { readFile } from "node:fs/promises";
 
 // src/process/run.ts
 import { spawn as spawn2 } from "node:child_process";
+import { StringDecoder } from "node:string_decoder";
 var TAIL_LINES = 30;
 function tail(text, lines = TAIL_LINES) {
   const all = text.trimEnd().split("\n");
@@ -24123,10 +24140,11 @@ function run(command, options = {}) {
       child2.kill("SIGTERM");
     }, options.timeoutMs) : void 0;
     child2.stdout?.on("data", (chunk) => out.push(chunk));
+    const decoder = new StringDecoder("utf8");
     child2.stderr?.on("data", (chunk) => {
       err.push(chunk);
       if (options.onStderrLine) {
-        pending += chunk.toString("utf8");
+        pending += decoder.write(chunk);
         const lines = pending.split("\n");
         pending = lines.pop() ?? "";
         for (const line of lines) options.onStderrLine(line);

@@ -85,13 +85,18 @@ export interface Attribution {
   unattributed: NixError[];
 }
 
-export function attribute(errors: NixError[], checkNames: Map<string, string> = new Map()): Attribution {
+/** /nix/store/<hash>-fleet-base.drv → fleet-base */
+export function derivationName(drvPath: string): string {
+  return drvPath.replace(/^.*\/[0-9a-z]{32}-/, "").replace(/\.drv$/, "");
+}
+
+export function groupErrors(errors: NixError[], checkNames: Map<string, string> = new Map()): Attribution {
   const result: Attribution = { byHost: new Map(), byOutput: new Map(), unattributed: [] };
   const add = (map: Map<string, NixError[]>, key: string, e: NixError) => map.set(key, [...(map.get(key) ?? []), e]);
   for (const e of errors) {
     if (e.host) add(result.byHost, e.host, e);
     else if (e.output && e.output !== "nixosConfigurations") add(result.byOutput, e.output, e);
-    else if (e.derivation) add(result.byOutput, checkNames.get(e.derivation) ?? `build of ${e.derivation}`, e);
+    else if (e.derivation) add(result.byOutput, checkNames.get(e.derivation) ?? `build of ${derivationName(e.derivation)}`, e);
     else result.unattributed.push(e);
   }
   return result;

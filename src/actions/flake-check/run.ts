@@ -8,13 +8,11 @@ import { mapConcurrent } from "../../process/concurrency.js";
 import { tail } from "../../process/run.js";
 import { Report } from "../../runner/report.js";
 import type { Runtime } from "../../runner/runtime.js";
-import { attribute, locate, type CheckedError, type FlakeCheckReport, type HostResult, type OutputResult, type SourceMap } from "./analyze.js";
+import { groupErrors, locate, type CheckedError, type FlakeCheckReport, type HostResult, type OutputResult, type SourceMap } from "./analyze.js";
 import type { FlakeCheckOptions } from "./options.js";
 
 /** Hosts evaluated one by one at a time when the check could not say which hosts broke. */
 const HOST_EVAL_CONCURRENCY = 4;
-
-export class FlakeCheckFailure extends Error {}
 
 export interface FlakeCheckDeps {
   runtime: Runtime;
@@ -27,12 +25,12 @@ function errorsOf(e: unknown): NixError[] {
 }
 
 /** derivation path → checks.<system>.<name>, so that a failed build is named by its check. */
-async function checkNames(nix: Nix, flake: string): Promise<Map<string, string>> {
+async function checkNames(nix: Nix, flake: string, evalArgs: string[]): Promise<Map<string, string>> {
   const apply =
     "cs: builtins.mapAttrs (s: v: builtins.mapAttrs (n: c: let r = builtins.tryEval c.drvPath; in if r.success then r.value else null) v) cs";
   const names = new Map<string, string>();
   try {
-    const checks = await nix.evalJson<Record<string, Record<string, string | null>>>(`${flake}#checks`, { apply });
+    const checks = await nix.evalJson<Record<string, Record<string, string | null>>>(`${flake}#checks`, { apply, extraArgs: evalArgs });
     for (const [system, byName] of Object.entries(checks)) {
       for (const [name, drv] of Object.entries(byName)) if (drv) names.set(drv, `checks.${system}.${name}`);
     }
@@ -48,83 +46,87 @@ async function checkNames(nix: Nix, flake: string): Promise<Map<string, string>>
  * by one. Returns the report; sets outputs, annotations and the summary through the runtime.
  */
 export async function runFlakeCheck(options: FlakeCheckOptions, deps: FlakeCheckDeps): Promise<FlakeCheckReport> {
+  try {
+    return await check(options, deps);
+  } catch (error) {
+    // The contract promises a result even when the check could not run at all.
+    deps.runtime.setOutput("result", "failure");
+    throw error;
+  }
+}
+
+async function check(options: FlakeCheckOptions, deps: FlakeCheckDeps): Promise<FlakeCheckReport> {
   const { runtime } = deps;
   const started = Date.now();
-  const nix = deps.nix ?? (await Nix.create({ extraConfig: options.nixConfig }));
+  const [nix, gitRoot] = await Promise.all([
+    deps.nix ?? Nix.create({ extraConfig: options.nixConfig }),
+    options.localDir && !options.flake.startsWith("path:") ? new Git(options.localDir).tryToplevel() : undefined,
+  ]);
   runtime.info(`Checking flake '${options.flake}' with ${nix.version.text}`);
   if (options.allSystems && !nix.features.flakeCheckAllSystems) {
     runtime.info(`${nix.version.text} has no --all-systems: it checks every system anyway.`);
   }
+  const evalArgs = evaluationArgs(options.extraArgs);
+  const root = gitRoot || options.localDir;
+  // Annotations are placed relative to the repository root; a terminal shows paths from the cwd.
+  const map: SourceMap = { root, workspace: options.pathsFromRepositoryRoot && gitRoot ? gitRoot : options.workspace };
 
-  const map: SourceMap = { workspace: options.workspace };
+  // First alone: it writes flake.lock when that is missing or stale, which concurrent Nix
+  // processes would read half-written. Fails when flake.nix does not parse: the check says why.
+  map.storePath = await nix.flakeSourcePath(options.ref, evaluationArgs(options.extraArgs, LOCK_FLAGS)).catch(() => undefined);
+
+  const [listed, result] = await Promise.all([
+    listHosts(nix, options.ref, evalArgs).then(
+      (names) => ({ names, error: undefined }),
+      (error: unknown) => ({ names: [] as string[], error }),
+    ),
+    runtime.group("nix flake check output", () =>
+      nix.flakeCheck(options.ref, {
+        keepGoing: options.keepGoing,
+        build: options.buildChecks,
+        allSystems: options.allSystems,
+        extraArgs: options.extraArgs,
+        onStderrLine: (line) => runtime.untrusted(line),
+      }),
+    ),
+  ]);
+  const hosts = listed.names;
+  const hostResults = new Map<string, HostResult>();
+  for (const host of hosts) hostResults.set(host, { host, status: result.exitCode === 0 ? "ok" : "unknown", errors: [] });
+  const outputs: OutputResult[] = [];
   const flakeErrors: NixError[] = [];
 
-  let hosts: string[] = [];
-  const hostResults = new Map<string, HostResult>();
-  const outputs: OutputResult[] = [];
+  if (result.exitCode !== 0) {
+    const errors = parseNixErrors(result.stderr);
+    const names = errors.some((e) => e.derivation) ? await checkNames(nix, options.ref, evalArgs) : new Map<string, string>();
+    const found = groupErrors(errors, names);
+    for (const [host, errs] of found.byHost) hostResults.set(host, { host, status: "broken", errors: errs.map((e) => locate(e, map)) });
+    for (const [output, errs] of found.byOutput) outputs.push({ output, errors: errs.map((e) => locate(e, map)) });
 
-  {
-    // Everything at once: the source path and host names only matter once the check is done.
-    const [root, storePath, listed, check] = await Promise.all([
-      options.localDir && !options.flake.startsWith("path:") ? new Git(options.localDir).tryToplevel() : undefined,
-      // Fails when flake.nix does not parse or cannot be fetched; the check says which.
-      nix.flakeSourcePath(options.ref).catch(() => undefined),
-      listHosts(nix, options.ref).then(
-        (names) => ({ names, error: undefined }),
-        (error: unknown) => ({ names: [] as string[], error }),
-      ),
-      runtime.group("nix flake check output", () =>
-        nix.flakeCheck(options.ref, {
-          keepGoing: options.keepGoing,
-          build: options.buildChecks,
-          allSystems: options.allSystems,
-          extraArgs: options.extraArgs,
-          onStderrLine: (line) => runtime.info(line),
-        }),
-      ),
-    ]);
-    map.root = root || options.localDir;
-    map.storePath = storePath;
-    hosts = listed.names;
-    for (const host of hosts) hostResults.set(host, { host, status: check.exitCode === 0 ? "ok" : "unknown", errors: [] });
-
-    if (check.exitCode !== 0) {
-      const errors = parseNixErrors(check.stderr);
-      const names = errors.some((e) => e.derivation) ? await checkNames(nix, options.ref) : new Map<string, string>();
-      const found = attribute(errors, names);
-      for (const [host, errs] of found.byHost) {
-        hostResults.set(host, { host, status: "broken", errors: errs.map((e) => locate(e, map)) });
+    const unexplained = errors.length
+      ? found.unattributed
+      : [{ message: tail(result.stderr) || `nix flake check exited with code ${result.exitCode}`, trace: [], ignored: false }];
+    if (!options.keepGoing) {
+      // Nix stopped at the first error: the hosts it did not reach stay "not checked".
+      runtime.info("keep-going is off: Nix stopped at the first error, so hosts after it were not checked.");
+    } else if (unexplained.length) {
+      // The check failed somewhere it could not name: evaluate every host not yet known broken on
+      // its own, so that each broken one is named and the good ones are known good.
+      const pending = hosts.filter((h) => hostResults.get(h)?.status !== "broken");
+      if (pending.length) {
+        runtime.info(`The check did not say which hosts broke: evaluating ${pending.length} hosts one by one.`);
+        for (const r of await evaluateHostsOneByOne(nix, options.ref, pending, map, runtime, evalArgs)) hostResults.set(r.host, r);
       }
-      for (const [output, errs] of found.byOutput) outputs.push({ output, errors: errs.map((e) => locate(e, map)) });
-
-      const unexplained = errors.length
-        ? found.unattributed
-        : [{ message: tail(check.stderr) || `nix flake check exited with code ${check.exitCode}`, trace: [], ignored: false }];
-      if (!options.keepGoing) {
-        // Nix stopped at the first error: the hosts it did not reach stay "not checked".
-        runtime.info("keep-going is off: Nix stopped at the first error, so hosts after it were not checked.");
-      } else if (unexplained.length) {
-        // The check failed somewhere it could not name: evaluate every host not yet known broken on
-        // its own, so that each broken one is named and the good ones are known good.
-        const pending = hosts.filter((h) => hostResults.get(h)?.status !== "broken");
-        if (pending.length) {
-          runtime.info(`The check did not say which hosts broke: evaluating ${pending.length} hosts one by one.`);
-          for (const result of await evaluateHostsOneByOne(nix, options.ref, pending, map, runtime)) hostResults.set(result.host, result);
-        }
-      } else {
-        // Every error was attributed: hosts not named in any are good.
-        for (const h of hostResults.values()) if (h.status === "unknown") h.status = "ok";
-      }
-      // An error about nixosConfigurations as a whole is explained by broken hosts, if any were found.
-      const anyBroken = [...hostResults.values()].some((h) => h.status === "broken");
-      flakeErrors.push(...unexplained.filter((e) => !(e.output === "nixosConfigurations" && anyBroken)));
-      if (listed.error && !hosts.length) flakeErrors.push(...errorsOf(listed.error).filter((e) => !errors.some((x) => x.message === e.message)));
+    } else {
+      // Every error was attributed: hosts not named in any are good.
+      for (const h of hostResults.values()) if (h.status === "unknown") h.status = "ok";
     }
+    // An error about nixosConfigurations as a whole is explained by broken hosts, if any were found.
+    const anyBroken = [...hostResults.values()].some((h) => h.status === "broken");
+    flakeErrors.push(...unexplained.filter((e) => !(e.output === "nixosConfigurations" && anyBroken)));
+    if (listed.error && !hosts.length) flakeErrors.push(...errorsOf(listed.error).filter((e) => !errors.some((x) => x.message === e.message)));
   }
-
-  if (flakeErrors.length) {
-    outputs.unshift({ output: "flake", errors: dedupe(flakeErrors).map((e) => locate(e, map)) });
-  }
+  if (flakeErrors.length) outputs.unshift({ output: "flake", errors: dedupe(flakeErrors).map((e) => locate(e, map)) });
 
   const hostList = [...hostResults.values()].sort((a, b) => a.host.localeCompare(b.host));
   const brokenHosts = hostList.filter((h) => h.status === "broken").map((h) => h.host);
@@ -148,13 +150,36 @@ export async function runFlakeCheck(options: FlakeCheckOptions, deps: FlakeCheck
   return report;
 }
 
+/** Flags among extra-args that change what is evaluated: every evaluation must see them too. */
+const EVALUATION_FLAGS: Record<string, number> = { "--override-input": 2, "--impure": 0, "--option": 2, "--arg": 2, "--argstr": 2, "--no-update-lock-file": 0 };
+/** Those that `nix flake metadata` (which only locks and fetches) takes too. */
+const LOCK_FLAGS: Record<string, number> = { "--override-input": 2, "--option": 2, "--no-update-lock-file": 0 };
+
+export function evaluationArgs(extraArgs: string[], flags: Record<string, number> = EVALUATION_FLAGS): string[] {
+  const picked: string[] = [];
+  for (let i = 0; i < extraArgs.length; i++) {
+    const arity = flags[extraArgs[i] ?? ""];
+    if (arity === undefined) continue;
+    picked.push(...extraArgs.slice(i, i + 1 + arity));
+    i += arity;
+  }
+  return picked;
+}
+
 /** Evaluates each host's toplevel on its own (a few at a time), so one broken host cannot hide another. */
-export async function evaluateHostsOneByOne(nix: Nix, flake: string, hosts: string[], map: SourceMap, runtime: Runtime): Promise<HostResult[]> {
+export async function evaluateHostsOneByOne(
+  nix: Nix,
+  flake: string,
+  hosts: string[],
+  map: SourceMap,
+  runtime: Runtime,
+  evalArgs: string[] = [],
+): Promise<HostResult[]> {
   return mapConcurrent(hosts, HOST_EVAL_CONCURRENCY, async (host): Promise<HostResult> => {
     const t0 = Date.now();
     const seconds = () => ((Date.now() - t0) / 1000).toFixed(1);
     try {
-      await evalHostToplevel(nix, flake, host);
+      await evalHostToplevel(nix, flake, host, evalArgs);
       runtime.info(`  ${host}: ok (${seconds()} s)`);
       return { host, status: "ok", errors: [] };
     } catch (e) {
@@ -194,10 +219,11 @@ function annotate(runtime: Runtime, report: FlakeCheckReport): void {
 
 export function renderReport(report: FlakeCheckReport): Report {
   const r = new Report(`flake-check: ${report.result === "success" ? "all hosts good" : "failed"}`);
-  const broken = report.brokenHosts.length;
+  const count = (status: string) => report.hosts.filter((h) => h.status === status).length;
+  const unchecked = count("unknown");
   r.paragraph(
     `${report.hosts.length} hosts checked in ${report.seconds} s with ${report.nixVersion}: ` +
-      `${report.hosts.length - broken} good, ${broken} broken.`,
+      `${count("ok")} good, ${count("broken")} broken${unchecked ? `, ${unchecked} not checked` : ""}.`,
   );
   if (report.hosts.length) {
     r.table(

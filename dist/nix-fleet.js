@@ -305,7 +305,8 @@ function listHosts(nix, flake) {
 }
 async function evalHostToplevel(nix, flake, host) {
   return nix.evalJson(hostInstallable(flake, host, "config.system.build.toplevel"), {
-    apply: "t: { drv = t.drvPath; out = t.outPath; system = t.system; }"
+    apply: "t: { drv = t.drvPath; out = t.outPath; system = t.system; }",
+    noEvalCache: true
   });
 }
 
@@ -560,6 +561,16 @@ var NixNotFoundError = class extends Error {
     this.name = "NixNotFoundError";
   }
 };
+function parsePathInfo(json) {
+  const entries = Array.isArray(json) ? json.map((e) => [String(e.path), e]) : Object.entries(json);
+  return entries.filter((entry) => entry[1] !== null && entry[1].valid !== false).map(([path, e]) => ({
+    path,
+    narSize: Number(e.narSize ?? 0),
+    closureSize: typeof e.closureSize === "number" ? e.closureSize : void 0,
+    references: Array.isArray(e.references) ? e.references : [],
+    signatures: Array.isArray(e.signatures) ? e.signatures : []
+  }));
+}
 function composeNixConfig(callerConfig, extraConfig) {
   const parts = [callerConfig?.trimEnd(), "extra-experimental-features = nix-command flakes", extraConfig?.trimEnd()];
   return parts.filter((p) => !!p).join("\n");
@@ -589,9 +600,10 @@ var Nix = class _Nix {
     if (result.exitCode !== 0) throw new CommandError(result.command, result.exitCode, result.stderr);
     return new _Nix(binary, parseNixVersion(result.stdout), env);
   }
-  /** Runs nix with these arguments; resolves with any exit code. */
+  /** Runs nix with these arguments; resolves with any exit code. `extraEnv` adds to the run's environment (NIX_SSHOPTS). */
   exec(args, options = {}) {
-    return run([this.binary, ...args], { ...options, env: this.env });
+    const { extraEnv, ...rest } = options;
+    return run([this.binary, ...args], { ...rest, env: extraEnv ? { ...this.env, ...extraEnv } : this.env });
   }
   async checked(args, options = {}) {
     const result = await this.exec(args, options);
@@ -601,6 +613,7 @@ var Nix = class _Nix {
   async evalJson(installable, options = {}) {
     const args = ["eval", "--json", "--show-trace", installable];
     if (options.apply) args.push("--apply", options.apply);
+    if (options.noEvalCache) args.push("--no-eval-cache");
     const result = await this.checked(args);
     return JSON.parse(result.stdout);
   }
@@ -609,9 +622,24 @@ var Nix = class _Nix {
     return result.stdout;
   }
   /** `nix build --json --no-link`: the one form that prints out paths on every version. */
-  async build(installables, extraArgs = []) {
-    const result = await this.checked(["build", "--json", "--no-link", ...extraArgs, ...installables]);
+  async build(installables, extraArgs = [], options = {}) {
+    const result = await this.checked(["build", "--json", "--no-link", ...extraArgs, ...installables], options);
     return JSON.parse(result.stdout);
+  }
+  async pathInfo(paths, options = {}) {
+    const args = ["path-info", "--json"];
+    if (options.closureSize) args.push("--closure-size");
+    if (options.recursive) args.push("--recursive");
+    const result = await this.checked([...args, ...paths]);
+    return parsePathInfo(JSON.parse(result.stdout));
+  }
+  /** Signs the paths and everything they reference, in the local store. */
+  async signClosure(keyFile, paths) {
+    await this.checked(["store", "sign", "--key-file", keyFile, "--recursive", ...paths]);
+  }
+  /** Copies the paths' whole closures to a store URI; `nix copy` skips only what the target already has. */
+  async copyTo(storeUri, paths, options = {}) {
+    await this.checked(["copy", "--to", storeUri, ...paths], options);
   }
   /** The store path of the flake's source tree, as it appears in error positions. */
   async flakeSourcePath(flake) {

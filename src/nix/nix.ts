@@ -31,6 +31,35 @@ export interface BuildResult {
   outputs: Record<string, string>;
 }
 
+/** One store path as `nix path-info --json` describes it, whichever shape the version printed. */
+export interface PathInfo {
+  path: string;
+  narSize: number;
+  /** With --closure-size: the path and everything it references, recursively. */
+  closureSize?: number;
+  references: string[];
+  signatures: string[];
+}
+
+/**
+ * `nix path-info --json` printed an array of objects with a `path` field before 2.19, and an
+ * object keyed by path since (an invalid path maps to null there).
+ */
+export function parsePathInfo(json: unknown): PathInfo[] {
+  const entries: [string, Record<string, unknown> | null][] = Array.isArray(json)
+    ? (json as Record<string, unknown>[]).map((e) => [String(e.path), e])
+    : Object.entries(json as Record<string, Record<string, unknown> | null>);
+  return entries
+    .filter((entry): entry is [string, Record<string, unknown>] => entry[1] !== null && entry[1].valid !== false)
+    .map(([path, e]) => ({
+      path,
+      narSize: Number(e.narSize ?? 0),
+      closureSize: typeof e.closureSize === "number" ? e.closureSize : undefined,
+      references: Array.isArray(e.references) ? (e.references as string[]) : [],
+      signatures: Array.isArray(e.signatures) ? (e.signatures as string[]) : [],
+    }));
+}
+
 export interface FlakeCheckOptions {
   keepGoing: boolean;
   build: boolean;
@@ -86,20 +115,22 @@ export class Nix {
     return new Nix(binary, parseNixVersion(result.stdout), env);
   }
 
-  /** Runs nix with these arguments; resolves with any exit code. */
-  exec(args: string[], options: Omit<RunOptions, "env"> = {}): Promise<RunResult> {
-    return run([this.binary, ...args], { ...options, env: this.env });
+  /** Runs nix with these arguments; resolves with any exit code. `extraEnv` adds to the run's environment (NIX_SSHOPTS). */
+  exec(args: string[], options: Omit<RunOptions, "env"> & { extraEnv?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+    const { extraEnv, ...rest } = options;
+    return run([this.binary, ...args], { ...rest, env: extraEnv ? { ...this.env, ...extraEnv } : this.env });
   }
 
-  private async checked(args: string[], options: Omit<RunOptions, "env"> = {}): Promise<RunResult> {
+  private async checked(args: string[], options: Omit<RunOptions, "env"> & { extraEnv?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
     const result = await this.exec(args, options);
     if (result.exitCode !== 0) throw new NixCommandError(result);
     return result;
   }
 
-  async evalJson<T>(installable: string, options: { apply?: string } = {}): Promise<T> {
+  async evalJson<T>(installable: string, options: { apply?: string; noEvalCache?: boolean } = {}): Promise<T> {
     const args = ["eval", "--json", "--show-trace", installable];
     if (options.apply) args.push("--apply", options.apply);
+    if (options.noEvalCache) args.push("--no-eval-cache");
     const result = await this.checked(args);
     return JSON.parse(result.stdout) as T;
   }
@@ -110,9 +141,27 @@ export class Nix {
   }
 
   /** `nix build --json --no-link`: the one form that prints out paths on every version. */
-  async build(installables: string[], extraArgs: string[] = []): Promise<BuildResult[]> {
-    const result = await this.checked(["build", "--json", "--no-link", ...extraArgs, ...installables]);
+  async build(installables: string[], extraArgs: string[] = [], options: Pick<RunOptions, "onStderrLine"> = {}): Promise<BuildResult[]> {
+    const result = await this.checked(["build", "--json", "--no-link", ...extraArgs, ...installables], options);
     return JSON.parse(result.stdout) as BuildResult[];
+  }
+
+  async pathInfo(paths: string[], options: { closureSize?: boolean; recursive?: boolean } = {}): Promise<PathInfo[]> {
+    const args = ["path-info", "--json"];
+    if (options.closureSize) args.push("--closure-size");
+    if (options.recursive) args.push("--recursive");
+    const result = await this.checked([...args, ...paths]);
+    return parsePathInfo(JSON.parse(result.stdout));
+  }
+
+  /** Signs the paths and everything they reference, in the local store. */
+  async signClosure(keyFile: string, paths: string[]): Promise<void> {
+    await this.checked(["store", "sign", "--key-file", keyFile, "--recursive", ...paths]);
+  }
+
+  /** Copies the paths' whole closures to a store URI; `nix copy` skips only what the target already has. */
+  async copyTo(storeUri: string, paths: string[], options: { extraEnv?: NodeJS.ProcessEnv; onStderrLine?: (line: string) => void } = {}): Promise<void> {
+    await this.checked(["copy", "--to", storeUri, ...paths], options);
   }
 
   /** The store path of the flake's source tree, as it appears in error positions. */

@@ -9,6 +9,8 @@ let
       inherit name system;
       builder = "/bin/sh";
       args = [ "-c" script ];
+      # Nix gives a builder no PATH; without a sandbox the host's coreutils are what there is.
+      PATH = "/usr/bin:/bin";
     } // env);
 
   base = system: shellDerivation {

@@ -672,10 +672,19 @@ async function mapConcurrent(items, limit, fn) {
 }
 
 // src/actions/flake-check/analyze.ts
+import { existsSync as existsSync2 } from "node:fs";
 import { join, relative, sep } from "node:path";
+var ANY_SOURCE = /^\/nix\/store\/[0-9a-df-np-sv-z]{32}-source\/(.+)$/;
 function toWorkspacePath(file, map) {
-  if (!map.storePath || !map.root || !file.startsWith(`${map.storePath}/`)) return void 0;
-  const inSource = file.slice(map.storePath.length + 1);
+  if (!map.root) return void 0;
+  let inSource;
+  if (map.storePath) {
+    if (file.startsWith(`${map.storePath}/`)) inSource = file.slice(map.storePath.length + 1);
+  } else {
+    const m = ANY_SOURCE.exec(file);
+    if (m?.[1] && existsSync2(join(map.root, m[1]))) inSource = m[1];
+  }
+  if (inSource === void 0) return void 0;
   const onDisk = join(map.root, inSource);
   const rel = relative(map.workspace, onDisk);
   return rel.startsWith("..") ? onDisk : rel.split(sep).join("/");
@@ -684,9 +693,9 @@ function locate(error, map) {
   const candidates = [error.position, ...error.trace.map((f) => f.position)];
   for (const pos of candidates) {
     const file = pos && toWorkspacePath(pos.file, map);
-    if (pos && file) return { message: error.message, file, line: pos.line, column: pos.column };
+    if (pos && file) return explainUntracked({ message: error.message, file, line: pos.line, column: pos.column }, map);
   }
-  return { message: error.message };
+  return explainUntracked({ message: error.message }, map);
 }
 function attribute2(errors, checkNames2 = /* @__PURE__ */ new Map()) {
   const result = { byHost: /* @__PURE__ */ new Map(), byOutput: /* @__PURE__ */ new Map(), unattributed: [] };
@@ -698,6 +707,13 @@ function attribute2(errors, checkNames2 = /* @__PURE__ */ new Map()) {
     else result.unattributed.push(e);
   }
   return result;
+}
+function explainUntracked(error, map) {
+  const m = /getting status of '\/nix\/store\/[0-9a-z]{32}-source\/([^']+)': No such file or directory/.exec(error.message);
+  if (!m?.[1] || !map.root || !existsSync2(join(map.root, m[1]))) return error;
+  const hint = `${m[1]} exists in the work tree but git does not track it, and Nix only sees tracked files of a git flake: git add it.`;
+  return { ...error, message: `${error.message}
+${hint}` };
 }
 
 // src/actions/flake-check/run.ts
@@ -728,20 +744,14 @@ async function runFlakeCheck(options, deps) {
   }
   const map = { workspace: options.workspace };
   const flakeErrors = [];
-  try {
-    map.storePath = await nix.flakeSourcePath(options.ref);
-    if (options.localDir) {
-      const isPathRef = options.ref.startsWith("path:");
-      map.root = !isPathRef && await new Git(options.localDir).tryToplevel() || options.localDir;
-    }
-  } catch (e) {
-    flakeErrors.push(...errorsOf(e));
-  }
   let hosts = [];
   const hostResults = /* @__PURE__ */ new Map();
   const outputs = [];
-  if (!flakeErrors.length) {
-    const [listed, check] = await Promise.all([
+  {
+    const [root, storePath, listed, check] = await Promise.all([
+      options.localDir && !options.flake.startsWith("path:") ? new Git(options.localDir).tryToplevel() : void 0,
+      // Fails when flake.nix does not parse or cannot be fetched; the check says which.
+      nix.flakeSourcePath(options.ref).catch(() => void 0),
       listHosts(nix, options.ref).then(
         (names) => ({ names, error: void 0 }),
         (error) => ({ names: [], error })
@@ -757,6 +767,8 @@ async function runFlakeCheck(options, deps) {
         })
       )
     ]);
+    map.root = root || options.localDir;
+    map.storePath = storePath;
     hosts = listed.names;
     for (const host of hosts) hostResults.set(host, { host, status: check.exitCode === 0 ? "ok" : "unknown", errors: [] });
     if (check.exitCode !== 0) {
@@ -767,35 +779,26 @@ async function runFlakeCheck(options, deps) {
         hostResults.set(host, { host, status: "broken", errors: errs.map((e) => locate(e, map)) });
       }
       for (const [output, errs] of found.byOutput) outputs.push({ output, errors: errs.map((e) => locate(e, map)) });
-      if (found.unattributed.length || errors.length === 0) {
+      const unexplained = errors.length ? found.unattributed : [{ message: tail(check.stderr) || `nix flake check exited with code ${check.exitCode}`, trace: [], ignored: false }];
+      if (!options.keepGoing) {
+        runtime.info("keep-going is off: Nix stopped at the first error, so hosts after it were not checked.");
+      } else if (unexplained.length) {
         const pending = hosts.filter((h) => hostResults.get(h)?.status !== "broken");
         if (pending.length) {
           runtime.info(`The check did not say which hosts broke: evaluating ${pending.length} hosts one by one.`);
-          {
-            await mapConcurrent(pending, HOST_EVAL_CONCURRENCY, async (host) => {
-              const t0 = Date.now();
-              try {
-                await evalHostToplevel(nix, options.ref, host);
-                hostResults.set(host, { host, status: "ok", errors: [] });
-                runtime.info(`  ${host}: ok (${((Date.now() - t0) / 1e3).toFixed(1)} s)`);
-              } catch (e) {
-                hostResults.set(host, { host, status: "broken", errors: errorsOf(e).map((x) => locate(x, map)) });
-                runtime.info(`  ${host}: broken (${((Date.now() - t0) / 1e3).toFixed(1)} s)`);
-              }
-            });
-          }
+          for (const result of await evaluateHostsOneByOne(nix, options.ref, pending, map, runtime)) hostResults.set(result.host, result);
         }
-        const rest = errors.length ? found.unattributed : [{ message: tail(check.stderr) || `nix flake check exited with code ${check.exitCode}`, trace: [], ignored: false }];
-        const explained = (e) => e.output === "nixosConfigurations" && [...hostResults.values()].some((h) => h.status === "broken");
-        const unexplained = rest.filter((e) => !explained(e));
-        if (unexplained.length) flakeErrors.push(...unexplained);
       } else {
         for (const h of hostResults.values()) if (h.status === "unknown") h.status = "ok";
       }
+      const anyBroken = [...hostResults.values()].some((h) => h.status === "broken");
+      flakeErrors.push(...unexplained.filter((e) => !(e.output === "nixosConfigurations" && anyBroken)));
       if (listed.error && !hosts.length) flakeErrors.push(...errorsOf(listed.error).filter((e) => !errors.some((x) => x.message === e.message)));
     }
   }
-  if (flakeErrors.length) outputs.unshift({ output: "flake", errors: dedupe(flakeErrors).map((e) => locate(e, map)) });
+  if (flakeErrors.length) {
+    outputs.unshift({ output: "flake", errors: dedupe(flakeErrors).map((e) => locate(e, map)) });
+  }
   const hostList = [...hostResults.values()].sort((a, b) => a.host.localeCompare(b.host));
   const brokenHosts = hostList.filter((h) => h.status === "broken").map((h) => h.host);
   const report = {
@@ -815,6 +818,20 @@ async function runFlakeCheck(options, deps) {
   runtime.setOutput("broken-hosts", JSON.stringify(brokenHosts));
   runtime.setOutput("report", options.reportPath);
   return report;
+}
+async function evaluateHostsOneByOne(nix, flake, hosts, map, runtime) {
+  return mapConcurrent(hosts, HOST_EVAL_CONCURRENCY, async (host) => {
+    const t0 = Date.now();
+    const seconds = () => ((Date.now() - t0) / 1e3).toFixed(1);
+    try {
+      await evalHostToplevel(nix, flake, host);
+      runtime.info(`  ${host}: ok (${seconds()} s)`);
+      return { host, status: "ok", errors: [] };
+    } catch (e) {
+      runtime.info(`  ${host}: broken (${seconds()} s)`);
+      return { host, status: "broken", errors: errorsOf(e).map((x) => locate(x, map)) };
+    }
+  });
 }
 function dedupe(errors) {
   const seen = /* @__PURE__ */ new Set();

@@ -86,8 +86,14 @@ export async function runAction(action: string, body: (runtime: ActionsRuntime) 
   try {
     await body(runtime);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    core.setFailed(`${action} failed with: ${message}`);
+    const message = `${action} failed with: ${error instanceof Error ? error.message : String(error)}`;
+    if (runtime.platform === "forgejo") {
+      // No annotation to make: the plain line is what a Forgejo log shows.
+      core.info(`error: ${message}`);
+      process.exitCode = 1;
+    } else {
+      core.setFailed(message);
+    }
   }
   try {
     await runtime.flush();

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import type { NixError, SourcePosition } from "../../nix/errors.js";
 
@@ -43,9 +44,20 @@ export interface SourceMap {
   workspace: string;
 }
 
+const ANY_SOURCE = /^\/nix\/store\/[0-9a-df-np-sv-z]{32}-source\/(.+)$/;
+
 export function toWorkspacePath(file: string, map: SourceMap): string | undefined {
-  if (!map.storePath || !map.root || !file.startsWith(`${map.storePath}/`)) return undefined;
-  const inSource = file.slice(map.storePath.length + 1);
+  if (!map.root) return undefined;
+  let inSource: string | undefined;
+  if (map.storePath) {
+    if (file.startsWith(`${map.storePath}/`)) inSource = file.slice(map.storePath.length + 1);
+  } else {
+    // Nix could not even say where it copied the flake (flake.nix does not parse): take a source
+    // path as ours when the same file exists in the repository.
+    const m = ANY_SOURCE.exec(file);
+    if (m?.[1] && existsSync(join(map.root, m[1]))) inSource = m[1];
+  }
+  if (inSource === undefined) return undefined;
   const onDisk = join(map.root, inSource);
   const rel = relative(map.workspace, onDisk);
   // Outside the workspace a relative path helps nobody: say where the file is.
@@ -61,9 +73,9 @@ export function locate(error: NixError, map: SourceMap): CheckedError {
   const candidates: (SourcePosition | undefined)[] = [error.position, ...error.trace.map((f) => f.position)];
   for (const pos of candidates) {
     const file = pos && toWorkspacePath(pos.file, map);
-    if (pos && file) return { message: error.message, file, line: pos.line, column: pos.column };
+    if (pos && file) return explainUntracked({ message: error.message, file, line: pos.line, column: pos.column }, map);
   }
-  return { message: error.message };
+  return explainUntracked({ message: error.message }, map);
 }
 
 export interface Attribution {
@@ -83,4 +95,15 @@ export function attribute(errors: NixError[], checkNames: Map<string, string> = 
     else result.unattributed.push(e);
   }
   return result;
+}
+
+/**
+ * The commonest puzzle with a git flake: a file that exists but that git does not track is not in
+ * the copy Nix evaluates. Says so, instead of leaving "No such file or directory".
+ */
+export function explainUntracked(error: CheckedError, map: SourceMap): CheckedError {
+  const m = /getting status of '\/nix\/store\/[0-9a-z]{32}-source\/([^']+)': No such file or directory/.exec(error.message);
+  if (!m?.[1] || !map.root || !existsSync(join(map.root, m[1]))) return error;
+  const hint = `${m[1]} exists in the work tree but git does not track it, and Nix only sees tracked files of a git flake: git add it.`;
+  return { ...error, message: `${error.message}\n${hint}` };
 }

@@ -58,22 +58,17 @@ export async function runFlakeCheck(options: FlakeCheckOptions, deps: FlakeCheck
 
   const map: SourceMap = { workspace: options.workspace };
   const flakeErrors: NixError[] = [];
-  try {
-    map.storePath = await nix.flakeSourcePath(options.ref);
-    if (options.localDir) {
-      const isPathRef = options.ref.startsWith("path:");
-      map.root = (!isPathRef && (await new Git(options.localDir).tryToplevel())) || options.localDir;
-    }
-  } catch (e) {
-    flakeErrors.push(...errorsOf(e));
-  }
 
   let hosts: string[] = [];
   const hostResults = new Map<string, HostResult>();
   const outputs: OutputResult[] = [];
 
-  if (!flakeErrors.length) {
-    const [listed, check] = await Promise.all([
+  {
+    // Everything at once: the source path and host names only matter once the check is done.
+    const [root, storePath, listed, check] = await Promise.all([
+      options.localDir && !options.flake.startsWith("path:") ? new Git(options.localDir).tryToplevel() : undefined,
+      // Fails when flake.nix does not parse or cannot be fetched; the check says which.
+      nix.flakeSourcePath(options.ref).catch(() => undefined),
       listHosts(nix, options.ref).then(
         (names) => ({ names, error: undefined }),
         (error: unknown) => ({ names: [] as string[], error }),
@@ -88,6 +83,8 @@ export async function runFlakeCheck(options: FlakeCheckOptions, deps: FlakeCheck
         }),
       ),
     ]);
+    map.root = root || options.localDir;
+    map.storePath = storePath;
     hosts = listed.names;
     for (const host of hosts) hostResults.set(host, { host, status: check.exitCode === 0 ? "ok" : "unknown", errors: [] });
 
@@ -100,40 +97,34 @@ export async function runFlakeCheck(options: FlakeCheckOptions, deps: FlakeCheck
       }
       for (const [output, errs] of found.byOutput) outputs.push({ output, errors: errs.map((e) => locate(e, map)) });
 
-      if (found.unattributed.length || errors.length === 0) {
+      const unexplained = errors.length
+        ? found.unattributed
+        : [{ message: tail(check.stderr) || `nix flake check exited with code ${check.exitCode}`, trace: [], ignored: false }];
+      if (!options.keepGoing) {
+        // Nix stopped at the first error: the hosts it did not reach stay "not checked".
+        runtime.info("keep-going is off: Nix stopped at the first error, so hosts after it were not checked.");
+      } else if (unexplained.length) {
         // The check failed somewhere it could not name: evaluate every host not yet known broken on
         // its own, so that each broken one is named and the good ones are known good.
         const pending = hosts.filter((h) => hostResults.get(h)?.status !== "broken");
         if (pending.length) {
           runtime.info(`The check did not say which hosts broke: evaluating ${pending.length} hosts one by one.`);
-          {
-            await mapConcurrent(pending, HOST_EVAL_CONCURRENCY, async (host) => {
-              const t0 = Date.now();
-              try {
-                await evalHostToplevel(nix, options.ref, host);
-                hostResults.set(host, { host, status: "ok", errors: [] });
-                runtime.info(`  ${host}: ok (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-              } catch (e) {
-                hostResults.set(host, { host, status: "broken", errors: errorsOf(e).map((x) => locate(x, map)) });
-                runtime.info(`  ${host}: broken (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-              }
-            });
-          }
+          for (const result of await evaluateHostsOneByOne(nix, options.ref, pending, map, runtime)) hostResults.set(result.host, result);
         }
-        const rest = errors.length ? found.unattributed : [{ message: tail(check.stderr) || `nix flake check exited with code ${check.exitCode}`, trace: [], ignored: false }];
-        // An error about nixosConfigurations as a whole is explained by the broken hosts, if any.
-        const explained = (e: NixError) => e.output === "nixosConfigurations" && [...hostResults.values()].some((h) => h.status === "broken");
-        const unexplained = rest.filter((e) => !explained(e));
-        if (unexplained.length) flakeErrors.push(...unexplained);
       } else {
         // Every error was attributed: hosts not named in any are good.
         for (const h of hostResults.values()) if (h.status === "unknown") h.status = "ok";
       }
+      // An error about nixosConfigurations as a whole is explained by broken hosts, if any were found.
+      const anyBroken = [...hostResults.values()].some((h) => h.status === "broken");
+      flakeErrors.push(...unexplained.filter((e) => !(e.output === "nixosConfigurations" && anyBroken)));
       if (listed.error && !hosts.length) flakeErrors.push(...errorsOf(listed.error).filter((e) => !errors.some((x) => x.message === e.message)));
     }
   }
 
-  if (flakeErrors.length) outputs.unshift({ output: "flake", errors: dedupe(flakeErrors).map((e) => locate(e, map)) });
+  if (flakeErrors.length) {
+    outputs.unshift({ output: "flake", errors: dedupe(flakeErrors).map((e) => locate(e, map)) });
+  }
 
   const hostList = [...hostResults.values()].sort((a, b) => a.host.localeCompare(b.host));
   const brokenHosts = hostList.filter((h) => h.status === "broken").map((h) => h.host);
@@ -155,6 +146,22 @@ export async function runFlakeCheck(options: FlakeCheckOptions, deps: FlakeCheck
   runtime.setOutput("broken-hosts", JSON.stringify(brokenHosts));
   runtime.setOutput("report", options.reportPath);
   return report;
+}
+
+/** Evaluates each host's toplevel on its own (a few at a time), so one broken host cannot hide another. */
+export async function evaluateHostsOneByOne(nix: Nix, flake: string, hosts: string[], map: SourceMap, runtime: Runtime): Promise<HostResult[]> {
+  return mapConcurrent(hosts, HOST_EVAL_CONCURRENCY, async (host): Promise<HostResult> => {
+    const t0 = Date.now();
+    const seconds = () => ((Date.now() - t0) / 1000).toFixed(1);
+    try {
+      await evalHostToplevel(nix, flake, host);
+      runtime.info(`  ${host}: ok (${seconds()} s)`);
+      return { host, status: "ok", errors: [] };
+    } catch (e) {
+      runtime.info(`  ${host}: broken (${seconds()} s)`);
+      return { host, status: "broken", errors: errorsOf(e).map((x) => locate(x, map)) };
+    }
+  });
 }
 
 function dedupe(errors: NixError[]): NixError[] {

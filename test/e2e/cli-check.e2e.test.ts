@@ -1,0 +1,54 @@
+import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, expect, it } from "vitest";
+import { breakages, makeFleet, testNixConfig } from "../support/nix.js";
+import { repoRoot } from "../support/runner-harness.js";
+import { describeWithTools } from "../support/tools.js";
+
+const cli = join(repoRoot, "dist", "nix-fleet.js");
+const made: string[] = [];
+afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function nixFleet(args: string[], cwd = repoRoot) {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: "utf8", env: { ...process.env, NIX_CONFIG: testNixConfig } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describeWithTools(["nix"], "nix-fleet check (the committed CLI bundle)", () => {
+  it("checks the bundled example fleet: every host good, exit 0", () => {
+    const r = nixFleet(["check", "--flake", "examples/fleet"]);
+    expect(r.stderr).toMatch(/3 hosts checked in [\d.]+ s with .*: 3 good, 0 broken\./);
+    expect(r.code).toBe(0);
+  });
+
+  it("prints the JSON report on stdout and the readable report on stderr; exit 1 naming the broken hosts", () => {
+    const f = makeFleet({ ...breakages.dbAssertion, ...breakages.webUndefined });
+    made.push(f.root);
+    const r = nixFleet(["check", "--flake", ".", "--json"], f.root);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.brokenHosts).toEqual(["db", "web"]);
+    expect(r.stderr).toContain("error: hosts/web.nix:4:24: host web is broken: undefined variable 'acmeClient'");
+    expect(r.stderr).toContain("nix-fleet check failed: 2 of 3 hosts are broken: db, web");
+    // The raw Nix output is folded away unless --verbose.
+    expect(r.stderr).not.toContain("error (ignored)");
+    expect(nixFleet(["check", "--flake", ".", "--verbose"], f.root).stderr).toContain("error (ignored)");
+  });
+
+  it.each([
+    [["check", "--bogus"], /Unknown option '--bogus'/],
+    [["check", "--flake", "/nonexistent/fleet"], /Invalid option --flake: '\/nonexistent\/fleet' is not a directory/],
+    [["deploy-everything"], /unknown command 'deploy-everything'/],
+  ])("bad usage %j exits 2 with a clear message", (args, message) => {
+    const r = nixFleet(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it("--help lists the commands", () => {
+    const r = nixFleet(["--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("nix-fleet check [--flake PATH]");
+  });
+});

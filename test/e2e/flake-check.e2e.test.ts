@@ -1,0 +1,84 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { breakages, makeFleet, testNixConfig } from "../support/nix.js";
+import { runAction, type Flavour, type HarnessResult } from "../support/runner-harness.js";
+import { describeWithTools } from "../support/tools.js";
+
+const cleanup: string[] = [];
+afterAll(() => {
+  for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
+});
+
+describeWithTools(["nix", "git"], "flake-check bundle, run as a runner runs it", () => {
+  // The workspace is a git repository with the fleet in infra/: annotations must name infra/... paths.
+  let broken: { root: string; flake: string };
+  let good: { root: string; flake: string };
+  const results = new Map<Flavour, HarnessResult>();
+
+  beforeAll(async () => {
+    broken = makeFleet({ ...breakages.dbAssertion, ...breakages.webUndefined }, { git: true, subdir: "infra" });
+    good = makeFleet({}, { git: true, subdir: "infra" });
+    cleanup.push(broken.root, good.root);
+    for (const flavour of ["github", "forgejo"] as const) {
+      const result = await runAction({ action: "actions/flake-check", flavour, workspace: broken.root, inputs: { flake: "infra" }, env: { NIX_CONFIG: testNixConfig } });
+      cleanup.push(result.runnerTemp);
+      results.set(flavour, result);
+    }
+  });
+
+  it.each(["github", "forgejo"] as const)("%s: fails, naming both broken hosts, with the outputs of the contract", (flavour) => {
+    const r = results.get(flavour) as HarnessResult;
+    expect(r.exitCode).toBe(1);
+    expect(r.outputs.result).toBe("failure");
+    expect(JSON.parse(r.outputs["broken-hosts"] ?? "")).toEqual(["db", "web"]);
+    expect(r.log).toContain("flake-check failed with: 2 of 3 hosts are broken: db, web");
+    const report = JSON.parse(readFileSync(r.outputs.report ?? "", "utf8"));
+    expect(report.hosts.map((h: { host: string; status: string }) => `${h.host}:${h.status}`)).toEqual(["db:broken", "mgmt:ok", "web:broken"]);
+  });
+
+  it("github: annotates each error at its repository-relative file:line and writes the step summary", () => {
+    const r = results.get("github") as HarnessResult;
+    expect(r.log).toMatch(/^::error title=host web is broken,file=infra\/hosts\/web\.nix,line=4,col=24::undefined variable 'acmeClient'$/m);
+    expect(r.log).toMatch(/^::error title=host db is broken,file=infra\/lib\/default\.nix,line=27,col=21::Failed assertions:%0A- postgresql must not listen on a privileged port$/m);
+    expect(r.summary).toContain("| web | ❌ broken | undefined variable 'acmeClient' | infra/hosts/web.nix:4:24 |");
+    expect(r.summary).toContain("| mgmt | ✅ ok |  |  |");
+  });
+
+  it("forgejo: the log itself carries every fact, with no workflow commands it would not render", () => {
+    const r = results.get("forgejo") as HarnessResult;
+    expect(r.log).not.toMatch(/^::(error|warning|notice)/m);
+    expect(r.log).toContain("error: infra/hosts/web.nix:4:24: host web is broken: undefined variable 'acmeClient'");
+    expect(r.log).toContain("error: infra/lib/default.nix:27:21: host db is broken: Failed assertions:");
+    expect(r.log).toMatch(/^web\s+❌ broken\s+undefined variable 'acmeClient'\s+infra\/hosts\/web\.nix:4:24$/m);
+    expect(r.log).toMatch(/^mgmt\s+✅ ok$/m);
+    expect(r.summary).toBe("");
+  });
+
+  it.each(["github", "forgejo"] as const)("%s: a good fleet passes and reports every host good", async (flavour) => {
+    const r = await runAction({ action: "actions/flake-check", flavour, workspace: good.root, inputs: { flake: "./infra" }, env: { NIX_CONFIG: testNixConfig } });
+    cleanup.push(r.runnerTemp);
+    expect(r.exitCode).toBe(0);
+    expect(r.outputs).toMatchObject({ result: "success", "broken-hosts": "[]" });
+    expect(r.log).toMatch(/3 hosts checked in [\d.]+ s with nix \(Nix\) [\d.]+: 3 good, 0 broken\./);
+    expect(existsSync(r.outputs.report ?? "")).toBe(true);
+  });
+
+  it("a bad input fails before anything runs, naming the input and the expected form", async () => {
+    const r = await runAction({ action: "actions/flake-check", flavour: "github", workspace: good.root, inputs: { flake: "infra", "keep-going": "yes" }, env: { NIX_CONFIG: testNixConfig } });
+    cleanup.push(r.runnerTemp);
+    expect(r.exitCode).toBe(1);
+    expect(r.log).toContain("::error::flake-check failed with: Invalid input 'keep-going': 'yes' is not a boolean. Expected true or false.");
+    expect(r.outputs).toEqual({});
+    expect(r.log).not.toContain("Checking flake");
+  });
+
+  it("without nix on PATH, fails with the fix", async () => {
+    const emptyPath = mkdtempSync(`${tmpdir()}/empty-path-`);
+    cleanup.push(emptyPath);
+    const r = await runAction({ action: "actions/flake-check", flavour: "forgejo", workspace: good.root, inputs: { flake: "infra" }, env: { NIX_CONFIG: testNixConfig, PATH: emptyPath } });
+    cleanup.push(r.runnerTemp);
+    expect(r.exitCode).toBe(1);
+    expect(r.log).toContain("flake-check failed with: Nix was not found (looked for 'nix' on PATH). Install Nix on the runner first");
+  });
+});

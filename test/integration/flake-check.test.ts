@@ -1,0 +1,173 @@
+import { readFileSync, rmSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { readFlakeCheckOptions, type FlakeCheckOptions } from "../../src/actions/flake-check/options.js";
+import { evaluateHostsOneByOne, runFlakeCheck } from "../../src/actions/flake-check/run.js";
+import { Nix, NixNotFoundError } from "../../src/nix/nix.js";
+import { Inputs, InputError } from "../../src/runner/inputs.js";
+import { breakages, makeFleet, testNixConfig, type FleetEdits } from "../support/nix.js";
+import { RecordingRuntime } from "../support/recording-runtime.js";
+import { describeWithTools } from "../support/tools.js";
+
+const made: string[] = [];
+let savedConfig: string | undefined;
+
+beforeAll(() => {
+  savedConfig = process.env.NIX_CONFIG;
+  process.env.NIX_CONFIG = testNixConfig;
+});
+afterAll(() => {
+  process.env.NIX_CONFIG = savedConfig;
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+function fleet(edits: FleetEdits = {}, git = false) {
+  const f = makeFleet(edits, { git });
+  made.push(f.root);
+  return f;
+}
+
+function options(flakeDir: string, given: Record<string, string> = {}): FlakeCheckOptions {
+  const inputs = new Inputs((name) => ({ flake: flakeDir, ...given })[name]);
+  const reportDir = mkdtempSync(join(tmpdir(), "report-"));
+  made.push(reportDir);
+  return readFlakeCheckOptions(inputs, { GITHUB_WORKSPACE: flakeDir }, flakeDir, join(reportDir, "report.json"));
+}
+
+async function check(flakeDir: string, given: Record<string, string> = {}) {
+  const runtime = new RecordingRuntime();
+  const opts = options(flakeDir, given);
+  const report = await runFlakeCheck(opts, { runtime });
+  return { report, runtime, reportFile: JSON.parse(readFileSync(opts.reportPath, "utf8")) };
+}
+
+describeWithTools(["nix"], "flake-check against real Nix", () => {
+  it("passes a good fleet and reports every host good", async () => {
+    const { report, runtime, reportFile } = await check(fleet().flake);
+    expect(report.result).toBe("success");
+    expect(report.hosts.map((h) => [h.host, h.status])).toEqual([["db", "ok"], ["mgmt", "ok"], ["web", "ok"]]);
+    expect(runtime.outputs).toMatchObject({ result: "success", "broken-hosts": "[]" });
+    expect(runtime.annotations).toEqual([]);
+    expect(reportFile).toEqual(report);
+  });
+
+  it("names a host failing an assertion; the check it breaks is reported apart", async () => {
+    const { report, runtime } = await check(fleet(breakages.dbAssertion).flake);
+    expect(report.result).toBe("failure");
+    expect(report.brokenHosts).toEqual(["db"]);
+    expect(report.hosts.find((h) => h.host === "db")?.errors[0]?.message).toContain("postgresql must not listen on a privileged port");
+    expect(report.hosts.filter((h) => h.status === "ok").map((h) => h.host)).toEqual(["mgmt", "web"]);
+    expect(report.outputs.map((o) => o.output)).toEqual(["checks.x86_64-linux.hostnames-unique"]);
+    expect(JSON.parse(runtime.outputs["broken-hosts"] ?? "")).toEqual(["db"]);
+  });
+
+  it("names both broken hosts when they break in different files, each at its file:line", async () => {
+    const { report, runtime } = await check(fleet({ ...breakages.dbAssertion, ...breakages.webUndefined }).flake);
+    expect(report.brokenHosts).toEqual(["db", "web"]);
+    const web = report.hosts.find((h) => h.host === "web")?.errors[0];
+    expect(web).toEqual({ message: "undefined variable 'acmeClient'", file: "hosts/web.nix", line: 4, column: 24 });
+    // A plain throw has no position of its own: it is placed at the innermost frame in the repository.
+    expect(report.hosts.find((h) => h.host === "db")?.errors[0]?.file).toBe("lib/default.nix");
+    expect(runtime.annotations.filter((a) => a.title?.startsWith("host ")).map((a) => [a.title, a.file, a.line])).toEqual([
+      ["host db is broken", "lib/default.nix", 27],
+      ["host web is broken", "hosts/web.nix", 4],
+    ]);
+  });
+
+  it("reports a syntax error in flake.nix as the flake's error, at its line", async () => {
+    const { report } = await check(fleet(breakages.flakeSyntax).flake);
+    expect(report.result).toBe("failure");
+    expect(report.brokenHosts).toEqual([]);
+    expect(report.outputs).toEqual([
+      { output: "flake", errors: [{ message: "syntax error, unexpected '{'", file: "flake.nix", line: 7, column: 16 }] },
+    ]);
+  });
+
+  it("names a failing checks derivation by its attribute and shows its build log", async () => {
+    const { report } = await check(fleet(breakages.failingCheck).flake);
+    expect(report.result).toBe("failure");
+    expect(report.brokenHosts).toEqual([]);
+    expect(report.outputs.map((o) => o.output)).toEqual(["checks.x86_64-linux.hostnames-unique"]);
+    expect(report.outputs[0]?.errors[0]?.message).toContain("duplicate host names");
+  });
+
+  it("does not build checks with build-checks: false", async () => {
+    const { report } = await check(fleet(breakages.failingCheck).flake, { "build-checks": "false" });
+    expect(report.result).toBe("success");
+  });
+
+  it("maps positions to repository-relative paths when the flake is a subdirectory of a git repository", async () => {
+    const f = makeFleet(breakages.webUndefined, { git: true, subdir: "infra/fleet" });
+    made.push(f.root);
+    const runtime = new RecordingRuntime();
+    const opts = options(f.flake);
+    opts.workspace = f.root;
+    const report = await runFlakeCheck(opts, { runtime });
+    expect(report.hosts.find((h) => h.host === "web")?.errors[0]).toMatchObject({ file: "infra/fleet/hosts/web.nix", line: 4 });
+  });
+
+  it("explains a file that exists but that git does not track", async () => {
+    const f = makeFleet({}, { git: true });
+    made.push(f.root);
+    writeFileSync(join(f.root, "hosts", "extra.nix"), "{ name, ... }: { networking.hostName = name; }\n");
+    writeFileSync(join(f.root, "flake.nix"), readFileSync(join(f.root, "flake.nix"), "utf8").replace("mgmt = ./hosts/mgmt.nix;", "mgmt = ./hosts/mgmt.nix;\n        extra = ./hosts/extra.nix;"));
+    const { report } = await check(f.flake);
+    expect(report.result).toBe("failure");
+    const messages = [...report.hosts.flatMap((h) => h.errors), ...report.outputs.flatMap((o) => o.errors)].map((e) => e.message).join("\n");
+    expect(messages).toContain("hosts/extra.nix exists in the work tree but git does not track it");
+  });
+
+  it("when nixosConfigurations as a whole fails, says so instead of naming hosts", async () => {
+    const edits = {
+      "flake.nix": (s: string) =>
+        s.replace(/nixosConfigurations = builtins\.mapAttrs[^\n]*;/, 'nixosConfigurations = if hosts ? web then throw "fleet inventory is incomplete" else { };'),
+    };
+    const { report } = await check(fleet(edits).flake);
+    expect(report.result).toBe("failure");
+    expect(report.hosts).toEqual([]);
+    expect(report.outputs[0]).toMatchObject({ output: "flake", errors: [{ message: "fleet inventory is incomplete", file: "flake.nix" }] });
+  });
+
+  it("evaluating hosts one by one (the fallback) finds each broken host and each good one", async () => {
+    const f = fleet({ ...breakages.dbAssertion, ...breakages.webUndefined });
+    const nix = await Nix.create();
+    const results = await evaluateHostsOneByOne(nix, f.flake, ["db", "mgmt", "web"], { workspace: f.flake }, new RecordingRuntime());
+    expect(results.map((r) => [r.host, r.status])).toEqual([["db", "broken"], ["mgmt", "ok"], ["web", "broken"]]);
+    expect(results[0]?.errors[0]?.message).toContain("Failed assertions");
+  });
+
+  it("with keep-going off, leaves hosts after the first error not checked instead of calling them good", async () => {
+    const { report } = await check(fleet({ ...breakages.dbAssertion, ...breakages.webUndefined }).flake, { "keep-going": "false" });
+    expect(report.result).toBe("failure");
+    expect(report.brokenHosts).toHaveLength(1);
+    expect(report.hosts.filter((h) => h.status === "unknown").length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("refuses a path that is not a flake before running anything", () => {
+    const dir = mkdtempSync(join(tmpdir(), "not-a-flake-"));
+    made.push(dir);
+    writeFileSync(join(dir, "default.nix"), "{ }");
+    expect(() => options(dir)).toThrow(InputError);
+    expect(() => options(dir)).toThrow(/Invalid input 'flake': '.*' is not a flake: .* has no flake\.nix\. Expected the path of a directory holding flake\.nix\./);
+    expect(() => options(join(dir, "missing"))).toThrow(/is not a directory/);
+    expect(() => options(`${dir}#web`)).toThrow(/has a '#' fragment/);
+  });
+
+  it("says clearly when nix is not installed", async () => {
+    const empty = mkdtempSync(join(tmpdir(), "no-nix-"));
+    made.push(empty);
+    await expect(Nix.create({ env: { PATH: empty } })).rejects.toThrow(NixNotFoundError);
+    await expect(Nix.create({ env: { PATH: empty } })).rejects.toThrow(/Nix was not found \(looked for 'nix' on PATH\)/);
+  });
+
+  it("keeps the caller's NIX_CONFIG and adds to it", async () => {
+    const nix = await Nix.create({ extraConfig: "max-jobs = 3" });
+    const shown = await nix.exec(["show-config", "--json"]);
+    const config = JSON.parse(shown.stdout) as Record<string, { value: unknown }>;
+    expect(config["max-jobs"]?.value).toBe(3);
+    expect(config["build-users-group"]?.value).toBe(""); // from the caller's (the test's) NIX_CONFIG
+    // The flakes feature was added: this flake command runs although the caller enabled nothing.
+    expect((await nix.exec(["flake", "metadata", "--json", fleet().flake])).exitCode).toBe(0);
+  });
+});

@@ -1,0 +1,43 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { repoRoot } from "../support/runner-harness.js";
+
+const actions = readdirSync(join(repoRoot, "actions")).filter((n) => existsSync(join(repoRoot, "actions", n, "action.yml")));
+
+/** Input names the code reads: `inputs.<getter>("name"` in the action's own source files. */
+function inputsReadBy(action: string): Set<string> {
+  const dir = join(repoRoot, "src", "actions", action);
+  const names = new Set<string>();
+  for (const file of readdirSync(dir)) {
+    for (const m of readFileSync(join(dir, file), "utf8").matchAll(/inputs\.(?:string|optionalString|required|secret|bool|int|list|oneOf|args)\(\s*"([^"]+)"/g)) names.add(m[1] as string);
+  }
+  return names;
+}
+
+describe.each(actions)("actions/%s/action.yml", (action) => {
+  const meta = parse(readFileSync(join(repoRoot, "actions", action, "action.yml"), "utf8"));
+
+  it("runs the committed bundle on node20, with post only where the source has one", () => {
+    expect(meta.runs.using).toBe("node20");
+    expect(meta.runs.main).toBe("dist/main.js");
+    expect(existsSync(join(repoRoot, "actions", action, "dist", "main.js"))).toBe(true);
+    const hasPost = existsSync(join(repoRoot, "src", "actions", action, "post.ts"));
+    expect(meta.runs.post).toBe(hasPost ? "dist/post.js" : undefined);
+  });
+
+  it("declares exactly the inputs the code reads, each described", () => {
+    expect(new Set(Object.keys(meta.inputs ?? {}))).toEqual(inputsReadBy(action));
+    for (const spec of Object.values(meta.inputs ?? {}) as { description?: string }[]) expect(spec.description).toBeTruthy();
+  });
+});
+
+it("README's input and output tables are generated from the action.yml files", () => {
+  try {
+    execFileSync(process.execPath, [join(repoRoot, "scripts", "docs.mjs"), "--check"], { stdio: "pipe" });
+  } catch (error) {
+    expect.fail(String((error as { stderr?: Buffer }).stderr ?? error));
+  }
+});

@@ -1,0 +1,85 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { attribute, locate, toWorkspacePath } from "../../src/actions/flake-check/analyze.js";
+import { localFlakeDir } from "../../src/actions/flake-check/options.js";
+import { failureMessage } from "../../src/actions/flake-check/run.js";
+import type { NixError } from "../../src/nix/errors.js";
+
+const store = "/nix/store/ifvjp38ar4216jk7i9hvwv3m7fi2zfyr-source";
+const other = "/nix/store/9fpv0kjq9a80isa1wkkvrdqsh9dpcn05-source";
+
+describe("toWorkspacePath", () => {
+  it.each([
+    { file: `${store}/hosts/web.nix`, map: { storePath: store, root: "/w", workspace: "/w" }, expected: "hosts/web.nix" },
+    { file: `${store}/infra/hosts/web.nix`, map: { storePath: store, root: "/w", workspace: "/w" }, expected: "infra/hosts/web.nix" },
+    { file: `${store}/hosts/web.nix`, map: { storePath: store, root: "/w/infra", workspace: "/w" }, expected: "infra/hosts/web.nix" },
+    { file: `${store}/hosts/web.nix`, map: { storePath: store, root: "/elsewhere", workspace: "/w" }, expected: "/elsewhere/hosts/web.nix" },
+    { file: `${other}/lib/modules.nix`, map: { storePath: store, root: "/w", workspace: "/w" }, expected: undefined },
+    { file: `${store}/hosts/web.nix`, map: { workspace: "/w" }, expected: undefined },
+  ])("$file → $expected", ({ file, map, expected }) => {
+    expect(toWorkspacePath(file, map)).toBe(expected);
+  });
+
+  it("without the store path, accepts a source path only when the file exists in the repository", () => {
+    const root = mkdtempSync(join(tmpdir(), "ws-"));
+    mkdirSync(join(root, "hosts"));
+    writeFileSync(join(root, "hosts", "web.nix"), "{}");
+    expect(toWorkspacePath(`${other}/hosts/web.nix`, { root, workspace: root })).toBe("hosts/web.nix");
+    expect(toWorkspacePath(`${other}/lib/modules.nix`, { root, workspace: root })).toBeUndefined();
+  });
+});
+
+describe("locate", () => {
+  const map = { storePath: store, root: "/w", workspace: "/w" };
+  it("prefers the error's own position, then the innermost frame in the repository", () => {
+    const own: NixError = { message: "m", ignored: false, position: { file: `${store}/a.nix`, line: 1, column: 2 }, trace: [{ text: "t", position: { file: `${store}/b.nix`, line: 3, column: 4 } }] };
+    expect(locate(own, map)).toEqual({ message: "m", file: "a.nix", line: 1, column: 2 });
+    const thrown: NixError = { message: "m", ignored: false, trace: [{ text: "in nixpkgs", position: { file: `${other}/lib/modules.nix`, line: 9, column: 9 } }, { text: "t", position: { file: `${store}/b.nix`, line: 3, column: 4 } }] };
+    expect(locate(thrown, map)).toEqual({ message: "m", file: "b.nix", line: 3, column: 4 });
+    expect(locate({ message: "m", ignored: false, trace: [] }, map)).toEqual({ message: "m" });
+  });
+});
+
+describe("attribute", () => {
+  const e = (x: Partial<NixError>): NixError => ({ message: "m", ignored: true, trace: [], ...x });
+  it("groups by host, by output, by the check a failed build belongs to, and keeps the rest apart", () => {
+    const drv = "/nix/store/q6msm20pyp0hcx9h3zfnhx6s5if44nsw-check.drv";
+    const found = attribute(
+      [e({ host: "web" }), e({ host: "web", message: "again" }), e({ output: "checks.x86_64-linux.fmt" }), e({ derivation: drv }), e({ output: "nixosConfigurations" }), e({})],
+      new Map([[drv, "checks.x86_64-linux.unit"]]),
+    );
+    expect([...found.byHost.keys()]).toEqual(["web"]);
+    expect(found.byHost.get("web")).toHaveLength(2);
+    expect([...found.byOutput.keys()]).toEqual(["checks.x86_64-linux.fmt", "checks.x86_64-linux.unit"]);
+    expect(found.unattributed).toHaveLength(2);
+  });
+});
+
+describe("localFlakeDir", () => {
+  it.each([
+    [".", "/w"],
+    ["infra", "/w/infra"],
+    ["./infra", "/w/infra"],
+    ["/abs/fleet", "/abs/fleet"],
+    ["path:./infra", "/w/infra"],
+    ["git+file:///srv/fleet?ref=main", "/srv/fleet"],
+    ["github:acme/fleet", undefined],
+    ["git+https://git.example.org/fleet", undefined],
+  ])("%s → %s", (ref, expected) => {
+    expect(localFlakeDir(ref, "/w")).toBe(expected);
+  });
+});
+
+describe("failureMessage", () => {
+  it("lists broken hosts, the flake error and failed outputs", () => {
+    expect(
+      failureMessage({
+        flake: ".", result: "failure", nixVersion: "2.8", seconds: 1, brokenHosts: ["db", "web"],
+        hosts: [{ host: "db", status: "broken", errors: [] }, { host: "web", status: "broken", errors: [] }, { host: "mgmt", status: "ok", errors: [] }],
+        outputs: [{ output: "checks.x86_64-linux.fmt", errors: [{ message: "x" }] }],
+      }),
+    ).toBe("2 of 3 hosts are broken: db, web; failed: checks.x86_64-linux.fmt");
+  });
+});

@@ -1,0 +1,121 @@
+import { describe, expect, it } from "vitest";
+import { Inputs, InputError, cliOptionLabel, splitArgs } from "../../src/runner/inputs.js";
+import { detectPlatform } from "../../src/runner/platform.js";
+import { Report, renderMarkdown, renderText } from "../../src/runner/report.js";
+import { annotationText } from "../../src/runner/runtime.js";
+import { applyMasks, parseCommandFile } from "../support/runner-harness.js";
+
+const inputs = (values: Record<string, string>) => new Inputs((n) => values[n]);
+
+describe("Inputs", () => {
+  it.each([
+    ["true", true],
+    ["false", false],
+    ["True", true],
+    ["FALSE", false],
+    ["", true],
+    ["  ", true],
+  ])("bool %j", (raw, expected) => {
+    expect(inputs({ x: raw }).bool("x", true)).toBe(expected);
+  });
+
+  it.each([
+    { get: (i: Inputs) => i.bool("keep-going", true), raw: "yes", error: "Invalid input 'keep-going': 'yes' is not a boolean. Expected true or false." },
+    { get: (i: Inputs) => i.int("keep-going", 1, { min: 1, max: 64 }), raw: "4x", error: "Invalid input 'keep-going': '4x' is not a whole number. Expected a whole number from 1 to 64." },
+    { get: (i: Inputs) => i.int("keep-going", 1, { min: 1, max: 64 }), raw: "0", error: "Invalid input 'keep-going': 0 is out of range. Expected a whole number from 1 to 64." },
+    { get: (i: Inputs) => i.int("keep-going", 1, { min: 1 }), raw: "NaN", error: "Invalid input 'keep-going': 'NaN' is not a whole number. Expected a whole number of at least 1." },
+    { get: (i: Inputs) => i.oneOf("keep-going", ["plan", "build"] as const, "plan"), raw: "deploy", error: "Invalid input 'keep-going': 'deploy' is not allowed. Expected one of: plan, build." },
+    { get: (i: Inputs) => i.args("keep-going"), raw: "--option 'a b", error: "Invalid input 'keep-going': unbalanced ' quote." },
+  ])("rejects $raw with the input's name and the expected form", ({ get, raw, error }) => {
+    expect(() => get(inputs({ "keep-going": raw }))).toThrow(InputError);
+    expect(() => get(inputs({ "keep-going": raw }))).toThrow(error);
+  });
+
+  it("names CLI options as options", () => {
+    const cli = new Inputs((n) => ({ flake: "x" })[n], undefined, cliOptionLabel);
+    expect(() => cli.required("hosts", "a list of host names")).toThrow("Invalid option --hosts: it is required. Expected a list of host names.");
+  });
+
+  it("reads lists separated by newlines or commas, blanks dropped", () => {
+    expect(inputs({ hosts: "web, db\n\n mgmt ,\n" }).list("hosts")).toEqual(["web", "db", "mgmt"]);
+    expect(inputs({}).list("hosts")).toEqual([]);
+  });
+
+  it("masks a secret, and each line of a multi-line one, before returning it", () => {
+    const masked: string[] = [];
+    const i = new Inputs((n) => ({ key: "-----BEGIN KEY-----\nAAAAsecret\n-----END KEY-----\n" })[n], (s) => masked.push(s));
+    expect(i.secret("key")).toContain("AAAAsecret");
+    expect(masked).toEqual(expect.arrayContaining(["AAAAsecret", "-----BEGIN KEY-----"]));
+    expect(i.secret("missing")).toBeUndefined();
+  });
+
+  it.each([
+    ["", []],
+    ["--option max-jobs 4", ["--option", "max-jobs", "4"]],
+    [`--option system-features "kvm big-parallel"`, ["--option", "system-features", "kvm big-parallel"]],
+    [`-L  ''`, ["-L", ""]],
+  ])("splitArgs %j", (text, expected) => {
+    expect(splitArgs(text)).toEqual(expected);
+  });
+});
+
+describe("detectPlatform", () => {
+  it.each([
+    [{}, "github"],
+    [{ GITHUB_API_URL: "https://api.github.com" }, "github"],
+    [{ GITHUB_API_URL: "https://git.example.org/api/v1" }, "forgejo"],
+    [{ FORGEJO_ACTIONS: "true" }, "forgejo"],
+    [{ GITEA_ACTIONS: "true" }, "forgejo"],
+  ])("%j → %s", (env, expected) => {
+    expect(detectPlatform(env)).toBe(expected);
+  });
+});
+
+describe("Report", () => {
+  const report = new Report("flake-check: failed")
+    .paragraph("3 hosts checked.")
+    .table(["Host", "Status"], [["web", "broken | badly"], ["db", "ok"]])
+    .list(["one"])
+    .code("web: hosts/web.nix:4", "line 1\nline 2");
+
+  it("renders Markdown for the step summary, escaping table cells", () => {
+    const md = renderMarkdown(report);
+    expect(md).toContain("## flake-check: failed");
+    expect(md).toContain("| Host | Status |\n| --- | --- |\n| web | broken \\| badly |\n| db | ok |");
+    expect(md).toContain("<details><summary>web: hosts/web.nix:4</summary>");
+  });
+
+  it("renders aligned plain text for a log", () => {
+    const text = renderText(report);
+    expect(text).toContain("flake-check: failed\n===================");
+    expect(text).toContain("Host  Status\n----  --------------\nweb   broken | badly\ndb    ok");
+    expect(text).toContain("web: hosts/web.nix:4:\n    line 1\n    line 2");
+  });
+
+  it("formats annotations as plain log lines", () => {
+    expect(annotationText({ level: "error", title: "host web is broken", message: "boom", file: "hosts/web.nix", line: 4, column: 2 })).toBe(
+      "error: hosts/web.nix:4:2: host web is broken: boom",
+    );
+    expect(annotationText({ level: "warning", message: "slow" })).toBe("warning: slow");
+  });
+});
+
+describe("runner harness file commands", () => {
+  it("parses name=value and heredoc records", () => {
+    expect(parseCommandFile("a=1\nmatrix<<ghadelimiter_x\n{\"include\":[]}\nline2\nghadelimiter_x\nb=x=y\n")).toEqual({
+      a: "1",
+      matrix: '{"include":[]}\nline2',
+      b: "x=y",
+    });
+  });
+
+  it("applies ::add-mask:: to later lines, as a runner does", () => {
+    expect(applyMasks("before s3cr3t\n::add-mask::s3cr3t\nafter s3cr3t")).toBe("before s3cr3t\nafter ***");
+  });
+
+  it("InputError is an Error with the input name", () => {
+    const e = new InputError("flake", "bad.");
+    expect(e).toBeInstanceOf(Error);
+    expect(e.input).toBe("flake");
+  });
+});

@@ -1,10 +1,12 @@
 import { InputError } from "../runner/inputs.js";
 import { TerminalRuntime } from "../runner/terminal-runtime.js";
+import { buildCommand } from "./build.js";
 import { checkCommand } from "./check.js";
+import { planCommand } from "./plan.js";
 import type { Command } from "./command.js";
 
 /** Every command; each lives in its own file. */
-const COMMANDS: Command[] = [checkCommand];
+const COMMANDS: Command[] = [checkCommand, planCommand, buildCommand];
 
 const USAGE = `nix-fleet: the nix-fleet-actions stages from a terminal
 

@@ -19868,8 +19868,13 @@ async function runAction(action, body) {
   try {
     await body(runtime);
   } catch (error2) {
-    const message = error2 instanceof Error ? error2.message : String(error2);
-    setFailed(`${action} failed with: ${message}`);
+    const message = `${action} failed with: ${error2 instanceof Error ? error2.message : String(error2)}`;
+    if (runtime.platform === "forgejo") {
+      info(`error: ${message}`);
+      process.exitCode = 1;
+    } else {
+      setFailed(message);
+    }
   }
   try {
     await runtime.flush();
@@ -20930,7 +20935,7 @@ function formatBytes(bytes) {
   return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 var STATUS_TEXT = {
-  planned: "\u{1F5D3}\uFE0F to build",
+  planned: "\u{1F528} to build",
   cached: "\u2705 cached",
   built: "\u2705 built",
   pushed: "\u2705 pushed",

@@ -3,14 +3,12 @@
 # evaluation errors that point at the host's own file.
 { }:
 let
-  # Built with the host's /bin/sh because the fleet has no nixpkgs to take a shell from.
+  # Built with the host's /bin/sh and coreutils because the fleet has no nixpkgs to take them from.
   shellDerivation = { name, system, script, env ? { } }:
     derivation ({
       inherit name system;
-      builder = "/bin/sh";
+      builder = "/bin/sh"; PATH = "/usr/bin:/bin";
       args = [ "-c" script ];
-      # Nix gives a builder no PATH; without a sandbox the host's coreutils are what there is.
-      PATH = "/usr/bin:/bin";
     } // env);
 
   base = system: shellDerivation {

@@ -336,7 +336,7 @@ export function formatBytes(bytes: number): string {
 }
 
 const STATUS_TEXT: Record<HostStatus, string> = {
-  planned: "🗓️ to build",
+  planned: "🔨 to build",
   cached: "✅ cached",
   built: "✅ built",
   pushed: "✅ pushed",

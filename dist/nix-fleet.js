@@ -568,8 +568,7 @@ function listHosts(nix, flake) {
 }
 async function evalHostToplevel(nix, flake, host2) {
   return nix.evalJson(hostInstallable(flake, host2, "config.system.build.toplevel"), {
-    apply: "t: { drv = t.drvPath; out = t.outPath; system = t.system; }",
-    noEvalCache: true
+    apply: "t: { drv = t.drvPath; out = t.outPath; system = t.system; }"
   });
 }
 
@@ -719,6 +718,17 @@ function composeNixConfig(callerConfig, extraConfig) {
   const parts = [callerConfig?.trimEnd(), "extra-experimental-features = nix-command flakes", extraConfig?.trimEnd()];
   return parts.filter((p) => !!p).join("\n");
 }
+function nixConfigSecrets(config) {
+  const secrets = [];
+  for (const line of (config ?? "").split("\n")) {
+    const m = /^\s*(?:extra-)?access-tokens\s*=\s*(.*)$/.exec(line);
+    for (const pair of m?.[1]?.split(/\s+/) ?? []) {
+      const token = pair.slice(pair.indexOf("=") + 1);
+      if (token) secrets.push(token);
+    }
+  }
+  return secrets;
+}
 var Nix = class _Nix {
   constructor(binary, version, env) {
     this.binary = binary;
@@ -754,15 +764,18 @@ var Nix = class _Nix {
     if (result.exitCode !== 0) throw new NixCommandError(result);
     return result;
   }
+  /**
+   * Evaluations run side by side (hosts one by one, plans), and Nix's SQLite eval cache answers
+   * "database is busy" to concurrent writers instead of waiting: so it stays off.
+   */
   async evalJson(installable, options = {}) {
-    const args = ["eval", "--json", "--show-trace", installable];
+    const args = ["eval", "--json", "--show-trace", "--no-eval-cache", installable];
     if (options.apply) args.push("--apply", options.apply);
-    if (options.noEvalCache) args.push("--no-eval-cache");
     const result = await this.checked(args);
     return JSON.parse(result.stdout);
   }
   async evalRaw(installable) {
-    const result = await this.checked(["eval", "--raw", "--show-trace", installable]);
+    const result = await this.checked(["eval", "--raw", "--show-trace", "--no-eval-cache", installable]);
     return result.stdout;
   }
   /** `nix build --json --no-link`: the one form that prints out paths on every version. */
@@ -1166,6 +1179,7 @@ function readFlakeCheckOptions(inputs, env, cwd = process.cwd(), reportPath = re
     workspace,
     reportPath
   };
+  for (const token of nixConfigSecrets(options.nixConfig)) inputs.mask(token);
   const dir = validateFlake(inputs, "flake", flake, cwd);
   if (dir) {
     options.localDir = dir;

@@ -20,14 +20,9 @@ export interface HostToplevel {
   system: string;
 }
 
-/**
- * One host's toplevel derivation, evaluated on its own so that other hosts cannot break it. Callers
- * run several at once: without --no-eval-cache they fight over the eval cache's SQLite database
- * and fail with "database ... is busy" (seen on 2.8).
- */
+/** One host's toplevel derivation, evaluated on its own so that other hosts cannot break it. */
 export async function evalHostToplevel(nix: Nix, flake: string, host: string): Promise<HostToplevel> {
   return nix.evalJson<HostToplevel>(hostInstallable(flake, host, "config.system.build.toplevel"), {
     apply: "t: { drv = t.drvPath; out = t.outPath; system = t.system; }",
-    noEvalCache: true,
   });
 }

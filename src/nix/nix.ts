@@ -86,6 +86,19 @@ export function composeNixConfig(callerConfig: string | undefined, extraConfig: 
   return parts.filter((p): p is string => !!p).join("\n");
 }
 
+/** Values in nix.conf text that are credentials: `access-tokens` (host=token pairs). */
+export function nixConfigSecrets(config: string | undefined): string[] {
+  const secrets: string[] = [];
+  for (const line of (config ?? "").split("\n")) {
+    const m = /^\s*(?:extra-)?access-tokens\s*=\s*(.*)$/.exec(line);
+    for (const pair of m?.[1]?.split(/\s+/) ?? []) {
+      const token = pair.slice(pair.indexOf("=") + 1);
+      if (token) secrets.push(token);
+    }
+  }
+  return secrets;
+}
+
 /** The Nix CLI. Every call goes through exec(); the version decides which flags exist. */
 export class Nix {
   readonly features: ReturnType<typeof nixFeatures>;
@@ -127,16 +140,19 @@ export class Nix {
     return result;
   }
 
-  async evalJson<T>(installable: string, options: { apply?: string; noEvalCache?: boolean } = {}): Promise<T> {
-    const args = ["eval", "--json", "--show-trace", installable];
+  /**
+   * Evaluations run side by side (hosts one by one, plans), and Nix's SQLite eval cache answers
+   * "database is busy" to concurrent writers instead of waiting: so it stays off.
+   */
+  async evalJson<T>(installable: string, options: { apply?: string } = {}): Promise<T> {
+    const args = ["eval", "--json", "--show-trace", "--no-eval-cache", installable];
     if (options.apply) args.push("--apply", options.apply);
-    if (options.noEvalCache) args.push("--no-eval-cache");
     const result = await this.checked(args);
     return JSON.parse(result.stdout) as T;
   }
 
   async evalRaw(installable: string): Promise<string> {
-    const result = await this.checked(["eval", "--raw", "--show-trace", installable]);
+    const result = await this.checked(["eval", "--raw", "--show-trace", "--no-eval-cache", installable]);
     return result.stdout;
   }
 

@@ -32,7 +32,8 @@ const FALSE = new Set(["false", "False", "FALSE"]);
 export class Inputs {
   constructor(
     private readonly source: InputSource,
-    private readonly mask: (secret: string) => void = () => undefined,
+    /** Masks a value in every later log line (core.setSecret); also for secrets inside an input. */
+    readonly mask: (secret: string) => void = () => undefined,
     readonly label: InputLabel = actionInputLabel,
   ) {}
 

@@ -40,7 +40,7 @@ describeWithTools(["nix", "git"], "flake-check bundle, run as a runner runs it",
   it("github: annotates each error at its repository-relative file:line and writes the step summary", () => {
     const r = results.get("github") as HarnessResult;
     expect(r.log).toMatch(/^::error title=host web is broken,file=infra\/hosts\/web\.nix,line=4,col=24::undefined variable 'acmeClient'$/m);
-    expect(r.log).toMatch(/^::error title=host db is broken,file=infra\/lib\/default\.nix,line=27,col=21::Failed assertions:%0A- postgresql must not listen on a privileged port$/m);
+    expect(r.log).toMatch(/^::error title=host db is broken,file=infra\/lib\/default\.nix,line=28,col=21::Failed assertions:%0A- postgresql must not listen on a privileged port$/m);
     expect(r.summary).toContain("| web | ❌ broken | undefined variable 'acmeClient' | infra/hosts/web.nix:4:24 |");
     expect(r.summary).toContain("| mgmt | ✅ ok |  |  |");
   });
@@ -49,7 +49,7 @@ describeWithTools(["nix", "git"], "flake-check bundle, run as a runner runs it",
     const r = results.get("forgejo") as HarnessResult;
     expect(r.log).not.toMatch(/^::(error|warning|notice)/m);
     expect(r.log).toContain("error: infra/hosts/web.nix:4:24: host web is broken: undefined variable 'acmeClient'");
-    expect(r.log).toContain("error: infra/lib/default.nix:27:21: host db is broken: Failed assertions:");
+    expect(r.log).toContain("error: infra/lib/default.nix:28:21: host db is broken: Failed assertions:");
     expect(r.log).toMatch(/^web\s+❌ broken\s+undefined variable 'acmeClient'\s+infra\/hosts\/web\.nix:4:24$/m);
     expect(r.log).toMatch(/^mgmt\s+✅ ok$/m);
     expect(r.summary).toBe("");
@@ -62,6 +62,16 @@ describeWithTools(["nix", "git"], "flake-check bundle, run as a runner runs it",
     expect(r.outputs).toMatchObject({ result: "success", "broken-hosts": "[]" });
     expect(r.log).toMatch(/3 hosts checked in [\d.]+ s with nix \(Nix\) [\d.]+: 3 good, 0 broken\./);
     expect(existsSync(r.outputs.report ?? "")).toBe(true);
+  });
+
+  it("masks access tokens given in nix-config before anything runs", async () => {
+    const token = "ghp_nixfleetTESTtoken123";
+    const r = await runAction({ action: "actions/flake-check", flavour: "github", workspace: good.root, inputs: { flake: "infra", "nix-config": `access-tokens = github.com=${token}` }, env: { NIX_CONFIG: testNixConfig } });
+    cleanup.push(r.runnerTemp);
+    expect(r.exitCode).toBe(0);
+    expect(r.rawLog.split("\n")[0]).toBe(`::add-mask::${token}`);
+    expect(r.rawLog.split(token).length - 1).toBe(1);
+    expect(readFileSync(r.outputs.report ?? "", "utf8")).not.toContain(token);
   });
 
   it("a bad input fails before anything runs, naming the input and the expected form", async () => {

@@ -70,7 +70,7 @@ describeWithTools(["nix"], "flake-check against real Nix", () => {
     // A plain throw has no position of its own: it is placed at the innermost frame in the repository.
     expect(report.hosts.find((h) => h.host === "db")?.errors[0]?.file).toBe("lib/default.nix");
     expect(runtime.annotations.filter((a) => a.title?.startsWith("host ")).map((a) => [a.title, a.file, a.line])).toEqual([
-      ["host db is broken", "lib/default.nix", 27],
+      ["host db is broken", "lib/default.nix", 28],
       ["host web is broken", "hosts/web.nix", 4],
     ]);
   });

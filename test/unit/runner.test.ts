@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Inputs, InputError, cliOptionLabel, splitArgs } from "../../src/runner/inputs.js";
 import { detectPlatform } from "../../src/runner/platform.js";
+import { nixConfigSecrets } from "../../src/nix/nix.js";
 import { Report, renderMarkdown, renderText } from "../../src/runner/report.js";
 import { annotationText } from "../../src/runner/runtime.js";
 import { applyMasks, parseCommandFile } from "../support/runner-harness.js";
@@ -56,6 +57,17 @@ describe("Inputs", () => {
     [`-L  ''`, ["-L", ""]],
   ])("splitArgs %j", (text, expected) => {
     expect(splitArgs(text)).toEqual(expected);
+  });
+});
+
+describe("nixConfigSecrets", () => {
+  it("finds the tokens of access-tokens lines, and nothing else", () => {
+    expect(nixConfigSecrets("max-jobs = 4\naccess-tokens = github.com=ghp_abc gitlab.example.org=PAT:glpat-x\n extra-access-tokens = h=t0k")).toEqual([
+      "ghp_abc",
+      "PAT:glpat-x",
+      "t0k",
+    ]);
+    expect(nixConfigSecrets(undefined)).toEqual([]);
   });
 });
 

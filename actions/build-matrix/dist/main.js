@@ -20361,15 +20361,18 @@ var Nix = class _Nix {
     if (result.exitCode !== 0) throw new NixCommandError(result);
     return result;
   }
+  /**
+   * Evaluations run side by side (hosts one by one, plans), and Nix's SQLite eval cache answers
+   * "database is busy" to concurrent writers instead of waiting: so it stays off.
+   */
   async evalJson(installable, options = {}) {
-    const args = ["eval", "--json", "--show-trace", installable];
+    const args = ["eval", "--json", "--show-trace", "--no-eval-cache", installable];
     if (options.apply) args.push("--apply", options.apply);
-    if (options.noEvalCache) args.push("--no-eval-cache");
     const result = await this.checked(args);
     return JSON.parse(result.stdout);
   }
   async evalRaw(installable) {
-    const result = await this.checked(["eval", "--raw", "--show-trace", installable]);
+    const result = await this.checked(["eval", "--raw", "--show-trace", "--no-eval-cache", installable]);
     return result.stdout;
   }
   /** `nix build --json --no-link`: the one form that prints out paths on every version. */
@@ -20434,8 +20437,7 @@ function listHosts(nix, flake) {
 }
 async function evalHostToplevel(nix, flake, host2) {
   return nix.evalJson(hostInstallable(flake, host2, "config.system.build.toplevel"), {
-    apply: "t: { drv = t.drvPath; out = t.outPath; system = t.system; }",
-    noEvalCache: true
+    apply: "t: { drv = t.drvPath; out = t.outPath; system = t.system; }"
   });
 }
 

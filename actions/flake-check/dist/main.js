@@ -20006,66 +20006,6 @@ async function runAction(action, body) {
 // src/actions/flake-check/options.ts
 import { existsSync as existsSync2, statSync } from "node:fs";
 import { resolve } from "node:path";
-function localFlakeDir(flake, cwd) {
-  const path = /^(?:path:|git\+file:(?:\/\/)?)(.*?)(?:\?.*)?$/.exec(flake)?.[1] ?? (/^[a-z][a-z0-9+.-]*:/i.test(flake) ? void 0 : flake);
-  return path === void 0 ? void 0 : resolve(cwd, path || ".");
-}
-function validateFlake(inputs, input, flake, cwd) {
-  if (flake.includes("#")) {
-    throw inputs.error(input, `'${flake}' has a '#' fragment. Expected a flake reference without an output, such as '.' or './infra'.`);
-  }
-  const dir = localFlakeDir(flake, cwd);
-  if (dir === void 0) return void 0;
-  if (!existsSync2(dir) || !statSync(dir).isDirectory()) {
-    throw inputs.error(input, `'${flake}' is not a directory (${dir}). Expected the path of a directory holding flake.nix.`);
-  }
-  if (!existsSync2(resolve(dir, "flake.nix"))) {
-    throw inputs.error(input, `'${flake}' is not a flake: ${dir} has no flake.nix. Expected the path of a directory holding flake.nix.`);
-  }
-  return dir;
-}
-function readFlakeCheckOptions(inputs, env, cwd = process.cwd(), reportPath = resolve(env.RUNNER_TEMP || cwd, "nix-fleet", "flake-check-report.json")) {
-  const flake = inputs.string("flake", ".");
-  const workspace = env.GITHUB_WORKSPACE || cwd;
-  const options = {
-    flake,
-    ref: flake,
-    allSystems: inputs.bool("all-systems", false),
-    buildChecks: inputs.bool("build-checks", true),
-    keepGoing: inputs.bool("keep-going", true),
-    extraArgs: inputs.args("extra-args"),
-    nixConfig: inputs.optionalString("nix-config"),
-    workspace,
-    reportPath
-  };
-  const dir = validateFlake(inputs, "flake", flake, cwd);
-  if (dir) {
-    options.localDir = dir;
-    if (!/^[a-z][a-z0-9+.-]*:/i.test(flake)) options.ref = dir;
-  }
-  return options;
-}
-
-// src/actions/flake-check/run.ts
-import { mkdir as mkdir2, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname } from "node:path";
-
-// src/fleet/hosts.ts
-function attrName(name) {
-  return /^[A-Za-z_][A-Za-z0-9_'-]*$/.test(name) ? name : JSON.stringify(name);
-}
-function hostInstallable(flake, host, attribute3) {
-  return `${flake}#nixosConfigurations.${attrName(host)}.${attribute3}`;
-}
-function listHosts(nix, flake) {
-  return nix.evalJson(`${flake}#nixosConfigurations`, { apply: "builtins.attrNames" });
-}
-async function evalHostToplevel(nix, flake, host) {
-  return nix.evalJson(hostInstallable(flake, host, "config.system.build.toplevel"), {
-    apply: "t: { drv = t.drvPath; out = t.outPath; system = t.system; }",
-    noEvalCache: true
-  });
-}
 
 // src/process/run.ts
 import { spawn } from "node:child_process";
@@ -20155,36 +20095,6 @@ function run(command, options = {}) {
     });
   });
 }
-
-// src/git/git.ts
-var Git = class {
-  constructor(cwd, binary = "git", env = process.env) {
-    this.cwd = cwd;
-    this.binary = binary;
-    this.env = env;
-  }
-  cwd;
-  binary;
-  env;
-  exec(args, options = {}) {
-    return run([this.binary, ...args], { ...options, cwd: this.cwd, env: this.env });
-  }
-  async checked(args) {
-    const result = await this.exec(args);
-    if (result.exitCode !== 0) throw new CommandError(result.command, result.exitCode, result.stderr);
-    return result.stdout;
-  }
-  /** The top of the work tree that holds cwd, or undefined outside one (or without git). */
-  async tryToplevel() {
-    try {
-      const result = await this.exec(["rev-parse", "--show-toplevel"]);
-      return result.exitCode === 0 ? result.stdout.trim() : void 0;
-    } catch (error2) {
-      if (error2 instanceof CommandNotFoundError) return void 0;
-      throw error2;
-    }
-  }
-};
 
 // src/nix/errors.ts
 var START = /^error(?: \(ignored\))?:(?: error:)?(.*)$/;
@@ -20332,6 +20242,17 @@ function composeNixConfig(callerConfig, extraConfig) {
   const parts = [callerConfig?.trimEnd(), "extra-experimental-features = nix-command flakes", extraConfig?.trimEnd()];
   return parts.filter((p) => !!p).join("\n");
 }
+function nixConfigSecrets(config) {
+  const secrets = [];
+  for (const line of (config ?? "").split("\n")) {
+    const m = /^\s*(?:extra-)?access-tokens\s*=\s*(.*)$/.exec(line);
+    for (const pair of m?.[1]?.split(/\s+/) ?? []) {
+      const token = pair.slice(pair.indexOf("=") + 1);
+      if (token) secrets.push(token);
+    }
+  }
+  return secrets;
+}
 var Nix = class _Nix {
   constructor(binary, version, env) {
     this.binary = binary;
@@ -20367,15 +20288,18 @@ var Nix = class _Nix {
     if (result.exitCode !== 0) throw new NixCommandError(result);
     return result;
   }
+  /**
+   * Evaluations run side by side (hosts one by one, plans), and Nix's SQLite eval cache answers
+   * "database is busy" to concurrent writers instead of waiting: so it stays off.
+   */
   async evalJson(installable, options = {}) {
-    const args = ["eval", "--json", "--show-trace", installable];
+    const args = ["eval", "--json", "--show-trace", "--no-eval-cache", installable];
     if (options.apply) args.push("--apply", options.apply);
-    if (options.noEvalCache) args.push("--no-eval-cache");
     const result = await this.checked(args);
     return JSON.parse(result.stdout);
   }
   async evalRaw(installable) {
-    const result = await this.checked(["eval", "--raw", "--show-trace", installable]);
+    const result = await this.checked(["eval", "--raw", "--show-trace", "--no-eval-cache", installable]);
     return result.stdout;
   }
   /** `nix build --json --no-link`: the one form that prints out paths on every version. */
@@ -20411,6 +20335,98 @@ var Nix = class _Nix {
     if (options.allSystems && this.features.flakeCheckAllSystems) args.push("--all-systems");
     args.push(...options.extraArgs, flake);
     return this.exec(args, { onStderrLine: options.onStderrLine });
+  }
+};
+
+// src/actions/flake-check/options.ts
+function localFlakeDir(flake, cwd) {
+  const path = /^(?:path:|git\+file:(?:\/\/)?)(.*?)(?:\?.*)?$/.exec(flake)?.[1] ?? (/^[a-z][a-z0-9+.-]*:/i.test(flake) ? void 0 : flake);
+  return path === void 0 ? void 0 : resolve(cwd, path || ".");
+}
+function validateFlake(inputs, input, flake, cwd) {
+  if (flake.includes("#")) {
+    throw inputs.error(input, `'${flake}' has a '#' fragment. Expected a flake reference without an output, such as '.' or './infra'.`);
+  }
+  const dir = localFlakeDir(flake, cwd);
+  if (dir === void 0) return void 0;
+  if (!existsSync2(dir) || !statSync(dir).isDirectory()) {
+    throw inputs.error(input, `'${flake}' is not a directory (${dir}). Expected the path of a directory holding flake.nix.`);
+  }
+  if (!existsSync2(resolve(dir, "flake.nix"))) {
+    throw inputs.error(input, `'${flake}' is not a flake: ${dir} has no flake.nix. Expected the path of a directory holding flake.nix.`);
+  }
+  return dir;
+}
+function readFlakeCheckOptions(inputs, env, cwd = process.cwd(), reportPath = resolve(env.RUNNER_TEMP || cwd, "nix-fleet", "flake-check-report.json")) {
+  const flake = inputs.string("flake", ".");
+  const workspace = env.GITHUB_WORKSPACE || cwd;
+  const options = {
+    flake,
+    ref: flake,
+    allSystems: inputs.bool("all-systems", false),
+    buildChecks: inputs.bool("build-checks", true),
+    keepGoing: inputs.bool("keep-going", true),
+    extraArgs: inputs.args("extra-args"),
+    nixConfig: inputs.optionalString("nix-config"),
+    workspace,
+    reportPath
+  };
+  for (const token of nixConfigSecrets(options.nixConfig)) inputs.mask(token);
+  const dir = validateFlake(inputs, "flake", flake, cwd);
+  if (dir) {
+    options.localDir = dir;
+    if (!/^[a-z][a-z0-9+.-]*:/i.test(flake)) options.ref = dir;
+  }
+  return options;
+}
+
+// src/actions/flake-check/run.ts
+import { mkdir as mkdir2, writeFile as writeFile2 } from "node:fs/promises";
+import { dirname } from "node:path";
+
+// src/fleet/hosts.ts
+function attrName(name) {
+  return /^[A-Za-z_][A-Za-z0-9_'-]*$/.test(name) ? name : JSON.stringify(name);
+}
+function hostInstallable(flake, host, attribute3) {
+  return `${flake}#nixosConfigurations.${attrName(host)}.${attribute3}`;
+}
+function listHosts(nix, flake) {
+  return nix.evalJson(`${flake}#nixosConfigurations`, { apply: "builtins.attrNames" });
+}
+async function evalHostToplevel(nix, flake, host) {
+  return nix.evalJson(hostInstallable(flake, host, "config.system.build.toplevel"), {
+    apply: "t: { drv = t.drvPath; out = t.outPath; system = t.system; }"
+  });
+}
+
+// src/git/git.ts
+var Git = class {
+  constructor(cwd, binary = "git", env = process.env) {
+    this.cwd = cwd;
+    this.binary = binary;
+    this.env = env;
+  }
+  cwd;
+  binary;
+  env;
+  exec(args, options = {}) {
+    return run([this.binary, ...args], { ...options, cwd: this.cwd, env: this.env });
+  }
+  async checked(args) {
+    const result = await this.exec(args);
+    if (result.exitCode !== 0) throw new CommandError(result.command, result.exitCode, result.stderr);
+    return result.stdout;
+  }
+  /** The top of the work tree that holds cwd, or undefined outside one (or without git). */
+  async tryToplevel() {
+    try {
+      const result = await this.exec(["rev-parse", "--show-toplevel"]);
+      return result.exitCode === 0 ? result.stdout.trim() : void 0;
+    } catch (error2) {
+      if (error2 instanceof CommandNotFoundError) return void 0;
+      throw error2;
+    }
   }
 };
 

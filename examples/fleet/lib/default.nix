@@ -3,12 +3,13 @@
 # evaluation errors that point at the host's own file.
 { }:
 let
-  # Built with the host's /bin/sh and coreutils because the fleet has no nixpkgs to take them from.
+  # Built with the build machine's /bin/sh and coreutils (an impure PATH), because the fleet has
+  # no nixpkgs to take them from.
   shellDerivation = { name, system, script, env ? { } }:
     derivation ({
       inherit name system;
-      builder = "/bin/sh"; PATH = "/usr/bin:/bin";
-      args = [ "-c" script ];
+      builder = "/bin/sh";
+      args = [ "-c" "PATH=/usr/bin:/bin\n${script}" ];
     } // env);
 
   base = system: shellDerivation {

@@ -1,5 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
+import { nixConfigSecrets } from "../../nix/nix.js";
 import type { Inputs } from "../../runner/inputs.js";
 
 export interface FlakeCheckOptions {
@@ -59,6 +60,7 @@ export function readFlakeCheckOptions(
     workspace,
     reportPath,
   };
+  for (const token of nixConfigSecrets(options.nixConfig)) inputs.mask(token);
   const dir = validateFlake(inputs, "flake", flake, cwd);
   if (dir) {
     options.localDir = dir;

@@ -796,7 +796,8 @@ var Nix = class _Nix {
   }
   /** Copies the paths' whole closures to a store URI; `nix copy` skips only what the target already has. */
   async copyTo(storeUri, paths, options = {}) {
-    await this.checked(["copy", "--to", storeUri, ...paths], options);
+    const { noCheckSigs, ...rest } = options;
+    await this.checked(["copy", ...noCheckSigs ? ["--no-check-sigs"] : [], "--to", storeUri, ...paths], rest);
   }
   /** The store path of the flake's source tree, as it appears in error positions. */
   async flakeSourcePath(flake) {
@@ -1067,7 +1068,8 @@ async function push(target, out, ctx, lines) {
     await ctx.cachix.push(target.name, [out], options.cachixAuthToken, onStderrLine);
   } else {
     if (ctx.keyFile) await nix.signClosure(ctx.keyFile, [out]);
-    await nix.copyTo(target.uri, [out], { onStderrLine });
+    const remote = /^ssh(-ng)?:\/\//.test(target.uri);
+    await nix.copyTo(target.uri, [out], { onStderrLine, noCheckSigs: remote && !ctx.keyFile });
   }
   const url = confirmUrl(target);
   if (!url) return;

@@ -176,8 +176,13 @@ export class Nix {
   }
 
   /** Copies the paths' whole closures to a store URI; `nix copy` skips only what the target already has. */
-  async copyTo(storeUri: string, paths: string[], options: { extraEnv?: NodeJS.ProcessEnv; onStderrLine?: (line: string) => void } = {}): Promise<void> {
-    await this.checked(["copy", "--to", storeUri, ...paths], options);
+  async copyTo(
+    storeUri: string,
+    paths: string[],
+    options: { noCheckSigs?: boolean; extraEnv?: NodeJS.ProcessEnv; onStderrLine?: (line: string) => void } = {},
+  ): Promise<void> {
+    const { noCheckSigs, ...rest } = options;
+    await this.checked(["copy", ...(noCheckSigs ? ["--no-check-sigs"] : []), "--to", storeUri, ...paths], rest);
   }
 
   /** The store path of the flake's source tree, as it appears in error positions. */

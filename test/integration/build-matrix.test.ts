@@ -9,6 +9,8 @@ import { Inputs } from "../../src/runner/inputs.js";
 import { TerminalRuntime } from "../../src/runner/terminal-runtime.js";
 import { startHttpCache, type HttpCache } from "../support/http-cache.js";
 import { breakages, makeFleet, testNixConfig } from "../support/nix.js";
+import { keyDir, makeKeyPair, sshClient, type SshClient } from "../support/ssh-client.js";
+import { startTestHost, stopAll, type TestHost } from "../support/test-host.js";
 import { describeWithTools } from "../support/tools.js";
 
 const env = { ...process.env, NIX_CONFIG: `${testNixConfig}\nexperimental-features = nix-command flakes` };
@@ -18,6 +20,7 @@ const outOf = (flake: string, host: string) => nix("eval", "--raw", `${toplevel(
 const narinfoIn = (dir: string, path: string) => existsSync(join(dir, `${path.slice(11, 43)}.narinfo`));
 
 const temps: string[] = [];
+afterAll(() => temps.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 function temp(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   temps.push(dir);
@@ -52,10 +55,7 @@ describeWithTools(["nix"], "build-matrix against real Nix and an HTTP binary cac
     nix("build", "--no-link", toplevel(fleet, "web"));
     nix("copy", "--to", `file://${cache.dir}`, outOf(fleet, "web"));
   });
-  afterAll(async () => {
-    await cache?.stop();
-    for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => cache?.stop());
 
   it("plans exactly the hosts no cache holds, in one evaluation", async () => {
     const { outputs, report } = await matrix({ flake: fleet, caches: cache.url });
@@ -176,5 +176,70 @@ describeWithTools(["nix"], "build-matrix against real Nix and an HTTP binary cac
     } finally {
       await served.stop();
     }
+  });
+});
+
+describeWithTools(["ip", "unshare", "nsenter", "sshd", "ssh", "ssh-keygen", "nix"], "build-matrix pushing over ssh-ng:// into a test host's own store", () => {
+  const keys = keyDir();
+  let host: TestHost | undefined;
+  let ssh: SshClient;
+  let fleet: string;
+  let secretKey: string;
+  const valid = async (path: string) => (await (host as TestHost).exec(["nix-store", "--check-validity", path])).exitCode === 0;
+
+  beforeAll(async () => {
+    process.env.NIX_CONFIG = testNixConfig;
+    fleet = makeFleet().root;
+    temps.push(fleet);
+    secretKey = nix("key", "generate-secret", "--key-name", "harmonia-test-1").trim();
+    const publicKey = execFileSync("nix", ["key", "convert-secret-to-public"], { env, input: secretKey, encoding: "utf8" }).trim();
+    const client = await makeKeyPair(keys.dir, "client");
+    // nix-ssh is an untrusted user, as Harmonia setups have it: only paths signed by a key the
+    // host trusts get in. root is trusted.
+    host = await startTestHost({
+      name: "cache",
+      users: ["nix-ssh"],
+      authorizedKeys: { root: [client.publicKey], "nix-ssh": [client.publicKey] },
+      nixConfig: `trusted-public-keys = ${publicKey}`,
+    });
+    ssh = sshClient({ knownHosts: [host.knownHostsLine], identityFile: client.privateKeyPath });
+    process.env.NIX_SSHOPTS = ssh.nixSshOpts;
+  });
+  afterAll(async () => {
+    delete process.env.NIX_SSHOPTS;
+    ssh?.remove();
+    keys.remove();
+    await stopAll([host]);
+  });
+
+  it("signs and copies the whole closure to an untrusted user, and the host's store holds it", async () => {
+    const out = outOf(fleet, "web");
+    nix("build", "--no-link", toplevel(fleet, "web"));
+    const closure = nix("path-info", "--recursive", out).trim().split("\n");
+    expect(await valid(out)).toBe(false);
+    const { report } = await matrix({ flake: fleet, mode: "all", hosts: "web", "push-to": `ssh-ng://nix-ssh@${host?.address}`, "signing-key": secretKey });
+    expect(report.hosts).toMatchObject([{ host: "web", status: "pushed", pushed: true }]);
+    for (const path of closure) {
+      expect(await valid(path)).toBe(true);
+      expect(existsSync(join(host?.storeRoot ?? "", "store", path.slice(11)))).toBe(true);
+    }
+    const info = await (host as TestHost).exec(["nix", "path-info", "--json", out], { env: { NIX_CONFIG: "experimental-features = nix-command" } });
+    expect(info.stdout).toContain("harmonia-test-1:");
+  });
+
+  it("fails the host, naming it, when an untrusted user is sent unsigned paths", async () => {
+    const out = outOf(fleet, "db");
+    const { report } = await matrix({ flake: fleet, mode: "all", hosts: "db", "push-to": `ssh-ng://nix-ssh@${host?.address}` });
+    expect(report.hosts).toMatchObject([{ host: "db", status: "failed", pushed: false, error: expect.stringContaining("push failed") }]);
+    expect(report.hosts[0]?.logTail).toMatch(/lacks a valid signature/);
+    expect(failureMessage(report)).toContain("failed to build or push: db");
+    expect(await valid(out)).toBe(false);
+  });
+
+  it("copies unsigned paths to a trusted user", async () => {
+    const out = outOf(fleet, "mgmt");
+    const { report } = await matrix({ flake: fleet, mode: "all", hosts: "mgmt", "push-to": `ssh-ng://root@${host?.address}` });
+    expect(report.hosts).toMatchObject([{ host: "mgmt", status: "pushed" }]);
+    expect(await valid(out)).toBe(true);
   });
 });

@@ -20320,7 +20320,8 @@ var Nix = class _Nix {
   }
   /** Copies the paths' whole closures to a store URI; `nix copy` skips only what the target already has. */
   async copyTo(storeUri, paths, options = {}) {
-    await this.checked(["copy", "--to", storeUri, ...paths], options);
+    const { noCheckSigs, ...rest } = options;
+    await this.checked(["copy", ...noCheckSigs ? ["--no-check-sigs"] : [], "--to", storeUri, ...paths], rest);
   }
   /** The store path of the flake's source tree, as it appears in error positions. */
   async flakeSourcePath(flake) {

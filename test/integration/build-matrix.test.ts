@@ -92,6 +92,21 @@ describeWithTools(["nix"], "build-matrix against real Nix and an HTTP binary cac
     }
   });
 
+  it("reads a private cache with the netrc's credentials, and without them counts it as not cached", async () => {
+    const served = await startHttpCache({ dir: cache.dir, auth: { basic: { login: "", password: "cache-token-123" } } });
+    try {
+      const netrc = "machine 127.0.0.1 login \"\" password cache-token-123";
+      const withNetrc = await matrix({ flake: fleet, caches: served.url, "cache-netrc": netrc });
+      expect(JSON.parse(withNetrc.outputs.cached ?? "")).toEqual(["web"]);
+      expect(withNetrc.report.warnings).toEqual([]);
+      const without = await matrix({ flake: fleet, caches: served.url });
+      expect(JSON.parse(without.outputs.cached ?? "")).toEqual([]);
+      expect(without.report.warnings[0]).toContain("HTTP 401");
+    } finally {
+      await served.stop();
+    }
+  });
+
   it("counts a cache answering 500 as not cached, with a warning", async () => {
     cache.faults.push({ status: 500 });
     try {

@@ -20754,6 +20754,7 @@ function messageOf2(error2) {
 async function runBuildMatrix(options, deps) {
   const { runtime } = deps;
   const started = Date.now();
+  for (const entry of cacheCredentials(options)) if (entry.password) runtime.setSecret(entry.password);
   await mkdir2(options.tempRoot, { recursive: true });
   const privateDir = await mkdtemp(join(options.tempRoot, "nix-fleet-build-matrix-"));
   runtime.saveState(PRIVATE_DIR_STATE, privateDir);

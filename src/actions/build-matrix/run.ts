@@ -116,6 +116,8 @@ function messageOf(error: unknown): string {
 export async function runBuildMatrix(options: BuildMatrixOptions, deps: BuildMatrixDeps): Promise<BuildMatrixReport> {
   const { runtime } = deps;
   const started = Date.now();
+  // The netrc text was masked whole and line by line; a password alone could still show up in a message.
+  for (const entry of cacheCredentials(options)) if (entry.password) runtime.setSecret(entry.password);
   await mkdir(options.tempRoot, { recursive: true });
   const privateDir = await mkdtemp(join(options.tempRoot, "nix-fleet-build-matrix-"));
   runtime.saveState(PRIVATE_DIR_STATE, privateDir);

@@ -179,6 +179,29 @@ describeWithTools(["nix"], "build-matrix against real Nix and an HTTP binary cac
     expect(() => substitute(`other-1:${publicKey.split(":")[1]}`)).toThrow();
   });
 
+  it("pushes to an http:// cache and confirms the toplevel's narinfo is there; a cache that loses it fails the host", async () => {
+    const served = await startHttpCache({ dir: temp("http-push-"), writable: true });
+    try {
+      const out = outOf(fleet, "db");
+      const pushed = await matrix({ flake: fleet, mode: "all", hosts: "db", "push-to": served.url });
+      expect(pushed.report.hosts).toMatchObject([{ host: "db", status: "pushed" }]);
+      expect(served.requests.some((r) => r.method === "PUT" && r.path.endsWith(".narinfo"))).toBe(true);
+      expect(served.requests.filter((r) => r.method === "HEAD").at(-1)?.path).toBe(`/${out.slice(11, 43)}.narinfo`);
+
+      const losing = await startHttpCache({ dir: temp("http-lost-"), writable: true });
+      losing.discardUploads = true;
+      try {
+        const lost = await matrix({ flake: fleet, mode: "all", hosts: "db", "push-to": losing.url });
+        expect(lost.report.hosts).toMatchObject([{ host: "db", status: "failed", pushed: false }]);
+        expect(lost.report.hosts[0]?.error).toBe(`push failed: ${losing.url} does not list ${out} after the push`);
+      } finally {
+        await losing.stop();
+      }
+    } finally {
+      await served.stop();
+    }
+  });
+
   it("builds one host of the matrix in mode build, and the plan then finds it cached", async () => {
     const pushed = temp("pushed-cache-");
     const served = await startHttpCache({ dir: pushed });

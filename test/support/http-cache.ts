@@ -1,13 +1,15 @@
-import { createReadStream, mkdtempSync, rmSync, statSync } from "node:fs";
+import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join, normalize } from "node:path";
+import { dirname, join, normalize } from "node:path";
 
 export interface HttpCacheOptions {
   /** The directory to serve (what `nix copy --to file://<dir>` wrote); default: a fresh empty one. */
   dir?: string;
   auth?: { basic?: { login: string; password: string }; bearer?: string };
+  /** Take uploads (PUT), as `nix copy --to http://...` sends them. */
+  writable?: boolean;
 }
 
 /** A failure injected for every path, or for the paths whose URL path includes `match`. */
@@ -29,6 +31,8 @@ export interface HttpCache {
   /** Every request received: method and URL path. */
   requests: { method: string; path: string }[];
   faults: Fault[];
+  /** Answer uploads with 200 but keep nothing: a cache that loses what it is sent. */
+  discardUploads: boolean;
   /** Sockets opened so far: keep-alive means fewer than requests. */
   connections(): number;
   stop(): Promise<void>;
@@ -37,7 +41,7 @@ export interface HttpCache {
 /**
  * A Nix binary cache over HTTP on 127.0.0.1 (random port), serving a `file://` cache directory as
  * Harmonia or nix-serve would: GET and HEAD, 404 for what is missing, optional basic or bearer
- * auth, and injectable failures (a status, a delay, a hang).
+ * auth, PUT uploads when writable, and injectable failures (a status, a delay, a hang).
  */
 export async function startHttpCache(options: HttpCacheOptions = {}): Promise<HttpCache> {
   const ownDir = options.dir === undefined;
@@ -45,6 +49,7 @@ export async function startHttpCache(options: HttpCacheOptions = {}): Promise<Ht
   const requests: HttpCache["requests"] = [];
   const faults: Fault[] = [];
   const hanging = new Set<http.ServerResponse>();
+  const state = { discardUploads: false };
   let connections = 0;
 
   // Without a length, a bodiless answer to HEAD can only be delimited by closing the connection.
@@ -69,6 +74,17 @@ export async function startHttpCache(options: HttpCacheOptions = {}): Promise<Ht
     const file = normalize(join(dir, path));
     if (!file.startsWith(dir)) {
       empty(res, 400);
+      return;
+    }
+    if (req.method === "PUT") {
+      if (!options.writable) return empty(res, 405);
+      if (state.discardUploads) {
+        req.resume();
+        req.on("end", () => empty(res, 200));
+        return;
+      }
+      mkdirSync(dirname(file), { recursive: true });
+      req.pipe(createWriteStream(file)).on("finish", () => empty(res, 200));
       return;
     }
     let size: number;
@@ -109,6 +125,12 @@ export async function startHttpCache(options: HttpCacheOptions = {}): Promise<Ht
     dir,
     requests,
     faults,
+    get discardUploads() {
+      return state.discardUploads;
+    },
+    set discardUploads(value: boolean) {
+      state.discardUploads = value;
+    },
     connections: () => connections,
     async stop() {
       for (const res of hanging) res.destroy();

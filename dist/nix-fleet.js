@@ -1268,15 +1268,6 @@ function readBuildMatrixOptions(inputs, env, cwd = process.cwd(), reportPath = r
   };
 }
 
-// src/cli/command.ts
-function cliInputs(values, runtime) {
-  const source = (name) => {
-    const v = values[name];
-    return typeof v === "boolean" ? String(v) : v;
-  };
-  return new Inputs(source, (s) => runtime.setSecret(s), cliOptionLabel);
-}
-
 // src/cli/plan.ts
 var matrixOptions = {
   flake: { type: "string" },
@@ -1289,21 +1280,25 @@ var matrixOptions = {
   report: { type: "string" },
   verbose: { type: "boolean" }
 };
+var SECRET_SOURCES = {
+  "cache-netrc": "option --cache-netrc-file",
+  "signing-key": "option --signing-key-file",
+  "cachix-auth-token": "environment variable CACHIX_AUTH_TOKEN"
+};
 function readSecretFile(path) {
   return path === void 0 ? void 0 : readFileSync(resolve3(path), "utf8");
 }
 async function runMatrixCommand(mode, values, runtime) {
-  const inputs = cliInputs(
-    {
-      ...values,
-      mode,
-      "skip-cached": values["no-skip-cached"] ? "false" : void 0,
-      "cache-netrc": readSecretFile(values["cache-netrc-file"]),
-      "signing-key": readSecretFile(values["signing-key-file"]),
-      "cachix-auth-token": process.env.CACHIX_AUTH_TOKEN
-    },
-    runtime
-  );
+  const given = {
+    ...values,
+    mode,
+    "skip-cached": values["no-skip-cached"] ? "false" : void 0,
+    "cache-netrc": readSecretFile(values["cache-netrc-file"]),
+    "signing-key": readSecretFile(values["signing-key-file"]),
+    "cachix-auth-token": process.env.CACHIX_AUTH_TOKEN
+  };
+  const label = (name) => SECRET_SOURCES[name] ?? cliOptionLabel(name);
+  const inputs = new Inputs((name) => typeof given[name] === "boolean" ? String(given[name]) : given[name], (s) => runtime.setSecret(s), label);
   const reportPath = values.report ? resolve3(String(values.report)) : join2(tmpdir2(), `nix-fleet-${mode}-${process.pid}.json`);
   const options = readBuildMatrixOptions(inputs, process.env, process.cwd(), reportPath);
   options.tempRoot = tmpdir2();
@@ -1624,6 +1619,15 @@ function failureMessage2(report) {
   const others = report.outputs.filter((o) => o.output !== "flake").map((o) => o.output);
   if (others.length) parts.push(`failed: ${others.join(", ")}`);
   return parts.join("; ");
+}
+
+// src/cli/command.ts
+function cliInputs(values, runtime) {
+  const source = (name) => {
+    const v = values[name];
+    return typeof v === "boolean" ? String(v) : v;
+  };
+  return new Inputs(source, (s) => runtime.setSecret(s), cliOptionLabel);
 }
 
 // src/cli/check.ts

@@ -4,8 +4,9 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { readBuildMatrixOptions, type BuildMatrixMode } from "../actions/build-matrix/options.js";
 import { failureMessage, runBuildMatrix, type BuildMatrixReport } from "../actions/build-matrix/run.js";
+import { cliOptionLabel, Inputs } from "../runner/inputs.js";
 import type { TerminalRuntime } from "../runner/terminal-runtime.js";
-import { cliInputs, type Command } from "./command.js";
+import type { Command } from "./command.js";
 
 /** The options plan and build share; secrets come from files or the environment, never from argv. */
 export const matrixOptions = {
@@ -20,6 +21,12 @@ export const matrixOptions = {
   verbose: { type: "boolean" },
 } as const;
 
+const SECRET_SOURCES: Record<string, string> = {
+  "cache-netrc": "option --cache-netrc-file",
+  "signing-key": "option --signing-key-file",
+  "cachix-auth-token": "environment variable CACHIX_AUTH_TOKEN",
+};
+
 function readSecretFile(path: string | undefined): string | undefined {
   return path === undefined ? undefined : readFileSync(resolve(path), "utf8");
 }
@@ -30,17 +37,17 @@ export async function runMatrixCommand(
   values: Record<string, string | boolean | undefined>,
   runtime: TerminalRuntime,
 ): Promise<BuildMatrixReport> {
-  const inputs = cliInputs(
-    {
-      ...values,
-      mode,
-      "skip-cached": values["no-skip-cached"] ? "false" : undefined,
-      "cache-netrc": readSecretFile(values["cache-netrc-file"] as string | undefined),
-      "signing-key": readSecretFile(values["signing-key-file"] as string | undefined),
-      "cachix-auth-token": process.env.CACHIX_AUTH_TOKEN,
-    },
-    runtime,
-  );
+  const given: Record<string, string | boolean | undefined> = {
+    ...values,
+    mode,
+    "skip-cached": values["no-skip-cached"] ? "false" : undefined,
+    "cache-netrc": readSecretFile(values["cache-netrc-file"] as string | undefined),
+    "signing-key": readSecretFile(values["signing-key-file"] as string | undefined),
+    "cachix-auth-token": process.env.CACHIX_AUTH_TOKEN,
+  };
+  // Secrets arrive through files and the environment: errors name what the user actually gave.
+  const label = (name: string) => SECRET_SOURCES[name] ?? cliOptionLabel(name);
+  const inputs = new Inputs((name) => (typeof given[name] === "boolean" ? String(given[name]) : (given[name] as string | undefined)), (s) => runtime.setSecret(s), label);
   const reportPath = values.report ? resolve(String(values.report)) : join(tmpdir(), `nix-fleet-${mode}-${process.pid}.json`);
   const options = readBuildMatrixOptions(inputs, process.env, process.cwd(), reportPath);
   options.tempRoot = tmpdir();

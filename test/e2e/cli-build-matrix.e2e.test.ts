@@ -48,7 +48,10 @@ describeWithTools(["nix"], "nix-fleet plan and build (the committed CLI bundle)"
     writeFileSync(join(keys, "sk"), "not-a-key");
     const bad = nixFleet(["build", "--all", "--flake", ".", "--push-to", "file:///tmp/x", "--signing-key-file", join(keys, "sk")], fleet);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("Invalid option --signing-key: it is not a Nix secret key.");
+    expect(bad.stderr).toContain("Invalid option --signing-key-file: it is not a Nix secret key.");
     expect(nixFleet(["build", "--flake", "."], fleet).code).toBe(2);
+    const cachix = nixFleet(["build", "--all", "--flake", ".", "--push-to", "cachix:fleet"], fleet);
+    expect(cachix.code).toBe(2);
+    expect(cachix.stderr).toContain("Invalid environment variable CACHIX_AUTH_TOKEN: it is required to push to cachix:fleet.");
   });
 });

@@ -128,13 +128,12 @@ export class Nix {
     return new Nix(binary, parseNixVersion(result.stdout), env);
   }
 
-  /** Runs nix with these arguments; resolves with any exit code. `extraEnv` adds to the run's environment (NIX_SSHOPTS). */
-  exec(args: string[], options: Omit<RunOptions, "env"> & { extraEnv?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
-    const { extraEnv, ...rest } = options;
-    return run([this.binary, ...args], { ...rest, env: extraEnv ? { ...this.env, ...extraEnv } : this.env });
+  /** Runs nix with these arguments; resolves with any exit code. */
+  exec(args: string[], options: Omit<RunOptions, "env"> = {}): Promise<RunResult> {
+    return run([this.binary, ...args], { ...options, env: this.env });
   }
 
-  private async checked(args: string[], options: Omit<RunOptions, "env"> & { extraEnv?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+  private async checked(args: string[], options: Omit<RunOptions, "env"> = {}): Promise<RunResult> {
     const result = await this.exec(args, options);
     if (result.exitCode !== 0) throw new NixCommandError(result);
     return result;
@@ -179,7 +178,7 @@ export class Nix {
   async copyTo(
     storeUri: string,
     paths: string[],
-    options: { noCheckSigs?: boolean; extraEnv?: NodeJS.ProcessEnv; onStderrLine?: (line: string) => void } = {},
+    options: { noCheckSigs?: boolean; onStderrLine?: (line: string) => void } = {},
   ): Promise<void> {
     const { noCheckSigs, ...rest } = options;
     await this.checked(["copy", ...(noCheckSigs ? ["--no-check-sigs"] : []), "--to", storeUri, ...paths], rest);

@@ -20351,10 +20351,9 @@ var Nix = class _Nix {
     if (result.exitCode !== 0) throw new CommandError(result.command, result.exitCode, result.stderr);
     return new _Nix(binary, parseNixVersion(result.stdout), env);
   }
-  /** Runs nix with these arguments; resolves with any exit code. `extraEnv` adds to the run's environment (NIX_SSHOPTS). */
+  /** Runs nix with these arguments; resolves with any exit code. */
   exec(args, options = {}) {
-    const { extraEnv, ...rest } = options;
-    return run([this.binary, ...args], { ...rest, env: extraEnv ? { ...this.env, ...extraEnv } : this.env });
+    return run([this.binary, ...args], { ...options, env: this.env });
   }
   async checked(args, options = {}) {
     const result = await this.exec(args, options);

@@ -286,7 +286,7 @@ function quoteForDisplay(arg) {
 function run(command, options = {}) {
   const [file, ...args] = command;
   if (!file) throw new Error("run: empty command");
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve8, reject) => {
     const child = spawn(file, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
@@ -332,7 +332,7 @@ function run(command, options = {}) {
         reject(new CommandError(command, null, stderr, `was stopped by ${signal}`));
         return;
       }
-      resolve5({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
+      resolve8({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
     });
   });
 }
@@ -539,12 +539,12 @@ var CachePresence = class {
     const headers = { "user-agent": "nix-fleet-actions" };
     const entry = netrcFor(this.netrc, url.hostname);
     if (entry) headers.authorization = `Basic ${Buffer.from(`${entry.login}:${entry.password}`).toString("base64")}`;
-    return new Promise((resolve5, reject) => {
+    return new Promise((resolve8, reject) => {
       const request = (secure ? https : http).request(url, { method: "HEAD", headers, agent: secure ? this.agents.https : this.agents.http });
       request.setTimeout(this.timeoutMs, () => request.destroy(new RetryableError(`no answer within ${this.timeoutMs} ms`)));
       request.on("response", (response) => {
         response.resume();
-        resolve5(response.statusCode ?? 0);
+        resolve8(response.statusCode ?? 0);
       });
       request.on("error", (error) => {
         if (error instanceof RetryableError) reject(error);
@@ -1356,7 +1356,7 @@ var buildCommand = {
 
 // src/cli/check.ts
 import { tmpdir as tmpdir3 } from "node:os";
-import { join as join4, resolve as resolve4 } from "node:path";
+import { join as join4, resolve as resolve5 } from "node:path";
 import { parseArgs as parseArgs3 } from "node:util";
 
 // src/actions/flake-check/run.ts
@@ -1364,6 +1364,8 @@ import { mkdir as mkdir2, writeFile as writeFile2 } from "node:fs/promises";
 import { dirname as dirname2 } from "node:path";
 
 // src/git/git.ts
+import { readFile } from "node:fs/promises";
+import { resolve as resolve4 } from "node:path";
 var Git = class {
   constructor(cwd, binary = "git", env = process.env) {
     this.cwd = cwd;
@@ -1390,6 +1392,65 @@ var Git = class {
       if (error instanceof CommandNotFoundError) return void 0;
       throw error;
     }
+  }
+};
+var ZERO_SHA = "0000000000000000000000000000000000000000";
+var GitHistory = class extends Git {
+  /** The commit a revision names, or undefined when this clone does not have it. */
+  async tryCommit(rev) {
+    const result = await this.exec(["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`]);
+    return result.exitCode === 0 ? result.stdout.trim() : void 0;
+  }
+  async isAncestor(ancestor, descendant) {
+    const result = await this.exec(["merge-base", "--is-ancestor", ancestor, descendant]);
+    if (result.exitCode > 1) throw new CommandError(result.command, result.exitCode, result.stderr);
+    return result.exitCode === 0;
+  }
+  async isShallow() {
+    return (await this.checked(["rev-parse", "--is-shallow-repository"])).trim() === "true";
+  }
+  /** The commits whose parents a shallow clone cut off (empty when it is complete). */
+  async shallowBoundary() {
+    const result = await this.exec(["rev-parse", "--git-path", "shallow"]);
+    if (result.exitCode !== 0) return /* @__PURE__ */ new Set();
+    try {
+      const text = await readFile(resolve4(this.cwd, result.stdout.trim()), "utf8");
+      return new Set(text.split("\n").map((l) => l.trim()).filter(Boolean));
+    } catch {
+      return /* @__PURE__ */ new Set();
+    }
+  }
+  /** Commits reachable from `include` but from none of `exclude`; `all` lists every ref's history. */
+  async revList(include, exclude = []) {
+    const args = include === "all" ? ["--all"] : [...include, ...exclude.length ? ["--not", ...exclude] : []];
+    if (!args.length) return [];
+    const out = await this.checked(["rev-list", ...args, "--"]);
+    return out.split("\n").filter(Boolean);
+  }
+  async refs() {
+    const out = await this.checked(["for-each-ref", "--format=%(objectname) %(refname)"]);
+    return out.split("\n").filter(Boolean).map((line) => {
+      const at = line.indexOf(" ");
+      return { sha: line.slice(0, at), name: line.slice(at + 1) };
+    }).filter((r) => /^[0-9a-f]{40,64}$/.test(r.sha));
+  }
+  async remotes() {
+    return (await this.checked(["remote"])).split("\n").filter(Boolean);
+  }
+  /** Fetches without tags; false when the remote refused or could not be reached. */
+  async tryFetch(remote, args) {
+    const result = await this.exec(["fetch", "--quiet", "--no-tags", ...args, remote]);
+    return result.exitCode === 0;
+  }
+  /** Fetches refspecs from a remote or URL; throws with git's reason. */
+  async fetchRefspecs(remote, refspecs) {
+    await this.checked(["fetch", "--quiet", "--no-tags", "--end-of-options", remote, ...refspecs]);
+  }
+  /** The sha a remote's ref points at, or undefined when the remote has no such ref. */
+  async lsRemote(remote, ref) {
+    const out = await this.checked(["ls-remote", "--end-of-options", remote, ref]);
+    const line = out.split("\n").find((l) => l.endsWith(`	${ref}`));
+    return line?.split("	")[0];
   }
 };
 
@@ -1652,7 +1713,7 @@ var checkCommand = {
       }
     });
     const inputs = cliInputs({ ...values, "build-checks": values["no-build"] ? "false" : void 0 }, runtime);
-    const reportPath = values.report ? resolve4(values.report) : join4(tmpdir3(), `nix-fleet-check-${process.pid}.json`);
+    const reportPath = values.report ? resolve5(values.report) : join4(tmpdir3(), `nix-fleet-check-${process.pid}.json`);
     const options = readFlakeCheckOptions(inputs, { ...process.env, GITHUB_WORKSPACE: "" }, process.cwd(), reportPath);
     const report = await runFlakeCheck(options, { runtime });
     if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
@@ -1664,8 +1725,738 @@ var checkCommand = {
   }
 };
 
+// src/cli/scan.ts
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir as tmpdir4 } from "node:os";
+import { join as join7, resolve as resolve7 } from "node:path";
+import { parseArgs as parseArgs4 } from "node:util";
+
+// src/actions/secret-scan/options.ts
+import { existsSync as existsSync3, readFileSync as readFileSync2, statSync as statSync2 } from "node:fs";
+import { isAbsolute, resolve as resolve6 } from "node:path";
+
+// src/scan/install.ts
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { access as access2, constants, readFile as readFile3 } from "node:fs/promises";
+import { basename, delimiter, join as join5 } from "node:path";
+
+// src/scan/gitleaks.ts
+import { readFile as readFile2 } from "node:fs/promises";
+
+// src/scan/findings.ts
+var ReportFormatError = class extends Error {
+};
+function str(value) {
+  return typeof value === "string" ? value : "";
+}
+function num(value) {
+  return typeof value === "number" && Number.isFinite(value) ? value : 0;
+}
+function fingerprintOf(f) {
+  return [f.commit, f.file, f.rule, String(f.line)].filter((p, i) => i > 0 || p).join(":");
+}
+function parseJsonReport(text) {
+  let data;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new ReportFormatError(`the gitleaks report is not JSON: ${error.message}`);
+  }
+  if (!Array.isArray(data)) throw new ReportFormatError("the gitleaks report is not a JSON array of findings");
+  return data.map((raw, index) => {
+    if (!raw || typeof raw !== "object") throw new ReportFormatError(`finding ${index} of the gitleaks report is not an object`);
+    const r = raw;
+    const partial = {
+      rule: str(r.RuleID),
+      description: str(r.Description),
+      file: str(r.File),
+      line: num(r.StartLine),
+      endLine: num(r.EndLine),
+      column: num(r.StartColumn),
+      endColumn: num(r.EndColumn),
+      commit: str(r.Commit),
+      author: str(r.Author),
+      email: str(r.Email),
+      date: str(r.Date),
+      tags: Array.isArray(r.Tags) ? r.Tags.filter((t) => typeof t === "string") : []
+    };
+    if (!partial.rule || !partial.file) throw new ReportFormatError(`finding ${index} of the gitleaks report has no RuleID or File`);
+    const finding = { ...partial, fingerprint: str(r.Fingerprint) || fingerprintOf(partial) };
+    if (typeof r.Entropy === "number" && r.Entropy > 0) finding.entropy = r.Entropy;
+    return finding;
+  });
+}
+var REDACTED = "REDACTED";
+function toSarif(findings, toolVersion, file = (f) => f.file) {
+  const rules = /* @__PURE__ */ new Map();
+  for (const f of findings) if (!rules.has(f.rule)) rules.set(f.rule, f.description || f.rule);
+  return {
+    $schema: "https://json.schemastore.org/sarif-2.1.0.json",
+    version: "2.1.0",
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: "gitleaks",
+            .../^\d+\.\d+\.\d+$/.test(toolVersion) ? { semanticVersion: toolVersion } : {},
+            informationUri: "https://github.com/gitleaks/gitleaks",
+            rules: [...rules].map(([id, text]) => ({ id, shortDescription: { text } }))
+          }
+        },
+        results: findings.map((f) => ({
+          ruleId: f.rule,
+          level: "error",
+          message: { text: `${f.rule}: leaked in ${f.file} at commit ${f.commit} (the secret is redacted).` },
+          locations: [
+            {
+              physicalLocation: {
+                artifactLocation: { uri: file(f) },
+                region: {
+                  startLine: Math.max(1, f.line),
+                  ...f.column > 0 ? { startColumn: f.column } : {},
+                  ...f.endLine >= f.line && f.endLine > 0 ? { endLine: f.endLine } : {},
+                  ...f.endColumn > 0 ? { endColumn: f.endColumn } : {},
+                  snippet: { text: REDACTED }
+                }
+              }
+            }
+          ],
+          partialFingerprints: { commitSha: f.commit, gitleaksFingerprint: f.fingerprint },
+          properties: { tags: f.tags, date: f.date }
+        }))
+      }
+    ]
+  };
+}
+
+// src/scan/gitleaks.ts
+var LEAKS_EXIT_CODE = 2;
+function parseVersion(text) {
+  const m = /\bv?(\d+)\.(\d+)\.(\d+)\b/.exec(text);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : void 0;
+}
+function chooseCommand(parts, help) {
+  if (parts) return parts[0] > 8 || parts[0] === 8 && parts[1] >= 19 ? "git" : "detect";
+  const commands = /Available Commands:\n([\s\S]*?)\n\n/.exec(help)?.[1] ?? "";
+  return /^\s+git\s/m.test(commands) ? "git" : "detect";
+}
+var GitleaksError = class extends CommandError {
+};
+var Gitleaks = class _Gitleaks {
+  constructor(binary, version) {
+    this.binary = binary;
+    this.version = version;
+  }
+  binary;
+  version;
+  static async create(binary, knownVersion) {
+    const probe = await exec(binary, ["version"]);
+    const parts = parseVersion(probe.stdout) ?? (knownVersion ? parseVersion(knownVersion) : void 0);
+    const help = parts ? "" : (await exec(binary, ["--help"])).stdout;
+    const text = parts ? parts.join(".") : "unknown";
+    return new _Gitleaks(binary, { text, parts, command: chooseCommand(parts, help) });
+  }
+  exec(args, options = {}) {
+    return exec(this.binary, args, options);
+  }
+  /** For the log and report: "gitleaks 8.24.3", or what is known of a build without a version. */
+  get name() {
+    return this.version.parts ? `gitleaks ${this.version.text}` : `gitleaks (version unknown, has \`${this.version.command}\`)`;
+  }
+  async scan(o) {
+    const args = scanArgs(this.version.command, o);
+    const result = await this.exec(args, { cwd: o.source, onStderrLine: o.onStderrLine });
+    const command = [this.binary, ...args];
+    if (result.exitCode !== 0 && result.exitCode !== LEAKS_EXIT_CODE) {
+      throw new GitleaksError(command, result.exitCode, result.stderr, `failed with exit code ${result.exitCode}`);
+    }
+    let findings;
+    try {
+      findings = parseJsonReport(await readFile2(o.reportPath, "utf8"));
+    } catch (error) {
+      const why = error instanceof ReportFormatError ? error.message : `wrote no report (${error.message})`;
+      throw new GitleaksError(command, result.exitCode, result.stderr, `exited with ${result.exitCode} but ${why}`);
+    }
+    if (result.exitCode === LEAKS_EXIT_CODE && !findings.length) {
+      throw new GitleaksError(command, result.exitCode, result.stderr, "reported leaks but its report lists none");
+    }
+    if (result.exitCode === 0 && findings.length) {
+      throw new GitleaksError(command, result.exitCode, result.stderr, `exited with 0 but its report lists ${findings.length} findings`);
+    }
+    const scanned = /(\d+) commits scanned/.exec(result.stderr)?.[1];
+    return { findings, command, commitsScanned: scanned === void 0 ? void 0 : Number(scanned) };
+  }
+};
+function scanArgs(command, o) {
+  const common = [
+    "--redact",
+    "--no-banner",
+    `--exit-code=${LEAKS_EXIT_CODE}`,
+    "--report-format=json",
+    `--report-path=${o.reportPath}`,
+    // The = form: the value starts with '-' and must not be taken for a flag.
+    `--log-opts=${o.logOpts}`,
+    ...o.config ? [`--config=${o.config}`] : [],
+    ...o.baseline ? [`--baseline-path=${o.baseline}`] : []
+  ];
+  return command === "git" ? ["git", ...common, o.source] : ["detect", `--source=${o.source}`, ...common];
+}
+function exec(binary, args, options = {}) {
+  return run([binary, ...args], { ...options, env: { ...options.env ?? process.env, NO_COLOR: "1" } });
+}
+
+// src/scan/install.ts
+var OFFICIAL_DOWNLOAD_URL = "https://github.com/gitleaks/gitleaks/releases/download";
+var DEFAULT_GITLEAKS_VERSION = "8.24.3";
+var ARCHES = { x64: "x64", arm64: "arm64", ia32: "x32" };
+function releaseAssets(base, version, arch = process.arch, platform = process.platform) {
+  const goArch = ARCHES[arch];
+  if (!goArch || platform !== "linux" && platform !== "darwin") {
+    throw new Error(`gitleaks publishes no archive for ${platform}/${arch}. Install gitleaks yourself and set gitleaks-path.`);
+  }
+  const archive = `gitleaks_${version}_${platform}_${goArch}.tar.gz`;
+  const dir = `${base.replace(/\/+$/, "")}/v${version}`;
+  return { archive, archiveUrl: `${dir}/${archive}`, checksumsUrl: `${dir}/gitleaks_${version}_checksums.txt` };
+}
+function parseChecksums(text) {
+  const sums = /* @__PURE__ */ new Map();
+  for (const line of text.split("\n")) {
+    const m = /^([0-9a-fA-F]{64})\s+\*?(\S+)\s*$/.exec(line.trim());
+    if (m) sums.set(basename(m[2]), m[1].toLowerCase());
+  }
+  return sums;
+}
+var ChecksumError = class extends Error {
+};
+async function sha256(file) {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(file)) hash.update(chunk);
+  return hash.digest("hex");
+}
+async function isExecutable(path) {
+  try {
+    await access2(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+async function findOnPath(name, path = process.env.PATH ?? "") {
+  for (const dir of path.split(delimiter).filter(Boolean)) {
+    const candidate = join5(dir, name);
+    if (await isExecutable(candidate)) return candidate;
+  }
+  return void 0;
+}
+async function locateGitleaks(o, deps) {
+  if (o.gitleaksPath) return { gitleaks: await Gitleaks.create(o.gitleaksPath), source: `gitleaks-path ${o.gitleaksPath}` };
+  const onPath = await findOnPath("gitleaks");
+  if (onPath) {
+    const gitleaks = await Gitleaks.create(onPath);
+    if (!o.gitleaksVersion || gitleaks.version.text === o.gitleaksVersion) return { gitleaks, source: `PATH (${onPath})` };
+    deps.log(`gitleaks on PATH is version ${gitleaks.version.text}, not ${o.gitleaksVersion}: installing ${o.gitleaksVersion}.`);
+  }
+  const version = o.gitleaksVersion ?? DEFAULT_GITLEAKS_VERSION;
+  if (!deps.toolCache) throw new Error(`gitleaks is not installed. Install gitleaks ${version} (or newer) or give its path with --gitleaks-path.`);
+  const installed = await installGitleaks(version, o.downloadUrl, deps.toolCache, deps.log);
+  return { gitleaks: await Gitleaks.create(installed.binary, version), source: installed.cached ? `tool cache (${installed.binary})` : `release archive ${version}` };
+}
+async function installGitleaks(version, base, cache, log) {
+  const arch = process.arch;
+  const cached = cache.find("gitleaks", version, arch);
+  if (cached) {
+    log(`gitleaks ${version} from the tool cache (${cached}).`);
+    return { binary: join5(cached, "gitleaks"), cached: true };
+  }
+  const assets = releaseAssets(base, version, arch);
+  log(`Downloading gitleaks ${version}: ${assets.archiveUrl}`);
+  const download = (url) => cache.download(url).catch((error) => {
+    throw new Error(`could not download ${url}: ${error instanceof Error ? error.message : String(error)}`);
+  });
+  const [archive, checksums] = await Promise.all([download(assets.archiveUrl), download(assets.checksumsUrl)]);
+  const expected = parseChecksums(await readFile3(checksums, "utf8")).get(assets.archive);
+  if (!expected) throw new ChecksumError(`${assets.checksumsUrl} lists no checksum for ${assets.archive}: refusing to install it.`);
+  const actual = await sha256(archive);
+  if (actual !== expected) {
+    throw new ChecksumError(`checksum mismatch for ${assets.archiveUrl}: expected sha256 ${expected} (from ${assets.checksumsUrl}), got ${actual}. Refusing to install it.`);
+  }
+  const dir = await cache.extractTar(archive);
+  if (!await isExecutable(join5(dir, "gitleaks"))) throw new Error(`${assets.archive} holds no executable 'gitleaks'.`);
+  const cachedDir = await cache.cacheDir(dir, "gitleaks", version, arch);
+  log(`Installed gitleaks ${version} (sha256 ${actual} verified) into the tool cache.`);
+  return { binary: join5(cachedDir, "gitleaks"), cached: false };
+}
+
+// src/scan/range.ts
+function isSafeRevision(rev) {
+  return rev.length > 0 && !rev.startsWith("-") && !/[\s\x00-\x1f\x7f]/.test(rev) && !rev.includes("..");
+}
+function parseRangeInput(value) {
+  const expected = "Expected auto, all, unpublished, or A..B with two revisions (no spaces, not starting with '-')";
+  if (value === "auto" || value === "all" || value === "unpublished") return { kind: value };
+  const parts = value.split("..");
+  if (parts.length !== 2 || value.includes("...")) return { error: `'${value}' is not a range. ${expected}.` };
+  const [from = "", to = ""] = parts;
+  for (const rev of [from, to]) {
+    if (!isSafeRevision(rev)) return { error: `'${rev || "(empty)"}' in '${value}' is not a usable revision. ${expected}.` };
+  }
+  return { kind: "between", from, to };
+}
+function parsePublishedRef(value) {
+  const expected = "Expected a ref of this clone (such as refs/remotes/mirror/main) or <git-url>#<branch>";
+  const hash = value.lastIndexOf("#");
+  if (hash >= 0) {
+    const url = value.slice(0, hash);
+    const branch = value.slice(hash + 1).replace(/^refs\/heads\//, "");
+    if (!url || url.startsWith("-") || /\s/.test(url)) return { error: `'${url || "(empty)"}' is not a git URL. ${expected}.` };
+    if (!isSafeRevision(branch) || /[~^:?*[\\]/.test(branch) || branch.endsWith("/") || branch.endsWith(".lock")) {
+      return { error: `'${branch || "(empty)"}' is not a branch name. ${expected}.` };
+    }
+    return { kind: "remote", url, branch };
+  }
+  if (!isSafeRevision(value)) return { error: `'${value}' is not a usable ref. ${expected}.` };
+  return { kind: "local", ref: value };
+}
+var SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+function shortRef(ref) {
+  return (ref ?? "").replace(/^refs\/(heads|tags)\//, "");
+}
+function planFromEvent(eventName, event) {
+  const payload = event ?? {};
+  if (eventName === "push") {
+    const { before, after } = payload;
+    const branch = shortRef(payload.ref);
+    if (payload.deleted || after === ZERO_SHA) return { kind: "nothing", why: `push deleted ${branch || "a ref"}` };
+    if (!after || !SHA.test(after)) throw new Error(`the push event has no 'after' commit (got '${after ?? ""}'). Expected a push payload with before and after.`);
+    if (payload.created || !before || before === ZERO_SHA || !SHA.test(before)) {
+      return { kind: "new-branch", tip: after, branch, why: `push created ${branch}` };
+    }
+    return {
+      kind: "between",
+      from: before,
+      to: after,
+      why: payload.forced ? `force push to ${branch}` : `push to ${branch}`,
+      fallbackBranch: branch
+    };
+  }
+  if (eventName === "pull_request" || eventName === "pull_request_target") {
+    const base = payload.pull_request?.base?.sha;
+    const head = payload.pull_request?.head?.sha;
+    if (!base || !head || !SHA.test(base) || !SHA.test(head)) {
+      throw new Error(`the ${eventName} event has no base and head commits. Expected pull_request.base.sha and pull_request.head.sha.`);
+    }
+    return { kind: "between", from: base, to: head, why: "pull request" };
+  }
+  if (!eventName) return { kind: "local", why: "not yet pushed upstream" };
+  return { kind: "all", why: eventName === "workflow_dispatch" || eventName === "schedule" ? `${eventName}: the whole history` : `${eventName} event: the whole history` };
+}
+function planRange(input, eventName, event, published, tip = "HEAD") {
+  switch (input.kind) {
+    case "auto":
+      return planFromEvent(eventName, event);
+    case "all":
+      return { kind: "all", why: "range all" };
+    case "between":
+      return { kind: "between", from: input.from, to: input.to, why: `range ${input.from}..${input.to}` };
+    case "unpublished":
+      if (!published) throw new Error("range unpublished needs published-ref");
+      return { kind: "unpublished", tip, published, why: "not yet published" };
+  }
+}
+function otherRefs(refs, branch) {
+  return refs.filter((r) => {
+    if (r.name === "HEAD" || r.name.endsWith("/HEAD")) return false;
+    if (r.name.startsWith("refs/nix-fleet/")) return false;
+    if (!branch) return true;
+    if (r.name === `refs/heads/${branch}` || r.name === `refs/tags/${branch}`) return false;
+    const remote = /^refs\/remotes\/[^/]+\/(.+)$/.exec(r.name);
+    return !(remote && remote[1] === branch);
+  });
+}
+function rangeSpec(range) {
+  if (range.include === "all") return "--all";
+  if (!range.include.length) return "";
+  if (range.include.length === 1 && range.exclude.length === 1) return `${range.exclude[0]}..${range.include[0]}`;
+  return [...range.include, ...range.exclude.map((x) => `^${x}`)].join(" ");
+}
+function logOpts(range) {
+  if (range.include === "all") return "--no-merges --full-history --all";
+  for (const rev of [...range.include, ...range.exclude]) {
+    if (!SHA.test(rev)) throw new Error(`internal: '${rev}' is not a resolved commit`);
+  }
+  return ["--no-merges", ...range.include, ...range.exclude.length ? ["--not", ...range.exclude] : []].join(" ");
+}
+
+// src/actions/secret-scan/options.ts
+function urlCredentials(url) {
+  const m = /^https?:\/\/([^/@\s]*)@/i.exec(url);
+  if (!m?.[1]) return [];
+  const [user = "", password = ""] = m[1].split(/:(.*)/s);
+  return [m[1], password ? password : user].filter((s) => s.length >= 4);
+}
+function existingFile(inputs, name, base, expected) {
+  const value = inputs.optionalString(name);
+  if (value === void 0) return void 0;
+  const path = isAbsolute(value) ? value : resolve6(base, value);
+  if (!existsSync3(path) || !statSync2(path).isFile()) throw inputs.error(name, `'${value}' is not a file (${path}). Expected ${expected}.`);
+  return path;
+}
+function readEvent(env) {
+  const eventName = env.GITHUB_EVENT_NAME ?? "";
+  const path = env.GITHUB_EVENT_PATH;
+  if (!eventName || !path || !existsSync3(path)) return { eventName, event: {} };
+  try {
+    return { eventName, event: JSON.parse(readFileSync2(path, "utf8")) };
+  } catch (error) {
+    throw new Error(`the event payload ${path} is not JSON: ${error.message}`);
+  }
+}
+function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
+  const workspace = env.GITHUB_WORKSPACE || cwd;
+  const tempDir = paths.tempDir ?? resolve6(env.RUNNER_TEMP || cwd, "nix-fleet");
+  const rangeText = inputs.string("range", "auto");
+  const range = parseRangeInput(rangeText);
+  if ("error" in range) throw inputs.error("range", range.error);
+  const publishedText = inputs.optionalString("published-ref");
+  let published;
+  if (publishedText !== void 0) {
+    const parsed = parsePublishedRef(publishedText);
+    if ("error" in parsed) throw inputs.error("published-ref", parsed.error);
+    published = parsed;
+  }
+  if (range.kind === "unpublished" && !published) {
+    throw inputs.error("published-ref", "it is required with range 'unpublished'. Expected a ref of this clone or <git-url>#<branch>.");
+  }
+  const gitleaksVersion = inputs.optionalString("gitleaks-version")?.replace(/^v/, "");
+  if (gitleaksVersion !== void 0 && !/^\d+\.\d+\.\d+$/.test(gitleaksVersion)) {
+    throw inputs.error("gitleaks-version", `'${gitleaksVersion}' is not a release version. Expected a version such as 8.24.3.`);
+  }
+  const downloadUrl = inputs.string("gitleaks-download-url", OFFICIAL_DOWNLOAD_URL);
+  if (!/^https?:\/\/[^\s/]+/.test(downloadUrl)) {
+    throw inputs.error("gitleaks-download-url", `'${downloadUrl}' is not an http(s) URL. Expected the base URL of gitleaks releases, holding v<version>/ folders.`);
+  }
+  const sarif = inputs.optionalString("sarif");
+  const { eventName, event } = readEvent(env);
+  return {
+    range,
+    rangeText,
+    published,
+    config: existingFile(inputs, "config", workspace, "the path of a gitleaks TOML config"),
+    baseline: existingFile(inputs, "baseline", workspace, "the path of a gitleaks JSON report to use as baseline"),
+    gitleaksPath: existingFile(inputs, "gitleaks-path", workspace, "the path of the gitleaks executable"),
+    gitleaksVersion,
+    downloadUrl,
+    failOnFindings: inputs.bool("fail-on-findings", true),
+    sarifPath: sarif ? resolve6(workspace, sarif) : resolve6(tempDir, "secret-scan.sarif"),
+    reportPath: resolve6(tempDir, "secret-scan-report.json"),
+    workspace,
+    tempDir,
+    eventName,
+    event,
+    secrets: published?.kind === "remote" ? urlCredentials(published.url) : []
+  };
+}
+
+// src/actions/secret-scan/run.ts
+import { existsSync as existsSync4 } from "node:fs";
+import { chmod, mkdir as mkdir3, mkdtemp as mkdtemp2, rm as rm2, writeFile as writeFile3 } from "node:fs/promises";
+import { dirname as dirname3, join as join6, relative as relative2, sep as sep2 } from "node:path";
+
+// src/scan/resolve-range.ts
+var ShallowCloneError = class extends Error {
+};
+var FIX = "Check out the whole history (actions/checkout with `fetch-depth: 0`) so the range can be scanned.";
+var DEEPEN_STEPS = [50, 200, 1e3];
+async function resolveRange(plan2, git, log) {
+  const history = new History(git, log);
+  switch (plan2.kind) {
+    case "nothing":
+      return { include: [], exclude: [], why: plan2.why };
+    case "all":
+      await history.complete("the whole history");
+      return { include: "all", exclude: [], why: plan2.why };
+    case "local": {
+      const head = await history.commit("HEAD", "HEAD");
+      const upstream = await git.tryCommit("HEAD@{upstream}");
+      if (!upstream) {
+        await history.complete("the whole history");
+        return { include: [head], exclude: [], why: "no upstream branch: the whole history of HEAD" };
+      }
+      return history.between(upstream, head, plan2.why);
+    }
+    case "between": {
+      const to = await history.commit(plan2.to, plan2.to);
+      const from = await history.findOrDeepen(plan2.from, to);
+      if (from) {
+        const forced = plan2.fallbackBranch !== void 0 && plan2.why.startsWith("push to") && !await git.isAncestor(from, to);
+        return history.between(from, to, forced ? `force ${plan2.why}` : plan2.why);
+      }
+      if (plan2.fallbackBranch !== void 0) {
+        log.warning(`the commit before the push (${plan2.from}) is not in this clone: scanning every commit of the push that no other ref reaches.`);
+        return history.newBranch(to, plan2.fallbackBranch, `${plan2.why} (previous commit unknown)`);
+      }
+      throw new Error(`'${plan2.from}' is not a commit of this clone, even after fetching. ${FIX}`);
+    }
+    case "new-branch": {
+      const tip = await history.commit(plan2.tip, plan2.tip);
+      return history.newBranch(tip, plan2.branch, plan2.why);
+    }
+    case "unpublished": {
+      const tip = await history.commit(plan2.tip, plan2.tip);
+      await history.complete("the history a mirror push would publish");
+      const published = await publishedCommit(plan2.published, git, log);
+      return { include: [tip], exclude: published ? [published] : [], why: published ? plan2.why : `${plan2.why}: nothing published yet` };
+    }
+  }
+}
+async function publishedCommit(published, git, log) {
+  if (published.kind === "local") {
+    const sha2 = await git.tryCommit(published.ref);
+    if (!sha2) {
+      throw new Error(`published-ref '${published.ref}' is not a ref of this clone. Expected a fetched ref (such as refs/remotes/mirror/main) or <git-url>#<branch>.`);
+    }
+    return sha2;
+  }
+  const ref = `refs/heads/${published.branch}`;
+  const sha = await git.lsRemote(published.url, ref);
+  if (!sha) {
+    log.info(`The published repository has no branch ${published.branch} yet: every commit is unpublished.`);
+    return void 0;
+  }
+  if (!await git.tryCommit(sha)) await git.fetchRefspecs(published.url, [ref]);
+  const fetched = await git.tryCommit(sha);
+  if (!fetched) throw new Error(`fetched ${ref} from the published repository, but commit ${sha} is still missing.`);
+  return fetched;
+}
+var History = class {
+  constructor(git, log) {
+    this.git = git;
+    this.log = log;
+  }
+  git;
+  log;
+  shallow;
+  remote = null;
+  async isShallow() {
+    if (this.shallow === void 0 || this.shallow) this.shallow = await this.git.isShallow();
+    return this.shallow;
+  }
+  async remoteName() {
+    if (this.remote === null) {
+      const remotes = await this.git.remotes();
+      this.remote = remotes.includes("origin") ? "origin" : remotes[0];
+    }
+    return this.remote;
+  }
+  /** A revision that must exist (the tip being scanned). */
+  async commit(rev, label) {
+    const sha = await this.git.tryCommit(rev) ?? await this.fetchSha(rev);
+    if (!sha) throw new Error(`${label} is not a commit of this clone. ${FIX}`);
+    return sha;
+  }
+  async fetchSha(rev) {
+    if (!/^[0-9a-f]{40}$/.test(rev)) return void 0;
+    const remote = await this.remoteName();
+    if (!remote) return void 0;
+    this.log.info(`Fetching ${rev} from ${remote}.`);
+    if (!await this.git.tryFetch(remote, [...await this.isShallow() ? ["--depth=1"] : [], rev])) return void 0;
+    return this.git.tryCommit(rev);
+  }
+  /** One more step of history from the remote; false when there is no more to get. */
+  async deepen(step, what) {
+    if (!await this.isShallow()) return false;
+    const remote = await this.remoteName();
+    if (!remote) throw new ShallowCloneError(`this clone is shallow, lacks part of ${what}, and has no remote to fetch it from. ${FIX}`);
+    const depth = DEEPEN_STEPS[step];
+    this.log.info(depth ? `Shallow clone: fetching ${depth} more commits of history from ${remote}.` : `Shallow clone: fetching the whole history from ${remote}.`);
+    const ok = await this.git.tryFetch(remote, depth ? [`--deepen=${depth}`] : ["--unshallow"]);
+    if (!ok) throw new ShallowCloneError(`this clone is shallow, lacks part of ${what}, and fetching more history from '${remote}' failed. ${FIX}`);
+    this.shallow = void 0;
+    return true;
+  }
+  /** Makes the clone complete (unshallow): for ranges that reach back to the roots. */
+  async complete(what) {
+    if (await this.isShallow()) await this.deepen(DEEPEN_STEPS.length, what);
+  }
+  /** The commit `rev` names, deepening a shallow clone until it appears; undefined when it never does. */
+  async findOrDeepen(rev, tip) {
+    for (let step = 0; ; step++) {
+      const sha = await this.git.tryCommit(rev);
+      if (sha) return sha;
+      if (!await this.isShallow()) return this.fetchSha(rev);
+      await this.deepen(step, `the history between ${rev} and ${tip}`);
+    }
+  }
+  /** Makes sure no commit of the range is a shallow boundary (whose parents are missing). */
+  async ensureWhole(include, exclude, what) {
+    for (let step = 0; await this.isShallow(); step++) {
+      const boundary = await this.git.shallowBoundary();
+      const commits = await this.git.revList(include, exclude);
+      if (!commits.some((c) => boundary.has(c))) return;
+      await this.deepen(step, what);
+    }
+  }
+  async between(from, to, why) {
+    await this.ensureWhole([to], [from], `${from}..${to}`);
+    return { include: [to], exclude: [from], why };
+  }
+  async newBranch(tip, branch, why) {
+    const others = otherRefs(await this.git.refs(), branch).map((r) => r.sha);
+    const exclude = [...new Set(others)];
+    await this.ensureWhole([tip], exclude, `the commits of ${branch}`);
+    return { include: [tip], exclude, why };
+  }
+};
+
+// src/actions/secret-scan/run.ts
+var ANSI = /\x1b\[[0-9;]*m/g;
+async function runSecretScan(options, deps) {
+  const { runtime } = deps;
+  for (const secret of options.secrets) runtime.setSecret(secret);
+  const started = Date.now();
+  const git = new GitHistory(options.workspace);
+  const root = await git.tryToplevel();
+  if (!root) throw new Error(`${options.workspace} is not a git work tree. Check the repository out (actions/checkout) before scanning it.`);
+  const repo = new GitHistory(root);
+  const { gitleaks, source } = await locateGitleaks(options, { toolCache: deps.toolCache, log: (m) => runtime.info(m) });
+  runtime.info(`Using ${gitleaks.name} from ${source}.`);
+  const plan2 = planRange(options.range, options.eventName, options.event, options.published);
+  const range = await resolveRange(plan2, repo, { info: (m) => runtime.info(m), warning: (m) => runtime.warning(m) });
+  const spec = rangeSpec(range);
+  const commits = range.include === "all" || range.include.length ? (await repo.revList(range.include, range.exclude)).length : 0;
+  runtime.info(commits ? `Scanning ${commits} commits (${range.why}): ${spec}` : `No commits to scan (${range.why}).`);
+  let findings = [];
+  if (commits) {
+    await mkdir3(options.tempDir, { recursive: true });
+    const scratch = await mkdtemp2(join6(options.tempDir, "gitleaks-"));
+    await chmod(scratch, 448);
+    try {
+      const scan = await runtime.group(
+        "gitleaks output",
+        () => gitleaks.scan({
+          source: root,
+          logOpts: logOpts(range),
+          config: options.config,
+          baseline: options.baseline,
+          reportPath: join6(scratch, "report.json"),
+          onStderrLine: (line) => runtime.info(line.replace(ANSI, ""))
+        })
+      );
+      findings = scan.findings;
+    } finally {
+      await rm2(scratch, { recursive: true, force: true });
+    }
+  }
+  const workspacePath = (f) => {
+    const rel = relative2(options.workspace, join6(root, f.file));
+    return rel.startsWith("..") ? f.file : rel.split(sep2).join("/");
+  };
+  const report = {
+    result: findings.length ? "findings" : "clean",
+    range: spec,
+    why: range.why,
+    commits,
+    findings: findings.map((f) => ({ ...f, path: workspacePath(f) })),
+    gitleaks: { name: gitleaks.name, version: gitleaks.version.text, command: gitleaks.version.command, source },
+    config: options.config,
+    baseline: options.baseline,
+    gitleaksIgnore: existsSync4(join6(root, ".gitleaksignore")),
+    seconds: Math.round((Date.now() - started) / 100) / 10
+  };
+  for (const f of report.findings) {
+    runtime.annotate({
+      level: "error",
+      title: `secret found: ${f.rule}`,
+      message: `${f.description || f.rule} in commit ${f.commit.slice(0, 12)} (${f.date}); the secret is redacted. Fingerprint for .gitleaksignore: ${f.fingerprint}`,
+      file: f.path,
+      line: f.line || void 0,
+      column: f.column || void 0
+    });
+  }
+  runtime.report(renderReport3(report));
+  await writeJson(options.reportPath, report);
+  await writeJson(options.sarifPath, toSarif(findings, gitleaks.version.text, workspacePath));
+  runtime.setOutput("findings", String(findings.length));
+  runtime.setOutput("range", spec);
+  runtime.setOutput("commits", String(commits));
+  runtime.setOutput("report", options.reportPath);
+  runtime.setOutput("sarif", options.sarifPath);
+  return report;
+}
+async function writeJson(path, data) {
+  await mkdir3(dirname3(path), { recursive: true });
+  await writeFile3(path, JSON.stringify(data, null, 2) + "\n");
+}
+function renderReport3(report) {
+  const n = report.findings.length;
+  const r = new Report(n ? `secret-scan: ${n} ${n === 1 ? "secret" : "secrets"} found` : "secret-scan: no secrets found");
+  const what = report.commits ? `${report.commits} commits (${report.why}): \`${report.range}\`` : `no commits (${report.why})`;
+  r.paragraph(`Scanned ${what} with ${report.gitleaks.name} in ${report.seconds} s.`);
+  if (n) {
+    r.table(
+      ["Rule", "Location", "Commit", "Author date"],
+      report.findings.map((f) => [f.rule, `${f.path}:${f.line}`, f.commit.slice(0, 12), f.date])
+    );
+    r.paragraph(
+      "Secrets are redacted here and in every report. Rotate each secret: it stays in the history of the commit that added it. A false positive is accepted by adding its fingerprint to .gitleaksignore:"
+    );
+    r.code("Fingerprints", report.findings.map((f) => f.fingerprint).join("\n"));
+  }
+  return r;
+}
+function failureMessage3(report) {
+  const files = [...new Set(report.findings.map((f) => `${f.path}:${f.line}`))];
+  const n = report.findings.length;
+  return `${n} ${n === 1 ? "secret" : "secrets"} found in ${report.commits} commits (${report.range}): ${files.slice(0, 10).join(", ")}${files.length > 10 ? ", ..." : ""}`;
+}
+
+// src/cli/scan.ts
+var scanCommand = {
+  name: "scan",
+  usage: `  nix-fleet scan [--range auto|all|unpublished|A..B] [--published-ref REF|URL#BRANCH] [--config FILE]
+                 [--baseline FILE] [--gitleaks-path FILE] [--report FILE] [--sarif FILE] [--json]
+      gitleaks over the commits that matter, every finding at file:line, the secret redacted.
+      --range auto scans what is not yet pushed upstream (everything without an upstream).`,
+  async run(argv, runtime) {
+    const { values } = parseArgs4({
+      args: argv,
+      strict: true,
+      options: {
+        range: { type: "string" },
+        "published-ref": { type: "string" },
+        config: { type: "string" },
+        baseline: { type: "string" },
+        "gitleaks-path": { type: "string" },
+        sarif: { type: "string" },
+        report: { type: "string" },
+        json: { type: "boolean" },
+        verbose: { type: "boolean" }
+      }
+    });
+    const inputs = cliInputs(values, runtime);
+    const env = { ...process.env, GITHUB_WORKSPACE: "", GITHUB_EVENT_NAME: "", GITHUB_EVENT_PATH: "", RUNNER_TEMP: "" };
+    const scratch = mkdtempSync(join7(tmpdir4(), "nix-fleet-scan-"));
+    let report;
+    try {
+      const options = readSecretScanOptions(inputs, env, process.cwd(), { tempDir: scratch });
+      options.reportPath = values.report ? resolve7(values.report) : join7(tmpdir4(), `nix-fleet-scan-${process.pid}.json`);
+      options.sarifPath = values.sarif ? resolve7(values.sarif) : join7(tmpdir4(), `nix-fleet-scan-${process.pid}.sarif`);
+      report = await runSecretScan(options, { runtime });
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+    if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+    if (report.findings.length) {
+      runtime.info(`nix-fleet scan failed: ${failureMessage3(report)}`);
+      return 1;
+    }
+    return 0;
+  }
+};
+
 // src/cli/main.ts
-var COMMANDS = [checkCommand, planCommand, buildCommand];
+var COMMANDS = [checkCommand, scanCommand, planCommand, buildCommand];
 var USAGE = `nix-fleet: the nix-fleet-actions stages from a terminal
 
 Usage:

@@ -4,9 +4,10 @@ import { buildCommand } from "./build.js";
 import { checkCommand } from "./check.js";
 import { planCommand } from "./plan.js";
 import type { Command } from "./command.js";
+import { scanCommand } from "./scan.js";
 
 /** Every command; each lives in its own file. */
-const COMMANDS: Command[] = [checkCommand, planCommand, buildCommand];
+const COMMANDS: Command[] = [checkCommand, scanCommand, planCommand, buildCommand];
 
 const USAGE = `nix-fleet: the nix-fleet-actions stages from a terminal
 

@@ -1,3 +1,5 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { CommandError, CommandNotFoundError, run, type RunOptions, type RunResult } from "../process/run.js";
 
 /** git, reached through one exec function. */
@@ -27,5 +29,86 @@ export class Git {
       if (error instanceof CommandNotFoundError) return undefined;
       throw error;
     }
+  }
+}
+
+/** The 40 zeros a push event carries as `before` for a new branch (and as `after` for a deleted one). */
+export const ZERO_SHA = "0000000000000000000000000000000000000000";
+
+export interface GitRef {
+  name: string;
+  sha: string;
+}
+
+/** History questions and fetches a secret scan needs, over the same one exec function. */
+export class GitHistory extends Git {
+  /** The commit a revision names, or undefined when this clone does not have it. */
+  async tryCommit(rev: string): Promise<string | undefined> {
+    const result = await this.exec(["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`]);
+    return result.exitCode === 0 ? result.stdout.trim() : undefined;
+  }
+
+  async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    const result = await this.exec(["merge-base", "--is-ancestor", ancestor, descendant]);
+    if (result.exitCode > 1) throw new CommandError(result.command, result.exitCode, result.stderr);
+    return result.exitCode === 0;
+  }
+
+  async isShallow(): Promise<boolean> {
+    return (await this.checked(["rev-parse", "--is-shallow-repository"])).trim() === "true";
+  }
+
+  /** The commits whose parents a shallow clone cut off (empty when it is complete). */
+  async shallowBoundary(): Promise<Set<string>> {
+    const result = await this.exec(["rev-parse", "--git-path", "shallow"]);
+    if (result.exitCode !== 0) return new Set();
+    try {
+      const text = await readFile(resolve(this.cwd, result.stdout.trim()), "utf8");
+      return new Set(text.split("\n").map((l) => l.trim()).filter(Boolean));
+    } catch {
+      return new Set();
+    }
+  }
+
+  /** Commits reachable from `include` but from none of `exclude`; `all` lists every ref's history. */
+  async revList(include: string[] | "all", exclude: string[] = []): Promise<string[]> {
+    const args = include === "all" ? ["--all"] : [...include, ...(exclude.length ? ["--not", ...exclude] : [])];
+    if (!args.length) return [];
+    const out = await this.checked(["rev-list", ...args, "--"]);
+    return out.split("\n").filter(Boolean);
+  }
+
+  async refs(): Promise<GitRef[]> {
+    const out = await this.checked(["for-each-ref", "--format=%(objectname) %(refname)"]);
+    return out
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => {
+        const at = line.indexOf(" ");
+        return { sha: line.slice(0, at), name: line.slice(at + 1) };
+      })
+      .filter((r) => /^[0-9a-f]{40,64}$/.test(r.sha));
+  }
+
+  async remotes(): Promise<string[]> {
+    return (await this.checked(["remote"])).split("\n").filter(Boolean);
+  }
+
+  /** Fetches without tags; false when the remote refused or could not be reached. */
+  async tryFetch(remote: string, args: string[]): Promise<boolean> {
+    const result = await this.exec(["fetch", "--quiet", "--no-tags", ...args, remote]);
+    return result.exitCode === 0;
+  }
+
+  /** Fetches refspecs from a remote or URL; throws with git's reason. */
+  async fetchRefspecs(remote: string, refspecs: string[]): Promise<void> {
+    await this.checked(["fetch", "--quiet", "--no-tags", "--end-of-options", remote, ...refspecs]);
+  }
+
+  /** The sha a remote's ref points at, or undefined when the remote has no such ref. */
+  async lsRemote(remote: string, ref: string): Promise<string | undefined> {
+    const out = await this.checked(["ls-remote", "--end-of-options", remote, ref]);
+    const line = out.split("\n").find((l) => l.endsWith(`\t${ref}`));
+    return line?.split("\t")[0];
   }
 }

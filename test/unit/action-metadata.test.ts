@@ -7,12 +7,12 @@ import { repoRoot } from "../support/runner-harness.js";
 
 const actions = readdirSync(join(repoRoot, "actions")).filter((n) => existsSync(join(repoRoot, "actions", n, "action.yml")));
 
-/** Input names the code reads: `inputs.<getter>("name"` in the action's own source files. */
+/** Input names the code reads: `inputs.<getter>("name"` or a helper's `(inputs, "name"` in the action's source. */
 function inputsReadBy(action: string): Set<string> {
   const dir = join(repoRoot, "src", "actions", action);
   const names = new Set<string>();
   for (const file of readdirSync(dir)) {
-    for (const m of readFileSync(join(dir, file), "utf8").matchAll(/inputs\.(?:string|optionalString|required|secret|bool|int|list|oneOf|args)\(\s*"([^"]+)"/g)) names.add(m[1] as string);
+    for (const m of readFileSync(join(dir, file), "utf8").matchAll(/inputs(?:\.(?:string|optionalString|required|secret|bool|int|list|oneOf|args)\(|,)\s*"([^"]+)"/g)) names.add(m[1] as string);
   }
   return names;
 }

@@ -1,0 +1,51 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { readSecretScanOptions } from "../actions/secret-scan/options.js";
+import { failureMessage, runSecretScan } from "../actions/secret-scan/run.js";
+import { cliInputs, type Command } from "./command.js";
+
+export const scanCommand: Command = {
+  name: "scan",
+  usage: `  nix-fleet scan [--range auto|all|unpublished|A..B] [--published-ref REF|URL#BRANCH] [--config FILE]
+                 [--baseline FILE] [--gitleaks-path FILE] [--report FILE] [--sarif FILE] [--json]
+      gitleaks over the commits that matter, every finding at file:line, the secret redacted.
+      --range auto scans what is not yet pushed upstream (everything without an upstream).`,
+  async run(argv, runtime) {
+    const { values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        range: { type: "string" },
+        "published-ref": { type: "string" },
+        config: { type: "string" },
+        baseline: { type: "string" },
+        "gitleaks-path": { type: "string" },
+        sarif: { type: "string" },
+        report: { type: "string" },
+        json: { type: "boolean" },
+        verbose: { type: "boolean" },
+      },
+    });
+    const inputs = cliInputs(values, runtime);
+    // In a terminal there is no event: `auto` means "not yet pushed", and files stay in the temp dir.
+    const env = { ...process.env, GITHUB_WORKSPACE: "", GITHUB_EVENT_NAME: "", GITHUB_EVENT_PATH: "", RUNNER_TEMP: "" };
+    const scratch = mkdtempSync(join(tmpdir(), "nix-fleet-scan-"));
+    let report;
+    try {
+      const options = readSecretScanOptions(inputs, env, process.cwd(), { tempDir: scratch });
+      options.reportPath = values.report ? resolve(values.report) : join(tmpdir(), `nix-fleet-scan-${process.pid}.json`);
+      options.sarifPath = values.sarif ? resolve(values.sarif) : join(tmpdir(), `nix-fleet-scan-${process.pid}.sarif`);
+      report = await runSecretScan(options, { runtime });
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+    if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+    if (report.findings.length) {
+      runtime.info(`nix-fleet scan failed: ${failureMessage(report)}`);
+      return 1;
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,118 @@
+import { readFile } from "node:fs/promises";
+import { CommandError, run, type RunOptions, type RunResult } from "../process/run.js";
+import { parseJsonReport, ReportFormatError, type Finding } from "./findings.js";
+
+/** gitleaks' exit code for leaks: anything else but 0 is an error (1 error, 126 unknown flag). */
+const LEAKS_EXIT_CODE = 2;
+
+export interface GitleaksVersion {
+  /** e.g. "8.24.3", or "unknown" for builds without one (Debian prints "version is set by build process"). */
+  text: string;
+  parts?: [number, number, number];
+  /** v8.19 renamed `detect` to `git`; older versions only know `detect`. */
+  command: "detect" | "git";
+}
+
+export function parseVersion(text: string): [number, number, number] | undefined {
+  const m = /\bv?(\d+)\.(\d+)\.(\d+)\b/.exec(text);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
+
+/** The scan command for a version; without one, the command list in `--help` decides. */
+export function chooseCommand(parts: [number, number, number] | undefined, help: string): "detect" | "git" {
+  if (parts) return parts[0] > 8 || (parts[0] === 8 && parts[1] >= 19) ? "git" : "detect";
+  const commands = /Available Commands:\n([\s\S]*?)\n\n/.exec(help)?.[1] ?? "";
+  return /^\s+git\s/m.test(commands) ? "git" : "detect";
+}
+
+export interface GitleaksScanOptions {
+  /** The repository's work tree. */
+  source: string;
+  /** gitleaks' --log-opts, already validated (see logOpts in range.ts). */
+  logOpts: string;
+  config?: string;
+  baseline?: string;
+  /** Where gitleaks writes its JSON report; the caller removes it. */
+  reportPath: string;
+  onStderrLine?: (line: string) => void;
+}
+
+export interface GitleaksScan {
+  findings: Finding[];
+  command: string[];
+  /** gitleaks' own count from its log ("N commits scanned"), when it printed one. */
+  commitsScanned?: number;
+}
+
+/** gitleaks failed (exit 1, 126, a crash, or an unreadable report): never to be taken as "no findings". */
+export class GitleaksError extends CommandError {}
+
+/** gitleaks, reached through one exec function. */
+export class Gitleaks {
+  private constructor(
+    readonly binary: string,
+    readonly version: GitleaksVersion,
+  ) {}
+
+  static async create(binary: string, knownVersion?: string): Promise<Gitleaks> {
+    const probe = await exec(binary, ["version"]);
+    const parts = parseVersion(probe.stdout) ?? (knownVersion ? parseVersion(knownVersion) : undefined);
+    const help = parts ? "" : (await exec(binary, ["--help"])).stdout;
+    const text = parts ? parts.join(".") : "unknown";
+    return new Gitleaks(binary, { text, parts, command: chooseCommand(parts, help) });
+  }
+
+  exec(args: string[], options: RunOptions = {}): Promise<RunResult> {
+    return exec(this.binary, args, options);
+  }
+
+  /** For the log and report: "gitleaks 8.24.3", or what is known of a build without a version. */
+  get name(): string {
+    return this.version.parts ? `gitleaks ${this.version.text}` : `gitleaks (version unknown, has \`${this.version.command}\`)`;
+  }
+
+  async scan(o: GitleaksScanOptions): Promise<GitleaksScan> {
+    const args = scanArgs(this.version.command, o);
+    const result = await this.exec(args, { cwd: o.source, onStderrLine: o.onStderrLine });
+    const command = [this.binary, ...args];
+    if (result.exitCode !== 0 && result.exitCode !== LEAKS_EXIT_CODE) {
+      throw new GitleaksError(command, result.exitCode, result.stderr, `failed with exit code ${result.exitCode}`);
+    }
+    let findings: Finding[];
+    try {
+      findings = parseJsonReport(await readFile(o.reportPath, "utf8"));
+    } catch (error) {
+      const why = error instanceof ReportFormatError ? error.message : `wrote no report (${(error as Error).message})`;
+      throw new GitleaksError(command, result.exitCode, result.stderr, `exited with ${result.exitCode} but ${why}`);
+    }
+    if (result.exitCode === LEAKS_EXIT_CODE && !findings.length) {
+      throw new GitleaksError(command, result.exitCode, result.stderr, "reported leaks but its report lists none");
+    }
+    if (result.exitCode === 0 && findings.length) {
+      throw new GitleaksError(command, result.exitCode, result.stderr, `exited with 0 but its report lists ${findings.length} findings`);
+    }
+    const scanned = /(\d+) commits scanned/.exec(result.stderr)?.[1];
+    return { findings, command, commitsScanned: scanned === undefined ? undefined : Number(scanned) };
+  }
+}
+
+/** The argv of a scan for a CLI generation: `detect --source=<dir>` before 8.19, `git <dir>` after. */
+export function scanArgs(command: "detect" | "git", o: Omit<GitleaksScanOptions, "onStderrLine">): string[] {
+  const common = [
+    "--redact",
+    "--no-banner",
+    `--exit-code=${LEAKS_EXIT_CODE}`,
+    "--report-format=json",
+    `--report-path=${o.reportPath}`,
+    // The = form: the value starts with '-' and must not be taken for a flag.
+    `--log-opts=${o.logOpts}`,
+    ...(o.config ? [`--config=${o.config}`] : []),
+    ...(o.baseline ? [`--baseline-path=${o.baseline}`] : []),
+  ];
+  return command === "git" ? ["git", ...common, o.source] : ["detect", `--source=${o.source}`, ...common];
+}
+
+function exec(binary: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+  // gitleaks colours its log for terminals only, but NO_COLOR keeps escape codes out of any log.
+  return run([binary, ...args], { ...options, env: { ...(options.env ?? process.env), NO_COLOR: "1" } });
+}

@@ -1,0 +1,124 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { access, constants, readFile } from "node:fs/promises";
+import { basename, delimiter, join } from "node:path";
+import type { ToolCache } from "../runner/tool-cache.js";
+import { Gitleaks } from "./gitleaks.js";
+
+/** Official releases: `<base>/v<version>/gitleaks_<version>_linux_x64.tar.gz` (gitleaks' .goreleaser.yml). */
+export const OFFICIAL_DOWNLOAD_URL = "https://github.com/gitleaks/gitleaks/releases/download";
+/** Installed when gitleaks is neither given nor on PATH. */
+export const DEFAULT_GITLEAKS_VERSION = "8.24.3";
+
+/** goreleaser's architecture names in gitleaks' archives (amd64 is renamed x64). */
+const ARCHES: Record<string, string> = { x64: "x64", arm64: "arm64", ia32: "x32" };
+
+export interface ReleaseAssets {
+  archive: string;
+  archiveUrl: string;
+  checksumsUrl: string;
+}
+
+export function releaseAssets(base: string, version: string, arch: string = process.arch, platform: string = process.platform): ReleaseAssets {
+  const goArch = ARCHES[arch];
+  if (!goArch || (platform !== "linux" && platform !== "darwin")) {
+    throw new Error(`gitleaks publishes no archive for ${platform}/${arch}. Install gitleaks yourself and set gitleaks-path.`);
+  }
+  const archive = `gitleaks_${version}_${platform}_${goArch}.tar.gz`;
+  const dir = `${base.replace(/\/+$/, "")}/v${version}`;
+  return { archive, archiveUrl: `${dir}/${archive}`, checksumsUrl: `${dir}/gitleaks_${version}_checksums.txt` };
+}
+
+/** `sha256sum` format: `<hex>  <name>` per line (a `*` before the name marks binary mode). */
+export function parseChecksums(text: string): Map<string, string> {
+  const sums = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    const m = /^([0-9a-fA-F]{64})\s+\*?(\S+)\s*$/.exec(line.trim());
+    if (m) sums.set(basename(m[2] as string), (m[1] as string).toLowerCase());
+  }
+  return sums;
+}
+
+export class ChecksumError extends Error {}
+
+async function sha256(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+async function isExecutable(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function findOnPath(name: string, path = process.env.PATH ?? ""): Promise<string | undefined> {
+  for (const dir of path.split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, name);
+    if (await isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+export interface LocateOptions {
+  gitleaksPath?: string;
+  /** Asked for explicitly: a gitleaks on PATH of another (or unknown) version is not used. */
+  gitleaksVersion?: string;
+  downloadUrl: string;
+}
+
+export interface LocatedGitleaks {
+  gitleaks: Gitleaks;
+  /** How it was found, for the log and the report. */
+  source: string;
+}
+
+/**
+ * gitleaks-path, else PATH, else the release archive (checksum verified) through the tool
+ * cache. Without a tool cache (the CLI), a missing gitleaks is an error.
+ */
+export async function locateGitleaks(o: LocateOptions, deps: { toolCache?: ToolCache; log: (m: string) => void }): Promise<LocatedGitleaks> {
+  if (o.gitleaksPath) return { gitleaks: await Gitleaks.create(o.gitleaksPath), source: `gitleaks-path ${o.gitleaksPath}` };
+  const onPath = await findOnPath("gitleaks");
+  if (onPath) {
+    const gitleaks = await Gitleaks.create(onPath);
+    if (!o.gitleaksVersion || gitleaks.version.text === o.gitleaksVersion) return { gitleaks, source: `PATH (${onPath})` };
+    deps.log(`gitleaks on PATH is version ${gitleaks.version.text}, not ${o.gitleaksVersion}: installing ${o.gitleaksVersion}.`);
+  }
+  const version = o.gitleaksVersion ?? DEFAULT_GITLEAKS_VERSION;
+  if (!deps.toolCache) throw new Error(`gitleaks is not installed. Install gitleaks ${version} (or newer) or give its path with --gitleaks-path.`);
+  const installed = await installGitleaks(version, o.downloadUrl, deps.toolCache, deps.log);
+  return { gitleaks: await Gitleaks.create(installed.binary, version), source: installed.cached ? `tool cache (${installed.binary})` : `release archive ${version}` };
+}
+
+/** The gitleaks binary of `version`, from the tool cache or freshly installed into it. */
+export async function installGitleaks(version: string, base: string, cache: ToolCache, log: (m: string) => void): Promise<{ binary: string; cached: boolean }> {
+  const arch = process.arch;
+  const cached = cache.find("gitleaks", version, arch);
+  if (cached) {
+    log(`gitleaks ${version} from the tool cache (${cached}).`);
+    return { binary: join(cached, "gitleaks"), cached: true };
+  }
+  const assets = releaseAssets(base, version, arch);
+  log(`Downloading gitleaks ${version}: ${assets.archiveUrl}`);
+  const download = (url: string) =>
+    cache.download(url).catch((error: unknown) => {
+      throw new Error(`could not download ${url}: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  const [archive, checksums] = await Promise.all([download(assets.archiveUrl), download(assets.checksumsUrl)]);
+  const expected = parseChecksums(await readFile(checksums, "utf8")).get(assets.archive);
+  if (!expected) throw new ChecksumError(`${assets.checksumsUrl} lists no checksum for ${assets.archive}: refusing to install it.`);
+  const actual = await sha256(archive);
+  if (actual !== expected) {
+    throw new ChecksumError(`checksum mismatch for ${assets.archiveUrl}: expected sha256 ${expected} (from ${assets.checksumsUrl}), got ${actual}. Refusing to install it.`);
+  }
+  const dir = await cache.extractTar(archive);
+  if (!(await isExecutable(join(dir, "gitleaks")))) throw new Error(`${assets.archive} holds no executable 'gitleaks'.`);
+  const cachedDir = await cache.cacheDir(dir, "gitleaks", version, arch);
+  log(`Installed gitleaks ${version} (sha256 ${actual} verified) into the tool cache.`);
+  return { binary: join(cachedDir, "gitleaks"), cached: false };
+}

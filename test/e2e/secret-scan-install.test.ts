@@ -1,0 +1,125 @@
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { plantedSecret, secretLine, TestRepo } from "../support/git-repo.js";
+import { runAction, type HarnessResult } from "../support/runner-harness.js";
+import { describeWithTools, hasTool } from "../support/tools.js";
+
+const VERSION = "8.16.0";
+const ARCHIVE = `gitleaks_${VERSION}_linux_${process.arch === "arm64" ? "arm64" : "x64"}.tar.gz`;
+
+/**
+ * A release mirror on loopback, laid out like gitleaks' GitHub releases: `/good/v<version>/` holds
+ * an archive (built from the Debian binary) and a checksums file that matches it, `/bad/` one that
+ * does not, `/unlisted/` one that lists other archives only.
+ */
+let server: Server;
+let base = "";
+let work = "";
+const requests: string[] = [];
+
+beforeAll(async () => {
+  if (!hasTool("gitleaks")) return;
+  work = mkdtempSync(join(tmpdir(), "gitleaks-mirror-"));
+  const staging = join(work, "staging");
+  execFileSync("mkdir", ["-p", staging]);
+  const binary = execFileSync("sh", ["-c", "command -v gitleaks"], { encoding: "utf8" }).trim();
+  copyFileSync(binary, join(staging, "gitleaks"));
+  writeFileSync(join(staging, "README.md"), "gitleaks\n");
+  execFileSync("tar", ["-czf", join(work, ARCHIVE), "-C", staging, "gitleaks", "README.md"]);
+  const archive = readFileSync(join(work, ARCHIVE));
+  const sha = createHash("sha256").update(archive).digest("hex");
+  const other = "0".repeat(64);
+  const sums: Record<string, string> = {
+    good: `${other}  gitleaks_${VERSION}_darwin_x64.tar.gz\n${sha}  ${ARCHIVE}\n`,
+    bad: `${"f".repeat(64)}  ${ARCHIVE}\n`,
+    unlisted: `${other}  gitleaks_${VERSION}_darwin_x64.tar.gz\n`,
+  };
+  server = createServer((req, res) => {
+    requests.push(req.url ?? "");
+    const m = /^\/(good|bad|unlisted)\/v([^/]+)\/(.+)$/.exec(req.url ?? "");
+    if (m && m[2] === VERSION && m[3] === ARCHIVE) {
+      res.writeHead(200, { "content-type": "application/gzip" }).end(archive);
+    } else if (m && m[2] === VERSION && m[3] === `gitleaks_${VERSION}_checksums.txt`) {
+      res.writeHead(200, { "content-type": "text/plain" }).end(sums[m[1] as string]);
+    } else {
+      res.writeHead(404).end("not found");
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  if (server) await new Promise((resolve) => server.close(resolve));
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describeWithTools(["git", "gitleaks", "tar"], "secret-scan installs gitleaks from a release mirror", () => {
+  const cleanup: string[] = [];
+  afterAll(() => {
+    for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function scanWith(repo: TestRepo, toolCache: string, mirror: string): Promise<HarnessResult> {
+    const result = await runAction({
+      action: "actions/secret-scan",
+      flavour: "github",
+      workspace: repo.dir,
+      eventName: "workflow_dispatch",
+      inputs: { "gitleaks-version": VERSION, "gitleaks-download-url": `${base}/${mirror}` },
+      env: { RUNNER_TOOL_CACHE: toolCache },
+    });
+    cleanup.push(result.runnerTemp);
+    return result;
+  }
+
+  it("installs with a good checksum, scans with it, and takes it from the tool cache next time", async () => {
+    const repo = TestRepo.init("install-");
+    cleanup.push(repo.dir);
+    const secret = plantedSecret();
+    const leak = repo.commit("leak", { "a.env": secretLine(secret) });
+    const toolCache = mkdtempSync(join(tmpdir(), "tool-cache-"));
+    cleanup.push(toolCache);
+    requests.length = 0;
+
+    const first = await scanWith(repo, toolCache, "good");
+    expect(first.log).toContain(`Downloading gitleaks ${VERSION}: ${base}/good/v${VERSION}/${ARCHIVE}`);
+    expect(first.log).toMatch(new RegExp(`Installed gitleaks ${VERSION} \\(sha256 [0-9a-f]{64} verified\\) into the tool cache`));
+    expect(first.log).toContain(`Using gitleaks ${VERSION} from release archive ${VERSION}.`);
+    expect(first.outputs).toMatchObject({ findings: "1", commits: "1" });
+    expect(JSON.parse(readFileSync(first.outputs.report as string, "utf8")).findings[0].commit).toBe(leak);
+    const cached = join(toolCache, "gitleaks", VERSION, process.arch, "gitleaks");
+    expect(existsSync(cached)).toBe(true);
+    expect(requests.sort()).toEqual([`/good/v${VERSION}/${ARCHIVE}`, `/good/v${VERSION}/gitleaks_${VERSION}_checksums.txt`].sort());
+
+    requests.length = 0;
+    const second = await scanWith(repo, toolCache, "good");
+    expect(second.log).toContain(`gitleaks ${VERSION} from the tool cache (${join(toolCache, "gitleaks", VERSION, process.arch)})`);
+    expect(second.outputs).toMatchObject({ findings: "1", commits: "1" });
+    expect(requests).toEqual([]);
+    for (const r of [first, second]) expect(r.rawLog).not.toContain(secret);
+  });
+
+  it.each([
+    ["bad", /checksum mismatch for .*\/bad\/v8\.16\.0\/gitleaks_8\.16\.0_linux_\w+\.tar\.gz: expected sha256 f{64} .* got [0-9a-f]{64}\. Refusing to install it\./],
+    ["unlisted", /gitleaks_8\.16\.0_checksums\.txt lists no checksum for gitleaks_8\.16\.0_linux_\w+\.tar\.gz: refusing to install it\./],
+    ["missing", /secret-scan failed with: could not download http:\/\/127\.0\.0\.1:\d+\/missing\/v8\.16\.0\/gitleaks_8\.16\.0_\S+: .*404/],
+  ])("refuses to install when the archive does not verify or is missing (%s)", async (mirror, message) => {
+    const repo = TestRepo.init("install-");
+    cleanup.push(repo.dir);
+    repo.commit("root", { "README.md": "x\n" });
+    const toolCache = mkdtempSync(join(tmpdir(), "tool-cache-"));
+    cleanup.push(toolCache);
+    const result = await scanWith(repo, toolCache, mirror);
+    expect(result.exitCode).toBe(1);
+    expect(result.log).toMatch(message);
+    expect(existsSync(join(toolCache, "gitleaks"))).toBe(false);
+    expect(result.outputs.findings).toBeUndefined();
+  });
+});

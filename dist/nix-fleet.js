@@ -244,107 +244,12 @@ var TerminalRuntime = class {
   }
 };
 
-// src/cli/check.ts
-import { tmpdir } from "node:os";
-import { join as join2, resolve as resolve4 } from "node:path";
-import { parseArgs } from "node:util";
+// src/cli/build.ts
+import { parseArgs as parseArgs2 } from "node:util";
 
-// src/actions/flake-check/options.ts
-import { resolve as resolve2 } from "node:path";
-
-// src/nix/flake-ref.ts
-import { existsSync, statSync } from "node:fs";
-import { resolve } from "node:path";
-var SCHEME = /^[a-z][a-z0-9+.-]*:/i;
-function localFlakeDir(flake, cwd) {
-  const url = /^(?:path:|git\+file:(?:\/\/)?)([^?]*)(?:\?(.*))?$/.exec(flake);
-  if (url) {
-    const dir = new URLSearchParams(url[2] ?? "").get("dir");
-    return resolve(cwd, url[1] || ".", dir ?? "");
-  }
-  return SCHEME.test(flake) ? void 0 : resolve(cwd, flake || ".");
-}
-function readFlakeRef(inputs, input, cwd) {
-  const flake = inputs.string(input, ".");
-  if (flake.includes("#")) {
-    throw inputs.error(input, `'${flake}' has a '#' fragment. Expected a flake reference without an output, such as '.' or './infra'.`);
-  }
-  const dir = localFlakeDir(flake, cwd);
-  if (dir === void 0) return { flake, ref: flake };
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw inputs.error(input, `'${flake}' is not a directory (${dir}). Expected the path of a directory holding flake.nix.`);
-  }
-  if (!existsSync(resolve(dir, "flake.nix"))) {
-    throw inputs.error(input, `'${flake}' is not a flake: ${dir} has no flake.nix. Expected the path of a directory holding flake.nix.`);
-  }
-  return { flake, ref: SCHEME.test(flake) ? flake : dir, localDir: dir };
-}
-function readNixConfig(inputs, input) {
-  const config = inputs.optionalString(input);
-  if (config === void 0) return void 0;
-  for (const line of config.split("\n")) {
-    const text = line.trim();
-    if (!text || text.startsWith("#") || /^!?include\s+\S/.test(text)) continue;
-    if (!/^[A-Za-z][\w-]*\s*=/.test(text)) {
-      throw inputs.error(input, `'${text}' is not a nix.conf setting. Expected lines of the form 'name = value'.`);
-    }
-  }
-  for (const token of nixConfigSecrets(config)) inputs.mask(token);
-  return config;
-}
-function nixConfigSecrets(config) {
-  const secrets = [];
-  for (const line of (config ?? "").split("\n")) {
-    const m = /^\s*(?:extra-)?access-tokens\s*=\s*(.*)$/.exec(line);
-    for (const pair of m?.[1]?.split(/\s+/) ?? []) {
-      const token = pair.slice(pair.indexOf("=") + 1);
-      if (token) secrets.push(token);
-    }
-  }
-  return secrets;
-}
-
-// src/actions/flake-check/options.ts
-function readFlakeCheckOptions(inputs, env, cwd = process.cwd(), reportPath = resolve2(env.RUNNER_TEMP || cwd, "nix-fleet", "flake-check-report.json")) {
-  const nixConfig = readNixConfig(inputs, "nix-config");
-  const options = {
-    ...readFlakeRef(inputs, "flake", cwd),
-    allSystems: inputs.bool("all-systems", false),
-    buildChecks: inputs.bool("build-checks", true),
-    keepGoing: inputs.bool("keep-going", true),
-    extraArgs: inputs.args("extra-args"),
-    workspace: env.GITHUB_WORKSPACE || cwd,
-    pathsFromRepositoryRoot: !!env.GITHUB_WORKSPACE,
-    reportPath
-  };
-  if (nixConfig !== void 0) options.nixConfig = nixConfig;
-  return options;
-}
-
-// src/actions/flake-check/run.ts
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
-
-// src/fleet/hosts.ts
-function attrName(name) {
-  return /^[A-Za-z_][A-Za-z0-9_'-]*$/.test(name) ? name : JSON.stringify(name);
-}
-function hostInstallable(flake, host, attribute) {
-  return `${flake}#nixosConfigurations.${attrName(host)}.${attribute}`;
-}
-function listHosts(nix, flake, extraArgs = []) {
-  return nix.evalJson(`${flake}#nixosConfigurations`, { apply: "builtins.attrNames", extraArgs });
-}
-async function evalHostToplevel(nix, flake, host, extraArgs = []) {
-  return nix.evalJson(hostInstallable(flake, host, "config.system.build.toplevel"), {
-    apply: "t: { drv = t.drvPath; out = t.outPath; system = t.system; }",
-    extraArgs
-  });
-}
-
-// src/git/git.ts
-import { readFile } from "node:fs/promises";
-import { resolve as resolve3 } from "node:path";
+// src/actions/build-matrix/run.ts
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 
 // src/process/run.ts
 import { spawn } from "node:child_process";
@@ -385,7 +290,7 @@ function quoteForDisplay(arg) {
 function run(command, options = {}) {
   const [file, ...args] = command;
   if (!file) throw new Error("run: empty command");
-  return new Promise((resolve7, reject) => {
+  return new Promise((resolve9, reject) => {
     const child = spawn(file, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
@@ -432,99 +337,246 @@ function run(command, options = {}) {
         reject(new CommandError(command, null, stderr, `was stopped by ${signal}`));
         return;
       }
-      resolve7({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
+      resolve9({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
     });
   });
 }
 
-// src/git/git.ts
-var Git = class {
-  constructor(cwd, binary = "git", env = process.env) {
-    this.cwd = cwd;
+// src/cache/cachix.ts
+var CACHIX_NAME = /^[a-z0-9][a-z0-9-]*$/;
+function cachixUrl(name) {
+  return `https://${name}.cachix.org`;
+}
+var Cachix = class {
+  constructor(binary = "cachix") {
     this.binary = binary;
-    this.env = env;
   }
-  cwd;
   binary;
-  env;
-  exec(args, options = {}) {
-    return run([this.binary, ...args], { ...options, cwd: this.cwd, env: this.env });
-  }
-  async checked(args) {
-    const result = await this.exec(args);
-    if (result.exitCode !== 0) throw new CommandError(result.command, result.exitCode, result.stderr);
-    return result.stdout;
-  }
-  /** The top of the work tree that holds cwd, or undefined outside one (or without git). */
-  async tryToplevel() {
+  async exec(args, authToken, onStderrLine) {
+    const env = { ...process.env, CACHIX_AUTH_TOKEN: authToken };
     try {
-      const result = await this.exec(["rev-parse", "--show-toplevel"]);
-      return result.exitCode === 0 ? result.stdout.trim() : void 0;
+      return await run([this.binary, ...args], { env, onStderrLine });
     } catch (error) {
-      if (error instanceof CommandNotFoundError) return void 0;
+      if (error instanceof CommandNotFoundError) {
+        throw new Error("cachix was not found on PATH: install it on the runner (for example with cachix/install) to push to cachix:<name>.");
+      }
       throw error;
     }
   }
+  /** `cachix push` sends each path's whole closure, whatever the cache already has or lacks. */
+  async push(name, paths, authToken, onStderrLine) {
+    const result = await this.exec(["push", name, ...paths], authToken, onStderrLine);
+    if (result.exitCode !== 0) throw new CommandError(result.command, result.exitCode, result.stderr);
+  }
 };
-var ZERO_SHA = "0000000000000000000000000000000000000000";
-var GitHistory = class extends Git {
-  /** The commit a revision names, or undefined when this clone does not have it. */
-  async tryCommit(rev) {
-    const result = await this.exec(["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`]);
-    return result.exitCode === 0 ? result.stdout.trim() : void 0;
-  }
-  async isAncestor(ancestor, descendant) {
-    const result = await this.exec(["merge-base", "--is-ancestor", ancestor, descendant]);
-    if (result.exitCode > 1) throw new CommandError(result.command, result.exitCode, result.stderr);
-    return result.exitCode === 0;
-  }
-  async isShallow() {
-    return (await this.checked(["rev-parse", "--is-shallow-repository"])).trim() === "true";
-  }
-  /** The commits whose parents a shallow clone cut off (empty when it is complete). */
-  async shallowBoundary() {
-    const result = await this.exec(["rev-parse", "--git-path", "shallow"]);
-    if (result.exitCode !== 0) return /* @__PURE__ */ new Set();
-    try {
-      const text = await readFile(resolve3(this.cwd, result.stdout.trim()), "utf8");
-      return new Set(text.split("\n").map((l) => l.trim()).filter(Boolean));
-    } catch {
-      return /* @__PURE__ */ new Set();
+
+// src/cache/netrc.ts
+function words(text) {
+  const out = [];
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i];
+    if (/\s/.test(ch)) {
+      i++;
+    } else if (ch === "#" && (i === 0 || text[i - 1] === "\n")) {
+      while (i < text.length && text[i] !== "\n") i++;
+    } else if (ch === '"') {
+      let word = "";
+      i++;
+      while (i < text.length && text[i] !== '"') {
+        if (text[i] === "\\" && i + 1 < text.length) i++;
+        word += text[i];
+        i++;
+      }
+      i++;
+      out.push(word);
+    } else {
+      let word = "";
+      while (i < text.length && !/\s/.test(text[i])) word += text[i++];
+      out.push(word);
     }
   }
-  /** Commits reachable from `include` but from none of `exclude`; `all` lists every ref's history. */
-  async revList(include, exclude = []) {
-    const args = include === "all" ? ["--all"] : [...include, ...exclude.length ? ["--not", ...exclude] : []];
-    if (!args.length) return [];
-    const out = await this.checked(["rev-list", ...args, "--"]);
-    return out.split("\n").filter(Boolean);
+  return out;
+}
+function parseNetrc(text) {
+  const entries = [];
+  const cleaned = text.replace(/(^|\s)macdef\s+\S+[^\n]*\n[\s\S]*?(\n\s*\n|$)/g, "$1\n");
+  const list = words(cleaned);
+  let current;
+  for (let i = 0; i < list.length; i++) {
+    const word = list[i];
+    if (word === "machine" || word === "default") {
+      current = { machine: word === "machine" ? list[++i] : void 0, login: "", password: "" };
+      entries.push(current);
+    } else if (current && word === "login") {
+      current.login = list[++i] ?? "";
+    } else if (current && word === "password") {
+      current.password = list[++i] ?? "";
+    } else if (word === "account") {
+      i++;
+    }
   }
-  async refs() {
-    const out = await this.checked(["for-each-ref", "--format=%(objectname) %(refname)"]);
-    return out.split("\n").filter(Boolean).map((line) => {
-      const at = line.indexOf(" ");
-      return { sha: line.slice(0, at), name: line.slice(at + 1) };
-    }).filter((r) => /^[0-9a-f]{40,64}$/.test(r.sha));
+  return entries;
+}
+function netrcFor(entries, host2) {
+  return entries.find((e) => e.machine === host2) ?? entries.find((e) => e.machine === void 0);
+}
+function formatNetrc(entries) {
+  const quote = (s) => s === "" || /[\s"\\]/.test(s) ? `"${s.replace(/["\\]/g, "\\$&")}"` : s;
+  return entries.map((e) => `${e.machine === void 0 ? "default" : `machine ${quote(e.machine)}`} login ${quote(e.login)} password ${quote(e.password)}`).join("\n") + "\n";
+}
+
+// src/cache/presence.ts
+import { access } from "node:fs/promises";
+import http from "node:http";
+import https from "node:https";
+import { fileURLToPath } from "node:url";
+
+// src/process/concurrency.ts
+async function mapConcurrent(items, limit, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index], index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+
+// src/cache/narinfo.ts
+var HASH_PART = /^[0123456789abcdfghijklmnpqrsvwxyz]{32}$/;
+function narinfoHash(storePath) {
+  const base = storePath.slice(storePath.lastIndexOf("/") + 1);
+  const hash = base.slice(0, 32);
+  if (!HASH_PART.test(hash) || base[32] !== "-" || base.length < 34) {
+    throw new Error(`'${storePath}' is not a store path. Expected /nix/store/<32-character hash>-<name>.`);
   }
-  async remotes() {
-    return (await this.checked(["remote"])).split("\n").filter(Boolean);
+  return hash;
+}
+function cacheBase(url) {
+  return url.replace(/[?#].*$/, "").replace(/\/+$/, "");
+}
+
+// src/cache/presence.ts
+var RetryableError = class extends Error {
+};
+var CachePresence = class {
+  concurrency;
+  timeoutMs;
+  retries;
+  backoffMs;
+  netrc;
+  agents;
+  constructor(options = {}) {
+    this.concurrency = options.concurrency ?? 16;
+    this.timeoutMs = options.timeoutMs ?? 1e4;
+    this.retries = options.retries ?? 2;
+    this.backoffMs = options.backoffMs ?? 250;
+    this.netrc = options.netrc ?? [];
+    this.agents = {
+      http: new http.Agent({ keepAlive: true, maxSockets: this.concurrency }),
+      https: new https.Agent({ keepAlive: true, maxSockets: this.concurrency })
+    };
   }
-  /** Fetches without tags; false when the remote refused or could not be reached. */
-  async tryFetch(remote, args) {
-    const result = await this.exec(["fetch", "--quiet", "--no-tags", ...args, remote]);
-    return result.exitCode === 0;
+  /** Closes the kept-alive sockets so they cannot hold the process open. */
+  close() {
+    this.agents.http.destroy();
+    this.agents.https.destroy();
   }
-  /** Fetches refspecs from a remote or URL; throws with git's reason. */
-  async fetchRefspecs(remote, refspecs) {
-    await this.checked(["fetch", "--quiet", "--no-tags", "--end-of-options", remote, ...refspecs]);
+  /** Every path against every cache, in parallel up to the concurrency limit. Never throws for a cache's failure. */
+  async check(caches, paths) {
+    const pairs = paths.flatMap((path) => caches.map((cache) => ({ path, cache })));
+    const answers = await mapConcurrent(pairs, this.concurrency, ({ path, cache }) => this.presence(cache, path));
+    return paths.map((path) => {
+      const result = { path, cachedIn: [], errors: [] };
+      pairs.forEach((pair, i) => {
+        if (pair.path !== path) return;
+        const answer = answers[i];
+        if (answer.state === "present") result.cachedIn.push(pair.cache);
+        else if (answer.state === "error") result.errors.push({ cache: pair.cache, message: answer.message });
+      });
+      return result;
+    });
   }
-  /** The sha a remote's ref points at, or undefined when the remote has no such ref. */
-  async lsRemote(remote, ref) {
-    const out = await this.checked(["ls-remote", "--end-of-options", remote, ref]);
-    const line = out.split("\n").find((l) => l.endsWith(`	${ref}`));
-    return line?.split("	")[0];
+  /** One path in one cache. */
+  async presence(cache, path) {
+    let url;
+    try {
+      url = new URL(`${cacheBase(cache)}/${narinfoHash(path)}.narinfo`);
+    } catch (error) {
+      return { state: "error", message: error.message };
+    }
+    if (url.protocol === "file:") return this.fileExists(url);
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      return { state: "error", message: `${url.protocol}// caches cannot be asked over HTTP` };
+    }
+    let last = "";
+    for (let attempt = 0; attempt <= this.retries; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, this.backoffMs * 2 ** (attempt - 1)));
+      try {
+        const status = await this.head(url);
+        if (status === 200) return { state: "present" };
+        if (status === 404 || status === 403 || status === 410) return { state: "absent" };
+        if (status === 401) return { state: "error", message: "HTTP 401: the cache wants credentials (cache-netrc)" };
+        last = `HTTP ${status}`;
+        if (status !== 429 && status < 500) return { state: "error", message: last };
+      } catch (error) {
+        if (!(error instanceof RetryableError)) return { state: "error", message: error.message };
+        last = error.message;
+      }
+    }
+    return { state: "error", message: `${last} after ${this.retries + 1} attempts` };
+  }
+  async fileExists(url) {
+    try {
+      await access(fileURLToPath(url));
+      return { state: "present" };
+    } catch (error) {
+      const code = error.code;
+      return code === "ENOENT" ? { state: "absent" } : { state: "error", message: error.message };
+    }
+  }
+  head(url) {
+    const secure = url.protocol === "https:";
+    const headers = { "user-agent": "nix-fleet-actions" };
+    const entry = netrcFor(this.netrc, url.hostname);
+    if (entry) headers.authorization = `Basic ${Buffer.from(`${entry.login}:${entry.password}`).toString("base64")}`;
+    return new Promise((resolve9, reject) => {
+      const request = (secure ? https : http).request(url, { method: "HEAD", headers, agent: secure ? this.agents.https : this.agents.http });
+      request.setTimeout(this.timeoutMs, () => request.destroy(new RetryableError(`no answer within ${this.timeoutMs} ms`)));
+      request.on("response", (response) => {
+        response.resume();
+        resolve9(response.statusCode ?? 0);
+      });
+      request.on("error", (error) => {
+        if (error instanceof RetryableError) reject(error);
+        else if (["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EAI_AGAIN"].includes(error.code ?? "")) reject(new RetryableError(error.message));
+        else reject(error);
+      });
+      request.end();
+    });
   }
 };
+
+// src/fleet/hosts.ts
+function attrName(name) {
+  return /^[A-Za-z_][A-Za-z0-9_'-]*$/.test(name) ? name : JSON.stringify(name);
+}
+function hostInstallable(flake, host2, attribute) {
+  return `${flake}#nixosConfigurations.${attrName(host2)}.${attribute}`;
+}
+function listHosts(nix, flake, extraArgs = []) {
+  return nix.evalJson(`${flake}#nixosConfigurations`, { apply: "builtins.attrNames", extraArgs });
+}
+async function evalHostToplevel(nix, flake, host2, extraArgs = []) {
+  return nix.evalJson(hostInstallable(flake, host2, "config.system.build.toplevel"), {
+    apply: "t: { drv = t.drvPath; out = t.outPath; system = t.system; }",
+    extraArgs
+  });
+}
 
 // src/nix/errors.ts
 var START = /^error(?: \(ignored\))?:(?: error:)?(.*)$/;
@@ -604,8 +656,8 @@ function unquote(name) {
 }
 function attributeFrames(error) {
   for (const frame of error.trace) {
-    const host = /while checking the NixOS configuration '(?:nixosConfigurations\.)?(.+)'/.exec(frame.text);
-    if (host?.[1]) error.host ??= unquote(host[1]);
+    const host2 = /while checking the NixOS configuration '(?:nixosConfigurations\.)?(.+)'/.exec(frame.text);
+    if (host2?.[1]) error.host ??= unquote(host2[1]);
     const evaluating = /while evaluating the attribute '(?:outputs\.)?nixosConfigurations\.("[^"]+"|[^.']+)/.exec(frame.text);
     if (evaluating?.[1]) error.host ??= unquote(evaluating[1]);
     const drv = /while checking the derivation '([^']+)'/.exec(frame.text);
@@ -649,9 +701,9 @@ var NixCommandError = class extends CommandError {
     const first = errors[0];
     if (first) {
       const [, ...args] = result.command;
-      const words = args.filter((a, i) => !a.startsWith("-") && !args[i - 1]?.startsWith("--"));
+      const words2 = args.filter((a, i) => !a.startsWith("-") && !args[i - 1]?.startsWith("--"));
       this.message = `${first.message}
-(nix ${words.join(" ")} exited with code ${result.exitCode})`;
+(nix ${words2.join(" ")} exited with code ${result.exitCode})`;
     }
   }
 };
@@ -663,6 +715,16 @@ var NixNotFoundError = class extends Error {
     this.name = "NixNotFoundError";
   }
 };
+function parsePathInfo(json) {
+  const entries = Array.isArray(json) ? json.map((e) => [String(e.path), e]) : Object.entries(json);
+  return entries.filter((entry) => entry[1] !== null && entry[1].valid !== false).map(([path, e]) => ({
+    path,
+    narSize: Number(e.narSize ?? 0),
+    closureSize: typeof e.closureSize === "number" ? e.closureSize : void 0,
+    references: Array.isArray(e.references) ? e.references : [],
+    signatures: Array.isArray(e.signatures) ? e.signatures : []
+  }));
+}
 function composeNixConfig(callerConfig, extraConfig) {
   const parts = [callerConfig?.trimEnd(), "extra-experimental-features = nix-command flakes", extraConfig?.trimEnd()];
   return parts.filter((p) => !!p).join("\n");
@@ -712,9 +774,25 @@ var Nix = class _Nix {
     return JSON.parse(result.stdout);
   }
   /** `nix build --json --no-link`: the one form that prints out paths on every version. */
-  async build(installables, extraArgs = []) {
-    const result = await this.checked(["build", "--json", "--no-link", ...extraArgs, ...installables]);
+  async build(installables, extraArgs = [], options = {}) {
+    const result = await this.checked(["build", "--json", "--no-link", ...extraArgs, ...installables], options);
     return JSON.parse(result.stdout);
+  }
+  async pathInfo(paths, options = {}) {
+    const args = ["path-info", "--json"];
+    if (options.closureSize) args.push("--closure-size");
+    if (options.recursive) args.push("--recursive");
+    const result = await this.checked([...args, ...paths]);
+    return parsePathInfo(JSON.parse(result.stdout));
+  }
+  /** Signs the paths and everything they reference, in the local store. */
+  async signClosure(keyFile, paths) {
+    await this.checked(["store", "sign", "--key-file", keyFile, "--recursive", ...paths]);
+  }
+  /** Copies the paths' whole closures to a store URI; `nix copy` skips only what the target already has. */
+  async copyTo(storeUri, paths, options = {}) {
+    const { noCheckSigs, ...rest } = options;
+    await this.checked(["copy", ...noCheckSigs ? ["--no-check-sigs"] : [], "--to", storeUri, ...paths], rest);
   }
   /** The store path of the flake's source tree, as it appears in error positions. */
   async flakeSourcePath(flake, extraArgs = []) {
@@ -732,23 +810,673 @@ var Nix = class _Nix {
   }
 };
 
-// src/process/concurrency.ts
-async function mapConcurrent(items, limit, fn) {
-  const results = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index], index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
+// src/fleet/plan.ts
+var HOST_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+function toplevelsExpression(selected) {
+  for (const name of selected) if (!HOST_NAME.test(name)) throw new Error(`'${name}' is not a host name`);
+  const pick = selected.length ? `builtins.intersectAttrs (builtins.listToAttrs (map (n: { name = n; value = null; }) [ ${selected.map((n) => JSON.stringify(n)).join(" ")} ])) cs` : "cs";
+  return `cs: builtins.mapAttrs (n: c: let t = c.config.system.build.toplevel; in { drv = t.drvPath; out = t.outPath; system = t.system; }) (${pick})`;
 }
+function messageOf(error) {
+  if (error instanceof NixCommandError && error.errors[0]) return error.errors[0].message;
+  return error instanceof Error ? error.message : String(error);
+}
+async function evaluateFleet(nix, flake, selected, options = {}) {
+  const missing = (names) => selected.filter((h) => !names.includes(h)).map((host2) => ({ host: host2, message: `the flake has no nixosConfigurations.${host2}` }));
+  try {
+    const all = await nix.evalJson(`${flake}#nixosConfigurations`, { apply: toplevelsExpression(selected) });
+    const hosts = Object.entries(all).map(([host2, t]) => ({ host: host2, ...t }));
+    return { hosts: sortByHost(hosts), failed: missing(Object.keys(all)), isolated: false };
+  } catch (error) {
+    const names = await listHosts(nix, flake);
+    const wanted = selected.length ? names.filter((n) => selected.includes(n)) : names;
+    const hosts = [];
+    const failed = missing(names);
+    await mapConcurrent(wanted, options.concurrency ?? 4, async (host2) => {
+      const started = Date.now();
+      try {
+        hosts.push({ host: host2, ...await evalHostToplevel(nix, flake, host2) });
+        options.onHost?.(host2, true, (Date.now() - started) / 1e3);
+      } catch (e) {
+        failed.push({ host: host2, message: messageOf(e) });
+        options.onHost?.(host2, false, (Date.now() - started) / 1e3);
+      }
+    });
+    if (!hosts.length && !failed.length) throw error;
+    return { hosts: sortByHost(hosts), failed: sortByHost(failed), isolated: true };
+  }
+}
+function sortByHost(list) {
+  return list.sort((a, b) => a.host.localeCompare(b.host));
+}
+
+// src/actions/build-matrix/state.ts
+var PRIVATE_DIR_STATE = "private-dir";
+
+// src/actions/build-matrix/run.ts
+var FAILED_TAIL_LINES = 25;
+function cacheCredentials(options) {
+  const entries = [...options.cacheNetrc ?? []];
+  const token = options.cachixAuthToken;
+  if (token) {
+    for (const cache of options.caches) {
+      const hostname = safeHostname(cache);
+      if (hostname?.endsWith(".cachix.org") && !entries.some((e) => e.machine === hostname)) {
+        entries.push({ machine: hostname, login: "", password: token });
+      }
+    }
+  }
+  return entries;
+}
+function safeHostname(url) {
+  try {
+    return new URL(url).hostname || void 0;
+  } catch {
+    return void 0;
+  }
+}
+function nixConfigFor(options, netrcFile) {
+  const lines = [];
+  const substituters = [...options.caches];
+  if (options.pushTo?.kind === "cachix") substituters.push(cachixUrl(options.pushTo.name));
+  if (substituters.length) lines.push(`extra-substituters = ${substituters.join(" ")}`);
+  if (options.cachePublicKeys.length) lines.push(`extra-trusted-public-keys = ${options.cachePublicKeys.join(" ")}`);
+  if (netrcFile) lines.push(`netrc-file = ${netrcFile}`);
+  return lines.join("\n");
+}
+function confirmUrl(target) {
+  if (target.kind === "cachix") return cachixUrl(target.name);
+  return /^(https?|file):\/\//.test(target.uri) ? target.uri : void 0;
+}
+function seconds(since) {
+  return Math.round((Date.now() - since) / 100) / 10;
+}
+function messageOf2(error) {
+  if (error instanceof NixCommandError && error.errors[0]) return error.errors[0].message;
+  return error instanceof Error ? error.message : String(error);
+}
+async function runBuildMatrix(options, deps) {
+  const { runtime } = deps;
+  const started = Date.now();
+  for (const entry of cacheCredentials(options)) if (entry.password) runtime.setSecret(entry.password);
+  await mkdir(options.tempRoot, { recursive: true });
+  const privateDir = await mkdtemp(join(options.tempRoot, "nix-fleet-build-matrix-"));
+  runtime.saveState(PRIVATE_DIR_STATE, privateDir);
+  const checker = new CachePresence({ ...options.cacheCheck, netrc: cacheCredentials(options) });
+  try {
+    return await runInside(options, deps, privateDir, checker, started);
+  } finally {
+    checker.close();
+    await rm(privateDir, { recursive: true, force: true });
+  }
+}
+async function runInside(options, deps, privateDir, checker, started) {
+  const { runtime } = deps;
+  const warnings = [];
+  const warn = (message) => {
+    warnings.push(message);
+    runtime.warning(message);
+  };
+  const credentials = cacheCredentials(options);
+  let netrcFile;
+  if (credentials.length) {
+    netrcFile = join(privateDir, "netrc");
+    await writeFile(netrcFile, formatNetrc(credentials), { mode: 384 });
+  }
+  const nix = deps.nix ?? await Nix.create({ extraConfig: nixConfigFor(options, netrcFile) });
+  runtime.info(`build-matrix (${options.mode}) on '${options.flake}' with ${nix.version.text}`);
+  const results = /* @__PURE__ */ new Map();
+  if (options.mode === "build") {
+    const host2 = options.host;
+    results.set(host2, { host: host2, status: "planned", pushed: false });
+  } else {
+    await plan(options, nix, checker, runtime, results, warn);
+  }
+  const planned = [...results.values()].filter((h) => h.status === "planned");
+  const matrix = {
+    include: planned.filter((h) => h.drv).map((h) => ({ host: h.host, system: h.system ?? "", drv: h.drv ?? "", out: h.out ?? "" }))
+  };
+  if (options.mode !== "build") {
+    runtime.setOutput("matrix", JSON.stringify(matrix));
+    runtime.setOutput("hosts", JSON.stringify(matrix.include.map((e) => e.host)));
+    runtime.setOutput("cached", JSON.stringify([...results.values()].filter((h) => h.status === "cached").map((h) => h.host)));
+    runtime.setOutput("empty", String(matrix.include.length === 0));
+  }
+  if (options.mode !== "plan") {
+    let keyFile;
+    if (options.signingKey && options.pushTo?.kind === "store") {
+      keyFile = join(privateDir, "signing-key");
+      await writeFile(keyFile, `${options.signingKey}
+`, { mode: 384 });
+    }
+    const cachix = deps.cachix ?? new Cachix();
+    if (planned.length) runtime.info(`Building ${planned.length} host${planned.length === 1 ? "" : "s"}, ${options.maxParallel} at a time.`);
+    await mapConcurrent(planned, options.maxParallel, (result) => buildHost(result, { options, nix, runtime, checker, cachix, keyFile, warn }));
+    const built = [...results.values()].filter((h) => h.out && (h.status === "built" || h.status === "pushed"));
+    runtime.setOutput("out-paths", JSON.stringify(Object.fromEntries(built.map((h) => [h.host, h.out]))));
+    runtime.setOutput(
+      "results",
+      JSON.stringify(
+        Object.fromEntries(
+          [...results.values()].map((h) => [h.host, { status: h.status, seconds: h.seconds ?? 0, closureBytes: h.closureBytes ?? null, pushed: h.pushed }])
+        )
+      )
+    );
+  }
+  const hosts = [...results.values()].sort((a, b) => a.host.localeCompare(b.host));
+  const report = {
+    mode: options.mode,
+    flake: options.flake,
+    result: hosts.some((h) => h.status === "failed" || h.status === "eval-failed") ? "failure" : "success",
+    nixVersion: nix.version.text,
+    hosts,
+    matrix,
+    warnings,
+    seconds: seconds(started)
+  };
+  runtime.report(renderReport(report));
+  await mkdir(dirname(options.reportPath), { recursive: true });
+  await writeFile(options.reportPath, JSON.stringify(report, null, 2) + "\n");
+  runtime.setOutput("report", options.reportPath);
+  return report;
+}
+async function plan(options, nix, checker, runtime, results, warn) {
+  const evalStarted = Date.now();
+  const evaluation = await runtime.group(
+    "Evaluating hosts",
+    () => evaluateFleet(nix, options.ref, options.hosts, {
+      onHost: (host2, ok, s) => runtime.info(`  ${host2}: ${ok ? "evaluated" : "failed to evaluate"} (${s.toFixed(1)} s)`)
+    })
+  );
+  if (evaluation.isolated) runtime.info("The one evaluation of all hosts failed: evaluated each host on its own instead.");
+  runtime.info(`Evaluated ${evaluation.hosts.length + evaluation.failed.length} hosts in ${seconds(evalStarted)} s.`);
+  for (const f of evaluation.failed) {
+    results.set(f.host, { host: f.host, status: "eval-failed", pushed: false, error: f.message });
+    runtime.annotate({ level: "error", title: `host ${f.host} failed to evaluate`, message: f.message });
+  }
+  for (const h of evaluation.hosts) results.set(h.host, { host: h.host, status: "planned", system: h.system, drv: h.drv, out: h.out, pushed: false });
+  if (!options.skipCached || !options.caches.length || !evaluation.hosts.length) return;
+  const checkStarted = Date.now();
+  const presence = await checker.check(
+    options.caches,
+    evaluation.hosts.map((h) => h.out)
+  );
+  const failures = /* @__PURE__ */ new Map();
+  for (const [i, p] of presence.entries()) {
+    const result = results.get(evaluation.hosts[i].host);
+    if (p.cachedIn.length) {
+      result.status = "cached";
+      result.cachedIn = p.cachedIn;
+    }
+    for (const e of p.errors) failures.set(e.cache, { count: (failures.get(e.cache)?.count ?? 0) + 1, message: e.message });
+  }
+  for (const [cache, f] of failures) {
+    warn(`cache ${cache} could not be asked about ${f.count} host${f.count === 1 ? "" : "s"} (${f.message}): counted as not cached there.`);
+  }
+  const cached = [...results.values()].filter((h) => h.status === "cached").length;
+  runtime.info(`Asked ${options.caches.length} cache${options.caches.length === 1 ? "" : "s"} in ${seconds(checkStarted)} s: ${cached} of ${evaluation.hosts.length} hosts already cached.`);
+}
+async function buildHost(result, ctx) {
+  const { options, nix, runtime } = ctx;
+  const started = Date.now();
+  const lines = [];
+  let stage = "build";
+  try {
+    const installable = hostInstallable(options.ref, result.host, "config.system.build.toplevel");
+    const args = ["--print-build-logs", ...options.maxParallel > 1 && options.mode === "all" ? ["--no-eval-cache"] : []];
+    const [built] = await nix.build([installable], args, { onStderrLine: (line) => lines.push(line) });
+    const out = built?.outputs.out;
+    if (!built || !out) throw new Error(`nix build printed no output path for ${result.host}`);
+    if (result.drv && built.drvPath !== result.drv) {
+      ctx.warn(`${result.host}: built ${built.drvPath}, but the plan had ${result.drv} (did the flake change between plan and build?)`);
+    }
+    result.drv = built.drvPath;
+    result.out = out;
+    result.status = "built";
+    const [info] = await nix.pathInfo([out], { closureSize: true });
+    result.closureBytes = info?.closureSize;
+    if (options.pushTo) {
+      stage = "push";
+      await push(options.pushTo, out, ctx, lines);
+      result.status = "pushed";
+      result.pushed = true;
+    }
+  } catch (error) {
+    result.status = "failed";
+    result.error = stage === "push" ? `push failed: ${messageOf2(error)}` : messageOf2(error);
+    result.logTail = tail(error instanceof NixCommandError ? error.stderr : lines.join("\n") || String(error), FAILED_TAIL_LINES);
+  }
+  result.seconds = seconds(started);
+  const size = result.closureBytes === void 0 ? "" : `, closure ${formatBytes(result.closureBytes)}`;
+  await runtime.group(`${result.host}: ${result.status} in ${result.seconds} s${size}`, async () => {
+    for (const line of lines) runtime.info(line);
+  });
+  if (result.status === "failed") {
+    runtime.annotate({ level: "error", title: `host ${result.host} failed`, message: result.error ?? "" });
+    runtime.info(`${result.host}: last lines of the ${stage}:
+${result.logTail}`);
+  }
+}
+async function push(target, out, ctx, lines) {
+  const { nix, options, checker } = ctx;
+  const onStderrLine = (line) => lines.push(line);
+  if (target.kind === "cachix") {
+    await ctx.cachix.push(target.name, [out], options.cachixAuthToken, onStderrLine);
+  } else {
+    if (ctx.keyFile) await nix.signClosure(ctx.keyFile, [out]);
+    const remote = /^ssh(-ng)?:\/\//.test(target.uri);
+    await nix.copyTo(target.uri, [out], { onStderrLine, noCheckSigs: remote && !ctx.keyFile });
+  }
+  const url = confirmUrl(target);
+  if (!url) return;
+  const presence = await checker.presence(url, out);
+  if (presence.state === "absent") throw new Error(`${url} does not list ${out} after the push`);
+  if (presence.state === "error") ctx.warn(`could not confirm the push of ${out} to ${url}: ${presence.message}`);
+}
+function formatBytes(bytes) {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+var STATUS_TEXT = {
+  planned: "\u{1F528} to build",
+  cached: "\u2705 cached",
+  built: "\u2705 built",
+  pushed: "\u2705 pushed",
+  failed: "\u274C failed",
+  "eval-failed": "\u274C eval-failed"
+};
+function headline(text) {
+  const line = text.split("\n").map((l) => l.trim()).filter(Boolean).join(" ");
+  return line.length > 140 ? `${line.slice(0, 139)}\u2026` : line;
+}
+function renderReport(report) {
+  const failed = report.hosts.filter((h) => h.status === "failed" || h.status === "eval-failed");
+  const r = new Report(`build-matrix (${report.mode}): ${failed.length ? `${failed.length} host${failed.length === 1 ? "" : "s"} failed` : "all hosts good"}`);
+  const count = (s) => report.hosts.filter((h) => h.status === s).length;
+  const parts = ["cached", "planned", "built", "pushed", "failed", "eval-failed"].filter((s) => count(s)).map((s) => `${count(s)} ${s === "planned" ? "to build" : s}`);
+  r.paragraph(`${report.hosts.length} hosts in ${report.seconds} s with ${report.nixVersion}: ${parts.join(", ") || "none"}.`);
+  if (report.hosts.length) {
+    r.table(
+      ["Host", "Status", "Time", "Closure", "Detail"],
+      report.hosts.map((h) => [
+        h.host,
+        STATUS_TEXT[h.status],
+        h.seconds === void 0 ? "" : `${h.seconds} s`,
+        h.closureBytes === void 0 ? "" : formatBytes(h.closureBytes),
+        h.error ? headline(h.error) : h.status === "cached" ? `in ${(h.cachedIn ?? []).join(", ")}` : h.out ?? ""
+      ])
+    );
+  }
+  if (report.warnings.length) {
+    r.heading("Warnings");
+    r.list(report.warnings);
+  }
+  for (const h of failed) {
+    const detail = h.logTail || h.error;
+    if (detail && (detail.includes("\n") || h.logTail)) r.code(`${h.host}: ${h.status}`, detail);
+  }
+  return r;
+}
+function failureMessage(report) {
+  const evalFailed = report.hosts.filter((h) => h.status === "eval-failed").map((h) => h.host);
+  const failed = report.hosts.filter((h) => h.status === "failed").map((h) => h.host);
+  const parts = [];
+  if (evalFailed.length) parts.push(`failed to evaluate: ${evalFailed.join(", ")}`);
+  if (failed.length) parts.push(`failed to build or push: ${failed.join(", ")}`);
+  return `${evalFailed.length + failed.length} of ${report.hosts.length} hosts failed (${parts.join("; ")})`;
+}
+
+// src/cli/plan.ts
+import { readFileSync } from "node:fs";
+import { tmpdir as tmpdir2 } from "node:os";
+import { join as join2, resolve as resolve3 } from "node:path";
+import { parseArgs } from "node:util";
+
+// src/actions/build-matrix/options.ts
+import { tmpdir } from "node:os";
+import { resolve as resolve2 } from "node:path";
+
+// src/nix/flake-ref.ts
+import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+var SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+function localFlakeDir(flake, cwd) {
+  const url = /^(?:path:|git\+file:(?:\/\/)?)([^?]*)(?:\?(.*))?$/.exec(flake);
+  if (url) {
+    const dir = new URLSearchParams(url[2] ?? "").get("dir");
+    return resolve(cwd, url[1] || ".", dir ?? "");
+  }
+  return SCHEME.test(flake) ? void 0 : resolve(cwd, flake || ".");
+}
+function readFlakeRef(inputs, input, cwd) {
+  const flake = inputs.string(input, ".");
+  if (flake.includes("#")) {
+    throw inputs.error(input, `'${flake}' has a '#' fragment. Expected a flake reference without an output, such as '.' or './infra'.`);
+  }
+  const dir = localFlakeDir(flake, cwd);
+  if (dir === void 0) return { flake, ref: flake };
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw inputs.error(input, `'${flake}' is not a directory (${dir}). Expected the path of a directory holding flake.nix.`);
+  }
+  if (!existsSync(resolve(dir, "flake.nix"))) {
+    throw inputs.error(input, `'${flake}' is not a flake: ${dir} has no flake.nix. Expected the path of a directory holding flake.nix.`);
+  }
+  return { flake, ref: SCHEME.test(flake) ? flake : dir, localDir: dir };
+}
+function readNixConfig(inputs, input) {
+  const config = inputs.optionalString(input);
+  if (config === void 0) return void 0;
+  for (const line of config.split("\n")) {
+    const text = line.trim();
+    if (!text || text.startsWith("#") || /^!?include\s+\S/.test(text)) continue;
+    if (!/^[A-Za-z][\w-]*\s*=/.test(text)) {
+      throw inputs.error(input, `'${text}' is not a nix.conf setting. Expected lines of the form 'name = value'.`);
+    }
+  }
+  for (const token of nixConfigSecrets(config)) inputs.mask(token);
+  return config;
+}
+function nixConfigSecrets(config) {
+  const secrets = [];
+  for (const line of (config ?? "").split("\n")) {
+    const m = /^\s*(?:extra-)?access-tokens\s*=\s*(.*)$/.exec(line);
+    for (const pair of m?.[1]?.split(/\s+/) ?? []) {
+      const token = pair.slice(pair.indexOf("=") + 1);
+      if (token) secrets.push(token);
+    }
+  }
+  return secrets;
+}
+
+// src/actions/build-matrix/options.ts
+var MODES = ["plan", "build", "all"];
+var STORE_SCHEMES = ["ssh-ng", "ssh", "file", "s3", "http", "https"];
+var CACHE_SCHEMES = ["http", "https", "file", "s3"];
+function host(inputs, name, value) {
+  if (!HOST_NAME.test(value)) throw inputs.error(name, `'${value}' is not a host name. Expected names of nixosConfigurations, such as web or db-1.`);
+  return value;
+}
+function scheme(value) {
+  return /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
+}
+function parsePushTarget(inputs, value) {
+  if (!value) return void 0;
+  const expected = "a store URI (ssh-ng://user@host, file:///dir, s3://bucket, https://cache) or cachix:<name>";
+  if (value.startsWith("cachix:")) {
+    const name = value.slice("cachix:".length);
+    if (!CACHIX_NAME.test(name)) throw inputs.error("push-to", `'${name}' is not a Cachix cache name. Expected cachix:<name> with lower-case letters, digits and dashes.`);
+    return { kind: "cachix", name };
+  }
+  const s = scheme(value);
+  if (!s || !STORE_SCHEMES.includes(s)) throw inputs.error("push-to", `'${value}' is not a store URI this action pushes to. Expected ${expected}.`);
+  return { kind: "store", uri: value };
+}
+function readBuildMatrixOptions(inputs, env, cwd = process.cwd(), reportPath = resolve2(env.RUNNER_TEMP || cwd, "nix-fleet", "build-matrix-report.json")) {
+  const mode = inputs.oneOf("mode", MODES, "plan");
+  const { flake, ref } = readFlakeRef(inputs, "flake", cwd);
+  const hosts = inputs.list("hosts").map((h) => host(inputs, "hosts", h));
+  const hostValue = inputs.optionalString("host");
+  if (mode === "build" && !hostValue) {
+    throw inputs.error("host", "it is required with mode 'build'. Expected the host of this matrix job, such as ${{ matrix.host }}.");
+  }
+  const caches = inputs.list("caches");
+  for (const cache of caches) {
+    const s = scheme(cache);
+    if (!s || !CACHE_SCHEMES.includes(s)) throw inputs.error("caches", `'${cache}' is not a binary cache URL. Expected http(s)://, file:// or s3:// substituter URLs.`);
+  }
+  const cachePublicKeys = inputs.list("cache-public-keys");
+  for (const key of cachePublicKeys) {
+    if (!/^[^:\s]+:[A-Za-z0-9+/]{43}=$/.test(key)) throw inputs.error("cache-public-keys", `'${key}' is not a Nix public key. Expected <name>:<base64 Ed25519 key>, as nix key convert-secret-to-public prints.`);
+  }
+  const netrcText = inputs.secret("cache-netrc");
+  const signingKey = inputs.secret("signing-key")?.trim();
+  const cachixAuthToken = inputs.secret("cachix-auth-token")?.trim();
+  let cacheNetrc;
+  if (netrcText) {
+    cacheNetrc = parseNetrc(netrcText);
+    if (!cacheNetrc.length) throw inputs.error("cache-netrc", "it has no machine entry. Expected netrc text: machine <host> login <user> password <token>.");
+  }
+  if (signingKey && !/^[^:\s]+:[A-Za-z0-9+/]{86}==$/.test(signingKey)) {
+    throw inputs.error("signing-key", "it is not a Nix secret key. Expected <name>:<base64>, as nix key generate-secret prints.");
+  }
+  const pushTo = parsePushTarget(inputs, inputs.optionalString("push-to"));
+  if (pushTo?.kind === "cachix" && !cachixAuthToken) {
+    throw inputs.error("cachix-auth-token", `it is required to push to cachix:${pushTo.name}. Expected the cache's auth token from a secret.`);
+  }
+  return {
+    mode,
+    flake,
+    ref,
+    hosts,
+    host: hostValue === void 0 ? void 0 : host(inputs, "host", hostValue),
+    caches,
+    cachePublicKeys,
+    cacheNetrc,
+    skipCached: inputs.bool("skip-cached", true),
+    pushTo,
+    signingKey,
+    cachixAuthToken,
+    maxParallel: inputs.int("max-parallel", 2, { min: 1, max: 64 }),
+    cacheCheck: { timeoutMs: 1e4, retries: 2, concurrency: 16 },
+    tempRoot: env.RUNNER_TEMP || tmpdir(),
+    reportPath
+  };
+}
+
+// src/cli/plan.ts
+var matrixOptions = {
+  flake: { type: "string" },
+  hosts: { type: "string" },
+  caches: { type: "string" },
+  "cache-public-keys": { type: "string" },
+  "cache-netrc-file": { type: "string" },
+  "no-skip-cached": { type: "boolean" },
+  json: { type: "boolean" },
+  report: { type: "string" },
+  verbose: { type: "boolean" }
+};
+var SECRET_SOURCES = {
+  "cache-netrc": "option --cache-netrc-file",
+  "signing-key": "option --signing-key-file",
+  "cachix-auth-token": "environment variable CACHIX_AUTH_TOKEN"
+};
+function readSecretFile(path) {
+  return path === void 0 ? void 0 : readFileSync(resolve3(path), "utf8");
+}
+async function runMatrixCommand(mode, values, runtime) {
+  const given = {
+    ...values,
+    mode,
+    "skip-cached": values["no-skip-cached"] ? "false" : void 0,
+    "cache-netrc": readSecretFile(values["cache-netrc-file"]),
+    "signing-key": readSecretFile(values["signing-key-file"]),
+    "cachix-auth-token": process.env.CACHIX_AUTH_TOKEN
+  };
+  const label = (name) => SECRET_SOURCES[name] ?? cliOptionLabel(name);
+  const inputs = new Inputs((name) => typeof given[name] === "boolean" ? String(given[name]) : given[name], (s) => runtime.setSecret(s), label);
+  const reportPath = values.report ? resolve3(String(values.report)) : join2(tmpdir2(), `nix-fleet-${mode}-${process.pid}.json`);
+  const options = readBuildMatrixOptions(inputs, process.env, process.cwd(), reportPath);
+  options.tempRoot = tmpdir2();
+  return runBuildMatrix(options, { runtime });
+}
+var planCommand = {
+  name: "plan",
+  usage: `  nix-fleet plan [--flake PATH] [--hosts a,b] [--caches URLS] [--cache-public-keys KEYS]
+                 [--cache-netrc-file FILE] [--no-skip-cached] [--json] [--report FILE]
+      Evaluates every host once, asks the caches which toplevels they hold, and prints the
+      build matrix ({"include": [{host, system, drv, out}]}) on stdout; --json prints the report.`,
+  async run(argv, runtime) {
+    const { values } = parseArgs({ args: argv, strict: true, options: matrixOptions });
+    const report = await runMatrixCommand("plan", values, runtime);
+    process.stdout.write(JSON.stringify(values.json ? report : report.matrix, null, values.json ? 2 : void 0) + "\n");
+    if (report.result === "failure") {
+      runtime.info(`nix-fleet plan failed: ${failureMessage(report)}`);
+      return 1;
+    }
+    return 0;
+  }
+};
+
+// src/cli/build.ts
+var buildCommand = {
+  name: "build",
+  usage: `  nix-fleet build (--host HOST | --all) [--flake PATH] [--hosts a,b] [--caches URLS]
+                  [--push-to URI] [--signing-key-file FILE] [--max-parallel N] [--json] [--report FILE]
+      Builds one host, or every uncached host (--all), never stopping at a failure; pushes each
+      closure to --push-to (a store URI, or cachix:NAME with CACHIX_AUTH_TOKEN set).`,
+  async run(argv, runtime) {
+    const { values } = parseArgs2({
+      args: argv,
+      strict: true,
+      options: {
+        ...matrixOptions,
+        host: { type: "string" },
+        all: { type: "boolean" },
+        "push-to": { type: "string" },
+        "signing-key-file": { type: "string" },
+        "max-parallel": { type: "string" }
+      }
+    });
+    if (values.all === (values.host !== void 0)) {
+      throw new InputError("host", "give either --host HOST or --all. Expected one of them.", "options --host/--all");
+    }
+    const report = await runMatrixCommand(values.all ? "all" : "build", values, runtime);
+    if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+    if (report.result === "failure") {
+      runtime.info(`nix-fleet build failed: ${failureMessage(report)}`);
+      return 1;
+    }
+    return 0;
+  }
+};
+
+// src/cli/check.ts
+import { tmpdir as tmpdir3 } from "node:os";
+import { join as join4, resolve as resolve6 } from "node:path";
+import { parseArgs as parseArgs3 } from "node:util";
+
+// src/actions/flake-check/options.ts
+import { resolve as resolve4 } from "node:path";
+function readFlakeCheckOptions(inputs, env, cwd = process.cwd(), reportPath = resolve4(env.RUNNER_TEMP || cwd, "nix-fleet", "flake-check-report.json")) {
+  const nixConfig = readNixConfig(inputs, "nix-config");
+  const options = {
+    ...readFlakeRef(inputs, "flake", cwd),
+    allSystems: inputs.bool("all-systems", false),
+    buildChecks: inputs.bool("build-checks", true),
+    keepGoing: inputs.bool("keep-going", true),
+    extraArgs: inputs.args("extra-args"),
+    workspace: env.GITHUB_WORKSPACE || cwd,
+    pathsFromRepositoryRoot: !!env.GITHUB_WORKSPACE,
+    reportPath
+  };
+  if (nixConfig !== void 0) options.nixConfig = nixConfig;
+  return options;
+}
+
+// src/actions/flake-check/run.ts
+import { mkdir as mkdir2, writeFile as writeFile2 } from "node:fs/promises";
+import { dirname as dirname2 } from "node:path";
+
+// src/git/git.ts
+import { readFile } from "node:fs/promises";
+import { resolve as resolve5 } from "node:path";
+var Git = class {
+  constructor(cwd, binary = "git", env = process.env) {
+    this.cwd = cwd;
+    this.binary = binary;
+    this.env = env;
+  }
+  cwd;
+  binary;
+  env;
+  exec(args, options = {}) {
+    return run([this.binary, ...args], { ...options, cwd: this.cwd, env: this.env });
+  }
+  async checked(args) {
+    const result = await this.exec(args);
+    if (result.exitCode !== 0) throw new CommandError(result.command, result.exitCode, result.stderr);
+    return result.stdout;
+  }
+  /** The top of the work tree that holds cwd, or undefined outside one (or without git). */
+  async tryToplevel() {
+    try {
+      const result = await this.exec(["rev-parse", "--show-toplevel"]);
+      return result.exitCode === 0 ? result.stdout.trim() : void 0;
+    } catch (error) {
+      if (error instanceof CommandNotFoundError) return void 0;
+      throw error;
+    }
+  }
+};
+var ZERO_SHA = "0000000000000000000000000000000000000000";
+var GitHistory = class extends Git {
+  /** The commit a revision names, or undefined when this clone does not have it. */
+  async tryCommit(rev) {
+    const result = await this.exec(["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`]);
+    return result.exitCode === 0 ? result.stdout.trim() : void 0;
+  }
+  async isAncestor(ancestor, descendant) {
+    const result = await this.exec(["merge-base", "--is-ancestor", ancestor, descendant]);
+    if (result.exitCode > 1) throw new CommandError(result.command, result.exitCode, result.stderr);
+    return result.exitCode === 0;
+  }
+  async isShallow() {
+    return (await this.checked(["rev-parse", "--is-shallow-repository"])).trim() === "true";
+  }
+  /** The commits whose parents a shallow clone cut off (empty when it is complete). */
+  async shallowBoundary() {
+    const result = await this.exec(["rev-parse", "--git-path", "shallow"]);
+    if (result.exitCode !== 0) return /* @__PURE__ */ new Set();
+    try {
+      const text = await readFile(resolve5(this.cwd, result.stdout.trim()), "utf8");
+      return new Set(text.split("\n").map((l) => l.trim()).filter(Boolean));
+    } catch {
+      return /* @__PURE__ */ new Set();
+    }
+  }
+  /** Commits reachable from `include` but from none of `exclude`; `all` lists every ref's history. */
+  async revList(include, exclude = []) {
+    const args = include === "all" ? ["--all"] : [...include, ...exclude.length ? ["--not", ...exclude] : []];
+    if (!args.length) return [];
+    const out = await this.checked(["rev-list", ...args, "--"]);
+    return out.split("\n").filter(Boolean);
+  }
+  async refs() {
+    const out = await this.checked(["for-each-ref", "--format=%(objectname) %(refname)"]);
+    return out.split("\n").filter(Boolean).map((line) => {
+      const at = line.indexOf(" ");
+      return { sha: line.slice(0, at), name: line.slice(at + 1) };
+    }).filter((r) => /^[0-9a-f]{40,64}$/.test(r.sha));
+  }
+  async remotes() {
+    return (await this.checked(["remote"])).split("\n").filter(Boolean);
+  }
+  /** Fetches without tags; false when the remote refused or could not be reached. */
+  async tryFetch(remote, args) {
+    const result = await this.exec(["fetch", "--quiet", "--no-tags", ...args, remote]);
+    return result.exitCode === 0;
+  }
+  /** Fetches refspecs from a remote or URL; throws with git's reason. */
+  async fetchRefspecs(remote, refspecs) {
+    await this.checked(["fetch", "--quiet", "--no-tags", "--end-of-options", remote, ...refspecs]);
+  }
+  /** The sha a remote's ref points at, or undefined when the remote has no such ref. */
+  async lsRemote(remote, ref) {
+    const out = await this.checked(["ls-remote", "--end-of-options", remote, ref]);
+    const line = out.split("\n").find((l) => l.endsWith(`	${ref}`));
+    return line?.split("	")[0];
+  }
+};
 
 // src/actions/flake-check/analyze.ts
 import { existsSync as existsSync2 } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { join as join3, relative, sep } from "node:path";
 var ANY_SOURCE = /^\/nix\/store\/[0-9a-df-np-sv-z]{32}-source\/(.+)$/;
 function toWorkspacePath(file, map) {
   if (!map.root) return void 0;
@@ -757,10 +1485,10 @@ function toWorkspacePath(file, map) {
     if (file.startsWith(`${map.storePath}/`)) inSource = file.slice(map.storePath.length + 1);
   } else {
     const m = ANY_SOURCE.exec(file);
-    if (m?.[1] && existsSync2(join(map.root, m[1]))) inSource = m[1];
+    if (m?.[1] && existsSync2(join3(map.root, m[1]))) inSource = m[1];
   }
   if (inSource === void 0) return void 0;
-  const onDisk = join(map.root, inSource);
+  const onDisk = join3(map.root, inSource);
   const rel = relative(map.workspace, onDisk);
   return rel.startsWith("..") ? onDisk : rel.split(sep).join("/");
 }
@@ -788,7 +1516,7 @@ function groupErrors(errors, checkNames2 = /* @__PURE__ */ new Map()) {
 }
 function explainUntracked(error, map) {
   const m = /getting status of '\/nix\/store\/[0-9a-z]{32}-source\/([^']+)': No such file or directory/.exec(error.message);
-  if (!m?.[1] || !map.root || !existsSync2(join(map.root, m[1]))) return error;
+  if (!m?.[1] || !map.root || !existsSync2(join3(map.root, m[1]))) return error;
   const hint = `${m[1]} exists in the work tree but git does not track it, and Nix only sees tracked files of a git flake: git add it.`;
   return { ...error, message: `${error.message}
 ${hint}` };
@@ -853,14 +1581,14 @@ async function check(options, deps) {
   ]);
   const hosts = listed.names;
   const hostResults = /* @__PURE__ */ new Map();
-  for (const host of hosts) hostResults.set(host, { host, status: result.exitCode === 0 ? "ok" : "unknown", errors: [] });
+  for (const host2 of hosts) hostResults.set(host2, { host: host2, status: result.exitCode === 0 ? "ok" : "unknown", errors: [] });
   const outputs = [];
   const flakeErrors = [];
   if (result.exitCode !== 0) {
     const errors = parseNixErrors(result.stderr);
     const names = errors.some((e) => e.derivation) ? await checkNames(nix, options.ref, evalArgs) : /* @__PURE__ */ new Map();
     const found = groupErrors(errors, names);
-    for (const [host, errs] of found.byHost) hostResults.set(host, { host, status: "broken", errors: errs.map((e) => locate(e, map)) });
+    for (const [host2, errs] of found.byHost) hostResults.set(host2, { host: host2, status: "broken", errors: errs.map((e) => locate(e, map)) });
     for (const [output, errs] of found.byOutput) outputs.push({ output, errors: errs.map((e) => locate(e, map)) });
     const unexplained = errors.length ? found.unattributed : [{ message: tail(result.stderr) || `nix flake check exited with code ${result.exitCode}`, trace: [], ignored: false }];
     if (!options.keepGoing) {
@@ -891,9 +1619,9 @@ async function check(options, deps) {
     seconds: Math.round((Date.now() - started) / 100) / 10
   };
   annotate(runtime, report);
-  runtime.report(renderReport(report));
-  await mkdir(dirname(options.reportPath), { recursive: true });
-  await writeFile(options.reportPath, JSON.stringify(report, null, 2) + "\n");
+  runtime.report(renderReport2(report));
+  await mkdir2(dirname2(options.reportPath), { recursive: true });
+  await writeFile2(options.reportPath, JSON.stringify(report, null, 2) + "\n");
   runtime.setOutput("result", report.result);
   runtime.setOutput("broken-hosts", JSON.stringify(brokenHosts));
   runtime.setOutput("report", options.reportPath);
@@ -912,16 +1640,16 @@ function evaluationArgs(extraArgs, flags = EVALUATION_FLAGS) {
   return picked;
 }
 async function evaluateHostsOneByOne(nix, flake, hosts, map, runtime, evalArgs = []) {
-  return mapConcurrent(hosts, HOST_EVAL_CONCURRENCY, async (host) => {
+  return mapConcurrent(hosts, HOST_EVAL_CONCURRENCY, async (host2) => {
     const t0 = Date.now();
-    const seconds = () => ((Date.now() - t0) / 1e3).toFixed(1);
+    const seconds2 = () => ((Date.now() - t0) / 1e3).toFixed(1);
     try {
-      await evalHostToplevel(nix, flake, host, evalArgs);
-      runtime.info(`  ${host}: ok (${seconds()} s)`);
-      return { host, status: "ok", errors: [] };
+      await evalHostToplevel(nix, flake, host2, evalArgs);
+      runtime.info(`  ${host2}: ok (${seconds2()} s)`);
+      return { host: host2, status: "ok", errors: [] };
     } catch (e) {
-      runtime.info(`  ${host}: broken (${seconds()} s)`);
-      return { host, status: "broken", errors: errorsOf(e).map((x) => locate(x, map)) };
+      runtime.info(`  ${host2}: broken (${seconds2()} s)`);
+      return { host: host2, status: "broken", errors: errorsOf(e).map((x) => locate(x, map)) };
     }
   });
 }
@@ -929,7 +1657,7 @@ function dedupe(errors) {
   const seen = /* @__PURE__ */ new Set();
   return errors.filter((e) => !seen.has(e.message) && seen.add(e.message));
 }
-function headline(text) {
+function headline2(text) {
   const line = text.split("\n").map((l) => l.trim()).filter(Boolean).join(" ");
   return line.length > 140 ? `${line.slice(0, 139)}\u2026` : line;
 }
@@ -948,7 +1676,7 @@ function annotate(runtime, report) {
     }
   }
 }
-function renderReport(report) {
+function renderReport2(report) {
   const r = new Report(`flake-check: ${report.result === "success" ? "all hosts good" : "failed"}`);
   const count = (status) => report.hosts.filter((h) => h.status === status).length;
   const unchecked = count("unknown");
@@ -962,7 +1690,7 @@ function renderReport(report) {
         const e = h.errors[0];
         const status = h.status === "ok" ? "\u2705 ok" : h.status === "broken" ? "\u274C broken" : "\u2754 not checked";
         const more = h.errors.length > 1 ? ` (+${h.errors.length - 1} more)` : "";
-        return [h.host, status, e ? headline(e.message) + more : "", e ? where(e) : ""];
+        return [h.host, status, e ? headline2(e.message) + more : "", e ? where(e) : ""];
       })
     );
   }
@@ -970,7 +1698,7 @@ function renderReport(report) {
     r.heading("Other errors");
     r.table(
       ["Output", "Error", "Location"],
-      report.outputs.flatMap((o) => o.errors.map((e) => [o.output, headline(e.message), where(e)]))
+      report.outputs.flatMap((o) => o.errors.map((e) => [o.output, headline2(e.message), where(e)]))
     );
   }
   const full = [...report.hosts.map((h) => [h.host, h.errors]), ...report.outputs.map((o) => [o.output, o.errors])];
@@ -979,13 +1707,13 @@ function renderReport(report) {
   }
   return r;
 }
-function failureMessage(report) {
+function failureMessage2(report) {
   const parts = [];
   if (report.brokenHosts.length) {
     parts.push(`${report.brokenHosts.length} of ${report.hosts.length} hosts are broken: ${report.brokenHosts.join(", ")}`);
   }
   const flake = report.outputs.find((o) => o.output === "flake");
-  if (flake) parts.push(`the flake did not evaluate: ${headline(flake.errors[0]?.message ?? "")}`);
+  if (flake) parts.push(`the flake did not evaluate: ${headline2(flake.errors[0]?.message ?? "")}`);
   const others = report.outputs.filter((o) => o.output !== "flake").map((o) => o.output);
   if (others.length) parts.push(`failed: ${others.join(", ")}`);
   return parts.join("; ");
@@ -1007,7 +1735,7 @@ var checkCommand = {
       nix flake check over every host: names every broken host, each error at file:line.
       --json prints the report on stdout.`,
   async run(argv, runtime) {
-    const { values } = parseArgs({
+    const { values } = parseArgs3({
       args: argv,
       strict: true,
       options: {
@@ -1023,12 +1751,12 @@ var checkCommand = {
       }
     });
     const inputs = cliInputs({ ...values, "build-checks": values["no-build"] ? "false" : void 0 }, runtime);
-    const reportPath = values.report ? resolve4(values.report) : join2(tmpdir(), `nix-fleet-check-${process.pid}.json`);
+    const reportPath = values.report ? resolve6(values.report) : join4(tmpdir3(), `nix-fleet-check-${process.pid}.json`);
     const options = readFlakeCheckOptions(inputs, { ...process.env, GITHUB_WORKSPACE: "" }, process.cwd(), reportPath);
     const report = await runFlakeCheck(options, { runtime });
     if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
     if (report.result === "failure") {
-      runtime.info(`nix-fleet check failed: ${failureMessage(report)}`);
+      runtime.info(`nix-fleet check failed: ${failureMessage2(report)}`);
       return 1;
     }
     return 0;
@@ -1037,19 +1765,19 @@ var checkCommand = {
 
 // src/cli/scan.ts
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir as tmpdir2 } from "node:os";
-import { join as join5, resolve as resolve6 } from "node:path";
-import { parseArgs as parseArgs2 } from "node:util";
+import { tmpdir as tmpdir4 } from "node:os";
+import { join as join7, resolve as resolve8 } from "node:path";
+import { parseArgs as parseArgs4 } from "node:util";
 
 // src/actions/secret-scan/options.ts
-import { existsSync as existsSync3, readFileSync, statSync as statSync2 } from "node:fs";
-import { isAbsolute, resolve as resolve5 } from "node:path";
+import { existsSync as existsSync3, readFileSync as readFileSync2, statSync as statSync2 } from "node:fs";
+import { isAbsolute, resolve as resolve7 } from "node:path";
 
 // src/scan/install.ts
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { access, constants, readFile as readFile3 } from "node:fs/promises";
-import { basename, delimiter, join as join3 } from "node:path";
+import { access as access2, constants, readFile as readFile3 } from "node:fs/promises";
+import { basename, delimiter, join as join5 } from "node:path";
 
 // src/scan/gitleaks.ts
 import { readFile as readFile2 } from "node:fs/promises";
@@ -1246,7 +1974,7 @@ async function sha256(file) {
 }
 async function isExecutable(path) {
   try {
-    await access(path, constants.X_OK);
+    await access2(path, constants.X_OK);
     return true;
   } catch {
     return false;
@@ -1254,7 +1982,7 @@ async function isExecutable(path) {
 }
 async function findOnPath(name, path = process.env.PATH ?? "") {
   for (const dir of path.split(delimiter).filter(Boolean)) {
-    const candidate = join3(dir, name);
+    const candidate = join5(dir, name);
     if (await isExecutable(candidate)) return candidate;
   }
   return void 0;
@@ -1277,7 +2005,7 @@ async function installGitleaks(version, base, cache, log) {
   const cached = cache.find("gitleaks", version, arch);
   if (cached) {
     log(`gitleaks ${version} from the tool cache (${cached}).`);
-    return { binary: join3(cached, "gitleaks"), cached: true };
+    return { binary: join5(cached, "gitleaks"), cached: true };
   }
   const assets = releaseAssets(base, version, arch);
   log(`Downloading gitleaks ${version}: ${assets.archiveUrl}`);
@@ -1292,10 +2020,10 @@ async function installGitleaks(version, base, cache, log) {
     throw new ChecksumError(`checksum mismatch for ${assets.archiveUrl}: expected sha256 ${expected} (from ${assets.checksumsUrl}), got ${actual}. Refusing to install it.`);
   }
   const dir = await cache.extractTar(archive);
-  if (!await isExecutable(join3(dir, "gitleaks"))) throw new Error(`${assets.archive} holds no executable 'gitleaks'.`);
+  if (!await isExecutable(join5(dir, "gitleaks"))) throw new Error(`${assets.archive} holds no executable 'gitleaks'.`);
   const cachedDir = await cache.cacheDir(dir, "gitleaks", version, arch);
   log(`Installed gitleaks ${version} (sha256 ${actual} verified) into the tool cache.`);
-  return { binary: join3(cachedDir, "gitleaks"), cached: false };
+  return { binary: join5(cachedDir, "gitleaks"), cached: false };
 }
 
 // src/scan/range.ts
@@ -1408,7 +2136,7 @@ function urlCredentials(url) {
 function existingFile(inputs, name, base, expected) {
   const value = inputs.optionalString(name);
   if (value === void 0) return void 0;
-  const path = isAbsolute(value) ? value : resolve5(base, value);
+  const path = isAbsolute(value) ? value : resolve7(base, value);
   if (!existsSync3(path) || !statSync2(path).isFile()) throw inputs.error(name, `'${value}' is not a file (${path}). Expected ${expected}.`);
   return path;
 }
@@ -1417,14 +2145,14 @@ function readEvent(env) {
   const path = env.GITHUB_EVENT_PATH;
   if (!eventName || !path || !existsSync3(path)) return { eventName, event: {} };
   try {
-    return { eventName, event: JSON.parse(readFileSync(path, "utf8")) };
+    return { eventName, event: JSON.parse(readFileSync2(path, "utf8")) };
   } catch (error) {
     throw new Error(`the event payload ${path} is not JSON: ${error.message}`);
   }
 }
 function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
   const workspace = env.GITHUB_WORKSPACE || cwd;
-  const tempDir = paths.tempDir ?? resolve5(env.RUNNER_TEMP || cwd, "nix-fleet");
+  const tempDir = paths.tempDir ?? resolve7(env.RUNNER_TEMP || cwd, "nix-fleet");
   const rangeText = inputs.string("range", "auto");
   const range = parseRangeInput(rangeText);
   if ("error" in range) throw inputs.error("range", range.error);
@@ -1458,8 +2186,8 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
     gitleaksVersion,
     downloadUrl,
     failOnFindings: inputs.bool("fail-on-findings", true),
-    sarifPath: sarif ? resolve5(workspace, sarif) : resolve5(tempDir, "secret-scan.sarif"),
-    reportPath: resolve5(tempDir, "secret-scan-report.json"),
+    sarifPath: sarif ? resolve7(workspace, sarif) : resolve7(tempDir, "secret-scan.sarif"),
+    reportPath: resolve7(tempDir, "secret-scan-report.json"),
     workspace,
     tempDir,
     eventName,
@@ -1470,22 +2198,22 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
 
 // src/actions/secret-scan/run.ts
 import { existsSync as existsSync4 } from "node:fs";
-import { chmod, mkdir as mkdir2, mkdtemp, rm, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname as dirname2, join as join4, relative as relative2, sep as sep2 } from "node:path";
+import { chmod, mkdir as mkdir3, mkdtemp as mkdtemp2, rm as rm2, writeFile as writeFile3 } from "node:fs/promises";
+import { dirname as dirname3, join as join6, relative as relative2, sep as sep2 } from "node:path";
 
 // src/scan/resolve-range.ts
 var ShallowCloneError = class extends Error {
 };
 var FIX = "Check out the whole history (actions/checkout with `fetch-depth: 0`) so the range can be scanned.";
 var DEEPEN_STEPS = [50, 200, 1e3];
-async function resolveRange(plan, git, log) {
+async function resolveRange(plan2, git, log) {
   const history = new History(git, log);
-  switch (plan.kind) {
+  switch (plan2.kind) {
     case "nothing":
-      return { include: [], exclude: [], why: plan.why };
+      return { include: [], exclude: [], why: plan2.why };
     case "all":
       await history.complete("the whole history");
-      return { include: "all", exclude: [], why: plan.why };
+      return { include: "all", exclude: [], why: plan2.why };
     case "local": {
       const head = await history.commit("HEAD", "HEAD");
       const upstream = await git.tryCommit("HEAD@{upstream}");
@@ -1493,30 +2221,30 @@ async function resolveRange(plan, git, log) {
         await history.complete("the whole history");
         return { include: [head], exclude: [], why: "no upstream branch: the whole history of HEAD" };
       }
-      return history.between(upstream, head, plan.why);
+      return history.between(upstream, head, plan2.why);
     }
     case "between": {
-      const to = await history.commit(plan.to, plan.to);
-      const from = await history.findOrDeepen(plan.from, to);
+      const to = await history.commit(plan2.to, plan2.to);
+      const from = await history.findOrDeepen(plan2.from, to);
       if (from) {
-        const forced = plan.fallbackBranch !== void 0 && plan.why.startsWith("push to") && !await git.isAncestor(from, to);
-        return history.between(from, to, forced ? `force ${plan.why}` : plan.why);
+        const forced = plan2.fallbackBranch !== void 0 && plan2.why.startsWith("push to") && !await git.isAncestor(from, to);
+        return history.between(from, to, forced ? `force ${plan2.why}` : plan2.why);
       }
-      if (plan.fallbackBranch !== void 0) {
-        log.warning(`the commit before the push (${plan.from}) is not in this clone: scanning every commit of the push that no other ref reaches.`);
-        return history.newBranch(to, plan.fallbackBranch, `${plan.why} (previous commit unknown)`);
+      if (plan2.fallbackBranch !== void 0) {
+        log.warning(`the commit before the push (${plan2.from}) is not in this clone: scanning every commit of the push that no other ref reaches.`);
+        return history.newBranch(to, plan2.fallbackBranch, `${plan2.why} (previous commit unknown)`);
       }
-      throw new Error(`'${plan.from}' is not a commit of this clone, even after fetching. ${FIX}`);
+      throw new Error(`'${plan2.from}' is not a commit of this clone, even after fetching. ${FIX}`);
     }
     case "new-branch": {
-      const tip = await history.commit(plan.tip, plan.tip);
-      return history.newBranch(tip, plan.branch, plan.why);
+      const tip = await history.commit(plan2.tip, plan2.tip);
+      return history.newBranch(tip, plan2.branch, plan2.why);
     }
     case "unpublished": {
-      const tip = await history.commit(plan.tip, plan.tip);
+      const tip = await history.commit(plan2.tip, plan2.tip);
       await history.complete("the history a mirror push would publish");
-      const published = await publishedCommit(plan.published, git, log);
-      return { include: [tip], exclude: published ? [published] : [], why: published ? plan.why : `${plan.why}: nothing published yet` };
+      const published = await publishedCommit(plan2.published, git, log);
+      return { include: [tip], exclude: published ? [published] : [], why: published ? plan2.why : `${plan2.why}: nothing published yet` };
     }
   }
 }
@@ -1631,15 +2359,15 @@ async function runSecretScan(options, deps) {
   const repo = new GitHistory(root);
   const { gitleaks, source } = await locateGitleaks(options, { toolCache: deps.toolCache, log: (m) => runtime.info(m) });
   runtime.info(`Using ${gitleaks.name} from ${source}.`);
-  const plan = planRange(options.range, options.eventName, options.event, options.published);
-  const range = await resolveRange(plan, repo, { info: (m) => runtime.info(m), warning: (m) => runtime.warning(m) });
+  const plan2 = planRange(options.range, options.eventName, options.event, options.published);
+  const range = await resolveRange(plan2, repo, { info: (m) => runtime.info(m), warning: (m) => runtime.warning(m) });
   const spec = rangeSpec(range);
   const commits = range.include === "all" || range.include.length ? (await repo.revList(range.include, range.exclude)).length : 0;
   runtime.info(commits ? `Scanning ${commits} commits (${range.why}): ${spec}` : `No commits to scan (${range.why}).`);
   let findings = [];
   if (commits) {
-    await mkdir2(options.tempDir, { recursive: true });
-    const scratch = await mkdtemp(join4(options.tempDir, "gitleaks-"));
+    await mkdir3(options.tempDir, { recursive: true });
+    const scratch = await mkdtemp2(join6(options.tempDir, "gitleaks-"));
     await chmod(scratch, 448);
     try {
       const scan = await runtime.group(
@@ -1649,17 +2377,17 @@ async function runSecretScan(options, deps) {
           logOpts: logOpts(range),
           config: options.config,
           baseline: options.baseline,
-          reportPath: join4(scratch, "report.json"),
+          reportPath: join6(scratch, "report.json"),
           onStderrLine: (line) => runtime.info(line.replace(ANSI2, ""))
         })
       );
       findings = scan.findings;
     } finally {
-      await rm(scratch, { recursive: true, force: true });
+      await rm2(scratch, { recursive: true, force: true });
     }
   }
   const workspacePath = (f) => {
-    const rel = relative2(options.workspace, join4(root, f.file));
+    const rel = relative2(options.workspace, join6(root, f.file));
     return rel.startsWith("..") ? f.file : rel.split(sep2).join("/");
   };
   const report = {
@@ -1671,7 +2399,7 @@ async function runSecretScan(options, deps) {
     gitleaks: { name: gitleaks.name, version: gitleaks.version.text, command: gitleaks.version.command, source },
     config: options.config,
     baseline: options.baseline,
-    gitleaksIgnore: existsSync4(join4(root, ".gitleaksignore")),
+    gitleaksIgnore: existsSync4(join6(root, ".gitleaksignore")),
     seconds: Math.round((Date.now() - started) / 100) / 10
   };
   for (const f of report.findings) {
@@ -1684,7 +2412,7 @@ async function runSecretScan(options, deps) {
       column: f.column || void 0
     });
   }
-  runtime.report(renderReport2(report));
+  runtime.report(renderReport3(report));
   await writeJson(options.reportPath, report);
   await writeJson(options.sarifPath, toSarif(findings, gitleaks.version.text, workspacePath));
   runtime.setOutput("findings", String(findings.length));
@@ -1695,10 +2423,10 @@ async function runSecretScan(options, deps) {
   return report;
 }
 async function writeJson(path, data) {
-  await mkdir2(dirname2(path), { recursive: true });
-  await writeFile2(path, JSON.stringify(data, null, 2) + "\n");
+  await mkdir3(dirname3(path), { recursive: true });
+  await writeFile3(path, JSON.stringify(data, null, 2) + "\n");
 }
-function renderReport2(report) {
+function renderReport3(report) {
   const n = report.findings.length;
   const r = new Report(n ? `secret-scan: ${n} ${n === 1 ? "secret" : "secrets"} found` : "secret-scan: no secrets found");
   const what = report.commits ? `${report.commits} commits (${report.why}): \`${report.range}\`` : `no commits (${report.why})`;
@@ -1715,7 +2443,7 @@ function renderReport2(report) {
   }
   return r;
 }
-function failureMessage2(report) {
+function failureMessage3(report) {
   const files = [...new Set(report.findings.map((f) => `${f.path}:${f.line}`))];
   const n = report.findings.length;
   return `${n} ${n === 1 ? "secret" : "secrets"} found in ${report.commits} commits (${report.range}): ${files.slice(0, 10).join(", ")}${files.length > 10 ? ", ..." : ""}`;
@@ -1729,7 +2457,7 @@ var scanCommand = {
       gitleaks over the commits that matter, every finding at file:line, the secret redacted.
       --range auto scans what is not yet pushed upstream (everything without an upstream).`,
   async run(argv, runtime) {
-    const { values } = parseArgs2({
+    const { values } = parseArgs4({
       args: argv,
       strict: true,
       options: {
@@ -1746,19 +2474,19 @@ var scanCommand = {
     });
     const inputs = cliInputs(values, runtime);
     const env = { ...process.env, GITHUB_WORKSPACE: "", GITHUB_EVENT_NAME: "", GITHUB_EVENT_PATH: "", RUNNER_TEMP: "" };
-    const scratch = mkdtempSync(join5(tmpdir2(), "nix-fleet-scan-"));
+    const scratch = mkdtempSync(join7(tmpdir4(), "nix-fleet-scan-"));
     let report;
     try {
       const options = readSecretScanOptions(inputs, env, process.cwd(), { tempDir: scratch });
-      options.reportPath = values.report ? resolve6(values.report) : join5(tmpdir2(), `nix-fleet-scan-${process.pid}.json`);
-      options.sarifPath = values.sarif ? resolve6(values.sarif) : join5(tmpdir2(), `nix-fleet-scan-${process.pid}.sarif`);
+      options.reportPath = values.report ? resolve8(values.report) : join7(tmpdir4(), `nix-fleet-scan-${process.pid}.json`);
+      options.sarifPath = values.sarif ? resolve8(values.sarif) : join7(tmpdir4(), `nix-fleet-scan-${process.pid}.sarif`);
       report = await runSecretScan(options, { runtime });
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
     if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
     if (report.findings.length) {
-      runtime.info(`nix-fleet scan failed: ${failureMessage2(report)}`);
+      runtime.info(`nix-fleet scan failed: ${failureMessage3(report)}`);
       return 1;
     }
     return 0;
@@ -1766,7 +2494,7 @@ var scanCommand = {
 };
 
 // src/cli/main.ts
-var COMMANDS = [checkCommand, scanCommand];
+var COMMANDS = [checkCommand, scanCommand, planCommand, buildCommand];
 var USAGE = `nix-fleet: the nix-fleet-actions stages from a terminal
 
 Usage:

@@ -1,11 +1,13 @@
 import { InputError } from "../runner/inputs.js";
 import { TerminalRuntime } from "../runner/terminal-runtime.js";
+import { buildCommand } from "./build.js";
 import { checkCommand } from "./check.js";
+import { planCommand } from "./plan.js";
 import type { Command } from "./command.js";
 import { scanCommand } from "./scan.js";
 
 /** Every command; each lives in its own file. */
-const COMMANDS: Command[] = [checkCommand, scanCommand];
+const COMMANDS: Command[] = [checkCommand, scanCommand, planCommand, buildCommand];
 
 const USAGE = `nix-fleet: the nix-fleet-actions stages from a terminal
 

@@ -36,6 +36,35 @@ export interface BuildResult {
   outputs: Record<string, string>;
 }
 
+/** One store path as `nix path-info --json` describes it, whichever shape the version printed. */
+export interface PathInfo {
+  path: string;
+  narSize: number;
+  /** With --closure-size: the path and everything it references, recursively. */
+  closureSize?: number;
+  references: string[];
+  signatures: string[];
+}
+
+/**
+ * `nix path-info --json` printed an array of objects with a `path` field before 2.19, and an
+ * object keyed by path since (an invalid path maps to null there).
+ */
+export function parsePathInfo(json: unknown): PathInfo[] {
+  const entries: [string, Record<string, unknown> | null][] = Array.isArray(json)
+    ? (json as Record<string, unknown>[]).map((e) => [String(e.path), e])
+    : Object.entries(json as Record<string, Record<string, unknown> | null>);
+  return entries
+    .filter((entry): entry is [string, Record<string, unknown>] => entry[1] !== null && entry[1].valid !== false)
+    .map(([path, e]) => ({
+      path,
+      narSize: Number(e.narSize ?? 0),
+      closureSize: typeof e.closureSize === "number" ? e.closureSize : undefined,
+      references: Array.isArray(e.references) ? (e.references as string[]) : [],
+      signatures: Array.isArray(e.signatures) ? (e.signatures as string[]) : [],
+    }));
+}
+
 export interface FlakeCheckOptions {
   keepGoing: boolean;
   build: boolean;
@@ -115,9 +144,32 @@ export class Nix {
   }
 
   /** `nix build --json --no-link`: the one form that prints out paths on every version. */
-  async build(installables: string[], extraArgs: string[] = []): Promise<BuildResult[]> {
-    const result = await this.checked(["build", "--json", "--no-link", ...extraArgs, ...installables]);
+  async build(installables: string[], extraArgs: string[] = [], options: Pick<RunOptions, "onStderrLine"> = {}): Promise<BuildResult[]> {
+    const result = await this.checked(["build", "--json", "--no-link", ...extraArgs, ...installables], options);
     return JSON.parse(result.stdout) as BuildResult[];
+  }
+
+  async pathInfo(paths: string[], options: { closureSize?: boolean; recursive?: boolean } = {}): Promise<PathInfo[]> {
+    const args = ["path-info", "--json"];
+    if (options.closureSize) args.push("--closure-size");
+    if (options.recursive) args.push("--recursive");
+    const result = await this.checked([...args, ...paths]);
+    return parsePathInfo(JSON.parse(result.stdout));
+  }
+
+  /** Signs the paths and everything they reference, in the local store. */
+  async signClosure(keyFile: string, paths: string[]): Promise<void> {
+    await this.checked(["store", "sign", "--key-file", keyFile, "--recursive", ...paths]);
+  }
+
+  /** Copies the paths' whole closures to a store URI; `nix copy` skips only what the target already has. */
+  async copyTo(
+    storeUri: string,
+    paths: string[],
+    options: { noCheckSigs?: boolean; onStderrLine?: (line: string) => void } = {},
+  ): Promise<void> {
+    const { noCheckSigs, ...rest } = options;
+    await this.checked(["copy", ...(noCheckSigs ? ["--no-check-sigs"] : []), "--to", storeUri, ...paths], rest);
   }
 
   /** The store path of the flake's source tree, as it appears in error positions. */

@@ -20370,6 +20370,16 @@ var NixNotFoundError = class extends Error {
     this.name = "NixNotFoundError";
   }
 };
+function parsePathInfo(json) {
+  const entries = Array.isArray(json) ? json.map((e) => [String(e.path), e]) : Object.entries(json);
+  return entries.filter((entry) => entry[1] !== null && entry[1].valid !== false).map(([path, e]) => ({
+    path,
+    narSize: Number(e.narSize ?? 0),
+    closureSize: typeof e.closureSize === "number" ? e.closureSize : void 0,
+    references: Array.isArray(e.references) ? e.references : [],
+    signatures: Array.isArray(e.signatures) ? e.signatures : []
+  }));
+}
 function composeNixConfig(callerConfig, extraConfig) {
   const parts = [callerConfig?.trimEnd(), "extra-experimental-features = nix-command flakes", extraConfig?.trimEnd()];
   return parts.filter((p) => !!p).join("\n");
@@ -20419,9 +20429,25 @@ var Nix = class _Nix {
     return JSON.parse(result.stdout);
   }
   /** `nix build --json --no-link`: the one form that prints out paths on every version. */
-  async build(installables, extraArgs = []) {
-    const result = await this.checked(["build", "--json", "--no-link", ...extraArgs, ...installables]);
+  async build(installables, extraArgs = [], options = {}) {
+    const result = await this.checked(["build", "--json", "--no-link", ...extraArgs, ...installables], options);
     return JSON.parse(result.stdout);
+  }
+  async pathInfo(paths, options = {}) {
+    const args = ["path-info", "--json"];
+    if (options.closureSize) args.push("--closure-size");
+    if (options.recursive) args.push("--recursive");
+    const result = await this.checked([...args, ...paths]);
+    return parsePathInfo(JSON.parse(result.stdout));
+  }
+  /** Signs the paths and everything they reference, in the local store. */
+  async signClosure(keyFile, paths) {
+    await this.checked(["store", "sign", "--key-file", keyFile, "--recursive", ...paths]);
+  }
+  /** Copies the paths' whole closures to a store URI; `nix copy` skips only what the target already has. */
+  async copyTo(storeUri, paths, options = {}) {
+    const { noCheckSigs, ...rest } = options;
+    await this.checked(["copy", ...noCheckSigs ? ["--no-check-sigs"] : [], "--to", storeUri, ...paths], rest);
   }
   /** The store path of the flake's source tree, as it appears in error positions. */
   async flakeSourcePath(flake, extraArgs = []) {

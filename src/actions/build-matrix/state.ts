@@ -1,0 +1,2 @@
+/** State name of the private directory (netrc, signing key), for the post step to remove if main could not. */
+export const PRIVATE_DIR_STATE = "private-dir";

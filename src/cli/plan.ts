@@ -1,0 +1,73 @@
+import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { readBuildMatrixOptions, type BuildMatrixMode } from "../actions/build-matrix/options.js";
+import { failureMessage, runBuildMatrix, type BuildMatrixReport } from "../actions/build-matrix/run.js";
+import { cliOptionLabel, Inputs } from "../runner/inputs.js";
+import type { TerminalRuntime } from "../runner/terminal-runtime.js";
+import type { Command } from "./command.js";
+
+/** The options plan and build share; secrets come from files or the environment, never from argv. */
+export const matrixOptions = {
+  flake: { type: "string" },
+  hosts: { type: "string" },
+  caches: { type: "string" },
+  "cache-public-keys": { type: "string" },
+  "cache-netrc-file": { type: "string" },
+  "no-skip-cached": { type: "boolean" },
+  json: { type: "boolean" },
+  report: { type: "string" },
+  verbose: { type: "boolean" },
+} as const;
+
+const SECRET_SOURCES: Record<string, string> = {
+  "cache-netrc": "option --cache-netrc-file",
+  "signing-key": "option --signing-key-file",
+  "cachix-auth-token": "environment variable CACHIX_AUTH_TOKEN",
+};
+
+function readSecretFile(path: string | undefined): string | undefined {
+  return path === undefined ? undefined : readFileSync(resolve(path), "utf8");
+}
+
+/** Runs build-matrix in a mode from command-line values; returns the report. */
+export async function runMatrixCommand(
+  mode: BuildMatrixMode,
+  values: Record<string, string | boolean | undefined>,
+  runtime: TerminalRuntime,
+): Promise<BuildMatrixReport> {
+  const given: Record<string, string | boolean | undefined> = {
+    ...values,
+    mode,
+    "skip-cached": values["no-skip-cached"] ? "false" : undefined,
+    "cache-netrc": readSecretFile(values["cache-netrc-file"] as string | undefined),
+    "signing-key": readSecretFile(values["signing-key-file"] as string | undefined),
+    "cachix-auth-token": process.env.CACHIX_AUTH_TOKEN,
+  };
+  // Secrets arrive through files and the environment: errors name what the user actually gave.
+  const label = (name: string) => SECRET_SOURCES[name] ?? cliOptionLabel(name);
+  const inputs = new Inputs((name) => (typeof given[name] === "boolean" ? String(given[name]) : (given[name] as string | undefined)), (s) => runtime.setSecret(s), label);
+  const reportPath = values.report ? resolve(String(values.report)) : join(tmpdir(), `nix-fleet-${mode}-${process.pid}.json`);
+  const options = readBuildMatrixOptions(inputs, process.env, process.cwd(), reportPath);
+  options.tempRoot = tmpdir();
+  return runBuildMatrix(options, { runtime });
+}
+
+export const planCommand: Command = {
+  name: "plan",
+  usage: `  nix-fleet plan [--flake PATH] [--hosts a,b] [--caches URLS] [--cache-public-keys KEYS]
+                 [--cache-netrc-file FILE] [--no-skip-cached] [--json] [--report FILE]
+      Evaluates every host once, asks the caches which toplevels they hold, and prints the
+      build matrix ({"include": [{host, system, drv, out}]}) on stdout; --json prints the report.`,
+  async run(argv, runtime) {
+    const { values } = parseArgs({ args: argv, strict: true, options: matrixOptions });
+    const report = await runMatrixCommand("plan", values, runtime);
+    process.stdout.write(JSON.stringify(values.json ? report : report.matrix, null, values.json ? 2 : undefined) + "\n");
+    if (report.result === "failure") {
+      runtime.info(`nix-fleet plan failed: ${failureMessage(report)}`);
+      return 1;
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,114 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { CachePresence } from "../../src/cache/presence.js";
+import { startHttpCache, type HttpCache } from "../support/http-cache.js";
+
+const present = "/nix/store/8nqfkhfx0iqxim9ggpb1xzcasj7rcfkb-nixos-system-web";
+const absent = "/nix/store/873jd1xjidpjcmddr2llga7jlzssjn3j-fleet-base";
+const many = Array.from({ length: 40 }, (_, i) => `/nix/store/${String(i).padStart(2, "0")}${"a".repeat(30)}-host-${i}`);
+
+describe("asking a binary cache over HTTP which paths it holds", () => {
+  let cache: HttpCache;
+  let checker: CachePresence | undefined;
+  beforeAll(async () => {
+    cache = await startHttpCache();
+    writeFileSync(join(cache.dir, "nix-cache-info"), "StoreDir: /nix/store\nWantMassQuery: 1\nPriority: 40\n");
+    writeFileSync(join(cache.dir, "8nqfkhfx0iqxim9ggpb1xzcasj7rcfkb.narinfo"), `StorePath: ${present}\n`);
+    for (const p of many.slice(0, 20)) writeFileSync(join(cache.dir, `${p.slice(11, 43)}.narinfo`), `StorePath: ${p}\n`);
+  });
+  afterEach(() => {
+    checker?.close();
+    checker = undefined;
+    cache.faults.length = 0;
+    cache.requests.length = 0;
+  });
+  afterAll(() => cache.stop());
+
+  it("answers present for 200 and absent for 404, with HEAD requests", async () => {
+    checker = new CachePresence();
+    const [a, b] = await checker.check([cache.url], [present, absent]);
+    expect(a).toEqual({ path: present, cachedIn: [cache.url], errors: [] });
+    expect(b).toEqual({ path: absent, cachedIn: [], errors: [] });
+    expect(cache.requests.every((r) => r.method === "HEAD")).toBe(true);
+  });
+
+  it("asks many paths over a few kept-alive connections, bounded by the concurrency", async () => {
+    checker = new CachePresence({ concurrency: 4 });
+    const before = cache.connections();
+    const results = await checker.check([cache.url], many);
+    expect(results.filter((r) => r.cachedIn.length).map((r) => r.path)).toEqual(many.slice(0, 20));
+    expect(cache.requests).toHaveLength(40);
+    expect(cache.connections() - before).toBeLessThanOrEqual(4);
+  });
+
+  it("counts a cache that answers 500 as not cached, with the error, after retrying", async () => {
+    cache.faults.push({ status: 500 });
+    checker = new CachePresence({ retries: 2, backoffMs: 10 });
+    const [r] = await checker.check([cache.url], [present]);
+    expect(r?.cachedIn).toEqual([]);
+    expect(r?.errors).toEqual([{ cache: cache.url, message: "HTTP 500 after 3 attempts" }]);
+    expect(cache.requests).toHaveLength(3);
+  });
+
+  it("retries a 429 and a 503 and then takes the real answer", async () => {
+    cache.faults.push({ status: 429, times: 1 }, { status: 503, times: 1 });
+    checker = new CachePresence({ retries: 2, backoffMs: 10 });
+    expect(await checker.presence(cache.url, present)).toEqual({ state: "present" });
+    expect(cache.requests).toHaveLength(3);
+  });
+
+  it("gives up on a cache that never answers, within the per-request timeout", async () => {
+    cache.faults.push({ hang: true });
+    checker = new CachePresence({ timeoutMs: 150, retries: 1, backoffMs: 10 });
+    const t0 = Date.now();
+    const answer = await checker.presence(cache.url, present);
+    expect(answer).toEqual({ state: "error", message: "no answer within 150 ms after 2 attempts" });
+    expect(Date.now() - t0).toBeLessThan(2000);
+  });
+
+  it("waits for a slow cache that answers within the timeout", async () => {
+    cache.faults.push({ delayMs: 200 });
+    checker = new CachePresence({ timeoutMs: 2000 });
+    expect(await checker.presence(cache.url, present)).toEqual({ state: "present" });
+  });
+
+  it("counts a cache that cannot be reached as not cached", async () => {
+    checker = new CachePresence({ retries: 0 });
+    const answer = await checker.presence("http://127.0.0.1:1", present);
+    expect(answer.state).toBe("error");
+  });
+
+  it("reads file:// caches from disk", async () => {
+    checker = new CachePresence();
+    expect(await checker.presence(`file://${cache.dir}`, present)).toEqual({ state: "present" });
+    expect(await checker.presence(`file://${cache.dir}/`, absent)).toEqual({ state: "absent" });
+  });
+});
+
+describe("a private cache", () => {
+  let cache: HttpCache;
+  const empty = mkdtempSync(join(tmpdir(), "private-cache-"));
+  beforeAll(async () => {
+    cache = await startHttpCache({ dir: empty, auth: { basic: { login: "", password: "s3cret-token" } } });
+    writeFileSync(join(empty, "8nqfkhfx0iqxim9ggpb1xzcasj7rcfkb.narinfo"), `StorePath: ${present}\n`);
+  });
+  afterAll(async () => {
+    await cache.stop();
+    rmSync(empty, { recursive: true, force: true });
+  });
+
+  it("is an error without credentials, never 'cached'", async () => {
+    const checker = new CachePresence({ retries: 0 });
+    expect(await checker.presence(cache.url, present)).toEqual({ state: "error", message: "HTTP 401: the cache wants credentials (cache-netrc)" });
+    checker.close();
+  });
+
+  it("answers with the netrc's credentials for its host", async () => {
+    const checker = new CachePresence({ netrc: [{ machine: "127.0.0.1", login: "", password: "s3cret-token" }] });
+    expect(await checker.presence(cache.url, present)).toEqual({ state: "present" });
+    expect(await checker.presence(cache.url, absent)).toEqual({ state: "absent" });
+    checker.close();
+  });
+});

@@ -1,0 +1,119 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { readBuildMatrixOptions } from "../../src/actions/build-matrix/options.js";
+import { cacheCredentials, confirmUrl, failureMessage, formatBytes, nixConfigFor, type BuildMatrixReport } from "../../src/actions/build-matrix/run.js";
+import { toplevelsExpression } from "../../src/fleet/plan.js";
+import { Inputs } from "../../src/runner/inputs.js";
+import { repoRoot } from "../support/runner-harness.js";
+
+const flake = resolve(repoRoot, "examples", "fleet");
+const secretKey = `ci-1:${"A".repeat(86)}==`;
+const publicKey = `ci-1:${"B".repeat(43)}=`;
+const temp = mkdtempSync(join(tmpdir(), "bm-options-"));
+afterAll(() => rmSync(temp, { recursive: true, force: true }));
+
+function read(values: Record<string, string>, masked: string[] = []) {
+  const inputs = new Inputs((name) => values[name], (s) => masked.push(s));
+  return readBuildMatrixOptions(inputs, { RUNNER_TEMP: temp }, repoRoot);
+}
+
+describe("build-matrix inputs", () => {
+  it("defaults to plan over every host of the flake in the workspace", () => {
+    const o = read({ flake: "examples/fleet" });
+    expect(o).toMatchObject({ mode: "plan", ref: flake, hosts: [], caches: [], skipCached: true, maxParallel: 2, pushTo: undefined });
+    expect(o.reportPath).toBe(join(temp, "nix-fleet", "build-matrix-report.json"));
+  });
+
+  it("reads lists, push targets and secrets, masking each secret", () => {
+    const masked: string[] = [];
+    const o = read(
+      {
+        flake: "examples/fleet",
+        mode: "all",
+        hosts: "web,\ndb",
+        caches: "http://127.0.0.1:1/\nfile:///tmp/c",
+        "cache-public-keys": publicKey,
+        "cache-netrc": "machine 127.0.0.1 login u password hunter22",
+        "push-to": "cachix:my-fleet",
+        "cachix-auth-token": "tok-123456",
+        "signing-key": secretKey,
+        "max-parallel": "3",
+      },
+      masked,
+    );
+    expect(o).toMatchObject({ mode: "all", hosts: ["web", "db"], pushTo: { kind: "cachix", name: "my-fleet" }, maxParallel: 3 });
+    expect(o.cacheNetrc).toEqual([{ machine: "127.0.0.1", login: "u", password: "hunter22" }]);
+    expect(masked).toEqual(expect.arrayContaining(["tok-123456", secretKey, "machine 127.0.0.1 login u password hunter22"]));
+  });
+
+  it.each([
+    [{ mode: "deploy" }, "input 'mode'", "Expected one of: plan, build, all"],
+    [{ mode: "build" }, "input 'host'", "required with mode 'build'"],
+    [{ hosts: "web, ../etc" }, "input 'hosts'", "not a host name"],
+    [{ caches: "cache.example" }, "input 'caches'", "Expected http(s)://, file:// or s3://"],
+    [{ "cache-public-keys": "nokey" }, "input 'cache-public-keys'", "Expected <name>:<base64"],
+    [{ "cache-netrc": "# only a comment" }, "input 'cache-netrc'", "no machine entry"],
+    [{ "signing-key": "ci-1:short" }, "input 'signing-key'", "not a Nix secret key"],
+    [{ "push-to": "ftp://x" }, "input 'push-to'", "Expected a store URI"],
+    [{ "push-to": "cachix:My_Cache", "cachix-auth-token": "t" }, "input 'push-to'", "not a Cachix cache name"],
+    [{ "push-to": "cachix:fleet" }, "input 'cachix-auth-token'", "required to push to cachix:fleet"],
+    [{ "max-parallel": "0" }, "input 'max-parallel'", "from 1 to 64"],
+    [{ flake: "examples/nowhere" }, "input 'flake'", "not a directory"],
+  ])("rejects %j", (values, label, expected) => {
+    expect(() => read({ flake: "examples/fleet", ...values })).toThrow(label);
+    expect(() => read({ flake: "examples/fleet", ...values })).toThrow(expected);
+  });
+
+  it("composes the run's Nix config and cache credentials", () => {
+    const o = read({
+      flake: "examples/fleet",
+      caches: "https://fleet.cachix.org, http://127.0.0.1:9",
+      "cache-public-keys": publicKey,
+      "cachix-auth-token": "tok-1",
+      "push-to": "cachix:other",
+    });
+    expect(nixConfigFor(o, "/run/x/netrc").split("\n")).toEqual([
+      "extra-substituters = https://fleet.cachix.org http://127.0.0.1:9 https://other.cachix.org",
+      `extra-trusted-public-keys = ${publicKey}`,
+      "netrc-file = /run/x/netrc",
+    ]);
+    expect(cacheCredentials(o)).toEqual([{ machine: "fleet.cachix.org", login: "", password: "tok-1" }]);
+    expect(nixConfigFor(read({ flake: "examples/fleet" }), undefined)).toBe("");
+  });
+});
+
+describe("build-matrix helpers", () => {
+  it.each([
+    [{ kind: "store", uri: "ssh-ng://nix-ssh@mgmt" }, undefined],
+    [{ kind: "store", uri: "file:///srv/cache" }, "file:///srv/cache"],
+    [{ kind: "store", uri: "s3://bucket?region=x" }, undefined],
+    [{ kind: "cachix", name: "fleet" }, "https://fleet.cachix.org"],
+  ] as const)("confirms a push to %j at %s", (target, url) => expect(confirmUrl(target)).toBe(url));
+
+  it.each([
+    [0, "0 B"],
+    [1023, "1023 B"],
+    [1672, "1.6 KiB"],
+    [5 * 1024 ** 3, "5.0 GiB"],
+  ])("formats %d bytes as %s", (bytes, text) => expect(formatBytes(bytes)).toBe(text));
+
+  it("limits the one evaluation to the selected hosts", () => {
+    expect(toplevelsExpression([])).toContain("}) (cs)");
+    expect(toplevelsExpression(["web", "db-1"])).toContain('[ "web" "db-1" ]');
+    expect(() => toplevelsExpression(['a"${builtins.abort "x"}'])).toThrow(/not a host name/);
+    expect(toplevelsExpression([])).not.toMatch(/outPath =/);
+  });
+
+  it("names every bad host in the failure message", () => {
+    const report = {
+      hosts: [
+        { host: "db", status: "eval-failed", pushed: false },
+        { host: "mgmt", status: "pushed", pushed: true },
+        { host: "web", status: "failed", pushed: false },
+      ],
+    } as BuildMatrixReport;
+    expect(failureMessage(report)).toBe("2 of 3 hosts failed (failed to evaluate: db; failed to build or push: web)");
+  });
+});

@@ -1,0 +1,39 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect, it } from "vitest";
+import { parse } from "yaml";
+import { repoRoot } from "../support/runner-harness.js";
+
+interface Step {
+  id?: string;
+  uses?: string;
+  with?: Record<string, string>;
+}
+interface Job {
+  needs?: string;
+  if?: string;
+  outputs?: Record<string, string>;
+  strategy?: { "fail-fast"?: boolean; matrix?: string };
+  steps: Step[];
+}
+
+const workflow = parse(readFileSync(join(repoRoot, ".forgejo", "workflows", "example-pipeline.yml"), "utf8")) as { jobs: Record<string, Job> };
+const action = parse(readFileSync(join(repoRoot, "actions", "build-matrix", "action.yml"), "utf8")) as {
+  inputs: Record<string, unknown>;
+  outputs: Record<string, unknown>;
+};
+
+it("the example pipeline uses only build-matrix's real inputs and outputs, plan feeding a fail-fast-off matrix", () => {
+  const { plan, build } = workflow.jobs;
+  const steps = Object.values(workflow.jobs).flatMap((job) => job.steps.filter((s) => s.uses?.includes("/actions/build-matrix@")));
+  expect(steps).toHaveLength(2);
+  for (const step of steps) for (const input of Object.keys(step.with ?? {})) expect(Object.keys(action.inputs)).toContain(input);
+  for (const value of Object.values(plan?.outputs ?? {})) {
+    const output = /steps\.plan\.outputs\.([\w-]+)/.exec(value)?.[1];
+    expect(Object.keys(action.outputs)).toContain(output);
+  }
+  expect(build?.needs).toBe("plan");
+  expect(build?.strategy).toEqual({ "fail-fast": false, matrix: "${{ fromJSON(needs.plan.outputs.matrix) }}" });
+  expect(build?.if).toContain("needs.plan.outputs.empty == 'false'");
+  expect(build?.steps.find((s) => s.with?.mode === "build")?.with?.host).toBe("${{ matrix.host }}");
+});

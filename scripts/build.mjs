@@ -1,5 +1,5 @@
-// Bundles every action into actions/<name>/dist/ (main.js, and post.js where it has one) and the
-// CLI into dist/nix-fleet.js. The bundles are committed; test/unit/bundles.test.ts checks that they
+// Bundles every action into actions/<name>/dist/ (main.js, and post.js where it has one), the gate
+// (the root action.yml) into dist/gate/, and the CLI into dist/nix-fleet.js. The bundles are committed; test/unit/bundles.test.ts checks that they
 // equal a fresh build. `--check` builds into memory and lists bundles that differ.
 import { build } from "esbuild";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -22,7 +22,9 @@ export function entries() {
   for (const name of readdirSync(actions).sort()) {
     for (const step of ["main", "post"]) {
       const source = join(actions, name, `${step}.ts`);
-      if (existsSync(source)) list.push([source, join(root, "actions", name, "dist", `${step}.js`)]);
+      // The gate is the repository's root action: its bundles live in dist/gate/.
+      const target = name === "gate" ? join(root, "dist", "gate", `${step}.js`) : join(root, "actions", name, "dist", `${step}.js`);
+      if (existsSync(source)) list.push([source, target]);
     }
   }
   list.push([join(root, "src", "cli", "main.ts"), join(root, "dist", "nix-fleet.js")]);

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { GATE_FIXED_INPUTS } from "../../src/actions/gate/options.js";
 import { repoRoot } from "../support/runner-harness.js";
 
 const actions = readdirSync(join(repoRoot, "actions")).filter((n) => existsSync(join(repoRoot, "actions", n, "action.yml")));
@@ -31,6 +32,26 @@ describe.each(actions)("actions/%s/action.yml", (action) => {
   it("declares exactly the inputs the code reads, each described", () => {
     expect(new Set(Object.keys(meta.inputs ?? {}))).toEqual(inputsReadBy(action));
     for (const spec of Object.values(meta.inputs ?? {}) as { description?: string }[]) expect(spec.description).toBeTruthy();
+  });
+});
+
+describe("action.yml (the gate)", () => {
+  const gate = parse(readFileSync(join(repoRoot, "action.yml"), "utf8"));
+  const stage = (name: string) => parse(readFileSync(join(repoRoot, "actions", name, "action.yml"), "utf8"));
+
+  it("runs dist/gate on node24 with a post step that removes build-matrix's private directory", () => {
+    expect(gate.runs).toEqual({ using: "node24", main: "dist/gate/main.js", post: "dist/gate/post.js" });
+    expect(existsSync(join(repoRoot, "dist", "gate", "main.js"))).toBe(true);
+  });
+
+  it("declares the union of its stages' inputs, less those it fixes, with the same defaults", () => {
+    const fixed = Object.keys(GATE_FIXED_INPUTS);
+    const union = new Map<string, unknown>();
+    for (const name of ["flake-check", "secret-scan", "build-matrix"]) {
+      for (const [input, spec] of Object.entries(stage(name).inputs as Record<string, { default?: unknown }>)) if (!fixed.includes(input)) union.set(input, spec.default);
+    }
+    expect(new Set(Object.keys(gate.inputs))).toEqual(new Set(union.keys()));
+    for (const [input, def] of union) expect([input, gate.inputs[input].default]).toEqual([input, def]);
   });
 });
 

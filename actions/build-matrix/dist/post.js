@@ -19150,9 +19150,6 @@ var require_undici = __commonJS({
   }
 });
 
-// src/actions/build-matrix/post.ts
-import { rm as rm2 } from "node:fs/promises";
-
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
 
@@ -19861,11 +19858,17 @@ async function runPost(action, body) {
   process.exit(0);
 }
 
+// src/actions/build-matrix/cleanup.ts
+import { rm as rm2 } from "node:fs/promises";
+
 // src/actions/build-matrix/state.ts
 var PRIVATE_DIR_STATE = "private-dir";
 
-// src/actions/build-matrix/post.ts
-await runPost("build-matrix", async (runtime) => {
+// src/actions/build-matrix/cleanup.ts
+async function removePrivateDir(runtime) {
   const dir = runtime.getState(PRIVATE_DIR_STATE);
   if (dir) await rm2(dir, { recursive: true, force: true });
-});
+}
+
+// src/actions/build-matrix/post.ts
+await runPost("build-matrix", removePrivateDir);

@@ -2,6 +2,11 @@
 import { createRequire as __nixFleetCreateRequire } from "node:module";
 const require = __nixFleetCreateRequire(import.meta.url);
 
+// src/cli/main.ts
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir as tmpdir2 } from "node:os";
+import { join as join8 } from "node:path";
+
 // src/runner/inputs.ts
 var InputError = class extends Error {
   constructor(input, message, label = `input '${input}'`) {
@@ -63,7 +68,7 @@ var Inputs = class {
     if (value === void 0) return fallback;
     const min = range.min ?? Number.MIN_SAFE_INTEGER;
     const max = range.max ?? Number.MAX_SAFE_INTEGER;
-    const form = range.max === void 0 ? `a whole number of at least ${min}` : `a whole number from ${min} to ${max}`;
+    const form = range.max === void 0 ? range.min === void 0 ? "a whole number" : `a whole number of at least ${min}` : `a whole number from ${min} to ${max}`;
     if (!/^-?\d+$/.test(value)) throw this.error(name, `'${value}' is not a whole number. Expected ${form}.`);
     const n = Number(value);
     if (n < min || n > max) throw this.error(name, `${value} is out of range. Expected ${form}.`);
@@ -197,11 +202,18 @@ var TerminalRuntime = class {
   secrets = [];
   /** Inside a group, info lines are detail: shown with --verbose only, as a folded group would be. */
   depth = 0;
-  print(text) {
+  masked(text) {
     let shown = text;
     for (const s of this.secrets) shown = shown.split(s).join("***");
-    this.write(shown.endsWith("\n") ? shown : `${shown}
-`);
+    return shown.endsWith("\n") ? shown : `${shown}
+`;
+  }
+  print(text) {
+    this.write(this.masked(text));
+  }
+  /** What a command hands to a script (JSON, a matrix) on stdout, masked like everything else. */
+  result(text) {
+    process.stdout.write(this.masked(text));
   }
   info(message) {
     if (this.depth === 0 || this.verbose) this.print(message);
@@ -1134,7 +1146,6 @@ function failureMessage(report) {
 
 // src/cli/plan.ts
 import { readFileSync } from "node:fs";
-import { tmpdir as tmpdir2 } from "node:os";
 import { join as join2, resolve as resolve3 } from "node:path";
 import { parseArgs } from "node:util";
 
@@ -1192,6 +1203,14 @@ function nixConfigSecrets(config) {
     }
   }
   return secrets;
+}
+function nixArgsSecrets(args) {
+  const values = [];
+  args.forEach((arg, i) => {
+    if (arg === "--access-tokens" || arg === "--extra-access-tokens") values.push(args[i + 1] ?? "");
+    if (arg === "--option" && /^(extra-)?access-tokens$/.test(args[i + 1] ?? "")) values.push(args[i + 2] ?? "");
+  });
+  return values.flatMap((v) => nixConfigSecrets(`access-tokens = ${v}`));
 }
 
 // src/actions/build-matrix/options.ts
@@ -1289,7 +1308,7 @@ var SECRET_SOURCES = {
 function readSecretFile(path) {
   return path === void 0 ? void 0 : readFileSync(resolve3(path), "utf8");
 }
-async function runMatrixCommand(mode, values, runtime) {
+async function runMatrixCommand(mode, values, runtime, scratch) {
   const given = {
     ...values,
     mode,
@@ -1300,9 +1319,9 @@ async function runMatrixCommand(mode, values, runtime) {
   };
   const label = (name) => SECRET_SOURCES[name] ?? cliOptionLabel(name);
   const inputs = new Inputs((name) => typeof given[name] === "boolean" ? String(given[name]) : given[name], (s) => runtime.setSecret(s), label);
-  const reportPath = values.report ? resolve3(String(values.report)) : join2(tmpdir2(), `nix-fleet-${mode}-${process.pid}.json`);
+  const reportPath = values.report ? resolve3(String(values.report)) : join2(scratch, "build-matrix-report.json");
   const options = readBuildMatrixOptions(inputs, process.env, process.cwd(), reportPath);
-  options.tempRoot = tmpdir2();
+  options.tempRoot = scratch;
   return runBuildMatrix(options, { runtime });
 }
 var planCommand = {
@@ -1311,10 +1330,10 @@ var planCommand = {
                  [--cache-netrc-file FILE] [--no-skip-cached] [--json] [--report FILE]
       Evaluates every host once, asks the caches which toplevels they hold, and prints the
       build matrix ({"include": [{host, system, drv, out}]}) on stdout; --json prints the report.`,
-  async run(argv, runtime) {
+  async run(argv, runtime, scratch) {
     const { values } = parseArgs({ args: argv, strict: true, options: matrixOptions });
-    const report = await runMatrixCommand("plan", values, runtime);
-    process.stdout.write(JSON.stringify(values.json ? report : report.matrix, null, values.json ? 2 : void 0) + "\n");
+    const report = await runMatrixCommand("plan", values, runtime, scratch);
+    runtime.result(JSON.stringify(values.json ? report : report.matrix, null, values.json ? 2 : void 0));
     if (report.result === "failure") {
       runtime.info(`nix-fleet plan failed: ${failureMessage(report)}`);
       return 1;
@@ -1330,7 +1349,7 @@ var buildCommand = {
                   [--push-to URI] [--signing-key-file FILE] [--max-parallel N] [--json] [--report FILE]
       Builds one host, or every uncached host (--all), never stopping at a failure; pushes each
       closure to --push-to (a store URI, or cachix:NAME with CACHIX_AUTH_TOKEN set).`,
-  async run(argv, runtime) {
+  async run(argv, runtime, scratch) {
     const { values } = parseArgs2({
       args: argv,
       strict: true,
@@ -1346,8 +1365,8 @@ var buildCommand = {
     if (values.all === (values.host !== void 0)) {
       throw new InputError("host", "give either --host HOST or --all. Expected one of them.", "options --host/--all");
     }
-    const report = await runMatrixCommand(values.all ? "all" : "build", values, runtime);
-    if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+    const report = await runMatrixCommand(values.all ? "all" : "build", values, runtime, scratch);
+    if (values.json) runtime.result(JSON.stringify(report, null, 2));
     if (report.result === "failure") {
       runtime.info(`nix-fleet build failed: ${failureMessage(report)}`);
       return 1;
@@ -1357,7 +1376,6 @@ var buildCommand = {
 };
 
 // src/cli/check.ts
-import { tmpdir as tmpdir3 } from "node:os";
 import { join as join4, resolve as resolve6 } from "node:path";
 import { parseArgs as parseArgs3 } from "node:util";
 
@@ -1376,6 +1394,7 @@ function readFlakeCheckOptions(inputs, env, cwd = process.cwd(), reportPath = re
     reportPath
   };
   if (nixConfig !== void 0) options.nixConfig = nixConfig;
+  for (const token of nixArgsSecrets(options.extraArgs)) inputs.mask(token);
   return options;
 }
 
@@ -1731,10 +1750,11 @@ function cliInputs(values, runtime) {
 // src/cli/check.ts
 var checkCommand = {
   name: "check",
-  usage: `  nix-fleet check [--flake PATH] [--json] [--no-build] [--all-systems] [--report FILE]
+  usage: `  nix-fleet check [--flake PATH] [--json] [--no-build] [--all-systems] [--keep-going false]
+                  [--extra-args ARGS] [--nix-config LINES] [--report FILE]
       nix flake check over every host: names every broken host, each error at file:line.
       --json prints the report on stdout.`,
-  async run(argv, runtime) {
+  async run(argv, runtime, scratch) {
     const { values } = parseArgs3({
       args: argv,
       strict: true,
@@ -1751,10 +1771,10 @@ var checkCommand = {
       }
     });
     const inputs = cliInputs({ ...values, "build-checks": values["no-build"] ? "false" : void 0 }, runtime);
-    const reportPath = values.report ? resolve6(values.report) : join4(tmpdir3(), `nix-fleet-check-${process.pid}.json`);
+    const reportPath = values.report ? resolve6(values.report) : join4(scratch, "flake-check-report.json");
     const options = readFlakeCheckOptions(inputs, { ...process.env, GITHUB_WORKSPACE: "" }, process.cwd(), reportPath);
     const report = await runFlakeCheck(options, { runtime });
-    if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+    if (values.json) runtime.result(JSON.stringify(report, null, 2));
     if (report.result === "failure") {
       runtime.info(`nix-fleet check failed: ${failureMessage2(report)}`);
       return 1;
@@ -1764,8 +1784,6 @@ var checkCommand = {
 };
 
 // src/cli/scan.ts
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir as tmpdir4 } from "node:os";
 import { join as join7, resolve as resolve8 } from "node:path";
 import { parseArgs as parseArgs4 } from "node:util";
 
@@ -2456,7 +2474,7 @@ var scanCommand = {
                  [--baseline FILE] [--gitleaks-path FILE] [--report FILE] [--sarif FILE] [--json]
       gitleaks over the commits that matter, every finding at file:line, the secret redacted.
       --range auto scans what is not yet pushed upstream (everything without an upstream).`,
-  async run(argv, runtime) {
+  async run(argv, runtime, scratch) {
     const { values } = parseArgs4({
       args: argv,
       strict: true,
@@ -2474,17 +2492,11 @@ var scanCommand = {
     });
     const inputs = cliInputs(values, runtime);
     const env = { ...process.env, GITHUB_WORKSPACE: "", GITHUB_EVENT_NAME: "", GITHUB_EVENT_PATH: "", RUNNER_TEMP: "" };
-    const scratch = mkdtempSync(join7(tmpdir4(), "nix-fleet-scan-"));
-    let report;
-    try {
-      const options = readSecretScanOptions(inputs, env, process.cwd(), { tempDir: scratch });
-      options.reportPath = values.report ? resolve8(values.report) : join7(tmpdir4(), `nix-fleet-scan-${process.pid}.json`);
-      options.sarifPath = values.sarif ? resolve8(values.sarif) : join7(tmpdir4(), `nix-fleet-scan-${process.pid}.sarif`);
-      report = await runSecretScan(options, { runtime });
-    } finally {
-      rmSync(scratch, { recursive: true, force: true });
-    }
-    if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+    const options = readSecretScanOptions(inputs, env, process.cwd(), { tempDir: scratch });
+    options.reportPath = values.report ? resolve8(values.report) : join7(scratch, "secret-scan-report.json");
+    options.sarifPath = values.sarif ? resolve8(values.sarif) : join7(scratch, "secret-scan.sarif");
+    const report = await runSecretScan(options, { runtime });
+    if (values.json) runtime.result(JSON.stringify(report, null, 2));
     if (report.findings.length) {
       runtime.info(`nix-fleet scan failed: ${failureMessage3(report)}`);
       return 1;
@@ -2522,13 +2534,16 @@ ${USAGE}`);
     return 0;
   }
   const runtime = new TerminalRuntime(void 0, rest.includes("--verbose"));
+  const scratch = mkdtempSync(join8(tmpdir2(), `nix-fleet-${name}-`));
   try {
-    return await command.run(rest, runtime);
+    return await command.run(rest, runtime, scratch);
   } catch (error) {
     const usage = error instanceof InputError || String(error.code ?? "").startsWith("ERR_PARSE_ARGS");
     process.stderr.write(`nix-fleet ${name}: ${error instanceof Error ? error.message : String(error)}
 `);
     return usage ? 2 : 1;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
 process.exitCode = await main(process.argv.slice(2));

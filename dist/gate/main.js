@@ -23644,7 +23644,7 @@ var Inputs = class {
     if (value === void 0) return fallback;
     const min = range.min ?? Number.MIN_SAFE_INTEGER;
     const max = range.max ?? Number.MAX_SAFE_INTEGER;
-    const form = range.max === void 0 ? `a whole number of at least ${min}` : `a whole number from ${min} to ${max}`;
+    const form = range.max === void 0 ? range.min === void 0 ? "a whole number" : `a whole number of at least ${min}` : `a whole number from ${min} to ${max}`;
     if (!/^-?\d+$/.test(value)) throw this.error(name, `'${value}' is not a whole number. Expected ${form}.`);
     const n = Number(value);
     if (n < min || n > max) throw this.error(name, `${value} is out of range. Expected ${form}.`);
@@ -24608,6 +24608,14 @@ function nixConfigSecrets(config) {
   }
   return secrets;
 }
+function nixArgsSecrets(args) {
+  const values = [];
+  args.forEach((arg, i) => {
+    if (arg === "--access-tokens" || arg === "--extra-access-tokens") values.push(args[i + 1] ?? "");
+    if (arg === "--option" && /^(extra-)?access-tokens$/.test(args[i + 1] ?? "")) values.push(args[i + 2] ?? "");
+  });
+  return values.flatMap((v) => nixConfigSecrets(`access-tokens = ${v}`));
+}
 
 // src/actions/build-matrix/options.ts
 var MODES = ["plan", "build", "all"];
@@ -24699,6 +24707,7 @@ function readFlakeCheckOptions(inputs, env, cwd = process.cwd(), reportPath = re
     reportPath
   };
   if (nixConfig !== void 0) options.nixConfig = nixConfig;
+  for (const token of nixArgsSecrets(options.extraArgs)) inputs.mask(token);
   return options;
 }
 

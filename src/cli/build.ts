@@ -10,7 +10,7 @@ export const buildCommand: Command = {
                   [--push-to URI] [--signing-key-file FILE] [--max-parallel N] [--json] [--report FILE]
       Builds one host, or every uncached host (--all), never stopping at a failure; pushes each
       closure to --push-to (a store URI, or cachix:NAME with CACHIX_AUTH_TOKEN set).`,
-  async run(argv, runtime) {
+  async run(argv, runtime, scratch) {
     const { values } = parseArgs({
       args: argv,
       strict: true,
@@ -26,8 +26,8 @@ export const buildCommand: Command = {
     if (values.all === (values.host !== undefined)) {
       throw new InputError("host", "give either --host HOST or --all. Expected one of them.", "options --host/--all");
     }
-    const report = await runMatrixCommand(values.all ? "all" : "build", values, runtime);
-    if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+    const report = await runMatrixCommand(values.all ? "all" : "build", values, runtime, scratch);
+    if (values.json) runtime.result(JSON.stringify(report, null, 2));
     if (report.result === "failure") {
       runtime.info(`nix-fleet build failed: ${failureMessage(report)}`);
       return 1;

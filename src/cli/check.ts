@@ -1,4 +1,3 @@
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { readFlakeCheckOptions } from "../actions/flake-check/options.js";
@@ -7,10 +6,11 @@ import { cliInputs, type Command } from "./command.js";
 
 export const checkCommand: Command = {
   name: "check",
-  usage: `  nix-fleet check [--flake PATH] [--json] [--no-build] [--all-systems] [--report FILE]
+  usage: `  nix-fleet check [--flake PATH] [--json] [--no-build] [--all-systems] [--keep-going false]
+                  [--extra-args ARGS] [--nix-config LINES] [--report FILE]
       nix flake check over every host: names every broken host, each error at file:line.
       --json prints the report on stdout.`,
-  async run(argv, runtime) {
+  async run(argv, runtime, scratch) {
     const { values } = parseArgs({
       args: argv,
       strict: true,
@@ -27,11 +27,11 @@ export const checkCommand: Command = {
       },
     });
     const inputs = cliInputs({ ...values, "build-checks": values["no-build"] ? "false" : undefined }, runtime);
-    const reportPath = values.report ? resolve(values.report) : join(tmpdir(), `nix-fleet-check-${process.pid}.json`);
+    const reportPath = values.report ? resolve(values.report) : join(scratch, "flake-check-report.json");
     // In a terminal, paths are shown relative to where the user stands.
     const options = readFlakeCheckOptions(inputs, { ...process.env, GITHUB_WORKSPACE: "" }, process.cwd(), reportPath);
     const report = await runFlakeCheck(options, { runtime });
-    if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+    if (values.json) runtime.result(JSON.stringify(report, null, 2));
     if (report.result === "failure") {
       runtime.info(`nix-fleet check failed: ${failureMessage(report)}`);
       return 1;

@@ -1,11 +1,15 @@
 import { cliOptionLabel, Inputs, type InputSource } from "../runner/inputs.js";
 import type { TerminalRuntime } from "../runner/terminal-runtime.js";
 
-/** One `nix-fleet <name>` command: its usage lines and what it runs. Returns the exit status. */
+/**
+ * One `nix-fleet <name>` command: its usage lines and what it runs. Returns the exit status.
+ * `scratch` is a private directory for this run, removed afterwards: reports not asked for by
+ * --report go there.
+ */
 export interface Command {
   name: string;
   usage: string;
-  run(argv: string[], runtime: TerminalRuntime): Promise<number>;
+  run(argv: string[], runtime: TerminalRuntime, scratch: string): Promise<number>;
 }
 
 /** Command-line values handed to the same input readers the actions use, so validation is shared. */

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { InputError } from "../runner/inputs.js";
 import { TerminalRuntime } from "../runner/terminal-runtime.js";
 import { buildCommand } from "./build.js";
@@ -34,12 +37,15 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const runtime = new TerminalRuntime(undefined, rest.includes("--verbose"));
+  const scratch = mkdtempSync(join(tmpdir(), `nix-fleet-${name}-`));
   try {
-    return await command.run(rest, runtime);
+    return await command.run(rest, runtime, scratch);
   } catch (error) {
     const usage = error instanceof InputError || String((error as { code?: unknown }).code ?? "").startsWith("ERR_PARSE_ARGS");
     process.stderr.write(`nix-fleet ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
     return usage ? 2 : 1;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
 

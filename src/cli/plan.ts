@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { readBuildMatrixOptions, type BuildMatrixMode } from "../actions/build-matrix/options.js";
@@ -36,6 +35,7 @@ export async function runMatrixCommand(
   mode: BuildMatrixMode,
   values: Record<string, string | boolean | undefined>,
   runtime: TerminalRuntime,
+  scratch: string,
 ): Promise<BuildMatrixReport> {
   const given: Record<string, string | boolean | undefined> = {
     ...values,
@@ -48,9 +48,9 @@ export async function runMatrixCommand(
   // Secrets arrive through files and the environment: errors name what the user actually gave.
   const label = (name: string) => SECRET_SOURCES[name] ?? cliOptionLabel(name);
   const inputs = new Inputs((name) => (typeof given[name] === "boolean" ? String(given[name]) : (given[name] as string | undefined)), (s) => runtime.setSecret(s), label);
-  const reportPath = values.report ? resolve(String(values.report)) : join(tmpdir(), `nix-fleet-${mode}-${process.pid}.json`);
+  const reportPath = values.report ? resolve(String(values.report)) : join(scratch, "build-matrix-report.json");
   const options = readBuildMatrixOptions(inputs, process.env, process.cwd(), reportPath);
-  options.tempRoot = tmpdir();
+  options.tempRoot = scratch;
   return runBuildMatrix(options, { runtime });
 }
 
@@ -60,10 +60,10 @@ export const planCommand: Command = {
                  [--cache-netrc-file FILE] [--no-skip-cached] [--json] [--report FILE]
       Evaluates every host once, asks the caches which toplevels they hold, and prints the
       build matrix ({"include": [{host, system, drv, out}]}) on stdout; --json prints the report.`,
-  async run(argv, runtime) {
+  async run(argv, runtime, scratch) {
     const { values } = parseArgs({ args: argv, strict: true, options: matrixOptions });
-    const report = await runMatrixCommand("plan", values, runtime);
-    process.stdout.write(JSON.stringify(values.json ? report : report.matrix, null, values.json ? 2 : undefined) + "\n");
+    const report = await runMatrixCommand("plan", values, runtime, scratch);
+    runtime.result(JSON.stringify(values.json ? report : report.matrix, null, values.json ? 2 : undefined));
     if (report.result === "failure") {
       runtime.info(`nix-fleet plan failed: ${failureMessage(report)}`);
       return 1;

@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { readSecretScanOptions } from "../actions/secret-scan/options.js";
@@ -12,7 +10,7 @@ export const scanCommand: Command = {
                  [--baseline FILE] [--gitleaks-path FILE] [--report FILE] [--sarif FILE] [--json]
       gitleaks over the commits that matter, every finding at file:line, the secret redacted.
       --range auto scans what is not yet pushed upstream (everything without an upstream).`,
-  async run(argv, runtime) {
+  async run(argv, runtime, scratch) {
     const { values } = parseArgs({
       args: argv,
       strict: true,
@@ -31,17 +29,11 @@ export const scanCommand: Command = {
     const inputs = cliInputs(values, runtime);
     // In a terminal there is no event: `auto` means "not yet pushed", and files stay in the temp dir.
     const env = { ...process.env, GITHUB_WORKSPACE: "", GITHUB_EVENT_NAME: "", GITHUB_EVENT_PATH: "", RUNNER_TEMP: "" };
-    const scratch = mkdtempSync(join(tmpdir(), "nix-fleet-scan-"));
-    let report;
-    try {
-      const options = readSecretScanOptions(inputs, env, process.cwd(), { tempDir: scratch });
-      options.reportPath = values.report ? resolve(values.report) : join(tmpdir(), `nix-fleet-scan-${process.pid}.json`);
-      options.sarifPath = values.sarif ? resolve(values.sarif) : join(tmpdir(), `nix-fleet-scan-${process.pid}.sarif`);
-      report = await runSecretScan(options, { runtime });
-    } finally {
-      rmSync(scratch, { recursive: true, force: true });
-    }
-    if (values.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+    const options = readSecretScanOptions(inputs, env, process.cwd(), { tempDir: scratch });
+    options.reportPath = values.report ? resolve(values.report) : join(scratch, "secret-scan-report.json");
+    options.sarifPath = values.sarif ? resolve(values.sarif) : join(scratch, "secret-scan.sarif");
+    const report = await runSecretScan(options, { runtime });
+    if (values.json) runtime.result(JSON.stringify(report, null, 2));
     if (report.findings.length) {
       runtime.info(`nix-fleet scan failed: ${failureMessage(report)}`);
       return 1;

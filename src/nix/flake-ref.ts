@@ -74,3 +74,13 @@ export function nixConfigSecrets(config: string | undefined): string[] {
   }
   return secrets;
 }
+
+/** The tokens in Nix command-line arguments: `--access-tokens V` and `--option access-tokens V`. */
+export function nixArgsSecrets(args: string[]): string[] {
+  const values: string[] = [];
+  args.forEach((arg, i) => {
+    if (arg === "--access-tokens" || arg === "--extra-access-tokens") values.push(args[i + 1] ?? "");
+    if (arg === "--option" && /^(extra-)?access-tokens$/.test(args[i + 1] ?? "")) values.push(args[i + 2] ?? "");
+  });
+  return values.flatMap((v) => nixConfigSecrets(`access-tokens = ${v}`));
+}

@@ -18,10 +18,19 @@ export class TerminalRuntime implements Runtime {
     private readonly verbose = false,
   ) {}
 
-  private print(text: string): void {
+  private masked(text: string): string {
     let shown = text;
     for (const s of this.secrets) shown = shown.split(s).join("***");
-    this.write(shown.endsWith("\n") ? shown : `${shown}\n`);
+    return shown.endsWith("\n") ? shown : `${shown}\n`;
+  }
+
+  private print(text: string): void {
+    this.write(this.masked(text));
+  }
+
+  /** What a command hands to a script (JSON, a matrix) on stdout, masked like everything else. */
+  result(text: string): void {
+    process.stdout.write(this.masked(text));
   }
 
   info(message: string): void {

@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { breakages, makeFleet, testNixConfig } from "../support/nix.js";
@@ -10,8 +11,8 @@ const cli = join(repoRoot, "dist", "nix-fleet.js");
 const made: string[] = [];
 afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-function nixFleet(args: string[], cwd = repoRoot) {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: "utf8", env: { ...process.env, NIX_CONFIG: testNixConfig } });
+function nixFleet(args: string[], cwd = repoRoot, env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: "utf8", env: { ...process.env, NIX_CONFIG: testNixConfig, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -34,6 +35,17 @@ describeWithTools(["nix"], "nix-fleet check (the committed CLI bundle)", () => {
     // The raw Nix output is folded away unless --verbose.
     expect(r.stderr).not.toContain("error (ignored)");
     expect(nixFleet(["check", "--flake", ".", "--verbose"], f.root).stderr).toContain("error (ignored)");
+  });
+
+  it("leaves nothing behind in the temp dir, and writes the report only where --report says", () => {
+    const tmp = mkdtempSync(join(tmpdir(), "cli-tmp-"));
+    made.push(tmp);
+    expect(nixFleet(["check", "--flake", "examples/fleet"], repoRoot, { TMPDIR: tmp }).code).toBe(0);
+    expect(readdirSync(tmp)).toEqual([]);
+    const report = join(tmp, "out", "check.json");
+    expect(nixFleet(["check", "--flake", "examples/fleet", "--report", report], repoRoot, { TMPDIR: tmp }).code).toBe(0);
+    expect(JSON.parse(readFileSync(report, "utf8")).result).toBe("success");
+    expect(readdirSync(tmp)).toEqual(["out"]);
   });
 
   it.each([

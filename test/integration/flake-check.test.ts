@@ -169,12 +169,22 @@ describeWithTools(["nix"], "flake-check against real Nix", () => {
   });
 
   it("keeps the caller's NIX_CONFIG and adds to it", async () => {
-    const nix = await Nix.create({ extraConfig: "max-jobs = 3" });
+    const nix = await Nix.create({ extraConfig: "max-jobs = 3", env: { ...process.env, NIX_CONFIG: `${testNixConfig}\nconnect-timeout = 17` } });
     const shown = await nix.exec(["show-config", "--json"]);
     const config = JSON.parse(shown.stdout) as Record<string, { value: unknown }>;
     expect(config["max-jobs"]?.value).toBe(3);
-    expect(config["build-users-group"]?.value).toBe(""); // from the caller's (the test's) NIX_CONFIG
+    expect(config["connect-timeout"]?.value).toBe(17); // the caller's, kept
     // The flakes feature was added: this flake command runs although the caller enabled nothing.
     expect((await nix.exec(["flake", "metadata", "--json", fleet().flake])).exitCode).toBe(0);
+  });
+
+  it("builds with build --json on any version: drv and out paths that exist", async () => {
+    const f = fleet();
+    const nix = await Nix.create();
+    const [web] = await nix.build([`${f.flake}#nixosConfigurations.web.config.system.build.toplevel`]);
+    expect(web?.drvPath).toMatch(/^\/nix\/store\/[a-z0-9]{32}-nixos-system-web\.drv$/);
+    expect(readFileSync(`${web?.outputs.out}/etc/hostname`, "utf8")).toBe("web\n");
+    const failing = fleet({ "lib/default.nix": (s: string) => s.replace('echo "$hostName" > $out/etc/hostname', "exit 7") });
+    await expect(nix.build([`${failing.flake}#nixosConfigurations.db.config.system.build.toplevel`])).rejects.toThrow(/builder for '.*nixos-system-db\.drv' failed with exit code 7/);
   });
 });

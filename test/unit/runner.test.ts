@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Inputs, InputError, cliOptionLabel, splitArgs } from "../../src/runner/inputs.js";
 import { detectPlatform } from "../../src/runner/platform.js";
-import { nixConfigSecrets, readNixConfig } from "../../src/nix/flake-ref.js";
+import { nixArgsSecrets, nixConfigSecrets, readNixConfig } from "../../src/nix/flake-ref.js";
 import { neutralized } from "../../src/runner/actions-runtime.js";
 import { Report, renderMarkdown, renderText } from "../../src/runner/report.js";
 import { annotationText } from "../../src/runner/runtime.js";
@@ -69,6 +69,12 @@ describe("nixConfigSecrets", () => {
       "t0k",
     ]);
     expect(nixConfigSecrets(undefined)).toEqual([]);
+  });
+});
+
+describe("nixArgsSecrets", () => {
+  it("finds tokens passed as arguments", () => {
+    expect(nixArgsSecrets(["--access-tokens", "github.com=ghp_a", "--option", "access-tokens", "h=t1 g=t2", "--option", "max-jobs", "4"])).toEqual(["ghp_a", "t1", "t2"]);
   });
 });
 

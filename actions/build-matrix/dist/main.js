@@ -19963,7 +19963,7 @@ var Inputs = class {
     if (value === void 0) return fallback;
     const min = range.min ?? Number.MIN_SAFE_INTEGER;
     const max = range.max ?? Number.MAX_SAFE_INTEGER;
-    const form = range.max === void 0 ? `a whole number of at least ${min}` : `a whole number from ${min} to ${max}`;
+    const form = range.max === void 0 ? range.min === void 0 ? "a whole number" : `a whole number of at least ${min}` : `a whole number from ${min} to ${max}`;
     if (!/^-?\d+$/.test(value)) throw this.error(name, `'${value}' is not a whole number. Expected ${form}.`);
     const n = Number(value);
     if (n < min || n > max) throw this.error(name, `${value} is out of range. Expected ${form}.`);

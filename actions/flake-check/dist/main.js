@@ -19213,7 +19213,7 @@ var Inputs = class {
     if (value === void 0) return fallback;
     const min = range.min ?? Number.MIN_SAFE_INTEGER;
     const max = range.max ?? Number.MAX_SAFE_INTEGER;
-    const form = range.max === void 0 ? `a whole number of at least ${min}` : `a whole number from ${min} to ${max}`;
+    const form = range.max === void 0 ? range.min === void 0 ? "a whole number" : `a whole number of at least ${min}` : `a whole number from ${min} to ${max}`;
     if (!/^-?\d+$/.test(value)) throw this.error(name, `'${value}' is not a whole number. Expected ${form}.`);
     const n = Number(value);
     if (n < min || n > max) throw this.error(name, `${value} is out of range. Expected ${form}.`);
@@ -20073,6 +20073,14 @@ function nixConfigSecrets(config) {
   }
   return secrets;
 }
+function nixArgsSecrets(args) {
+  const values = [];
+  args.forEach((arg, i) => {
+    if (arg === "--access-tokens" || arg === "--extra-access-tokens") values.push(args[i + 1] ?? "");
+    if (arg === "--option" && /^(extra-)?access-tokens$/.test(args[i + 1] ?? "")) values.push(args[i + 2] ?? "");
+  });
+  return values.flatMap((v) => nixConfigSecrets(`access-tokens = ${v}`));
+}
 
 // src/actions/flake-check/options.ts
 function readFlakeCheckOptions(inputs, env, cwd = process.cwd(), reportPath = resolve2(env.RUNNER_TEMP || cwd, "nix-fleet", "flake-check-report.json")) {
@@ -20088,6 +20096,7 @@ function readFlakeCheckOptions(inputs, env, cwd = process.cwd(), reportPath = re
     reportPath
   };
   if (nixConfig !== void 0) options.nixConfig = nixConfig;
+  for (const token of nixArgsSecrets(options.extraArgs)) inputs.mask(token);
   return options;
 }
 

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { readFlakeRef, readNixConfig } from "../../nix/flake-ref.js";
+import { nixArgsSecrets, readFlakeRef, readNixConfig } from "../../nix/flake-ref.js";
 import type { Inputs } from "../../runner/inputs.js";
 
 export interface FlakeCheckOptions {
@@ -39,5 +39,6 @@ export function readFlakeCheckOptions(
     reportPath,
   };
   if (nixConfig !== undefined) options.nixConfig = nixConfig;
+  for (const token of nixArgsSecrets(options.extraArgs)) inputs.mask(token);
   return options;
 }

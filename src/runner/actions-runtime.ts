@@ -104,9 +104,10 @@ export async function runAction(action: string, body: (runtime: ActionsRuntime) 
     const message = `${action} failed with: ${error instanceof Error ? error.message : String(error)}`;
     if (runtime.platform === "forgejo") {
       // No annotation to make: the plain line is what a Forgejo log shows.
-      core.info(`error: ${message}`);
+      core.info(neutralized(`error: ${message}`));
       process.exitCode = 1;
     } else {
+      // setFailed escapes the message into one ::error:: command: nothing in it can start another.
       core.setFailed(message);
     }
   }

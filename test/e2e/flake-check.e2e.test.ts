@@ -89,6 +89,17 @@ describeWithTools(["nix", "git"], "flake-check bundle, run as a runner runs it",
     }
   });
 
+  it("forgejo: a hostile message in the final failure line runs no command either", async () => {
+    const edits = { "flake.nix": (s: string) => s.replace(/nixosConfigurations = builtins\.mapAttrs[^\n]*;/, 'nixosConfigurations = throw "all bad\\n::add-mask::mgmt\\n::add-mask::flake";') };
+    const hostile = makeFleet(edits, { git: true, subdir: "infra" });
+    cleanup.push(hostile.root);
+    const r = await runAction({ action: "actions/flake-check", flavour: "forgejo", workspace: hostile.root, inputs: { flake: "infra" }, env: { NIX_CONFIG: testNixConfig } });
+    cleanup.push(r.runnerTemp);
+    expect(r.exitCode).toBe(1);
+    expect(r.log).toContain("error: flake-check failed with: the flake did not evaluate: all bad");
+    expect(r.log).not.toContain("***");
+  });
+
   it("a bad input fails before anything runs, naming the input and the expected form", async () => {
     const r = await runAction({ action: "actions/flake-check", flavour: "github", workspace: good.root, inputs: { flake: "infra", "keep-going": "yes" }, env: { NIX_CONFIG: testNixConfig } });
     cleanup.push(r.runnerTemp);

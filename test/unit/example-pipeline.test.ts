@@ -18,10 +18,19 @@ interface Job {
 }
 
 const workflow = parse(readFileSync(join(repoRoot, ".forgejo", "workflows", "example-pipeline.yml"), "utf8")) as { jobs: Record<string, Job> };
-const action = parse(readFileSync(join(repoRoot, "actions", "build-matrix", "action.yml"), "utf8")) as {
-  inputs: Record<string, unknown>;
-  outputs: Record<string, unknown>;
-};
+const actionYml = (name: string) =>
+  parse(readFileSync(join(repoRoot, "actions", name, "action.yml"), "utf8")) as { inputs: Record<string, unknown>; outputs: Record<string, unknown> };
+const action = actionYml("build-matrix");
+
+it("every step of the example pipeline that uses one of our actions gives only inputs that action declares", () => {
+  const ours = Object.values(workflow.jobs).flatMap((job) => job.steps.filter((s) => /\/actions\/[\w-]+@/.test(s.uses ?? "")));
+  expect(ours.map((s) => /\/actions\/([\w-]+)@/.exec(s.uses ?? "")?.[1])).toEqual(["flake-check", "secret-scan", "build-matrix", "build-matrix"]);
+  for (const step of ours) {
+    const declared = Object.keys(actionYml(/\/actions\/([\w-]+)@/.exec(step.uses ?? "")?.[1] ?? "").inputs);
+    for (const input of Object.keys(step.with ?? {})) expect(declared).toContain(input);
+  }
+  expect(workflow.jobs.plan?.needs).toBe("check");
+});
 
 it("the example pipeline uses only build-matrix's real inputs and outputs, plan feeding a fail-fast-off matrix", () => {
   const { plan, build } = workflow.jobs;

@@ -19886,7 +19886,7 @@ async function runAction(action, body) {
   } catch (error2) {
     const message = `${action} failed with: ${error2 instanceof Error ? error2.message : String(error2)}`;
     if (runtime.platform === "forgejo") {
-      info(`error: ${message}`);
+      info(neutralized(`error: ${message}`));
       process.exitCode = 1;
     } else {
       setFailed(message);

@@ -1542,6 +1542,7 @@ ${hint}` };
 }
 
 // src/actions/flake-check/run.ts
+var GITHUB_ANNOTATION_LIMIT = 10;
 var HOST_EVAL_CONCURRENCY = 4;
 function errorsOf(e) {
   if (e instanceof NixCommandError && e.errors.length) return e.errors;
@@ -1712,6 +1713,10 @@ function renderReport2(report) {
         return [h.host, status, e ? headline2(e.message) + more : "", e ? where(e) : ""];
       })
     );
+  }
+  const errorCount = [...report.hosts, ...report.outputs].reduce((n, x) => n + x.errors.length, 0);
+  if (errorCount > GITHUB_ANNOTATION_LIMIT) {
+    r.paragraph(`GitHub shows only the first ${GITHUB_ANNOTATION_LIMIT} error annotations of a step: all ${errorCount} errors are listed here.`);
   }
   if (report.outputs.length) {
     r.heading("Other errors");

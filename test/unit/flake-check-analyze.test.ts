@@ -99,6 +99,13 @@ describe("failureMessage", () => {
 });
 
 describe("renderReport", () => {
+  it("says when there are more errors than GitHub shows annotations", () => {
+    const hosts = Array.from({ length: 11 }, (_, i) => ({ host: `h${i}`, status: "broken" as const, errors: [{ message: "boom" }] }));
+    const base = { flake: ".", result: "failure" as const, nixVersion: "2.8", seconds: 1, outputs: [] };
+    expect(renderText(renderReport({ ...base, hosts, brokenHosts: hosts.map((h) => h.host) }))).toContain("GitHub shows only the first 10 error annotations of a step: all 11 errors are listed here.");
+    expect(renderText(renderReport({ ...base, hosts: hosts.slice(1), brokenHosts: [] }))).not.toContain("GitHub shows only");
+  });
+
   it("counts hosts that were not checked apart from good ones", () => {
     const text = renderText(
       renderReport({

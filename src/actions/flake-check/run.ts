@@ -11,6 +11,9 @@ import type { Runtime } from "../../runner/runtime.js";
 import { groupErrors, locate, type CheckedError, type FlakeCheckReport, type HostResult, type OutputResult, type SourceMap } from "./analyze.js";
 import type { FlakeCheckOptions } from "./options.js";
 
+/** GitHub keeps this many error annotations per step and drops the rest. */
+const GITHUB_ANNOTATION_LIMIT = 10;
+
 /** Hosts evaluated one by one at a time when the check could not say which hosts broke. */
 const HOST_EVAL_CONCURRENCY = 4;
 
@@ -235,6 +238,10 @@ export function renderReport(report: FlakeCheckReport): Report {
         return [h.host, status, e ? headline(e.message) + more : "", e ? where(e) : ""];
       }),
     );
+  }
+  const errorCount = [...report.hosts, ...report.outputs].reduce((n, x) => n + x.errors.length, 0);
+  if (errorCount > GITHUB_ANNOTATION_LIMIT) {
+    r.paragraph(`GitHub shows only the first ${GITHUB_ANNOTATION_LIMIT} error annotations of a step: all ${errorCount} errors are listed here.`);
   }
   if (report.outputs.length) {
     r.heading("Other errors");

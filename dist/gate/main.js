@@ -24180,8 +24180,9 @@ var Cachix = class {
     this.binary = binary;
   }
   binary;
-  async exec(args, authToken, onStderrLine) {
-    const env = { ...process.env, CACHIX_AUTH_TOKEN: authToken };
+  async exec(args, credentials, onStderrLine) {
+    const env = { ...process.env, CACHIX_AUTH_TOKEN: credentials.authToken };
+    if (credentials.signingKey) env.CACHIX_SIGNING_KEY = credentials.signingKey;
     try {
       return await run([this.binary, ...args], { env, onStderrLine });
     } catch (error2) {
@@ -24192,8 +24193,8 @@ var Cachix = class {
     }
   }
   /** `cachix push` sends each path's whole closure, whatever the cache already has or lacks. */
-  async push(name, paths, authToken, onStderrLine) {
-    const result = await this.exec(["push", name, ...paths], authToken, onStderrLine);
+  async push(name, paths, credentials, onStderrLine) {
+    const result = await this.exec(["push", name, ...paths], credentials, onStderrLine);
     if (result.exitCode !== 0) throw new CommandError(result.command, result.exitCode, result.stderr);
   }
 };
@@ -24253,257 +24254,22 @@ function formatNetrc(entries) {
   const quote = (s) => s === "" || /[\s"\\]/.test(s) ? `"${s.replace(/["\\]/g, "\\$&")}"` : s;
   return entries.map((e) => `${e.machine === void 0 ? "default" : `machine ${quote(e.machine)}`} login ${quote(e.login)} password ${quote(e.password)}`).join("\n") + "\n";
 }
-
-// src/nix/errors.ts
-var START = /^error(?: \(ignored\))?:(?: error:)?(.*)$/;
-var AT = /^at (.+?):(\d+):(\d+):?$/;
-var FRAME = /^… (.*)$/;
-var SNIPPET = /^\s*(\d+)?\|/;
-var INNER = /^error:(?:\s+(.*))?$/;
-var ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
-var TRUNCATED = /^\(stack trace truncated/;
-var REPEATS = [/^some errors were encountered during the evaluation$/, /^build of .* failed$/];
-function parseNixErrors(stderr) {
-  const blocks = [];
-  let current;
-  for (const line of stderr.replace(ANSI, "").replace(/\r/g, "").split("\n")) {
-    const start = START.exec(line);
-    if (start) {
-      current = { first: (start[1] ?? "").trim(), ignored: line.startsWith("error (ignored)"), rest: [] };
-      blocks.push(current);
-    } else if (current && (line === "" || /^\s/.test(line))) {
-      current.rest.push(line);
-    } else {
-      current = void 0;
-    }
+function configuredNetrcFile(nixConfig, nixConf, confDir) {
+  for (const text of [nixConfig, nixConf]) {
+    const settings = [...(text ?? "").matchAll(/^\s*netrc-file\s*=\s*(\S+)\s*$/gm)];
+    const last = settings[settings.length - 1];
+    if (last?.[1]) return last[1];
   }
-  return blocks.map((b) => parseBlock(b.first, b.rest, b.ignored)).filter((e) => !REPEATS.some((re) => re.test(e.message)));
-}
-function dedent(lines) {
-  const indents = lines.filter((l) => l.trim()).map((l) => /^\s*/.exec(l)?.[0].length ?? 0);
-  const cut = indents.length ? Math.min(...indents) : 0;
-  return lines.map((l) => l.slice(cut));
-}
-function parsePosition(text) {
-  const m = AT.exec(text);
-  if (!m || !m[1]) return void 0;
-  if (m[1].startsWith("\xAB")) return void 0;
-  return { file: m[1], line: Number(m[2]), column: Number(m[3]) };
-}
-function parseBlock(first, rest, ignored) {
-  let message = first ? [first] : [];
-  let position;
-  const trace = [];
-  let inFrame = false;
-  let framesFirst = false;
-  for (const raw of dedent(rest)) {
-    const line = raw.trim();
-    if (!line || SNIPPET.test(raw) || TRUNCATED.test(line)) continue;
-    const frame = FRAME.exec(line);
-    const inner = INNER.exec(line);
-    if (frame) {
-      trace.push({ text: frame[1] ?? "" });
-      inFrame = true;
-    } else if (inner) {
-      message = inner[1] ? [inner[1]] : [];
-      position = void 0;
-      inFrame = false;
-      framesFirst = trace.length > 0;
-    } else if (AT.test(line)) {
-      const pos = parsePosition(line);
-      const current = trace[trace.length - 1];
-      if (inFrame && current) current.position ??= pos;
-      else position ??= pos;
-    } else if (inFrame) {
-      const current = trace[trace.length - 1];
-      if (current) current.text += ` ${line}`;
-    } else {
-      message.push(raw.trimEnd());
-    }
-  }
-  if (framesFirst) trace.reverse();
-  const error2 = { message: message.join("\n").trim(), trace, ignored };
-  if (position) error2.position = position;
-  attributeFrames(error2);
-  return error2;
-}
-function unquote(name) {
-  return name.replace(/^"(.*)"$/, "$1");
-}
-function attributeFrames(error2) {
-  for (const frame of error2.trace) {
-    const host2 = /while checking the NixOS configuration '(?:nixosConfigurations\.)?(.+)'/.exec(frame.text);
-    if (host2?.[1]) error2.host ??= unquote(host2[1]);
-    const evaluating = /while evaluating the attribute '(?:outputs\.)?nixosConfigurations\.("[^"]+"|[^.']+)/.exec(frame.text);
-    if (evaluating?.[1]) error2.host ??= unquote(evaluating[1]);
-    const drv = /while checking the derivation '([^']+)'/.exec(frame.text);
-    if (drv?.[1]) error2.output ??= drv[1];
-    const output = /while checking flake output '([^']+)'/.exec(frame.text);
-    if (output?.[1]) error2.output ??= output[1];
-  }
-  const built = /(?:builder for|Cannot build|dependenc(?:y|ies) of derivation) '([^']+\.drv)'/.exec(error2.message);
-  if (built?.[1]) error2.derivation = built[1];
-}
-
-// src/nix/version.ts
-function parseNixVersion(text) {
-  const matches = [...text.matchAll(/(\d+)\.(\d+)(?:\.(\d+))?/g)];
-  const last = matches[matches.length - 1];
-  if (!last) throw new Error(`cannot read a Nix version from '${text.trim()}'`);
-  return { text: text.trim(), major: Number(last[1]), minor: Number(last[2]), patch: Number(last[3] ?? 0) };
-}
-function atLeast(v, major, minor) {
-  return v.major > major || v.major === major && v.minor >= minor;
-}
-function nixFeatures(v) {
-  return {
-    /** `nix flake check --all-systems` (2.16+); before 2.16 every system was always checked. */
-    flakeCheckAllSystems: atLeast(v, 2, 16),
-    /** `nix path-info --json` prints an object keyed by path (2.19+), not an array. */
-    pathInfoObject: atLeast(v, 2, 19),
-    /** `nix store info` replaced `nix store ping` (2.19+). */
-    storeInfo: atLeast(v, 2, 19)
-  };
-}
-
-// src/nix/nix.ts
-var NixCommandError = class extends CommandError {
-  errors;
-  constructor(result) {
-    const errors = parseNixErrors(result.stderr);
-    super(result.command, result.exitCode, result.stderr);
-    this.name = "NixCommandError";
-    this.errors = errors;
-    const first = errors[0];
-    if (first) {
-      const [, ...args] = result.command;
-      const words2 = args.filter((a, i) => !a.startsWith("-") && !args[i - 1]?.startsWith("--"));
-      this.message = `${first.message}
-(nix ${words2.join(" ")} exited with code ${result.exitCode})`;
-    }
-  }
-};
-var NixNotFoundError = class extends Error {
-  constructor(binary) {
-    super(
-      `Nix was not found (looked for '${binary}' on PATH). Install Nix on the runner first, for example with a Nix installer step before this one.`
-    );
-    this.name = "NixNotFoundError";
-  }
-};
-function parsePathInfo(json) {
-  const entries = Array.isArray(json) ? json.map((e) => [String(e.path), e]) : Object.entries(json);
-  return entries.filter((entry) => entry[1] !== null && entry[1].valid !== false).map(([path5, e]) => ({
-    path: path5,
-    narSize: Number(e.narSize ?? 0),
-    closureSize: typeof e.closureSize === "number" ? e.closureSize : void 0,
-    references: Array.isArray(e.references) ? e.references : [],
-    signatures: Array.isArray(e.signatures) ? e.signatures : []
-  }));
-}
-function composeNixConfig(callerConfig, extraConfig) {
-  const parts = [callerConfig?.trimEnd(), "extra-experimental-features = nix-command flakes", extraConfig?.trimEnd()];
-  return parts.filter((p) => !!p).join("\n");
-}
-var Nix = class _Nix {
-  constructor(binary, version, env) {
-    this.binary = binary;
-    this.version = version;
-    this.env = env;
-    this.features = nixFeatures(version);
-  }
-  binary;
-  version;
-  features;
-  env;
-  static async create(options = {}) {
-    const binary = options.binary ?? "nix";
-    const base = options.env ?? process.env;
-    const env = { ...base, NO_COLOR: "1", NIX_CONFIG: composeNixConfig(base.NIX_CONFIG, options.extraConfig) };
-    let result;
-    try {
-      result = await run([binary, "--version"], { env });
-    } catch (error2) {
-      if (error2 instanceof CommandNotFoundError) throw new NixNotFoundError(binary);
-      throw error2;
-    }
-    if (result.exitCode !== 0) throw new CommandError(result.command, result.exitCode, result.stderr);
-    return new _Nix(binary, parseNixVersion(result.stdout), env);
-  }
-  /** Runs nix with these arguments; resolves with any exit code. */
-  exec(args, options = {}) {
-    return run([this.binary, ...args], { ...options, env: this.env });
-  }
-  async checked(args, options = {}) {
-    const result = await this.exec(args, options);
-    if (result.exitCode !== 0) throw new NixCommandError(result);
-    return result;
-  }
-  /**
-   * Evaluations run side by side (hosts one by one, plans), and Nix's SQLite eval cache answers
-   * "database is busy" to concurrent writers instead of waiting: so it stays off.
-   */
-  async evalJson(installable, options = {}) {
-    const args = ["eval", "--json", "--show-trace", "--no-eval-cache", ...options.extraArgs ?? [], installable];
-    if (options.apply) args.push("--apply", options.apply);
-    const result = await this.checked(args);
-    return JSON.parse(result.stdout);
-  }
-  /** `nix build --json --no-link`: the one form that prints out paths on every version. */
-  async build(installables, extraArgs = [], options = {}) {
-    const result = await this.checked(["build", "--json", "--no-link", ...extraArgs, ...installables], options);
-    return JSON.parse(result.stdout);
-  }
-  async pathInfo(paths, options = {}) {
-    const args = ["path-info", "--json"];
-    if (options.closureSize) args.push("--closure-size");
-    if (options.recursive) args.push("--recursive");
-    const result = await this.checked([...args, ...paths]);
-    return parsePathInfo(JSON.parse(result.stdout));
-  }
-  /** Signs the paths and everything they reference, in the local store. */
-  async signClosure(keyFile, paths) {
-    await this.checked(["store", "sign", "--key-file", keyFile, "--recursive", ...paths]);
-  }
-  /** Copies the paths' whole closures to a store URI; `nix copy` skips only what the target already has. */
-  async copyTo(storeUri, paths, options = {}) {
-    const { noCheckSigs, ...rest } = options;
-    await this.checked(["copy", ...noCheckSigs ? ["--no-check-sigs"] : [], "--to", storeUri, ...paths], rest);
-  }
-  /** The store path of the flake's source tree, as it appears in error positions. */
-  async flakeSourcePath(flake, extraArgs = []) {
-    const result = await this.checked(["flake", "metadata", "--json", ...extraArgs, flake]);
-    return JSON.parse(result.stdout).path;
-  }
-  /** Runs `nix flake check`; the caller reads the errors from the result, whatever the exit code. */
-  flakeCheck(flake, options) {
-    const args = ["flake", "check", "--show-trace"];
-    if (options.keepGoing) args.push("--keep-going");
-    if (!options.build) args.push("--no-build");
-    if (options.allSystems && this.features.flakeCheckAllSystems) args.push("--all-systems");
-    args.push(...options.extraArgs, flake);
-    return this.exec(args, { onStderrLine: options.onStderrLine });
-  }
-};
-
-// src/process/concurrency.ts
-async function mapConcurrent(items, limit, fn) {
-  const results = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index], index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
+  return `${confDir.replace(/\/+$/, "")}/netrc`;
 }
 
 // src/fleet/hosts.ts
+var HOST_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+var NIX_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_'-]*$/;
 function attrName(name) {
-  return /^[A-Za-z_][A-Za-z0-9_'-]*$/.test(name) ? name : JSON.stringify(name);
+  return NIX_IDENTIFIER.test(name) ? name : JSON.stringify(name);
 }
+var TOPLEVEL_FIELDS = "t: { drv = t.drvPath; out = t.outPath; system = t.system; }";
 function hostInstallable(flake, host2, attribute) {
   return `${flake}#nixosConfigurations.${attrName(host2)}.${attribute}`;
 }
@@ -24512,49 +24278,9 @@ function listHosts(nix, flake, extraArgs = []) {
 }
 async function evalHostToplevel(nix, flake, host2, extraArgs = []) {
   return nix.evalJson(hostInstallable(flake, host2, "config.system.build.toplevel"), {
-    apply: "t: { drv = t.drvPath; out = t.outPath; system = t.system; }",
+    apply: TOPLEVEL_FIELDS,
     extraArgs
   });
-}
-
-// src/fleet/plan.ts
-var HOST_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
-function toplevelsExpression(selected) {
-  for (const name of selected) if (!HOST_NAME.test(name)) throw new Error(`'${name}' is not a host name`);
-  const pick = selected.length ? `builtins.intersectAttrs (builtins.listToAttrs (map (n: { name = n; value = null; }) [ ${selected.map((n) => JSON.stringify(n)).join(" ")} ])) cs` : "cs";
-  return `cs: builtins.mapAttrs (n: c: let t = c.config.system.build.toplevel; in { drv = t.drvPath; out = t.outPath; system = t.system; }) (${pick})`;
-}
-function messageOf(error2) {
-  if (error2 instanceof NixCommandError && error2.errors[0]) return error2.errors[0].message;
-  return error2 instanceof Error ? error2.message : String(error2);
-}
-async function evaluateFleet(nix, flake, selected, options = {}) {
-  const missing = (names) => selected.filter((h) => !names.includes(h)).map((host2) => ({ host: host2, message: `the flake has no nixosConfigurations.${host2}` }));
-  try {
-    const all = await nix.evalJson(`${flake}#nixosConfigurations`, { apply: toplevelsExpression(selected) });
-    const hosts = Object.entries(all).map(([host2, t]) => ({ host: host2, ...t }));
-    return { hosts: sortByHost(hosts), failed: missing(Object.keys(all)), isolated: false };
-  } catch (error2) {
-    const names = await listHosts(nix, flake);
-    const wanted = selected.length ? names.filter((n) => selected.includes(n)) : names;
-    const hosts = [];
-    const failed = missing(names);
-    await mapConcurrent(wanted, options.concurrency ?? 4, async (host2) => {
-      const started = Date.now();
-      try {
-        hosts.push({ host: host2, ...await evalHostToplevel(nix, flake, host2) });
-        options.onHost?.(host2, true, (Date.now() - started) / 1e3);
-      } catch (e) {
-        failed.push({ host: host2, message: messageOf(e) });
-        options.onHost?.(host2, false, (Date.now() - started) / 1e3);
-      }
-    });
-    if (!hosts.length && !failed.length) throw error2;
-    return { hosts: sortByHost(hosts), failed: sortByHost(failed), isolated: true };
-  }
-}
-function sortByHost(list) {
-  return list.sort((a, b) => a.host.localeCompare(b.host));
 }
 
 // src/nix/flake-ref.ts
@@ -25298,14 +25024,8 @@ var ScopedRuntime = class {
 };
 
 // src/actions/build-matrix/run.ts
-import { mkdir as mkdir2, mkdtemp, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
+import { mkdir as mkdir2, mkdtemp, readFile as readFile5, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
 import { dirname as dirname4, join as join5 } from "node:path";
-
-// src/cache/presence.ts
-import { access as access3 } from "node:fs/promises";
-import http2 from "node:http";
-import https2 from "node:https";
-import { fileURLToPath } from "node:url";
 
 // src/cache/narinfo.ts
 var HASH_PART = /^[0123456789abcdfghijklmnpqrsvwxyz]{32}$/;
@@ -25320,10 +25040,43 @@ function narinfoHash(storePath) {
 function cacheBase(url) {
   return url.replace(/[?#].*$/, "").replace(/\/+$/, "");
 }
+function narinfoUrl(cache, storePath) {
+  return `${cacheBase(cache)}/${narinfoHash(storePath)}.narinfo`;
+}
+function shownUrl(url) {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@?#]*@/i, "$1");
+}
+
+// src/cache/presence.ts
+import { access as access3, readFile as readFile4 } from "node:fs/promises";
+import http2 from "node:http";
+import https2 from "node:https";
+import { fileURLToPath } from "node:url";
+
+// src/process/concurrency.ts
+async function mapConcurrent(items, limit, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index], index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
 
 // src/cache/presence.ts
 var RetryableError = class extends Error {
+  constructor(message, retryAfterMs) {
+    super(message);
+    this.retryAfterMs = retryAfterMs;
+  }
+  retryAfterMs;
 };
+var MAX_REDIRECTS = 3;
+var MAX_RETRY_AFTER_MS = 1e4;
 var CachePresence = class {
   concurrency;
   timeoutMs;
@@ -25331,6 +25084,7 @@ var CachePresence = class {
   backoffMs;
   netrc;
   agents;
+  infos = /* @__PURE__ */ new Map();
   constructor(options = {}) {
     this.concurrency = options.concurrency ?? 16;
     this.timeoutMs = options.timeoutMs ?? 1e4;
@@ -25349,7 +25103,8 @@ var CachePresence = class {
   }
   /** Every path against every cache, in parallel up to the concurrency limit. Never throws for a cache's failure. */
   async check(caches, paths) {
-    const pairs = paths.flatMap((path5) => caches.map((cache) => ({ path: path5, cache })));
+    const unique = [...new Set(caches)];
+    const pairs = paths.flatMap((path5) => unique.map((cache) => ({ path: path5, cache })));
     const answers = await mapConcurrent(pairs, this.concurrency, ({ path: path5, cache }) => this.presence(cache, path5));
     return paths.map((path5) => {
       const result = { path: path5, cachedIn: [], errors: [] };
@@ -25366,30 +25121,79 @@ var CachePresence = class {
   async presence(cache, path5) {
     let url;
     try {
-      url = new URL(`${cacheBase(cache)}/${narinfoHash(path5)}.narinfo`);
+      url = new URL(narinfoUrl(cache, path5));
     } catch (error2) {
       return { state: "error", message: error2.message };
     }
-    if (url.protocol === "file:") return this.fileExists(url);
-    if (url.protocol !== "http:" && url.protocol !== "https:") {
+    if (url.protocol !== "file:" && url.protocol !== "http:" && url.protocol !== "https:") {
       return { state: "error", message: `${url.protocol}// caches cannot be asked over HTTP` };
     }
+    const notACache = await this.cacheInfoProblem(cache);
+    if (notACache) return { state: "error", message: notACache };
+    if (url.protocol === "file:") return this.fileExists(url);
     let last = "";
     for (let attempt = 0; attempt <= this.retries; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, this.backoffMs * 2 ** (attempt - 1)));
       try {
-        const status = await this.head(url);
+        const { status, retryAfterMs } = await this.request(url, "HEAD");
         if (status === 200) return { state: "present" };
         if (status === 404 || status === 403 || status === 410) return { state: "absent" };
         if (status === 401) return { state: "error", message: "HTTP 401: the cache wants credentials (cache-netrc)" };
         last = `HTTP ${status}`;
         if (status !== 429 && status < 500) return { state: "error", message: last };
+        if (attempt < this.retries) await this.pause(attempt, retryAfterMs);
       } catch (error2) {
         if (!(error2 instanceof RetryableError)) return { state: "error", message: error2.message };
         last = error2.message;
+        if (attempt < this.retries) await this.pause(attempt, error2.retryAfterMs);
       }
     }
     return { state: "error", message: `${last} after ${this.retries + 1} attempts` };
+  }
+  /** Exponential backoff with jitter, so that many checks do not retry in lockstep; a cache's Retry-After wins when given. */
+  pause(attempt, retryAfterMs) {
+    const backoff = this.backoffMs * 2 ** attempt * (0.5 + Math.random() / 2);
+    const ms = retryAfterMs === void 0 ? backoff : Math.min(retryAfterMs, MAX_RETRY_AFTER_MS);
+    return new Promise((r) => setTimeout(r, ms));
+  }
+  /** Why the URL is not a binary cache (no `StoreDir:` in its nix-cache-info), or undefined when it is one. Asked once per cache. */
+  cacheInfoProblem(cache) {
+    let info2 = this.infos.get(cache);
+    if (!info2) {
+      info2 = this.readCacheInfo(cache);
+      this.infos.set(cache, info2);
+    }
+    return info2;
+  }
+  async readCacheInfo(cache) {
+    const url = new URL(`${cacheBase(cache)}/nix-cache-info`);
+    let text;
+    if (url.protocol === "file:") {
+      try {
+        text = await readFile4(fileURLToPath(url), "utf8");
+      } catch (error2) {
+        const code = error2.code;
+        return code === "ENOENT" ? void 0 : error2.message;
+      }
+    } else {
+      let answer;
+      let last = "";
+      for (let attempt = 0; attempt <= this.retries && !answer; attempt++) {
+        try {
+          const got = await this.request(url, "GET");
+          if (got.status === 429 || got.status >= 500) throw new RetryableError(`HTTP ${got.status}`, got.retryAfterMs);
+          answer = got;
+        } catch (error2) {
+          if (!(error2 instanceof RetryableError)) return error2.message;
+          last = error2.message;
+          if (attempt < this.retries) await this.pause(attempt, error2.retryAfterMs);
+        }
+      }
+      if (!answer) return `${last} after ${this.retries + 1} attempts`;
+      if (answer.status === 401) return "HTTP 401: the cache wants credentials (cache-netrc)";
+      if (answer.status !== 200) return `HTTP ${answer.status} for nix-cache-info: not a binary cache`;
+      text = answer.body;
+    }
+    return /^StoreDir:\s*\S/m.test(text) ? void 0 : `${shownUrl(url.href)} has no StoreDir line: not a binary cache`;
   }
   async fileExists(url) {
     try {
@@ -25400,19 +25204,50 @@ var CachePresence = class {
       return code === "ENOENT" ? { state: "absent" } : { state: "error", message: error2.message };
     }
   }
-  head(url) {
+  /** One request, following redirects; netrc credentials go to the host the netrc names them for, and nowhere else. */
+  async request(url, method) {
+    let current = url;
+    for (let hop = 0; ; hop++) {
+      const answer = await this.once(current, method);
+      const location = answer.location;
+      if (answer.status < 300 || answer.status >= 400 || answer.status === 304 || !location) return answer;
+      if (hop === MAX_REDIRECTS) return { status: answer.status, body: "" };
+      current = new URL(location, current);
+      if (current.protocol !== "http:" && current.protocol !== "https:") return { status: answer.status, body: "" };
+    }
+  }
+  once(url, method) {
     const secure = url.protocol === "https:";
     const headers = { "user-agent": "nix-fleet-actions" };
     const entry = netrcFor(this.netrc, url.hostname);
     if (entry) headers.authorization = `Basic ${Buffer.from(`${entry.login}:${entry.password}`).toString("base64")}`;
     return new Promise((resolve8, reject) => {
-      const request = (secure ? https2 : http2).request(url, { method: "HEAD", headers, agent: secure ? this.agents.https : this.agents.http });
-      request.setTimeout(this.timeoutMs, () => request.destroy(new RetryableError(`no answer within ${this.timeoutMs} ms`)));
+      const request = (secure ? https2 : http2).request(url, { method, headers, agent: secure ? this.agents.https : this.agents.http });
+      const timer = setTimeout(() => request.destroy(new RetryableError(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
       request.on("response", (response) => {
-        response.resume();
-        resolve8(response.statusCode ?? 0);
+        const chunks = [];
+        let size = 0;
+        response.on("data", (chunk) => {
+          if (method === "GET" && size < 64 * 1024) chunks.push(chunk);
+          size += chunk.length;
+        });
+        response.on("end", () => {
+          clearTimeout(timer);
+          const after = Number(response.headers["retry-after"]);
+          resolve8({
+            status: response.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString("utf8"),
+            location: response.headers.location,
+            retryAfterMs: Number.isFinite(after) && after >= 0 ? after * 1e3 : void 0
+          });
+        });
+        response.on("error", (error2) => {
+          clearTimeout(timer);
+          reject(new RetryableError(error2.message));
+        });
       });
       request.on("error", (error2) => {
+        clearTimeout(timer);
         if (error2 instanceof RetryableError) reject(error2);
         else if (["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EAI_AGAIN"].includes(error2.code ?? "")) reject(new RetryableError(error2.message));
         else reject(error2);
@@ -25422,8 +25257,295 @@ var CachePresence = class {
   }
 };
 
+// src/nix/errors.ts
+var START = /^error(?: \(ignored\))?:(?: error:)?(.*)$/;
+var AT = /^at (.+?):(\d+):(\d+):?$/;
+var FRAME = /^… (.*)$/;
+var SNIPPET = /^\s*(\d+)?\|/;
+var INNER = /^error:(?:\s+(.*))?$/;
+var ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
+var TRUNCATED = /^\(stack trace truncated/;
+var REPEATS = [/^some errors were encountered during the evaluation$/, /^build of .* failed$/];
+function parseNixErrors(stderr) {
+  const blocks = [];
+  let current;
+  for (const line of stderr.replace(ANSI, "").replace(/\r/g, "").split("\n")) {
+    const start = START.exec(line);
+    if (start) {
+      current = { first: (start[1] ?? "").trim(), ignored: line.startsWith("error (ignored)"), rest: [] };
+      blocks.push(current);
+    } else if (current && (line === "" || /^\s/.test(line))) {
+      current.rest.push(line);
+    } else {
+      current = void 0;
+    }
+  }
+  return blocks.map((b) => parseBlock(b.first, b.rest, b.ignored)).filter((e) => !REPEATS.some((re) => re.test(e.message)));
+}
+function dedent(lines) {
+  const indents = lines.filter((l) => l.trim()).map((l) => /^\s*/.exec(l)?.[0].length ?? 0);
+  const cut = indents.length ? Math.min(...indents) : 0;
+  return lines.map((l) => l.slice(cut));
+}
+function parsePosition(text) {
+  const m = AT.exec(text);
+  if (!m || !m[1]) return void 0;
+  if (m[1].startsWith("\xAB")) return void 0;
+  return { file: m[1], line: Number(m[2]), column: Number(m[3]) };
+}
+function parseBlock(first, rest, ignored) {
+  let message = first ? [first] : [];
+  let position;
+  const trace = [];
+  let inFrame = false;
+  let framesFirst = false;
+  for (const raw of dedent(rest)) {
+    const line = raw.trim();
+    if (!line || SNIPPET.test(raw) || TRUNCATED.test(line)) continue;
+    const frame = FRAME.exec(line);
+    const inner = INNER.exec(line);
+    if (frame) {
+      trace.push({ text: frame[1] ?? "" });
+      inFrame = true;
+    } else if (inner) {
+      message = inner[1] ? [inner[1]] : [];
+      position = void 0;
+      inFrame = false;
+      framesFirst = trace.length > 0;
+    } else if (AT.test(line)) {
+      const pos = parsePosition(line);
+      const current = trace[trace.length - 1];
+      if (inFrame && current) current.position ??= pos;
+      else position ??= pos;
+    } else if (inFrame) {
+      const current = trace[trace.length - 1];
+      if (current) current.text += ` ${line}`;
+    } else {
+      message.push(raw.trimEnd());
+    }
+  }
+  if (framesFirst) trace.reverse();
+  const error2 = { message: message.join("\n").trim(), trace, ignored };
+  if (position) error2.position = position;
+  attributeFrames(error2);
+  return error2;
+}
+function unquote(name) {
+  return name.replace(/^"(.*)"$/, "$1");
+}
+function attributeFrames(error2) {
+  for (const frame of error2.trace) {
+    const host2 = /while checking the NixOS configuration '(?:nixosConfigurations\.)?(.+)'/.exec(frame.text);
+    if (host2?.[1]) error2.host ??= unquote(host2[1]);
+    const evaluating = /while evaluating the attribute '(?:outputs\.)?nixosConfigurations\.("[^"]+"|[^.']+)/.exec(frame.text);
+    if (evaluating?.[1]) error2.host ??= unquote(evaluating[1]);
+    const drv = /while checking the derivation '([^']+)'/.exec(frame.text);
+    if (drv?.[1]) error2.output ??= drv[1];
+    const output = /while checking flake output '([^']+)'/.exec(frame.text);
+    if (output?.[1]) error2.output ??= output[1];
+  }
+  const built = /(?:builder for|Cannot build|dependenc(?:y|ies) of derivation) '([^']+\.drv)'/.exec(error2.message);
+  if (built?.[1]) error2.derivation = built[1];
+}
+
+// src/nix/version.ts
+function parseNixVersion(text) {
+  const matches = [...text.matchAll(/(\d+)\.(\d+)(?:\.(\d+))?/g)];
+  const last = matches[matches.length - 1];
+  if (!last) throw new Error(`cannot read a Nix version from '${text.trim()}'`);
+  return { text: text.trim(), major: Number(last[1]), minor: Number(last[2]), patch: Number(last[3] ?? 0) };
+}
+function atLeast(v, major, minor) {
+  return v.major > major || v.major === major && v.minor >= minor;
+}
+function nixFeatures(v) {
+  return {
+    /** `nix flake check --all-systems` (2.16+); before 2.16 every system was always checked. */
+    flakeCheckAllSystems: atLeast(v, 2, 16),
+    /** `nix path-info --json` prints an object keyed by path (2.19+), not an array. */
+    pathInfoObject: atLeast(v, 2, 19),
+    /** `nix store info` replaced `nix store ping` (2.19+). */
+    storeInfo: atLeast(v, 2, 19),
+    /**
+     * A `.drv` installable means the derivation itself since 2.15: its outputs are `<drv>^*`
+     * (the `^` syntax exists since 2.13). Before 2.15 a bare `.drv` builds its outputs.
+     */
+    drvOutputsCaret: atLeast(v, 2, 15)
+  };
+}
+
+// src/nix/nix.ts
+var NixCommandError = class extends CommandError {
+  errors;
+  constructor(result) {
+    const errors = parseNixErrors(result.stderr);
+    super(result.command, result.exitCode, result.stderr);
+    this.name = "NixCommandError";
+    this.errors = errors;
+    const first = errors[0];
+    if (first) {
+      const [, ...args] = result.command;
+      const words2 = args.filter((a, i) => !a.startsWith("-") && !args[i - 1]?.startsWith("--"));
+      this.message = `${first.message}
+(nix ${words2.join(" ")} exited with code ${result.exitCode})`;
+    }
+  }
+};
+function nixErrorMessage(error2) {
+  if (error2 instanceof NixCommandError && error2.errors[0]) return error2.errors[0].message;
+  return error2 instanceof Error ? error2.message : String(error2);
+}
+var NixNotFoundError = class extends Error {
+  constructor(binary) {
+    super(
+      `Nix was not found (looked for '${binary}' on PATH). Install Nix on the runner first, for example with a Nix installer step before this one.`
+    );
+    this.name = "NixNotFoundError";
+  }
+};
+function parsePathInfo(json) {
+  const entries = Array.isArray(json) ? json.map((e) => [String(e.path), e]) : Object.entries(json);
+  return entries.filter((entry) => entry[1] !== null && entry[1].valid !== false).map(([path5, e]) => ({
+    path: path5,
+    narSize: Number(e.narSize ?? 0),
+    closureSize: typeof e.closureSize === "number" ? e.closureSize : void 0,
+    references: Array.isArray(e.references) ? e.references : [],
+    signatures: Array.isArray(e.signatures) ? e.signatures : []
+  }));
+}
+function composeNixConfig(callerConfig, extraConfig) {
+  const parts = [callerConfig?.trimEnd(), "extra-experimental-features = nix-command flakes", extraConfig?.trimEnd()];
+  return parts.filter((p) => !!p).join("\n");
+}
+var Nix = class _Nix {
+  constructor(binary, version, env) {
+    this.binary = binary;
+    this.version = version;
+    this.env = env;
+    this.features = nixFeatures(version);
+  }
+  binary;
+  version;
+  features;
+  env;
+  static async create(options = {}) {
+    const binary = options.binary ?? "nix";
+    const base = options.env ?? process.env;
+    const env = { ...base, NO_COLOR: "1", NIX_CONFIG: composeNixConfig(base.NIX_CONFIG, options.extraConfig) };
+    let result;
+    try {
+      result = await run([binary, "--version"], { env });
+    } catch (error2) {
+      if (error2 instanceof CommandNotFoundError) throw new NixNotFoundError(binary);
+      throw error2;
+    }
+    if (result.exitCode !== 0) throw new CommandError(result.command, result.exitCode, result.stderr);
+    return new _Nix(binary, parseNixVersion(result.stdout), env);
+  }
+  /** Runs nix with these arguments; resolves with any exit code. */
+  exec(args, options = {}) {
+    return run([this.binary, ...args], { ...options, env: this.env });
+  }
+  async checked(args, options = {}) {
+    const result = await this.exec(args, options);
+    if (result.exitCode !== 0) throw new NixCommandError(result);
+    return result;
+  }
+  /**
+   * Evaluations run side by side (hosts one by one, plans), and Nix's SQLite eval cache answers
+   * "database is busy" to concurrent writers instead of waiting: so it stays off.
+   */
+  async evalJson(installable, options = {}) {
+    const args = ["eval", "--json", "--show-trace", "--no-eval-cache", ...options.extraArgs ?? [], installable];
+    if (options.apply) args.push("--apply", options.apply);
+    const result = await this.checked(args);
+    return JSON.parse(result.stdout);
+  }
+  /** `nix build --json --no-link`: the one form that prints out paths on every version. */
+  async build(installables, extraArgs = [], options = {}) {
+    const result = await this.checked(["build", "--json", "--no-link", ...extraArgs, ...installables], options);
+    return JSON.parse(result.stdout);
+  }
+  /**
+   * Builds the outputs of a derivation that is already in the store (a plan's `drv`), with no
+   * evaluation at all.
+   */
+  async buildDerivation(drv, extraArgs = [], options = {}) {
+    const installable = this.features.drvOutputsCaret ? `${drv}^*` : drv;
+    const [built] = await this.build([installable], extraArgs, options);
+    if (!built) throw new Error(`nix build printed no result for ${drv}`);
+    return built;
+  }
+  async pathInfo(paths, options = {}) {
+    const args = ["path-info", "--json"];
+    if (options.closureSize) args.push("--closure-size");
+    if (options.recursive) args.push("--recursive");
+    const result = await this.checked([...args, ...paths]);
+    return parsePathInfo(JSON.parse(result.stdout));
+  }
+  /** Signs the paths and everything they reference, in the local store. */
+  async signClosure(keyFile, paths) {
+    await this.checked(["store", "sign", "--key-file", keyFile, "--recursive", ...paths]);
+  }
+  /** Copies the paths' whole closures to a store URI; `nix copy` skips only what the target already has. */
+  async copyTo(storeUri, paths, options = {}) {
+    const { noCheckSigs, ...rest } = options;
+    await this.checked(["copy", ...noCheckSigs ? ["--no-check-sigs"] : [], "--to", storeUri, ...paths], rest);
+  }
+  /** The store path of the flake's source tree, as it appears in error positions. */
+  async flakeSourcePath(flake, extraArgs = []) {
+    const result = await this.checked(["flake", "metadata", "--json", ...extraArgs, flake]);
+    return JSON.parse(result.stdout).path;
+  }
+  /** Runs `nix flake check`; the caller reads the errors from the result, whatever the exit code. */
+  flakeCheck(flake, options) {
+    const args = ["flake", "check", "--show-trace"];
+    if (options.keepGoing) args.push("--keep-going");
+    if (!options.build) args.push("--no-build");
+    if (options.allSystems && this.features.flakeCheckAllSystems) args.push("--all-systems");
+    args.push(...options.extraArgs, flake);
+    return this.exec(args, { onStderrLine: options.onStderrLine });
+  }
+};
+
+// src/fleet/plan.ts
+function toplevelsExpression(selected) {
+  for (const name of selected) if (!HOST_NAME.test(name)) throw new Error(`'${name}' is not a host name`);
+  const pick = selected.length ? `builtins.intersectAttrs (builtins.listToAttrs (map (n: { name = n; value = null; }) [ ${selected.map((n) => JSON.stringify(n)).join(" ")} ])) cs` : "cs";
+  return `cs: builtins.mapAttrs (n: c: (${TOPLEVEL_FIELDS}) c.config.system.build.toplevel) (${pick})`;
+}
+async function evaluateFleet(nix, flake, selected, options = {}) {
+  const missing = (names) => selected.filter((h) => !names.includes(h)).map((host2) => ({ host: host2, message: `the flake has no nixosConfigurations.${host2}` }));
+  try {
+    const all = await nix.evalJson(`${flake}#nixosConfigurations`, { apply: toplevelsExpression(selected) });
+    const hosts = Object.entries(all).map(([host2, t]) => ({ host: host2, ...t }));
+    return { hosts: sortByHost(hosts), failed: missing(Object.keys(all)), isolated: false };
+  } catch (error2) {
+    const names = await listHosts(nix, flake);
+    const wanted = selected.length ? names.filter((n) => selected.includes(n)) : names;
+    const hosts = [];
+    const failed = missing(names);
+    await mapConcurrent(wanted, options.concurrency ?? 4, async (host2) => {
+      const started = Date.now();
+      try {
+        hosts.push({ host: host2, ...await evalHostToplevel(nix, flake, host2) });
+        options.onHost?.(host2, true, (Date.now() - started) / 1e3);
+      } catch (e) {
+        failed.push({ host: host2, message: nixErrorMessage(e) });
+        options.onHost?.(host2, false, (Date.now() - started) / 1e3);
+      }
+    });
+    if (!hosts.length && !failed.length) throw error2;
+    return { hosts: sortByHost(hosts), failed: sortByHost(failed), isolated: true };
+  }
+}
+function sortByHost(list) {
+  return list.sort((a, b) => a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
+}
+
 // src/actions/build-matrix/state.ts
 var PRIVATE_DIR_STATE = "private-dir";
+var PRIVATE_DIR_PREFIX = "nix-fleet-build-matrix-";
 
 // src/actions/build-matrix/run.ts
 var FAILED_TAIL_LINES = 25;
@@ -25431,7 +25553,8 @@ function cacheCredentials(options) {
   const entries = [...options.cacheNetrc ?? []];
   const token = options.cachixAuthToken;
   if (token) {
-    for (const cache of options.caches) {
+    const urls = [...options.caches, ...options.pushTo?.kind === "cachix" ? [cachixUrl(options.pushTo.name)] : []];
+    for (const cache of urls) {
       const hostname = safeHostname(cache);
       if (hostname?.endsWith(".cachix.org") && !entries.some((e) => e.machine === hostname)) {
         entries.push({ machine: hostname, login: "", password: token });
@@ -25450,7 +25573,11 @@ function safeHostname(url) {
 function nixConfigFor(options, netrcFile) {
   const lines = [];
   const substituters = [...options.caches];
-  if (options.pushTo?.kind === "cachix") substituters.push(cachixUrl(options.pushTo.name));
+  const target = options.pushTo;
+  if (target?.kind === "cachix" && options.cachePublicKeys.some((k) => k.startsWith(`${target.name}.cachix.org-`))) {
+    const url = cachixUrl(target.name);
+    if (!substituters.includes(url)) substituters.push(url);
+  }
   if (substituters.length) lines.push(`extra-substituters = ${substituters.join(" ")}`);
   if (options.cachePublicKeys.length) lines.push(`extra-trusted-public-keys = ${options.cachePublicKeys.join(" ")}`);
   if (netrcFile) lines.push(`netrc-file = ${netrcFile}`);
@@ -25460,19 +25587,49 @@ function confirmUrl(target) {
   if (target.kind === "cachix") return cachixUrl(target.name);
   return /^(https?|file):\/\//.test(target.uri) ? target.uri : void 0;
 }
+var SIGNS_ON_WRITE = /^(file|https?|s3):\/\//i;
+function pushStoreUri(uri, keyFile) {
+  if (!keyFile || !SIGNS_ON_WRITE.test(uri)) return uri;
+  const [base, fragment] = uri.split("#", 2);
+  return `${base}${base?.includes("?") ? "&" : "?"}secret-key=${keyFile}${fragment === void 0 ? "" : `#${fragment}`}`;
+}
+var UNTRUSTED_SETTING = /ignoring untrusted substituter|ignoring the client-specified setting|is a restricted setting|not a trusted user/i;
+function ignoredSettingNotice(line) {
+  return UNTRUSTED_SETTING.test(line);
+}
 function seconds(since) {
   return Math.round((Date.now() - since) / 100) / 10;
 }
-function messageOf2(error2) {
-  if (error2 instanceof NixCommandError && error2.errors[0]) return error2.errors[0].message;
-  return error2 instanceof Error ? error2.message : String(error2);
-}
+var LOG_LINES_KEPT = 2e3;
+var LogBuffer = class {
+  constructor(limit = LOG_LINES_KEPT) {
+    this.limit = limit;
+  }
+  limit;
+  lines = [];
+  dropped = 0;
+  push(line) {
+    this.lines.push(line);
+    if (this.lines.length > this.limit) {
+      this.lines.shift();
+      this.dropped++;
+    }
+  }
+  text() {
+    const head = this.dropped ? `[${this.dropped} earlier lines left out]
+` : "";
+    return head + this.lines.join("\n");
+  }
+  tail(count) {
+    return this.lines.slice(-count).join("\n");
+  }
+};
 async function runBuildMatrix(options, deps) {
   const { runtime } = deps;
   const started = Date.now();
   for (const entry of cacheCredentials(options)) if (entry.password) runtime.setSecret(entry.password);
   await mkdir2(options.tempRoot, { recursive: true });
-  const privateDir = await mkdtemp(join5(options.tempRoot, "nix-fleet-build-matrix-"));
+  const privateDir = await mkdtemp(join5(options.tempRoot, PRIVATE_DIR_PREFIX));
   runtime.saveState(PRIVATE_DIR_STATE, privateDir);
   const checker = new CachePresence({ ...options.cacheCheck, netrc: cacheCredentials(options) });
   try {
@@ -25482,18 +25639,36 @@ async function runBuildMatrix(options, deps) {
     await rm2(privateDir, { recursive: true, force: true });
   }
 }
+async function userNetrc(runtime, warn) {
+  const confDir = process.env.NIX_CONF_DIR || "/etc/nix";
+  const nixConf = await readFile5(join5(confDir, "nix.conf"), "utf8").catch(() => void 0);
+  const file = configuredNetrcFile(process.env.NIX_CONFIG, nixConf, confDir);
+  let text;
+  try {
+    text = await readFile5(file, "utf8");
+  } catch (error2) {
+    const code = error2.code;
+    if (code !== "ENOENT") warn(`the netrc file ${file} cannot be read (${code ?? "error"}): Nix will not use its credentials in this run.`);
+    return [];
+  }
+  const entries = parseNetrc(text);
+  for (const entry of entries) if (entry.password) runtime.setSecret(entry.password);
+  return entries;
+}
 async function runInside(options, deps, privateDir, checker, started) {
   const { runtime } = deps;
   const warnings = [];
   const warn = (message) => {
+    if (warnings.includes(message)) return;
     warnings.push(message);
     runtime.warning(message);
   };
   const credentials = cacheCredentials(options);
   let netrcFile;
   if (credentials.length) {
+    const own = (await userNetrc(runtime, warn)).filter((u) => !credentials.some((c) => c.machine === u.machine));
     netrcFile = join5(privateDir, "netrc");
-    await writeFile2(netrcFile, formatNetrc(credentials), { mode: 384 });
+    await writeFile2(netrcFile, formatNetrc([...credentials, ...own]), { mode: 384 });
   }
   const nix = deps.nix ?? await Nix.create({ extraConfig: nixConfigFor(options, netrcFile) });
   runtime.info(`build-matrix (${options.mode}) on '${options.flake}' with ${nix.version.text}`);
@@ -25509,6 +25684,9 @@ async function runInside(options, deps, privateDir, checker, started) {
     include: planned.filter((h) => h.drv).map((h) => ({ host: h.host, system: h.system ?? "", drv: h.drv ?? "", out: h.out ?? "" }))
   };
   if (options.mode !== "build") {
+    if (matrix.include.length > MAX_MATRIX_JOBS) {
+      warn(`the matrix has ${matrix.include.length} hosts, more than the ${MAX_MATRIX_JOBS} jobs GitHub allows in one matrix: split the fleet with 'hosts', or build with mode 'all'.`);
+    }
     runtime.setOutput("matrix", JSON.stringify(matrix));
     runtime.setOutput("hosts", JSON.stringify(matrix.include.map((e) => e.host)));
     runtime.setOutput("cached", JSON.stringify([...results.values()].filter((h) => h.status === "cached").map((h) => h.host)));
@@ -25522,8 +25700,9 @@ async function runInside(options, deps, privateDir, checker, started) {
 `, { mode: 384 });
     }
     const cachix = deps.cachix ?? new Cachix();
-    if (planned.length) runtime.info(`Building ${planned.length} host${planned.length === 1 ? "" : "s"}, ${options.maxParallel} at a time.`);
-    await mapConcurrent(planned, options.maxParallel, (result) => buildHost(result, { options, nix, runtime, checker, cachix, keyFile, warn }));
+    const live = options.maxParallel === 1 || planned.length === 1;
+    if (planned.length) runtime.info(`Building ${planned.length} host${planned.length === 1 ? "" : "s"}, ${Math.min(options.maxParallel, planned.length)} at a time.`);
+    await mapConcurrent(planned, options.maxParallel, (result) => buildHost(result, { options, nix, runtime, checker, cachix, keyFile, warn, live }));
     const built = [...results.values()].filter((h) => h.out && (h.status === "built" || h.status === "pushed"));
     runtime.setOutput("out-paths", JSON.stringify(Object.fromEntries(built.map((h) => [h.host, h.out]))));
     runtime.setOutput(
@@ -25535,7 +25714,7 @@ async function runInside(options, deps, privateDir, checker, started) {
       )
     );
   }
-  const hosts = [...results.values()].sort((a, b) => a.host.localeCompare(b.host));
+  const hosts = [...results.values()].sort((a, b) => a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
   const report = {
     mode: options.mode,
     flake: options.flake,
@@ -25552,6 +25731,7 @@ async function runInside(options, deps, privateDir, checker, started) {
   runtime.setOutput("report", options.reportPath);
   return report;
 }
+var MAX_MATRIX_JOBS = 256;
 async function plan(options, nix, checker, runtime, results, warn) {
   const evalStarted = Date.now();
   const evaluation = await runtime.group(
@@ -25567,10 +25747,14 @@ async function plan(options, nix, checker, runtime, results, warn) {
     runtime.annotate({ level: "error", title: `host ${f.host} failed to evaluate`, message: f.message });
   }
   for (const h of evaluation.hosts) results.set(h.host, { host: h.host, status: "planned", system: h.system, drv: h.drv, out: h.out, pushed: false });
-  if (!options.skipCached || !options.caches.length || !evaluation.hosts.length) return;
+  const asked = options.caches.filter((c) => !/^s3:\/\//i.test(c));
+  if (asked.length < options.caches.length) {
+    runtime.info("s3:// caches are used as substituters but not asked which hosts they hold: no host is skipped for them.");
+  }
+  if (!options.skipCached || !asked.length || !evaluation.hosts.length) return;
   const checkStarted = Date.now();
   const presence = await checker.check(
-    options.caches,
+    asked,
     evaluation.hosts.map((h) => h.out)
   );
   const failures = /* @__PURE__ */ new Map();
@@ -25578,72 +25762,106 @@ async function plan(options, nix, checker, runtime, results, warn) {
     const result = results.get(evaluation.hosts[i].host);
     if (p.cachedIn.length) {
       result.status = "cached";
-      result.cachedIn = p.cachedIn;
+      result.cachedIn = p.cachedIn.map(shownUrl);
     }
     for (const e of p.errors) failures.set(e.cache, { count: (failures.get(e.cache)?.count ?? 0) + 1, message: e.message });
   }
   for (const [cache, f] of failures) {
-    warn(`cache ${cache} could not be asked about ${f.count} host${f.count === 1 ? "" : "s"} (${f.message}): counted as not cached there.`);
+    warn(`cache ${shownUrl(cache)} could not be asked about ${f.count} host${f.count === 1 ? "" : "s"} (${f.message}): counted as not cached there.`);
   }
   const cached = [...results.values()].filter((h) => h.status === "cached").length;
-  runtime.info(`Asked ${options.caches.length} cache${options.caches.length === 1 ? "" : "s"} in ${seconds(checkStarted)} s: ${cached} of ${evaluation.hosts.length} hosts already cached.`);
+  runtime.info(`Asked ${asked.length} cache${asked.length === 1 ? "" : "s"} in ${seconds(checkStarted)} s: ${cached} of ${evaluation.hosts.length} hosts already cached.`);
 }
 async function buildHost(result, ctx) {
   const { options, nix, runtime } = ctx;
   const started = Date.now();
-  const lines = [];
+  const log = new LogBuffer();
+  const onLine = (line2) => {
+    log.push(line2);
+    if (ctx.live) runtime.untrusted(line2);
+    if (ignoredSettingNotice(line2)) {
+      ctx.warn(`Nix ignored some of this run's settings (caches, keys or netrc) because the runner's user is not a trusted user of the Nix daemon: "${line2.trim()}". Add the user to trusted-users, or set the caches in the daemon's nix.conf.`);
+    }
+  };
   let stage2 = "build";
-  try {
-    const installable = hostInstallable(options.ref, result.host, "config.system.build.toplevel");
-    const args = ["--print-build-logs", ...options.maxParallel > 1 && options.mode === "all" ? ["--no-eval-cache"] : []];
-    const [built] = await nix.build([installable], args, { onStderrLine: (line) => lines.push(line) });
-    const out = built?.outputs.out;
-    if (!built || !out) throw new Error(`nix build printed no output path for ${result.host}`);
-    if (result.drv && built.drvPath !== result.drv) {
-      ctx.warn(`${result.host}: built ${built.drvPath}, but the plan had ${result.drv} (did the flake change between plan and build?)`);
+  const attempt = async () => {
+    try {
+      if (!result.drv) {
+        stage2 = "evaluation";
+        const toplevel = await evalHostToplevel(nix, options.ref, result.host);
+        Object.assign(result, toplevel);
+        stage2 = "build";
+      }
+      const built = await nix.buildDerivation(result.drv, ["--print-build-logs"], { onStderrLine: onLine });
+      const out = built.outputs.out;
+      if (!out) throw new Error(`nix build printed no output path for ${result.host}`);
+      if (result.out && out !== result.out) ctx.warn(`${result.host}: built ${out}, but the plan had ${result.out}`);
+      result.out = out;
+      result.status = "built";
+      try {
+        const [info2] = await nix.pathInfo([out], { closureSize: true });
+        result.closureBytes = info2?.closureSize;
+      } catch (error2) {
+        ctx.warn(`${result.host}: could not measure the closure of ${out}: ${nixErrorMessage(error2)}`);
+      }
+      if (options.pushTo) {
+        stage2 = "push";
+        await push(options.pushTo, out, ctx, onLine);
+        result.status = "pushed";
+        result.pushed = true;
+      }
+    } catch (error2) {
+      result.status = stage2 === "evaluation" ? "eval-failed" : "failed";
+      result.error = stage2 === "push" ? `push failed: ${nixErrorMessage(error2)}` : nixErrorMessage(error2);
+      result.logTail = tail(error2 instanceof CommandError ? error2.stderr : log.tail(FAILED_TAIL_LINES) || String(error2), FAILED_TAIL_LINES);
     }
-    result.drv = built.drvPath;
-    result.out = out;
-    result.status = "built";
-    const [info2] = await nix.pathInfo([out], { closureSize: true });
-    result.closureBytes = info2?.closureSize;
-    if (options.pushTo) {
-      stage2 = "push";
-      await push(options.pushTo, out, ctx, lines);
-      result.status = "pushed";
-      result.pushed = true;
-    }
-  } catch (error2) {
-    result.status = "failed";
-    result.error = stage2 === "push" ? `push failed: ${messageOf2(error2)}` : messageOf2(error2);
-    result.logTail = tail(error2 instanceof NixCommandError ? error2.stderr : lines.join("\n") || String(error2), FAILED_TAIL_LINES);
-  }
-  result.seconds = seconds(started);
+    result.seconds = seconds(started);
+  };
+  if (ctx.live) await runtime.group(`${result.host}: building`, attempt);
+  else await attempt();
   const size = result.closureBytes === void 0 ? "" : `, closure ${formatBytes(result.closureBytes)}`;
-  await runtime.group(`${result.host}: ${result.status} in ${result.seconds} s${size}`, async () => {
-    for (const line of lines) runtime.info(line);
-  });
-  if (result.status === "failed") {
-    runtime.annotate({ level: "error", title: `host ${result.host} failed`, message: result.error ?? "" });
-    runtime.info(`${result.host}: last lines of the ${stage2}:
-${result.logTail}`);
+  const line = `${result.host}: ${result.status} in ${result.seconds} s${size}`;
+  runtime.info(line);
+  const text = log.text();
+  if (!ctx.live && text) await runtime.group(`${result.host}: log`, async () => runtime.untrusted(text));
+  if (result.status === "failed" || result.status === "eval-failed") {
+    const title = result.status === "eval-failed" ? `host ${result.host} failed to evaluate` : `host ${result.host} failed`;
+    runtime.annotate({ level: "error", title, message: result.error ?? "" });
+    runtime.info(`${result.host}: last lines of the ${stage2}:`);
+    runtime.untrusted(result.logTail ?? "");
   }
 }
-async function push(target, out, ctx, lines) {
+var CONFIRM_ATTEMPTS = 3;
+var CONFIRM_DELAY_MS = 300;
+async function push(target, out, ctx, onStderrLine) {
   const { nix, options, checker } = ctx;
-  const onStderrLine = (line) => lines.push(line);
   if (target.kind === "cachix") {
-    await ctx.cachix.push(target.name, [out], options.cachixAuthToken, onStderrLine);
+    await ctx.cachix.push(target.name, [out], { authToken: options.cachixAuthToken, signingKey: options.signingKey }, onStderrLine);
   } else {
-    if (ctx.keyFile) await nix.signClosure(ctx.keyFile, [out]);
     const remote = /^ssh(-ng)?:\/\//.test(target.uri);
-    await nix.copyTo(target.uri, [out], { onStderrLine, noCheckSigs: remote && !ctx.keyFile });
+    if (ctx.keyFile && remote) {
+      try {
+        await nix.signClosure(ctx.keyFile, [out]);
+      } catch (error2) {
+        throw new Error(
+          `signing ${out} in the local store failed: ${nixErrorMessage(error2)}. The runner's Nix user must be in trusted-users to sign, or push as a trusted ssh user without signing-key.`
+        );
+      }
+    }
+    await nix.copyTo(pushStoreUri(target.uri, ctx.keyFile), [out], { onStderrLine, noCheckSigs: remote && !ctx.keyFile });
   }
   const url = confirmUrl(target);
   if (!url) return;
-  const presence = await checker.presence(url, out);
-  if (presence.state === "absent") throw new Error(`${url} does not list ${out} after the push`);
-  if (presence.state === "error") ctx.warn(`could not confirm the push of ${out} to ${url}: ${presence.message}`);
+  for (let attempt = 1; ; attempt++) {
+    const presence = await checker.presence(url, out);
+    if (presence.state === "present") return;
+    if (presence.state === "error") {
+      ctx.warn(`could not confirm the push of ${out} to ${shownUrl(url)}: ${presence.message}`);
+      return;
+    }
+    if (attempt === CONFIRM_ATTEMPTS) throw new Error(`${shownUrl(url)} does not list ${out} after the push`);
+    await new Promise((r) => setTimeout(r, CONFIRM_DELAY_MS));
+  }
 }
 function formatBytes(bytes) {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];

@@ -8,15 +8,22 @@ export function cachixUrl(name: string): string {
   return `https://${name}.cachix.org`;
 }
 
+export interface CachixCredentials {
+  authToken: string;
+  /** A cache's own signing key (self-signed caches): cachix signs with it instead of the cache's. */
+  signingKey?: string;
+}
+
 /**
- * The cachix CLI, reached through one exec function. The token travels in the environment, never
- * on the command line.
+ * The cachix CLI, reached through one exec function. The token and the signing key travel in the
+ * environment, never on the command line.
  */
 export class Cachix {
   constructor(private readonly binary = "cachix") {}
 
-  async exec(args: string[], authToken: string, onStderrLine?: (line: string) => void): Promise<RunResult> {
-    const env: NodeJS.ProcessEnv = { ...process.env, CACHIX_AUTH_TOKEN: authToken };
+  async exec(args: string[], credentials: CachixCredentials, onStderrLine?: (line: string) => void): Promise<RunResult> {
+    const env: NodeJS.ProcessEnv = { ...process.env, CACHIX_AUTH_TOKEN: credentials.authToken };
+    if (credentials.signingKey) env.CACHIX_SIGNING_KEY = credentials.signingKey;
     try {
       return await run([this.binary, ...args], { env, onStderrLine });
     } catch (error) {
@@ -28,8 +35,8 @@ export class Cachix {
   }
 
   /** `cachix push` sends each path's whole closure, whatever the cache already has or lacks. */
-  async push(name: string, paths: string[], authToken: string, onStderrLine?: (line: string) => void): Promise<void> {
-    const result = await this.exec(["push", name, ...paths], authToken, onStderrLine);
+  async push(name: string, paths: string[], credentials: CachixCredentials, onStderrLine?: (line: string) => void): Promise<void> {
+    const result = await this.exec(["push", name, ...paths], credentials, onStderrLine);
     if (result.exitCode !== 0) throw new CommandError(result.command, result.exitCode, result.stderr);
   }
 }

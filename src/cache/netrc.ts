@@ -72,3 +72,16 @@ export function formatNetrc(entries: readonly NetrcEntry[]): string {
     .map((e) => `${e.machine === undefined ? "default" : `machine ${quote(e.machine)}`} login ${quote(e.login)} password ${quote(e.password)}`)
     .join("\n") + "\n";
 }
+
+/**
+ * The netrc file Nix reads: the last `netrc-file` setting, NIX_CONFIG's over nix.conf's (it is
+ * read after), else Nix's default `<conf dir>/netrc`.
+ */
+export function configuredNetrcFile(nixConfig: string | undefined, nixConf: string | undefined, confDir: string): string {
+  for (const text of [nixConfig, nixConf]) {
+    const settings = [...(text ?? "").matchAll(/^\s*netrc-file\s*=\s*(\S+)\s*$/gm)];
+    const last = settings[settings.length - 1];
+    if (last?.[1]) return last[1];
+  }
+  return `${confDir.replace(/\/+$/, "")}/netrc`;
+}

@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { readBuildMatrixOptions, type BuildMatrixMode } from "../actions/build-matrix/options.js";
 import { failureMessage, runBuildMatrix, type BuildMatrixReport } from "../actions/build-matrix/run.js";
-import { cliOptionLabel, Inputs } from "../runner/inputs.js";
+import { cliOptionLabel, InputError, Inputs } from "../runner/inputs.js";
 import type { TerminalRuntime } from "../runner/terminal-runtime.js";
 import type { Command } from "./command.js";
 
@@ -26,8 +26,15 @@ const SECRET_SOURCES: Record<string, string> = {
   "cachix-auth-token": "environment variable CACHIX_AUTH_TOKEN",
 };
 
-function readSecretFile(path: string | undefined): string | undefined {
-  return path === undefined ? undefined : readFileSync(resolve(path), "utf8");
+/** A secret's file, read; one that cannot be read is a usage error naming the option, not a raw ENOENT. */
+function readSecretFile(option: string, path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(resolve(path), "utf8");
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
+    throw new InputError(option, `cannot read '${path}': ${why}. Expected the path of a readable file.`, `option --${option}`);
+  }
 }
 
 /** Runs build-matrix in a mode from command-line values; returns the report. */
@@ -41,8 +48,8 @@ export async function runMatrixCommand(
     ...values,
     mode,
     "skip-cached": values["no-skip-cached"] ? "false" : undefined,
-    "cache-netrc": readSecretFile(values["cache-netrc-file"] as string | undefined),
-    "signing-key": readSecretFile(values["signing-key-file"] as string | undefined),
+    "cache-netrc": readSecretFile("cache-netrc-file", values["cache-netrc-file"] as string | undefined),
+    "signing-key": readSecretFile("signing-key-file", values["signing-key-file"] as string | undefined),
     "cachix-auth-token": process.env.CACHIX_AUTH_TOKEN,
   };
   // Secrets arrive through files and the environment: errors name what the user actually gave.

@@ -1,7 +1,7 @@
 import type { Nix } from "../nix/nix.js";
-import { NixCommandError } from "../nix/nix.js";
+import { nixErrorMessage } from "../nix/nix.js";
 import { mapConcurrent } from "../process/concurrency.js";
-import { evalHostToplevel, listHosts, type HostToplevel } from "./hosts.js";
+import { evalHostToplevel, HOST_NAME, listHosts, TOPLEVEL_FIELDS, type HostToplevel } from "./hosts.js";
 
 export interface EvaluatedHost extends HostToplevel {
   host: string;
@@ -19,9 +19,6 @@ export interface FleetEvaluation {
   isolated: boolean;
 }
 
-/** Host names as the `hosts` filter accepts them; also what keeps a name safe inside a Nix string. */
-export const HOST_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
-
 /**
  * The Nix function that turns nixosConfigurations into { host = { drv, out, system }; }, limited
  * to the selected hosts. `outPath` is never a key: toJSON would collapse the set to that string.
@@ -32,14 +29,8 @@ export function toplevelsExpression(selected: readonly string[]): string {
     ? `builtins.intersectAttrs (builtins.listToAttrs (map (n: { name = n; value = null; }) [ ${selected.map((n) => JSON.stringify(n)).join(" ")} ])) cs`
     : "cs";
   return (
-    "cs: builtins.mapAttrs (n: c: let t = c.config.system.build.toplevel; in " +
-    `{ drv = t.drvPath; out = t.outPath; system = t.system; }) (${pick})`
+    `cs: builtins.mapAttrs (n: c: (${TOPLEVEL_FIELDS}) c.config.system.build.toplevel) (${pick})`
   );
-}
-
-function messageOf(error: unknown): string {
-  if (error instanceof NixCommandError && error.errors[0]) return error.errors[0].message;
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -72,7 +63,7 @@ export async function evaluateFleet(
         hosts.push({ host, ...(await evalHostToplevel(nix, flake, host)) });
         options.onHost?.(host, true, (Date.now() - started) / 1000);
       } catch (e) {
-        failed.push({ host, message: messageOf(e) });
+        failed.push({ host, message: nixErrorMessage(e) });
         options.onHost?.(host, false, (Date.now() - started) / 1000);
       }
     });
@@ -82,5 +73,6 @@ export async function evaluateFleet(
 }
 
 function sortByHost<T extends { host: string }>(list: T[]): T[] {
-  return list.sort((a, b) => a.host.localeCompare(b.host));
+  // Plain code-point order: the same on every runner, whatever its locale.
+  return list.sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
 }

@@ -21,6 +21,12 @@ export class NixCommandError extends CommandError {
   }
 }
 
+/** What a failed Nix command is about, in one message: Nix's own first error when there is one. */
+export function nixErrorMessage(error: unknown): string {
+  if (error instanceof NixCommandError && error.errors[0]) return error.errors[0].message;
+  return error instanceof Error ? error.message : String(error);
+}
+
 export class NixNotFoundError extends Error {
   constructor(binary: string) {
     super(
@@ -147,6 +153,17 @@ export class Nix {
   async build(installables: string[], extraArgs: string[] = [], options: Pick<RunOptions, "onStderrLine"> = {}): Promise<BuildResult[]> {
     const result = await this.checked(["build", "--json", "--no-link", ...extraArgs, ...installables], options);
     return JSON.parse(result.stdout) as BuildResult[];
+  }
+
+  /**
+   * Builds the outputs of a derivation that is already in the store (a plan's `drv`), with no
+   * evaluation at all.
+   */
+  async buildDerivation(drv: string, extraArgs: string[] = [], options: Pick<RunOptions, "onStderrLine"> = {}): Promise<BuildResult> {
+    const installable = this.features.drvOutputsCaret ? `${drv}^*` : drv;
+    const [built] = await this.build([installable], extraArgs, options);
+    if (!built) throw new Error(`nix build printed no result for ${drv}`);
+    return built;
   }
 
   async pathInfo(paths: string[], options: { closureSize?: boolean; recursive?: boolean } = {}): Promise<PathInfo[]> {

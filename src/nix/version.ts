@@ -27,5 +27,10 @@ export function nixFeatures(v: NixVersion) {
     pathInfoObject: atLeast(v, 2, 19),
     /** `nix store info` replaced `nix store ping` (2.19+). */
     storeInfo: atLeast(v, 2, 19),
+    /**
+     * A `.drv` installable means the derivation itself since 2.15: its outputs are `<drv>^*`
+     * (the `^` syntax exists since 2.13). Before 2.15 a bare `.drv` builds its outputs.
+     */
+    drvOutputsCaret: atLeast(v, 2, 15),
   };
 }

@@ -72,6 +72,23 @@ describeWithTools(["nix"], "build-matrix action, plan feeding build through the 
     else expect(result.log).toContain("error: host db failed to evaluate:");
   });
 
+  it.each(["github", "forgejo"] as const)("%s: a host's build and evaluation output cannot run workflow commands", async (flavour) => {
+    const hostile = makeFleet(
+      {
+        "hosts/web.nix": (s: string) =>
+          s.replace("networking.hostName = name;", 'networking.hostName = builtins.trace "tr\n::add-mask::web\n::add-mask::built" (throw "boom\n::add-mask::mgmt\n::add-mask::failed");'),
+        "lib/default.nix": (s: string) => s.replace("mkdir -p $out/etc\n", 'echo "::add-mask::db" >&2; echo "::add-mask::pushed ${flavour}" >&2\n          mkdir -p $out/etc\n'),
+      },
+      { git: true },
+    );
+    temps.push(hostile.root);
+    for (const [mode, inputs] of [["build", { mode: "build", host: "db" }], ["all", { mode: "all" }], ["build", { mode: "build", host: "web" }]] as const) {
+      const r = await runAction({ action, flavour, workspace: hostile.root, inputs, env: { NIX_CONFIG: testNixConfig } });
+      temps.push(r.runnerTemp);
+      expect(r.log, `${mode}: ${r.log}`).not.toContain("***");
+    }
+  });
+
   it("rejects a bad input before doing anything", async () => {
     const result = await run("github", { mode: "build" });
     expect(result.exitCode).toBe(1);

@@ -42,7 +42,8 @@ describeWithTools(["nix"], "nix-fleet plan and build (the committed CLI bundle)"
     made.push(fleet, keys);
     const r = nixFleet(["build", "--host", "db", "--flake", "."], fleet);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("nix-fleet build failed: 1 of 1 hosts failed (failed to build or push: db)");
+    expect(r.stderr).toContain("nix-fleet build failed: 1 of 1 hosts failed (failed to evaluate: db)");
+    expect(JSON.parse(nixFleet(["build", "--host", "db", "--flake", ".", "--json"], fleet).stdout).hosts[0].status).toBe("eval-failed");
     expect(r.stderr).toContain("postgresql must not listen on a privileged port");
 
     writeFileSync(join(keys, "sk"), "not-a-key");
@@ -50,6 +51,9 @@ describeWithTools(["nix"], "nix-fleet plan and build (the committed CLI bundle)"
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("Invalid option --signing-key-file: it is not a Nix secret key.");
     expect(nixFleet(["build", "--flake", "."], fleet).code).toBe(2);
+    const missing = nixFleet(["build", "--all", "--flake", ".", "--push-to", "file:///tmp/x", "--signing-key-file", join(keys, "absent")], fleet);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`Invalid option --signing-key-file: cannot read '${join(keys, "absent")}': no such file.`);
     const cachix = nixFleet(["build", "--all", "--flake", ".", "--push-to", "cachix:fleet"], fleet);
     expect(cachix.code).toBe(2);
     expect(cachix.stderr).toContain("Invalid environment variable CACHIX_AUTH_TOKEN: it is required to push to cachix:fleet.");

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -7,6 +7,7 @@ import { readBuildMatrixOptions } from "../../src/actions/build-matrix/options.j
 import { failureMessage, runBuildMatrix } from "../../src/actions/build-matrix/run.js";
 import { Inputs } from "../../src/runner/inputs.js";
 import { TerminalRuntime } from "../../src/runner/terminal-runtime.js";
+import { RecordingRuntime } from "../support/recording-runtime.js";
 import { startHttpCache, type HttpCache } from "../support/http-cache.js";
 import { breakages, makeFleet, testNixConfig } from "../support/nix.js";
 import { keyDir, makeKeyPair, sshClient, type SshClient } from "../support/ssh-client.js";
@@ -33,14 +34,15 @@ const webBuildFails = {
     s.replace('mkdir -p $out/etc\n', 'if [ "$hostName" = web ]; then echo "web: the disk is full" >&2; exit 3; fi\n          mkdir -p $out/etc\n'),
 };
 
-async function matrix(values: Record<string, string>) {
+async function matrix(values: Record<string, string>, given?: RecordingRuntime) {
   let log = "";
-  const runtime = new TerminalRuntime((t) => (log += t), true);
+  const runtime = given ?? new TerminalRuntime((t) => (log += t), true);
   const inputs = new Inputs((name) => values[name], (s) => runtime.setSecret(s));
   const options = readBuildMatrixOptions(inputs, { RUNNER_TEMP: temp("runner-temp-") });
   options.cacheCheck = { timeoutMs: 2000, retries: 1, concurrency: 8 };
   const report = await runBuildMatrix(options, { runtime });
-  return { report, outputs: Object.fromEntries(runtime.outputs), log: () => log, options };
+  const outputs = runtime instanceof TerminalRuntime ? Object.fromEntries(runtime.outputs) : runtime.outputs;
+  return { report, outputs, log: () => (runtime instanceof TerminalRuntime ? log : runtime.log), options };
 }
 
 describeWithTools(["nix"], "build-matrix against real Nix and an HTTP binary cache", () => {
@@ -58,7 +60,9 @@ describeWithTools(["nix"], "build-matrix against real Nix and an HTTP binary cac
   afterAll(() => cache?.stop());
 
   it("plans exactly the hosts no cache holds, in one evaluation", async () => {
-    const { outputs, report } = await matrix({ flake: fleet, caches: cache.url });
+    cache.requests.length = 0;
+    const { outputs, report, log } = await matrix({ flake: fleet, caches: cache.url });
+    expect(log()).not.toContain("evaluated each host on its own");
     expect(JSON.parse(outputs.hosts ?? "")).toEqual(["db", "mgmt"]);
     expect(JSON.parse(outputs.cached ?? "")).toEqual(["web"]);
     expect(outputs.empty).toBe("false");
@@ -68,7 +72,8 @@ describeWithTools(["nix"], "build-matrix against real Nix and an HTTP binary cac
       { host: "mgmt", system: "x86_64-linux", drv: nix("eval", "--raw", `${toplevel(fleet, "mgmt")}.drvPath`), out: outOf(fleet, "mgmt") },
     ]);
     expect(report.result).toBe("success");
-    expect(cache.requests.filter((r) => r.method === "HEAD").length).toBeGreaterThanOrEqual(3);
+    expect(cache.requests.filter((r) => r.method === "HEAD")).toHaveLength(3);
+    expect(cache.requests.filter((r) => r.method === "GET")).toEqual([{ method: "GET", path: "/nix-cache-info" }]);
   });
 
   it("plans only the selected hosts", async () => {
@@ -167,7 +172,7 @@ describeWithTools(["nix"], "build-matrix against real Nix and an HTTP binary cac
     expect(JSON.parse(outputs.results ?? "").web.pushed).toBe(true);
     expect(narinfoIn(pushed, out)).toBe(true);
     expect(narinfoIn(pushed, base as string)).toBe(true);
-    expect(readFileSync(join(pushed, `${out.slice(11, 43)}.narinfo`), "utf8")).toContain("Sig: fleet-test-1:");
+    for (const path of [out, base as string]) expect(readFileSync(join(pushed, `${path.slice(11, 43)}.narinfo`), "utf8")).toContain("Sig: fleet-test-1:");
 
     const substitute = (key: string) =>
       execFileSync(
@@ -214,6 +219,131 @@ describeWithTools(["nix"], "build-matrix against real Nix and an HTTP binary cac
     } finally {
       await served.stop();
     }
+  });
+
+  it("evaluates every host once, and mode all builds the planned derivations without evaluating again", async () => {
+    const bin = temp("nix-wrapper-");
+    const calls = join(bin, "calls");
+    const real = execFileSync("sh", ["-c", "command -v nix"], { encoding: "utf8" }).trim();
+    // The real nix, with each command line written down.
+    writeFileSync(join(bin, "nix"), `#!/bin/sh\nprintf '%s\\n' "$*" >> ${calls}\nexec ${real} "$@"\n`);
+    chmodSync(join(bin, "nix"), 0o755);
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      const { report } = await matrix({ flake: fleet, mode: "all" });
+      expect(report.hosts.map((h) => h.status)).toEqual(["built", "built", "built"]);
+      const lines = readFileSync(calls, "utf8").trim().split("\n");
+      expect(lines.filter((l) => l.startsWith("eval "))).toHaveLength(1);
+      const builds = lines.filter((l) => l.startsWith("build "));
+      expect(builds).toHaveLength(3);
+      for (const [i, h] of report.hosts.entries()) expect(builds.some((b) => b.endsWith(` ${h.drv}`)), `${i}: ${builds.join("\n")}`).toBe(true);
+      expect(builds.join("\n")).not.toContain("#nixosConfigurations");
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
+  it("counts a host cached when one cache holds it and another cannot be asked, with a warning", async () => {
+    const { outputs, report } = await matrix({ flake: fleet, caches: `${cache.url}\nhttp://127.0.0.1:1` });
+    expect(JSON.parse(outputs.cached ?? "")).toEqual(["web"]);
+    expect(report.warnings).toEqual([expect.stringMatching(/^cache http:\/\/127\.0\.0\.1:1 could not be asked about 3 hosts/)]);
+  });
+
+  it("says the matrix is empty when every host fails evaluation", async () => {
+    const broken = makeFleet({ "lib/default.nix": (s: string) => s.replace("config = checkAssertions (import module { inherit name; });", 'config = throw "no host evaluates";') }).root;
+    temps.push(broken);
+    const { outputs, report } = await matrix({ flake: broken });
+    expect(report.hosts.map((h) => h.status)).toEqual(["eval-failed", "eval-failed", "eval-failed"]);
+    expect(outputs.empty).toBe("true");
+    expect(JSON.parse(outputs.matrix ?? "")).toEqual({ include: [] });
+  });
+
+  it("pushes paths that came from a substituter, signs every narinfo in the cache it writes, and never signs the local store", async () => {
+    const marker = `substituted-${Date.now()}`;
+    const own = makeFleet({ "lib/default.nix": (s: string) => s.replace("mkdir -p $out/bin\n", `mkdir -p $out/bin\n      echo ${marker} > $out/marker\n`) }).root;
+    temps.push(own);
+    const keys = temp("keys-");
+    const upstreamKey = nix("key", "generate-secret", "--key-name", "upstream-1").trim();
+    writeFileSync(join(keys, "upstream"), upstreamKey);
+    const upstreamPublic = execFileSync("nix", ["key", "convert-secret-to-public"], { env, input: upstreamKey, encoding: "utf8" }).trim();
+    const pushKey = nix("key", "generate-secret", "--key-name", "pushed-1").trim();
+
+    const out = outOf(own, "web");
+    nix("build", "--no-link", toplevel(own, "web"));
+    const closure = nix("path-info", "--recursive", out).trim().split("\n");
+    expect(closure).toHaveLength(2);
+    const upstream = temp("upstream-");
+    nix("copy", "--to", `file://${upstream}?secret-key=${join(keys, "upstream")}`, out);
+    // Gone from the local store: the build below can only substitute them.
+    nix("store", "delete", ...closure);
+
+    const pushed = temp("pushed-");
+    const { report, log } = await matrix({
+      flake: own,
+      mode: "all",
+      hosts: "web",
+      "skip-cached": "false",
+      caches: `file://${upstream}`,
+      "cache-public-keys": upstreamPublic,
+      "push-to": `file://${pushed}`,
+      "signing-key": pushKey,
+    });
+    expect(report.hosts, log()).toMatchObject([{ host: "web", status: "pushed", pushed: true }]);
+    expect(log()).toContain(`copying path '${out}' from 'file://${upstream}'`);
+    for (const path of closure) {
+      expect(narinfoIn(pushed, path), path).toBe(true);
+      expect(readFileSync(join(pushed, `${path.slice(11, 43)}.narinfo`), "utf8")).toMatch(/^Sig: pushed-1:/m);
+      // Signed as the cache was written: the local store (which only a trusted user may sign) has no such signature.
+      expect(nix("path-info", "--json", path)).not.toContain("pushed-1:");
+    }
+  });
+
+  it("removes the key file after a failed push too, and never hands a netrc password or Cachix token to the log or outputs", async () => {
+    const readOnly = await startHttpCache({ dir: temp("read-only-"), auth: { basic: { login: "", password: "netrc-pass-4711" } } });
+    try {
+      const runtime = new RecordingRuntime();
+      const secretKey = nix("key", "generate-secret", "--key-name", "failed-push-1").trim();
+      const { report, options, outputs } = await matrix(
+        {
+          flake: fleet,
+          mode: "all",
+          hosts: "db",
+          caches: readOnly.url,
+          "cache-netrc": 'machine 127.0.0.1 login "" password netrc-pass-4711',
+          "cachix-auth-token": "cachix-token-0815",
+          "push-to": readOnly.url,
+          "signing-key": secretKey,
+        },
+        runtime,
+      );
+      expect(report.hosts).toMatchObject([{ host: "db", status: "failed", pushed: false, error: expect.stringContaining("push failed") }]);
+      expect(readdirSync(options.tempRoot)).toEqual(["nix-fleet"]);
+      const everything = [runtime.log, JSON.stringify(runtime.annotations), JSON.stringify(outputs), readFileSync(outputs.report ?? "", "utf8")].join("\n");
+      for (const secret of ["netrc-pass-4711", "cachix-token-0815", secretKey.split(":")[1] as string]) expect(everything).not.toContain(secret);
+      expect(runtime.secrets).toEqual(expect.arrayContaining(["netrc-pass-4711", "cachix-token-0815"]));
+    } finally {
+      await readOnly.stop();
+    }
+  });
+
+  it("shows a lone host's build log as it comes, not when the host is done", async () => {
+    const slow = makeFleet({
+      "lib/default.nix": (s: string) =>
+        s.replace("mkdir -p $out/etc\n", `echo "build step one ${Date.now()}" >&2; sleep 1.5\n          mkdir -p $out/etc\n`),
+    }).root;
+    temps.push(slow);
+    const seen: { text: string; at: number }[] = [];
+    const runtime = new RecordingRuntime();
+    const record = (text: string) => seen.push({ text, at: Date.now() });
+    runtime.untrusted = (text: string) => record(text);
+    runtime.info = (text: string) => record(text);
+    const { report } = await matrix({ flake: slow, mode: "build", host: "web" }, runtime);
+    expect(report.hosts).toMatchObject([{ host: "web", status: "built" }]);
+    const step = seen.find((l) => l.text.includes("build step one"));
+    const done = seen.find((l) => l.text.startsWith("web: built in"));
+    expect(step && done).toBeTruthy();
+    expect((done?.at ?? 0) - (step?.at ?? 0)).toBeGreaterThan(1000);
   });
 });
 

@@ -23,6 +23,8 @@ export interface Fault {
   hang?: boolean;
   /** Only the first N matching requests fail; afterwards served normally. */
   times?: number;
+  /** Headers to send with the status (Retry-After, Location). */
+  headers?: Record<string, string>;
 }
 
 export interface HttpCache {
@@ -40,7 +42,8 @@ export interface HttpCache {
 
 /**
  * A Nix binary cache over HTTP on 127.0.0.1 (random port), serving a `file://` cache directory as
- * Harmonia or nix-serve would: GET and HEAD, 404 for what is missing, optional basic or bearer
+ * Harmonia or nix-serve would: GET and HEAD, 404 for what is missing, a nix-cache-info even when the
+ * directory has none yet, optional basic or bearer
  * auth, PUT uploads when writable, and injectable failures (a status, a delay, a hang).
  */
 export async function startHttpCache(options: HttpCacheOptions = {}): Promise<HttpCache> {
@@ -93,6 +96,13 @@ export async function startHttpCache(options: HttpCacheOptions = {}): Promise<Ht
       if (!st.isFile()) throw new Error("not a file");
       size = st.size;
     } catch {
+      // Harmonia and nix-serve always describe themselves, even with an empty store.
+      if (path === "/nix-cache-info") {
+        const info = "StoreDir: /nix/store\nWantMassQuery: 1\nPriority: 40\n";
+        res.writeHead(200, { "content-type": "text/plain", "content-length": Buffer.byteLength(info) });
+        res.end(req.method === "HEAD" ? undefined : info);
+        return;
+      }
       empty(res, 404);
       return;
     }
@@ -112,7 +122,7 @@ export async function startHttpCache(options: HttpCacheOptions = {}): Promise<Ht
       hanging.add(res);
       return;
     }
-    const answer = () => (fault.status ? empty(res, fault.status) : serve(req, res));
+    const answer = () => (fault.status ? empty(res, fault.status, fault.headers) : serve(req, res));
     if (fault.delayMs) setTimeout(answer, fault.delayMs);
     else answer();
   });

@@ -1,9 +1,22 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { readBuildMatrixOptions } from "../../src/actions/build-matrix/options.js";
-import { cacheCredentials, confirmUrl, failureMessage, formatBytes, nixConfigFor, type BuildMatrixReport } from "../../src/actions/build-matrix/run.js";
+import { removePrivateDir } from "../../src/actions/build-matrix/cleanup.js";
+import {
+  cacheCredentials,
+  confirmUrl,
+  failureMessage,
+  formatBytes,
+  ignoredSettingNotice,
+  nixConfigFor,
+  pushStoreUri,
+  type BuildMatrixReport,
+} from "../../src/actions/build-matrix/run.js";
+import { PRIVATE_DIR_STATE } from "../../src/actions/build-matrix/state.js";
+import { configuredNetrcFile } from "../../src/cache/netrc.js";
+import { RecordingRuntime } from "../support/recording-runtime.js";
 import { toplevelsExpression } from "../../src/fleet/plan.js";
 import { Inputs } from "../../src/runner/inputs.js";
 import { repoRoot } from "../support/runner-harness.js";
@@ -74,13 +87,21 @@ describe("build-matrix inputs", () => {
       "cachix-auth-token": "tok-1",
       "push-to": "cachix:other",
     });
+    // The push target is no substituter without its own key: Nix would refuse what it serves.
     expect(nixConfigFor(o, "/run/x/netrc").split("\n")).toEqual([
-      "extra-substituters = https://fleet.cachix.org http://127.0.0.1:9 https://other.cachix.org",
+      "extra-substituters = https://fleet.cachix.org http://127.0.0.1:9",
       `extra-trusted-public-keys = ${publicKey}`,
       "netrc-file = /run/x/netrc",
     ]);
-    expect(cacheCredentials(o)).toEqual([{ machine: "fleet.cachix.org", login: "", password: "tok-1" }]);
+    // The token reads the push target too, so that a push to a private cache can be confirmed.
+    expect(cacheCredentials(o)).toEqual([
+      { machine: "fleet.cachix.org", login: "", password: "tok-1" },
+      { machine: "other.cachix.org", login: "", password: "tok-1" },
+    ]);
     expect(nixConfigFor(read({ flake: "examples/fleet" }), undefined)).toBe("");
+    const otherKey = `other.cachix.org-1:${"C".repeat(43)}=`;
+    const keyed = read({ flake: "examples/fleet", "cache-public-keys": otherKey, "cachix-auth-token": "tok-1", "push-to": "cachix:other" });
+    expect(nixConfigFor(keyed, undefined).split("\n")[0]).toBe("extra-substituters = https://other.cachix.org");
   });
 });
 
@@ -100,7 +121,7 @@ describe("build-matrix helpers", () => {
   ])("formats %d bytes as %s", (bytes, text) => expect(formatBytes(bytes)).toBe(text));
 
   it("limits the one evaluation to the selected hosts", () => {
-    expect(toplevelsExpression([])).toContain("}) (cs)");
+    expect(toplevelsExpression([])).toMatch(/\) \(cs\)$/);
     expect(toplevelsExpression(["web", "db-1"])).toContain('[ "web" "db-1" ]');
     expect(() => toplevelsExpression(['a"${builtins.abort "x"}'])).toThrow(/not a host name/);
     expect(toplevelsExpression([])).not.toMatch(/outPath =/);
@@ -115,5 +136,56 @@ describe("build-matrix helpers", () => {
       ],
     } as BuildMatrixReport;
     expect(failureMessage(report)).toBe("2 of 3 hosts failed (failed to evaluate: db; failed to build or push: web)");
+  });
+});
+
+describe("signing, netrc and cleanup", () => {
+  it.each([
+    ["file:///srv/cache", "/run/k", "file:///srv/cache?secret-key=/run/k"],
+    ["https://cache.example/up?compression=zstd", "/run/k", "https://cache.example/up?compression=zstd&secret-key=/run/k"],
+    ["s3://bucket?region=eu", "/run/k", "s3://bucket?region=eu&secret-key=/run/k"],
+    // ssh stores take signatures from the local store: signed there, never named in the URI.
+    ["ssh-ng://nix-ssh@cache", "/run/k", "ssh-ng://nix-ssh@cache"],
+    ["ssh://root@cache", "/run/k", "ssh://root@cache"],
+    ["file:///srv/cache", undefined, "file:///srv/cache"],
+  ])("pushes to %s with key %s as %s", (uri, key, expected) => expect(pushStoreUri(uri, key)).toBe(expected));
+
+  it.each([
+    [undefined, undefined, "/etc/nix/netrc"],
+    [undefined, "netrc-file = /etc/nix/private-netrc\n", "/etc/nix/private-netrc"],
+    ["netrc-file = /home/ci/.netrc", "netrc-file = /etc/nix/private-netrc", "/home/ci/.netrc"],
+    ["substituters =\nnetrc-file = /a\nnetrc-file = /b", undefined, "/b"],
+  ])("finds the netrc Nix reads (NIX_CONFIG %j, nix.conf %j): %s", (config, conf, file) =>
+    expect(configuredNetrcFile(config, conf, "/etc/nix/")).toBe(file),
+  );
+
+  it.each([
+    ["warning: ignoring untrusted substituter 'http://cache', you are not a trusted user.", true],
+    ["warning: ignoring the client-specified setting 'netrc-file', because it is a restricted setting and you are not a trusted user", true],
+    ["copying path '/nix/store/x' from 'http://cache'...", false],
+  ])("notices a daemon ignoring settings: %s", (line, notice) => expect(ignoredSettingNotice(line)).toBe(notice));
+
+  it("post: removes the private directory a killed main left, and nothing that is not one", async () => {
+    const root = mkdtempSync(join(tmpdir(), "bm-post-"));
+    try {
+      const left = join(root, "nix-fleet-build-matrix-abc123");
+      mkdirSync(left);
+      writeFileSync(join(left, "signing-key"), "k");
+      const runtime = new RecordingRuntime();
+      runtime.saveState(PRIVATE_DIR_STATE, left);
+      await removePrivateDir(runtime, root);
+      expect(existsSync(left)).toBe(false);
+
+      for (const other of [join(root, "workspace"), join(root, "sub", "nix-fleet-build-matrix-x")]) {
+        mkdirSync(other, { recursive: true });
+        const r = new RecordingRuntime();
+        r.saveState(PRIVATE_DIR_STATE, other);
+        await removePrivateDir(r, root);
+        expect(existsSync(other)).toBe(true);
+        expect(r.log).toContain(`warning: not removing '${other}'`);
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

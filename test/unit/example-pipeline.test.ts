@@ -10,6 +10,7 @@ interface Step {
   with?: Record<string, string>;
 }
 interface Job {
+  name?: string;
   needs?: string;
   if?: string;
   outputs?: Record<string, string>;
@@ -42,6 +43,7 @@ it("the example pipeline uses only build-matrix's real inputs and outputs, plan 
     expect(Object.keys(action.outputs)).toContain(output);
   }
   expect(build?.needs).toBe("plan");
+  expect(build?.name).toBe("${{ matrix.host }}");
   expect(build?.strategy).toEqual({ "fail-fast": false, matrix: "${{ fromJSON(needs.plan.outputs.matrix) }}" });
   expect(build?.if).toContain("needs.plan.outputs.empty == 'false'");
   expect(build?.steps.find((s) => s.with?.mode === "build")?.with?.host).toBe("${{ matrix.host }}");

@@ -62,10 +62,12 @@ describe("mapConcurrent", () => {
 
 describe("Nix versions", () => {
   it.each([
-    ["nix (Nix) 2.8.0", [2, 8, 0], { flakeCheckAllSystems: false, pathInfoObject: false, storeInfo: false }],
-    ["nix (Nix) 2.18.1", [2, 18, 1], { flakeCheckAllSystems: true, pathInfoObject: false, storeInfo: false }],
-    ["nix (Nix) 2.24.9", [2, 24, 9], { flakeCheckAllSystems: true, pathInfoObject: true, storeInfo: true }],
-    ["nix (Determinate Nix 3.6.2) 2.29.0", [2, 29, 0], { flakeCheckAllSystems: true, pathInfoObject: true, storeInfo: true }],
+    ["nix (Nix) 2.8.0", [2, 8, 0], { flakeCheckAllSystems: false, pathInfoObject: false, storeInfo: false, drvOutputsCaret: false }],
+    ["nix (Nix) 2.14.1", [2, 14, 1], { flakeCheckAllSystems: false, pathInfoObject: false, storeInfo: false, drvOutputsCaret: false }],
+    ["nix (Nix) 2.15.0", [2, 15, 0], { flakeCheckAllSystems: false, pathInfoObject: false, storeInfo: false, drvOutputsCaret: true }],
+    ["nix (Nix) 2.18.1", [2, 18, 1], { flakeCheckAllSystems: true, pathInfoObject: false, storeInfo: false, drvOutputsCaret: true }],
+    ["nix (Nix) 2.24.9", [2, 24, 9], { flakeCheckAllSystems: true, pathInfoObject: true, storeInfo: true, drvOutputsCaret: true }],
+    ["nix (Determinate Nix 3.6.2) 2.29.0", [2, 29, 0], { flakeCheckAllSystems: true, pathInfoObject: true, storeInfo: true, drvOutputsCaret: true }],
   ])("%s", (text, [major, minor, patch], features) => {
     const v = parseNixVersion(text);
     expect([v.major, v.minor, v.patch]).toEqual([major, minor, patch]);

@@ -20105,9 +20105,11 @@ import { mkdir as mkdir2, writeFile as writeFile2 } from "node:fs/promises";
 import { dirname } from "node:path";
 
 // src/fleet/hosts.ts
+var NIX_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_'-]*$/;
 function attrName(name) {
-  return /^[A-Za-z_][A-Za-z0-9_'-]*$/.test(name) ? name : JSON.stringify(name);
+  return NIX_IDENTIFIER.test(name) ? name : JSON.stringify(name);
 }
+var TOPLEVEL_FIELDS = "t: { drv = t.drvPath; out = t.outPath; system = t.system; }";
 function hostInstallable(flake, host, attribute) {
   return `${flake}#nixosConfigurations.${attrName(host)}.${attribute}`;
 }
@@ -20116,7 +20118,7 @@ function listHosts(nix, flake, extraArgs = []) {
 }
 async function evalHostToplevel(nix, flake, host, extraArgs = []) {
   return nix.evalJson(hostInstallable(flake, host, "config.system.build.toplevel"), {
-    apply: "t: { drv = t.drvPath; out = t.outPath; system = t.system; }",
+    apply: TOPLEVEL_FIELDS,
     extraArgs
   });
 }
@@ -20350,7 +20352,12 @@ function nixFeatures(v) {
     /** `nix path-info --json` prints an object keyed by path (2.19+), not an array. */
     pathInfoObject: atLeast(v, 2, 19),
     /** `nix store info` replaced `nix store ping` (2.19+). */
-    storeInfo: atLeast(v, 2, 19)
+    storeInfo: atLeast(v, 2, 19),
+    /**
+     * A `.drv` installable means the derivation itself since 2.15: its outputs are `<drv>^*`
+     * (the `^` syntax exists since 2.13). Before 2.15 a bare `.drv` builds its outputs.
+     */
+    drvOutputsCaret: atLeast(v, 2, 15)
   };
 }
 
@@ -20441,6 +20448,16 @@ var Nix = class _Nix {
   async build(installables, extraArgs = [], options = {}) {
     const result = await this.checked(["build", "--json", "--no-link", ...extraArgs, ...installables], options);
     return JSON.parse(result.stdout);
+  }
+  /**
+   * Builds the outputs of a derivation that is already in the store (a plan's `drv`), with no
+   * evaluation at all.
+   */
+  async buildDerivation(drv, extraArgs = [], options = {}) {
+    const installable = this.features.drvOutputsCaret ? `${drv}^*` : drv;
+    const [built] = await this.build([installable], extraArgs, options);
+    if (!built) throw new Error(`nix build printed no result for ${drv}`);
+    return built;
   }
   async pathInfo(paths, options = {}) {
     const args = ["path-info", "--json"];

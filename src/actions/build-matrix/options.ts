@@ -2,7 +2,7 @@ import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { CACHIX_NAME } from "../../cache/cachix.js";
 import { parseNetrc, type NetrcEntry } from "../../cache/netrc.js";
-import { HOST_NAME } from "../../fleet/plan.js";
+import { HOST_NAME } from "../../fleet/hosts.js";
 import type { Inputs } from "../../runner/inputs.js";
 import { readFlakeRef } from "../../nix/flake-ref.js";
 

@@ -1,17 +1,18 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Cachix, cachixUrl } from "../../cache/cachix.js";
-import { formatNetrc, type NetrcEntry } from "../../cache/netrc.js";
+import { shownUrl } from "../../cache/narinfo.js";
+import { configuredNetrcFile, formatNetrc, parseNetrc, type NetrcEntry } from "../../cache/netrc.js";
 import { CachePresence } from "../../cache/presence.js";
-import { hostInstallable } from "../../fleet/hosts.js";
+import { evalHostToplevel } from "../../fleet/hosts.js";
 import { evaluateFleet } from "../../fleet/plan.js";
-import { Nix, NixCommandError } from "../../nix/nix.js";
+import { Nix, nixErrorMessage } from "../../nix/nix.js";
 import { mapConcurrent } from "../../process/concurrency.js";
-import { tail } from "../../process/run.js";
+import { CommandError, tail } from "../../process/run.js";
 import { Report } from "../../runner/report.js";
 import type { Runtime } from "../../runner/runtime.js";
 import type { BuildMatrixOptions, PushTarget } from "./options.js";
-import { PRIVATE_DIR_STATE } from "./state.js";
+import { PRIVATE_DIR_PREFIX, PRIVATE_DIR_STATE } from "./state.js";
 
 export type HostStatus = "planned" | "cached" | "built" | "pushed" | "failed" | "eval-failed";
 
@@ -57,12 +58,17 @@ export interface BuildMatrixDeps {
 
 const FAILED_TAIL_LINES = 25;
 
-/** Reading a cache needs the same credentials Nix would use: a Cachix token doubles as the netrc password. */
+/**
+ * Reading a cache needs the same credentials Nix would use: a Cachix token doubles as the netrc
+ * password, for the caches read and for the cache pushed to (to confirm the push, and to read a
+ * private one).
+ */
 export function cacheCredentials(options: BuildMatrixOptions): NetrcEntry[] {
   const entries = [...(options.cacheNetrc ?? [])];
   const token = options.cachixAuthToken;
   if (token) {
-    for (const cache of options.caches) {
+    const urls = [...options.caches, ...(options.pushTo?.kind === "cachix" ? [cachixUrl(options.pushTo.name)] : [])];
+    for (const cache of urls) {
       const hostname = safeHostname(cache);
       if (hostname?.endsWith(".cachix.org") && !entries.some((e) => e.machine === hostname)) {
         entries.push({ machine: hostname, login: "", password: token });
@@ -80,11 +86,19 @@ function safeHostname(url: string): string | undefined {
   }
 }
 
-/** nix.conf lines for this run only: the caches, their keys, and the netrc, on top of the user's own. */
+/**
+ * nix.conf lines for this run only: the caches, their keys, and the netrc, on top of the user's
+ * own. A Cachix push target is substituted from only when its key is given: without it, Nix would
+ * ask the cache for every path and then refuse its unsigned-by-a-trusted-key answers.
+ */
 export function nixConfigFor(options: BuildMatrixOptions, netrcFile: string | undefined): string {
   const lines: string[] = [];
   const substituters = [...options.caches];
-  if (options.pushTo?.kind === "cachix") substituters.push(cachixUrl(options.pushTo.name));
+  const target = options.pushTo;
+  if (target?.kind === "cachix" && options.cachePublicKeys.some((k) => k.startsWith(`${target.name}.cachix.org-`))) {
+    const url = cachixUrl(target.name);
+    if (!substituters.includes(url)) substituters.push(url);
+  }
   if (substituters.length) lines.push(`extra-substituters = ${substituters.join(" ")}`);
   if (options.cachePublicKeys.length) lines.push(`extra-trusted-public-keys = ${options.cachePublicKeys.join(" ")}`);
   if (netrcFile) lines.push(`netrc-file = ${netrcFile}`);
@@ -97,21 +111,65 @@ export function confirmUrl(target: PushTarget): string | undefined {
   return /^(https?|file):\/\//.test(target.uri) ? target.uri : undefined;
 }
 
+/** Binary-cache stores sign what they write when given `secret-key`: nothing in the local store is signed. */
+const SIGNS_ON_WRITE = /^(file|https?|s3):\/\//i;
+
+/**
+ * The store URI `nix copy` pushes to. A binary cache (file, http(s), s3) signs each path as it is
+ * written, with the key FILE named in the URI (the key itself never reaches argv). Signing the
+ * local store instead (`nix store sign`) needs a trusted user on a daemon install.
+ */
+export function pushStoreUri(uri: string, keyFile: string | undefined): string {
+  if (!keyFile || !SIGNS_ON_WRITE.test(uri)) return uri;
+  const [base, fragment] = uri.split("#", 2);
+  return `${base}${base?.includes("?") ? "&" : "?"}secret-key=${keyFile}${fragment === undefined ? "" : `#${fragment}`}`;
+}
+
+/** Lines in which a Nix daemon says it ignored this run's caches or netrc for an untrusted user. */
+const UNTRUSTED_SETTING = /ignoring untrusted substituter|ignoring the client-specified setting|is a restricted setting|not a trusted user/i;
+
+export function ignoredSettingNotice(line: string): boolean {
+  return UNTRUSTED_SETTING.test(line);
+}
+
 function seconds(since: number): number {
   return Math.round((Date.now() - since) / 100) / 10;
 }
 
-function messageOf(error: unknown): string {
-  if (error instanceof NixCommandError && error.errors[0]) return error.errors[0].message;
-  return error instanceof Error ? error.message : String(error);
+/** The most lines of one host's log held in memory while hosts build side by side. */
+const LOG_LINES_KEPT = 2000;
+
+/** The last lines of a log, and how many came before them. */
+class LogBuffer {
+  private readonly lines: string[] = [];
+  private dropped = 0;
+
+  constructor(private readonly limit = LOG_LINES_KEPT) {}
+
+  push(line: string): void {
+    this.lines.push(line);
+    if (this.lines.length > this.limit) {
+      this.lines.shift();
+      this.dropped++;
+    }
+  }
+
+  text(): string {
+    const head = this.dropped ? `[${this.dropped} earlier lines left out]\n` : "";
+    return head + this.lines.join("\n");
+  }
+
+  tail(count: number): string {
+    return this.lines.slice(-count).join("\n");
+  }
 }
 
 /**
  * Plans, builds and pushes a fleet's hosts. `plan`: one evaluation of every selected host, the
  * caches asked which toplevels they already hold, and the rest set out as a job matrix. `build`:
- * one host of that matrix. `all`: plan, then build every uncached host here, `maxParallel` at a
- * time. No host's failure stops or hides another's: every host is attempted and reported, and the
- * step fails at the end naming each broken one.
+ * one host of that matrix. `all`: plan, then build every uncached host's planned derivation here,
+ * `maxParallel` at a time. No host's failure stops or hides another's: every host is attempted and
+ * reported, and the step fails at the end naming each broken one.
  */
 export async function runBuildMatrix(options: BuildMatrixOptions, deps: BuildMatrixDeps): Promise<BuildMatrixReport> {
   const { runtime } = deps;
@@ -119,7 +177,7 @@ export async function runBuildMatrix(options: BuildMatrixOptions, deps: BuildMat
   // The netrc text was masked whole and line by line; a password alone could still show up in a message.
   for (const entry of cacheCredentials(options)) if (entry.password) runtime.setSecret(entry.password);
   await mkdir(options.tempRoot, { recursive: true });
-  const privateDir = await mkdtemp(join(options.tempRoot, "nix-fleet-build-matrix-"));
+  const privateDir = await mkdtemp(join(options.tempRoot, PRIVATE_DIR_PREFIX));
   runtime.saveState(PRIVATE_DIR_STATE, privateDir);
   const checker = new CachePresence({ ...options.cacheCheck, netrc: cacheCredentials(options) });
   try {
@@ -128,6 +186,27 @@ export async function runBuildMatrix(options: BuildMatrixOptions, deps: BuildMat
     checker.close();
     await rm(privateDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The netrc Nix would read without this run (`netrc-file`, default `<conf dir>/netrc`): its
+ * machines are kept, since this run's own netrc-file replaces it (private flake inputs need it).
+ */
+async function userNetrc(runtime: Runtime, warn: (message: string) => void): Promise<NetrcEntry[]> {
+  const confDir = process.env.NIX_CONF_DIR || "/etc/nix";
+  const nixConf = await readFile(join(confDir, "nix.conf"), "utf8").catch(() => undefined);
+  const file = configuredNetrcFile(process.env.NIX_CONFIG, nixConf, confDir);
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "ENOENT") warn(`the netrc file ${file} cannot be read (${code ?? "error"}): Nix will not use its credentials in this run.`);
+    return [];
+  }
+  const entries = parseNetrc(text);
+  for (const entry of entries) if (entry.password) runtime.setSecret(entry.password);
+  return entries;
 }
 
 async function runInside(
@@ -140,6 +219,7 @@ async function runInside(
   const { runtime } = deps;
   const warnings: string[] = [];
   const warn = (message: string) => {
+    if (warnings.includes(message)) return;
     warnings.push(message);
     runtime.warning(message);
   };
@@ -147,8 +227,10 @@ async function runInside(
   const credentials = cacheCredentials(options);
   let netrcFile: string | undefined;
   if (credentials.length) {
+    // Ours first: curl takes the first entry for a machine. The user's others are kept after them.
+    const own = (await userNetrc(runtime, warn)).filter((u) => !credentials.some((c) => c.machine === u.machine));
     netrcFile = join(privateDir, "netrc");
-    await writeFile(netrcFile, formatNetrc(credentials), { mode: 0o600 });
+    await writeFile(netrcFile, formatNetrc([...credentials, ...own]), { mode: 0o600 });
   }
   const nix = deps.nix ?? (await Nix.create({ extraConfig: nixConfigFor(options, netrcFile) }));
   runtime.info(`build-matrix (${options.mode}) on '${options.flake}' with ${nix.version.text}`);
@@ -165,6 +247,9 @@ async function runInside(
     include: planned.filter((h) => h.drv).map((h) => ({ host: h.host, system: h.system ?? "", drv: h.drv ?? "", out: h.out ?? "" })),
   };
   if (options.mode !== "build") {
+    if (matrix.include.length > MAX_MATRIX_JOBS) {
+      warn(`the matrix has ${matrix.include.length} hosts, more than the ${MAX_MATRIX_JOBS} jobs GitHub allows in one matrix: split the fleet with 'hosts', or build with mode 'all'.`);
+    }
     runtime.setOutput("matrix", JSON.stringify(matrix));
     runtime.setOutput("hosts", JSON.stringify(matrix.include.map((e) => e.host)));
     runtime.setOutput("cached", JSON.stringify([...results.values()].filter((h) => h.status === "cached").map((h) => h.host)));
@@ -178,8 +263,10 @@ async function runInside(
       await writeFile(keyFile, `${options.signingKey}\n`, { mode: 0o600 });
     }
     const cachix = deps.cachix ?? new Cachix();
-    if (planned.length) runtime.info(`Building ${planned.length} host${planned.length === 1 ? "" : "s"}, ${options.maxParallel} at a time.`);
-    await mapConcurrent(planned, options.maxParallel, (result) => buildHost(result, { options, nix, runtime, checker, cachix, keyFile, warn }));
+    // One host at a time: its log can be shown as it comes. Side by side, logs would interleave.
+    const live = options.maxParallel === 1 || planned.length === 1;
+    if (planned.length) runtime.info(`Building ${planned.length} host${planned.length === 1 ? "" : "s"}, ${Math.min(options.maxParallel, planned.length)} at a time.`);
+    await mapConcurrent(planned, options.maxParallel, (result) => buildHost(result, { options, nix, runtime, checker, cachix, keyFile, warn, live }));
     const built = [...results.values()].filter((h) => h.out && (h.status === "built" || h.status === "pushed"));
     runtime.setOutput("out-paths", JSON.stringify(Object.fromEntries(built.map((h) => [h.host, h.out]))));
     runtime.setOutput(
@@ -192,7 +279,7 @@ async function runInside(
     );
   }
 
-  const hosts = [...results.values()].sort((a, b) => a.host.localeCompare(b.host));
+  const hosts = [...results.values()].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
   const report: BuildMatrixReport = {
     mode: options.mode,
     flake: options.flake,
@@ -209,6 +296,9 @@ async function runInside(
   runtime.setOutput("report", options.reportPath);
   return report;
 }
+
+/** GitHub's limit on the jobs one matrix may generate. */
+const MAX_MATRIX_JOBS = 256;
 
 async function plan(
   options: BuildMatrixOptions,
@@ -232,10 +322,15 @@ async function plan(
   }
   for (const h of evaluation.hosts) results.set(h.host, { host: h.host, status: "planned", system: h.system, drv: h.drv, out: h.out, pushed: false });
 
-  if (!options.skipCached || !options.caches.length || !evaluation.hosts.length) return;
+  // s3:// caches are substituted from, but cannot be asked over HTTP here: say so once, not per host.
+  const asked = options.caches.filter((c) => !/^s3:\/\//i.test(c));
+  if (asked.length < options.caches.length) {
+    runtime.info("s3:// caches are used as substituters but not asked which hosts they hold: no host is skipped for them.");
+  }
+  if (!options.skipCached || !asked.length || !evaluation.hosts.length) return;
   const checkStarted = Date.now();
   const presence = await checker.check(
-    options.caches,
+    asked,
     evaluation.hosts.map((h) => h.out),
   );
   const failures = new Map<string, { count: number; message: string }>();
@@ -243,16 +338,16 @@ async function plan(
     const result = results.get((evaluation.hosts[i] as { host: string }).host) as HostResult;
     if (p.cachedIn.length) {
       result.status = "cached";
-      result.cachedIn = p.cachedIn;
+      result.cachedIn = p.cachedIn.map(shownUrl);
     }
     for (const e of p.errors) failures.set(e.cache, { count: (failures.get(e.cache)?.count ?? 0) + 1, message: e.message });
   }
   // One warning per cache, not per host: a cache that is down would otherwise flood the log.
   for (const [cache, f] of failures) {
-    warn(`cache ${cache} could not be asked about ${f.count} host${f.count === 1 ? "" : "s"} (${f.message}): counted as not cached there.`);
+    warn(`cache ${shownUrl(cache)} could not be asked about ${f.count} host${f.count === 1 ? "" : "s"} (${f.message}): counted as not cached there.`);
   }
   const cached = [...results.values()].filter((h) => h.status === "cached").length;
-  runtime.info(`Asked ${options.caches.length} cache${options.caches.length === 1 ? "" : "s"} in ${seconds(checkStarted)} s: ${cached} of ${evaluation.hosts.length} hosts already cached.`);
+  runtime.info(`Asked ${asked.length} cache${asked.length === 1 ? "" : "s"} in ${seconds(checkStarted)} s: ${cached} of ${evaluation.hosts.length} hosts already cached.`);
 }
 
 interface BuildContext {
@@ -263,70 +358,111 @@ interface BuildContext {
   cachix: Cachix;
   keyFile?: string;
   warn: (message: string) => void;
+  /** Show each log line as it comes (one host building), rather than the whole log when the host is done. */
+  live: boolean;
 }
 
-/** Builds one host, measures its closure, pushes it; records everything in `result`, never throws. */
+/**
+ * Builds one host, measures its closure, pushes it; records everything in `result`, never throws.
+ * The plan's derivation is built as it is: no second evaluation. Mode build has no plan in this
+ * job: the host is evaluated first, so that an evaluation error is reported as one.
+ */
 async function buildHost(result: HostResult, ctx: BuildContext): Promise<void> {
   const { options, nix, runtime } = ctx;
   const started = Date.now();
-  // Hosts build in parallel: each host's log is kept and printed as one group when it is done.
-  const lines: string[] = [];
-  let stage = "build";
-  try {
-    const installable = hostInstallable(options.ref, result.host, "config.system.build.toplevel");
-    // Hosts building at once would fight over the eval cache's SQLite database ("is busy").
-    const args = ["--print-build-logs", ...(options.maxParallel > 1 && options.mode === "all" ? ["--no-eval-cache"] : [])];
-    const [built] = await nix.build([installable], args, { onStderrLine: (line) => lines.push(line) });
-    const out = built?.outputs.out;
-    if (!built || !out) throw new Error(`nix build printed no output path for ${result.host}`);
-    if (result.drv && built.drvPath !== result.drv) {
-      ctx.warn(`${result.host}: built ${built.drvPath}, but the plan had ${result.drv} (did the flake change between plan and build?)`);
+  const log = new LogBuffer();
+  const onLine = (line: string) => {
+    log.push(line);
+    if (ctx.live) runtime.untrusted(line);
+    if (ignoredSettingNotice(line)) {
+      ctx.warn(`Nix ignored some of this run's settings (caches, keys or netrc) because the runner's user is not a trusted user of the Nix daemon: "${line.trim()}". Add the user to trusted-users, or set the caches in the daemon's nix.conf.`);
     }
-    result.drv = built.drvPath;
-    result.out = out;
-    result.status = "built";
-    const [info] = await nix.pathInfo([out], { closureSize: true });
-    result.closureBytes = info?.closureSize;
-    if (options.pushTo) {
-      stage = "push";
-      await push(options.pushTo, out, ctx, lines);
-      result.status = "pushed";
-      result.pushed = true;
+  };
+  let stage: "evaluation" | "build" | "push" = "build";
+  const attempt = async () => {
+    try {
+      if (!result.drv) {
+        stage = "evaluation";
+        const toplevel = await evalHostToplevel(nix, options.ref, result.host);
+        Object.assign(result, toplevel);
+        stage = "build";
+      }
+      const built = await nix.buildDerivation(result.drv as string, ["--print-build-logs"], { onStderrLine: onLine });
+      const out = built.outputs.out;
+      if (!out) throw new Error(`nix build printed no output path for ${result.host}`);
+      if (result.out && out !== result.out) ctx.warn(`${result.host}: built ${out}, but the plan had ${result.out}`);
+      result.out = out;
+      result.status = "built";
+      try {
+        const [info] = await nix.pathInfo([out], { closureSize: true });
+        result.closureBytes = info?.closureSize;
+      } catch (error) {
+        ctx.warn(`${result.host}: could not measure the closure of ${out}: ${nixErrorMessage(error)}`);
+      }
+      if (options.pushTo) {
+        stage = "push";
+        await push(options.pushTo, out, ctx, onLine);
+        result.status = "pushed";
+        result.pushed = true;
+      }
+    } catch (error) {
+      result.status = stage === "evaluation" ? "eval-failed" : "failed";
+      result.error = stage === "push" ? `push failed: ${nixErrorMessage(error)}` : nixErrorMessage(error);
+      result.logTail = tail(error instanceof CommandError ? error.stderr : log.tail(FAILED_TAIL_LINES) || String(error), FAILED_TAIL_LINES);
     }
-  } catch (error) {
-    result.status = "failed";
-    result.error = stage === "push" ? `push failed: ${messageOf(error)}` : messageOf(error);
-    result.logTail = tail(error instanceof NixCommandError ? error.stderr : lines.join("\n") || String(error), FAILED_TAIL_LINES);
-  }
-  result.seconds = seconds(started);
+    result.seconds = seconds(started);
+  };
+
+  if (ctx.live) await runtime.group(`${result.host}: building`, attempt);
+  else await attempt();
   const size = result.closureBytes === undefined ? "" : `, closure ${formatBytes(result.closureBytes)}`;
-  await runtime.group(`${result.host}: ${result.status} in ${result.seconds} s${size}`, async () => {
-    for (const line of lines) runtime.info(line);
-  });
-  if (result.status === "failed") {
-    runtime.annotate({ level: "error", title: `host ${result.host} failed`, message: result.error ?? "" });
-    runtime.info(`${result.host}: last lines of the ${stage}:\n${result.logTail}`);
+  const line = `${result.host}: ${result.status} in ${result.seconds} s${size}`;
+  runtime.info(line);
+  const text = log.text();
+  if (!ctx.live && text) await runtime.group(`${result.host}: log`, async () => runtime.untrusted(text));
+  if (result.status === "failed" || result.status === "eval-failed") {
+    const title = result.status === "eval-failed" ? `host ${result.host} failed to evaluate` : `host ${result.host} failed`;
+    runtime.annotate({ level: "error", title, message: result.error ?? "" });
+    runtime.info(`${result.host}: last lines of the ${stage}:`);
+    runtime.untrusted(result.logTail ?? "");
   }
 }
 
-async function push(target: PushTarget, out: string, ctx: BuildContext, lines: string[]): Promise<void> {
+/** How often, and how long apart, a push is looked for before it counts as lost: a cache may list it a moment late. */
+const CONFIRM_ATTEMPTS = 3;
+const CONFIRM_DELAY_MS = 300;
+
+async function push(target: PushTarget, out: string, ctx: BuildContext, onStderrLine: (line: string) => void): Promise<void> {
   const { nix, options, checker } = ctx;
-  const onStderrLine = (line: string) => lines.push(line);
   if (target.kind === "cachix") {
-    await ctx.cachix.push(target.name, [out], options.cachixAuthToken as string, onStderrLine);
+    await ctx.cachix.push(target.name, [out], { authToken: options.cachixAuthToken as string, signingKey: options.signingKey }, onStderrLine);
   } else {
-    // Signed, the paths are accepted by a receiving daemon (Harmonia's host) from an untrusted
-    // user whose Nix trusts the key. Unsigned, only a trusted ssh user can take them, and only
-    // when told not to check signatures, which locally built paths never have.
-    if (ctx.keyFile) await nix.signClosure(ctx.keyFile, [out]);
     const remote = /^ssh(-ng)?:\/\//.test(target.uri);
-    await nix.copyTo(target.uri, [out], { onStderrLine, noCheckSigs: remote && !ctx.keyFile });
+    // A remote store takes only signed paths from an untrusted ssh user: they must be signed here,
+    // in the local store. Binary caches sign as they write (pushStoreUri).
+    if (ctx.keyFile && remote) {
+      try {
+        await nix.signClosure(ctx.keyFile, [out]);
+      } catch (error) {
+        throw new Error(
+          `signing ${out} in the local store failed: ${nixErrorMessage(error)}. The runner's Nix user must be in trusted-users to sign, or push as a trusted ssh user without signing-key.`,
+        );
+      }
+    }
+    await nix.copyTo(pushStoreUri(target.uri, ctx.keyFile), [out], { onStderrLine, noCheckSigs: remote && !ctx.keyFile });
   }
   const url = confirmUrl(target);
   if (!url) return;
-  const presence = await checker.presence(url, out);
-  if (presence.state === "absent") throw new Error(`${url} does not list ${out} after the push`);
-  if (presence.state === "error") ctx.warn(`could not confirm the push of ${out} to ${url}: ${presence.message}`);
+  for (let attempt = 1; ; attempt++) {
+    const presence = await checker.presence(url, out);
+    if (presence.state === "present") return;
+    if (presence.state === "error") {
+      ctx.warn(`could not confirm the push of ${out} to ${shownUrl(url)}: ${presence.message}`);
+      return;
+    }
+    if (attempt === CONFIRM_ATTEMPTS) throw new Error(`${shownUrl(url)} does not list ${out} after the push`);
+    await new Promise((r) => setTimeout(r, CONFIRM_DELAY_MS));
+  }
 }
 
 export function formatBytes(bytes: number): string {

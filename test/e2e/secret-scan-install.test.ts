@@ -90,7 +90,7 @@ describeWithTools(["git", "gitleaks", "tar"], "secret-scan installs gitleaks fro
 
     const first = await scanWith(repo, toolCache, "good");
     expect(first.log).toContain(`Downloading gitleaks ${VERSION}: ${base}/good/v${VERSION}/${ARCHIVE}`);
-    expect(first.log).toMatch(new RegExp(`Installed gitleaks ${VERSION} \\(sha256 [0-9a-f]{64} verified\\) into the tool cache`));
+    expect(first.log).toMatch(new RegExp(`Installed gitleaks ${VERSION} \\(sha256 [0-9a-f]{64} verified against \\S+checksums.txt\\) into the tool cache`));
     expect(first.log).toContain(`Using gitleaks ${VERSION} from release archive ${VERSION}.`);
     expect(first.outputs).toMatchObject({ findings: "1", commits: "1" });
     expect(JSON.parse(readFileSync(first.outputs.report as string, "utf8")).findings[0].commit).toBe(leak);

@@ -72,7 +72,8 @@ export function remoteAccess(url: string, env: NodeJS.ProcessEnv = process.env):
     ["http.extraHeader", `Authorization: Basic ${basicAuth(info.user, info.password)}`],
     ["credential.helper", ""],
   ];
-  const extra: Record<string, string> = { GIT_CONFIG_COUNT: String(first + settings.length) };
+  // Refused credentials fail the command instead of waiting for someone to type a password.
+  const extra: Record<string, string> = { GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_COUNT: String(first + settings.length) };
   settings.forEach(([key, value], i) => {
     extra[`GIT_CONFIG_KEY_${first + i}`] = key;
     extra[`GIT_CONFIG_VALUE_${first + i}`] = value;

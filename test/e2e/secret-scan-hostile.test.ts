@@ -1,9 +1,11 @@
+import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
 import { plantedSecret, secretLine } from "../support/git-repo.js";
+import { gitHttpServer } from "../support/git-http.js";
 import { Cleanup, commandsRun, expectNoLeak, found, scanRepo, scanReport } from "../support/secret-scan.js";
 import { describeWithTools } from "../support/tools.js";
 
@@ -144,6 +146,44 @@ describeWithTools(["git", "gitleaks"], "secret-scan against a hostile repository
       expect(noBranch.log).not.toContain(token);
       expect(noBranch.log).not.toContain("Using gitleaks");
     }
+  });
+
+  it("reads the published branch from an https-style remote behind basic auth, the credentials sent as a header", async () => {
+    const r = cleanup.repo();
+    const secret = plantedSecret();
+    const root = r.commit("root", { "README.md": "x\n" });
+    const leak = r.commit("leak", { "a.env": secretLine(secret) });
+    const tip = r.commit("more", { "b.txt": "b\n" });
+    const project = tempDir("git-http-");
+    execFileSync("git", ["init", "-q", "--bare", join(project, "mirror.git")], { stdio: "pipe" });
+    r.git("push", "-q", join(project, "mirror.git"), `${root}:refs/heads/main`);
+    const token = `TOKEN${plantedSecret().slice(4, 20)}`;
+    const server = await gitHttpServer(project, "ops", token);
+    cleanup.push(() => void server.close());
+    const trace = join(tempDir("git-trace-"), "trace");
+
+    const result = await scanRepo(cleanup, r, {
+      eventName: "workflow_dispatch",
+      inputs: { range: "unpublished", "published-ref": `${server.url.replace("://", `://ops:${token}@`)}/mirror.git#main` },
+      env: { GIT_TRACE: trace },
+    });
+    expect(result.outputs).toMatchObject({ findings: "1", commits: "2", range: `${root}..${tip}` });
+    expect(found(result)).toEqual([`a.env:1@${leak}`]);
+    expect(server.authorizations.length).toBeGreaterThan(0);
+    expect(server.authorizations.every((a) => a === `Basic ${Buffer.from(`ops:${token}`).toString("base64")}`)).toBe(true);
+    expect(readFileSync(trace, "utf8")).not.toContain(token);
+    expect(result.log).not.toContain(token);
+    expect(result.rawLog.split("\n").filter((l) => l.includes(token) && !l.startsWith("::add-mask::"))).toEqual([]);
+
+    const refused = await scanRepo(cleanup, r, {
+      eventName: "workflow_dispatch",
+      inputs: { range: "unpublished", "published-ref": `${server.url.replace("://", "://ops:wrong-password@")}/mirror.git#main` },
+    });
+    expect(refused.exitCode).toBe(1);
+    // Refused: no credential helper, no prompt; the step fails at once.
+    expect(refused.log).toMatch(/secret-scan failed with: .*ls-remote .*(terminal prompts disabled|Authentication failed)/s);
+    // The token is in rawLog once, in its own ::add-mask:: line; `log` (what a reader sees) was checked above.
+    expectNoLeak(result, [secret]);
   });
 
   it.each([

@@ -210,7 +210,8 @@ describeWithTools(["git", "gitleaks"], "secret-scan action", () => {
     cut.git("remote", "set-url", "origin", `file://${origin.dir}-nowhere`);
     const failed = await scan(cut, { event });
     expect(failed.exitCode).toBe(1);
-    expect(failed.log).toMatch(/secret-scan failed with: this clone is shallow, lacks part of the history .*`fetch-depth: 0`/);
+    // git's own reason is part of the message.
+    expect(failed.log).toMatch(/secret-scan failed with: this clone is shallow, lacks part of the history .* failed \(fatal: .*-nowhere.*\)\. .*`fetch-depth: 0`/);
     expect(failed.outputs.findings).toBeUndefined();
   });
 

@@ -155,6 +155,7 @@ describe("remoteAccess", () => {
     expect(remoteAccess("https://u:TOKEN@git.test/x.git", { GIT_CONFIG_COUNT: "1" })).toEqual({
       url: "https://git.test/x.git",
       env: {
+        GIT_TERMINAL_PROMPT: "0",
         GIT_CONFIG_COUNT: "3",
         GIT_CONFIG_KEY_1: "http.extraHeader",
         GIT_CONFIG_VALUE_1: `Authorization: Basic ${basic("u:TOKEN")}`,

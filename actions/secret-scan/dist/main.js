@@ -24120,7 +24120,7 @@ function remoteAccess(url, env = process.env) {
     ["http.extraHeader", `Authorization: Basic ${basicAuth(info2.user, info2.password)}`],
     ["credential.helper", ""]
   ];
-  const extra = { GIT_CONFIG_COUNT: String(first + settings.length) };
+  const extra = { GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_COUNT: String(first + settings.length) };
   settings.forEach(([key, value], i) => {
     extra[`GIT_CONFIG_KEY_${first + i}`] = key;
     extra[`GIT_CONFIG_VALUE_${first + i}`] = value;

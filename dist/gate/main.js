@@ -25144,10 +25144,6 @@ var GitHistory = class extends Git {
     const result = await this.exec(["cat-file", "blob", `${commit}:${path5}`]);
     return result.exitCode === 0 ? result.stdout : void 0;
   }
-  /** Paths among `paths` that differ between two commits. */
-  async changedPaths(from, to, paths) {
-    return lines(await this.checked(["diff", "--name-only", "--no-renames", from, to, "--", ...paths.map((p) => `:(literal)${p}`)]));
-  }
   async gitDir() {
     return (await this.checked(["rev-parse", "--absolute-git-dir"])).trim();
   }
@@ -25162,7 +25158,7 @@ var GitHistory = class extends Git {
     return (await this.checked(["remote"])).split("\n").filter(Boolean);
   }
   /**
-   * Fetches without tags: `fetch <options> -- <remote> <refspecs>`. Undefined when it worked,
+   * Fetches without tags: `fetch <options> --end-of-options <remote> <refspecs>`. Undefined when it worked,
    * else why not (the tail of git's stderr).
    */
   async fetchOrWhy(remote, options, refspecs = []) {

@@ -100,11 +100,6 @@ export class GitHistory extends Git {
     return result.exitCode === 0 ? result.stdout : undefined;
   }
 
-  /** Paths among `paths` that differ between two commits. */
-  async changedPaths(from: string, to: string, paths: string[]): Promise<string[]> {
-    return lines(await this.checked(["diff", "--name-only", "--no-renames", from, to, "--", ...paths.map((p) => `:(literal)${p}`)]));
-  }
-
   async gitDir(): Promise<string> {
     return (await this.checked(["rev-parse", "--absolute-git-dir"])).trim();
   }
@@ -126,7 +121,7 @@ export class GitHistory extends Git {
   }
 
   /**
-   * Fetches without tags: `fetch <options> -- <remote> <refspecs>`. Undefined when it worked,
+   * Fetches without tags: `fetch <options> --end-of-options <remote> <refspecs>`. Undefined when it worked,
    * else why not (the tail of git's stderr).
    */
   async fetchOrWhy(remote: string, options: string[], refspecs: string[] = []): Promise<string | undefined> {

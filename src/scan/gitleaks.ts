@@ -21,7 +21,6 @@ export function parseVersion(text: string): [number, number, number] | undefined
   return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
 }
 
-/** The scan command for a version; without one, the command list in `--help` decides. */
 function commandList(help: string): string {
   return /Available Commands:\n([\s\S]*?)\n\n/.exec(help)?.[1] ?? "";
 }
@@ -30,6 +29,7 @@ function hasScanCommand(help: string): boolean {
   return /^\s+(git|detect)\s/m.test(commandList(help));
 }
 
+/** The scan command for a version; without one, the command list in `--help` decides. */
 export function chooseCommand(parts: [number, number, number] | undefined, help: string): "detect" | "git" {
   if (parts) return parts[0] > 8 || (parts[0] === 8 && parts[1] >= 19) ? "git" : "detect";
   return /^\s+git\s/m.test(commandList(help)) ? "git" : "detect";

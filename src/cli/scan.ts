@@ -1,4 +1,4 @@
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { readSecretScanOptions } from "../actions/secret-scan/options.js";
 import { failureMessage, runSecretScan } from "../actions/secret-scan/run.js";
@@ -30,8 +30,9 @@ export const scanCommand: Command = {
     // In a terminal there is no event: `auto` means "not yet pushed", and files stay in the temp dir.
     const env = { ...process.env, GITHUB_WORKSPACE: "", GITHUB_EVENT_NAME: "", GITHUB_EVENT_PATH: "", RUNNER_TEMP: "" };
     const options = readSecretScanOptions(inputs, env, process.cwd(), { tempDir: scratch });
-    options.reportPath = values.report ? resolve(values.report) : join(scratch, "secret-scan-report.json");
-    options.sarifPath = values.sarif ? resolve(values.sarif) : join(scratch, "secret-scan.sarif");
+    // Without --report (or --sarif) the file goes to the scratch directory, removed on exit: nothing
+    // names it, since it does not outlive the command.
+    if (values.report) options.reportPath = resolve(values.report);
     const report = await runSecretScan(options, { runtime });
     if (values.json) runtime.result(JSON.stringify(report, null, 2));
     if (report.findings.length) {

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { CommandError, CommandNotFoundError, run, type RunOptions, type RunResult } from "../process/run.js";
+import { CommandError, CommandNotFoundError, run, runChecked, tail, type RunOptions, type RunResult } from "../process/run.js";
 
 /** git, reached through one exec function. */
 export class Git {
@@ -14,10 +14,14 @@ export class Git {
     return run([this.binary, ...args], { ...options, cwd: this.cwd, env: this.env });
   }
 
-  async checked(args: string[]): Promise<string> {
-    const result = await this.exec(args);
-    if (result.exitCode !== 0) throw new CommandError(result.command, result.exitCode, result.stderr);
-    return result.stdout;
+  async checked(args: string[], options: Omit<RunOptions, "cwd" | "env"> = {}): Promise<string> {
+    return (await runChecked([this.binary, ...args], { ...options, cwd: this.cwd, env: this.env })).stdout;
+  }
+
+  /** The same git with more environment (credentials for one remote, GIT_DIR, ...). */
+  withEnv(extra: Record<string, string>): this {
+    const Self = this.constructor as new (cwd: string, binary: string, env: NodeJS.ProcessEnv) => this;
+    return new Self(this.cwd, this.binary, { ...this.env, ...extra });
   }
 
   /** The top of the work tree that holds cwd, or undefined outside one (or without git). */
@@ -70,12 +74,34 @@ export class GitHistory extends Git {
     }
   }
 
-  /** Commits reachable from `include` but from none of `exclude`; `all` lists every ref's history. */
-  async revList(include: string[] | "all", exclude: string[] = []): Promise<string[]> {
-    const args = include === "all" ? ["--all"] : [...include, ...(exclude.length ? ["--not", ...exclude] : [])];
-    if (!args.length) return [];
-    const out = await this.checked(["rev-list", ...args, "--"]);
-    return out.split("\n").filter(Boolean);
+  /**
+   * Commits reachable from `include` but from none of `exclude`; `all` lists every ref's history.
+   * The revisions go through stdin: thousands of refs would not fit on a command line.
+   */
+  async revList(include: string[] | "all", exclude: string[] = [], options: { noMerges?: boolean } = {}): Promise<string[]> {
+    if (include !== "all" && !include.length) return [];
+    const flags = options.noMerges ? ["--no-merges"] : [];
+    if (include === "all") return lines(await this.checked(["rev-list", ...flags, "--all", "--"]));
+    return lines(await this.checked(["rev-list", ...flags, "--stdin", "--"], { input: revisions(include, exclude) }));
+  }
+
+  /**
+   * The commits just outside `tip --not exclude`: excluding these few leaves out exactly what
+   * excluding every one of `exclude` does.
+   */
+  async boundary(tip: string, exclude: string[]): Promise<{ commits: string[]; boundary: string[] }> {
+    const out = lines(await this.checked(["rev-list", "--boundary", "--stdin", "--"], { input: revisions([tip], exclude) }));
+    return { commits: out.filter((l) => !l.startsWith("-")), boundary: out.filter((l) => l.startsWith("-")).map((l) => l.slice(1)) };
+  }
+
+  /** A file's content at a commit, or undefined when the commit has no such file. */
+  async tryShow(commit: string, path: string): Promise<string | undefined> {
+    const result = await this.exec(["cat-file", "blob", `${commit}:${path}`]);
+    return result.exitCode === 0 ? result.stdout : undefined;
+  }
+
+  async gitDir(): Promise<string> {
+    return (await this.checked(["rev-parse", "--absolute-git-dir"])).trim();
   }
 
   async refs(): Promise<GitRef[]> {
@@ -94,10 +120,13 @@ export class GitHistory extends Git {
     return (await this.checked(["remote"])).split("\n").filter(Boolean);
   }
 
-  /** Fetches without tags; false when the remote refused or could not be reached. */
-  async tryFetch(remote: string, args: string[]): Promise<boolean> {
-    const result = await this.exec(["fetch", "--quiet", "--no-tags", ...args, remote]);
-    return result.exitCode === 0;
+  /**
+   * Fetches without tags: `fetch <options> --end-of-options <remote> <refspecs>`. Undefined when it worked,
+   * else why not (the tail of git's stderr).
+   */
+  async fetchOrWhy(remote: string, options: string[], refspecs: string[] = []): Promise<string | undefined> {
+    const result = await this.exec(["fetch", "--quiet", "--no-tags", ...options, "--end-of-options", remote, ...refspecs]);
+    return result.exitCode === 0 ? undefined : tail(result.stderr, 5) || `git fetch exited with code ${result.exitCode}`;
   }
 
   /** Fetches refspecs from a remote or URL; throws with git's reason. */
@@ -111,4 +140,13 @@ export class GitHistory extends Git {
     const line = out.split("\n").find((l) => l.endsWith(`\t${ref}`));
     return line?.split("\t")[0];
   }
+}
+
+function lines(text: string): string[] {
+  return text.split("\n").filter(Boolean);
+}
+
+/** rev-list's stdin: one revision per line, `^` for excluded ones (git before 2.42 takes no `--not` there). */
+function revisions(include: string[], exclude: string[]): string {
+  return [...include, ...exclude.map((x) => `^${x}`)].map((r) => `${r}\n`).join("");
 }

@@ -2,8 +2,11 @@ import { readFile } from "node:fs/promises";
 import { CommandError, run, type RunOptions, type RunResult } from "../process/run.js";
 import { parseJsonReport, ReportFormatError, type Finding } from "./findings.js";
 
-/** gitleaks' exit code for leaks: anything else but 0 is an error (1 error, 126 unknown flag). */
-const LEAKS_EXIT_CODE = 2;
+/**
+ * gitleaks' exit code for leaks: anything else but 0 is an error (1 error, 126 unknown flag, 2 a
+ * Go panic).
+ */
+export const LEAKS_EXIT_CODE = 42;
 
 export interface GitleaksVersion {
   /** e.g. "8.24.3", or "unknown" for builds without one (Debian prints "version is set by build process"). */
@@ -18,16 +21,28 @@ export function parseVersion(text: string): [number, number, number] | undefined
   return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
 }
 
+function commandList(help: string): string {
+  return /Available Commands:\n([\s\S]*?)\n\n/.exec(help)?.[1] ?? "";
+}
+
+function hasScanCommand(help: string): boolean {
+  return /^\s+(git|detect)\s/m.test(commandList(help));
+}
+
 /** The scan command for a version; without one, the command list in `--help` decides. */
 export function chooseCommand(parts: [number, number, number] | undefined, help: string): "detect" | "git" {
   if (parts) return parts[0] > 8 || (parts[0] === 8 && parts[1] >= 19) ? "git" : "detect";
-  const commands = /Available Commands:\n([\s\S]*?)\n\n/.exec(help)?.[1] ?? "";
-  return /^\s+git\s/m.test(commands) ? "git" : "detect";
+  return /^\s+git\s/m.test(commandList(help)) ? "git" : "detect";
 }
 
 export interface GitleaksScanOptions {
-  /** The repository's work tree. */
+  /** The repository's work tree; gitleaks reads .gitleaks.toml and .gitleaksignore from it. */
   source: string;
+  /**
+   * The repository, when `source` is another directory: a pull request's own work tree is not
+   * trusted for the config and ignore files, so gitleaks gets a directory holding the base's.
+   */
+  gitDir?: string;
   /** gitleaks' --log-opts, already validated (see logOpts in range.ts). */
   logOpts: string;
   config?: string;
@@ -52,14 +67,24 @@ export class Gitleaks {
   private constructor(
     readonly binary: string,
     readonly version: GitleaksVersion,
+    /** What the binary itself says it is; undefined when it prints no version. */
+    readonly reportedVersion: string | undefined,
   ) {}
 
+  /** `knownVersion`: the release it was installed from, taken when the binary prints no version. */
   static async create(binary: string, knownVersion?: string): Promise<Gitleaks> {
     const probe = await exec(binary, ["version"]);
-    const parts = parseVersion(probe.stdout) ?? (knownVersion ? parseVersion(knownVersion) : undefined);
+    const reported = parseVersion(probe.stdout);
+    if (reported && reported[0] < 8) {
+      throw new Error(`${binary} is gitleaks ${reported.join(".")}: version 8 or newer is needed. Set gitleaks-path to gitleaks 8, or gitleaks-version to have one installed.`);
+    }
+    const parts = reported ?? (knownVersion ? parseVersion(knownVersion) : undefined);
     const help = parts ? "" : (await exec(binary, ["--help"])).stdout;
+    if (!parts && !hasScanCommand(help)) {
+      throw new Error(`${binary} prints no version and its --help lists neither 'detect' nor 'git': it is not gitleaks 8 or newer.`);
+    }
     const text = parts ? parts.join(".") : "unknown";
-    return new Gitleaks(binary, { text, parts, command: chooseCommand(parts, help) });
+    return new Gitleaks(binary, { text, parts, command: chooseCommand(parts, help) }, reported?.join("."));
   }
 
   exec(args: string[], options: RunOptions = {}): Promise<RunResult> {
@@ -73,7 +98,9 @@ export class Gitleaks {
 
   async scan(o: GitleaksScanOptions): Promise<GitleaksScan> {
     const args = scanArgs(this.version.command, o);
-    const result = await this.exec(args, { cwd: o.source, onStderrLine: o.onStderrLine });
+    const env = o.gitDir ? { ...process.env, GIT_DIR: o.gitDir } : undefined;
+    // cwd too: newer versions also read ./.gitleaksignore.
+    const result = await this.exec(args, { cwd: o.source, env, onStderrLine: o.onStderrLine });
     const command = [this.binary, ...args];
     if (result.exitCode !== 0 && result.exitCode !== LEAKS_EXIT_CODE) {
       throw new GitleaksError(command, result.exitCode, result.stderr, `failed with exit code ${result.exitCode}`);
@@ -97,7 +124,7 @@ export class Gitleaks {
 }
 
 /** The argv of a scan for a CLI generation: `detect --source=<dir>` before 8.19, `git <dir>` after. */
-export function scanArgs(command: "detect" | "git", o: Omit<GitleaksScanOptions, "onStderrLine">): string[] {
+export function scanArgs(command: "detect" | "git", o: Omit<GitleaksScanOptions, "onStderrLine" | "gitDir">): string[] {
   const common = [
     "--redact",
     "--no-banner",

@@ -10,6 +10,18 @@ export const OFFICIAL_DOWNLOAD_URL = "https://github.com/gitleaks/gitleaks/relea
 /** Installed when gitleaks is neither given nor on PATH. */
 export const DEFAULT_GITLEAKS_VERSION = "8.24.3";
 
+/**
+ * The default release's archives, as gitleaks' own gitleaks_8.24.3_checksums.txt lists them: a
+ * mirror (or whoever controls the download URL) cannot swap these for others, since the
+ * checksums file served beside them is not what they are checked against.
+ */
+export const PINNED_SHA256: Record<string, string> = {
+  "gitleaks_8.24.3_linux_x64.tar.gz": "9991e0b2903da4c8f6122b5c3186448b927a5da4deef1fe45271c3793f4ee29c",
+  "gitleaks_8.24.3_linux_arm64.tar.gz": "5f2edbe1f49f7b920f9e06e90759947d3c5dfc16f752fb93aaafc17e9d14cf07",
+  "gitleaks_8.24.3_darwin_x64.tar.gz": "41c44ae8ad1d6eef57d4526ad0fd67d8129eee9a856f55c2b3b9395fd3d9ec0f",
+  "gitleaks_8.24.3_darwin_arm64.tar.gz": "b90f13bb8c90ab72083d9b0c842e39dafb82c0e5c3f872f407366b7a58909013",
+};
+
 /** goreleaser's architecture names in gitleaks' archives (amd64 is renamed x64). */
 const ARCHES: Record<string, string> = { x64: "x64", arm64: "arm64", ia32: "x32" };
 
@@ -69,6 +81,13 @@ export interface LocateOptions {
   /** Asked for explicitly: a gitleaks on PATH of another (or unknown) version is not used. */
   gitleaksVersion?: string;
   downloadUrl: string;
+  /** The archive's sha256 as the user knows it: checked instead of the downloaded checksums file. */
+  gitleaksSha256?: string;
+}
+
+export interface InstallLog {
+  info(message: string): void;
+  warning(message: string): void;
 }
 
 export interface LocatedGitleaks {
@@ -81,44 +100,65 @@ export interface LocatedGitleaks {
  * gitleaks-path, else PATH, else the release archive (checksum verified) through the tool
  * cache. Without a tool cache (the CLI), a missing gitleaks is an error.
  */
-export async function locateGitleaks(o: LocateOptions, deps: { toolCache?: ToolCache; log: (m: string) => void }): Promise<LocatedGitleaks> {
+export async function locateGitleaks(o: LocateOptions, deps: { toolCache?: ToolCache; log: InstallLog }): Promise<LocatedGitleaks> {
   if (o.gitleaksPath) return { gitleaks: await Gitleaks.create(o.gitleaksPath), source: `gitleaks-path ${o.gitleaksPath}` };
   const onPath = await findOnPath("gitleaks");
   if (onPath) {
     const gitleaks = await Gitleaks.create(onPath);
     if (!o.gitleaksVersion || gitleaks.version.text === o.gitleaksVersion) return { gitleaks, source: `PATH (${onPath})` };
-    deps.log(`gitleaks on PATH is version ${gitleaks.version.text}, not ${o.gitleaksVersion}: installing ${o.gitleaksVersion}.`);
+    deps.log.info(`gitleaks on PATH is version ${gitleaks.version.text}, not ${o.gitleaksVersion}: installing ${o.gitleaksVersion}.`);
   }
   const version = o.gitleaksVersion ?? DEFAULT_GITLEAKS_VERSION;
   if (!deps.toolCache) throw new Error(`gitleaks is not installed. Install gitleaks ${version} (or newer) or give its path with --gitleaks-path.`);
-  const installed = await installGitleaks(version, o.downloadUrl, deps.toolCache, deps.log);
-  return { gitleaks: await Gitleaks.create(installed.binary, version), source: installed.cached ? `tool cache (${installed.binary})` : `release archive ${version}` };
+  const installed = await installGitleaks(version, o, deps.toolCache, deps.log);
+  const gitleaks = await Gitleaks.create(installed.binary, version);
+  if (gitleaks.reportedVersion === undefined) {
+    deps.log.warning(`the gitleaks installed as release ${version} prints no version of its own: taking it to be ${version}.`);
+  } else if (gitleaks.reportedVersion !== version) {
+    deps.log.warning(`the gitleaks installed as release ${version} says it is version ${gitleaks.reportedVersion}: using it as ${gitleaks.reportedVersion}.`);
+  }
+  return { gitleaks, source: installed.cached ? `tool cache (${installed.binary})` : `release archive ${version}` };
 }
 
-/** The gitleaks binary of `version`, from the tool cache or freshly installed into it. */
-export async function installGitleaks(version: string, base: string, cache: ToolCache, log: (m: string) => void): Promise<{ binary: string; cached: boolean }> {
+/**
+ * The gitleaks binary of `version`, from the tool cache or freshly installed into it. The archive
+ * is checked against `gitleaksSha256`, else the pinned sum of a known release, else the checksums
+ * file beside it (which only guards against a broken download: it comes from the same place).
+ */
+export async function installGitleaks(
+  version: string,
+  o: Pick<LocateOptions, "downloadUrl" | "gitleaksSha256">,
+  cache: ToolCache,
+  log: InstallLog,
+): Promise<{ binary: string; cached: boolean }> {
   const arch = process.arch;
   const cached = cache.find("gitleaks", version, arch);
   if (cached) {
-    log(`gitleaks ${version} from the tool cache (${cached}).`);
+    log.info(`gitleaks ${version} from the tool cache (${cached}).`);
     return { binary: join(cached, "gitleaks"), cached: true };
   }
-  const assets = releaseAssets(base, version, arch);
-  log(`Downloading gitleaks ${version}: ${assets.archiveUrl}`);
+  const assets = releaseAssets(o.downloadUrl, version, arch);
+  log.info(`Downloading gitleaks ${version}: ${assets.archiveUrl}`);
   const download = (url: string) =>
     cache.download(url).catch((error: unknown) => {
       throw new Error(`could not download ${url}: ${error instanceof Error ? error.message : String(error)}`);
     });
-  const [archive, checksums] = await Promise.all([download(assets.archiveUrl), download(assets.checksumsUrl)]);
-  const expected = parseChecksums(await readFile(checksums, "utf8")).get(assets.archive);
-  if (!expected) throw new ChecksumError(`${assets.checksumsUrl} lists no checksum for ${assets.archive}: refusing to install it.`);
+  const known = o.gitleaksSha256 ? { sum: o.gitleaksSha256, from: "gitleaks-sha256" } : PINNED_SHA256[assets.archive] ? { sum: PINNED_SHA256[assets.archive] as string, from: "the sum pinned for this release" } : undefined;
+  let expected: { sum: string; from: string };
+  const archive = await download(assets.archiveUrl);
+  if (known) expected = known;
+  else {
+    const sum = parseChecksums(await readFile(await download(assets.checksumsUrl), "utf8")).get(assets.archive);
+    if (!sum) throw new ChecksumError(`${assets.checksumsUrl} lists no checksum for ${assets.archive}: refusing to install it.`);
+    expected = { sum, from: assets.checksumsUrl };
+  }
   const actual = await sha256(archive);
-  if (actual !== expected) {
-    throw new ChecksumError(`checksum mismatch for ${assets.archiveUrl}: expected sha256 ${expected} (from ${assets.checksumsUrl}), got ${actual}. Refusing to install it.`);
+  if (actual !== expected.sum) {
+    throw new ChecksumError(`checksum mismatch for ${assets.archiveUrl}: expected sha256 ${expected.sum} (from ${expected.from}), got ${actual}. Refusing to install it.`);
   }
   const dir = await cache.extractTar(archive);
   if (!(await isExecutable(join(dir, "gitleaks")))) throw new Error(`${assets.archive} holds no executable 'gitleaks'.`);
   const cachedDir = await cache.cacheDir(dir, "gitleaks", version, arch);
-  log(`Installed gitleaks ${version} (sha256 ${actual} verified) into the tool cache.`);
+  log.info(`Installed gitleaks ${version} (sha256 ${actual} verified against ${expected.from}) into the tool cache.`);
   return { binary: join(cachedDir, "gitleaks"), cached: false };
 }

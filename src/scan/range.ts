@@ -1,4 +1,5 @@
 import { ZERO_SHA, type GitRef } from "../git/git.js";
+import { displayUrl, looksLikeGitUrl } from "../git/remote-url.js";
 
 /** The `range` input: `auto` (from the event), `all`, `unpublished`, or `A..B`. */
 export type RangeInput = { kind: "auto" } | { kind: "all" } | { kind: "unpublished" } | { kind: "between"; from: string; to: string };
@@ -13,8 +14,11 @@ export type PublishedRef = { kind: "local"; ref: string } | { kind: "remote"; ur
 export type RangePlan =
   /** Every commit of every ref: scheduled and manual runs, `all`. */
   | { kind: "all"; why: string }
-  /** Commits reachable from `to` but not from `from`: a push, a force push, a pull request, `A..B`. */
-  | { kind: "between"; from: string; to: string; why: string; fallbackBranch?: string }
+  /**
+   * Commits reachable from `to` but not from `from`: a push, a force push, a pull request, `A..B`.
+   * `push`: the branch a push moved, and whether the event said it was forced (Forgejo never does).
+   */
+  | { kind: "between"; from: string; to: string; why: string; push?: { branch: string; forced: boolean } }
   /** A new branch: its commits that no other ref reaches (those were scanned when they were pushed). */
   | { kind: "new-branch"; tip: string; branch: string; why: string }
   /** What a mirror push of `tip` would make public. */
@@ -51,12 +55,13 @@ export function parsePublishedRef(value: string): PublishedRef | { error: string
   if (hash >= 0) {
     const url = value.slice(0, hash);
     const branch = value.slice(hash + 1).replace(/^refs\/heads\//, "");
-    if (!url || url.startsWith("-") || /\s/.test(url)) return { error: `'${url || "(empty)"}' is not a git URL. ${expected}.` };
+    if (!url || url.startsWith("-") || /\s/.test(url)) return { error: `'${displayUrl(url) || "(empty)"}' is not a git URL. ${expected}.` };
     if (!isSafeRevision(branch) || /[~^:?*[\\]/.test(branch) || branch.endsWith("/") || branch.endsWith(".lock")) {
       return { error: `'${branch || "(empty)"}' is not a branch name. ${expected}.` };
     }
     return { kind: "remote", url, branch };
   }
+  if (looksLikeGitUrl(value)) return { error: `'${displayUrl(value)}' is a git URL without a branch: it needs #<branch>. ${expected}.` };
   if (!isSafeRevision(value)) return { error: `'${value}' is not a usable ref. ${expected}.` };
   return { kind: "local", ref: value };
 }
@@ -91,13 +96,8 @@ export function planFromEvent(eventName: string, event: unknown): RangePlan {
     if (payload.created || !before || before === ZERO_SHA || !SHA.test(before)) {
       return { kind: "new-branch", tip: after, branch, why: `push created ${branch}` };
     }
-    return {
-      kind: "between",
-      from: before,
-      to: after,
-      why: payload.forced ? `force push to ${branch}` : `push to ${branch}`,
-      fallbackBranch: branch,
-    };
+    const forced = payload.forced === true;
+    return { kind: "between", from: before, to: after, why: `${forced ? "force push" : "push"} to ${branch}`, push: { branch, forced } };
   }
   if (eventName === "pull_request" || eventName === "pull_request_target") {
     const base = payload.pull_request?.base?.sha;
@@ -164,9 +164,15 @@ export function rangeSpec(range: ResolvedRange): string {
  * anyway, and gitleaks 8.16 credits the next commit's diff to a merge listed before it.
  */
 export function logOpts(range: ResolvedRange): string {
-  if (range.include === "all") return "--no-merges --full-history --all";
+  if (range.include === "all") return [...DIFF_AS_TEXT, "--full-history", "--all"].join(" ");
   for (const rev of [...range.include, ...range.exclude]) {
     if (!SHA.test(rev)) throw new Error(`internal: '${rev}' is not a resolved commit`);
   }
-  return ["--no-merges", ...range.include, ...(range.exclude.length ? ["--not", ...range.exclude] : [])].join(" ");
+  return [...DIFF_AS_TEXT, ...range.include, ...(range.exclude.length ? ["--not", ...range.exclude] : [])].join(" ");
 }
+
+/**
+ * The repository's .gitattributes must not hide content from the scan: `-diff`, `binary` or a
+ * textconv driver turn a file's diff into "Binary files differ", which gitleaks skips.
+ */
+const DIFF_AS_TEXT = ["--no-merges", "--text", "--no-textconv", "--no-ext-diff"];

@@ -1,13 +1,11 @@
 import type { GitHistory } from "../git/git.js";
+import { remoteAccess } from "../git/remote-url.js";
 import { otherRefs, type PublishedRef, type RangePlan, type ResolvedRange } from "./range.js";
 
 export interface RangeLog {
   info(message: string): void;
   warning(message: string): void;
 }
-
-/** The clone lacks history the range needs and could not get it. */
-export class ShallowCloneError extends Error {}
 
 const FIX = "Check out the whole history (actions/checkout with `fetch-depth: 0`) so the range can be scanned.";
 
@@ -18,6 +16,11 @@ const DEEPEN_STEPS = [50, 200, 1000];
  * Turns a plan into commits of this clone. A shallow clone is deepened until it holds the whole
  * range, or the scan fails with the fix: it never scans less than the plan asks for.
  */
+/** A commit the scan needs besides the range (a pull request's base), fetched when the clone lacks it. */
+export async function requireCommit(rev: string, label: string, git: GitHistory, log: RangeLog): Promise<string> {
+  return new History(git, log).commit(rev, label);
+}
+
 export async function resolveRange(plan: RangePlan, git: GitHistory, log: RangeLog): Promise<ResolvedRange> {
   const history = new History(git, log);
   switch (plan.kind) {
@@ -40,15 +43,15 @@ export async function resolveRange(plan: RangePlan, git: GitHistory, log: RangeL
       const from = await history.findOrDeepen(plan.from, to);
       if (from) {
         // Forgejo's push payload has no `forced`: say so when the old tip is not in the new history.
-        const forced = plan.fallbackBranch !== undefined && plan.why.startsWith("push to") && !(await git.isAncestor(from, to));
+        const forced = plan.push !== undefined && !plan.push.forced && !(await git.isAncestor(from, to));
         return history.between(from, to, forced ? `force ${plan.why}` : plan.why);
       }
-      if (plan.fallbackBranch !== undefined) {
-        // A force push left `before` behind: nothing in the clone reaches it any more.
+      if (plan.push) {
+        // A force push left `before` behind, and the remote no longer has it either.
         log.warning(`the commit before the push (${plan.from}) is not in this clone: scanning every commit of the push that no other ref reaches.`);
-        return history.newBranch(to, plan.fallbackBranch, `${plan.why} (previous commit unknown)`);
+        return history.newBranch(to, plan.push.branch, `${plan.why} (previous commit unknown)`);
       }
-      throw new Error(`'${plan.from}' is not a commit of this clone, even after fetching. ${FIX}`);
+      throw new Error(`'${plan.from}' is not a commit of this clone, even after fetching${history.fetchFailure()}. ${FIX}`);
     }
     case "new-branch": {
       const tip = await history.commit(plan.tip, plan.tip);
@@ -72,12 +75,14 @@ async function publishedCommit(published: PublishedRef, git: GitHistory, log: Ra
     return sha;
   }
   const ref = `refs/heads/${published.branch}`;
-  const sha = await git.lsRemote(published.url, ref);
+  const access = remoteAccess(published.url);
+  const remote = git.withEnv(access.env);
+  const sha = await remote.lsRemote(access.url, ref);
   if (!sha) {
     log.info(`The published repository has no branch ${published.branch} yet: every commit is unpublished.`);
     return undefined;
   }
-  if (!(await git.tryCommit(sha))) await git.fetchRefspecs(published.url, [ref]);
+  if (!(await git.tryCommit(sha))) await remote.fetchRefspecs(access.url, [ref]);
   const fetched = await git.tryCommit(sha);
   if (!fetched) throw new Error(`fetched ${ref} from the published repository, but commit ${sha} is still missing.`);
   return fetched;
@@ -86,6 +91,7 @@ async function publishedCommit(published: PublishedRef, git: GitHistory, log: Ra
 class History {
   private shallow: boolean | undefined;
   private remote: string | undefined | null = null;
+  private lastFetchFailure: string | undefined;
 
   constructor(
     private readonly git: GitHistory,
@@ -108,16 +114,24 @@ class History {
   /** A revision that must exist (the tip being scanned). */
   async commit(rev: string, label: string): Promise<string> {
     const sha = (await this.git.tryCommit(rev)) ?? (await this.fetchSha(rev));
-    if (!sha) throw new Error(`${label} is not a commit of this clone. ${FIX}`);
+    if (!sha) throw new Error(`${label} is not a commit of this clone${this.fetchFailure()}. ${FIX}`);
     return sha;
   }
 
+  /** Why the last fetch failed, as a clause for an error message (empty when none did). */
+  fetchFailure(): string {
+    return this.lastFetchFailure ? ` (fetching it failed: ${this.lastFetchFailure})` : "";
+  }
+
+  /** A commit the clone lacks (another branch's PR head, a force-pushed old tip), by sha. */
   private async fetchSha(rev: string): Promise<string | undefined> {
-    if (!/^[0-9a-f]{40}$/.test(rev)) return undefined;
+    if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(rev)) return undefined;
     const remote = await this.remoteName();
     if (!remote) return undefined;
     this.log.info(`Fetching ${rev} from ${remote}.`);
-    if (!(await this.git.tryFetch(remote, [...((await this.isShallow()) ? ["--depth=1"] : []), rev]))) return undefined;
+    this.lastFetchFailure = await this.git.fetchOrWhy(remote, (await this.isShallow()) ? ["--depth=1"] : [], [rev]);
+    if (this.lastFetchFailure) return undefined;
+    this.shallow = undefined;
     return this.git.tryCommit(rev);
   }
 
@@ -125,11 +139,11 @@ class History {
   private async deepen(step: number, what: string): Promise<boolean> {
     if (!(await this.isShallow())) return false;
     const remote = await this.remoteName();
-    if (!remote) throw new ShallowCloneError(`this clone is shallow, lacks part of ${what}, and has no remote to fetch it from. ${FIX}`);
+    if (!remote) throw new Error(`this clone is shallow, lacks part of ${what}, and has no remote to fetch it from. ${FIX}`);
     const depth = DEEPEN_STEPS[step];
     this.log.info(depth ? `Shallow clone: fetching ${depth} more commits of history from ${remote}.` : `Shallow clone: fetching the whole history from ${remote}.`);
-    const ok = await this.git.tryFetch(remote, depth ? [`--deepen=${depth}`] : ["--unshallow"]);
-    if (!ok) throw new ShallowCloneError(`this clone is shallow, lacks part of ${what}, and fetching more history from '${remote}' failed. ${FIX}`);
+    const failure = await this.git.fetchOrWhy(remote, depth ? [`--deepen=${depth}`] : ["--unshallow"]);
+    if (failure) throw new Error(`this clone is shallow, lacks part of ${what}, and fetching more history from '${remote}' failed (${failure}). ${FIX}`);
     this.shallow = undefined;
     return true;
   }
@@ -165,9 +179,12 @@ class History {
   }
 
   async newBranch(tip: string, branch: string, why: string): Promise<ResolvedRange> {
-    const others = otherRefs(await this.git.refs(), branch).map((r) => r.sha);
-    const exclude = [...new Set(others)];
-    await this.ensureWhole([tip], exclude, `the commits of ${branch}`);
-    return { include: [tip], exclude, why };
+    const others = [...new Set(otherRefs(await this.git.refs(), branch).map((r) => r.sha))];
+    await this.ensureWhole([tip], others, `the commits of ${branch}`);
+    // The few commits at the edge stand for every other ref: the same set of commits, and a
+    // range (and --log-opts argument) that stays short with thousands of tags.
+    const { commits, boundary } = await this.git.boundary(tip, others);
+    if (!commits.length) return { include: [], exclude: [], why: `${why}: every commit is on another ref already` };
+    return { include: [tip], exclude: boundary, why };
   }
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
@@ -16,9 +16,10 @@ afterEach(() => {
 function cli(cwd: string, ...args: string[]) {
   const out = mkdtempSync(join(tmpdir(), "scan-out-"));
   cleanup.push(out);
-  const files = args.includes("--report") ? [] : ["--report", join(out, "report.json"), "--sarif", join(out, "scan.sarif")];
-  const r = spawnSync(process.execPath, [join(repoRoot, "dist", "nix-fleet.js"), "scan", ...files, ...args], { cwd, encoding: "utf8" });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  const files = args.includes("--report") || args.includes("--no-files") ? [] : ["--report", join(out, "report.json"), "--sarif", join(out, "scan.sarif")];
+  const argv = args.filter((a) => a !== "--no-files");
+  const r = spawnSync(process.execPath, [join(repoRoot, "dist", "nix-fleet.js"), "scan", ...files, ...argv], { cwd, encoding: "utf8", env: { ...process.env, TMPDIR: out } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, tmp: out };
 }
 
 describeWithTools(["git", "gitleaks"], "nix-fleet scan", () => {
@@ -50,6 +51,12 @@ describeWithTools(["git", "gitleaks"], "nix-fleet scan", () => {
     const all = cli(repo.dir, "--range", "all");
     expect(all.status).toBe(1);
     expect(all.stderr).toMatch(/secret-scan: 2 secrets found/);
+
+    // Without --report the reports live in the scratch directory: gone afterwards, and never named.
+    const unsaved = cli(repo.dir, "--range", "all", "--no-files", "--json");
+    expect(unsaved.status).toBe(1);
+    expect(readdirSync(unsaved.tmp)).toEqual([]);
+    expect(unsaved.stdout + unsaved.stderr).not.toContain(unsaved.tmp);
 
     repo.git("push", "-q", "origin", "main");
     const clean = cli(repo.dir);

@@ -20,6 +20,7 @@ const ARCHIVE = `gitleaks_${VERSION}_linux_${process.arch === "arm64" ? "arm64" 
  */
 let server: Server;
 let base = "";
+let archiveSha = "";
 let work = "";
 const requests: string[] = [];
 
@@ -34,6 +35,7 @@ beforeAll(async () => {
   execFileSync("tar", ["-czf", join(work, ARCHIVE), "-C", staging, "gitleaks", "README.md"]);
   const archive = readFileSync(join(work, ARCHIVE));
   const sha = createHash("sha256").update(archive).digest("hex");
+  archiveSha = sha;
   const other = "0".repeat(64);
   const sums: Record<string, string> = {
     good: `${other}  gitleaks_${VERSION}_darwin_x64.tar.gz\n${sha}  ${ARCHIVE}\n`,
@@ -66,13 +68,13 @@ describeWithTools(["git", "gitleaks", "tar"], "secret-scan installs gitleaks fro
     for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function scanWith(repo: TestRepo, toolCache: string, mirror: string): Promise<HarnessResult> {
+  async function scanWith(repo: TestRepo, toolCache: string, mirror: string, inputs: Record<string, string> = {}): Promise<HarnessResult> {
     const result = await runAction({
       action: "actions/secret-scan",
       flavour: "github",
       workspace: repo.dir,
       eventName: "workflow_dispatch",
-      inputs: { "gitleaks-version": VERSION, "gitleaks-download-url": `${base}/${mirror}` },
+      inputs: { "gitleaks-version": VERSION, "gitleaks-download-url": `${base}/${mirror}`, ...inputs },
       env: { RUNNER_TOOL_CACHE: toolCache },
     });
     cleanup.push(result.runnerTemp);
@@ -90,8 +92,10 @@ describeWithTools(["git", "gitleaks", "tar"], "secret-scan installs gitleaks fro
 
     const first = await scanWith(repo, toolCache, "good");
     expect(first.log).toContain(`Downloading gitleaks ${VERSION}: ${base}/good/v${VERSION}/${ARCHIVE}`);
-    expect(first.log).toMatch(new RegExp(`Installed gitleaks ${VERSION} \\(sha256 [0-9a-f]{64} verified\\) into the tool cache`));
+    expect(first.log).toMatch(new RegExp(`Installed gitleaks ${VERSION} \\(sha256 [0-9a-f]{64} verified against \\S+checksums.txt\\) into the tool cache`));
     expect(first.log).toContain(`Using gitleaks ${VERSION} from release archive ${VERSION}.`);
+    // Debian's build prints no version: the release it came from is assumed, and said so.
+    expect(first.log).toContain(`::warning::the gitleaks installed as release ${VERSION} prints no version of its own: taking it to be ${VERSION}.`);
     expect(first.outputs).toMatchObject({ findings: "1", commits: "1" });
     expect(JSON.parse(readFileSync(first.outputs.report as string, "utf8")).findings[0].commit).toBe(leak);
     const cached = join(toolCache, "gitleaks", VERSION, process.arch, "gitleaks");
@@ -104,6 +108,27 @@ describeWithTools(["git", "gitleaks", "tar"], "secret-scan installs gitleaks fro
     expect(second.outputs).toMatchObject({ findings: "1", commits: "1" });
     expect(requests).toEqual([]);
     for (const r of [first, second]) expect(r.rawLog).not.toContain(secret);
+  });
+
+  it("checks gitleaks-sha256 instead of the checksums file beside the archive", async () => {
+    const repo = TestRepo.init("install-");
+    cleanup.push(repo.dir);
+    repo.commit("root", { "README.md": "x\n" });
+    const toolCache = mkdtempSync(join(tmpdir(), "tool-cache-"));
+    cleanup.push(toolCache);
+    requests.length = 0;
+    // The mirror's checksums file is wrong, the pinned sum is right: installed.
+    const pinned = await scanWith(repo, toolCache, "bad", { "gitleaks-sha256": archiveSha.toUpperCase() });
+    expect(pinned.exitCode).toBe(0);
+    expect(pinned.log).toContain("verified against gitleaks-sha256) into the tool cache");
+    expect(requests).toEqual([`/bad/v${VERSION}/${ARCHIVE}`]);
+
+    const otherCache = mkdtempSync(join(tmpdir(), "tool-cache-"));
+    cleanup.push(otherCache);
+    const wrong = await scanWith(repo, otherCache, "good", { "gitleaks-sha256": "e".repeat(64) });
+    expect(wrong.exitCode).toBe(1);
+    expect(wrong.log).toMatch(new RegExp(`checksum mismatch for \\S+: expected sha256 e{64} \\(from gitleaks-sha256\\), got ${archiveSha}\\. Refusing to install it\\.`));
+    expect(existsSync(join(otherCache, "gitleaks"))).toBe(false);
   });
 
   it.each([

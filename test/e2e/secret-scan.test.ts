@@ -1,78 +1,22 @@
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
 import { ZERO_SHA } from "../../src/git/git.js";
 import { plantedSecret, secretLine, TestRepo } from "../support/git-repo.js";
-import { runAction, type Flavour, type HarnessResult } from "../support/runner-harness.js";
+import type { HarnessResult } from "../support/runner-harness.js";
+import { Cleanup, expectNoLeak, found, scanRepo, scanReport as report, type Scan } from "../support/secret-scan.js";
 import { describeWithTools } from "../support/tools.js";
 
-const cleanup: (() => void)[] = [];
-afterEach(() => {
-  for (const fn of cleanup.splice(0)) fn();
-});
+const cleanup = new Cleanup();
+afterEach(() => cleanup.run());
 
 function repo(): TestRepo {
-  const r = TestRepo.init("scan-");
-  cleanup.push(() => r.remove());
-  return r;
+  return cleanup.repo("scan-");
 }
 
-interface Scan {
-  eventName?: string;
-  event?: unknown;
-  inputs?: Record<string, string>;
-  flavour?: Flavour;
-  env?: Record<string, string>;
-}
-
-async function scan(r: TestRepo, o: Scan = {}): Promise<HarnessResult> {
-  const result = await runAction({
-    action: "actions/secret-scan",
-    flavour: o.flavour ?? "github",
-    workspace: r.dir,
-    eventName: o.eventName ?? "push",
-    event: o.event ?? {},
-    inputs: o.inputs,
-    env: o.env,
-  });
-  cleanup.push(() => rmSync(result.runnerTemp, { recursive: true, force: true }));
-  return result;
-}
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesUnder(path) : [path];
-  });
-}
-
-/** A planted secret may appear in no log, summary, output, state, report or other file under RUNNER_TEMP. */
-function expectNoLeak(result: HarnessResult, secrets: string[]): void {
-  const places: [string, string][] = [
-    ["log", result.rawLog],
-    ["summary", result.summary],
-    ["outputs", JSON.stringify(result.outputs)],
-    ["state", JSON.stringify(result.state)],
-    ...filesUnder(result.runnerTemp).map((f) => [f, readFileSync(f, "latin1")] as [string, string]),
-  ];
-  for (const secret of secrets) {
-    for (const [where, text] of places) expect(text.includes(secret), `the secret leaked into ${where}`).toBe(false);
-  }
-}
-
-interface ReportJson {
-  range: string;
-  commits: number;
-  findings: { rule: string; file: string; path: string; line: number; commit: string; fingerprint: string }[];
-}
-
-function report(result: HarnessResult): ReportJson {
-  return JSON.parse(readFileSync(result.outputs.report as string, "utf8")) as ReportJson;
-}
-
-function found(result: HarnessResult): string[] {
-  return report(result).findings.map((f) => `${f.path}:${f.line}@${f.commit}`);
+function scan(r: TestRepo, o: Scan = {}): Promise<HarnessResult> {
+  return scanRepo(cleanup, r, o);
 }
 
 /** root → add (secret on line 2 of deploy.env) → remove → docs. */
@@ -225,7 +169,9 @@ describeWithTools(["git", "gitleaks"], "secret-scan action", () => {
     const merge = r.head();
 
     const push = await scan(r, { event: { before: m1, after: merge, ref: "refs/heads/main" } });
-    expect(push.outputs).toMatchObject({ findings: "1", commits: "2" });
+    // The merge has no diff of its own and gitleaks runs with --no-merges: it is not counted.
+    expect(push.outputs).toMatchObject({ findings: "1", commits: "1", range: `${m1}..${merge}` });
+    expect(push.log).toContain("gitleaks scanned 1 commits (1 expected).");
     expect(found(push)).toEqual([`side.env:1@${s1}`]);
 
     const pr = await scan(r, { eventName: "pull_request", event: { pull_request: { base: { sha: c.docs }, head: { sha: s1 } } }, flavour: "forgejo" });
@@ -264,7 +210,8 @@ describeWithTools(["git", "gitleaks"], "secret-scan action", () => {
     cut.git("remote", "set-url", "origin", `file://${origin.dir}-nowhere`);
     const failed = await scan(cut, { event });
     expect(failed.exitCode).toBe(1);
-    expect(failed.log).toMatch(/secret-scan failed with: this clone is shallow, lacks part of the history .*`fetch-depth: 0`/);
+    // git's own reason is part of the message.
+    expect(failed.log).toMatch(/secret-scan failed with: this clone is shallow, lacks part of the history .* failed \(fatal: .*-nowhere.*\)\. .*`fetch-depth: 0`/);
     expect(failed.outputs.findings).toBeUndefined();
   });
 

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseJsonReport, parseSarifReport, ReportFormatError, toSarif } from "../../src/scan/findings.js";
 import { chooseCommand, parseVersion, scanArgs } from "../../src/scan/gitleaks.js";
-import { parseChecksums, releaseAssets } from "../../src/scan/install.js";
+import { DEFAULT_GITLEAKS_VERSION, parseChecksums, PINNED_SHA256, releaseAssets } from "../../src/scan/install.js";
 import { repoRoot } from "../support/runner-harness.js";
 
 /** Current gitleaks output, from gitleaks' own test data (see ORIGIN.md there). */
@@ -111,7 +111,7 @@ describe("gitleaks versions", () => {
 
 describe("scan arguments", () => {
   const o = { source: "/w", logOpts: "--no-merges b --not a", reportPath: "/t/r.json", config: "/w/g.toml", baseline: "/w/b.json" };
-  const common = ["--redact", "--no-banner", "--exit-code=2", "--report-format=json", "--report-path=/t/r.json", "--log-opts=--no-merges b --not a", "--config=/w/g.toml", "--baseline-path=/w/b.json"];
+  const common = ["--redact", "--no-banner", "--exit-code=42", "--report-format=json", "--report-path=/t/r.json", "--log-opts=--no-merges b --not a", "--config=/w/g.toml", "--baseline-path=/w/b.json"];
   it.each([
     ["detect", ["detect", "--source=/w", ...common]],
     ["git", ["git", ...common, "/w"]],
@@ -131,6 +131,12 @@ describe("release assets", () => {
     });
     expect(releaseAssets("http://h", "8.16.0", "arm64", "linux").archive).toBe("gitleaks_8.16.0_linux_arm64.tar.gz");
     expect(() => releaseAssets("http://h", "8.16.0", "x64", "win32")).toThrow(/gitleaks-path/);
+  });
+
+  it("pins the default release's archives for every platform it publishes for", () => {
+    for (const [arch, platform] of [["x64", "linux"], ["arm64", "linux"], ["x64", "darwin"], ["arm64", "darwin"]]) {
+      expect(PINNED_SHA256[releaseAssets("https://h", DEFAULT_GITLEAKS_VERSION, arch, platform).archive]).toMatch(/^[0-9a-f]{64}$/);
+    }
   });
 
   it("reads sha256sum checksum files", () => {

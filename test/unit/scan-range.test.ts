@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { urlCredentials } from "../../src/actions/secret-scan/options.js";
+import { remoteAccess, urlCredentials } from "../../src/git/remote-url.js";
 import { ZERO_SHA } from "../../src/git/git.js";
 import { isSafeRevision, logOpts, otherRefs, parsePublishedRef, parseRangeInput, planFromEvent, planRange, rangeSpec, type ResolvedRange } from "../../src/scan/range.js";
 
@@ -50,12 +50,21 @@ describe("parsePublishedRef", () => {
   it.each(["-main", "#main", "https://x/y.git#", "https://x/y.git#-b", "https://x/y.git#a b", "https://x/y.git#a..b", "https://x/y.git#a:b"])("rejects %j", (value) => {
     expect(parsePublishedRef(value)).toHaveProperty("error");
   });
+
+  it.each(["https://u:TOKEN1234@git.test/x.git", "ssh://git@git.test/x.git", "file:///srv/x.git", "git@github.com:fleet/infra.git"])(
+    "takes %j for a URL without #<branch>, never for a local ref, and does not repeat its credentials",
+    (value) => {
+      const parsed = parsePublishedRef(value) as { error: string };
+      expect(parsed.error).toMatch(/is a git URL without a branch: it needs #<branch>/);
+      expect(parsed.error).not.toContain("TOKEN1234");
+    },
+  );
 });
 
 describe("planFromEvent", () => {
   it.each([
-    ["push", { before: A, after: B, ref: "refs/heads/main" }, { kind: "between", from: A, to: B, why: "push to main", fallbackBranch: "main" }],
-    ["push", { before: A, after: B, ref: "refs/heads/main", forced: true }, { kind: "between", from: A, to: B, why: "force push to main", fallbackBranch: "main" }],
+    ["push", { before: A, after: B, ref: "refs/heads/main" }, { kind: "between", from: A, to: B, why: "push to main", push: { branch: "main", forced: false } }],
+    ["push", { before: A, after: B, ref: "refs/heads/main", forced: true }, { kind: "between", from: A, to: B, why: "force push to main", push: { branch: "main", forced: true } }],
     ["push", { before: ZERO_SHA, after: B, ref: "refs/heads/feature/x" }, { kind: "new-branch", tip: B, branch: "feature/x", why: "push created feature/x" }],
     ["push", { before: A, after: B, ref: "refs/heads/x", created: true }, { kind: "new-branch", tip: B, branch: "x", why: "push created x" }],
     // Forgejo may leave out before on a new branch.
@@ -108,11 +117,13 @@ describe("otherRefs", () => {
 });
 
 describe("rangeSpec and logOpts", () => {
+  // .gitattributes (-diff, binary, textconv) must not turn a secret's diff into "Binary files differ".
+  const TEXT = "--no-merges --text --no-textconv --no-ext-diff";
   const cases: [ResolvedRange, string, string][] = [
-    [{ include: [B], exclude: [A], why: "" }, `${A}..${B}`, `--no-merges ${B} --not ${A}`],
-    [{ include: [B], exclude: [A, C], why: "" }, `${B} ^${A} ^${C}`, `--no-merges ${B} --not ${A} ${C}`],
-    [{ include: [B], exclude: [], why: "" }, B, `--no-merges ${B}`],
-    [{ include: "all", exclude: [], why: "" }, "--all", "--no-merges --full-history --all"],
+    [{ include: [B], exclude: [A], why: "" }, `${A}..${B}`, `${TEXT} ${B} --not ${A}`],
+    [{ include: [B], exclude: [A, C], why: "" }, `${B} ^${A} ^${C}`, `${TEXT} ${B} --not ${A} ${C}`],
+    [{ include: [B], exclude: [], why: "" }, B, `${TEXT} ${B}`],
+    [{ include: "all", exclude: [], why: "" }, "--all", `${TEXT} --full-history --all`],
   ];
   it.each(cases)("%j", (range, spec, opts) => {
     expect(rangeSpec(range)).toBe(spec);
@@ -125,12 +136,40 @@ describe("rangeSpec and logOpts", () => {
   });
 });
 
+const basic = (s: string) => Buffer.from(s).toString("base64");
+
 describe("urlCredentials", () => {
   it.each([
-    ["https://x-access-token:ghs_abcdef123456@github.com/fleet/infra.git", ["x-access-token:ghs_abcdef123456", "ghs_abcdef123456"]],
-    ["https://ghp_tokenonly12345@example.test/infra.git", ["ghp_tokenonly12345", "ghp_tokenonly12345"]],
+    ["https://x-access-token:ghs_abcdef123456@github.com/fleet/infra.git", ["x-access-token:ghs_abcdef123456", "ghs_abcdef123456", basic("x-access-token:ghs_abcdef123456")]],
+    ["https://ghp_tokenonly12345@example.test/infra.git#main", ["ghp_tokenonly12345", basic("ghp_tokenonly12345:")]],
+    ["https://u:p%40ss%2Fword@example.test/infra.git", ["u:p%40ss%2Fword", "p%40ss%2Fword", "p@ss/word", basic("u:p@ss/word")]],
+    ["ssh://forgejo:hunter22@git.fleet.test/infra.git", ["forgejo:hunter22", "hunter22"]],
     ["https://github.com/fleet/infra.git", []],
     ["ssh://forgejo@git.fleet.test/infra.git", []],
     ["git@github.com:fleet/infra.git", []],
   ])("%s", (url, secrets) => expect(urlCredentials(url)).toEqual(secrets));
+});
+
+describe("remoteAccess", () => {
+  it("moves https credentials into an Authorization header given through the environment", () => {
+    expect(remoteAccess("https://u:TOKEN@git.test/x.git", { GIT_CONFIG_COUNT: "1" })).toEqual({
+      url: "https://git.test/x.git",
+      env: {
+        GIT_TERMINAL_PROMPT: "0",
+        GIT_CONFIG_COUNT: "3",
+        GIT_CONFIG_KEY_1: "http.extraHeader",
+        GIT_CONFIG_VALUE_1: `Authorization: Basic ${basic("u:TOKEN")}`,
+        GIT_CONFIG_KEY_2: "credential.helper",
+        GIT_CONFIG_VALUE_2: "",
+      },
+    });
+  });
+
+  it.each([
+    ["https://git.test/x.git", "https://git.test/x.git"],
+    ["ssh://git:pw@git.test/x.git", "ssh://git@git.test/x.git"],
+    ["file:///srv/x.git", "file:///srv/x.git"],
+  ])("leaves %s without credentials as %s", (url, shown) => {
+    expect(remoteAccess(url, {})).toEqual({ url: shown, env: {} });
+  });
 });

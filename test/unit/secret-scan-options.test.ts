@@ -29,7 +29,10 @@ describe("secret-scan action.yml and options", () => {
     expect([...read].sort()).toEqual(Object.keys(actionYml.inputs).sort());
     expect(options).toMatchObject({ range: { kind: "auto" }, failOnFindings: true, downloadUrl: OFFICIAL_DOWNLOAD_URL, gitleaksVersion: undefined });
     expect(actionYml.inputs["gitleaks-version"]?.description).toContain(DEFAULT_GITLEAKS_VERSION);
-    expect(options.sarifPath).toBe(join(workspace, "nix-fleet", "secret-scan.sarif"));
+    // No fixed report file names: each scan writes into a fresh directory of its own.
+    expect(options.sarifPath).toBeUndefined();
+    expect(options.reportPath).toBeUndefined();
+    expect(options.tempDir).toBe(join(workspace, "nix-fleet"));
   });
 
   it("has the contract's outputs", () => {
@@ -38,12 +41,34 @@ describe("secret-scan action.yml and options", () => {
 
   it.each([
     [{ "gitleaks-download-url": "ftp://mirror/gitleaks" }, /Invalid input 'gitleaks-download-url': 'ftp:\/\/mirror\/gitleaks' is not an http\(s\) URL/],
+    [{ "gitleaks-download-url": "http://mirror.example/gitleaks" }, /Invalid input 'gitleaks-download-url': 'http:\/\/mirror.example\/gitleaks' is plain http/],
+    [{ "gitleaks-download-url": "https://u:hunter22@mirror.example/gitleaks" }, /Invalid input 'gitleaks-download-url': 'https:\/\/\*\*\*@mirror.example\/gitleaks' holds credentials/],
+    [{ "gitleaks-sha256": "abc" }, /Invalid input 'gitleaks-sha256': 'abc' is not a sha256/],
+    [{ "published-ref": "https://u:TOKEN123@mirror.example/x.git" }, /Invalid input 'published-ref': 'https:\/\/\*\*\*@mirror.example\/x.git' is a git URL without a branch: it needs #<branch>/],
+    [{ "published-ref": "refs/remotes/mirror/main" }, /Invalid input 'published-ref': it only applies to range 'unpublished', not 'auto'/],
     [{ "published-ref": "https://x/y.git#-b" }, /Invalid input 'published-ref': '-b' is not a branch name/],
     [{ baseline: "nope.json" }, /Invalid input 'baseline': 'nope.json' is not a file/],
     [{ "fail-on-findings": "yes" }, /Invalid input 'fail-on-findings': 'yes' is not a boolean/],
   ])("refuses %j", (values, message) => {
     const inputs = new Inputs((name) => (values as Record<string, string>)[name]);
     expect(() => readSecretScanOptions(inputs, { GITHUB_WORKSPACE: workspace })).toThrow(message);
+  });
+
+  it("takes plain http on loopback only (a test mirror)", () => {
+    for (const url of ["http://127.0.0.1:8080/gitleaks", "http://localhost/g", "http://[::1]:9/g"]) {
+      const inputs = new Inputs((name) => (name === "gitleaks-download-url" ? url : undefined));
+      expect(readSecretScanOptions(inputs, { GITHUB_WORKSPACE: workspace }).downloadUrl).toBe(url);
+    }
+    const inputs = new Inputs((name) => (name === "gitleaks-download-url" ? "http://127.0.0.1.evil.test/g" : undefined));
+    expect(() => readSecretScanOptions(inputs, { GITHUB_WORKSPACE: workspace })).toThrow(/plain http/);
+  });
+
+  it("masks the credentials of a published-ref URL before it can fail on the value", () => {
+    const masked: string[] = [];
+    const inputs = new Inputs((name) => ({ range: "unpublished", "published-ref": "https://ci:TOKEN123@mirror.example/x.git" })[name], (s) => masked.push(s));
+    expect(() => readSecretScanOptions(inputs, { GITHUB_WORKSPACE: workspace })).toThrow(/needs #<branch>/);
+    expect(masked).toContain("TOKEN123");
+    expect(masked).toContain("ci:TOKEN123");
   });
 
   it("takes v-prefixed versions", () => {

@@ -20213,6 +20213,13 @@ function run(command, options = {}) {
     });
   });
 }
+async function runChecked(command, options = {}) {
+  const result = await run(command, options);
+  if (!(options.okCodes ?? [0]).includes(result.exitCode)) {
+    throw new CommandError(command, result.exitCode, result.stderr);
+  }
+  return result;
+}
 
 // src/git/git.ts
 var Git = class {
@@ -20227,10 +20234,13 @@ var Git = class {
   exec(args, options = {}) {
     return run([this.binary, ...args], { ...options, cwd: this.cwd, env: this.env });
   }
-  async checked(args) {
-    const result = await this.exec(args);
-    if (result.exitCode !== 0) throw new CommandError(result.command, result.exitCode, result.stderr);
-    return result.stdout;
+  async checked(args, options = {}) {
+    return (await runChecked([this.binary, ...args], { ...options, cwd: this.cwd, env: this.env })).stdout;
+  }
+  /** The same git with more environment (credentials for one remote, GIT_DIR, ...). */
+  withEnv(extra) {
+    const Self = this.constructor;
+    return new Self(this.cwd, this.binary, { ...this.env, ...extra });
   }
   /** The top of the work tree that holds cwd, or undefined outside one (or without git). */
   async tryToplevel() {

@@ -24076,6 +24076,58 @@ var actionsToolCache = {
 import { existsSync as existsSync3, readFileSync, statSync as statSync2 } from "node:fs";
 import { isAbsolute, resolve as resolve3 } from "node:path";
 
+// src/git/remote-url.ts
+var SCHEME_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
+var SCP_LIKE = /^[^\s/@:]+@[^\s/:]+:/;
+function looksLikeGitUrl(value) {
+  return SCHEME_URL.test(value) || SCP_LIKE.test(value);
+}
+function userinfoOf(url) {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/\s]*)@/i.exec(url);
+  if (!m?.[1]) return void 0;
+  const at = m[1].indexOf(":");
+  return at < 0 ? { userinfo: m[1], user: m[1], password: "" } : { userinfo: m[1], user: m[1].slice(0, at), password: m[1].slice(at + 1) };
+}
+function decoded(text) {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+function urlCredentials(url) {
+  const info2 = userinfoOf(url);
+  const http2 = /^https?:/i.test(url);
+  if (!info2 || !http2 && !info2.password) return [];
+  const secret = info2.password || info2.user;
+  const forms = [info2.userinfo, secret, decoded(secret)];
+  if (http2) forms.push(basicAuth(info2.user, info2.password));
+  return [...new Set(forms)].filter((s) => s.length >= 4);
+}
+function basicAuth(user, password) {
+  return Buffer.from(`${decoded(user)}:${decoded(password)}`).toString("base64");
+}
+function displayUrl(url) {
+  const info2 = userinfoOf(url);
+  return info2 ? url.replace(`${info2.userinfo}@`, "***@") : url;
+}
+function remoteAccess(url, env = process.env) {
+  const info2 = userinfoOf(url);
+  if (!info2) return { url, env: {} };
+  if (!/^https?:/i.test(url)) return { url: info2.password ? url.replace(`${info2.userinfo}@`, `${info2.user}@`) : url, env: {} };
+  const first = Number(env.GIT_CONFIG_COUNT) || 0;
+  const settings = [
+    ["http.extraHeader", `Authorization: Basic ${basicAuth(info2.user, info2.password)}`],
+    ["credential.helper", ""]
+  ];
+  const extra = { GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_COUNT: String(first + settings.length) };
+  settings.forEach(([key, value], i) => {
+    extra[`GIT_CONFIG_KEY_${first + i}`] = key;
+    extra[`GIT_CONFIG_VALUE_${first + i}`] = value;
+  });
+  return { url: url.replace(`${info2.userinfo}@`, ""), env: extra };
+}
+
 // src/scan/install.ts
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
@@ -24089,9 +24141,9 @@ import { readFile } from "node:fs/promises";
 import { spawn as spawn2 } from "node:child_process";
 import { StringDecoder } from "node:string_decoder";
 var TAIL_LINES = 30;
-function tail(text, lines = TAIL_LINES) {
+function tail(text, lines2 = TAIL_LINES) {
   const all = text.trimEnd().split("\n");
-  return all.slice(-lines).join("\n");
+  return all.slice(-lines2).join("\n");
 }
 var CommandError = class extends Error {
   constructor(command, exitCode, stderr, reason) {
@@ -24145,9 +24197,9 @@ function run(command, options = {}) {
       err.push(chunk);
       if (options.onStderrLine) {
         pending += decoder.write(chunk);
-        const lines = pending.split("\n");
-        pending = lines.pop() ?? "";
-        for (const line of lines) options.onStderrLine(line);
+        const lines2 = pending.split("\n");
+        pending = lines2.pop() ?? "";
+        for (const line of lines2) options.onStderrLine(line);
       }
     });
     if (options.input !== void 0 && child2.stdin) {
@@ -24174,6 +24226,13 @@ function run(command, options = {}) {
       resolve4({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
     });
   });
+}
+async function runChecked(command, options = {}) {
+  const result = await run(command, options);
+  if (!(options.okCodes ?? [0]).includes(result.exitCode)) {
+    throw new CommandError(command, result.exitCode, result.stderr);
+  }
+  return result;
 }
 
 // src/scan/findings.ts
@@ -24263,31 +24322,46 @@ function toSarif(findings, toolVersion, file = (f) => f.file) {
 }
 
 // src/scan/gitleaks.ts
-var LEAKS_EXIT_CODE = 2;
+var LEAKS_EXIT_CODE = 42;
 function parseVersion(text) {
   const m = /\bv?(\d+)\.(\d+)\.(\d+)\b/.exec(text);
   return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : void 0;
 }
+function commandList(help) {
+  return /Available Commands:\n([\s\S]*?)\n\n/.exec(help)?.[1] ?? "";
+}
+function hasScanCommand(help) {
+  return /^\s+(git|detect)\s/m.test(commandList(help));
+}
 function chooseCommand(parts, help) {
   if (parts) return parts[0] > 8 || parts[0] === 8 && parts[1] >= 19 ? "git" : "detect";
-  const commands = /Available Commands:\n([\s\S]*?)\n\n/.exec(help)?.[1] ?? "";
-  return /^\s+git\s/m.test(commands) ? "git" : "detect";
+  return /^\s+git\s/m.test(commandList(help)) ? "git" : "detect";
 }
 var GitleaksError = class extends CommandError {
 };
 var Gitleaks = class _Gitleaks {
-  constructor(binary, version) {
+  constructor(binary, version, reportedVersion) {
     this.binary = binary;
     this.version = version;
+    this.reportedVersion = reportedVersion;
   }
   binary;
   version;
+  reportedVersion;
+  /** `knownVersion`: the release it was installed from, taken when the binary prints no version. */
   static async create(binary, knownVersion) {
     const probe = await exec2(binary, ["version"]);
-    const parts = parseVersion(probe.stdout) ?? (knownVersion ? parseVersion(knownVersion) : void 0);
+    const reported = parseVersion(probe.stdout);
+    if (reported && reported[0] < 8) {
+      throw new Error(`${binary} is gitleaks ${reported.join(".")}: version 8 or newer is needed. Set gitleaks-path to gitleaks 8, or gitleaks-version to have one installed.`);
+    }
+    const parts = reported ?? (knownVersion ? parseVersion(knownVersion) : void 0);
     const help = parts ? "" : (await exec2(binary, ["--help"])).stdout;
+    if (!parts && !hasScanCommand(help)) {
+      throw new Error(`${binary} prints no version and its --help lists neither 'detect' nor 'git': it is not gitleaks 8 or newer.`);
+    }
     const text = parts ? parts.join(".") : "unknown";
-    return new _Gitleaks(binary, { text, parts, command: chooseCommand(parts, help) });
+    return new _Gitleaks(binary, { text, parts, command: chooseCommand(parts, help) }, reported?.join("."));
   }
   exec(args, options = {}) {
     return exec2(this.binary, args, options);
@@ -24298,7 +24372,8 @@ var Gitleaks = class _Gitleaks {
   }
   async scan(o) {
     const args = scanArgs(this.version.command, o);
-    const result = await this.exec(args, { cwd: o.source, onStderrLine: o.onStderrLine });
+    const env = o.gitDir ? { ...process.env, GIT_DIR: o.gitDir } : void 0;
+    const result = await this.exec(args, { cwd: o.source, env, onStderrLine: o.onStderrLine });
     const command = [this.binary, ...args];
     if (result.exitCode !== 0 && result.exitCode !== LEAKS_EXIT_CODE) {
       throw new GitleaksError(command, result.exitCode, result.stderr, `failed with exit code ${result.exitCode}`);
@@ -24341,6 +24416,12 @@ function exec2(binary, args, options = {}) {
 // src/scan/install.ts
 var OFFICIAL_DOWNLOAD_URL = "https://github.com/gitleaks/gitleaks/releases/download";
 var DEFAULT_GITLEAKS_VERSION = "8.24.3";
+var PINNED_SHA256 = {
+  "gitleaks_8.24.3_linux_x64.tar.gz": "9991e0b2903da4c8f6122b5c3186448b927a5da4deef1fe45271c3793f4ee29c",
+  "gitleaks_8.24.3_linux_arm64.tar.gz": "5f2edbe1f49f7b920f9e06e90759947d3c5dfc16f752fb93aaafc17e9d14cf07",
+  "gitleaks_8.24.3_darwin_x64.tar.gz": "41c44ae8ad1d6eef57d4526ad0fd67d8129eee9a856f55c2b3b9395fd3d9ec0f",
+  "gitleaks_8.24.3_darwin_arm64.tar.gz": "b90f13bb8c90ab72083d9b0c842e39dafb82c0e5c3f872f407366b7a58909013"
+};
 var ARCHES = { x64: "x64", arm64: "arm64", ia32: "x32" };
 function releaseAssets(base, version, arch3 = process.arch, platform2 = process.platform) {
   const goArch = ARCHES[arch3];
@@ -24385,38 +24466,50 @@ async function locateGitleaks(o, deps) {
   if (o.gitleaksPath) return { gitleaks: await Gitleaks.create(o.gitleaksPath), source: `gitleaks-path ${o.gitleaksPath}` };
   const onPath = await findOnPath("gitleaks");
   if (onPath) {
-    const gitleaks = await Gitleaks.create(onPath);
-    if (!o.gitleaksVersion || gitleaks.version.text === o.gitleaksVersion) return { gitleaks, source: `PATH (${onPath})` };
-    deps.log(`gitleaks on PATH is version ${gitleaks.version.text}, not ${o.gitleaksVersion}: installing ${o.gitleaksVersion}.`);
+    const gitleaks2 = await Gitleaks.create(onPath);
+    if (!o.gitleaksVersion || gitleaks2.version.text === o.gitleaksVersion) return { gitleaks: gitleaks2, source: `PATH (${onPath})` };
+    deps.log.info(`gitleaks on PATH is version ${gitleaks2.version.text}, not ${o.gitleaksVersion}: installing ${o.gitleaksVersion}.`);
   }
   const version = o.gitleaksVersion ?? DEFAULT_GITLEAKS_VERSION;
   if (!deps.toolCache) throw new Error(`gitleaks is not installed. Install gitleaks ${version} (or newer) or give its path with --gitleaks-path.`);
-  const installed = await installGitleaks(version, o.downloadUrl, deps.toolCache, deps.log);
-  return { gitleaks: await Gitleaks.create(installed.binary, version), source: installed.cached ? `tool cache (${installed.binary})` : `release archive ${version}` };
+  const installed = await installGitleaks(version, o, deps.toolCache, deps.log);
+  const gitleaks = await Gitleaks.create(installed.binary, version);
+  if (gitleaks.reportedVersion === void 0) {
+    deps.log.warning(`the gitleaks installed as release ${version} prints no version of its own: taking it to be ${version}.`);
+  } else if (gitleaks.reportedVersion !== version) {
+    deps.log.warning(`the gitleaks installed as release ${version} says it is version ${gitleaks.reportedVersion}: using it as ${gitleaks.reportedVersion}.`);
+  }
+  return { gitleaks, source: installed.cached ? `tool cache (${installed.binary})` : `release archive ${version}` };
 }
-async function installGitleaks(version, base, cache, log) {
+async function installGitleaks(version, o, cache, log) {
   const arch3 = process.arch;
   const cached = cache.find("gitleaks", version, arch3);
   if (cached) {
-    log(`gitleaks ${version} from the tool cache (${cached}).`);
+    log.info(`gitleaks ${version} from the tool cache (${cached}).`);
     return { binary: join4(cached, "gitleaks"), cached: true };
   }
-  const assets = releaseAssets(base, version, arch3);
-  log(`Downloading gitleaks ${version}: ${assets.archiveUrl}`);
+  const assets = releaseAssets(o.downloadUrl, version, arch3);
+  log.info(`Downloading gitleaks ${version}: ${assets.archiveUrl}`);
   const download = (url) => cache.download(url).catch((error2) => {
     throw new Error(`could not download ${url}: ${error2 instanceof Error ? error2.message : String(error2)}`);
   });
-  const [archive, checksums] = await Promise.all([download(assets.archiveUrl), download(assets.checksumsUrl)]);
-  const expected = parseChecksums(await readFile2(checksums, "utf8")).get(assets.archive);
-  if (!expected) throw new ChecksumError(`${assets.checksumsUrl} lists no checksum for ${assets.archive}: refusing to install it.`);
+  const known = o.gitleaksSha256 ? { sum: o.gitleaksSha256, from: "gitleaks-sha256" } : PINNED_SHA256[assets.archive] ? { sum: PINNED_SHA256[assets.archive], from: "the sum pinned for this release" } : void 0;
+  let expected;
+  const archive = await download(assets.archiveUrl);
+  if (known) expected = known;
+  else {
+    const sum = parseChecksums(await readFile2(await download(assets.checksumsUrl), "utf8")).get(assets.archive);
+    if (!sum) throw new ChecksumError(`${assets.checksumsUrl} lists no checksum for ${assets.archive}: refusing to install it.`);
+    expected = { sum, from: assets.checksumsUrl };
+  }
   const actual = await sha256(archive);
-  if (actual !== expected) {
-    throw new ChecksumError(`checksum mismatch for ${assets.archiveUrl}: expected sha256 ${expected} (from ${assets.checksumsUrl}), got ${actual}. Refusing to install it.`);
+  if (actual !== expected.sum) {
+    throw new ChecksumError(`checksum mismatch for ${assets.archiveUrl}: expected sha256 ${expected.sum} (from ${expected.from}), got ${actual}. Refusing to install it.`);
   }
   const dir = await cache.extractTar(archive);
   if (!await isExecutable(join4(dir, "gitleaks"))) throw new Error(`${assets.archive} holds no executable 'gitleaks'.`);
   const cachedDir = await cache.cacheDir(dir, "gitleaks", version, arch3);
-  log(`Installed gitleaks ${version} (sha256 ${actual} verified) into the tool cache.`);
+  log.info(`Installed gitleaks ${version} (sha256 ${actual} verified against ${expected.from}) into the tool cache.`);
   return { binary: join4(cachedDir, "gitleaks"), cached: false };
 }
 
@@ -24435,10 +24528,13 @@ var Git = class {
   exec(args, options = {}) {
     return run([this.binary, ...args], { ...options, cwd: this.cwd, env: this.env });
   }
-  async checked(args) {
-    const result = await this.exec(args);
-    if (result.exitCode !== 0) throw new CommandError(result.command, result.exitCode, result.stderr);
-    return result.stdout;
+  async checked(args, options = {}) {
+    return (await runChecked([this.binary, ...args], { ...options, cwd: this.cwd, env: this.env })).stdout;
+  }
+  /** The same git with more environment (credentials for one remote, GIT_DIR, ...). */
+  withEnv(extra) {
+    const Self = this.constructor;
+    return new Self(this.cwd, this.binary, { ...this.env, ...extra });
   }
   /** The top of the work tree that holds cwd, or undefined outside one (or without git). */
   async tryToplevel() {
@@ -24477,12 +24573,31 @@ var GitHistory = class extends Git {
       return /* @__PURE__ */ new Set();
     }
   }
-  /** Commits reachable from `include` but from none of `exclude`; `all` lists every ref's history. */
-  async revList(include, exclude = []) {
-    const args = include === "all" ? ["--all"] : [...include, ...exclude.length ? ["--not", ...exclude] : []];
-    if (!args.length) return [];
-    const out = await this.checked(["rev-list", ...args, "--"]);
-    return out.split("\n").filter(Boolean);
+  /**
+   * Commits reachable from `include` but from none of `exclude`; `all` lists every ref's history.
+   * The revisions go through stdin: thousands of refs would not fit on a command line.
+   */
+  async revList(include, exclude = [], options = {}) {
+    if (include !== "all" && !include.length) return [];
+    const flags = options.noMerges ? ["--no-merges"] : [];
+    if (include === "all") return lines(await this.checked(["rev-list", ...flags, "--all", "--"]));
+    return lines(await this.checked(["rev-list", ...flags, "--stdin", "--"], { input: revisions(include, exclude) }));
+  }
+  /**
+   * The commits just outside `tip --not exclude`: excluding these few leaves out exactly what
+   * excluding every one of `exclude` does.
+   */
+  async boundary(tip, exclude) {
+    const out = lines(await this.checked(["rev-list", "--boundary", "--stdin", "--"], { input: revisions([tip], exclude) }));
+    return { commits: out.filter((l) => !l.startsWith("-")), boundary: out.filter((l) => l.startsWith("-")).map((l) => l.slice(1)) };
+  }
+  /** A file's content at a commit, or undefined when the commit has no such file. */
+  async tryShow(commit, path5) {
+    const result = await this.exec(["cat-file", "blob", `${commit}:${path5}`]);
+    return result.exitCode === 0 ? result.stdout : void 0;
+  }
+  async gitDir() {
+    return (await this.checked(["rev-parse", "--absolute-git-dir"])).trim();
   }
   async refs() {
     const out = await this.checked(["for-each-ref", "--format=%(objectname) %(refname)"]);
@@ -24494,10 +24609,13 @@ var GitHistory = class extends Git {
   async remotes() {
     return (await this.checked(["remote"])).split("\n").filter(Boolean);
   }
-  /** Fetches without tags; false when the remote refused or could not be reached. */
-  async tryFetch(remote, args) {
-    const result = await this.exec(["fetch", "--quiet", "--no-tags", ...args, remote]);
-    return result.exitCode === 0;
+  /**
+   * Fetches without tags: `fetch <options> --end-of-options <remote> <refspecs>`. Undefined when it worked,
+   * else why not (the tail of git's stderr).
+   */
+  async fetchOrWhy(remote, options, refspecs = []) {
+    const result = await this.exec(["fetch", "--quiet", "--no-tags", ...options, "--end-of-options", remote, ...refspecs]);
+    return result.exitCode === 0 ? void 0 : tail(result.stderr, 5) || `git fetch exited with code ${result.exitCode}`;
   }
   /** Fetches refspecs from a remote or URL; throws with git's reason. */
   async fetchRefspecs(remote, refspecs) {
@@ -24510,6 +24628,13 @@ var GitHistory = class extends Git {
     return line?.split("	")[0];
   }
 };
+function lines(text) {
+  return text.split("\n").filter(Boolean);
+}
+function revisions(include, exclude) {
+  return [...include, ...exclude.map((x) => `^${x}`)].map((r) => `${r}
+`).join("");
+}
 
 // src/scan/range.ts
 function isSafeRevision(rev) {
@@ -24532,12 +24657,13 @@ function parsePublishedRef(value) {
   if (hash >= 0) {
     const url = value.slice(0, hash);
     const branch = value.slice(hash + 1).replace(/^refs\/heads\//, "");
-    if (!url || url.startsWith("-") || /\s/.test(url)) return { error: `'${url || "(empty)"}' is not a git URL. ${expected}.` };
+    if (!url || url.startsWith("-") || /\s/.test(url)) return { error: `'${displayUrl(url) || "(empty)"}' is not a git URL. ${expected}.` };
     if (!isSafeRevision(branch) || /[~^:?*[\\]/.test(branch) || branch.endsWith("/") || branch.endsWith(".lock")) {
       return { error: `'${branch || "(empty)"}' is not a branch name. ${expected}.` };
     }
     return { kind: "remote", url, branch };
   }
+  if (looksLikeGitUrl(value)) return { error: `'${displayUrl(value)}' is a git URL without a branch: it needs #<branch>. ${expected}.` };
   if (!isSafeRevision(value)) return { error: `'${value}' is not a usable ref. ${expected}.` };
   return { kind: "local", ref: value };
 }
@@ -24555,13 +24681,8 @@ function planFromEvent(eventName, event) {
     if (payload.created || !before || before === ZERO_SHA || !SHA.test(before)) {
       return { kind: "new-branch", tip: after, branch, why: `push created ${branch}` };
     }
-    return {
-      kind: "between",
-      from: before,
-      to: after,
-      why: payload.forced ? `force push to ${branch}` : `push to ${branch}`,
-      fallbackBranch: branch
-    };
+    const forced = payload.forced === true;
+    return { kind: "between", from: before, to: after, why: `${forced ? "force push" : "push"} to ${branch}`, push: { branch, forced } };
   }
   if (eventName === "pull_request" || eventName === "pull_request_target") {
     const base = payload.pull_request?.base?.sha;
@@ -24604,20 +24725,16 @@ function rangeSpec(range) {
   return [...range.include, ...range.exclude.map((x) => `^${x}`)].join(" ");
 }
 function logOpts(range) {
-  if (range.include === "all") return "--no-merges --full-history --all";
+  if (range.include === "all") return [...DIFF_AS_TEXT, "--full-history", "--all"].join(" ");
   for (const rev of [...range.include, ...range.exclude]) {
     if (!SHA.test(rev)) throw new Error(`internal: '${rev}' is not a resolved commit`);
   }
-  return ["--no-merges", ...range.include, ...range.exclude.length ? ["--not", ...range.exclude] : []].join(" ");
+  return [...DIFF_AS_TEXT, ...range.include, ...range.exclude.length ? ["--not", ...range.exclude] : []].join(" ");
 }
+var DIFF_AS_TEXT = ["--no-merges", "--text", "--no-textconv", "--no-ext-diff"];
 
 // src/actions/secret-scan/options.ts
-function urlCredentials(url) {
-  const m = /^https?:\/\/([^/@\s]*)@/i.exec(url);
-  if (!m?.[1]) return [];
-  const [user = "", password = ""] = m[1].split(/:(.*)/s);
-  return [m[1], password ? password : user].filter((s) => s.length >= 4);
-}
+var LOOPBACK = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i;
 function existingFile(inputs, name, base, expected) {
   const value = inputs.optionalString(name);
   if (value === void 0) return void 0;
@@ -24642,11 +24759,16 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
   const range = parseRangeInput(rangeText);
   if ("error" in range) throw inputs.error("range", range.error);
   const publishedText = inputs.optionalString("published-ref");
+  const secrets = publishedText === void 0 ? [] : urlCredentials(publishedText);
+  for (const secret of secrets) inputs.mask(secret);
   let published;
   if (publishedText !== void 0) {
     const parsed = parsePublishedRef(publishedText);
     if ("error" in parsed) throw inputs.error("published-ref", parsed.error);
     published = parsed;
+  }
+  if (published && range.kind !== "unpublished") {
+    throw inputs.error("published-ref", `it only applies to range 'unpublished', not '${rangeText}'. Expected it empty, or range: unpublished.`);
   }
   if (range.kind === "unpublished" && !published) {
     throw inputs.error("published-ref", "it is required with range 'unpublished'. Expected a ref of this clone or <git-url>#<branch>.");
@@ -24656,8 +24778,18 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
     throw inputs.error("gitleaks-version", `'${gitleaksVersion}' is not a release version. Expected a version such as 8.24.3.`);
   }
   const downloadUrl = inputs.string("gitleaks-download-url", OFFICIAL_DOWNLOAD_URL);
-  if (!/^https?:\/\/[^\s/]+/.test(downloadUrl)) {
-    throw inputs.error("gitleaks-download-url", `'${downloadUrl}' is not an http(s) URL. Expected the base URL of gitleaks releases, holding v<version>/ folders.`);
+  for (const secret of urlCredentials(downloadUrl)) inputs.mask(secret);
+  const releases = "Expected the https base URL of gitleaks releases, holding v<version>/ folders";
+  if (!/^https?:\/\/[^\s/]+/.test(downloadUrl)) throw inputs.error("gitleaks-download-url", `'${downloadUrl}' is not an http(s) URL. ${releases}.`);
+  if (urlCredentials(downloadUrl).length || /^[a-z]+:\/\/[^/]*@/i.test(downloadUrl)) {
+    throw inputs.error("gitleaks-download-url", `'${displayUrl(downloadUrl)}' holds credentials, which would be logged with every download. ${releases}, readable without credentials.`);
+  }
+  if (!/^https:/i.test(downloadUrl) && !LOOPBACK.test(downloadUrl)) {
+    throw inputs.error("gitleaks-download-url", `'${downloadUrl}' is plain http: anyone on the way could swap the archive. ${releases}.`);
+  }
+  const gitleaksSha256 = inputs.optionalString("gitleaks-sha256")?.toLowerCase();
+  if (gitleaksSha256 !== void 0 && !/^[0-9a-f]{64}$/.test(gitleaksSha256)) {
+    throw inputs.error("gitleaks-sha256", `'${gitleaksSha256}' is not a sha256. Expected 64 hex digits, the sha256 of the release archive for this runner.`);
   }
   const sarif = inputs.optionalString("sarif");
   const { eventName, event } = readEvent(env);
@@ -24670,27 +24802,28 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
     gitleaksPath: existingFile(inputs, "gitleaks-path", workspace, "the path of the gitleaks executable"),
     gitleaksVersion,
     downloadUrl,
+    gitleaksSha256,
     failOnFindings: inputs.bool("fail-on-findings", true),
-    sarifPath: sarif ? resolve3(workspace, sarif) : resolve3(tempDir, "secret-scan.sarif"),
-    reportPath: resolve3(tempDir, "secret-scan-report.json"),
+    sarifPath: sarif ? resolve3(workspace, sarif) : void 0,
     workspace,
     tempDir,
     eventName,
     event,
-    secrets: published?.kind === "remote" ? urlCredentials(published.url) : []
+    secrets
   };
 }
 
 // src/actions/secret-scan/run.ts
 import { existsSync as existsSync4 } from "node:fs";
-import { chmod as chmod2, mkdir as mkdir2, mkdtemp, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname as dirname4, join as join5, relative as relative2, sep as sep2 } from "node:path";
+import { mkdir as mkdir2, mkdtemp, readFile as readFile4, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
+import { basename as basename4, dirname as dirname4, isAbsolute as isAbsolute2, join as join5, relative as relative2, sep as sep2 } from "node:path";
 
 // src/scan/resolve-range.ts
-var ShallowCloneError = class extends Error {
-};
 var FIX = "Check out the whole history (actions/checkout with `fetch-depth: 0`) so the range can be scanned.";
 var DEEPEN_STEPS = [50, 200, 1e3];
+async function requireCommit(rev, label, git, log) {
+  return new History(git, log).commit(rev, label);
+}
 async function resolveRange(plan, git, log) {
   const history = new History(git, log);
   switch (plan.kind) {
@@ -24712,14 +24845,14 @@ async function resolveRange(plan, git, log) {
       const to = await history.commit(plan.to, plan.to);
       const from = await history.findOrDeepen(plan.from, to);
       if (from) {
-        const forced = plan.fallbackBranch !== void 0 && plan.why.startsWith("push to") && !await git.isAncestor(from, to);
+        const forced = plan.push !== void 0 && !plan.push.forced && !await git.isAncestor(from, to);
         return history.between(from, to, forced ? `force ${plan.why}` : plan.why);
       }
-      if (plan.fallbackBranch !== void 0) {
+      if (plan.push) {
         log.warning(`the commit before the push (${plan.from}) is not in this clone: scanning every commit of the push that no other ref reaches.`);
-        return history.newBranch(to, plan.fallbackBranch, `${plan.why} (previous commit unknown)`);
+        return history.newBranch(to, plan.push.branch, `${plan.why} (previous commit unknown)`);
       }
-      throw new Error(`'${plan.from}' is not a commit of this clone, even after fetching. ${FIX}`);
+      throw new Error(`'${plan.from}' is not a commit of this clone, even after fetching${history.fetchFailure()}. ${FIX}`);
     }
     case "new-branch": {
       const tip = await history.commit(plan.tip, plan.tip);
@@ -24742,12 +24875,14 @@ async function publishedCommit(published, git, log) {
     return sha2;
   }
   const ref = `refs/heads/${published.branch}`;
-  const sha = await git.lsRemote(published.url, ref);
+  const access3 = remoteAccess(published.url);
+  const remote = git.withEnv(access3.env);
+  const sha = await remote.lsRemote(access3.url, ref);
   if (!sha) {
     log.info(`The published repository has no branch ${published.branch} yet: every commit is unpublished.`);
     return void 0;
   }
-  if (!await git.tryCommit(sha)) await git.fetchRefspecs(published.url, [ref]);
+  if (!await git.tryCommit(sha)) await remote.fetchRefspecs(access3.url, [ref]);
   const fetched = await git.tryCommit(sha);
   if (!fetched) throw new Error(`fetched ${ref} from the published repository, but commit ${sha} is still missing.`);
   return fetched;
@@ -24761,6 +24896,7 @@ var History = class {
   log;
   shallow;
   remote = null;
+  lastFetchFailure;
   async isShallow() {
     if (this.shallow === void 0 || this.shallow) this.shallow = await this.git.isShallow();
     return this.shallow;
@@ -24775,26 +24911,33 @@ var History = class {
   /** A revision that must exist (the tip being scanned). */
   async commit(rev, label) {
     const sha = await this.git.tryCommit(rev) ?? await this.fetchSha(rev);
-    if (!sha) throw new Error(`${label} is not a commit of this clone. ${FIX}`);
+    if (!sha) throw new Error(`${label} is not a commit of this clone${this.fetchFailure()}. ${FIX}`);
     return sha;
   }
+  /** Why the last fetch failed, as a clause for an error message (empty when none did). */
+  fetchFailure() {
+    return this.lastFetchFailure ? ` (fetching it failed: ${this.lastFetchFailure})` : "";
+  }
+  /** A commit the clone lacks (another branch's PR head, a force-pushed old tip), by sha. */
   async fetchSha(rev) {
-    if (!/^[0-9a-f]{40}$/.test(rev)) return void 0;
+    if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(rev)) return void 0;
     const remote = await this.remoteName();
     if (!remote) return void 0;
     this.log.info(`Fetching ${rev} from ${remote}.`);
-    if (!await this.git.tryFetch(remote, [...await this.isShallow() ? ["--depth=1"] : [], rev])) return void 0;
+    this.lastFetchFailure = await this.git.fetchOrWhy(remote, await this.isShallow() ? ["--depth=1"] : [], [rev]);
+    if (this.lastFetchFailure) return void 0;
+    this.shallow = void 0;
     return this.git.tryCommit(rev);
   }
   /** One more step of history from the remote; false when there is no more to get. */
   async deepen(step, what) {
     if (!await this.isShallow()) return false;
     const remote = await this.remoteName();
-    if (!remote) throw new ShallowCloneError(`this clone is shallow, lacks part of ${what}, and has no remote to fetch it from. ${FIX}`);
+    if (!remote) throw new Error(`this clone is shallow, lacks part of ${what}, and has no remote to fetch it from. ${FIX}`);
     const depth = DEEPEN_STEPS[step];
     this.log.info(depth ? `Shallow clone: fetching ${depth} more commits of history from ${remote}.` : `Shallow clone: fetching the whole history from ${remote}.`);
-    const ok3 = await this.git.tryFetch(remote, depth ? [`--deepen=${depth}`] : ["--unshallow"]);
-    if (!ok3) throw new ShallowCloneError(`this clone is shallow, lacks part of ${what}, and fetching more history from '${remote}' failed. ${FIX}`);
+    const failure = await this.git.fetchOrWhy(remote, depth ? [`--deepen=${depth}`] : ["--unshallow"]);
+    if (failure) throw new Error(`this clone is shallow, lacks part of ${what}, and fetching more history from '${remote}' failed (${failure}). ${FIX}`);
     this.shallow = void 0;
     return true;
   }
@@ -24825,10 +24968,11 @@ var History = class {
     return { include: [to], exclude: [from], why };
   }
   async newBranch(tip, branch, why) {
-    const others = otherRefs(await this.git.refs(), branch).map((r) => r.sha);
-    const exclude = [...new Set(others)];
-    await this.ensureWhole([tip], exclude, `the commits of ${branch}`);
-    return { include: [tip], exclude, why };
+    const others = [...new Set(otherRefs(await this.git.refs(), branch).map((r) => r.sha))];
+    await this.ensureWhole([tip], others, `the commits of ${branch}`);
+    const { commits, boundary } = await this.git.boundary(tip, others);
+    if (!commits.length) return { include: [], exclude: [], why: `${why}: every commit is on another ref already` };
+    return { include: [tip], exclude: boundary, why };
   }
 };
 
@@ -24838,38 +24982,45 @@ async function runSecretScan(options, deps) {
   const { runtime } = deps;
   for (const secret of options.secrets) runtime.setSecret(secret);
   const started = Date.now();
+  const log = { info: (m) => runtime.info(m), warning: (m) => runtime.warning(m) };
+  const plan = planRange(options.range, options.eventName, options.event, options.published);
   const git = new GitHistory(options.workspace);
   const root = await git.tryToplevel();
   if (!root) throw new Error(`${options.workspace} is not a git work tree. Check the repository out (actions/checkout) before scanning it.`);
   const repo = new GitHistory(root);
-  const { gitleaks, source } = await locateGitleaks(options, { toolCache: deps.toolCache, log: (m) => runtime.info(m) });
-  runtime.info(`Using ${gitleaks.name} from ${source}.`);
-  const plan = planRange(options.range, options.eventName, options.event, options.published);
-  const range = await resolveRange(plan, repo, { info: (m) => runtime.info(m), warning: (m) => runtime.warning(m) });
+  const range = await resolveRange(plan, repo, log);
   const spec = rangeSpec(range);
-  const commits = range.include === "all" || range.include.length ? (await repo.revList(range.include, range.exclude)).length : 0;
+  const commits = (await repo.revList(range.include, range.exclude, { noMerges: true })).length;
   runtime.info(commits ? `Scanning ${commits} commits (${range.why}): ${spec}` : `No commits to scan (${range.why}).`);
+  const { gitleaks, source } = await locateGitleaks(options, { toolCache: deps.toolCache, log });
+  runtime.info(`Using ${gitleaks.name} from ${source}.`);
+  await mkdir2(options.tempDir, { recursive: true });
+  const scratch = await mkdtemp(join5(options.tempDir, "gitleaks-"));
   let findings = [];
-  if (commits) {
-    await mkdir2(options.tempDir, { recursive: true });
-    const scratch = await mkdtemp(join5(options.tempDir, "gitleaks-"));
-    await chmod2(scratch, 448);
-    try {
+  let commitsScanned;
+  let trust;
+  try {
+    trust = await trustedFiles(options, repo, root, join5(scratch, "trusted"), log);
+    if (commits) {
       const scan = await runtime.group(
         "gitleaks output",
         () => gitleaks.scan({
-          source: root,
+          source: trust.source,
+          gitDir: trust.gitDir,
           logOpts: logOpts(range),
-          config: options.config,
-          baseline: options.baseline,
+          config: trust.config,
+          baseline: trust.baseline,
           reportPath: join5(scratch, "report.json"),
-          onStderrLine: (line) => runtime.info(line.replace(ANSI, ""))
+          // The repository controls what gitleaks prints (a config's regex, file names).
+          onStderrLine: (line) => runtime.untrusted(line.replace(ANSI, ""))
         })
       );
       findings = scan.findings;
-    } finally {
-      await rm2(scratch, { recursive: true, force: true });
+      commitsScanned = scan.commitsScanned;
+      if (commitsScanned !== void 0) runtime.info(`gitleaks scanned ${commitsScanned} commits (${commits} expected).`);
     }
+  } finally {
+    await rm2(scratch, { recursive: true, force: true });
   }
   const workspacePath = (f) => {
     const rel = relative2(options.workspace, join5(root, f.file));
@@ -24880,11 +25031,13 @@ async function runSecretScan(options, deps) {
     range: spec,
     why: range.why,
     commits,
+    ...commitsScanned === void 0 ? {} : { commitsScanned },
     findings: findings.map((f) => ({ ...f, path: workspacePath(f) })),
     gitleaks: { name: gitleaks.name, version: gitleaks.version.text, command: gitleaks.version.command, source },
     config: options.config,
     baseline: options.baseline,
-    gitleaksIgnore: existsSync4(join5(root, ".gitleaksignore")),
+    gitleaksIgnore: trust.ignoreFile,
+    ...trust.base ? { trustedBase: trust.base, untrustedChanges: trust.changed } : {},
     seconds: Math.round((Date.now() - started) / 100) / 10
   };
   for (const f of report.findings) {
@@ -24898,14 +25051,58 @@ async function runSecretScan(options, deps) {
     });
   }
   runtime.report(renderReport(report));
-  await writeJson(options.reportPath, report);
-  await writeJson(options.sarifPath, toSarif(findings, gitleaks.version.text, workspacePath));
+  const reportDir = options.reportPath && options.sarifPath ? void 0 : await mkdtemp(join5(options.tempDir, "secret-scan-"));
+  const reportPath = options.reportPath ?? join5(reportDir, "secret-scan-report.json");
+  const sarifPath = options.sarifPath ?? join5(reportDir, "secret-scan.sarif");
+  await writeJson(reportPath, report);
+  await writeJson(sarifPath, toSarif(findings, gitleaks.version.text, workspacePath));
   runtime.setOutput("findings", String(findings.length));
   runtime.setOutput("range", spec);
   runtime.setOutput("commits", String(commits));
-  runtime.setOutput("report", options.reportPath);
-  runtime.setOutput("sarif", options.sarifPath);
+  runtime.setOutput("report", reportPath);
+  runtime.setOutput("sarif", sarifPath);
   return report;
+}
+var PULL_REQUEST_EVENTS = /* @__PURE__ */ new Set(["pull_request", "pull_request_target"]);
+async function trustedFiles(options, repo, root, dir, log) {
+  if (!PULL_REQUEST_EVENTS.has(options.eventName)) {
+    return { source: root, config: options.config, baseline: options.baseline, ignoreFile: existsSync4(join5(root, ".gitleaksignore")) };
+  }
+  const baseSha = options.event.pull_request?.base?.sha;
+  if (typeof baseSha !== "string" || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(baseSha)) {
+    throw new Error(`the ${options.eventName} event has no base commit. Expected pull_request.base.sha.`);
+  }
+  const base = await requireCommit(baseSha, "the pull request's base commit", repo, log);
+  await mkdir2(dir, { recursive: true });
+  const changed = [];
+  const fromBase = async (rel, name) => {
+    const content = await repo.tryShow(base, rel);
+    const current = await readFile4(join5(root, rel), "utf8").catch(() => void 0);
+    if (current !== content) changed.push(rel);
+    if (content === void 0) return void 0;
+    await writeFile2(join5(dir, name), content);
+    return join5(dir, name);
+  };
+  const inRepo = (path5) => {
+    if (!path5) return void 0;
+    const rel = relative2(root, path5);
+    return rel && !rel.startsWith("..") && !isAbsolute2(rel) ? rel.split(sep2).join("/") : void 0;
+  };
+  await fromBase(".gitleaks.toml", ".gitleaks.toml");
+  const ignoreFile = await fromBase(".gitleaksignore", ".gitleaksignore") !== void 0;
+  const pick = async (path5, name) => {
+    const rel = inRepo(path5);
+    if (!rel) return path5;
+    const trusted = await fromBase(rel, `${name}-${basename4(rel)}`);
+    if (!trusted) log.warning(`${rel} (input '${name}') is not in the pull request's base commit: scanning without it.`);
+    return trusted;
+  };
+  const config = await pick(options.config, "config");
+  const baseline = await pick(options.baseline, "baseline");
+  if (changed.length) {
+    log.warning(`this pull request changes ${changed.join(", ")}: the scan uses the base commit's version instead, so that a pull request cannot switch its own scan off.`);
+  }
+  return { source: dir, gitDir: await repo.gitDir(), config, baseline, ignoreFile, base, changed };
 }
 async function writeJson(path5, data) {
   await mkdir2(dirname4(path5), { recursive: true });
@@ -24916,6 +25113,10 @@ function renderReport(report) {
   const r = new Report(n ? `secret-scan: ${n} ${n === 1 ? "secret" : "secrets"} found` : "secret-scan: no secrets found");
   const what = report.commits ? `${report.commits} commits (${report.why}): \`${report.range}\`` : `no commits (${report.why})`;
   r.paragraph(`Scanned ${what} with ${report.gitleaks.name} in ${report.seconds} s.`);
+  if (report.trustedBase) {
+    const changed = report.untrustedChanges?.length ? ` This pull request's changes to ${report.untrustedChanges.join(", ")} were not used.` : "";
+    r.paragraph(`Pull request: gitleaks' config and ignore files come from the base commit ${report.trustedBase.slice(0, 12)}.${changed}`);
+  }
   if (n) {
     r.table(
       ["Rule", "Location", "Commit", "Author date"],

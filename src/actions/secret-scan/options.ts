@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
+import { displayUrl, urlCredentials } from "../../git/remote-url.js";
 import type { Inputs } from "../../runner/inputs.js";
 import { OFFICIAL_DOWNLOAD_URL } from "../../scan/install.js";
 import { parsePublishedRef, parseRangeInput, type PublishedRef, type RangeInput } from "../../scan/range.js";
@@ -14,8 +15,11 @@ export interface SecretScanOptions {
   gitleaksPath?: string;
   gitleaksVersion?: string;
   downloadUrl: string;
-  sarifPath: string;
-  reportPath: string;
+  gitleaksSha256?: string;
+  /** Given by `sarif` (or --sarif); else a fresh directory per step holds it. */
+  sarifPath?: string;
+  /** Given by --report in the CLI; else a fresh directory per step holds it. */
+  reportPath?: string;
   failOnFindings: boolean;
   /** The repository to scan (the workspace on a runner). */
   workspace: string;
@@ -27,13 +31,8 @@ export interface SecretScanOptions {
   secrets: string[];
 }
 
-/** The password (or token) in a URL's userinfo, which git may print back in an error. */
-export function urlCredentials(url: string): string[] {
-  const m = /^https?:\/\/([^/@\s]*)@/i.exec(url);
-  if (!m?.[1]) return [];
-  const [user = "", password = ""] = m[1].split(/:(.*)/s);
-  return [m[1], password ? password : user].filter((s) => s.length >= 4);
-}
+/** Loopback hosts, where plain http cannot be intercepted on the way. */
+const LOOPBACK = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i;
 
 function existingFile(inputs: Inputs, name: string, base: string, expected: string): string | undefined {
   const value = inputs.optionalString(name);
@@ -64,11 +63,17 @@ export function readSecretScanOptions(inputs: Inputs, env: NodeJS.ProcessEnv, cw
   if ("error" in range) throw inputs.error("range", range.error);
 
   const publishedText = inputs.optionalString("published-ref");
+  // Masked before anything can print the value, an error about the value itself included.
+  const secrets = publishedText === undefined ? [] : urlCredentials(publishedText);
+  for (const secret of secrets) inputs.mask(secret);
   let published: PublishedRef | undefined;
   if (publishedText !== undefined) {
     const parsed = parsePublishedRef(publishedText);
     if ("error" in parsed) throw inputs.error("published-ref", parsed.error);
     published = parsed;
+  }
+  if (published && range.kind !== "unpublished") {
+    throw inputs.error("published-ref", `it only applies to range 'unpublished', not '${rangeText}'. Expected it empty, or range: unpublished.`);
   }
   if (range.kind === "unpublished" && !published) {
     throw inputs.error("published-ref", "it is required with range 'unpublished'. Expected a ref of this clone or <git-url>#<branch>.");
@@ -79,8 +84,18 @@ export function readSecretScanOptions(inputs: Inputs, env: NodeJS.ProcessEnv, cw
     throw inputs.error("gitleaks-version", `'${gitleaksVersion}' is not a release version. Expected a version such as 8.24.3.`);
   }
   const downloadUrl = inputs.string("gitleaks-download-url", OFFICIAL_DOWNLOAD_URL);
-  if (!/^https?:\/\/[^\s/]+/.test(downloadUrl)) {
-    throw inputs.error("gitleaks-download-url", `'${downloadUrl}' is not an http(s) URL. Expected the base URL of gitleaks releases, holding v<version>/ folders.`);
+  for (const secret of urlCredentials(downloadUrl)) inputs.mask(secret);
+  const releases = "Expected the https base URL of gitleaks releases, holding v<version>/ folders";
+  if (!/^https?:\/\/[^\s/]+/.test(downloadUrl)) throw inputs.error("gitleaks-download-url", `'${downloadUrl}' is not an http(s) URL. ${releases}.`);
+  if (urlCredentials(downloadUrl).length || /^[a-z]+:\/\/[^/]*@/i.test(downloadUrl)) {
+    throw inputs.error("gitleaks-download-url", `'${displayUrl(downloadUrl)}' holds credentials, which would be logged with every download. ${releases}, readable without credentials.`);
+  }
+  if (!/^https:/i.test(downloadUrl) && !LOOPBACK.test(downloadUrl)) {
+    throw inputs.error("gitleaks-download-url", `'${downloadUrl}' is plain http: anyone on the way could swap the archive. ${releases}.`);
+  }
+  const gitleaksSha256 = inputs.optionalString("gitleaks-sha256")?.toLowerCase();
+  if (gitleaksSha256 !== undefined && !/^[0-9a-f]{64}$/.test(gitleaksSha256)) {
+    throw inputs.error("gitleaks-sha256", `'${gitleaksSha256}' is not a sha256. Expected 64 hex digits, the sha256 of the release archive for this runner.`);
   }
 
   const sarif = inputs.optionalString("sarif");
@@ -94,13 +109,13 @@ export function readSecretScanOptions(inputs: Inputs, env: NodeJS.ProcessEnv, cw
     gitleaksPath: existingFile(inputs, "gitleaks-path", workspace, "the path of the gitleaks executable"),
     gitleaksVersion,
     downloadUrl,
+    gitleaksSha256,
     failOnFindings: inputs.bool("fail-on-findings", true),
-    sarifPath: sarif ? resolve(workspace, sarif) : resolve(tempDir, "secret-scan.sarif"),
-    reportPath: resolve(tempDir, "secret-scan-report.json"),
+    sarifPath: sarif ? resolve(workspace, sarif) : undefined,
     workspace,
     tempDir,
     eventName,
     event,
-    secrets: published?.kind === "remote" ? urlCredentials(published.url) : [],
+    secrets,
   };
 }

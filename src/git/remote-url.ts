@@ -1,0 +1,82 @@
+/** A URL with a scheme (`https://`, `ssh://`, `file://`, ...). */
+const SCHEME_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
+/** scp-like `user@host:path`, as git takes it for ssh. */
+const SCP_LIKE = /^[^\s/@:]+@[^\s/:]+:/;
+
+/** Whether a value names a remote repository rather than a ref of this clone. */
+export function looksLikeGitUrl(value: string): boolean {
+  return SCHEME_URL.test(value) || SCP_LIKE.test(value);
+}
+
+function userinfoOf(url: string): { userinfo: string; user: string; password: string } | undefined {
+  // Up to the last '@' before the path: a raw token may hold characters a URL should escape.
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/\s]*)@/i.exec(url);
+  if (!m?.[1]) return undefined;
+  const at = m[1].indexOf(":");
+  return at < 0 ? { userinfo: m[1], user: m[1], password: "" } : { userinfo: m[1], user: m[1].slice(0, at), password: m[1].slice(at + 1) };
+}
+
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** How git reaches a remote without the credentials on its command line. */
+export interface RemoteAccess {
+  /** The URL without userinfo: safe to pass as an argument and to print. */
+  url: string;
+  /** Environment for git: the credentials as an HTTP header, and no credential helper to store them. */
+  env: Record<string, string>;
+}
+
+/**
+ * The credentials inside a URL's userinfo, in every form git or the log may show them (as written,
+ * decoded, and the Basic header git sends): what to mask before anything can print them.
+ */
+export function urlCredentials(url: string): string[] {
+  const info = userinfoOf(url);
+  const http = /^https?:/i.test(url);
+  // A token alone as the user name is how forges take https tokens; an ssh user is just a name.
+  if (!info || (!http && !info.password)) return [];
+  const secret = info.password || info.user;
+  const forms = [info.userinfo, secret, decoded(secret)];
+  if (http) forms.push(basicAuth(info.user, info.password));
+  return [...new Set(forms)].filter((s) => s.length >= 4);
+}
+
+function basicAuth(user: string, password: string): string {
+  return Buffer.from(`${decoded(user)}:${decoded(password)}`).toString("base64");
+}
+
+/** The URL as it may be shown: userinfo replaced by `***`. */
+export function displayUrl(url: string): string {
+  const info = userinfoOf(url);
+  return info ? url.replace(`${info.userinfo}@`, "***@") : url;
+}
+
+/**
+ * An https URL's credentials move into `http.extraHeader`, given through GIT_CONFIG_* variables
+ * (never argv, where /proc/<pid>/cmdline and error messages show them), with the credential
+ * helper switched off so nothing stores them. Other URLs lose only a password.
+ */
+export function remoteAccess(url: string, env: NodeJS.ProcessEnv = process.env): RemoteAccess {
+  const info = userinfoOf(url);
+  if (!info) return { url, env: {} };
+  // ssh takes no password from a URL: it would only sit on the command line.
+  if (!/^https?:/i.test(url)) return { url: info.password ? url.replace(`${info.userinfo}@`, `${info.user}@`) : url, env: {} };
+  const first = Number(env.GIT_CONFIG_COUNT) || 0;
+  const settings: [string, string][] = [
+    ["http.extraHeader", `Authorization: Basic ${basicAuth(info.user, info.password)}`],
+    ["credential.helper", ""],
+  ];
+  // Refused credentials fail the command instead of waiting for someone to type a password.
+  const extra: Record<string, string> = { GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_COUNT: String(first + settings.length) };
+  settings.forEach(([key, value], i) => {
+    extra[`GIT_CONFIG_KEY_${first + i}`] = key;
+    extra[`GIT_CONFIG_VALUE_${first + i}`] = value;
+  });
+  return { url: url.replace(`${info.userinfo}@`, ""), env: extra };
+}

@@ -4,8 +4,9 @@ const require = __nixFleetCreateRequire(import.meta.url);
 
 // src/cli/main.ts
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir as tmpdir2 } from "node:os";
-import { join as join7 } from "node:path";
+import { tmpdir as tmpdir3 } from "node:os";
+import { join as join6 } from "node:path";
+import { parseArgs } from "node:util";
 
 // src/runner/inputs.ts
 var InputError = class extends Error {
@@ -124,7 +125,21 @@ function splitArgs(value) {
   return args;
 }
 
+// src/runner/neutralize.ts
+import { randomBytes } from "node:crypto";
+function neutralized(text) {
+  if (!/^\s*::/m.test(text)) return text;
+  const token = randomBytes(16).toString("hex");
+  return `::stop-commands::${token}
+${text}
+::${token}::`;
+}
+
 // src/runner/report.ts
+function headline(text, max = 140) {
+  const line = text.split("\n").map((l) => l.trim()).filter(Boolean).join(" ");
+  return line.length > max ? `${line.slice(0, max - 1)}\u2026` : line;
+}
 var Report = class {
   constructor(title) {
     this.title = title;
@@ -219,7 +234,7 @@ var TerminalRuntime = class {
     if (this.depth === 0 || this.verbose) this.print(message);
   }
   untrusted(text) {
-    this.info(text);
+    this.info(process.env.GITHUB_ACTIONS || process.env.FORGEJO_ACTIONS ? neutralized(text) : text);
   }
   warning(message) {
     this.print(`warning: ${message}`);
@@ -256,12 +271,23 @@ var TerminalRuntime = class {
   }
 };
 
-// src/cli/build.ts
-import { parseArgs as parseArgs2 } from "node:util";
+// src/runner/report-file.ts
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+async function writeStepReport(dir, action, data, path) {
+  const target = path ?? join(await newStepDir(dir, action), `${action}-report.json`);
+  await mkdir(dirname(target), { recursive: true });
+  await writeFile(target, JSON.stringify(data, null, 2) + "\n");
+  return target;
+}
+async function newStepDir(dir, action) {
+  await mkdir(dir, { recursive: true });
+  return mkdtemp(join(dir, `${action}-`));
+}
 
 // src/actions/build-matrix/run.ts
-import { mkdir, mkdtemp, readFile as readFile2, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { mkdir as mkdir2, mkdtemp as mkdtemp2, readFile as readFile2, rm, writeFile as writeFile2 } from "node:fs/promises";
+import { join as join2 } from "node:path";
 
 // src/process/run.ts
 import { spawn } from "node:child_process";
@@ -390,24 +416,56 @@ var Cachix = class {
   }
 };
 
-// src/cache/narinfo.ts
-var HASH_PART = /^[0123456789abcdfghijklmnpqrsvwxyz]{32}$/;
-function narinfoHash(storePath) {
-  const base = storePath.slice(storePath.lastIndexOf("/") + 1);
-  const hash = base.slice(0, 32);
-  if (!HASH_PART.test(hash) || base[32] !== "-" || base.length < 34) {
-    throw new Error(`'${storePath}' is not a store path. Expected /nix/store/<32-character hash>-<name>.`);
+// src/git/remote-url.ts
+var SCHEME_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
+var SCP_LIKE = /^[^\s/@:]+@[^\s/:]+:/;
+function looksLikeGitUrl(value) {
+  return SCHEME_URL.test(value) || SCP_LIKE.test(value);
+}
+function userinfoOf(url) {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/\s]*)@/i.exec(url);
+  if (!m?.[1]) return void 0;
+  const at = m[1].indexOf(":");
+  return at < 0 ? { userinfo: m[1], user: m[1], password: "" } : { userinfo: m[1], user: m[1].slice(0, at), password: m[1].slice(at + 1) };
+}
+function decoded(text) {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
   }
-  return hash;
 }
-function cacheBase(url) {
-  return url.replace(/[?#].*$/, "").replace(/\/+$/, "");
+function urlCredentials(url) {
+  const info = userinfoOf(url);
+  const http2 = /^https?:/i.test(url);
+  if (!info || !http2 && !info.password) return [];
+  const secret = info.password || info.user;
+  const forms = [info.userinfo, secret, decoded(secret)];
+  if (http2) forms.push(basicAuth(info.user, info.password));
+  return [...new Set(forms)].filter((s) => s.length >= 4);
 }
-function narinfoUrl(cache, storePath) {
-  return `${cacheBase(cache)}/${narinfoHash(storePath)}.narinfo`;
+function basicAuth(user, password) {
+  return Buffer.from(`${decoded(user)}:${decoded(password)}`).toString("base64");
 }
-function shownUrl(url) {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@?#]*@/i, "$1");
+function displayUrl(url) {
+  const info = userinfoOf(url);
+  return info ? url.replace(`${info.userinfo}@`, "***@") : url;
+}
+function remoteAccess(url, env = process.env) {
+  const info = userinfoOf(url);
+  if (!info) return { url, env: {} };
+  if (!/^https?:/i.test(url)) return { url: info.password ? url.replace(`${info.userinfo}@`, `${info.user}@`) : url, env: {} };
+  const first = Number(env.GIT_CONFIG_COUNT) || 0;
+  const settings = [
+    ["http.extraHeader", `Authorization: Basic ${basicAuth(info.user, info.password)}`],
+    ["credential.helper", ""]
+  ];
+  const extra = { GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_COUNT: String(first + settings.length) };
+  settings.forEach(([key, value], i) => {
+    extra[`GIT_CONFIG_KEY_${first + i}`] = key;
+    extra[`GIT_CONFIG_VALUE_${first + i}`] = value;
+  });
+  return { url: url.replace(`${info.userinfo}@`, ""), env: extra };
 }
 
 // src/cache/netrc.ts
@@ -492,6 +550,23 @@ async function mapConcurrent(items, limit, fn) {
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
+}
+
+// src/cache/narinfo.ts
+var HASH_PART = /^[0123456789abcdfghijklmnpqrsvwxyz]{32}$/;
+function narinfoHash(storePath) {
+  const base = storePath.slice(storePath.lastIndexOf("/") + 1);
+  const hash = base.slice(0, 32);
+  if (!HASH_PART.test(hash) || base[32] !== "-" || base.length < 34) {
+    throw new Error(`'${storePath}' is not a store path. Expected /nix/store/<32-character hash>-<name>.`);
+  }
+  return hash;
+}
+function cacheBase(url) {
+  return url.replace(/[?#].*$/, "").replace(/\/+$/, "");
+}
+function narinfoUrl(cache, storePath) {
+  return `${cacheBase(cache)}/${narinfoHash(storePath)}.narinfo`;
 }
 
 // src/cache/presence.ts
@@ -620,7 +695,7 @@ var CachePresence = class {
       if (answer.status !== 200) return `HTTP ${answer.status} for nix-cache-info: not a binary cache`;
       text = answer.body;
     }
-    return /^StoreDir:\s*\S/m.test(text) ? void 0 : `${shownUrl(url.href)} has no StoreDir line: not a binary cache`;
+    return /^StoreDir:\s*\S/m.test(text) ? void 0 : `${displayUrl(url.href)} has no StoreDir line: not a binary cache`;
   }
   async fileExists(url) {
     try {
@@ -639,8 +714,10 @@ var CachePresence = class {
       const location = answer.location;
       if (answer.status < 300 || answer.status >= 400 || answer.status === 304 || !location) return answer;
       if (hop === MAX_REDIRECTS) return { status: answer.status, body: "" };
-      current = new URL(location, current);
-      if (current.protocol !== "http:" && current.protocol !== "https:") return { status: answer.status, body: "" };
+      const next = new URL(location, current);
+      if (next.protocol !== "http:" && next.protocol !== "https:") return { status: answer.status, body: "" };
+      if (current.protocol === "https:" && next.protocol === "http:") return { status: answer.status, body: "" };
+      current = next;
     }
   }
   once(url, method) {
@@ -694,8 +771,15 @@ var TOPLEVEL_FIELDS = "t: { drv = t.drvPath; out = t.outPath; system = t.system;
 function hostInstallable(flake, host2, attribute) {
   return `${flake}#nixosConfigurations.${attrName(host2)}.${attribute}`;
 }
-function listHosts(nix, flake, extraArgs = []) {
-  return nix.evalJson(`${flake}#nixosConfigurations`, { apply: "builtins.attrNames", extraArgs });
+function checkHostNames(names) {
+  const bad = names.filter((n) => !HOST_NAME.test(n));
+  if (bad.length) {
+    throw new Error(`nixosConfigurations has names that are not host names (letters, digits, '_', '.', '-'): ${bad.map((n) => JSON.stringify(n)).join(", ")}`);
+  }
+  return names;
+}
+async function listHosts(nix, flake, extraArgs = []) {
+  return checkHostNames(await nix.evalJson(`${flake}#nixosConfigurations`, { apply: "builtins.attrNames", extraArgs }));
 }
 async function evalHostToplevel(nix, flake, host2, extraArgs = []) {
   return nix.evalJson(hostInstallable(flake, host2, "config.system.build.toplevel"), {
@@ -965,6 +1049,7 @@ async function evaluateFleet(nix, flake, selected, options = {}) {
   const missing = (names) => selected.filter((h) => !names.includes(h)).map((host2) => ({ host: host2, message: `the flake has no nixosConfigurations.${host2}` }));
   try {
     const all = await nix.evalJson(`${flake}#nixosConfigurations`, { apply: toplevelsExpression(selected) });
+    checkHostNames(Object.keys(all));
     const hosts = Object.entries(all).map(([host2, t]) => ({ host: host2, ...t }));
     return { hosts: sortByHost(hosts), failed: missing(Object.keys(all)), isolated: false };
   } catch (error) {
@@ -1018,7 +1103,7 @@ function safeHostname(url) {
   }
 }
 function nixConfigFor(options, netrcFile) {
-  const lines2 = [];
+  const lines2 = options.nixConfig ? [options.nixConfig] : [];
   const substituters = [...options.caches];
   const target = options.pushTo;
   if (target?.kind === "cachix" && options.cachePublicKeys.some((k) => k.startsWith(`${target.name}.cachix.org-`))) {
@@ -1075,8 +1160,8 @@ async function runBuildMatrix(options, deps) {
   const { runtime } = deps;
   const started = Date.now();
   for (const entry of cacheCredentials(options)) if (entry.password) runtime.setSecret(entry.password);
-  await mkdir(options.tempRoot, { recursive: true });
-  const privateDir = await mkdtemp(join(options.tempRoot, PRIVATE_DIR_PREFIX));
+  await mkdir2(options.tempRoot, { recursive: true });
+  const privateDir = await mkdtemp2(join2(options.tempRoot, PRIVATE_DIR_PREFIX));
   runtime.saveState(PRIVATE_DIR_STATE, privateDir);
   const checker = new CachePresence({ ...options.cacheCheck, netrc: cacheCredentials(options) });
   try {
@@ -1088,7 +1173,7 @@ async function runBuildMatrix(options, deps) {
 }
 async function userNetrc(runtime, warn) {
   const confDir = process.env.NIX_CONF_DIR || "/etc/nix";
-  const nixConf = await readFile2(join(confDir, "nix.conf"), "utf8").catch(() => void 0);
+  const nixConf = await readFile2(join2(confDir, "nix.conf"), "utf8").catch(() => void 0);
   const file = configuredNetrcFile(process.env.NIX_CONFIG, nixConf, confDir);
   let text;
   try {
@@ -1114,8 +1199,8 @@ async function runInside(options, deps, privateDir, checker, started) {
   let netrcFile;
   if (credentials.length) {
     const own = (await userNetrc(runtime, warn)).filter((u) => !credentials.some((c) => c.machine === u.machine));
-    netrcFile = join(privateDir, "netrc");
-    await writeFile(netrcFile, formatNetrc([...credentials, ...own]), { mode: 384 });
+    netrcFile = join2(privateDir, "netrc");
+    await writeFile2(netrcFile, formatNetrc([...credentials, ...own]), { mode: 384 });
   }
   const nix = deps.nix ?? await Nix.create({ extraConfig: nixConfigFor(options, netrcFile) });
   runtime.info(`build-matrix (${options.mode}) on '${options.flake}' with ${nix.version.text}`);
@@ -1142,8 +1227,8 @@ async function runInside(options, deps, privateDir, checker, started) {
   if (options.mode !== "plan") {
     let keyFile;
     if (options.signingKey && options.pushTo?.kind === "store") {
-      keyFile = join(privateDir, "signing-key");
-      await writeFile(keyFile, `${options.signingKey}
+      keyFile = join2(privateDir, "signing-key");
+      await writeFile2(keyFile, `${options.signingKey}
 `, { mode: 384 });
     }
     const cachix = deps.cachix ?? new Cachix();
@@ -1173,9 +1258,7 @@ async function runInside(options, deps, privateDir, checker, started) {
     seconds: seconds(started)
   };
   runtime.report(renderReport(report));
-  await mkdir(dirname(options.reportPath), { recursive: true });
-  await writeFile(options.reportPath, JSON.stringify(report, null, 2) + "\n");
-  runtime.setOutput("report", options.reportPath);
+  runtime.setOutput("report", await writeStepReport(options.reportDir, "build-matrix", report, options.reportPath));
   return report;
 }
 var MAX_MATRIX_JOBS = 256;
@@ -1209,12 +1292,12 @@ async function plan(options, nix, checker, runtime, results, warn) {
     const result = results.get(evaluation.hosts[i].host);
     if (p.cachedIn.length) {
       result.status = "cached";
-      result.cachedIn = p.cachedIn.map(shownUrl);
+      result.cachedIn = p.cachedIn.map(displayUrl);
     }
     for (const e of p.errors) failures.set(e.cache, { count: (failures.get(e.cache)?.count ?? 0) + 1, message: e.message });
   }
   for (const [cache, f] of failures) {
-    warn(`cache ${shownUrl(cache)} could not be asked about ${f.count} host${f.count === 1 ? "" : "s"} (${f.message}): counted as not cached there.`);
+    warn(`cache ${displayUrl(cache)} could not be asked about ${f.count} host${f.count === 1 ? "" : "s"} (${f.message}): counted as not cached there.`);
   }
   const cached = [...results.values()].filter((h) => h.status === "cached").length;
   runtime.info(`Asked ${asked.length} cache${asked.length === 1 ? "" : "s"} in ${seconds(checkStarted)} s: ${cached} of ${evaluation.hosts.length} hosts already cached.`);
@@ -1303,10 +1386,10 @@ async function push(target, out, ctx, onStderrLine) {
     const presence = await checker.presence(url, out);
     if (presence.state === "present") return;
     if (presence.state === "error") {
-      ctx.warn(`could not confirm the push of ${out} to ${shownUrl(url)}: ${presence.message}`);
+      ctx.warn(`could not confirm the push of ${out} to ${displayUrl(url)}: ${presence.message}`);
       return;
     }
-    if (attempt === CONFIRM_ATTEMPTS) throw new Error(`${shownUrl(url)} does not list ${out} after the push`);
+    if (attempt === CONFIRM_ATTEMPTS) throw new Error(`${displayUrl(url)} does not list ${out} after the push`);
     await new Promise((r) => setTimeout(r, CONFIRM_DELAY_MS));
   }
 }
@@ -1328,10 +1411,6 @@ var STATUS_TEXT = {
   failed: "\u274C failed",
   "eval-failed": "\u274C eval-failed"
 };
-function headline(text) {
-  const line = text.split("\n").map((l) => l.trim()).filter(Boolean).join(" ");
-  return line.length > 140 ? `${line.slice(0, 139)}\u2026` : line;
-}
 function renderReport(report) {
   const failed = report.hosts.filter((h) => h.status === "failed" || h.status === "eval-failed");
   const r = new Report(`build-matrix (${report.mode}): ${failed.length ? `${failed.length} host${failed.length === 1 ? "" : "s"} failed` : "all hosts good"}`);
@@ -1371,8 +1450,7 @@ function failureMessage(report) {
 
 // src/cli/plan.ts
 import { readFileSync } from "node:fs";
-import { join as join2, resolve as resolve3 } from "node:path";
-import { parseArgs } from "node:util";
+import { resolve as resolve3 } from "node:path";
 
 // src/actions/build-matrix/options.ts
 import { tmpdir } from "node:os";
@@ -1408,20 +1486,20 @@ function readFlakeRef(inputs, input, cwd) {
 function readNixConfig(inputs, input) {
   const config = inputs.optionalString(input);
   if (config === void 0) return void 0;
-  for (const line of config.split("\n")) {
-    const text = line.trim();
-    if (!text || text.startsWith("#") || /^!?include\s+\S/.test(text)) continue;
-    if (!/^[A-Za-z][\w-]*\s*=/.test(text)) {
-      throw inputs.error(input, `'${text}' is not a nix.conf setting. Expected lines of the form 'name = value'.`);
-    }
-  }
   for (const token of nixConfigSecrets(config)) inputs.mask(token);
+  config.split("\n").forEach((line, i) => {
+    const text = line.trim();
+    if (!text || text.startsWith("#") || /^!?include\s+\S/.test(text)) return;
+    if (!/^[A-Za-z][\w-]*\s*=/.test(text)) {
+      throw inputs.error(input, `line ${i + 1} is not a nix.conf setting. Expected lines of the form 'name = value'.`);
+    }
+  });
   return config;
 }
 function nixConfigSecrets(config) {
   const secrets = [];
   for (const line of (config ?? "").split("\n")) {
-    const m = /^\s*(?:extra-)?access-tokens\s*=\s*(.*)$/.exec(line);
+    const m = /^\s*(?:extra-)?access-tokens\s*[=:\s]\s*(.*)$/.exec(line);
     for (const pair of m?.[1]?.split(/\s+/) ?? []) {
       const token = pair.slice(pair.indexOf("=") + 1);
       if (token) secrets.push(token);
@@ -1449,6 +1527,12 @@ function host(inputs, name, value) {
 function scheme(value) {
   return /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
 }
+function refuseCredentials(inputs, name, url) {
+  const secrets = urlCredentials(url);
+  if (!secrets.length) return;
+  for (const s of secrets) inputs.mask(s);
+  throw inputs.error(name, `'${displayUrl(url)}' has credentials in it. Expected the URL without them, and the credentials in cache-netrc (machine <host> login <user> password <token>).`);
+}
 function parsePushTarget(inputs, value) {
   if (!value) return void 0;
   const expected = "a store URI (ssh-ng://user@host, file:///dir, s3://bucket, https://cache) or cachix:<name>";
@@ -1461,7 +1545,7 @@ function parsePushTarget(inputs, value) {
   if (!s || !STORE_SCHEMES.includes(s)) throw inputs.error("push-to", `'${value}' is not a store URI this action pushes to. Expected ${expected}.`);
   return { kind: "store", uri: value };
 }
-function readBuildMatrixOptions(inputs, env, cwd = process.cwd(), reportPath = resolve2(env.RUNNER_TEMP || cwd, "nix-fleet", "build-matrix-report.json")) {
+function readBuildMatrixOptions(inputs, env, cwd = process.cwd()) {
   const mode = inputs.oneOf("mode", MODES, "plan");
   const { flake, ref } = readFlakeRef(inputs, "flake", cwd);
   const hosts = inputs.list("hosts").map((h) => host(inputs, "hosts", h));
@@ -1470,6 +1554,7 @@ function readBuildMatrixOptions(inputs, env, cwd = process.cwd(), reportPath = r
     throw inputs.error("host", "it is required with mode 'build'. Expected the host of this matrix job, such as ${{ matrix.host }}.");
   }
   const caches = inputs.list("caches");
+  for (const cache of caches) refuseCredentials(inputs, "caches", cache);
   for (const cache of caches) {
     const s = scheme(cache);
     if (!s || !CACHE_SCHEMES.includes(s)) throw inputs.error("caches", `'${cache}' is not a binary cache URL. Expected http(s)://, file:// or s3:// substituter URLs.`);
@@ -1489,7 +1574,9 @@ function readBuildMatrixOptions(inputs, env, cwd = process.cwd(), reportPath = r
   if (signingKey && !/^[^:\s]+:[A-Za-z0-9+/]{86}==$/.test(signingKey)) {
     throw inputs.error("signing-key", "it is not a Nix secret key. Expected <name>:<base64>, as nix key generate-secret prints.");
   }
-  const pushTo = parsePushTarget(inputs, inputs.optionalString("push-to"));
+  const pushValue = inputs.optionalString("push-to");
+  if (pushValue) refuseCredentials(inputs, "push-to", pushValue);
+  const pushTo = parsePushTarget(inputs, pushValue);
   if (pushTo?.kind === "cachix" && !cachixAuthToken) {
     throw inputs.error("cachix-auth-token", `it is required to push to cachix:${pushTo.name}. Expected the cache's auth token from a secret.`);
   }
@@ -1508,8 +1595,9 @@ function readBuildMatrixOptions(inputs, env, cwd = process.cwd(), reportPath = r
     cachixAuthToken,
     maxParallel: inputs.int("max-parallel", 2, { min: 1, max: 64 }),
     cacheCheck: { timeoutMs: 1e4, retries: 2, concurrency: 16 },
+    nixConfig: readNixConfig(inputs, "nix-config"),
     tempRoot: env.RUNNER_TEMP || tmpdir(),
-    reportPath
+    reportDir: resolve2(env.RUNNER_TEMP || tmpdir(), "nix-fleet")
   };
 }
 
@@ -1523,7 +1611,7 @@ var matrixOptions = {
   "no-skip-cached": { type: "boolean" },
   json: { type: "boolean" },
   report: { type: "string" },
-  verbose: { type: "boolean" }
+  "nix-config": { type: "string" }
 };
 var SECRET_SOURCES = {
   "cache-netrc": "option --cache-netrc-file",
@@ -1550,19 +1638,20 @@ async function runMatrixCommand(mode, values, runtime, scratch) {
   };
   const label = (name) => SECRET_SOURCES[name] ?? cliOptionLabel(name);
   const inputs = new Inputs((name) => typeof given[name] === "boolean" ? String(given[name]) : given[name], (s) => runtime.setSecret(s), label);
-  const reportPath = values.report ? resolve3(String(values.report)) : join2(scratch, "build-matrix-report.json");
-  const options = readBuildMatrixOptions(inputs, process.env, process.cwd(), reportPath);
+  const options = readBuildMatrixOptions(inputs, process.env, process.cwd());
   options.tempRoot = scratch;
+  options.reportDir = scratch;
+  if (values.report) options.reportPath = resolve3(String(values.report));
   return runBuildMatrix(options, { runtime });
 }
 var planCommand = {
   name: "plan",
   usage: `  nix-fleet plan [--flake PATH] [--hosts a,b] [--caches URLS] [--cache-public-keys KEYS]
-                 [--cache-netrc-file FILE] [--no-skip-cached] [--json] [--report FILE]
+                 [--cache-netrc-file FILE] [--no-skip-cached] [--nix-config LINES] [--json] [--report FILE]
       Evaluates every host once, asks the caches which toplevels they hold, and prints the
       build matrix ({"include": [{host, system, drv, out}]}) on stdout; --json prints the report.`,
-  async run(argv, runtime, scratch) {
-    const { values } = parseArgs({ args: argv, strict: true, options: matrixOptions });
+  options: matrixOptions,
+  async run(values, runtime, scratch) {
     const report = await runMatrixCommand("plan", values, runtime, scratch);
     runtime.result(JSON.stringify(values.json ? report : report.matrix, null, values.json ? 2 : void 0));
     if (report.result === "failure") {
@@ -1577,22 +1666,19 @@ var planCommand = {
 var buildCommand = {
   name: "build",
   usage: `  nix-fleet build (--host HOST | --all) [--flake PATH] [--hosts a,b] [--caches URLS]
+                  [--cache-public-keys KEYS] [--cache-netrc-file FILE] [--no-skip-cached] [--nix-config LINES]
                   [--push-to URI] [--signing-key-file FILE] [--max-parallel N] [--json] [--report FILE]
       Builds one host, or every uncached host (--all), never stopping at a failure; pushes each
       closure to --push-to (a store URI, or cachix:NAME with CACHIX_AUTH_TOKEN set).`,
-  async run(argv, runtime, scratch) {
-    const { values } = parseArgs2({
-      args: argv,
-      strict: true,
-      options: {
-        ...matrixOptions,
-        host: { type: "string" },
-        all: { type: "boolean" },
-        "push-to": { type: "string" },
-        "signing-key-file": { type: "string" },
-        "max-parallel": { type: "string" }
-      }
-    });
+  options: {
+    ...matrixOptions,
+    host: { type: "string" },
+    all: { type: "boolean" },
+    "push-to": { type: "string" },
+    "signing-key-file": { type: "string" },
+    "max-parallel": { type: "string" }
+  },
+  async run(values, runtime, scratch) {
     if (values.all === (values.host !== void 0)) {
       throw new InputError("host", "give either --host HOST or --all. Expected one of them.", "options --host/--all");
     }
@@ -1607,12 +1693,12 @@ var buildCommand = {
 };
 
 // src/cli/check.ts
-import { join as join4, resolve as resolve6 } from "node:path";
-import { parseArgs as parseArgs3 } from "node:util";
+import { resolve as resolve6 } from "node:path";
 
 // src/actions/flake-check/options.ts
+import { tmpdir as tmpdir2 } from "node:os";
 import { resolve as resolve4 } from "node:path";
-function readFlakeCheckOptions(inputs, env, cwd = process.cwd(), reportPath = resolve4(env.RUNNER_TEMP || cwd, "nix-fleet", "flake-check-report.json")) {
+function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
   const nixConfig = readNixConfig(inputs, "nix-config");
   const options = {
     ...readFlakeRef(inputs, "flake", cwd),
@@ -1622,16 +1708,12 @@ function readFlakeCheckOptions(inputs, env, cwd = process.cwd(), reportPath = re
     extraArgs: inputs.args("extra-args"),
     workspace: env.GITHUB_WORKSPACE || cwd,
     pathsFromRepositoryRoot: !!env.GITHUB_WORKSPACE,
-    reportPath
+    reportDir: resolve4(env.RUNNER_TEMP || tmpdir2(), "nix-fleet")
   };
   if (nixConfig !== void 0) options.nixConfig = nixConfig;
   for (const token of nixArgsSecrets(options.extraArgs)) inputs.mask(token);
   return options;
 }
-
-// src/actions/flake-check/run.ts
-import { mkdir as mkdir2, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname as dirname2 } from "node:path";
 
 // src/git/git.ts
 import { readFile as readFile3 } from "node:fs/promises";
@@ -1887,8 +1969,8 @@ async function check(options, deps) {
     }
     const anyBroken = [...hostResults.values()].some((h) => h.status === "broken");
     flakeErrors.push(...unexplained.filter((e) => !(e.output === "nixosConfigurations" && anyBroken)));
-    if (listed.error && !hosts.length) flakeErrors.push(...errorsOf(listed.error).filter((e) => !errors.some((x) => x.message === e.message)));
   }
+  if (listed.error) flakeErrors.push(...errorsOf(listed.error).filter((e) => !parseNixErrors(result.stderr).some((x) => x.message === e.message)));
   if (flakeErrors.length) outputs.unshift({ output: "flake", errors: dedupe(flakeErrors).map((e) => locate(e, map)) });
   const hostList = [...hostResults.values()].sort((a, b) => a.host.localeCompare(b.host));
   const brokenHosts = hostList.filter((h) => h.status === "broken").map((h) => h.host);
@@ -1903,11 +1985,10 @@ async function check(options, deps) {
   };
   annotate(runtime, report);
   runtime.report(renderReport2(report));
-  await mkdir2(dirname2(options.reportPath), { recursive: true });
-  await writeFile2(options.reportPath, JSON.stringify(report, null, 2) + "\n");
+  const reportPath = await writeStepReport(options.reportDir, "flake-check", report, options.reportPath);
   runtime.setOutput("result", report.result);
   runtime.setOutput("broken-hosts", JSON.stringify(brokenHosts));
-  runtime.setOutput("report", options.reportPath);
+  runtime.setOutput("report", reportPath);
   return report;
 }
 var EVALUATION_FLAGS = { "--override-input": 2, "--impure": 0, "--option": 2, "--arg": 2, "--argstr": 2, "--no-update-lock-file": 0 };
@@ -1940,10 +2021,6 @@ function dedupe(errors) {
   const seen = /* @__PURE__ */ new Set();
   return errors.filter((e) => !seen.has(e.message) && seen.add(e.message));
 }
-function headline2(text) {
-  const line = text.split("\n").map((l) => l.trim()).filter(Boolean).join(" ");
-  return line.length > 140 ? `${line.slice(0, 139)}\u2026` : line;
-}
 function where(e) {
   return e.file ? `${e.file}:${e.line}${e.column ? `:${e.column}` : ""}` : "";
 }
@@ -1973,7 +2050,7 @@ function renderReport2(report) {
         const e = h.errors[0];
         const status = h.status === "ok" ? "\u2705 ok" : h.status === "broken" ? "\u274C broken" : "\u2754 not checked";
         const more = h.errors.length > 1 ? ` (+${h.errors.length - 1} more)` : "";
-        return [h.host, status, e ? headline2(e.message) + more : "", e ? where(e) : ""];
+        return [h.host, status, e ? headline(e.message) + more : "", e ? where(e) : ""];
       })
     );
   }
@@ -1985,7 +2062,7 @@ function renderReport2(report) {
     r.heading("Other errors");
     r.table(
       ["Output", "Error", "Location"],
-      report.outputs.flatMap((o) => o.errors.map((e) => [o.output, headline2(e.message), where(e)]))
+      report.outputs.flatMap((o) => o.errors.map((e) => [o.output, headline(e.message), where(e)]))
     );
   }
   const full = [...report.hosts.map((h) => [h.host, h.errors]), ...report.outputs.map((o) => [o.output, o.errors])];
@@ -2000,7 +2077,7 @@ function failureMessage2(report) {
     parts.push(`${report.brokenHosts.length} of ${report.hosts.length} hosts are broken: ${report.brokenHosts.join(", ")}`);
   }
   const flake = report.outputs.find((o) => o.output === "flake");
-  if (flake) parts.push(`the flake did not evaluate: ${headline2(flake.errors[0]?.message ?? "")}`);
+  if (flake) parts.push(`the flake did not evaluate: ${headline(flake.errors[0]?.message ?? "")}`);
   const others = report.outputs.filter((o) => o.output !== "flake").map((o) => o.output);
   if (others.length) parts.push(`failed: ${others.join(", ")}`);
   return parts.join("; ");
@@ -2022,25 +2099,21 @@ var checkCommand = {
                   [--extra-args ARGS] [--nix-config LINES] [--report FILE]
       nix flake check over every host: names every broken host, each error at file:line.
       --json prints the report on stdout.`,
-  async run(argv, runtime, scratch) {
-    const { values } = parseArgs3({
-      args: argv,
-      strict: true,
-      options: {
-        flake: { type: "string" },
-        json: { type: "boolean" },
-        "no-build": { type: "boolean" },
-        "all-systems": { type: "boolean" },
-        "keep-going": { type: "string" },
-        "extra-args": { type: "string" },
-        "nix-config": { type: "string" },
-        report: { type: "string" },
-        verbose: { type: "boolean" }
-      }
-    });
+  options: {
+    flake: { type: "string" },
+    json: { type: "boolean" },
+    "no-build": { type: "boolean" },
+    "all-systems": { type: "boolean" },
+    "keep-going": { type: "string" },
+    "extra-args": { type: "string" },
+    "nix-config": { type: "string" },
+    report: { type: "string" }
+  },
+  async run(values, runtime, scratch) {
     const inputs = cliInputs({ ...values, "build-checks": values["no-build"] ? "false" : void 0 }, runtime);
-    const reportPath = values.report ? resolve6(values.report) : join4(scratch, "flake-check-report.json");
-    const options = readFlakeCheckOptions(inputs, { ...process.env, GITHUB_WORKSPACE: "" }, process.cwd(), reportPath);
+    const options = readFlakeCheckOptions(inputs, { ...process.env, GITHUB_WORKSPACE: "" }, process.cwd());
+    options.reportDir = scratch;
+    if (typeof values.report === "string") options.reportPath = resolve6(values.report);
     const report = await runFlakeCheck(options, { runtime });
     if (values.json) runtime.result(JSON.stringify(report, null, 2));
     if (report.result === "failure") {
@@ -2053,69 +2126,16 @@ var checkCommand = {
 
 // src/cli/scan.ts
 import { resolve as resolve8 } from "node:path";
-import { parseArgs as parseArgs4 } from "node:util";
 
 // src/actions/secret-scan/options.ts
 import { existsSync as existsSync3, readFileSync as readFileSync2, statSync as statSync2 } from "node:fs";
 import { isAbsolute, resolve as resolve7 } from "node:path";
 
-// src/git/remote-url.ts
-var SCHEME_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
-var SCP_LIKE = /^[^\s/@:]+@[^\s/:]+:/;
-function looksLikeGitUrl(value) {
-  return SCHEME_URL.test(value) || SCP_LIKE.test(value);
-}
-function userinfoOf(url) {
-  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/\s]*)@/i.exec(url);
-  if (!m?.[1]) return void 0;
-  const at = m[1].indexOf(":");
-  return at < 0 ? { userinfo: m[1], user: m[1], password: "" } : { userinfo: m[1], user: m[1].slice(0, at), password: m[1].slice(at + 1) };
-}
-function decoded(text) {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-function urlCredentials(url) {
-  const info = userinfoOf(url);
-  const http2 = /^https?:/i.test(url);
-  if (!info || !http2 && !info.password) return [];
-  const secret = info.password || info.user;
-  const forms = [info.userinfo, secret, decoded(secret)];
-  if (http2) forms.push(basicAuth(info.user, info.password));
-  return [...new Set(forms)].filter((s) => s.length >= 4);
-}
-function basicAuth(user, password) {
-  return Buffer.from(`${decoded(user)}:${decoded(password)}`).toString("base64");
-}
-function displayUrl(url) {
-  const info = userinfoOf(url);
-  return info ? url.replace(`${info.userinfo}@`, "***@") : url;
-}
-function remoteAccess(url, env = process.env) {
-  const info = userinfoOf(url);
-  if (!info) return { url, env: {} };
-  if (!/^https?:/i.test(url)) return { url: info.password ? url.replace(`${info.userinfo}@`, `${info.user}@`) : url, env: {} };
-  const first = Number(env.GIT_CONFIG_COUNT) || 0;
-  const settings = [
-    ["http.extraHeader", `Authorization: Basic ${basicAuth(info.user, info.password)}`],
-    ["credential.helper", ""]
-  ];
-  const extra = { GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_COUNT: String(first + settings.length) };
-  settings.forEach(([key, value], i) => {
-    extra[`GIT_CONFIG_KEY_${first + i}`] = key;
-    extra[`GIT_CONFIG_VALUE_${first + i}`] = value;
-  });
-  return { url: url.replace(`${info.userinfo}@`, ""), env: extra };
-}
-
 // src/scan/install.ts
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { access as access2, constants, readFile as readFile5 } from "node:fs/promises";
-import { basename, delimiter, join as join5 } from "node:path";
+import { basename, delimiter, join as join4 } from "node:path";
 
 // src/scan/gitleaks.ts
 import { readFile as readFile4 } from "node:fs/promises";
@@ -2342,7 +2362,7 @@ async function isExecutable(path) {
 }
 async function findOnPath(name, path = process.env.PATH ?? "") {
   for (const dir of path.split(delimiter).filter(Boolean)) {
-    const candidate = join5(dir, name);
+    const candidate = join4(dir, name);
     if (await isExecutable(candidate)) return candidate;
   }
   return void 0;
@@ -2371,7 +2391,7 @@ async function installGitleaks(version, o, cache, log) {
   const cached = cache.find("gitleaks", version, arch);
   if (cached) {
     log.info(`gitleaks ${version} from the tool cache (${cached}).`);
-    return { binary: join5(cached, "gitleaks"), cached: true };
+    return { binary: join4(cached, "gitleaks"), cached: true };
   }
   const assets = releaseAssets(o.downloadUrl, version, arch);
   log.info(`Downloading gitleaks ${version}: ${assets.archiveUrl}`);
@@ -2392,10 +2412,10 @@ async function installGitleaks(version, o, cache, log) {
     throw new ChecksumError(`checksum mismatch for ${assets.archiveUrl}: expected sha256 ${expected.sum} (from ${expected.from}), got ${actual}. Refusing to install it.`);
   }
   const dir = await cache.extractTar(archive);
-  if (!await isExecutable(join5(dir, "gitleaks"))) throw new Error(`${assets.archive} holds no executable 'gitleaks'.`);
+  if (!await isExecutable(join4(dir, "gitleaks"))) throw new Error(`${assets.archive} holds no executable 'gitleaks'.`);
   const cachedDir = await cache.cacheDir(dir, "gitleaks", version, arch);
   log.info(`Installed gitleaks ${version} (sha256 ${actual} verified against ${expected.from}) into the tool cache.`);
-  return { binary: join5(cachedDir, "gitleaks"), cached: false };
+  return { binary: join4(cachedDir, "gitleaks"), cached: false };
 }
 
 // src/scan/range.ts
@@ -2577,8 +2597,8 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
 
 // src/actions/secret-scan/run.ts
 import { existsSync as existsSync4 } from "node:fs";
-import { mkdir as mkdir3, mkdtemp as mkdtemp2, readFile as readFile6, rm as rm2, writeFile as writeFile3 } from "node:fs/promises";
-import { basename as basename2, dirname as dirname3, isAbsolute as isAbsolute2, join as join6, relative as relative2, sep as sep2 } from "node:path";
+import { mkdir as mkdir3, mkdtemp as mkdtemp3, readFile as readFile6, rm as rm2, writeFile as writeFile3 } from "node:fs/promises";
+import { basename as basename2, dirname as dirname2, isAbsolute as isAbsolute2, join as join5, relative as relative2, sep as sep2 } from "node:path";
 
 // src/scan/resolve-range.ts
 var FIX = "Check out the whole history (actions/checkout with `fetch-depth: 0`) so the range can be scanned.";
@@ -2757,12 +2777,12 @@ async function runSecretScan(options, deps) {
   const { gitleaks, source } = await locateGitleaks(options, { toolCache: deps.toolCache, log });
   runtime.info(`Using ${gitleaks.name} from ${source}.`);
   await mkdir3(options.tempDir, { recursive: true });
-  const scratch = await mkdtemp2(join6(options.tempDir, "gitleaks-"));
+  const scratch = await mkdtemp3(join5(options.tempDir, "gitleaks-"));
   let findings = [];
   let commitsScanned;
   let trust;
   try {
-    trust = await trustedFiles(options, repo, root, join6(scratch, "trusted"), log);
+    trust = await trustedFiles(options, repo, root, join5(scratch, "trusted"), log);
     if (commits) {
       const scan = await runtime.group(
         "gitleaks output",
@@ -2772,7 +2792,7 @@ async function runSecretScan(options, deps) {
           logOpts: logOpts(range),
           config: trust.config,
           baseline: trust.baseline,
-          reportPath: join6(scratch, "report.json"),
+          reportPath: join5(scratch, "report.json"),
           // The repository controls what gitleaks prints (a config's regex, file names).
           onStderrLine: (line) => runtime.untrusted(line.replace(ANSI2, ""))
         })
@@ -2785,7 +2805,7 @@ async function runSecretScan(options, deps) {
     await rm2(scratch, { recursive: true, force: true });
   }
   const workspacePath = (f) => {
-    const rel = relative2(options.workspace, join6(root, f.file));
+    const rel = relative2(options.workspace, join5(root, f.file));
     return rel.startsWith("..") ? f.file : rel.split(sep2).join("/");
   };
   const report = {
@@ -2813,9 +2833,9 @@ async function runSecretScan(options, deps) {
     });
   }
   runtime.report(renderReport3(report));
-  const reportDir = options.reportPath && options.sarifPath ? void 0 : await mkdtemp2(join6(options.tempDir, "secret-scan-"));
-  const reportPath = options.reportPath ?? join6(reportDir, "secret-scan-report.json");
-  const sarifPath = options.sarifPath ?? join6(reportDir, "secret-scan.sarif");
+  const reportDir = options.reportPath && options.sarifPath ? void 0 : await newStepDir(options.tempDir, "secret-scan");
+  const reportPath = options.reportPath ?? join5(reportDir, "secret-scan-report.json");
+  const sarifPath = options.sarifPath ?? join5(reportDir, "secret-scan.sarif");
   await writeJson(reportPath, report);
   await writeJson(sarifPath, toSarif(findings, gitleaks.version.text, workspacePath));
   runtime.setOutput("findings", String(findings.length));
@@ -2828,7 +2848,7 @@ async function runSecretScan(options, deps) {
 var PULL_REQUEST_EVENTS = /* @__PURE__ */ new Set(["pull_request", "pull_request_target"]);
 async function trustedFiles(options, repo, root, dir, log) {
   if (!PULL_REQUEST_EVENTS.has(options.eventName)) {
-    return { source: root, config: options.config, baseline: options.baseline, ignoreFile: existsSync4(join6(root, ".gitleaksignore")) };
+    return { source: root, config: options.config, baseline: options.baseline, ignoreFile: existsSync4(join5(root, ".gitleaksignore")) };
   }
   const baseSha = options.event.pull_request?.base?.sha;
   if (typeof baseSha !== "string" || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(baseSha)) {
@@ -2839,11 +2859,11 @@ async function trustedFiles(options, repo, root, dir, log) {
   const changed = [];
   const fromBase = async (rel, name) => {
     const content = await repo.tryShow(base, rel);
-    const current = await readFile6(join6(root, rel), "utf8").catch(() => void 0);
+    const current = await readFile6(join5(root, rel), "utf8").catch(() => void 0);
     if (current !== content) changed.push(rel);
     if (content === void 0) return void 0;
-    await writeFile3(join6(dir, name), content);
-    return join6(dir, name);
+    await writeFile3(join5(dir, name), content);
+    return join5(dir, name);
   };
   const inRepo = (path) => {
     if (!path) return void 0;
@@ -2867,7 +2887,7 @@ async function trustedFiles(options, repo, root, dir, log) {
   return { source: dir, gitDir: await repo.gitDir(), config, baseline, ignoreFile, base, changed };
 }
 async function writeJson(path, data) {
-  await mkdir3(dirname3(path), { recursive: true });
+  await mkdir3(dirname2(path), { recursive: true });
   await writeFile3(path, JSON.stringify(data, null, 2) + "\n");
 }
 function renderReport3(report) {
@@ -2904,26 +2924,21 @@ var scanCommand = {
                  [--baseline FILE] [--gitleaks-path FILE] [--report FILE] [--sarif FILE] [--json]
       gitleaks over the commits that matter, every finding at file:line, the secret redacted.
       --range auto scans what is not yet pushed upstream (everything without an upstream).`,
-  async run(argv, runtime, scratch) {
-    const { values } = parseArgs4({
-      args: argv,
-      strict: true,
-      options: {
-        range: { type: "string" },
-        "published-ref": { type: "string" },
-        config: { type: "string" },
-        baseline: { type: "string" },
-        "gitleaks-path": { type: "string" },
-        sarif: { type: "string" },
-        report: { type: "string" },
-        json: { type: "boolean" },
-        verbose: { type: "boolean" }
-      }
-    });
+  options: {
+    range: { type: "string" },
+    "published-ref": { type: "string" },
+    config: { type: "string" },
+    baseline: { type: "string" },
+    "gitleaks-path": { type: "string" },
+    sarif: { type: "string" },
+    report: { type: "string" },
+    json: { type: "boolean" }
+  },
+  async run(values, runtime, scratch) {
     const inputs = cliInputs(values, runtime);
     const env = { ...process.env, GITHUB_WORKSPACE: "", GITHUB_EVENT_NAME: "", GITHUB_EVENT_PATH: "", RUNNER_TEMP: "" };
     const options = readSecretScanOptions(inputs, env, process.cwd(), { tempDir: scratch });
-    if (values.report) options.reportPath = resolve8(values.report);
+    if (typeof values.report === "string") options.reportPath = resolve8(values.report);
     const report = await runSecretScan(options, { runtime });
     if (values.json) runtime.result(JSON.stringify(report, null, 2));
     if (report.findings.length) {
@@ -2934,8 +2949,10 @@ var scanCommand = {
   }
 };
 
-// src/cli/main.ts
+// src/cli/commands.ts
 var COMMANDS = [checkCommand, scanCommand, planCommand, buildCommand];
+
+// src/cli/main.ts
 var USAGE = `nix-fleet: the nix-fleet-actions stages from a terminal
 
 Usage:
@@ -2963,9 +2980,10 @@ ${USAGE}`);
     return 0;
   }
   const runtime = new TerminalRuntime(void 0, rest.includes("--verbose"));
-  const scratch = mkdtempSync(join7(tmpdir2(), `nix-fleet-${name}-`));
+  const scratch = mkdtempSync(join6(tmpdir3(), `nix-fleet-${name}-`));
   try {
-    return await command.run(rest, runtime, scratch);
+    const { values } = parseArgs({ args: rest, strict: true, options: { ...command.options, verbose: { type: "boolean" } } });
+    return await command.run(values, runtime, scratch);
   } catch (error) {
     const usage = error instanceof InputError || String(error.code ?? "").startsWith("ERR_PARSE_ARGS");
     process.stderr.write(`nix-fleet ${name}: ${error instanceof Error ? error.message : String(error)}

@@ -43,7 +43,8 @@ async function bundle(source, cli) {
     write: false,
     minify: false,
     sourcemap: false,
-    legalComments: "none",
+    // The licence notices of the bundled packages stay with the code they cover.
+    legalComments: "eof",
     banner: { js: (cli ? "#!/usr/bin/env node\n" : "") + banner },
     logLevel: "warning",
     // ssh2's optional native helpers; it works without them.

@@ -23384,8 +23384,15 @@ function getState(name) {
   return process.env[`STATE_${name}`] || "";
 }
 
-// src/runner/actions-runtime.ts
+// src/runner/neutralize.ts
 import { randomBytes } from "node:crypto";
+function neutralized(text) {
+  if (!/^\s*::/m.test(text)) return text;
+  const token = randomBytes(16).toString("hex");
+  return `::stop-commands::${token}
+${text}
+::${token}::`;
+}
 
 // src/runner/platform.ts
 function detectPlatform(env = process.env) {
@@ -23395,6 +23402,10 @@ function detectPlatform(env = process.env) {
 }
 
 // src/runner/report.ts
+function headline(text, max = 140) {
+  const line = text.split("\n").map((l) => l.trim()).filter(Boolean).join(" ");
+  return line.length > max ? `${line.slice(0, max - 1)}\u2026` : line;
+}
 var Report = class {
   constructor(title) {
     this.title = title;
@@ -23449,7 +23460,8 @@ function renderMarkdown(report) {
         out.push("");
         break;
       case "code": {
-        const fence = block.text.includes("```") ? "~~~~" : "```";
+        const longest = Math.max(2, ...[...block.text.matchAll(/`+/g)].map((m) => m[0].length));
+        const fence = "`".repeat(longest + 1);
         out.push(`<details><summary>${escapeMarkdown(block.title)}</summary>`, "", `${fence}text`, block.text, fence, "", "</details>", "");
         break;
       }
@@ -23506,7 +23518,7 @@ var ActionsRuntime = class {
     info(neutralized(text));
   }
   warning(message) {
-    if (this.platform === "forgejo") info(`warning: ${message}`);
+    if (this.platform === "forgejo") info(neutralized(`warning: ${message}`));
     else warning(message);
   }
   debug(message) {
@@ -23553,13 +23565,6 @@ var ActionsRuntime = class {
     }
   }
 };
-function neutralized(text) {
-  if (!/^\s*::/m.test(text)) return text;
-  const token = randomBytes(16).toString("hex");
-  return `::stop-commands::${token}
-${text}
-::${token}::`;
-}
 async function runAction(action, body) {
   const runtime = new ActionsRuntime();
   try {
@@ -24073,6 +24078,7 @@ var actionsToolCache = {
 };
 
 // src/actions/gate/options.ts
+import { tmpdir as tmpdir3 } from "node:os";
 import { resolve as resolve7 } from "node:path";
 
 // src/actions/build-matrix/options.ts
@@ -24280,8 +24286,15 @@ var TOPLEVEL_FIELDS = "t: { drv = t.drvPath; out = t.outPath; system = t.system;
 function hostInstallable(flake, host2, attribute) {
   return `${flake}#nixosConfigurations.${attrName(host2)}.${attribute}`;
 }
-function listHosts(nix, flake, extraArgs = []) {
-  return nix.evalJson(`${flake}#nixosConfigurations`, { apply: "builtins.attrNames", extraArgs });
+function checkHostNames(names) {
+  const bad = names.filter((n) => !HOST_NAME.test(n));
+  if (bad.length) {
+    throw new Error(`nixosConfigurations has names that are not host names (letters, digits, '_', '.', '-'): ${bad.map((n) => JSON.stringify(n)).join(", ")}`);
+  }
+  return names;
+}
+async function listHosts(nix, flake, extraArgs = []) {
+  return checkHostNames(await nix.evalJson(`${flake}#nixosConfigurations`, { apply: "builtins.attrNames", extraArgs }));
 }
 async function evalHostToplevel(nix, flake, host2, extraArgs = []) {
   return nix.evalJson(hostInstallable(flake, host2, "config.system.build.toplevel"), {
@@ -24289,164 +24302,6 @@ async function evalHostToplevel(nix, flake, host2, extraArgs = []) {
     extraArgs
   });
 }
-
-// src/nix/flake-ref.ts
-import { existsSync as existsSync3, statSync as statSync2 } from "node:fs";
-import { resolve as resolve2 } from "node:path";
-var SCHEME = /^[a-z][a-z0-9+.-]*:/i;
-function localFlakeDir(flake, cwd) {
-  const url = /^(?:path:|git\+file:(?:\/\/)?)([^?]*)(?:\?(.*))?$/.exec(flake);
-  if (url) {
-    const dir = new URLSearchParams(url[2] ?? "").get("dir");
-    return resolve2(cwd, url[1] || ".", dir ?? "");
-  }
-  return SCHEME.test(flake) ? void 0 : resolve2(cwd, flake || ".");
-}
-function readFlakeRef(inputs, input, cwd) {
-  const flake = inputs.string(input, ".");
-  if (flake.includes("#")) {
-    throw inputs.error(input, `'${flake}' has a '#' fragment. Expected a flake reference without an output, such as '.' or './infra'.`);
-  }
-  const dir = localFlakeDir(flake, cwd);
-  if (dir === void 0) return { flake, ref: flake };
-  if (!existsSync3(dir) || !statSync2(dir).isDirectory()) {
-    throw inputs.error(input, `'${flake}' is not a directory (${dir}). Expected the path of a directory holding flake.nix.`);
-  }
-  if (!existsSync3(resolve2(dir, "flake.nix"))) {
-    throw inputs.error(input, `'${flake}' is not a flake: ${dir} has no flake.nix. Expected the path of a directory holding flake.nix.`);
-  }
-  return { flake, ref: SCHEME.test(flake) ? flake : dir, localDir: dir };
-}
-function readNixConfig(inputs, input) {
-  const config = inputs.optionalString(input);
-  if (config === void 0) return void 0;
-  for (const line of config.split("\n")) {
-    const text = line.trim();
-    if (!text || text.startsWith("#") || /^!?include\s+\S/.test(text)) continue;
-    if (!/^[A-Za-z][\w-]*\s*=/.test(text)) {
-      throw inputs.error(input, `'${text}' is not a nix.conf setting. Expected lines of the form 'name = value'.`);
-    }
-  }
-  for (const token of nixConfigSecrets(config)) inputs.mask(token);
-  return config;
-}
-function nixConfigSecrets(config) {
-  const secrets = [];
-  for (const line of (config ?? "").split("\n")) {
-    const m = /^\s*(?:extra-)?access-tokens\s*=\s*(.*)$/.exec(line);
-    for (const pair of m?.[1]?.split(/\s+/) ?? []) {
-      const token = pair.slice(pair.indexOf("=") + 1);
-      if (token) secrets.push(token);
-    }
-  }
-  return secrets;
-}
-function nixArgsSecrets(args) {
-  const values = [];
-  args.forEach((arg, i) => {
-    if (arg === "--access-tokens" || arg === "--extra-access-tokens") values.push(args[i + 1] ?? "");
-    if (arg === "--option" && /^(extra-)?access-tokens$/.test(args[i + 1] ?? "")) values.push(args[i + 2] ?? "");
-  });
-  return values.flatMap((v) => nixConfigSecrets(`access-tokens = ${v}`));
-}
-
-// src/actions/build-matrix/options.ts
-var MODES = ["plan", "build", "all"];
-var STORE_SCHEMES = ["ssh-ng", "ssh", "file", "s3", "http", "https"];
-var CACHE_SCHEMES = ["http", "https", "file", "s3"];
-function host(inputs, name, value) {
-  if (!HOST_NAME.test(value)) throw inputs.error(name, `'${value}' is not a host name. Expected names of nixosConfigurations, such as web or db-1.`);
-  return value;
-}
-function scheme(value) {
-  return /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
-}
-function parsePushTarget(inputs, value) {
-  if (!value) return void 0;
-  const expected = "a store URI (ssh-ng://user@host, file:///dir, s3://bucket, https://cache) or cachix:<name>";
-  if (value.startsWith("cachix:")) {
-    const name = value.slice("cachix:".length);
-    if (!CACHIX_NAME.test(name)) throw inputs.error("push-to", `'${name}' is not a Cachix cache name. Expected cachix:<name> with lower-case letters, digits and dashes.`);
-    return { kind: "cachix", name };
-  }
-  const s = scheme(value);
-  if (!s || !STORE_SCHEMES.includes(s)) throw inputs.error("push-to", `'${value}' is not a store URI this action pushes to. Expected ${expected}.`);
-  return { kind: "store", uri: value };
-}
-function readBuildMatrixOptions(inputs, env, cwd = process.cwd(), reportPath = resolve3(env.RUNNER_TEMP || cwd, "nix-fleet", "build-matrix-report.json")) {
-  const mode = inputs.oneOf("mode", MODES, "plan");
-  const { flake, ref } = readFlakeRef(inputs, "flake", cwd);
-  const hosts = inputs.list("hosts").map((h) => host(inputs, "hosts", h));
-  const hostValue = inputs.optionalString("host");
-  if (mode === "build" && !hostValue) {
-    throw inputs.error("host", "it is required with mode 'build'. Expected the host of this matrix job, such as ${{ matrix.host }}.");
-  }
-  const caches = inputs.list("caches");
-  for (const cache of caches) {
-    const s = scheme(cache);
-    if (!s || !CACHE_SCHEMES.includes(s)) throw inputs.error("caches", `'${cache}' is not a binary cache URL. Expected http(s)://, file:// or s3:// substituter URLs.`);
-  }
-  const cachePublicKeys = inputs.list("cache-public-keys");
-  for (const key of cachePublicKeys) {
-    if (!/^[^:\s]+:[A-Za-z0-9+/]{43}=$/.test(key)) throw inputs.error("cache-public-keys", `'${key}' is not a Nix public key. Expected <name>:<base64 Ed25519 key>, as nix key convert-secret-to-public prints.`);
-  }
-  const netrcText = inputs.secret("cache-netrc");
-  const signingKey = inputs.secret("signing-key")?.trim();
-  const cachixAuthToken = inputs.secret("cachix-auth-token")?.trim();
-  let cacheNetrc;
-  if (netrcText) {
-    cacheNetrc = parseNetrc(netrcText);
-    if (!cacheNetrc.length) throw inputs.error("cache-netrc", "it has no machine entry. Expected netrc text: machine <host> login <user> password <token>.");
-  }
-  if (signingKey && !/^[^:\s]+:[A-Za-z0-9+/]{86}==$/.test(signingKey)) {
-    throw inputs.error("signing-key", "it is not a Nix secret key. Expected <name>:<base64>, as nix key generate-secret prints.");
-  }
-  const pushTo = parsePushTarget(inputs, inputs.optionalString("push-to"));
-  if (pushTo?.kind === "cachix" && !cachixAuthToken) {
-    throw inputs.error("cachix-auth-token", `it is required to push to cachix:${pushTo.name}. Expected the cache's auth token from a secret.`);
-  }
-  return {
-    mode,
-    flake,
-    ref,
-    hosts,
-    host: hostValue === void 0 ? void 0 : host(inputs, "host", hostValue),
-    caches,
-    cachePublicKeys,
-    cacheNetrc,
-    skipCached: inputs.bool("skip-cached", true),
-    pushTo,
-    signingKey,
-    cachixAuthToken,
-    maxParallel: inputs.int("max-parallel", 2, { min: 1, max: 64 }),
-    cacheCheck: { timeoutMs: 1e4, retries: 2, concurrency: 16 },
-    tempRoot: env.RUNNER_TEMP || tmpdir(),
-    reportPath
-  };
-}
-
-// src/actions/flake-check/options.ts
-import { resolve as resolve4 } from "node:path";
-function readFlakeCheckOptions(inputs, env, cwd = process.cwd(), reportPath = resolve4(env.RUNNER_TEMP || cwd, "nix-fleet", "flake-check-report.json")) {
-  const nixConfig = readNixConfig(inputs, "nix-config");
-  const options = {
-    ...readFlakeRef(inputs, "flake", cwd),
-    allSystems: inputs.bool("all-systems", false),
-    buildChecks: inputs.bool("build-checks", true),
-    keepGoing: inputs.bool("keep-going", true),
-    extraArgs: inputs.args("extra-args"),
-    workspace: env.GITHUB_WORKSPACE || cwd,
-    pathsFromRepositoryRoot: !!env.GITHUB_WORKSPACE,
-    reportPath
-  };
-  if (nixConfig !== void 0) options.nixConfig = nixConfig;
-  for (const token of nixArgsSecrets(options.extraArgs)) inputs.mask(token);
-  return options;
-}
-
-// src/actions/secret-scan/options.ts
-import { existsSync as existsSync4, readFileSync, statSync as statSync3 } from "node:fs";
-import { isAbsolute, resolve as resolve6 } from "node:path";
 
 // src/git/remote-url.ts
 var SCHEME_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
@@ -24499,6 +24354,175 @@ function remoteAccess(url, env = process.env) {
   });
   return { url: url.replace(`${info2.userinfo}@`, ""), env: extra };
 }
+
+// src/nix/flake-ref.ts
+import { existsSync as existsSync3, statSync as statSync2 } from "node:fs";
+import { resolve as resolve2 } from "node:path";
+var SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+function localFlakeDir(flake, cwd) {
+  const url = /^(?:path:|git\+file:(?:\/\/)?)([^?]*)(?:\?(.*))?$/.exec(flake);
+  if (url) {
+    const dir = new URLSearchParams(url[2] ?? "").get("dir");
+    return resolve2(cwd, url[1] || ".", dir ?? "");
+  }
+  return SCHEME.test(flake) ? void 0 : resolve2(cwd, flake || ".");
+}
+function readFlakeRef(inputs, input, cwd) {
+  const flake = inputs.string(input, ".");
+  if (flake.includes("#")) {
+    throw inputs.error(input, `'${flake}' has a '#' fragment. Expected a flake reference without an output, such as '.' or './infra'.`);
+  }
+  const dir = localFlakeDir(flake, cwd);
+  if (dir === void 0) return { flake, ref: flake };
+  if (!existsSync3(dir) || !statSync2(dir).isDirectory()) {
+    throw inputs.error(input, `'${flake}' is not a directory (${dir}). Expected the path of a directory holding flake.nix.`);
+  }
+  if (!existsSync3(resolve2(dir, "flake.nix"))) {
+    throw inputs.error(input, `'${flake}' is not a flake: ${dir} has no flake.nix. Expected the path of a directory holding flake.nix.`);
+  }
+  return { flake, ref: SCHEME.test(flake) ? flake : dir, localDir: dir };
+}
+function readNixConfig(inputs, input) {
+  const config = inputs.optionalString(input);
+  if (config === void 0) return void 0;
+  for (const token of nixConfigSecrets(config)) inputs.mask(token);
+  config.split("\n").forEach((line, i) => {
+    const text = line.trim();
+    if (!text || text.startsWith("#") || /^!?include\s+\S/.test(text)) return;
+    if (!/^[A-Za-z][\w-]*\s*=/.test(text)) {
+      throw inputs.error(input, `line ${i + 1} is not a nix.conf setting. Expected lines of the form 'name = value'.`);
+    }
+  });
+  return config;
+}
+function nixConfigSecrets(config) {
+  const secrets = [];
+  for (const line of (config ?? "").split("\n")) {
+    const m = /^\s*(?:extra-)?access-tokens\s*[=:\s]\s*(.*)$/.exec(line);
+    for (const pair of m?.[1]?.split(/\s+/) ?? []) {
+      const token = pair.slice(pair.indexOf("=") + 1);
+      if (token) secrets.push(token);
+    }
+  }
+  return secrets;
+}
+function nixArgsSecrets(args) {
+  const values = [];
+  args.forEach((arg, i) => {
+    if (arg === "--access-tokens" || arg === "--extra-access-tokens") values.push(args[i + 1] ?? "");
+    if (arg === "--option" && /^(extra-)?access-tokens$/.test(args[i + 1] ?? "")) values.push(args[i + 2] ?? "");
+  });
+  return values.flatMap((v) => nixConfigSecrets(`access-tokens = ${v}`));
+}
+
+// src/actions/build-matrix/options.ts
+var MODES = ["plan", "build", "all"];
+var STORE_SCHEMES = ["ssh-ng", "ssh", "file", "s3", "http", "https"];
+var CACHE_SCHEMES = ["http", "https", "file", "s3"];
+function host(inputs, name, value) {
+  if (!HOST_NAME.test(value)) throw inputs.error(name, `'${value}' is not a host name. Expected names of nixosConfigurations, such as web or db-1.`);
+  return value;
+}
+function scheme(value) {
+  return /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
+}
+function refuseCredentials(inputs, name, url) {
+  const secrets = urlCredentials(url);
+  if (!secrets.length) return;
+  for (const s of secrets) inputs.mask(s);
+  throw inputs.error(name, `'${displayUrl(url)}' has credentials in it. Expected the URL without them, and the credentials in cache-netrc (machine <host> login <user> password <token>).`);
+}
+function parsePushTarget(inputs, value) {
+  if (!value) return void 0;
+  const expected = "a store URI (ssh-ng://user@host, file:///dir, s3://bucket, https://cache) or cachix:<name>";
+  if (value.startsWith("cachix:")) {
+    const name = value.slice("cachix:".length);
+    if (!CACHIX_NAME.test(name)) throw inputs.error("push-to", `'${name}' is not a Cachix cache name. Expected cachix:<name> with lower-case letters, digits and dashes.`);
+    return { kind: "cachix", name };
+  }
+  const s = scheme(value);
+  if (!s || !STORE_SCHEMES.includes(s)) throw inputs.error("push-to", `'${value}' is not a store URI this action pushes to. Expected ${expected}.`);
+  return { kind: "store", uri: value };
+}
+function readBuildMatrixOptions(inputs, env, cwd = process.cwd()) {
+  const mode = inputs.oneOf("mode", MODES, "plan");
+  const { flake, ref } = readFlakeRef(inputs, "flake", cwd);
+  const hosts = inputs.list("hosts").map((h) => host(inputs, "hosts", h));
+  const hostValue = inputs.optionalString("host");
+  if (mode === "build" && !hostValue) {
+    throw inputs.error("host", "it is required with mode 'build'. Expected the host of this matrix job, such as ${{ matrix.host }}.");
+  }
+  const caches = inputs.list("caches");
+  for (const cache of caches) refuseCredentials(inputs, "caches", cache);
+  for (const cache of caches) {
+    const s = scheme(cache);
+    if (!s || !CACHE_SCHEMES.includes(s)) throw inputs.error("caches", `'${cache}' is not a binary cache URL. Expected http(s)://, file:// or s3:// substituter URLs.`);
+  }
+  const cachePublicKeys = inputs.list("cache-public-keys");
+  for (const key of cachePublicKeys) {
+    if (!/^[^:\s]+:[A-Za-z0-9+/]{43}=$/.test(key)) throw inputs.error("cache-public-keys", `'${key}' is not a Nix public key. Expected <name>:<base64 Ed25519 key>, as nix key convert-secret-to-public prints.`);
+  }
+  const netrcText = inputs.secret("cache-netrc");
+  const signingKey = inputs.secret("signing-key")?.trim();
+  const cachixAuthToken = inputs.secret("cachix-auth-token")?.trim();
+  let cacheNetrc;
+  if (netrcText) {
+    cacheNetrc = parseNetrc(netrcText);
+    if (!cacheNetrc.length) throw inputs.error("cache-netrc", "it has no machine entry. Expected netrc text: machine <host> login <user> password <token>.");
+  }
+  if (signingKey && !/^[^:\s]+:[A-Za-z0-9+/]{86}==$/.test(signingKey)) {
+    throw inputs.error("signing-key", "it is not a Nix secret key. Expected <name>:<base64>, as nix key generate-secret prints.");
+  }
+  const pushValue = inputs.optionalString("push-to");
+  if (pushValue) refuseCredentials(inputs, "push-to", pushValue);
+  const pushTo = parsePushTarget(inputs, pushValue);
+  if (pushTo?.kind === "cachix" && !cachixAuthToken) {
+    throw inputs.error("cachix-auth-token", `it is required to push to cachix:${pushTo.name}. Expected the cache's auth token from a secret.`);
+  }
+  return {
+    mode,
+    flake,
+    ref,
+    hosts,
+    host: hostValue === void 0 ? void 0 : host(inputs, "host", hostValue),
+    caches,
+    cachePublicKeys,
+    cacheNetrc,
+    skipCached: inputs.bool("skip-cached", true),
+    pushTo,
+    signingKey,
+    cachixAuthToken,
+    maxParallel: inputs.int("max-parallel", 2, { min: 1, max: 64 }),
+    cacheCheck: { timeoutMs: 1e4, retries: 2, concurrency: 16 },
+    nixConfig: readNixConfig(inputs, "nix-config"),
+    tempRoot: env.RUNNER_TEMP || tmpdir(),
+    reportDir: resolve3(env.RUNNER_TEMP || tmpdir(), "nix-fleet")
+  };
+}
+
+// src/actions/flake-check/options.ts
+import { tmpdir as tmpdir2 } from "node:os";
+import { resolve as resolve4 } from "node:path";
+function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
+  const nixConfig = readNixConfig(inputs, "nix-config");
+  const options = {
+    ...readFlakeRef(inputs, "flake", cwd),
+    allSystems: inputs.bool("all-systems", false),
+    buildChecks: inputs.bool("build-checks", true),
+    keepGoing: inputs.bool("keep-going", true),
+    extraArgs: inputs.args("extra-args"),
+    workspace: env.GITHUB_WORKSPACE || cwd,
+    pathsFromRepositoryRoot: !!env.GITHUB_WORKSPACE,
+    reportDir: resolve4(env.RUNNER_TEMP || tmpdir2(), "nix-fleet")
+  };
+  if (nixConfig !== void 0) options.nixConfig = nixConfig;
+  for (const token of nixArgsSecrets(options.extraArgs)) inputs.mask(token);
+  return options;
+}
+
+// src/actions/secret-scan/options.ts
+import { existsSync as existsSync4, readFileSync, statSync as statSync3 } from "node:fs";
+import { isAbsolute, resolve as resolve6 } from "node:path";
 
 // src/scan/install.ts
 import { createHash } from "node:crypto";
@@ -25093,18 +25117,28 @@ function gateInputSource(source) {
   return (name) => name in GATE_FIXED_INPUTS ? GATE_FIXED_INPUTS[name] : source(name);
 }
 function readGateOptions(inputs, env, cwd = process.cwd()) {
-  const temp = resolve7(env.RUNNER_TEMP || cwd, "nix-fleet");
   return {
-    flakeCheck: readFlakeCheckOptions(inputs, env, cwd, resolve7(temp, "flake-check-report.json")),
+    flakeCheck: readFlakeCheckOptions(inputs, env, cwd),
     secretScan: readSecretScanOptions(inputs, env, cwd),
-    buildMatrix: readBuildMatrixOptions(inputs, env, cwd, resolve7(temp, "build-matrix-report.json")),
-    reportPath: resolve7(temp, "gate-report.json")
+    // nix-config reaches both stages that run Nix (flake-check and build-matrix).
+    buildMatrix: readBuildMatrixOptions(inputs, env, cwd),
+    reportDir: resolve7(env.RUNNER_TEMP || tmpdir3(), "nix-fleet")
   };
 }
 
-// src/actions/gate/run.ts
-import { mkdir as mkdir5, writeFile as writeFile5 } from "node:fs/promises";
-import { dirname as dirname7 } from "node:path";
+// src/runner/report-file.ts
+import { mkdir as mkdir2, mkdtemp, writeFile as writeFile2 } from "node:fs/promises";
+import { dirname as dirname4, join as join5 } from "node:path";
+async function writeStepReport(dir, action, data, path5) {
+  const target = path5 ?? join5(await newStepDir(dir, action), `${action}-report.json`);
+  await mkdir2(dirname4(target), { recursive: true });
+  await writeFile2(target, JSON.stringify(data, null, 2) + "\n");
+  return target;
+}
+async function newStepDir(dir, action) {
+  await mkdir2(dir, { recursive: true });
+  return mkdtemp(join5(dir, `${action}-`));
+}
 
 // src/runner/scoped-runtime.ts
 var ScopedRuntime = class {
@@ -25156,28 +25190,8 @@ var ScopedRuntime = class {
 };
 
 // src/actions/build-matrix/run.ts
-import { mkdir as mkdir2, mkdtemp, readFile as readFile5, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname as dirname4, join as join5 } from "node:path";
-
-// src/cache/narinfo.ts
-var HASH_PART = /^[0123456789abcdfghijklmnpqrsvwxyz]{32}$/;
-function narinfoHash(storePath) {
-  const base = storePath.slice(storePath.lastIndexOf("/") + 1);
-  const hash = base.slice(0, 32);
-  if (!HASH_PART.test(hash) || base[32] !== "-" || base.length < 34) {
-    throw new Error(`'${storePath}' is not a store path. Expected /nix/store/<32-character hash>-<name>.`);
-  }
-  return hash;
-}
-function cacheBase(url) {
-  return url.replace(/[?#].*$/, "").replace(/\/+$/, "");
-}
-function narinfoUrl(cache, storePath) {
-  return `${cacheBase(cache)}/${narinfoHash(storePath)}.narinfo`;
-}
-function shownUrl(url) {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@?#]*@/i, "$1");
-}
+import { mkdir as mkdir3, mkdtemp as mkdtemp2, readFile as readFile5, rm as rm2, writeFile as writeFile3 } from "node:fs/promises";
+import { join as join6 } from "node:path";
 
 // src/cache/presence.ts
 import { access as access3, readFile as readFile4 } from "node:fs/promises";
@@ -25197,6 +25211,23 @@ async function mapConcurrent(items, limit, fn) {
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
+}
+
+// src/cache/narinfo.ts
+var HASH_PART = /^[0123456789abcdfghijklmnpqrsvwxyz]{32}$/;
+function narinfoHash(storePath) {
+  const base = storePath.slice(storePath.lastIndexOf("/") + 1);
+  const hash = base.slice(0, 32);
+  if (!HASH_PART.test(hash) || base[32] !== "-" || base.length < 34) {
+    throw new Error(`'${storePath}' is not a store path. Expected /nix/store/<32-character hash>-<name>.`);
+  }
+  return hash;
+}
+function cacheBase(url) {
+  return url.replace(/[?#].*$/, "").replace(/\/+$/, "");
+}
+function narinfoUrl(cache, storePath) {
+  return `${cacheBase(cache)}/${narinfoHash(storePath)}.narinfo`;
 }
 
 // src/cache/presence.ts
@@ -25325,7 +25356,7 @@ var CachePresence = class {
       if (answer.status !== 200) return `HTTP ${answer.status} for nix-cache-info: not a binary cache`;
       text = answer.body;
     }
-    return /^StoreDir:\s*\S/m.test(text) ? void 0 : `${shownUrl(url.href)} has no StoreDir line: not a binary cache`;
+    return /^StoreDir:\s*\S/m.test(text) ? void 0 : `${displayUrl(url.href)} has no StoreDir line: not a binary cache`;
   }
   async fileExists(url) {
     try {
@@ -25344,8 +25375,10 @@ var CachePresence = class {
       const location = answer.location;
       if (answer.status < 300 || answer.status >= 400 || answer.status === 304 || !location) return answer;
       if (hop === MAX_REDIRECTS) return { status: answer.status, body: "" };
-      current = new URL(location, current);
-      if (current.protocol !== "http:" && current.protocol !== "https:") return { status: answer.status, body: "" };
+      const next = new URL(location, current);
+      if (next.protocol !== "http:" && next.protocol !== "https:") return { status: answer.status, body: "" };
+      if (current.protocol === "https:" && next.protocol === "http:") return { status: answer.status, body: "" };
+      current = next;
     }
   }
   once(url, method) {
@@ -25650,6 +25683,7 @@ async function evaluateFleet(nix, flake, selected, options = {}) {
   const missing = (names) => selected.filter((h) => !names.includes(h)).map((host2) => ({ host: host2, message: `the flake has no nixosConfigurations.${host2}` }));
   try {
     const all = await nix.evalJson(`${flake}#nixosConfigurations`, { apply: toplevelsExpression(selected) });
+    checkHostNames(Object.keys(all));
     const hosts = Object.entries(all).map(([host2, t]) => ({ host: host2, ...t }));
     return { hosts: sortByHost(hosts), failed: missing(Object.keys(all)), isolated: false };
   } catch (error2) {
@@ -25703,7 +25737,7 @@ function safeHostname(url) {
   }
 }
 function nixConfigFor(options, netrcFile) {
-  const lines2 = [];
+  const lines2 = options.nixConfig ? [options.nixConfig] : [];
   const substituters = [...options.caches];
   const target = options.pushTo;
   if (target?.kind === "cachix" && options.cachePublicKeys.some((k) => k.startsWith(`${target.name}.cachix.org-`))) {
@@ -25760,8 +25794,8 @@ async function runBuildMatrix(options, deps) {
   const { runtime } = deps;
   const started = Date.now();
   for (const entry of cacheCredentials(options)) if (entry.password) runtime.setSecret(entry.password);
-  await mkdir2(options.tempRoot, { recursive: true });
-  const privateDir = await mkdtemp(join5(options.tempRoot, PRIVATE_DIR_PREFIX));
+  await mkdir3(options.tempRoot, { recursive: true });
+  const privateDir = await mkdtemp2(join6(options.tempRoot, PRIVATE_DIR_PREFIX));
   runtime.saveState(PRIVATE_DIR_STATE, privateDir);
   const checker = new CachePresence({ ...options.cacheCheck, netrc: cacheCredentials(options) });
   try {
@@ -25773,7 +25807,7 @@ async function runBuildMatrix(options, deps) {
 }
 async function userNetrc(runtime, warn) {
   const confDir = process.env.NIX_CONF_DIR || "/etc/nix";
-  const nixConf = await readFile5(join5(confDir, "nix.conf"), "utf8").catch(() => void 0);
+  const nixConf = await readFile5(join6(confDir, "nix.conf"), "utf8").catch(() => void 0);
   const file = configuredNetrcFile(process.env.NIX_CONFIG, nixConf, confDir);
   let text;
   try {
@@ -25799,8 +25833,8 @@ async function runInside(options, deps, privateDir, checker, started) {
   let netrcFile;
   if (credentials.length) {
     const own = (await userNetrc(runtime, warn)).filter((u) => !credentials.some((c) => c.machine === u.machine));
-    netrcFile = join5(privateDir, "netrc");
-    await writeFile2(netrcFile, formatNetrc([...credentials, ...own]), { mode: 384 });
+    netrcFile = join6(privateDir, "netrc");
+    await writeFile3(netrcFile, formatNetrc([...credentials, ...own]), { mode: 384 });
   }
   const nix = deps.nix ?? await Nix.create({ extraConfig: nixConfigFor(options, netrcFile) });
   runtime.info(`build-matrix (${options.mode}) on '${options.flake}' with ${nix.version.text}`);
@@ -25827,8 +25861,8 @@ async function runInside(options, deps, privateDir, checker, started) {
   if (options.mode !== "plan") {
     let keyFile;
     if (options.signingKey && options.pushTo?.kind === "store") {
-      keyFile = join5(privateDir, "signing-key");
-      await writeFile2(keyFile, `${options.signingKey}
+      keyFile = join6(privateDir, "signing-key");
+      await writeFile3(keyFile, `${options.signingKey}
 `, { mode: 384 });
     }
     const cachix = deps.cachix ?? new Cachix();
@@ -25858,9 +25892,7 @@ async function runInside(options, deps, privateDir, checker, started) {
     seconds: seconds(started)
   };
   runtime.report(renderReport(report));
-  await mkdir2(dirname4(options.reportPath), { recursive: true });
-  await writeFile2(options.reportPath, JSON.stringify(report, null, 2) + "\n");
-  runtime.setOutput("report", options.reportPath);
+  runtime.setOutput("report", await writeStepReport(options.reportDir, "build-matrix", report, options.reportPath));
   return report;
 }
 var MAX_MATRIX_JOBS = 256;
@@ -25894,12 +25926,12 @@ async function plan(options, nix, checker, runtime, results, warn) {
     const result = results.get(evaluation.hosts[i].host);
     if (p.cachedIn.length) {
       result.status = "cached";
-      result.cachedIn = p.cachedIn.map(shownUrl);
+      result.cachedIn = p.cachedIn.map(displayUrl);
     }
     for (const e of p.errors) failures.set(e.cache, { count: (failures.get(e.cache)?.count ?? 0) + 1, message: e.message });
   }
   for (const [cache, f] of failures) {
-    warn(`cache ${shownUrl(cache)} could not be asked about ${f.count} host${f.count === 1 ? "" : "s"} (${f.message}): counted as not cached there.`);
+    warn(`cache ${displayUrl(cache)} could not be asked about ${f.count} host${f.count === 1 ? "" : "s"} (${f.message}): counted as not cached there.`);
   }
   const cached = [...results.values()].filter((h) => h.status === "cached").length;
   runtime.info(`Asked ${asked.length} cache${asked.length === 1 ? "" : "s"} in ${seconds(checkStarted)} s: ${cached} of ${evaluation.hosts.length} hosts already cached.`);
@@ -25988,10 +26020,10 @@ async function push(target, out, ctx, onStderrLine) {
     const presence = await checker.presence(url, out);
     if (presence.state === "present") return;
     if (presence.state === "error") {
-      ctx.warn(`could not confirm the push of ${out} to ${shownUrl(url)}: ${presence.message}`);
+      ctx.warn(`could not confirm the push of ${out} to ${displayUrl(url)}: ${presence.message}`);
       return;
     }
-    if (attempt === CONFIRM_ATTEMPTS) throw new Error(`${shownUrl(url)} does not list ${out} after the push`);
+    if (attempt === CONFIRM_ATTEMPTS) throw new Error(`${displayUrl(url)} does not list ${out} after the push`);
     await new Promise((r) => setTimeout(r, CONFIRM_DELAY_MS));
   }
 }
@@ -26013,10 +26045,6 @@ var STATUS_TEXT = {
   failed: "\u274C failed",
   "eval-failed": "\u274C eval-failed"
 };
-function headline(text) {
-  const line = text.split("\n").map((l) => l.trim()).filter(Boolean).join(" ");
-  return line.length > 140 ? `${line.slice(0, 139)}\u2026` : line;
-}
 function renderReport(report) {
   const failed = report.hosts.filter((h) => h.status === "failed" || h.status === "eval-failed");
   const r = new Report(`build-matrix (${report.mode}): ${failed.length ? `${failed.length} host${failed.length === 1 ? "" : "s"} failed` : "all hosts good"}`);
@@ -26054,13 +26082,9 @@ function failureMessage(report) {
   return `${evalFailed.length + failed.length} of ${report.hosts.length} hosts failed (${parts.join("; ")})`;
 }
 
-// src/actions/flake-check/run.ts
-import { mkdir as mkdir3, writeFile as writeFile3 } from "node:fs/promises";
-import { dirname as dirname5 } from "node:path";
-
 // src/actions/flake-check/analyze.ts
 import { existsSync as existsSync5 } from "node:fs";
-import { join as join6, relative as relative2, sep as sep2 } from "node:path";
+import { join as join7, relative as relative2, sep as sep2 } from "node:path";
 var ANY_SOURCE = /^\/nix\/store\/[0-9a-df-np-sv-z]{32}-source\/(.+)$/;
 function toWorkspacePath(file, map) {
   if (!map.root) return void 0;
@@ -26069,10 +26093,10 @@ function toWorkspacePath(file, map) {
     if (file.startsWith(`${map.storePath}/`)) inSource = file.slice(map.storePath.length + 1);
   } else {
     const m = ANY_SOURCE.exec(file);
-    if (m?.[1] && existsSync5(join6(map.root, m[1]))) inSource = m[1];
+    if (m?.[1] && existsSync5(join7(map.root, m[1]))) inSource = m[1];
   }
   if (inSource === void 0) return void 0;
-  const onDisk = join6(map.root, inSource);
+  const onDisk = join7(map.root, inSource);
   const rel = relative2(map.workspace, onDisk);
   return rel.startsWith("..") ? onDisk : rel.split(sep2).join("/");
 }
@@ -26100,7 +26124,7 @@ function groupErrors(errors, checkNames2 = /* @__PURE__ */ new Map()) {
 }
 function explainUntracked(error2, map) {
   const m = /getting status of '\/nix\/store\/[0-9a-z]{32}-source\/([^']+)': No such file or directory/.exec(error2.message);
-  if (!m?.[1] || !map.root || !existsSync5(join6(map.root, m[1]))) return error2;
+  if (!m?.[1] || !map.root || !existsSync5(join7(map.root, m[1]))) return error2;
   const hint = `${m[1]} exists in the work tree but git does not track it, and Nix only sees tracked files of a git flake: git add it.`;
   return { ...error2, message: `${error2.message}
 ${hint}` };
@@ -26189,8 +26213,8 @@ async function check(options, deps) {
     }
     const anyBroken = [...hostResults.values()].some((h) => h.status === "broken");
     flakeErrors.push(...unexplained.filter((e) => !(e.output === "nixosConfigurations" && anyBroken)));
-    if (listed.error && !hosts.length) flakeErrors.push(...errorsOf(listed.error).filter((e) => !errors.some((x) => x.message === e.message)));
   }
+  if (listed.error) flakeErrors.push(...errorsOf(listed.error).filter((e) => !parseNixErrors(result.stderr).some((x) => x.message === e.message)));
   if (flakeErrors.length) outputs.unshift({ output: "flake", errors: dedupe(flakeErrors).map((e) => locate(e, map)) });
   const hostList = [...hostResults.values()].sort((a, b) => a.host.localeCompare(b.host));
   const brokenHosts = hostList.filter((h) => h.status === "broken").map((h) => h.host);
@@ -26205,11 +26229,10 @@ async function check(options, deps) {
   };
   annotate(runtime, report);
   runtime.report(renderReport2(report));
-  await mkdir3(dirname5(options.reportPath), { recursive: true });
-  await writeFile3(options.reportPath, JSON.stringify(report, null, 2) + "\n");
+  const reportPath = await writeStepReport(options.reportDir, "flake-check", report, options.reportPath);
   runtime.setOutput("result", report.result);
   runtime.setOutput("broken-hosts", JSON.stringify(brokenHosts));
-  runtime.setOutput("report", options.reportPath);
+  runtime.setOutput("report", reportPath);
   return report;
 }
 var EVALUATION_FLAGS = { "--override-input": 2, "--impure": 0, "--option": 2, "--arg": 2, "--argstr": 2, "--no-update-lock-file": 0 };
@@ -26242,10 +26265,6 @@ function dedupe(errors) {
   const seen = /* @__PURE__ */ new Set();
   return errors.filter((e) => !seen.has(e.message) && seen.add(e.message));
 }
-function headline2(text) {
-  const line = text.split("\n").map((l) => l.trim()).filter(Boolean).join(" ");
-  return line.length > 140 ? `${line.slice(0, 139)}\u2026` : line;
-}
 function where(e) {
   return e.file ? `${e.file}:${e.line}${e.column ? `:${e.column}` : ""}` : "";
 }
@@ -26275,7 +26294,7 @@ function renderReport2(report) {
         const e = h.errors[0];
         const status = h.status === "ok" ? "\u2705 ok" : h.status === "broken" ? "\u274C broken" : "\u2754 not checked";
         const more = h.errors.length > 1 ? ` (+${h.errors.length - 1} more)` : "";
-        return [h.host, status, e ? headline2(e.message) + more : "", e ? where(e) : ""];
+        return [h.host, status, e ? headline(e.message) + more : "", e ? where(e) : ""];
       })
     );
   }
@@ -26287,7 +26306,7 @@ function renderReport2(report) {
     r.heading("Other errors");
     r.table(
       ["Output", "Error", "Location"],
-      report.outputs.flatMap((o) => o.errors.map((e) => [o.output, headline2(e.message), where(e)]))
+      report.outputs.flatMap((o) => o.errors.map((e) => [o.output, headline(e.message), where(e)]))
     );
   }
   const full = [...report.hosts.map((h) => [h.host, h.errors]), ...report.outputs.map((o) => [o.output, o.errors])];
@@ -26302,7 +26321,7 @@ function failureMessage2(report) {
     parts.push(`${report.brokenHosts.length} of ${report.hosts.length} hosts are broken: ${report.brokenHosts.join(", ")}`);
   }
   const flake = report.outputs.find((o) => o.output === "flake");
-  if (flake) parts.push(`the flake did not evaluate: ${headline2(flake.errors[0]?.message ?? "")}`);
+  if (flake) parts.push(`the flake did not evaluate: ${headline(flake.errors[0]?.message ?? "")}`);
   const others = report.outputs.filter((o) => o.output !== "flake").map((o) => o.output);
   if (others.length) parts.push(`failed: ${others.join(", ")}`);
   return parts.join("; ");
@@ -26310,8 +26329,8 @@ function failureMessage2(report) {
 
 // src/actions/secret-scan/run.ts
 import { existsSync as existsSync6 } from "node:fs";
-import { mkdir as mkdir4, mkdtemp as mkdtemp2, readFile as readFile6, rm as rm3, writeFile as writeFile4 } from "node:fs/promises";
-import { basename as basename4, dirname as dirname6, isAbsolute as isAbsolute2, join as join7, relative as relative3, sep as sep3 } from "node:path";
+import { mkdir as mkdir4, mkdtemp as mkdtemp3, readFile as readFile6, rm as rm3, writeFile as writeFile4 } from "node:fs/promises";
+import { basename as basename4, dirname as dirname5, isAbsolute as isAbsolute2, join as join8, relative as relative3, sep as sep3 } from "node:path";
 
 // src/scan/resolve-range.ts
 var FIX = "Check out the whole history (actions/checkout with `fetch-depth: 0`) so the range can be scanned.";
@@ -26490,12 +26509,12 @@ async function runSecretScan(options, deps) {
   const { gitleaks, source } = await locateGitleaks(options, { toolCache: deps.toolCache, log });
   runtime.info(`Using ${gitleaks.name} from ${source}.`);
   await mkdir4(options.tempDir, { recursive: true });
-  const scratch = await mkdtemp2(join7(options.tempDir, "gitleaks-"));
+  const scratch = await mkdtemp3(join8(options.tempDir, "gitleaks-"));
   let findings = [];
   let commitsScanned;
   let trust;
   try {
-    trust = await trustedFiles(options, repo, root, join7(scratch, "trusted"), log);
+    trust = await trustedFiles(options, repo, root, join8(scratch, "trusted"), log);
     if (commits) {
       const scan = await runtime.group(
         "gitleaks output",
@@ -26505,7 +26524,7 @@ async function runSecretScan(options, deps) {
           logOpts: logOpts(range),
           config: trust.config,
           baseline: trust.baseline,
-          reportPath: join7(scratch, "report.json"),
+          reportPath: join8(scratch, "report.json"),
           // The repository controls what gitleaks prints (a config's regex, file names).
           onStderrLine: (line) => runtime.untrusted(line.replace(ANSI2, ""))
         })
@@ -26518,7 +26537,7 @@ async function runSecretScan(options, deps) {
     await rm3(scratch, { recursive: true, force: true });
   }
   const workspacePath = (f) => {
-    const rel = relative3(options.workspace, join7(root, f.file));
+    const rel = relative3(options.workspace, join8(root, f.file));
     return rel.startsWith("..") ? f.file : rel.split(sep3).join("/");
   };
   const report = {
@@ -26546,9 +26565,9 @@ async function runSecretScan(options, deps) {
     });
   }
   runtime.report(renderReport3(report));
-  const reportDir = options.reportPath && options.sarifPath ? void 0 : await mkdtemp2(join7(options.tempDir, "secret-scan-"));
-  const reportPath = options.reportPath ?? join7(reportDir, "secret-scan-report.json");
-  const sarifPath = options.sarifPath ?? join7(reportDir, "secret-scan.sarif");
+  const reportDir = options.reportPath && options.sarifPath ? void 0 : await newStepDir(options.tempDir, "secret-scan");
+  const reportPath = options.reportPath ?? join8(reportDir, "secret-scan-report.json");
+  const sarifPath = options.sarifPath ?? join8(reportDir, "secret-scan.sarif");
   await writeJson(reportPath, report);
   await writeJson(sarifPath, toSarif(findings, gitleaks.version.text, workspacePath));
   runtime.setOutput("findings", String(findings.length));
@@ -26561,7 +26580,7 @@ async function runSecretScan(options, deps) {
 var PULL_REQUEST_EVENTS = /* @__PURE__ */ new Set(["pull_request", "pull_request_target"]);
 async function trustedFiles(options, repo, root, dir, log) {
   if (!PULL_REQUEST_EVENTS.has(options.eventName)) {
-    return { source: root, config: options.config, baseline: options.baseline, ignoreFile: existsSync6(join7(root, ".gitleaksignore")) };
+    return { source: root, config: options.config, baseline: options.baseline, ignoreFile: existsSync6(join8(root, ".gitleaksignore")) };
   }
   const baseSha = options.event.pull_request?.base?.sha;
   if (typeof baseSha !== "string" || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(baseSha)) {
@@ -26572,11 +26591,11 @@ async function trustedFiles(options, repo, root, dir, log) {
   const changed = [];
   const fromBase = async (rel, name) => {
     const content = await repo.tryShow(base, rel);
-    const current = await readFile6(join7(root, rel), "utf8").catch(() => void 0);
+    const current = await readFile6(join8(root, rel), "utf8").catch(() => void 0);
     if (current !== content) changed.push(rel);
     if (content === void 0) return void 0;
-    await writeFile4(join7(dir, name), content);
-    return join7(dir, name);
+    await writeFile4(join8(dir, name), content);
+    return join8(dir, name);
   };
   const inRepo = (path5) => {
     if (!path5) return void 0;
@@ -26600,7 +26619,7 @@ async function trustedFiles(options, repo, root, dir, log) {
   return { source: dir, gitDir: await repo.gitDir(), config, baseline, ignoreFile, base, changed };
 }
 async function writeJson(path5, data) {
-  await mkdir4(dirname6(path5), { recursive: true });
+  await mkdir4(dirname5(path5), { recursive: true });
   await writeFile4(path5, JSON.stringify(data, null, 2) + "\n");
 }
 function renderReport3(report) {
@@ -26651,39 +26670,39 @@ async function stage(name, runtime, body) {
 async function runGate(options, deps) {
   const { runtime } = deps;
   const stages = [];
-  let buildable;
-  stages.push(
-    await stage("flake-check", runtime, async (scoped) => {
-      const report2 = await runFlakeCheck(options.flakeCheck, { runtime: scoped });
-      if (!report2.outputs.some((o) => o.output === "flake")) buildable = report2.hosts.filter((h) => h.status !== "broken").map((h) => h.host);
-      return report2.result === "failure" ? { failed: failureMessage2(report2) } : {};
-    })
-  );
-  stages.push(
-    await stage("secret-scan", runtime, async (scoped) => {
-      const report2 = await runSecretScan(options.secretScan, { runtime: scoped, toolCache: deps.toolCache });
-      return report2.findings.length && options.secretScan.failOnFindings ? { failed: failureMessage3(report2) } : {};
-    })
-  );
-  const selected = options.buildMatrix.hosts.length ? options.buildMatrix.hosts.filter((h) => buildable?.includes(h)) : buildable;
+  let broken;
+  let listed;
+  const check2 = await stage("flake-check", runtime, async (scoped) => {
+    const report2 = await runFlakeCheck(options.flakeCheck, { runtime: scoped });
+    broken = report2.brokenHosts;
+    listed = report2.hosts.map((h) => h.host);
+    return report2.result === "failure" ? { failed: failureMessage2(report2) } : {};
+  });
+  stages.push(check2);
+  const scan = await stage("secret-scan", runtime, async (scoped) => {
+    const report2 = await runSecretScan(options.secretScan, { runtime: scoped, toolCache: deps.toolCache });
+    return report2.findings.length && options.secretScan.failOnFindings ? { failed: failureMessage3(report2) } : {};
+  });
+  stages.push(scan);
+  const selected = options.buildMatrix.hosts.length ? options.buildMatrix.hosts.filter((h) => !broken?.includes(h)) : listed?.filter((h) => !broken?.includes(h));
   if (!selected?.length) {
-    const why = buildable === void 0 ? "the flake does not evaluate" : "no host evaluates";
+    const why = listed === void 0 ? "flake-check did not run" : listed.length ? "no host evaluates" : "no host could be listed";
     stages.push({ stage: "build-matrix", status: "skipped", message: why });
     runtime.info(`\u2500\u2500 build-matrix \u2500\u2500 skipped: ${why}.`);
   } else {
-    stages.push(
-      await stage("build-matrix", runtime, async (scoped) => {
-        const report2 = await runBuildMatrix({ ...options.buildMatrix, mode: "all", hosts: selected }, { runtime: scoped });
-        return report2.result === "failure" ? { failed: failureMessage(report2) } : {};
-      })
-    );
+    const withhold = scan.status === "failure" && options.buildMatrix.pushTo !== void 0;
+    const build = await stage("build-matrix", runtime, async (scoped) => {
+      if (withhold) scoped.warning("secret-scan failed: hosts are built but not pushed.");
+      const report2 = await runBuildMatrix({ ...options.buildMatrix, mode: "all", hosts: selected, pushTo: withhold ? void 0 : options.buildMatrix.pushTo }, { runtime: scoped });
+      return report2.result === "failure" ? { failed: failureMessage(report2) } : {};
+    });
+    if (withhold && build.status === "success") build.message = "built, not pushed: secret-scan failed";
+    stages.push(build);
   }
   const report = { result: stages.some((s) => s.status !== "success") ? "failure" : "success", stages };
   runtime.report(renderReport4(report));
-  await mkdir5(dirname7(options.reportPath), { recursive: true });
-  await writeFile5(options.reportPath, JSON.stringify(report, null, 2) + "\n");
   runtime.setOutput("result", report.result);
-  runtime.setOutput("report", options.reportPath);
+  runtime.setOutput("report", await writeStepReport(options.reportDir, "gate", report));
   return report;
 }
 function renderReport4(report) {
@@ -26700,7 +26719,21 @@ function failureMessage4(report) {
 // src/actions/gate/main.ts
 await runAction("gate", async (runtime) => {
   const inputs = new Inputs(gateInputSource(envInputSource()), (s) => runtime.setSecret(s));
-  const options = readGateOptions(inputs, process.env);
+  let options;
+  try {
+    options = readGateOptions(inputs, process.env);
+  } catch (error2) {
+    runtime.setOutput("result", "failure");
+    throw error2;
+  }
   const report = await runGate(options, { runtime, toolCache: actionsToolCache });
   if (report.result === "failure") throw new Error(failureMessage4(report));
 });
+/*! Bundled license information:
+
+undici/lib/web/fetch/body.js:
+  (*! formdata-polyfill. MIT License. Jimmy Wärting <https://jimmy.warting.se/opensource> *)
+
+undici/lib/web/websocket/frame.js:
+  (*! ws. MIT License. Einar Otto Stangvik <einaros@gmail.com> *)
+*/

@@ -23,7 +23,4 @@ export function narinfoUrl(cache: string, storePath: string): string {
   return `${cacheBase(cache)}/${narinfoHash(storePath)}.narinfo`;
 }
 
-/** A cache URL as it may be shown in a log or report: any `user:password@` taken out. */
-export function shownUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@?#]*@/i, "$1");
-}
+

@@ -3,7 +3,8 @@ import http from "node:http";
 import https from "node:https";
 import { fileURLToPath } from "node:url";
 import { mapConcurrent } from "../process/concurrency.js";
-import { cacheBase, narinfoUrl, shownUrl } from "./narinfo.js";
+import { displayUrl } from "../git/remote-url.js";
+import { cacheBase, narinfoUrl } from "./narinfo.js";
 import { netrcFor, type NetrcEntry } from "./netrc.js";
 
 /** What one cache said about one store path. An error is never taken to mean "present". */
@@ -180,7 +181,7 @@ export class CachePresence {
       if (answer.status !== 200) return `HTTP ${answer.status} for nix-cache-info: not a binary cache`;
       text = answer.body;
     }
-    return /^StoreDir:\s*\S/m.test(text) ? undefined : `${shownUrl(url.href)} has no StoreDir line: not a binary cache`;
+    return /^StoreDir:\s*\S/m.test(text) ? undefined : `${displayUrl(url.href)} has no StoreDir line: not a binary cache`;
   }
 
   private async fileExists(url: URL): Promise<Presence> {
@@ -201,8 +202,11 @@ export class CachePresence {
       const location = answer.location;
       if (answer.status < 300 || answer.status >= 400 || answer.status === 304 || !location) return answer;
       if (hop === MAX_REDIRECTS) return { status: answer.status, body: "" };
-      current = new URL(location, current);
-      if (current.protocol !== "http:" && current.protocol !== "https:") return { status: answer.status, body: "" };
+      const next = new URL(location, current);
+      // No other schemes, and no step down from https to http, where the netrc would go in clear.
+      if (next.protocol !== "http:" && next.protocol !== "https:") return { status: answer.status, body: "" };
+      if (current.protocol === "https:" && next.protocol === "http:") return { status: answer.status, body: "" };
+      current = next;
     }
   }
 

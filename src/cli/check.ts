@@ -1,5 +1,4 @@
-import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { resolve } from "node:path";
 import { readFlakeCheckOptions } from "../actions/flake-check/options.js";
 import { failureMessage, runFlakeCheck } from "../actions/flake-check/run.js";
 import { cliInputs, type Command } from "./command.js";
@@ -10,26 +9,22 @@ export const checkCommand: Command = {
                   [--extra-args ARGS] [--nix-config LINES] [--report FILE]
       nix flake check over every host: names every broken host, each error at file:line.
       --json prints the report on stdout.`,
-  async run(argv, runtime, scratch) {
-    const { values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        flake: { type: "string" },
-        json: { type: "boolean" },
-        "no-build": { type: "boolean" },
-        "all-systems": { type: "boolean" },
-        "keep-going": { type: "string" },
-        "extra-args": { type: "string" },
-        "nix-config": { type: "string" },
-        report: { type: "string" },
-        verbose: { type: "boolean" },
-      },
-    });
+  options: {
+    flake: { type: "string" },
+    json: { type: "boolean" },
+    "no-build": { type: "boolean" },
+    "all-systems": { type: "boolean" },
+    "keep-going": { type: "string" },
+    "extra-args": { type: "string" },
+    "nix-config": { type: "string" },
+    report: { type: "string" },
+  },
+  async run(values, runtime, scratch) {
     const inputs = cliInputs({ ...values, "build-checks": values["no-build"] ? "false" : undefined }, runtime);
-    const reportPath = values.report ? resolve(values.report) : join(scratch, "flake-check-report.json");
     // In a terminal, paths are shown relative to where the user stands.
-    const options = readFlakeCheckOptions(inputs, { ...process.env, GITHUB_WORKSPACE: "" }, process.cwd(), reportPath);
+    const options = readFlakeCheckOptions(inputs, { ...process.env, GITHUB_WORKSPACE: "" }, process.cwd());
+    options.reportDir = scratch;
+    if (typeof values.report === "string") options.reportPath = resolve(values.report);
     const report = await runFlakeCheck(options, { runtime });
     if (values.json) runtime.result(JSON.stringify(report, null, 2));
     if (report.result === "failure") {

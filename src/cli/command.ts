@@ -1,3 +1,4 @@
+import type { ParseArgsConfig } from "node:util";
 import { cliOptionLabel, Inputs, type InputSource } from "../runner/inputs.js";
 import type { TerminalRuntime } from "../runner/terminal-runtime.js";
 
@@ -9,8 +10,12 @@ import type { TerminalRuntime } from "../runner/terminal-runtime.js";
 export interface Command {
   name: string;
   usage: string;
-  run(argv: string[], runtime: TerminalRuntime, scratch: string): Promise<number>;
+  /** Its options for node:util parseArgs (--verbose and --help are added for every command). */
+  options: NonNullable<ParseArgsConfig["options"]>;
+  run(values: OptionValues, runtime: TerminalRuntime, scratch: string): Promise<number>;
 }
+
+export type OptionValues = Record<string, string | boolean | undefined>;
 
 /** Command-line values handed to the same input readers the actions use, so validation is shared. */
 export function cliInputs(values: Record<string, string | boolean | undefined>, runtime: TerminalRuntime): Inputs {

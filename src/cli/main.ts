@@ -1,16 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { InputError } from "../runner/inputs.js";
 import { TerminalRuntime } from "../runner/terminal-runtime.js";
-import { buildCommand } from "./build.js";
-import { checkCommand } from "./check.js";
-import { planCommand } from "./plan.js";
-import type { Command } from "./command.js";
-import { scanCommand } from "./scan.js";
-
-/** Every command; each lives in its own file. */
-const COMMANDS: Command[] = [checkCommand, scanCommand, planCommand, buildCommand];
+import type { OptionValues } from "./command.js";
+import { COMMANDS } from "./commands.js";
 
 const USAGE = `nix-fleet: the nix-fleet-actions stages from a terminal
 
@@ -39,7 +34,9 @@ export async function main(argv: string[]): Promise<number> {
   const runtime = new TerminalRuntime(undefined, rest.includes("--verbose"));
   const scratch = mkdtempSync(join(tmpdir(), `nix-fleet-${name}-`));
   try {
-    return await command.run(rest, runtime, scratch);
+    const { values } = parseArgs({ args: rest, strict: true, options: { ...command.options, verbose: { type: "boolean" } } });
+    // No option is declared `multiple`: every value is a string or a boolean.
+    return await command.run(values as OptionValues, runtime, scratch);
   } catch (error) {
     const usage = error instanceof InputError || String((error as { code?: unknown }).code ?? "").startsWith("ERR_PARSE_ARGS");
     process.stderr.write(`nix-fleet ${name}: ${error instanceof Error ? error.message : String(error)}\n`);

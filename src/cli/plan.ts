@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { resolve } from "node:path";
 import { readBuildMatrixOptions, type BuildMatrixMode } from "../actions/build-matrix/options.js";
 import { failureMessage, runBuildMatrix, type BuildMatrixReport } from "../actions/build-matrix/run.js";
 import { cliOptionLabel, InputError, Inputs } from "../runner/inputs.js";
@@ -17,7 +16,7 @@ export const matrixOptions = {
   "no-skip-cached": { type: "boolean" },
   json: { type: "boolean" },
   report: { type: "string" },
-  verbose: { type: "boolean" },
+  "nix-config": { type: "string" },
 } as const;
 
 const SECRET_SOURCES: Record<string, string> = {
@@ -55,20 +54,21 @@ export async function runMatrixCommand(
   // Secrets arrive through files and the environment: errors name what the user actually gave.
   const label = (name: string) => SECRET_SOURCES[name] ?? cliOptionLabel(name);
   const inputs = new Inputs((name) => (typeof given[name] === "boolean" ? String(given[name]) : (given[name] as string | undefined)), (s) => runtime.setSecret(s), label);
-  const reportPath = values.report ? resolve(String(values.report)) : join(scratch, "build-matrix-report.json");
-  const options = readBuildMatrixOptions(inputs, process.env, process.cwd(), reportPath);
+  const options = readBuildMatrixOptions(inputs, process.env, process.cwd());
   options.tempRoot = scratch;
+  options.reportDir = scratch;
+  if (values.report) options.reportPath = resolve(String(values.report));
   return runBuildMatrix(options, { runtime });
 }
 
 export const planCommand: Command = {
   name: "plan",
   usage: `  nix-fleet plan [--flake PATH] [--hosts a,b] [--caches URLS] [--cache-public-keys KEYS]
-                 [--cache-netrc-file FILE] [--no-skip-cached] [--json] [--report FILE]
+                 [--cache-netrc-file FILE] [--no-skip-cached] [--nix-config LINES] [--json] [--report FILE]
       Evaluates every host once, asks the caches which toplevels they hold, and prints the
       build matrix ({"include": [{host, system, drv, out}]}) on stdout; --json prints the report.`,
-  async run(argv, runtime, scratch) {
-    const { values } = parseArgs({ args: argv, strict: true, options: matrixOptions });
+  options: matrixOptions,
+  async run(values, runtime, scratch) {
     const report = await runMatrixCommand("plan", values, runtime, scratch);
     runtime.result(JSON.stringify(values.json ? report : report.matrix, null, values.json ? 2 : undefined));
     if (report.result === "failure") {

@@ -1,5 +1,4 @@
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { readSecretScanOptions } from "../actions/secret-scan/options.js";
 import { failureMessage, runSecretScan } from "../actions/secret-scan/run.js";
 import { cliInputs, type Command } from "./command.js";
@@ -10,29 +9,24 @@ export const scanCommand: Command = {
                  [--baseline FILE] [--gitleaks-path FILE] [--report FILE] [--sarif FILE] [--json]
       gitleaks over the commits that matter, every finding at file:line, the secret redacted.
       --range auto scans what is not yet pushed upstream (everything without an upstream).`,
-  async run(argv, runtime, scratch) {
-    const { values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        range: { type: "string" },
-        "published-ref": { type: "string" },
-        config: { type: "string" },
-        baseline: { type: "string" },
-        "gitleaks-path": { type: "string" },
-        sarif: { type: "string" },
-        report: { type: "string" },
-        json: { type: "boolean" },
-        verbose: { type: "boolean" },
-      },
-    });
+  options: {
+    range: { type: "string" },
+    "published-ref": { type: "string" },
+    config: { type: "string" },
+    baseline: { type: "string" },
+    "gitleaks-path": { type: "string" },
+    sarif: { type: "string" },
+    report: { type: "string" },
+    json: { type: "boolean" },
+  },
+  async run(values, runtime, scratch) {
     const inputs = cliInputs(values, runtime);
     // In a terminal there is no event: `auto` means "not yet pushed", and files stay in the temp dir.
     const env = { ...process.env, GITHUB_WORKSPACE: "", GITHUB_EVENT_NAME: "", GITHUB_EVENT_PATH: "", RUNNER_TEMP: "" };
     const options = readSecretScanOptions(inputs, env, process.cwd(), { tempDir: scratch });
     // Without --report (or --sarif) the file goes to the scratch directory, removed on exit: nothing
     // names it, since it does not outlive the command.
-    if (values.report) options.reportPath = resolve(values.report);
+    if (typeof values.report === "string") options.reportPath = resolve(values.report);
     const report = await runSecretScan(options, { runtime });
     if (values.json) runtime.result(JSON.stringify(report, null, 2));
     if (report.findings.length) {

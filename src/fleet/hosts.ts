@@ -21,9 +21,21 @@ export function hostInstallable(flake: string, host: string, attribute: string):
   return `${flake}#nixosConfigurations.${attrName(host)}.${attribute}`;
 }
 
+/**
+ * Host names come from the flake, and go into logs, reports and Nix expressions: a name that is
+ * no host name (a newline and a workflow command in it, say) makes the flake an error, shown escaped.
+ */
+export function checkHostNames(names: string[]): string[] {
+  const bad = names.filter((n) => !HOST_NAME.test(n));
+  if (bad.length) {
+    throw new Error(`nixosConfigurations has names that are not host names (letters, digits, '_', '.', '-'): ${bad.map((n) => JSON.stringify(n)).join(", ")}`);
+  }
+  return names;
+}
+
 /** The names of the flake's nixosConfigurations, without evaluating any host. */
-export function listHosts(nix: Nix, flake: string, extraArgs: string[] = []): Promise<string[]> {
-  return nix.evalJson<string[]>(`${flake}#nixosConfigurations`, { apply: "builtins.attrNames", extraArgs });
+export async function listHosts(nix: Nix, flake: string, extraArgs: string[] = []): Promise<string[]> {
+  return checkHostNames(await nix.evalJson<string[]>(`${flake}#nixosConfigurations`, { apply: "builtins.attrNames", extraArgs }));
 }
 
 export interface HostToplevel {

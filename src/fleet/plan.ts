@@ -1,7 +1,7 @@
 import type { Nix } from "../nix/nix.js";
 import { nixErrorMessage } from "../nix/nix.js";
 import { mapConcurrent } from "../process/concurrency.js";
-import { evalHostToplevel, HOST_NAME, listHosts, TOPLEVEL_FIELDS, type HostToplevel } from "./hosts.js";
+import { checkHostNames, evalHostToplevel, HOST_NAME, listHosts, TOPLEVEL_FIELDS, type HostToplevel } from "./hosts.js";
 
 export interface EvaluatedHost extends HostToplevel {
   host: string;
@@ -49,6 +49,7 @@ export async function evaluateFleet(
     selected.filter((h) => !names.includes(h)).map((host) => ({ host, message: `the flake has no nixosConfigurations.${host}` }));
   try {
     const all = await nix.evalJson<Record<string, HostToplevel>>(`${flake}#nixosConfigurations`, { apply: toplevelsExpression(selected) });
+    checkHostNames(Object.keys(all));
     const hosts = Object.entries(all).map(([host, t]) => ({ host, ...t }));
     return { hosts: sortByHost(hosts), failed: missing(Object.keys(all)), isolated: false };
   } catch (error) {

@@ -51,14 +51,15 @@ export function readFlakeRef(inputs: Inputs, input: string, cwd: string): FlakeR
 export function readNixConfig(inputs: Inputs, input: string): string | undefined {
   const config = inputs.optionalString(input);
   if (config === undefined) return undefined;
-  for (const line of config.split("\n")) {
-    const text = line.trim();
-    if (!text || text.startsWith("#") || /^!?include\s+\S/.test(text)) continue;
-    if (!/^[A-Za-z][\w-]*\s*=/.test(text)) {
-      throw inputs.error(input, `'${text}' is not a nix.conf setting. Expected lines of the form 'name = value'.`);
-    }
-  }
   for (const token of nixConfigSecrets(config)) inputs.mask(token);
+  config.split("\n").forEach((line, i) => {
+    const text = line.trim();
+    if (!text || text.startsWith("#") || /^!?include\s+\S/.test(text)) return;
+    if (!/^[A-Za-z][\w-]*\s*=/.test(text)) {
+      // Only the line number: a mistyped line may hold a token that no mask knows yet.
+      throw inputs.error(input, `line ${i + 1} is not a nix.conf setting. Expected lines of the form 'name = value'.`);
+    }
+  });
   return config;
 }
 
@@ -66,7 +67,8 @@ export function readNixConfig(inputs: Inputs, input: string): string | undefined
 export function nixConfigSecrets(config: string | undefined): string[] {
   const secrets: string[] = [];
   for (const line of (config ?? "").split("\n")) {
-    const m = /^\s*(?:extra-)?access-tokens\s*=\s*(.*)$/.exec(line);
+    // `=` or a mistyped `:` or space: a token is a token however the line is written.
+    const m = /^\s*(?:extra-)?access-tokens\s*[=:\s]\s*(.*)$/.exec(line);
     for (const pair of m?.[1]?.split(/\s+/) ?? []) {
       const token = pair.slice(pair.indexOf("=") + 1);
       if (token) secrets.push(token);

@@ -1,5 +1,5 @@
 import * as core from "@actions/core";
-import { randomBytes } from "node:crypto";
+import { neutralized } from "./neutralize.js";
 import { detectPlatform, type Platform } from "./platform.js";
 import { renderMarkdown, renderText, type Report } from "./report.js";
 import { annotationText, type Annotation, type Runtime } from "./runtime.js";
@@ -21,7 +21,8 @@ export class ActionsRuntime implements Runtime {
   }
 
   warning(message: string): void {
-    if (this.platform === "forgejo") core.info(`warning: ${message}`);
+    // Warnings can quote a tool's output (Nix's own words): as plain log text, never a command.
+    if (this.platform === "forgejo") core.info(neutralized(`warning: ${message}`));
     else core.warning(message);
   }
 
@@ -79,16 +80,6 @@ export class ActionsRuntime implements Runtime {
       await core.summary.write();
     }
   }
-}
-
-/**
- * Text the runner must not read commands from: when a line could be one, the text goes between
- * `::stop-commands::<token>` and `::<token>::`, with a token nobody can guess (both runners).
- */
-export function neutralized(text: string): string {
-  if (!/^\s*::/m.test(text)) return text;
-  const token = randomBytes(16).toString("hex");
-  return `::stop-commands::${token}\n${text}\n::${token}::`;
 }
 
 /**

@@ -10,6 +10,12 @@ export type Block =
   | { kind: "list"; items: string[] }
   | { kind: "code"; title: string; text: string };
 
+/** One line for a table cell: "Failed assertions:\n- x" reads as "Failed assertions: - x". */
+export function headline(text: string, max = 140): string {
+  const line = text.split("\n").map((l) => l.trim()).filter(Boolean).join(" ");
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
 export class Report {
   readonly blocks: Block[] = [];
 
@@ -71,7 +77,9 @@ export function renderMarkdown(report: Report): string {
         out.push("");
         break;
       case "code": {
-        const fence = block.text.includes("```") ? "~~~~" : "```";
+        // Longer than any run of backticks in the text, so the text cannot close it.
+        const longest = Math.max(2, ...[...block.text.matchAll(/`+/g)].map((m) => m[0].length));
+        const fence = "`".repeat(longest + 1);
         out.push(`<details><summary>${escapeMarkdown(block.title)}</summary>`, "", `${fence}text`, block.text, fence, "", "</details>", "");
         break;
       }

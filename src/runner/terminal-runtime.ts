@@ -1,3 +1,4 @@
+import { neutralized } from "./neutralize.js";
 import { renderText, type Report } from "./report.js";
 import { annotationText, type Annotation, type Runtime } from "./runtime.js";
 
@@ -38,7 +39,8 @@ export class TerminalRuntime implements Runtime {
   }
 
   untrusted(text: string): void {
-    this.info(text);
+    // nix-fleet run in a workflow's `run:` step writes to a runner's log: no command may start there.
+    this.info(process.env.GITHUB_ACTIONS || process.env.FORGEJO_ACTIONS ? neutralized(text) : text);
   }
 
   warning(message: string): void {

@@ -105,7 +105,8 @@ describeWithTools(["nix", "git"], "flake-check bundle, run as a runner runs it",
     cleanup.push(r.runnerTemp);
     expect(r.exitCode).toBe(1);
     expect(r.log).toContain("::error::flake-check failed with: Invalid input 'keep-going': 'yes' is not a boolean. Expected true or false.");
-    expect(r.outputs).toEqual({});
+    // The contract's result, and nothing else: no check ran.
+    expect(r.outputs).toEqual({ result: "failure" });
     expect(r.log).not.toContain("Checking flake");
   });
 

@@ -30,7 +30,7 @@ function cacheDir(): string {
 }
 
 describeWithTools(["nix", "git", "gitleaks"], "the gate (root action.yml), one job", () => {
-  it.each(["github", "forgejo"] as const)("%s: a broken host and a leaked secret fail the gate; the good hosts are still built and pushed", async (flavour: Flavour) => {
+  it.each(["github", "forgejo"] as const)("%s: a broken host and a leaked secret fail the gate; the good hosts are still built, but not pushed", async (flavour: Flavour) => {
     const secret = plantedSecret();
     const { repo, event } = fleetRepo(breakages.dbAssertion, { "secrets.env": secretLine(secret) });
     const cache = cacheDir();
@@ -41,24 +41,54 @@ describeWithTools(["nix", "git", "gitleaks"], "the gate (root action.yml), one j
     expect(JSON.parse(r.outputs["broken-hosts"] ?? "")).toEqual(["db"]);
     expect(r.outputs.findings).toBe("1");
     expect(Object.keys(JSON.parse(r.outputs.results ?? "{}")).sort()).toEqual(["mgmt", "web"]);
-    expect(Object.values(JSON.parse(r.outputs.results ?? "{}")).map((x) => (x as { status: string }).status)).toEqual(["pushed", "pushed"]);
-    expect(readdirSync(cache).filter((f) => f.endsWith(".narinfo")).length).toBeGreaterThanOrEqual(3);
+    expect(Object.values(JSON.parse(r.outputs.results ?? "{}")).map((x) => (x as { status: string }).status)).toEqual(["built", "built"]);
+    // The secret may be in those closures: nothing reaches the cache.
+    expect(readdirSync(cache).filter((f) => f.endsWith(".narinfo"))).toEqual([]);
+    expect(r.log).toContain("secret-scan failed: hosts are built but not pushed.");
     expect(r.log).toMatch(/gate failed with: flake-check failed: 1 of 3 hosts are broken: db; .*secret-scan failed: 1 secret found in 1 commits .*: secrets\.env:1$/m);
     const report = JSON.parse(readFileSync(r.outputs.report ?? "", "utf8"));
     expect(report.stages.map((s: { stage: string; status: string }) => `${s.stage}:${s.status}`)).toEqual(["flake-check:failure", "secret-scan:failure", "build-matrix:success"]);
+    expect(report.stages[2].message).toBe("built, not pushed: secret-scan failed");
     for (const stage of report.stages) expect(existsSync(stage.report)).toBe(true);
     expect(r.rawLog).not.toContain(secret);
     expect(r.post?.exitCode).toBe(0);
   });
 
-  it("a clean push passes every stage", async () => {
+  it("a clean push passes every stage and pushes every host", async () => {
     const { repo, event } = fleetRepo({ "hosts/web.nix": (s) => s.replace('"acme"', '"acme" "prometheus"') });
-    const r = await runAction({ action: ".", flavour: "github", workspace: repo.dir, eventName: "push", event, sha: event.after, inputs: { "push-to": `file://${cacheDir()}` }, env: { NIX_CONFIG: testNixConfig } });
+    const cache = cacheDir();
+    const r = await runAction({ action: ".", flavour: "github", workspace: repo.dir, eventName: "push", event, sha: event.after, inputs: { "push-to": `file://${cache}` }, env: { NIX_CONFIG: testNixConfig } });
     cleanup.push(r.runnerTemp);
     expect(r.log).not.toContain("failed with");
     expect(r.exitCode).toBe(0);
     expect(r.outputs).toMatchObject({ result: "success", "broken-hosts": "[]", findings: "0" });
+    expect(Object.values(JSON.parse(r.outputs.results ?? "{}")).map((x) => (x as { status: string }).status)).toEqual(["pushed", "pushed", "pushed"]);
+    expect(readdirSync(cache).filter((f) => f.endsWith(".narinfo")).length).toBeGreaterThanOrEqual(4);
     expect(r.summary).toContain("| build-matrix | ✅ success |");
+  });
+
+  it("a stage that cannot run does not stop the others; a host asked for that the flake lacks is named, not dropped", async () => {
+    // Not a git repository: secret-scan cannot run at all.
+    const dir = mkdtempSync(join(tmpdir(), "gate-nogit-"));
+    cleanup.push(dir);
+    cpSync(join(repoRoot, "examples", "fleet"), dir, { recursive: true });
+    const r = await runAction({ action: ".", flavour: "github", workspace: dir, eventName: "workflow_dispatch", event: {}, inputs: { hosts: "web, wbe" }, env: { NIX_CONFIG: testNixConfig } });
+    cleanup.push(r.runnerTemp);
+    expect(r.exitCode).toBe(1);
+    const report = JSON.parse(readFileSync(r.outputs.report ?? "", "utf8"));
+    expect(report.stages.map((s: { stage: string; status: string }) => `${s.stage}:${s.status}`)).toEqual(["flake-check:success", "secret-scan:failure", "build-matrix:failure"]);
+    expect(report.stages[1].message).toContain("is not a git work tree");
+    expect(report.stages[2].message).toContain("wbe");
+    expect(JSON.parse(r.outputs.results ?? "{}").web.status).toBe("built");
+  });
+
+  it("a flake that does not evaluate skips the build, saying why", async () => {
+    const { repo, event } = fleetRepo(breakages.flakeSyntax);
+    const r = await runAction({ action: ".", flavour: "forgejo", workspace: repo.dir, eventName: "push", event, sha: event.after, env: { NIX_CONFIG: testNixConfig } });
+    cleanup.push(r.runnerTemp);
+    expect(r.exitCode).toBe(1);
+    expect(r.log).toMatch(/^build-matrix\s+⏭️ skipped\s+no host could be listed$/m);
+    expect(r.log).toContain("error: gate failed with: flake-check failed: the flake did not evaluate: syntax error");
   });
 
   it("reads every stage's inputs before any stage runs", async () => {
@@ -68,5 +98,17 @@ describeWithTools(["nix", "git", "gitleaks"], "the gate (root action.yml), one j
     expect(r.exitCode).toBe(1);
     expect(r.log).toContain("gate failed with: Invalid input 'max-parallel': 0 is out of range. Expected a whole number from 1 to 64.");
     expect(r.log).not.toContain("── flake-check ──");
+  });
+});
+
+describeWithTools(["nix", "git", "gitleaks"], "hostile host names", () => {
+  it.each(["github", "forgejo"] as const)("%s: a host name carrying a workflow command is an error, shown escaped, and runs nothing", async (flavour: Flavour) => {
+    const { repo, event } = fleetRepo({ "flake.nix": (s) => s.replace("mgmt = ./hosts/mgmt.nix;", 'mgmt = ./hosts/mgmt.nix;\n        "evil\\n::add-mask::built" = ./hosts/mgmt.nix;') });
+    const r = await runAction({ action: ".", flavour, workspace: repo.dir, eventName: "push", event, sha: event.after, env: { NIX_CONFIG: testNixConfig } });
+    cleanup.push(r.runnerTemp);
+    expect(r.exitCode).toBe(1);
+    expect(r.log).toContain('nixosConfigurations has names that are not host names (letters, digits, \'_\', \'.\', \'-\'): "evil\\n::add-mask::built"');
+    expect(r.log).not.toContain("***");
+    expect(r.log).toContain("build-matrix skipped");
   });
 });

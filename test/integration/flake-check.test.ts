@@ -32,14 +32,14 @@ function options(flakeDir: string, given: Record<string, string> = {}): FlakeChe
   const inputs = new Inputs((name) => ({ flake: flakeDir, ...given })[name]);
   const reportDir = mkdtempSync(join(tmpdir(), "report-"));
   made.push(reportDir);
-  return readFlakeCheckOptions(inputs, { GITHUB_WORKSPACE: flakeDir }, flakeDir, join(reportDir, "report.json"));
+  return readFlakeCheckOptions(inputs, { GITHUB_WORKSPACE: flakeDir, RUNNER_TEMP: reportDir }, flakeDir);
 }
 
 async function check(flakeDir: string, given: Record<string, string> = {}) {
   const runtime = new RecordingRuntime();
   const opts = options(flakeDir, given);
   const report = await runFlakeCheck(opts, { runtime });
-  return { report, runtime, reportFile: JSON.parse(readFileSync(opts.reportPath, "utf8")) };
+  return { report, runtime, reportFile: JSON.parse(readFileSync(runtime.outputs.report ?? "", "utf8")) };
 }
 
 describeWithTools(["nix"], "flake-check against real Nix", () => {
@@ -123,6 +123,13 @@ describeWithTools(["nix"], "flake-check against real Nix", () => {
     expect(report.result).toBe("failure");
     const messages = [...report.hosts.flatMap((h) => h.errors), ...report.outputs.flatMap((o) => o.errors)].map((e) => e.message).join("\n");
     expect(messages).toContain("hosts/extra.nix exists in the work tree but git does not track it");
+  });
+
+  it("fails a flake without nixosConfigurations instead of passing zero hosts", async () => {
+    const edits = { "flake.nix": (s: string) => s.replace(/nixosConfigurations = builtins\.mapAttrs[^\n]*;/, "") };
+    const { report } = await check(fleet(edits).flake, { "build-checks": "false" });
+    expect(report.result).toBe("failure");
+    expect(report.outputs[0]?.output).toBe("flake");
   });
 
   it("when nixosConfigurations as a whole fails, says so instead of naming hosts", async () => {

@@ -36,7 +36,8 @@ describe("build-matrix inputs", () => {
   it("defaults to plan over every host of the flake in the workspace", () => {
     const o = read({ flake: "examples/fleet" });
     expect(o).toMatchObject({ mode: "plan", ref: flake, hosts: [], caches: [], skipCached: true, maxParallel: 2, pushTo: undefined });
-    expect(o.reportPath).toBe(join(temp, "nix-fleet", "build-matrix-report.json"));
+    expect(o.reportPath).toBeUndefined();
+    expect(o.reportDir).toBe(join(temp, "nix-fleet"));
   });
 
   it("reads lists, push targets and secrets, masking each secret", () => {
@@ -59,6 +60,21 @@ describe("build-matrix inputs", () => {
     expect(o).toMatchObject({ mode: "all", hosts: ["web", "db"], pushTo: { kind: "cachix", name: "my-fleet" }, maxParallel: 3 });
     expect(o.cacheNetrc).toEqual([{ machine: "127.0.0.1", login: "u", password: "hunter22" }]);
     expect(masked).toEqual(expect.arrayContaining(["tok-123456", secretKey, "machine 127.0.0.1 login u password hunter22"]));
+  });
+
+  it.each([
+    ["caches", "https://ci:s3cretpw@cache.example"],
+    ["caches", "http://ghp_tokenAsUser1@127.0.0.1:9"],
+    ["push-to", "https://ci:s3cretpw@cache.example"],
+  ])("refuses credentials in %s, masking them before the error says so", (name, url) => {
+    const masked: string[] = [];
+    expect(() => read({ flake: "examples/fleet", [name]: url }, masked)).toThrow(`Invalid input '${name}': '${url.replace(/\/\/[^@]*@/, "//***@")}' has credentials in it.`);
+    expect(masked.length).toBeGreaterThan(0);
+    expect(url).toContain(masked[0]);
+  });
+
+  it("takes an ssh user in push-to (a name, not a secret)", () => {
+    expect(read({ flake: "examples/fleet", "push-to": "ssh-ng://nix-ssh@cache.example" }).pushTo).toEqual({ kind: "store", uri: "ssh-ng://nix-ssh@cache.example" });
   });
 
   it.each([

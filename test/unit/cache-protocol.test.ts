@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { cacheBase, narinfoHash, narinfoUrl, shownUrl } from "../../src/cache/narinfo.js";
+import { cacheBase, narinfoHash, narinfoUrl } from "../../src/cache/narinfo.js";
+import { displayUrl } from "../../src/git/remote-url.js";
 import { formatNetrc, netrcFor, parseNetrc } from "../../src/cache/netrc.js";
 import { parsePathInfo } from "../../src/nix/nix.js";
 
@@ -30,13 +31,13 @@ describe("narinfoHash", () => {
   });
 });
 
-describe("shownUrl", () => {
+describe("displayUrl", () => {
   it.each([
-    ["https://user:secret@cache.example/x?y=1", "https://cache.example/x?y=1"],
-    ["http://token@127.0.0.1:5000", "http://127.0.0.1:5000"],
+    ["https://user:secret@cache.example/x?y=1", "https://***@cache.example/x?y=1"],
+    ["http://token@127.0.0.1:5000", "http://***@127.0.0.1:5000"],
     ["https://cache.example/a@b", "https://cache.example/a@b"],
     ["file:///srv/cache", "file:///srv/cache"],
-  ])("%s is shown as %s", (url, shown) => expect(shownUrl(url)).toBe(shown));
+  ])("%s is shown as %s", (url, shown) => expect(displayUrl(url)).toBe(shown));
 });
 
 describe("netrc", () => {

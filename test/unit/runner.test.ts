@@ -2,9 +2,11 @@ import { describe, expect, it } from "vitest";
 import { Inputs, InputError, cliOptionLabel, splitArgs } from "../../src/runner/inputs.js";
 import { detectPlatform } from "../../src/runner/platform.js";
 import { nixArgsSecrets, nixConfigSecrets, readNixConfig } from "../../src/nix/flake-ref.js";
-import { neutralized } from "../../src/runner/actions-runtime.js";
+import { neutralized } from "../../src/runner/neutralize.js";
+import { COMMANDS } from "../../src/cli/commands.js";
 import { Report, renderMarkdown, renderText } from "../../src/runner/report.js";
 import { annotationText } from "../../src/runner/runtime.js";
+import { TerminalRuntime } from "../../src/runner/terminal-runtime.js";
 import { applyMasks, parseCommandFile } from "../support/runner-harness.js";
 
 const inputs = (values: Record<string, string>) => new Inputs((n) => values[n]);
@@ -87,9 +89,13 @@ describe("readNixConfig", () => {
   });
 
   it("names the input and the form for a line that is no setting", () => {
-    expect(() => readNixConfig(inputs({ "nix-config": "max-jobs 4" }), "nix-config")).toThrow(
-      "Invalid input 'nix-config': 'max-jobs 4' is not a nix.conf setting. Expected lines of the form 'name = value'.",
+    expect(() => readNixConfig(inputs({ "nix-config": "max-jobs = 1\nmax-jobs 4" }), "nix-config")).toThrow(
+      "Invalid input 'nix-config': line 2 is not a nix.conf setting. Expected lines of the form 'name = value'.",
     );
+    const masked: string[] = [];
+    const mistyped = new Inputs((n) => ({ c: "access-tokens: github.com=ghp_typo1" })[n], (s) => masked.push(s));
+    expect(() => readNixConfig(mistyped, "c")).toThrow("line 1 is not a nix.conf setting");
+    expect(masked).toEqual(["ghp_typo1"]);
   });
 });
 
@@ -169,5 +175,34 @@ describe("runner harness file commands", () => {
     const e = new InputError("flake", "bad.");
     expect(e).toBeInstanceOf(Error);
     expect(e.input).toBe("flake");
+  });
+});
+
+describe("nix-fleet usage", () => {
+  it.each(COMMANDS.map((c) => [c.name, c] as const))("%s: the usage names every option the command takes", (_name, command) => {
+    for (const option of Object.keys(command.options)) expect(command.usage).toContain(`--${option}`);
+  });
+});
+
+describe("code blocks and terminal output", () => {
+  it("fences a code block so no run of backticks in the text can close it", () => {
+    const md = renderMarkdown(new Report("t").code("log", "a ``` b ~~~~ c ````` d"));
+    expect(md).toContain("``````text\na ``` b ~~~~ c ````` d\n``````");
+  });
+
+  it("the CLI neutralizes tool output when it runs inside a runner's step, and only then", () => {
+    const printed: string[] = [];
+    const saved = process.env.GITHUB_ACTIONS;
+    try {
+      process.env.GITHUB_ACTIONS = "true";
+      new TerminalRuntime((t) => printed.push(t)).untrusted("::add-mask::x");
+      delete process.env.GITHUB_ACTIONS;
+      new TerminalRuntime((t) => printed.push(t)).untrusted("::add-mask::y");
+    } finally {
+      if (saved === undefined) delete process.env.GITHUB_ACTIONS;
+      else process.env.GITHUB_ACTIONS = saved;
+    }
+    expect(printed[0]).toMatch(/^::stop-commands::[0-9a-f]{32}\n::add-mask::x\n::[0-9a-f]{32}::\n$/);
+    expect(printed[1]).toBe("::add-mask::y\n");
   });
 });

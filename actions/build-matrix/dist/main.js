@@ -19703,8 +19703,15 @@ function getState(name) {
   return process.env[`STATE_${name}`] || "";
 }
 
-// src/runner/actions-runtime.ts
+// src/runner/neutralize.ts
 import { randomBytes } from "node:crypto";
+function neutralized(text) {
+  if (!/^\s*::/m.test(text)) return text;
+  const token = randomBytes(16).toString("hex");
+  return `::stop-commands::${token}
+${text}
+::${token}::`;
+}
 
 // src/runner/platform.ts
 function detectPlatform(env = process.env) {
@@ -19714,6 +19721,10 @@ function detectPlatform(env = process.env) {
 }
 
 // src/runner/report.ts
+function headline(text, max = 140) {
+  const line = text.split("\n").map((l) => l.trim()).filter(Boolean).join(" ");
+  return line.length > max ? `${line.slice(0, max - 1)}\u2026` : line;
+}
 var Report = class {
   constructor(title) {
     this.title = title;
@@ -19768,7 +19779,8 @@ function renderMarkdown(report) {
         out.push("");
         break;
       case "code": {
-        const fence = block.text.includes("```") ? "~~~~" : "```";
+        const longest = Math.max(2, ...[...block.text.matchAll(/`+/g)].map((m) => m[0].length));
+        const fence = "`".repeat(longest + 1);
         out.push(`<details><summary>${escapeMarkdown(block.title)}</summary>`, "", `${fence}text`, block.text, fence, "", "</details>", "");
         break;
       }
@@ -19825,7 +19837,7 @@ var ActionsRuntime = class {
     info(neutralized(text));
   }
   warning(message) {
-    if (this.platform === "forgejo") info(`warning: ${message}`);
+    if (this.platform === "forgejo") info(neutralized(`warning: ${message}`));
     else warning(message);
   }
   debug(message) {
@@ -19872,13 +19884,6 @@ var ActionsRuntime = class {
     }
   }
 };
-function neutralized(text) {
-  if (!/^\s*::/m.test(text)) return text;
-  const token = randomBytes(16).toString("hex");
-  return `::stop-commands::${token}
-${text}
-::${token}::`;
-}
 async function runAction(action, body) {
   const runtime = new ActionsRuntime();
   try {
@@ -20217,14 +20222,52 @@ var TOPLEVEL_FIELDS = "t: { drv = t.drvPath; out = t.outPath; system = t.system;
 function hostInstallable(flake, host2, attribute) {
   return `${flake}#nixosConfigurations.${attrName(host2)}.${attribute}`;
 }
-function listHosts(nix, flake, extraArgs = []) {
-  return nix.evalJson(`${flake}#nixosConfigurations`, { apply: "builtins.attrNames", extraArgs });
+function checkHostNames(names) {
+  const bad = names.filter((n) => !HOST_NAME.test(n));
+  if (bad.length) {
+    throw new Error(`nixosConfigurations has names that are not host names (letters, digits, '_', '.', '-'): ${bad.map((n) => JSON.stringify(n)).join(", ")}`);
+  }
+  return names;
+}
+async function listHosts(nix, flake, extraArgs = []) {
+  return checkHostNames(await nix.evalJson(`${flake}#nixosConfigurations`, { apply: "builtins.attrNames", extraArgs }));
 }
 async function evalHostToplevel(nix, flake, host2, extraArgs = []) {
   return nix.evalJson(hostInstallable(flake, host2, "config.system.build.toplevel"), {
     apply: TOPLEVEL_FIELDS,
     extraArgs
   });
+}
+
+// src/git/remote-url.ts
+function userinfoOf(url) {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/\s]*)@/i.exec(url);
+  if (!m?.[1]) return void 0;
+  const at = m[1].indexOf(":");
+  return at < 0 ? { userinfo: m[1], user: m[1], password: "" } : { userinfo: m[1], user: m[1].slice(0, at), password: m[1].slice(at + 1) };
+}
+function decoded(text) {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+function urlCredentials(url) {
+  const info2 = userinfoOf(url);
+  const http2 = /^https?:/i.test(url);
+  if (!info2 || !http2 && !info2.password) return [];
+  const secret = info2.password || info2.user;
+  const forms = [info2.userinfo, secret, decoded(secret)];
+  if (http2) forms.push(basicAuth(info2.user, info2.password));
+  return [...new Set(forms)].filter((s) => s.length >= 4);
+}
+function basicAuth(user, password) {
+  return Buffer.from(`${decoded(user)}:${decoded(password)}`).toString("base64");
+}
+function displayUrl(url) {
+  const info2 = userinfoOf(url);
+  return info2 ? url.replace(`${info2.userinfo}@`, "***@") : url;
 }
 
 // src/nix/flake-ref.ts
@@ -20254,6 +20297,30 @@ function readFlakeRef(inputs, input, cwd) {
   }
   return { flake, ref: SCHEME.test(flake) ? flake : dir, localDir: dir };
 }
+function readNixConfig(inputs, input) {
+  const config = inputs.optionalString(input);
+  if (config === void 0) return void 0;
+  for (const token of nixConfigSecrets(config)) inputs.mask(token);
+  config.split("\n").forEach((line, i) => {
+    const text = line.trim();
+    if (!text || text.startsWith("#") || /^!?include\s+\S/.test(text)) return;
+    if (!/^[A-Za-z][\w-]*\s*=/.test(text)) {
+      throw inputs.error(input, `line ${i + 1} is not a nix.conf setting. Expected lines of the form 'name = value'.`);
+    }
+  });
+  return config;
+}
+function nixConfigSecrets(config) {
+  const secrets = [];
+  for (const line of (config ?? "").split("\n")) {
+    const m = /^\s*(?:extra-)?access-tokens\s*[=:\s]\s*(.*)$/.exec(line);
+    for (const pair of m?.[1]?.split(/\s+/) ?? []) {
+      const token = pair.slice(pair.indexOf("=") + 1);
+      if (token) secrets.push(token);
+    }
+  }
+  return secrets;
+}
 
 // src/actions/build-matrix/options.ts
 var MODES = ["plan", "build", "all"];
@@ -20265,6 +20332,12 @@ function host(inputs, name, value) {
 }
 function scheme(value) {
   return /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
+}
+function refuseCredentials(inputs, name, url) {
+  const secrets = urlCredentials(url);
+  if (!secrets.length) return;
+  for (const s of secrets) inputs.mask(s);
+  throw inputs.error(name, `'${displayUrl(url)}' has credentials in it. Expected the URL without them, and the credentials in cache-netrc (machine <host> login <user> password <token>).`);
 }
 function parsePushTarget(inputs, value) {
   if (!value) return void 0;
@@ -20278,7 +20351,7 @@ function parsePushTarget(inputs, value) {
   if (!s || !STORE_SCHEMES.includes(s)) throw inputs.error("push-to", `'${value}' is not a store URI this action pushes to. Expected ${expected}.`);
   return { kind: "store", uri: value };
 }
-function readBuildMatrixOptions(inputs, env, cwd = process.cwd(), reportPath = resolve2(env.RUNNER_TEMP || cwd, "nix-fleet", "build-matrix-report.json")) {
+function readBuildMatrixOptions(inputs, env, cwd = process.cwd()) {
   const mode = inputs.oneOf("mode", MODES, "plan");
   const { flake, ref } = readFlakeRef(inputs, "flake", cwd);
   const hosts = inputs.list("hosts").map((h) => host(inputs, "hosts", h));
@@ -20287,6 +20360,7 @@ function readBuildMatrixOptions(inputs, env, cwd = process.cwd(), reportPath = r
     throw inputs.error("host", "it is required with mode 'build'. Expected the host of this matrix job, such as ${{ matrix.host }}.");
   }
   const caches = inputs.list("caches");
+  for (const cache of caches) refuseCredentials(inputs, "caches", cache);
   for (const cache of caches) {
     const s = scheme(cache);
     if (!s || !CACHE_SCHEMES.includes(s)) throw inputs.error("caches", `'${cache}' is not a binary cache URL. Expected http(s)://, file:// or s3:// substituter URLs.`);
@@ -20306,7 +20380,9 @@ function readBuildMatrixOptions(inputs, env, cwd = process.cwd(), reportPath = r
   if (signingKey && !/^[^:\s]+:[A-Za-z0-9+/]{86}==$/.test(signingKey)) {
     throw inputs.error("signing-key", "it is not a Nix secret key. Expected <name>:<base64>, as nix key generate-secret prints.");
   }
-  const pushTo = parsePushTarget(inputs, inputs.optionalString("push-to"));
+  const pushValue = inputs.optionalString("push-to");
+  if (pushValue) refuseCredentials(inputs, "push-to", pushValue);
+  const pushTo = parsePushTarget(inputs, pushValue);
   if (pushTo?.kind === "cachix" && !cachixAuthToken) {
     throw inputs.error("cachix-auth-token", `it is required to push to cachix:${pushTo.name}. Expected the cache's auth token from a secret.`);
   }
@@ -20325,34 +20401,29 @@ function readBuildMatrixOptions(inputs, env, cwd = process.cwd(), reportPath = r
     cachixAuthToken,
     maxParallel: inputs.int("max-parallel", 2, { min: 1, max: 64 }),
     cacheCheck: { timeoutMs: 1e4, retries: 2, concurrency: 16 },
+    nixConfig: readNixConfig(inputs, "nix-config"),
     tempRoot: env.RUNNER_TEMP || tmpdir(),
-    reportPath
+    reportDir: resolve2(env.RUNNER_TEMP || tmpdir(), "nix-fleet")
   };
 }
 
-// src/actions/build-matrix/run.ts
-import { mkdir as mkdir2, mkdtemp, readFile as readFile2, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
+// src/runner/report-file.ts
+import { mkdir as mkdir2, mkdtemp, writeFile as writeFile2 } from "node:fs/promises";
 import { dirname, join } from "node:path";
+async function writeStepReport(dir, action, data, path) {
+  const target = path ?? join(await newStepDir(dir, action), `${action}-report.json`);
+  await mkdir2(dirname(target), { recursive: true });
+  await writeFile2(target, JSON.stringify(data, null, 2) + "\n");
+  return target;
+}
+async function newStepDir(dir, action) {
+  await mkdir2(dir, { recursive: true });
+  return mkdtemp(join(dir, `${action}-`));
+}
 
-// src/cache/narinfo.ts
-var HASH_PART = /^[0123456789abcdfghijklmnpqrsvwxyz]{32}$/;
-function narinfoHash(storePath) {
-  const base = storePath.slice(storePath.lastIndexOf("/") + 1);
-  const hash = base.slice(0, 32);
-  if (!HASH_PART.test(hash) || base[32] !== "-" || base.length < 34) {
-    throw new Error(`'${storePath}' is not a store path. Expected /nix/store/<32-character hash>-<name>.`);
-  }
-  return hash;
-}
-function cacheBase(url) {
-  return url.replace(/[?#].*$/, "").replace(/\/+$/, "");
-}
-function narinfoUrl(cache, storePath) {
-  return `${cacheBase(cache)}/${narinfoHash(storePath)}.narinfo`;
-}
-function shownUrl(url) {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@?#]*@/i, "$1");
-}
+// src/actions/build-matrix/run.ts
+import { mkdir as mkdir3, mkdtemp as mkdtemp2, readFile as readFile2, rm as rm2, writeFile as writeFile3 } from "node:fs/promises";
+import { join as join2 } from "node:path";
 
 // src/cache/presence.ts
 import { access as access2, readFile } from "node:fs/promises";
@@ -20372,6 +20443,23 @@ async function mapConcurrent(items, limit, fn) {
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
+}
+
+// src/cache/narinfo.ts
+var HASH_PART = /^[0123456789abcdfghijklmnpqrsvwxyz]{32}$/;
+function narinfoHash(storePath) {
+  const base = storePath.slice(storePath.lastIndexOf("/") + 1);
+  const hash = base.slice(0, 32);
+  if (!HASH_PART.test(hash) || base[32] !== "-" || base.length < 34) {
+    throw new Error(`'${storePath}' is not a store path. Expected /nix/store/<32-character hash>-<name>.`);
+  }
+  return hash;
+}
+function cacheBase(url) {
+  return url.replace(/[?#].*$/, "").replace(/\/+$/, "");
+}
+function narinfoUrl(cache, storePath) {
+  return `${cacheBase(cache)}/${narinfoHash(storePath)}.narinfo`;
 }
 
 // src/cache/presence.ts
@@ -20500,7 +20588,7 @@ var CachePresence = class {
       if (answer.status !== 200) return `HTTP ${answer.status} for nix-cache-info: not a binary cache`;
       text = answer.body;
     }
-    return /^StoreDir:\s*\S/m.test(text) ? void 0 : `${shownUrl(url.href)} has no StoreDir line: not a binary cache`;
+    return /^StoreDir:\s*\S/m.test(text) ? void 0 : `${displayUrl(url.href)} has no StoreDir line: not a binary cache`;
   }
   async fileExists(url) {
     try {
@@ -20519,8 +20607,10 @@ var CachePresence = class {
       const location = answer.location;
       if (answer.status < 300 || answer.status >= 400 || answer.status === 304 || !location) return answer;
       if (hop === MAX_REDIRECTS) return { status: answer.status, body: "" };
-      current = new URL(location, current);
-      if (current.protocol !== "http:" && current.protocol !== "https:") return { status: answer.status, body: "" };
+      const next = new URL(location, current);
+      if (next.protocol !== "http:" && next.protocol !== "https:") return { status: answer.status, body: "" };
+      if (current.protocol === "https:" && next.protocol === "http:") return { status: answer.status, body: "" };
+      current = next;
     }
   }
   once(url, method) {
@@ -20825,6 +20915,7 @@ async function evaluateFleet(nix, flake, selected, options = {}) {
   const missing = (names) => selected.filter((h) => !names.includes(h)).map((host2) => ({ host: host2, message: `the flake has no nixosConfigurations.${host2}` }));
   try {
     const all = await nix.evalJson(`${flake}#nixosConfigurations`, { apply: toplevelsExpression(selected) });
+    checkHostNames(Object.keys(all));
     const hosts = Object.entries(all).map(([host2, t]) => ({ host: host2, ...t }));
     return { hosts: sortByHost(hosts), failed: missing(Object.keys(all)), isolated: false };
   } catch (error2) {
@@ -20878,7 +20969,7 @@ function safeHostname(url) {
   }
 }
 function nixConfigFor(options, netrcFile) {
-  const lines = [];
+  const lines = options.nixConfig ? [options.nixConfig] : [];
   const substituters = [...options.caches];
   const target = options.pushTo;
   if (target?.kind === "cachix" && options.cachePublicKeys.some((k) => k.startsWith(`${target.name}.cachix.org-`))) {
@@ -20935,8 +21026,8 @@ async function runBuildMatrix(options, deps) {
   const { runtime } = deps;
   const started = Date.now();
   for (const entry of cacheCredentials(options)) if (entry.password) runtime.setSecret(entry.password);
-  await mkdir2(options.tempRoot, { recursive: true });
-  const privateDir = await mkdtemp(join(options.tempRoot, PRIVATE_DIR_PREFIX));
+  await mkdir3(options.tempRoot, { recursive: true });
+  const privateDir = await mkdtemp2(join2(options.tempRoot, PRIVATE_DIR_PREFIX));
   runtime.saveState(PRIVATE_DIR_STATE, privateDir);
   const checker = new CachePresence({ ...options.cacheCheck, netrc: cacheCredentials(options) });
   try {
@@ -20948,7 +21039,7 @@ async function runBuildMatrix(options, deps) {
 }
 async function userNetrc(runtime, warn) {
   const confDir = process.env.NIX_CONF_DIR || "/etc/nix";
-  const nixConf = await readFile2(join(confDir, "nix.conf"), "utf8").catch(() => void 0);
+  const nixConf = await readFile2(join2(confDir, "nix.conf"), "utf8").catch(() => void 0);
   const file = configuredNetrcFile(process.env.NIX_CONFIG, nixConf, confDir);
   let text;
   try {
@@ -20974,8 +21065,8 @@ async function runInside(options, deps, privateDir, checker, started) {
   let netrcFile;
   if (credentials.length) {
     const own = (await userNetrc(runtime, warn)).filter((u) => !credentials.some((c) => c.machine === u.machine));
-    netrcFile = join(privateDir, "netrc");
-    await writeFile2(netrcFile, formatNetrc([...credentials, ...own]), { mode: 384 });
+    netrcFile = join2(privateDir, "netrc");
+    await writeFile3(netrcFile, formatNetrc([...credentials, ...own]), { mode: 384 });
   }
   const nix = deps.nix ?? await Nix.create({ extraConfig: nixConfigFor(options, netrcFile) });
   runtime.info(`build-matrix (${options.mode}) on '${options.flake}' with ${nix.version.text}`);
@@ -21002,8 +21093,8 @@ async function runInside(options, deps, privateDir, checker, started) {
   if (options.mode !== "plan") {
     let keyFile;
     if (options.signingKey && options.pushTo?.kind === "store") {
-      keyFile = join(privateDir, "signing-key");
-      await writeFile2(keyFile, `${options.signingKey}
+      keyFile = join2(privateDir, "signing-key");
+      await writeFile3(keyFile, `${options.signingKey}
 `, { mode: 384 });
     }
     const cachix = deps.cachix ?? new Cachix();
@@ -21033,9 +21124,7 @@ async function runInside(options, deps, privateDir, checker, started) {
     seconds: seconds(started)
   };
   runtime.report(renderReport(report));
-  await mkdir2(dirname(options.reportPath), { recursive: true });
-  await writeFile2(options.reportPath, JSON.stringify(report, null, 2) + "\n");
-  runtime.setOutput("report", options.reportPath);
+  runtime.setOutput("report", await writeStepReport(options.reportDir, "build-matrix", report, options.reportPath));
   return report;
 }
 var MAX_MATRIX_JOBS = 256;
@@ -21069,12 +21158,12 @@ async function plan(options, nix, checker, runtime, results, warn) {
     const result = results.get(evaluation.hosts[i].host);
     if (p.cachedIn.length) {
       result.status = "cached";
-      result.cachedIn = p.cachedIn.map(shownUrl);
+      result.cachedIn = p.cachedIn.map(displayUrl);
     }
     for (const e of p.errors) failures.set(e.cache, { count: (failures.get(e.cache)?.count ?? 0) + 1, message: e.message });
   }
   for (const [cache, f] of failures) {
-    warn(`cache ${shownUrl(cache)} could not be asked about ${f.count} host${f.count === 1 ? "" : "s"} (${f.message}): counted as not cached there.`);
+    warn(`cache ${displayUrl(cache)} could not be asked about ${f.count} host${f.count === 1 ? "" : "s"} (${f.message}): counted as not cached there.`);
   }
   const cached = [...results.values()].filter((h) => h.status === "cached").length;
   runtime.info(`Asked ${asked.length} cache${asked.length === 1 ? "" : "s"} in ${seconds(checkStarted)} s: ${cached} of ${evaluation.hosts.length} hosts already cached.`);
@@ -21163,10 +21252,10 @@ async function push(target, out, ctx, onStderrLine) {
     const presence = await checker.presence(url, out);
     if (presence.state === "present") return;
     if (presence.state === "error") {
-      ctx.warn(`could not confirm the push of ${out} to ${shownUrl(url)}: ${presence.message}`);
+      ctx.warn(`could not confirm the push of ${out} to ${displayUrl(url)}: ${presence.message}`);
       return;
     }
-    if (attempt === CONFIRM_ATTEMPTS) throw new Error(`${shownUrl(url)} does not list ${out} after the push`);
+    if (attempt === CONFIRM_ATTEMPTS) throw new Error(`${displayUrl(url)} does not list ${out} after the push`);
     await new Promise((r) => setTimeout(r, CONFIRM_DELAY_MS));
   }
 }
@@ -21188,10 +21277,6 @@ var STATUS_TEXT = {
   failed: "\u274C failed",
   "eval-failed": "\u274C eval-failed"
 };
-function headline(text) {
-  const line = text.split("\n").map((l) => l.trim()).filter(Boolean).join(" ");
-  return line.length > 140 ? `${line.slice(0, 139)}\u2026` : line;
-}
 function renderReport(report) {
   const failed = report.hosts.filter((h) => h.status === "failed" || h.status === "eval-failed");
   const r = new Report(`build-matrix (${report.mode}): ${failed.length ? `${failed.length} host${failed.length === 1 ? "" : "s"} failed` : "all hosts good"}`);
@@ -21236,3 +21321,11 @@ await runAction("build-matrix", async (runtime) => {
   const report = await runBuildMatrix(options, { runtime });
   if (report.result === "failure") throw new Error(failureMessage(report));
 });
+/*! Bundled license information:
+
+undici/lib/web/fetch/body.js:
+  (*! formdata-polyfill. MIT License. Jimmy Wärting <https://jimmy.warting.se/opensource> *)
+
+undici/lib/web/websocket/frame.js:
+  (*! ws. MIT License. Einar Otto Stangvik <einaros@gmail.com> *)
+*/

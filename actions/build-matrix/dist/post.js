@@ -19699,8 +19699,15 @@ function getState(name) {
   return process.env[`STATE_${name}`] || "";
 }
 
-// src/runner/actions-runtime.ts
+// src/runner/neutralize.ts
 import { randomBytes } from "node:crypto";
+function neutralized(text) {
+  if (!/^\s*::/m.test(text)) return text;
+  const token = randomBytes(16).toString("hex");
+  return `::stop-commands::${token}
+${text}
+::${token}::`;
+}
 
 // src/runner/platform.ts
 function detectPlatform(env = process.env) {
@@ -19737,7 +19744,8 @@ function renderMarkdown(report) {
         out.push("");
         break;
       case "code": {
-        const fence = block.text.includes("```") ? "~~~~" : "```";
+        const longest = Math.max(2, ...[...block.text.matchAll(/`+/g)].map((m) => m[0].length));
+        const fence = "`".repeat(longest + 1);
         out.push(`<details><summary>${escapeMarkdown(block.title)}</summary>`, "", `${fence}text`, block.text, fence, "", "</details>", "");
         break;
       }
@@ -19794,7 +19802,7 @@ var ActionsRuntime = class {
     info(neutralized(text));
   }
   warning(message) {
-    if (this.platform === "forgejo") info(`warning: ${message}`);
+    if (this.platform === "forgejo") info(neutralized(`warning: ${message}`));
     else warning(message);
   }
   debug(message) {
@@ -19841,13 +19849,6 @@ var ActionsRuntime = class {
     }
   }
 };
-function neutralized(text) {
-  if (!/^\s*::/m.test(text)) return text;
-  const token = randomBytes(16).toString("hex");
-  return `::stop-commands::${token}
-${text}
-::${token}::`;
-}
 async function runPost(action, body) {
   const runtime = new ActionsRuntime();
   try {
@@ -19880,3 +19881,11 @@ async function removePrivateDir(runtime, tempRoot = process.env.RUNNER_TEMP || t
 
 // src/actions/build-matrix/post.ts
 await runPost("build-matrix", removePrivateDir);
+/*! Bundled license information:
+
+undici/lib/web/fetch/body.js:
+  (*! formdata-polyfill. MIT License. Jimmy Wärting <https://jimmy.warting.se/opensource> *)
+
+undici/lib/web/websocket/frame.js:
+  (*! ws. MIT License. Einar Otto Stangvik <einaros@gmail.com> *)
+*/

@@ -19822,8 +19822,15 @@ function getState(name) {
   return process.env[`STATE_${name}`] || "";
 }
 
-// src/runner/actions-runtime.ts
+// src/runner/neutralize.ts
 import { randomBytes } from "node:crypto";
+function neutralized(text) {
+  if (!/^\s*::/m.test(text)) return text;
+  const token = randomBytes(16).toString("hex");
+  return `::stop-commands::${token}
+${text}
+::${token}::`;
+}
 
 // src/runner/platform.ts
 function detectPlatform(env = process.env) {
@@ -19833,6 +19840,10 @@ function detectPlatform(env = process.env) {
 }
 
 // src/runner/report.ts
+function headline(text, max = 140) {
+  const line = text.split("\n").map((l) => l.trim()).filter(Boolean).join(" ");
+  return line.length > max ? `${line.slice(0, max - 1)}\u2026` : line;
+}
 var Report = class {
   constructor(title) {
     this.title = title;
@@ -19887,7 +19898,8 @@ function renderMarkdown(report) {
         out.push("");
         break;
       case "code": {
-        const fence = block.text.includes("```") ? "~~~~" : "```";
+        const longest = Math.max(2, ...[...block.text.matchAll(/`+/g)].map((m) => m[0].length));
+        const fence = "`".repeat(longest + 1);
         out.push(`<details><summary>${escapeMarkdown(block.title)}</summary>`, "", `${fence}text`, block.text, fence, "", "</details>", "");
         break;
       }
@@ -19944,7 +19956,7 @@ var ActionsRuntime = class {
     info(neutralized(text));
   }
   warning(message) {
-    if (this.platform === "forgejo") info(`warning: ${message}`);
+    if (this.platform === "forgejo") info(neutralized(`warning: ${message}`));
     else warning(message);
   }
   debug(message) {
@@ -19991,13 +20003,6 @@ var ActionsRuntime = class {
     }
   }
 };
-function neutralized(text) {
-  if (!/^\s*::/m.test(text)) return text;
-  const token = randomBytes(16).toString("hex");
-  return `::stop-commands::${token}
-${text}
-::${token}::`;
-}
 async function runAction(action, body) {
   const runtime = new ActionsRuntime();
   try {
@@ -20020,6 +20025,7 @@ async function runAction(action, body) {
 }
 
 // src/actions/flake-check/options.ts
+import { tmpdir } from "node:os";
 import { resolve as resolve2 } from "node:path";
 
 // src/nix/flake-ref.ts
@@ -20052,20 +20058,20 @@ function readFlakeRef(inputs, input, cwd) {
 function readNixConfig(inputs, input) {
   const config = inputs.optionalString(input);
   if (config === void 0) return void 0;
-  for (const line of config.split("\n")) {
-    const text = line.trim();
-    if (!text || text.startsWith("#") || /^!?include\s+\S/.test(text)) continue;
-    if (!/^[A-Za-z][\w-]*\s*=/.test(text)) {
-      throw inputs.error(input, `'${text}' is not a nix.conf setting. Expected lines of the form 'name = value'.`);
-    }
-  }
   for (const token of nixConfigSecrets(config)) inputs.mask(token);
+  config.split("\n").forEach((line, i) => {
+    const text = line.trim();
+    if (!text || text.startsWith("#") || /^!?include\s+\S/.test(text)) return;
+    if (!/^[A-Za-z][\w-]*\s*=/.test(text)) {
+      throw inputs.error(input, `line ${i + 1} is not a nix.conf setting. Expected lines of the form 'name = value'.`);
+    }
+  });
   return config;
 }
 function nixConfigSecrets(config) {
   const secrets = [];
   for (const line of (config ?? "").split("\n")) {
-    const m = /^\s*(?:extra-)?access-tokens\s*=\s*(.*)$/.exec(line);
+    const m = /^\s*(?:extra-)?access-tokens\s*[=:\s]\s*(.*)$/.exec(line);
     for (const pair of m?.[1]?.split(/\s+/) ?? []) {
       const token = pair.slice(pair.indexOf("=") + 1);
       if (token) secrets.push(token);
@@ -20083,7 +20089,7 @@ function nixArgsSecrets(args) {
 }
 
 // src/actions/flake-check/options.ts
-function readFlakeCheckOptions(inputs, env, cwd = process.cwd(), reportPath = resolve2(env.RUNNER_TEMP || cwd, "nix-fleet", "flake-check-report.json")) {
+function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
   const nixConfig = readNixConfig(inputs, "nix-config");
   const options = {
     ...readFlakeRef(inputs, "flake", cwd),
@@ -20093,18 +20099,29 @@ function readFlakeCheckOptions(inputs, env, cwd = process.cwd(), reportPath = re
     extraArgs: inputs.args("extra-args"),
     workspace: env.GITHUB_WORKSPACE || cwd,
     pathsFromRepositoryRoot: !!env.GITHUB_WORKSPACE,
-    reportPath
+    reportDir: resolve2(env.RUNNER_TEMP || tmpdir(), "nix-fleet")
   };
   if (nixConfig !== void 0) options.nixConfig = nixConfig;
   for (const token of nixArgsSecrets(options.extraArgs)) inputs.mask(token);
   return options;
 }
 
-// src/actions/flake-check/run.ts
-import { mkdir as mkdir2, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname } from "node:path";
+// src/runner/report-file.ts
+import { mkdir as mkdir2, mkdtemp, writeFile as writeFile2 } from "node:fs/promises";
+import { dirname, join } from "node:path";
+async function writeStepReport(dir, action, data, path) {
+  const target = path ?? join(await newStepDir(dir, action), `${action}-report.json`);
+  await mkdir2(dirname(target), { recursive: true });
+  await writeFile2(target, JSON.stringify(data, null, 2) + "\n");
+  return target;
+}
+async function newStepDir(dir, action) {
+  await mkdir2(dir, { recursive: true });
+  return mkdtemp(join(dir, `${action}-`));
+}
 
 // src/fleet/hosts.ts
+var HOST_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 var NIX_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_'-]*$/;
 function attrName(name) {
   return NIX_IDENTIFIER.test(name) ? name : JSON.stringify(name);
@@ -20113,8 +20130,15 @@ var TOPLEVEL_FIELDS = "t: { drv = t.drvPath; out = t.outPath; system = t.system;
 function hostInstallable(flake, host, attribute) {
   return `${flake}#nixosConfigurations.${attrName(host)}.${attribute}`;
 }
-function listHosts(nix, flake, extraArgs = []) {
-  return nix.evalJson(`${flake}#nixosConfigurations`, { apply: "builtins.attrNames", extraArgs });
+function checkHostNames(names) {
+  const bad = names.filter((n) => !HOST_NAME.test(n));
+  if (bad.length) {
+    throw new Error(`nixosConfigurations has names that are not host names (letters, digits, '_', '.', '-'): ${bad.map((n) => JSON.stringify(n)).join(", ")}`);
+  }
+  return names;
+}
+async function listHosts(nix, flake, extraArgs = []) {
+  return checkHostNames(await nix.evalJson(`${flake}#nixosConfigurations`, { apply: "builtins.attrNames", extraArgs }));
 }
 async function evalHostToplevel(nix, flake, host, extraArgs = []) {
   return nix.evalJson(hostInstallable(flake, host, "config.system.build.toplevel"), {
@@ -20517,7 +20541,7 @@ async function mapConcurrent(items, limit, fn) {
 
 // src/actions/flake-check/analyze.ts
 import { existsSync as existsSync3 } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { join as join2, relative, sep } from "node:path";
 var ANY_SOURCE = /^\/nix\/store\/[0-9a-df-np-sv-z]{32}-source\/(.+)$/;
 function toWorkspacePath(file, map) {
   if (!map.root) return void 0;
@@ -20526,10 +20550,10 @@ function toWorkspacePath(file, map) {
     if (file.startsWith(`${map.storePath}/`)) inSource = file.slice(map.storePath.length + 1);
   } else {
     const m = ANY_SOURCE.exec(file);
-    if (m?.[1] && existsSync3(join(map.root, m[1]))) inSource = m[1];
+    if (m?.[1] && existsSync3(join2(map.root, m[1]))) inSource = m[1];
   }
   if (inSource === void 0) return void 0;
-  const onDisk = join(map.root, inSource);
+  const onDisk = join2(map.root, inSource);
   const rel = relative(map.workspace, onDisk);
   return rel.startsWith("..") ? onDisk : rel.split(sep).join("/");
 }
@@ -20557,7 +20581,7 @@ function groupErrors(errors, checkNames2 = /* @__PURE__ */ new Map()) {
 }
 function explainUntracked(error2, map) {
   const m = /getting status of '\/nix\/store\/[0-9a-z]{32}-source\/([^']+)': No such file or directory/.exec(error2.message);
-  if (!m?.[1] || !map.root || !existsSync3(join(map.root, m[1]))) return error2;
+  if (!m?.[1] || !map.root || !existsSync3(join2(map.root, m[1]))) return error2;
   const hint = `${m[1]} exists in the work tree but git does not track it, and Nix only sees tracked files of a git flake: git add it.`;
   return { ...error2, message: `${error2.message}
 ${hint}` };
@@ -20646,8 +20670,8 @@ async function check(options, deps) {
     }
     const anyBroken = [...hostResults.values()].some((h) => h.status === "broken");
     flakeErrors.push(...unexplained.filter((e) => !(e.output === "nixosConfigurations" && anyBroken)));
-    if (listed.error && !hosts.length) flakeErrors.push(...errorsOf(listed.error).filter((e) => !errors.some((x) => x.message === e.message)));
   }
+  if (listed.error) flakeErrors.push(...errorsOf(listed.error).filter((e) => !parseNixErrors(result.stderr).some((x) => x.message === e.message)));
   if (flakeErrors.length) outputs.unshift({ output: "flake", errors: dedupe(flakeErrors).map((e) => locate(e, map)) });
   const hostList = [...hostResults.values()].sort((a, b) => a.host.localeCompare(b.host));
   const brokenHosts = hostList.filter((h) => h.status === "broken").map((h) => h.host);
@@ -20662,11 +20686,10 @@ async function check(options, deps) {
   };
   annotate(runtime, report);
   runtime.report(renderReport(report));
-  await mkdir2(dirname(options.reportPath), { recursive: true });
-  await writeFile2(options.reportPath, JSON.stringify(report, null, 2) + "\n");
+  const reportPath = await writeStepReport(options.reportDir, "flake-check", report, options.reportPath);
   runtime.setOutput("result", report.result);
   runtime.setOutput("broken-hosts", JSON.stringify(brokenHosts));
-  runtime.setOutput("report", options.reportPath);
+  runtime.setOutput("report", reportPath);
   return report;
 }
 var EVALUATION_FLAGS = { "--override-input": 2, "--impure": 0, "--option": 2, "--arg": 2, "--argstr": 2, "--no-update-lock-file": 0 };
@@ -20698,10 +20721,6 @@ async function evaluateHostsOneByOne(nix, flake, hosts, map, runtime, evalArgs =
 function dedupe(errors) {
   const seen = /* @__PURE__ */ new Set();
   return errors.filter((e) => !seen.has(e.message) && seen.add(e.message));
-}
-function headline(text) {
-  const line = text.split("\n").map((l) => l.trim()).filter(Boolean).join(" ");
-  return line.length > 140 ? `${line.slice(0, 139)}\u2026` : line;
 }
 function where(e) {
   return e.file ? `${e.file}:${e.line}${e.column ? `:${e.column}` : ""}` : "";
@@ -20768,7 +20787,21 @@ function failureMessage(report) {
 // src/actions/flake-check/main.ts
 await runAction("flake-check", async (runtime) => {
   const inputs = new Inputs(envInputSource(), (s) => runtime.setSecret(s));
-  const options = readFlakeCheckOptions(inputs, process.env);
+  let options;
+  try {
+    options = readFlakeCheckOptions(inputs, process.env);
+  } catch (error2) {
+    runtime.setOutput("result", "failure");
+    throw error2;
+  }
   const report = await runFlakeCheck(options, { runtime });
   if (report.result === "failure") throw new Error(failureMessage(report));
 });
+/*! Bundled license information:
+
+undici/lib/web/fetch/body.js:
+  (*! formdata-polyfill. MIT License. Jimmy Wärting <https://jimmy.warting.se/opensource> *)
+
+undici/lib/web/websocket/frame.js:
+  (*! ws. MIT License. Einar Otto Stangvik <einaros@gmail.com> *)
+*/

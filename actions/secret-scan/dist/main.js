@@ -23503,8 +23503,15 @@ function getState(name) {
   return process.env[`STATE_${name}`] || "";
 }
 
-// src/runner/actions-runtime.ts
+// src/runner/neutralize.ts
 import { randomBytes } from "node:crypto";
+function neutralized(text) {
+  if (!/^\s*::/m.test(text)) return text;
+  const token = randomBytes(16).toString("hex");
+  return `::stop-commands::${token}
+${text}
+::${token}::`;
+}
 
 // src/runner/platform.ts
 function detectPlatform(env = process.env) {
@@ -23568,7 +23575,8 @@ function renderMarkdown(report) {
         out.push("");
         break;
       case "code": {
-        const fence = block.text.includes("```") ? "~~~~" : "```";
+        const longest = Math.max(2, ...[...block.text.matchAll(/`+/g)].map((m) => m[0].length));
+        const fence = "`".repeat(longest + 1);
         out.push(`<details><summary>${escapeMarkdown(block.title)}</summary>`, "", `${fence}text`, block.text, fence, "", "</details>", "");
         break;
       }
@@ -23625,7 +23633,7 @@ var ActionsRuntime = class {
     info(neutralized(text));
   }
   warning(message) {
-    if (this.platform === "forgejo") info(`warning: ${message}`);
+    if (this.platform === "forgejo") info(neutralized(`warning: ${message}`));
     else warning(message);
   }
   debug(message) {
@@ -23672,13 +23680,6 @@ var ActionsRuntime = class {
     }
   }
 };
-function neutralized(text) {
-  if (!/^\s*::/m.test(text)) return text;
-  const token = randomBytes(16).toString("hex");
-  return `::stop-commands::${token}
-${text}
-::${token}::`;
-}
 async function runAction(action, body) {
   const runtime = new ActionsRuntime();
   try {
@@ -24815,8 +24816,18 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
 
 // src/actions/secret-scan/run.ts
 import { existsSync as existsSync4 } from "node:fs";
-import { mkdir as mkdir2, mkdtemp, readFile as readFile4, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
-import { basename as basename4, dirname as dirname4, isAbsolute as isAbsolute2, join as join5, relative as relative2, sep as sep2 } from "node:path";
+
+// src/runner/report-file.ts
+import { mkdir as mkdir2, mkdtemp, writeFile as writeFile2 } from "node:fs/promises";
+import { dirname as dirname4, join as join5 } from "node:path";
+async function newStepDir(dir, action) {
+  await mkdir2(dir, { recursive: true });
+  return mkdtemp(join5(dir, `${action}-`));
+}
+
+// src/actions/secret-scan/run.ts
+import { mkdir as mkdir3, mkdtemp as mkdtemp2, readFile as readFile4, rm as rm2, writeFile as writeFile3 } from "node:fs/promises";
+import { basename as basename4, dirname as dirname5, isAbsolute as isAbsolute2, join as join6, relative as relative2, sep as sep2 } from "node:path";
 
 // src/scan/resolve-range.ts
 var FIX = "Check out the whole history (actions/checkout with `fetch-depth: 0`) so the range can be scanned.";
@@ -24994,13 +25005,13 @@ async function runSecretScan(options, deps) {
   runtime.info(commits ? `Scanning ${commits} commits (${range.why}): ${spec}` : `No commits to scan (${range.why}).`);
   const { gitleaks, source } = await locateGitleaks(options, { toolCache: deps.toolCache, log });
   runtime.info(`Using ${gitleaks.name} from ${source}.`);
-  await mkdir2(options.tempDir, { recursive: true });
-  const scratch = await mkdtemp(join5(options.tempDir, "gitleaks-"));
+  await mkdir3(options.tempDir, { recursive: true });
+  const scratch = await mkdtemp2(join6(options.tempDir, "gitleaks-"));
   let findings = [];
   let commitsScanned;
   let trust;
   try {
-    trust = await trustedFiles(options, repo, root, join5(scratch, "trusted"), log);
+    trust = await trustedFiles(options, repo, root, join6(scratch, "trusted"), log);
     if (commits) {
       const scan = await runtime.group(
         "gitleaks output",
@@ -25010,7 +25021,7 @@ async function runSecretScan(options, deps) {
           logOpts: logOpts(range),
           config: trust.config,
           baseline: trust.baseline,
-          reportPath: join5(scratch, "report.json"),
+          reportPath: join6(scratch, "report.json"),
           // The repository controls what gitleaks prints (a config's regex, file names).
           onStderrLine: (line) => runtime.untrusted(line.replace(ANSI, ""))
         })
@@ -25023,7 +25034,7 @@ async function runSecretScan(options, deps) {
     await rm2(scratch, { recursive: true, force: true });
   }
   const workspacePath = (f) => {
-    const rel = relative2(options.workspace, join5(root, f.file));
+    const rel = relative2(options.workspace, join6(root, f.file));
     return rel.startsWith("..") ? f.file : rel.split(sep2).join("/");
   };
   const report = {
@@ -25051,9 +25062,9 @@ async function runSecretScan(options, deps) {
     });
   }
   runtime.report(renderReport(report));
-  const reportDir = options.reportPath && options.sarifPath ? void 0 : await mkdtemp(join5(options.tempDir, "secret-scan-"));
-  const reportPath = options.reportPath ?? join5(reportDir, "secret-scan-report.json");
-  const sarifPath = options.sarifPath ?? join5(reportDir, "secret-scan.sarif");
+  const reportDir = options.reportPath && options.sarifPath ? void 0 : await newStepDir(options.tempDir, "secret-scan");
+  const reportPath = options.reportPath ?? join6(reportDir, "secret-scan-report.json");
+  const sarifPath = options.sarifPath ?? join6(reportDir, "secret-scan.sarif");
   await writeJson(reportPath, report);
   await writeJson(sarifPath, toSarif(findings, gitleaks.version.text, workspacePath));
   runtime.setOutput("findings", String(findings.length));
@@ -25066,22 +25077,22 @@ async function runSecretScan(options, deps) {
 var PULL_REQUEST_EVENTS = /* @__PURE__ */ new Set(["pull_request", "pull_request_target"]);
 async function trustedFiles(options, repo, root, dir, log) {
   if (!PULL_REQUEST_EVENTS.has(options.eventName)) {
-    return { source: root, config: options.config, baseline: options.baseline, ignoreFile: existsSync4(join5(root, ".gitleaksignore")) };
+    return { source: root, config: options.config, baseline: options.baseline, ignoreFile: existsSync4(join6(root, ".gitleaksignore")) };
   }
   const baseSha = options.event.pull_request?.base?.sha;
   if (typeof baseSha !== "string" || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(baseSha)) {
     throw new Error(`the ${options.eventName} event has no base commit. Expected pull_request.base.sha.`);
   }
   const base = await requireCommit(baseSha, "the pull request's base commit", repo, log);
-  await mkdir2(dir, { recursive: true });
+  await mkdir3(dir, { recursive: true });
   const changed = [];
   const fromBase = async (rel, name) => {
     const content = await repo.tryShow(base, rel);
-    const current = await readFile4(join5(root, rel), "utf8").catch(() => void 0);
+    const current = await readFile4(join6(root, rel), "utf8").catch(() => void 0);
     if (current !== content) changed.push(rel);
     if (content === void 0) return void 0;
-    await writeFile2(join5(dir, name), content);
-    return join5(dir, name);
+    await writeFile3(join6(dir, name), content);
+    return join6(dir, name);
   };
   const inRepo = (path5) => {
     if (!path5) return void 0;
@@ -25105,8 +25116,8 @@ async function trustedFiles(options, repo, root, dir, log) {
   return { source: dir, gitDir: await repo.gitDir(), config, baseline, ignoreFile, base, changed };
 }
 async function writeJson(path5, data) {
-  await mkdir2(dirname4(path5), { recursive: true });
-  await writeFile2(path5, JSON.stringify(data, null, 2) + "\n");
+  await mkdir3(dirname5(path5), { recursive: true });
+  await writeFile3(path5, JSON.stringify(data, null, 2) + "\n");
 }
 function renderReport(report) {
   const n = report.findings.length;
@@ -25142,3 +25153,11 @@ await runAction("secret-scan", async (runtime) => {
   const report = await runSecretScan(options, { runtime, toolCache: actionsToolCache });
   if (report.findings.length && options.failOnFindings) throw new Error(failureMessage(report));
 });
+/*! Bundled license information:
+
+undici/lib/web/fetch/body.js:
+  (*! formdata-polyfill. MIT License. Jimmy Wärting <https://jimmy.warting.se/opensource> *)
+
+undici/lib/web/websocket/frame.js:
+  (*! ws. MIT License. Einar Otto Stangvik <einaros@gmail.com> *)
+*/

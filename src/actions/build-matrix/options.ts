@@ -4,7 +4,8 @@ import { CACHIX_NAME } from "../../cache/cachix.js";
 import { parseNetrc, type NetrcEntry } from "../../cache/netrc.js";
 import { HOST_NAME } from "../../fleet/hosts.js";
 import type { Inputs } from "../../runner/inputs.js";
-import { readFlakeRef } from "../../nix/flake-ref.js";
+import { displayUrl, urlCredentials } from "../../git/remote-url.js";
+import { readFlakeRef, readNixConfig } from "../../nix/flake-ref.js";
 
 export type BuildMatrixMode = "plan" | "build" | "all";
 export const MODES: readonly BuildMatrixMode[] = ["plan", "build", "all"];
@@ -31,9 +32,13 @@ export interface BuildMatrixOptions {
   maxParallel: number;
   /** How the cache check behaves; tests shorten it. */
   cacheCheck: { timeoutMs: number; retries: number; concurrency: number };
+  /** The user's nix.conf lines for this run (access tokens for private inputs, say). */
+  nixConfig?: string;
   /** A private 0700 directory is made under it for the netrc and key files. */
   tempRoot: string;
-  reportPath: string;
+  /** Where the JSON report goes when the user chose (the CLI's --report); else a new dir under reportDir. */
+  reportPath?: string;
+  reportDir: string;
 }
 
 const STORE_SCHEMES = ["ssh-ng", "ssh", "file", "s3", "http", "https"];
@@ -46,6 +51,17 @@ function host(inputs: Inputs, name: string, value: string): string {
 
 function scheme(value: string): string | undefined {
   return /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
+}
+
+/**
+ * Credentials in a cache URL would reach Nix's NIX_CONFIG or argv and every "unable to download"
+ * message Nix prints: masked at once, and refused in favour of the netrc.
+ */
+function refuseCredentials(inputs: Inputs, name: string, url: string): void {
+  const secrets = urlCredentials(url);
+  if (!secrets.length) return;
+  for (const s of secrets) inputs.mask(s);
+  throw inputs.error(name, `'${displayUrl(url)}' has credentials in it. Expected the URL without them, and the credentials in cache-netrc (machine <host> login <user> password <token>).`);
 }
 
 export function parsePushTarget(inputs: Inputs, value: string | undefined): PushTarget | undefined {
@@ -65,7 +81,6 @@ export function readBuildMatrixOptions(
   inputs: Inputs,
   env: NodeJS.ProcessEnv,
   cwd = process.cwd(),
-  reportPath = resolve(env.RUNNER_TEMP || cwd, "nix-fleet", "build-matrix-report.json"),
 ): BuildMatrixOptions {
   const mode = inputs.oneOf("mode", MODES, "plan");
   const { flake, ref } = readFlakeRef(inputs, "flake", cwd);
@@ -76,6 +91,7 @@ export function readBuildMatrixOptions(
     throw inputs.error("host", "it is required with mode 'build'. Expected the host of this matrix job, such as ${{ matrix.host }}.");
   }
   const caches = inputs.list("caches");
+  for (const cache of caches) refuseCredentials(inputs, "caches", cache);
   for (const cache of caches) {
     const s = scheme(cache);
     if (!s || !CACHE_SCHEMES.includes(s)) throw inputs.error("caches", `'${cache}' is not a binary cache URL. Expected http(s)://, file:// or s3:// substituter URLs.`);
@@ -98,7 +114,9 @@ export function readBuildMatrixOptions(
   if (signingKey && !/^[^:\s]+:[A-Za-z0-9+/]{86}==$/.test(signingKey)) {
     throw inputs.error("signing-key", "it is not a Nix secret key. Expected <name>:<base64>, as nix key generate-secret prints.");
   }
-  const pushTo = parsePushTarget(inputs, inputs.optionalString("push-to"));
+  const pushValue = inputs.optionalString("push-to");
+  if (pushValue) refuseCredentials(inputs, "push-to", pushValue);
+  const pushTo = parsePushTarget(inputs, pushValue);
   if (pushTo?.kind === "cachix" && !cachixAuthToken) {
     throw inputs.error("cachix-auth-token", `it is required to push to cachix:${pushTo.name}. Expected the cache's auth token from a secret.`);
   }
@@ -118,7 +136,8 @@ export function readBuildMatrixOptions(
     cachixAuthToken,
     maxParallel: inputs.int("max-parallel", 2, { min: 1, max: 64 }),
     cacheCheck: { timeoutMs: 10_000, retries: 2, concurrency: 16 },
+    nixConfig: readNixConfig(inputs, "nix-config"),
     tempRoot: env.RUNNER_TEMP || tmpdir(),
-    reportPath,
+    reportDir: resolve(env.RUNNER_TEMP || tmpdir(), "nix-fleet"),
   };
 }

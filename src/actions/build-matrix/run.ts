@@ -1,7 +1,8 @@
+import { writeStepReport } from "../../runner/report-file.js";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { Cachix, cachixUrl } from "../../cache/cachix.js";
-import { shownUrl } from "../../cache/narinfo.js";
+import { displayUrl } from "../../git/remote-url.js";
 import { configuredNetrcFile, formatNetrc, parseNetrc, type NetrcEntry } from "../../cache/netrc.js";
 import { CachePresence } from "../../cache/presence.js";
 import { evalHostToplevel } from "../../fleet/hosts.js";
@@ -9,7 +10,7 @@ import { evaluateFleet } from "../../fleet/plan.js";
 import { Nix, nixErrorMessage } from "../../nix/nix.js";
 import { mapConcurrent } from "../../process/concurrency.js";
 import { CommandError, tail } from "../../process/run.js";
-import { Report } from "../../runner/report.js";
+import { headline, Report } from "../../runner/report.js";
 import type { Runtime } from "../../runner/runtime.js";
 import type { BuildMatrixOptions, PushTarget } from "./options.js";
 import { PRIVATE_DIR_PREFIX, PRIVATE_DIR_STATE } from "./state.js";
@@ -92,7 +93,7 @@ function safeHostname(url: string): string | undefined {
  * ask the cache for every path and then refuse its unsigned-by-a-trusted-key answers.
  */
 export function nixConfigFor(options: BuildMatrixOptions, netrcFile: string | undefined): string {
-  const lines: string[] = [];
+  const lines: string[] = options.nixConfig ? [options.nixConfig] : [];
   const substituters = [...options.caches];
   const target = options.pushTo;
   if (target?.kind === "cachix" && options.cachePublicKeys.some((k) => k.startsWith(`${target.name}.cachix.org-`))) {
@@ -291,9 +292,7 @@ async function runInside(
     seconds: seconds(started),
   };
   runtime.report(renderReport(report));
-  await mkdir(dirname(options.reportPath), { recursive: true });
-  await writeFile(options.reportPath, JSON.stringify(report, null, 2) + "\n");
-  runtime.setOutput("report", options.reportPath);
+  runtime.setOutput("report", await writeStepReport(options.reportDir, "build-matrix", report, options.reportPath));
   return report;
 }
 
@@ -338,13 +337,13 @@ async function plan(
     const result = results.get((evaluation.hosts[i] as { host: string }).host) as HostResult;
     if (p.cachedIn.length) {
       result.status = "cached";
-      result.cachedIn = p.cachedIn.map(shownUrl);
+      result.cachedIn = p.cachedIn.map(displayUrl);
     }
     for (const e of p.errors) failures.set(e.cache, { count: (failures.get(e.cache)?.count ?? 0) + 1, message: e.message });
   }
   // One warning per cache, not per host: a cache that is down would otherwise flood the log.
   for (const [cache, f] of failures) {
-    warn(`cache ${shownUrl(cache)} could not be asked about ${f.count} host${f.count === 1 ? "" : "s"} (${f.message}): counted as not cached there.`);
+    warn(`cache ${displayUrl(cache)} could not be asked about ${f.count} host${f.count === 1 ? "" : "s"} (${f.message}): counted as not cached there.`);
   }
   const cached = [...results.values()].filter((h) => h.status === "cached").length;
   runtime.info(`Asked ${asked.length} cache${asked.length === 1 ? "" : "s"} in ${seconds(checkStarted)} s: ${cached} of ${evaluation.hosts.length} hosts already cached.`);
@@ -457,10 +456,10 @@ async function push(target: PushTarget, out: string, ctx: BuildContext, onStderr
     const presence = await checker.presence(url, out);
     if (presence.state === "present") return;
     if (presence.state === "error") {
-      ctx.warn(`could not confirm the push of ${out} to ${shownUrl(url)}: ${presence.message}`);
+      ctx.warn(`could not confirm the push of ${out} to ${displayUrl(url)}: ${presence.message}`);
       return;
     }
-    if (attempt === CONFIRM_ATTEMPTS) throw new Error(`${shownUrl(url)} does not list ${out} after the push`);
+    if (attempt === CONFIRM_ATTEMPTS) throw new Error(`${displayUrl(url)} does not list ${out} after the push`);
     await new Promise((r) => setTimeout(r, CONFIRM_DELAY_MS));
   }
 }
@@ -484,11 +483,6 @@ const STATUS_TEXT: Record<HostStatus, string> = {
   failed: "❌ failed",
   "eval-failed": "❌ eval-failed",
 };
-
-function headline(text: string): string {
-  const line = text.split("\n").map((l) => l.trim()).filter(Boolean).join(" ");
-  return line.length > 140 ? `${line.slice(0, 139)}…` : line;
-}
 
 export function renderReport(report: BuildMatrixReport): Report {
   const failed = report.hosts.filter((h) => h.status === "failed" || h.status === "eval-failed");

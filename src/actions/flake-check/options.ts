@@ -1,3 +1,4 @@
+import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { nixArgsSecrets, readFlakeRef, readNixConfig } from "../../nix/flake-ref.js";
 import type { Inputs } from "../../runner/inputs.js";
@@ -18,14 +19,15 @@ export interface FlakeCheckOptions {
   workspace: string;
   /** Annotations name files from the repository root, as the forges place them (not in a terminal). */
   pathsFromRepositoryRoot: boolean;
-  reportPath: string;
+  /** Where the JSON report goes when the user chose (the CLI's --report); else a new dir under reportDir. */
+  reportPath?: string;
+  reportDir: string;
 }
 
 export function readFlakeCheckOptions(
   inputs: Inputs,
   env: NodeJS.ProcessEnv,
   cwd = process.cwd(),
-  reportPath = resolve(env.RUNNER_TEMP || cwd, "nix-fleet", "flake-check-report.json"),
 ): FlakeCheckOptions {
   const nixConfig = readNixConfig(inputs, "nix-config");
   const options: FlakeCheckOptions = {
@@ -36,7 +38,7 @@ export function readFlakeCheckOptions(
     extraArgs: inputs.args("extra-args"),
     workspace: env.GITHUB_WORKSPACE || cwd,
     pathsFromRepositoryRoot: !!env.GITHUB_WORKSPACE,
-    reportPath,
+    reportDir: resolve(env.RUNNER_TEMP || tmpdir(), "nix-fleet"),
   };
   if (nixConfig !== undefined) options.nixConfig = nixConfig;
   for (const token of nixArgsSecrets(options.extraArgs)) inputs.mask(token);

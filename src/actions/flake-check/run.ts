@@ -1,12 +1,11 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { writeStepReport } from "../../runner/report-file.js";
 import { evalHostToplevel, listHosts } from "../../fleet/hosts.js";
 import { Git } from "../../git/git.js";
 import { parseNixErrors, type NixError } from "../../nix/errors.js";
 import { Nix, NixCommandError } from "../../nix/nix.js";
 import { mapConcurrent } from "../../process/concurrency.js";
 import { tail } from "../../process/run.js";
-import { Report } from "../../runner/report.js";
+import { headline, Report } from "../../runner/report.js";
 import type { Runtime } from "../../runner/runtime.js";
 import { groupErrors, locate, type CheckedError, type FlakeCheckReport, type HostResult, type OutputResult, type SourceMap } from "./analyze.js";
 import type { FlakeCheckOptions } from "./options.js";
@@ -127,8 +126,10 @@ async function check(options: FlakeCheckOptions, deps: FlakeCheckDeps): Promise<
     // An error about nixosConfigurations as a whole is explained by broken hosts, if any were found.
     const anyBroken = [...hostResults.values()].some((h) => h.status === "broken");
     flakeErrors.push(...unexplained.filter((e) => !(e.output === "nixosConfigurations" && anyBroken)));
-    if (listed.error && !hosts.length) flakeErrors.push(...errorsOf(listed.error).filter((e) => !errors.some((x) => x.message === e.message)));
   }
+  // Not even the hosts could be listed (no nixosConfigurations, names that are no host names):
+  // an error whatever the check said, unless the check already reported the same one.
+  if (listed.error) flakeErrors.push(...errorsOf(listed.error).filter((e) => !parseNixErrors(result.stderr).some((x) => x.message === e.message)));
   if (flakeErrors.length) outputs.unshift({ output: "flake", errors: dedupe(flakeErrors).map((e) => locate(e, map)) });
 
   const hostList = [...hostResults.values()].sort((a, b) => a.host.localeCompare(b.host));
@@ -145,11 +146,10 @@ async function check(options: FlakeCheckOptions, deps: FlakeCheckDeps): Promise<
 
   annotate(runtime, report);
   runtime.report(renderReport(report));
-  await mkdir(dirname(options.reportPath), { recursive: true });
-  await writeFile(options.reportPath, JSON.stringify(report, null, 2) + "\n");
+  const reportPath = await writeStepReport(options.reportDir, "flake-check", report, options.reportPath);
   runtime.setOutput("result", report.result);
   runtime.setOutput("broken-hosts", JSON.stringify(brokenHosts));
-  runtime.setOutput("report", options.reportPath);
+  runtime.setOutput("report", reportPath);
   return report;
 }
 
@@ -195,12 +195,6 @@ export async function evaluateHostsOneByOne(
 function dedupe(errors: NixError[]): NixError[] {
   const seen = new Set<string>();
   return errors.filter((e) => !seen.has(e.message) && seen.add(e.message));
-}
-
-/** One line for a table cell: "Failed assertions:\n- x" reads as "Failed assertions: - x". */
-function headline(text: string): string {
-  const line = text.split("\n").map((l) => l.trim()).filter(Boolean).join(" ");
-  return line.length > 140 ? `${line.slice(0, 139)}…` : line;
 }
 
 function where(e: CheckedError): string {

@@ -1,3 +1,4 @@
+import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import type { Inputs, InputSource } from "../../runner/inputs.js";
 import { readBuildMatrixOptions, type BuildMatrixOptions } from "../build-matrix/options.js";
@@ -8,7 +9,7 @@ export interface GateOptions {
   flakeCheck: FlakeCheckOptions;
   secretScan: SecretScanOptions;
   buildMatrix: BuildMatrixOptions;
-  reportPath: string;
+  reportDir: string;
 }
 
 /**
@@ -24,11 +25,11 @@ export function gateInputSource(source: InputSource): InputSource {
 
 /** Every stage's options, read and checked before any stage runs. */
 export function readGateOptions(inputs: Inputs, env: NodeJS.ProcessEnv, cwd = process.cwd()): GateOptions {
-  const temp = resolve(env.RUNNER_TEMP || cwd, "nix-fleet");
   return {
-    flakeCheck: readFlakeCheckOptions(inputs, env, cwd, resolve(temp, "flake-check-report.json")),
+    flakeCheck: readFlakeCheckOptions(inputs, env, cwd),
     secretScan: readSecretScanOptions(inputs, env, cwd),
-    buildMatrix: readBuildMatrixOptions(inputs, env, cwd, resolve(temp, "build-matrix-report.json")),
-    reportPath: resolve(temp, "gate-report.json"),
+    // nix-config reaches both stages that run Nix (flake-check and build-matrix).
+    buildMatrix: readBuildMatrixOptions(inputs, env, cwd),
+    reportDir: resolve(env.RUNNER_TEMP || tmpdir(), "nix-fleet"),
   };
 }

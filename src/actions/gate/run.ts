@@ -1,5 +1,4 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { writeStepReport } from "../../runner/report-file.js";
 import { Report } from "../../runner/report.js";
 import type { Runtime } from "../../runner/runtime.js";
 import { ScopedRuntime } from "../../runner/scoped-runtime.js";
@@ -62,43 +61,47 @@ async function stage(
 export async function runGate(options: GateOptions, deps: GateDeps): Promise<GateReport> {
   const { runtime } = deps;
   const stages: StageResult[] = [];
-  let buildable: string[] | undefined;
 
-  stages.push(
-    await stage("flake-check", runtime, async (scoped) => {
-      const report = await runFlakeCheck(options.flakeCheck, { runtime: scoped });
-      // Hosts Nix could not even list, or broken ones, are not worth a build.
-      if (!report.outputs.some((o) => o.output === "flake")) buildable = report.hosts.filter((h) => h.status !== "broken").map((h) => h.host);
-      return report.result === "failure" ? { failed: checkFailure(report) } : {};
-    }),
-  );
-  stages.push(
-    await stage("secret-scan", runtime, async (scoped) => {
-      const report = await runSecretScan(options.secretScan, { runtime: scoped, toolCache: deps.toolCache });
-      return report.findings.length && options.secretScan.failOnFindings ? { failed: scanFailure(report) } : {};
-    }),
-  );
+  let broken: string[] | undefined;
+  let listed: string[] | undefined;
+  const check = await stage("flake-check", runtime, async (scoped) => {
+    const report = await runFlakeCheck(options.flakeCheck, { runtime: scoped });
+    broken = report.brokenHosts;
+    listed = report.hosts.map((h) => h.host);
+    return report.result === "failure" ? { failed: checkFailure(report) } : {};
+  });
+  stages.push(check);
+  const scan = await stage("secret-scan", runtime, async (scoped) => {
+    const report = await runSecretScan(options.secretScan, { runtime: scoped, toolCache: deps.toolCache });
+    return report.findings.length && options.secretScan.failOnFindings ? { failed: scanFailure(report) } : {};
+  });
+  stages.push(scan);
 
-  const selected = options.buildMatrix.hosts.length ? options.buildMatrix.hosts.filter((h) => buildable?.includes(h)) : buildable;
+  // Broken hosts are not worth a build. A host the user asked for stays in, even one the flake
+  // lacks: build-matrix names it rather than the gate dropping it silently.
+  const selected = options.buildMatrix.hosts.length
+    ? options.buildMatrix.hosts.filter((h) => !broken?.includes(h))
+    : listed?.filter((h) => !broken?.includes(h));
   if (!selected?.length) {
-    const why = buildable === undefined ? "the flake does not evaluate" : "no host evaluates";
+    const why = listed === undefined ? "flake-check did not run" : listed.length ? "no host evaluates" : "no host could be listed";
     stages.push({ stage: "build-matrix", status: "skipped", message: why });
     runtime.info(`── build-matrix ── skipped: ${why}.`);
   } else {
-    stages.push(
-      await stage("build-matrix", runtime, async (scoped) => {
-        const report = await runBuildMatrix({ ...options.buildMatrix, mode: "all", hosts: selected }, { runtime: scoped });
-        return report.result === "failure" ? { failed: buildFailure(report) } : {};
-      }),
-    );
+    // A secret found in the history must not be carried into a cache with the closures it is in.
+    const withhold = scan.status === "failure" && options.buildMatrix.pushTo !== undefined;
+    const build = await stage("build-matrix", runtime, async (scoped) => {
+      if (withhold) scoped.warning("secret-scan failed: hosts are built but not pushed.");
+      const report = await runBuildMatrix({ ...options.buildMatrix, mode: "all", hosts: selected, pushTo: withhold ? undefined : options.buildMatrix.pushTo }, { runtime: scoped });
+      return report.result === "failure" ? { failed: buildFailure(report) } : {};
+    });
+    if (withhold && build.status === "success") build.message = "built, not pushed: secret-scan failed";
+    stages.push(build);
   }
 
   const report: GateReport = { result: stages.some((s) => s.status !== "success") ? "failure" : "success", stages };
   runtime.report(renderReport(report));
-  await mkdir(dirname(options.reportPath), { recursive: true });
-  await writeFile(options.reportPath, JSON.stringify(report, null, 2) + "\n");
   runtime.setOutput("result", report.result);
-  runtime.setOutput("report", options.reportPath);
+  runtime.setOutput("report", await writeStepReport(options.reportDir, "gate", report));
   return report;
 }
 

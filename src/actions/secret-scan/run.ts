@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { newStepDir } from "../../runner/report-file.js";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
 import { GitHistory } from "../../git/git.js";
@@ -134,7 +135,7 @@ export async function runSecretScan(options: SecretScanOptions, deps: SecretScan
   runtime.report(renderReport(report));
   // Reports are meant to be uploaded, so not private; a fresh directory per step, so that two
   // scans in one job (or the gate and a scan) never overwrite each other's.
-  const reportDir = options.reportPath && options.sarifPath ? undefined : await mkdtemp(join(options.tempDir, "secret-scan-"));
+  const reportDir = options.reportPath && options.sarifPath ? undefined : await newStepDir(options.tempDir, "secret-scan");
   const reportPath = options.reportPath ?? join(reportDir as string, "secret-scan-report.json");
   const sarifPath = options.sarifPath ?? join(reportDir as string, "secret-scan.sarif");
   await writeJson(reportPath, report);

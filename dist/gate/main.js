@@ -25117,13 +25117,21 @@ function gateInputSource(source) {
   return (name) => name in GATE_FIXED_INPUTS ? GATE_FIXED_INPUTS[name] : source(name);
 }
 function readGateOptions(inputs, env, cwd = process.cwd()) {
+  const flakeCheck = readFlakeCheckOptions(inputs, env, cwd);
+  const buildMatrix = readBuildMatrixOptions(inputs, env, cwd);
   return {
-    flakeCheck: readFlakeCheckOptions(inputs, env, cwd),
+    flakeCheck: { ...flakeCheck, nixConfig: checkNixConfig(flakeCheck.nixConfig, buildMatrix) },
     secretScan: readSecretScanOptions(inputs, env, cwd),
-    // nix-config reaches both stages that run Nix (flake-check and build-matrix).
-    buildMatrix: readBuildMatrixOptions(inputs, env, cwd),
+    buildMatrix,
     reportDir: resolve7(env.RUNNER_TEMP || tmpdir3(), "nix-fleet")
   };
+}
+function checkNixConfig(nixConfig, build) {
+  const lines2 = nixConfig ? [nixConfig] : [];
+  const substituters = build.caches.filter((c) => /^(https?|file):/.test(c));
+  if (substituters.length) lines2.push(`extra-substituters = ${substituters.join(" ")}`);
+  if (build.cachePublicKeys.length) lines2.push(`extra-trusted-public-keys = ${build.cachePublicKeys.join(" ")}`);
+  return lines2.length ? lines2.join("\n") : void 0;
 }
 
 // src/runner/report-file.ts

@@ -25,11 +25,26 @@ export function gateInputSource(source: InputSource): InputSource {
 
 /** Every stage's options, read and checked before any stage runs. */
 export function readGateOptions(inputs: Inputs, env: NodeJS.ProcessEnv, cwd = process.cwd()): GateOptions {
+  // nix-config reaches both stages that run Nix (flake-check and build-matrix).
+  const flakeCheck = readFlakeCheckOptions(inputs, env, cwd);
+  const buildMatrix = readBuildMatrixOptions(inputs, env, cwd);
   return {
-    flakeCheck: readFlakeCheckOptions(inputs, env, cwd),
+    flakeCheck: { ...flakeCheck, nixConfig: checkNixConfig(flakeCheck.nixConfig, buildMatrix) },
     secretScan: readSecretScanOptions(inputs, env, cwd),
-    // nix-config reaches both stages that run Nix (flake-check and build-matrix).
-    buildMatrix: readBuildMatrixOptions(inputs, env, cwd),
+    buildMatrix,
     reportDir: resolve(env.RUNNER_TEMP || tmpdir(), "nix-fleet"),
   };
+}
+
+/**
+ * The fleet's caches serve the check's builds too (its `checks`), not only the hosts' builds.
+ * Private caches' netrc stays with build-matrix, which keeps it in its private directory: from
+ * those the check builds what it needs itself.
+ */
+export function checkNixConfig(nixConfig: string | undefined, build: BuildMatrixOptions): string | undefined {
+  const lines = nixConfig ? [nixConfig] : [];
+  const substituters = build.caches.filter((c) => /^(https?|file):/.test(c));
+  if (substituters.length) lines.push(`extra-substituters = ${substituters.join(" ")}`);
+  if (build.cachePublicKeys.length) lines.push(`extra-trusted-public-keys = ${build.cachePublicKeys.join(" ")}`);
+  return lines.length ? lines.join("\n") : undefined;
 }

@@ -1,0 +1,30 @@
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { gateInputSource, readGateOptions } from "../../src/actions/gate/options.js";
+import { Inputs } from "../../src/runner/inputs.js";
+import { repoRoot } from "../support/runner-harness.js";
+
+const key = `cache.example.org-1:${"B".repeat(43)}=`;
+const read = (values: Record<string, string>) =>
+  readGateOptions(new Inputs(gateInputSource((n) => values[n])), { RUNNER_TEMP: "/tmp/runner" }, repoRoot);
+
+describe("the gate's options", () => {
+  it("runs build-matrix as all, whatever the environment says about mode and host", () => {
+    const o = readGateOptions(new Inputs(gateInputSource((n) => ({ flake: "examples/fleet", mode: "plan", host: "web" })[n])), {}, repoRoot);
+    expect(o.buildMatrix.mode).toBe("all");
+    expect(o.buildMatrix.host).toBeUndefined();
+    expect(o.flakeCheck.ref).toBe(resolve(repoRoot, "examples/fleet"));
+  });
+
+  it("gives flake-check's builds the fleet's caches and keys after the user's nix-config", () => {
+    const o = read({ flake: "examples/fleet", caches: "https://cache.example.org, s3://bucket", "cache-public-keys": key, "nix-config": "max-jobs = 2" });
+    expect(o.flakeCheck.nixConfig?.split("\n")).toEqual(["max-jobs = 2", "extra-substituters = https://cache.example.org", `extra-trusted-public-keys = ${key}`]);
+    expect(o.buildMatrix.nixConfig).toBe("max-jobs = 2");
+    expect(read({ flake: "examples/fleet" }).flakeCheck.nixConfig).toBeUndefined();
+  });
+
+  it("reads every stage's inputs first: a bad one in the last stage fails before anything runs", () => {
+    expect(() => read({ flake: "examples/fleet", "max-parallel": "x" })).toThrow("Invalid input 'max-parallel'");
+    expect(() => read({ flake: "examples/fleet", range: "a b" })).toThrow("Invalid input 'range'");
+  });
+});

@@ -4,7 +4,7 @@ const require = __nixFleetCreateRequire(import.meta.url);
 
 // src/cli/main.ts
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir as tmpdir3 } from "node:os";
+import { tmpdir as tmpdir4 } from "node:os";
 import { join as join6 } from "node:path";
 import { parseArgs } from "node:util";
 
@@ -128,7 +128,7 @@ function splitArgs(value) {
 // src/runner/neutralize.ts
 import { randomBytes } from "node:crypto";
 function neutralized(text) {
-  if (!/^\s*::/m.test(text)) return text;
+  if (!/^\s*::|##\[/m.test(text)) return text;
   const token = randomBytes(16).toString("hex");
   return `::stop-commands::${token}
 ${text}
@@ -204,6 +204,9 @@ function annotationText(a) {
 }
 
 // src/runner/terminal-runtime.ts
+function insideRunner(env = process.env) {
+  return !!(env.GITHUB_ACTIONS || env.FORGEJO_ACTIONS);
+}
 var TerminalRuntime = class {
   constructor(write = (text) => process.stderr.write(text), verbose = false) {
     this.write = write;
@@ -223,8 +226,14 @@ var TerminalRuntime = class {
     return shown.endsWith("\n") ? shown : `${shown}
 `;
   }
+  /**
+   * nix-fleet run in a workflow's `run:` step writes to a runner's log, and what it prints quotes
+   * flakes and tools: there, no line of it may start a workflow command.
+   */
   print(text) {
-    this.write(this.masked(text));
+    const shown = this.masked(text);
+    this.write(insideRunner() ? `${neutralized(shown.slice(0, -1))}
+` : shown);
   }
   /** What a command hands to a script (JSON, a matrix) on stdout, masked like everything else. */
   result(text) {
@@ -234,7 +243,7 @@ var TerminalRuntime = class {
     if (this.depth === 0 || this.verbose) this.print(message);
   }
   untrusted(text) {
-    this.info(process.env.GITHUB_ACTIONS || process.env.FORGEJO_ACTIONS ? neutralized(text) : text);
+    this.info(text);
   }
   warning(message) {
     this.print(`warning: ${message}`);
@@ -423,7 +432,7 @@ function looksLikeGitUrl(value) {
   return SCHEME_URL.test(value) || SCP_LIKE.test(value);
 }
 function userinfoOf(url) {
-  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/\s]*)@/i.exec(url);
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\s]*)@/i.exec(url);
   if (!m?.[1]) return void 0;
   const at = m[1].indexOf(":");
   return at < 0 ? { userinfo: m[1], user: m[1], password: "" } : { userinfo: m[1], user: m[1].slice(0, at), password: m[1].slice(at + 1) };
@@ -1171,10 +1180,10 @@ async function runBuildMatrix(options, deps) {
     await rm(privateDir, { recursive: true, force: true });
   }
 }
-async function userNetrc(runtime, warn) {
+async function userNetrc(runtime, warn, nixConfig) {
   const confDir = process.env.NIX_CONF_DIR || "/etc/nix";
   const nixConf = await readFile2(join2(confDir, "nix.conf"), "utf8").catch(() => void 0);
-  const file = configuredNetrcFile(process.env.NIX_CONFIG, nixConf, confDir);
+  const file = configuredNetrcFile([process.env.NIX_CONFIG, nixConfig].filter(Boolean).join("\n") || void 0, nixConf, confDir);
   let text;
   try {
     text = await readFile2(file, "utf8");
@@ -1198,7 +1207,7 @@ async function runInside(options, deps, privateDir, checker, started) {
   const credentials = cacheCredentials(options);
   let netrcFile;
   if (credentials.length) {
-    const own = (await userNetrc(runtime, warn)).filter((u) => !credentials.some((c) => c.machine === u.machine));
+    const own = (await userNetrc(runtime, warn, options.nixConfig)).filter((u) => !credentials.some((c) => c.machine === u.machine));
     netrcFile = join2(privateDir, "netrc");
     await writeFile2(netrcFile, formatNetrc([...credentials, ...own]), { mode: 384 });
   }
@@ -1528,10 +1537,11 @@ function scheme(value) {
   return /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
 }
 function refuseCredentials(inputs, name, url) {
-  const secrets = urlCredentials(url);
-  if (!secrets.length) return;
-  for (const s of secrets) inputs.mask(s);
-  throw inputs.error(name, `'${displayUrl(url)}' has credentials in it. Expected the URL without them, and the credentials in cache-netrc (machine <host> login <user> password <token>).`);
+  for (const s of urlCredentials(url)) inputs.mask(s);
+  const userinfo = /^([a-z][a-z0-9+.-]*):\/\/([^/?#\s]*)@/i.exec(url);
+  if (!userinfo || !/^https?$/i.test(userinfo[1] ?? "") && !userinfo[2]?.includes(":")) return;
+  const instead = /^https?$/i.test(userinfo[1] ?? "") ? "the credentials in the netrc (cache-netrc: machine <host> login <user> password <token>)" : "an ssh key the runner's ssh configuration offers";
+  throw inputs.error(name, `'${displayUrl(url)}' has credentials in it. Expected the URL without them, and ${instead}.`);
 }
 function parsePushTarget(inputs, value) {
   if (!value) return void 0;
@@ -1970,7 +1980,8 @@ async function check(options, deps) {
     const anyBroken = [...hostResults.values()].some((h) => h.status === "broken");
     flakeErrors.push(...unexplained.filter((e) => !(e.output === "nixosConfigurations" && anyBroken)));
   }
-  if (listed.error) flakeErrors.push(...errorsOf(listed.error).filter((e) => !parseNixErrors(result.stderr).some((x) => x.message === e.message)));
+  const listing = listed.error ? errorsOf(listed.error).filter((e) => !parseNixErrors(result.stderr).some((x) => x.message === e.message)) : [];
+  if (listing.length) outputs.unshift({ output: "hosts", errors: listing.map((e) => locate(e, map)) });
   if (flakeErrors.length) outputs.unshift({ output: "flake", errors: dedupe(flakeErrors).map((e) => locate(e, map)) });
   const hostList = [...hostResults.values()].sort((a, b) => a.host.localeCompare(b.host));
   const brokenHosts = hostList.filter((h) => h.status === "broken").map((h) => h.host);
@@ -1991,8 +2002,25 @@ async function check(options, deps) {
   runtime.setOutput("report", reportPath);
   return report;
 }
-var EVALUATION_FLAGS = { "--override-input": 2, "--impure": 0, "--option": 2, "--arg": 2, "--argstr": 2, "--no-update-lock-file": 0 };
-var LOCK_FLAGS = { "--override-input": 2, "--option": 2, "--no-update-lock-file": 0 };
+var EVALUATION_FLAGS = {
+  "--override-input": 2,
+  "--override-flake": 2,
+  "--inputs-from": 1,
+  "--reference-lock-file": 1,
+  "--impure": 0,
+  "--option": 2,
+  "--arg": 2,
+  "--argstr": 2,
+  "--no-update-lock-file": 0
+};
+var LOCK_FLAGS = {
+  "--override-input": 2,
+  "--override-flake": 2,
+  "--inputs-from": 1,
+  "--reference-lock-file": 1,
+  "--option": 2,
+  "--no-update-lock-file": 0
+};
 function evaluationArgs(extraArgs, flags = EVALUATION_FLAGS) {
   const picked = [];
   for (let i = 0; i < extraArgs.length; i++) {
@@ -2078,7 +2106,9 @@ function failureMessage2(report) {
   }
   const flake = report.outputs.find((o) => o.output === "flake");
   if (flake) parts.push(`the flake did not evaluate: ${headline(flake.errors[0]?.message ?? "")}`);
-  const others = report.outputs.filter((o) => o.output !== "flake").map((o) => o.output);
+  const listing = report.outputs.find((o) => o.output === "hosts");
+  if (listing) parts.push(`could not list the hosts: ${headline(listing.errors[0]?.message ?? "")}`);
+  const others = report.outputs.filter((o) => o.output !== "flake" && o.output !== "hosts").map((o) => o.output);
   if (others.length) parts.push(`failed: ${others.join(", ")}`);
   return parts.join("; ");
 }
@@ -2128,6 +2158,7 @@ var checkCommand = {
 import { resolve as resolve8 } from "node:path";
 
 // src/actions/secret-scan/options.ts
+import { tmpdir as tmpdir3 } from "node:os";
 import { existsSync as existsSync3, readFileSync as readFileSync2, statSync as statSync2 } from "node:fs";
 import { isAbsolute, resolve as resolve7 } from "node:path";
 
@@ -2536,7 +2567,7 @@ function readEvent(env) {
 }
 function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
   const workspace = env.GITHUB_WORKSPACE || cwd;
-  const tempDir = paths.tempDir ?? resolve7(env.RUNNER_TEMP || cwd, "nix-fleet");
+  const tempDir = paths.tempDir ?? resolve7(env.RUNNER_TEMP || tmpdir3(), "nix-fleet");
   const rangeText = inputs.string("range", "auto");
   const range = parseRangeInput(rangeText);
   if ("error" in range) throw inputs.error("range", range.error);
@@ -2980,13 +3011,14 @@ ${USAGE}`);
     return 0;
   }
   const runtime = new TerminalRuntime(void 0, rest.includes("--verbose"));
-  const scratch = mkdtempSync(join6(tmpdir3(), `nix-fleet-${name}-`));
+  const scratch = mkdtempSync(join6(tmpdir4(), `nix-fleet-${name}-`));
   try {
     const { values } = parseArgs({ args: rest, strict: true, options: { ...command.options, verbose: { type: "boolean" } } });
     return await command.run(values, runtime, scratch);
   } catch (error) {
     const usage = error instanceof InputError || String(error.code ?? "").startsWith("ERR_PARSE_ARGS");
-    process.stderr.write(`nix-fleet ${name}: ${error instanceof Error ? error.message : String(error)}
+    const message = `nix-fleet ${name}: ${error instanceof Error ? error.message : String(error)}`;
+    process.stderr.write(`${insideRunner() ? neutralized(message) : message}
 `);
     return usage ? 2 : 1;
   } finally {

@@ -43,32 +43,58 @@ async function bundle(source, cli) {
     write: false,
     minify: false,
     sourcemap: false,
-    // The licence notices of the bundled packages stay with the code they cover.
-    legalComments: "eof",
+    // Notices go in THIRD-PARTY-LICENSES.txt beside each bundle (see licences() below).
+    legalComments: "none",
+    metafile: true,
     banner: { js: (cli ? "#!/usr/bin/env node\n" : "") + banner },
     logLevel: "warning",
     // ssh2's optional native helpers; it works without them.
     external: ["cpu-features", "*.node"],
   });
-  return result.outputFiles[0].text;
+  // The npm packages whose code went into the bundle: node_modules/<pkg>/... or node_modules/@scope/<pkg>/...
+  const packages = new Set();
+  for (const input of Object.keys(result.metafile.inputs)) {
+    const m = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (m) packages.add(join(input.slice(0, m.index + m[0].length - 1)));
+  }
+  return { text: result.outputFiles[0].text, packages };
+}
+
+/** The licence texts of the packages bundled into one folder's bundles, as their licences ask. */
+function licences(packageDirs) {
+  const parts = [];
+  for (const dir of [...packageDirs].sort()) {
+    const meta = JSON.parse(readFileSync(join(root, dir, "package.json"), "utf8"));
+    const file = readdirSync(join(root, dir)).find((f) => /^(licen[cs]e|copying)(\.(md|txt))?$/i.test(f));
+    const text = file ? readFileSync(join(root, dir, file), "utf8").trim() : `(no licence file; package.json says: ${meta.license ?? "nothing"})`;
+    parts.push(`${meta.name}@${meta.version} (${meta.license ?? "unknown"})\n${"-".repeat(60)}\n${text}\n`);
+  }
+  return `Third-party software bundled into the files of this folder, with its licences.\n\n${parts.join("\n")}`;
 }
 
 const stale = [];
-for (const [source, target] of entries()) {
-  const text = await bundle(source, target.endsWith("nix-fleet.js"));
+const packagesByDir = new Map();
+function write(target, text, mode) {
   const current = existsSync(target) ? readFileSync(target, "utf8") : undefined;
-  if (current === text) continue;
+  if (current === text) return;
   if (check) {
     stale.push(target.slice(root.length + 1));
-    continue;
+    return;
   }
   mkdirSync(dirname(target), { recursive: true });
-  writeFileSync(target, text, { mode: 0o755 });
-  // A runner may copy only the action's folder: mark its bundles as ES modules right there.
-  const pkg = join(dirname(target), "package.json");
-  if (!existsSync(pkg)) writeFileSync(pkg, '{ "type": "module" }\n');
+  writeFileSync(target, text, { mode });
   console.log(`built ${target.slice(root.length + 1)}`);
 }
+for (const [source, target] of entries()) {
+  const { text, packages } = await bundle(source, target.endsWith("nix-fleet.js"));
+  write(target, text, 0o755);
+  const dir = dirname(target);
+  packagesByDir.set(dir, new Set([...(packagesByDir.get(dir) ?? []), ...packages]));
+  // A runner may copy only the action's folder: mark its bundles as ES modules right there.
+  const pkg = join(dir, "package.json");
+  if (!existsSync(pkg) && !check) writeFileSync(pkg, '{ "type": "module" }\n');
+}
+for (const [dir, packages] of packagesByDir) if (packages.size) write(join(dir, "THIRD-PARTY-LICENSES.txt"), licences(packages), 0o644);
 if (stale.length) {
   console.error(`These bundles differ from a fresh build; run npm run build and commit them:\n  ${stale.join("\n  ")}`);
   process.exit(1);

@@ -23387,7 +23387,7 @@ function getState(name) {
 // src/runner/neutralize.ts
 import { randomBytes } from "node:crypto";
 function neutralized(text) {
-  if (!/^\s*::/m.test(text)) return text;
+  if (!/^\s*::|##\[/m.test(text)) return text;
   const token = randomBytes(16).toString("hex");
   return `::stop-commands::${token}
 ${text}
@@ -23460,7 +23460,7 @@ function renderMarkdown(report) {
         out.push("");
         break;
       case "code": {
-        const longest = Math.max(2, ...[...block.text.matchAll(/`+/g)].map((m) => m[0].length));
+        const longest = [...block.text.matchAll(/`+/g)].reduce((n, m) => Math.max(n, m[0].length), 2);
         const fence = "`".repeat(longest + 1);
         out.push(`<details><summary>${escapeMarkdown(block.title)}</summary>`, "", `${fence}text`, block.text, fence, "", "</details>", "");
         break;
@@ -24078,7 +24078,7 @@ var actionsToolCache = {
 };
 
 // src/actions/gate/options.ts
-import { tmpdir as tmpdir3 } from "node:os";
+import { tmpdir as tmpdir4 } from "node:os";
 import { resolve as resolve7 } from "node:path";
 
 // src/actions/build-matrix/options.ts
@@ -24310,7 +24310,7 @@ function looksLikeGitUrl(value) {
   return SCHEME_URL.test(value) || SCP_LIKE.test(value);
 }
 function userinfoOf(url) {
-  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/\s]*)@/i.exec(url);
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\s]*)@/i.exec(url);
   if (!m?.[1]) return void 0;
   const at = m[1].indexOf(":");
   return at < 0 ? { userinfo: m[1], user: m[1], password: "" } : { userinfo: m[1], user: m[1].slice(0, at), password: m[1].slice(at + 1) };
@@ -24427,10 +24427,11 @@ function scheme(value) {
   return /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
 }
 function refuseCredentials(inputs, name, url) {
-  const secrets = urlCredentials(url);
-  if (!secrets.length) return;
-  for (const s of secrets) inputs.mask(s);
-  throw inputs.error(name, `'${displayUrl(url)}' has credentials in it. Expected the URL without them, and the credentials in cache-netrc (machine <host> login <user> password <token>).`);
+  for (const s of urlCredentials(url)) inputs.mask(s);
+  const userinfo = /^([a-z][a-z0-9+.-]*):\/\/([^/?#\s]*)@/i.exec(url);
+  if (!userinfo || !/^https?$/i.test(userinfo[1] ?? "") && !userinfo[2]?.includes(":")) return;
+  const instead = /^https?$/i.test(userinfo[1] ?? "") ? "the credentials in the netrc (cache-netrc: machine <host> login <user> password <token>)" : "an ssh key the runner's ssh configuration offers";
+  throw inputs.error(name, `'${displayUrl(url)}' has credentials in it. Expected the URL without them, and ${instead}.`);
 }
 function parsePushTarget(inputs, value) {
   if (!value) return void 0;
@@ -24521,6 +24522,7 @@ function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
 }
 
 // src/actions/secret-scan/options.ts
+import { tmpdir as tmpdir3 } from "node:os";
 import { existsSync as existsSync4, readFileSync, statSync as statSync3 } from "node:fs";
 import { isAbsolute, resolve as resolve6 } from "node:path";
 
@@ -25052,7 +25054,7 @@ function readEvent(env) {
 }
 function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
   const workspace = env.GITHUB_WORKSPACE || cwd;
-  const tempDir = paths.tempDir ?? resolve6(env.RUNNER_TEMP || cwd, "nix-fleet");
+  const tempDir = paths.tempDir ?? resolve6(env.RUNNER_TEMP || tmpdir3(), "nix-fleet");
   const rangeText = inputs.string("range", "auto");
   const range = parseRangeInput(rangeText);
   if ("error" in range) throw inputs.error("range", range.error);
@@ -25123,7 +25125,7 @@ function readGateOptions(inputs, env, cwd = process.cwd()) {
     flakeCheck: { ...flakeCheck, nixConfig: checkNixConfig(flakeCheck.nixConfig, buildMatrix) },
     secretScan: readSecretScanOptions(inputs, env, cwd),
     buildMatrix,
-    reportDir: resolve7(env.RUNNER_TEMP || tmpdir3(), "nix-fleet")
+    reportDir: resolve7(env.RUNNER_TEMP || tmpdir4(), "nix-fleet")
   };
 }
 function checkNixConfig(nixConfig, build) {
@@ -25813,10 +25815,10 @@ async function runBuildMatrix(options, deps) {
     await rm2(privateDir, { recursive: true, force: true });
   }
 }
-async function userNetrc(runtime, warn) {
+async function userNetrc(runtime, warn, nixConfig) {
   const confDir = process.env.NIX_CONF_DIR || "/etc/nix";
   const nixConf = await readFile5(join6(confDir, "nix.conf"), "utf8").catch(() => void 0);
-  const file = configuredNetrcFile(process.env.NIX_CONFIG, nixConf, confDir);
+  const file = configuredNetrcFile([process.env.NIX_CONFIG, nixConfig].filter(Boolean).join("\n") || void 0, nixConf, confDir);
   let text;
   try {
     text = await readFile5(file, "utf8");
@@ -25840,7 +25842,7 @@ async function runInside(options, deps, privateDir, checker, started) {
   const credentials = cacheCredentials(options);
   let netrcFile;
   if (credentials.length) {
-    const own = (await userNetrc(runtime, warn)).filter((u) => !credentials.some((c) => c.machine === u.machine));
+    const own = (await userNetrc(runtime, warn, options.nixConfig)).filter((u) => !credentials.some((c) => c.machine === u.machine));
     netrcFile = join6(privateDir, "netrc");
     await writeFile3(netrcFile, formatNetrc([...credentials, ...own]), { mode: 384 });
   }
@@ -26222,7 +26224,8 @@ async function check(options, deps) {
     const anyBroken = [...hostResults.values()].some((h) => h.status === "broken");
     flakeErrors.push(...unexplained.filter((e) => !(e.output === "nixosConfigurations" && anyBroken)));
   }
-  if (listed.error) flakeErrors.push(...errorsOf(listed.error).filter((e) => !parseNixErrors(result.stderr).some((x) => x.message === e.message)));
+  const listing = listed.error ? errorsOf(listed.error).filter((e) => !parseNixErrors(result.stderr).some((x) => x.message === e.message)) : [];
+  if (listing.length) outputs.unshift({ output: "hosts", errors: listing.map((e) => locate(e, map)) });
   if (flakeErrors.length) outputs.unshift({ output: "flake", errors: dedupe(flakeErrors).map((e) => locate(e, map)) });
   const hostList = [...hostResults.values()].sort((a, b) => a.host.localeCompare(b.host));
   const brokenHosts = hostList.filter((h) => h.status === "broken").map((h) => h.host);
@@ -26243,8 +26246,25 @@ async function check(options, deps) {
   runtime.setOutput("report", reportPath);
   return report;
 }
-var EVALUATION_FLAGS = { "--override-input": 2, "--impure": 0, "--option": 2, "--arg": 2, "--argstr": 2, "--no-update-lock-file": 0 };
-var LOCK_FLAGS = { "--override-input": 2, "--option": 2, "--no-update-lock-file": 0 };
+var EVALUATION_FLAGS = {
+  "--override-input": 2,
+  "--override-flake": 2,
+  "--inputs-from": 1,
+  "--reference-lock-file": 1,
+  "--impure": 0,
+  "--option": 2,
+  "--arg": 2,
+  "--argstr": 2,
+  "--no-update-lock-file": 0
+};
+var LOCK_FLAGS = {
+  "--override-input": 2,
+  "--override-flake": 2,
+  "--inputs-from": 1,
+  "--reference-lock-file": 1,
+  "--option": 2,
+  "--no-update-lock-file": 0
+};
 function evaluationArgs(extraArgs, flags = EVALUATION_FLAGS) {
   const picked = [];
   for (let i = 0; i < extraArgs.length; i++) {
@@ -26330,7 +26350,9 @@ function failureMessage2(report) {
   }
   const flake = report.outputs.find((o) => o.output === "flake");
   if (flake) parts.push(`the flake did not evaluate: ${headline(flake.errors[0]?.message ?? "")}`);
-  const others = report.outputs.filter((o) => o.output !== "flake").map((o) => o.output);
+  const listing = report.outputs.find((o) => o.output === "hosts");
+  if (listing) parts.push(`could not list the hosts: ${headline(listing.errors[0]?.message ?? "")}`);
+  const others = report.outputs.filter((o) => o.output !== "flake" && o.output !== "hosts").map((o) => o.output);
   if (others.length) parts.push(`failed: ${others.join(", ")}`);
   return parts.join("; ");
 }
@@ -26687,24 +26709,26 @@ async function runGate(options, deps) {
     return report2.result === "failure" ? { failed: failureMessage2(report2) } : {};
   });
   stages.push(check2);
+  let findings = 0;
   const scan = await stage("secret-scan", runtime, async (scoped) => {
     const report2 = await runSecretScan(options.secretScan, { runtime: scoped, toolCache: deps.toolCache });
+    findings = report2.findings.length;
     return report2.findings.length && options.secretScan.failOnFindings ? { failed: failureMessage3(report2) } : {};
   });
   stages.push(scan);
-  const selected = options.buildMatrix.hosts.length ? options.buildMatrix.hosts.filter((h) => !broken?.includes(h)) : listed?.filter((h) => !broken?.includes(h));
+  const selected = !listed?.length ? void 0 : options.buildMatrix.hosts.length ? options.buildMatrix.hosts.filter((h) => !broken?.includes(h)) : listed.filter((h) => !broken?.includes(h));
   if (!selected?.length) {
     const why = listed === void 0 ? "flake-check did not run" : listed.length ? "no host evaluates" : "no host could be listed";
     stages.push({ stage: "build-matrix", status: "skipped", message: why });
     runtime.info(`\u2500\u2500 build-matrix \u2500\u2500 skipped: ${why}.`);
   } else {
-    const withhold = scan.status === "failure" && options.buildMatrix.pushTo !== void 0;
+    const withhold = (scan.status === "failure" || findings > 0) && options.buildMatrix.pushTo !== void 0;
     const build = await stage("build-matrix", runtime, async (scoped) => {
-      if (withhold) scoped.warning("secret-scan failed: hosts are built but not pushed.");
+      if (withhold) scoped.warning("secret-scan found secrets or could not run: hosts are built but not pushed.");
       const report2 = await runBuildMatrix({ ...options.buildMatrix, mode: "all", hosts: selected, pushTo: withhold ? void 0 : options.buildMatrix.pushTo }, { runtime: scoped });
       return report2.result === "failure" ? { failed: failureMessage(report2) } : {};
     });
-    if (withhold && build.status === "success") build.message = "built, not pushed: secret-scan failed";
+    if (withhold) build.message = build.message ? `${build.message} (and nothing pushed: secret-scan)` : "built, not pushed: secret-scan found secrets or could not run";
     stages.push(build);
   }
   const report = { result: stages.some((s) => s.status !== "success") ? "failure" : "success", stages };
@@ -26737,11 +26761,3 @@ await runAction("gate", async (runtime) => {
   const report = await runGate(options, { runtime, toolCache: actionsToolCache });
   if (report.result === "failure") throw new Error(failureMessage4(report));
 });
-/*! Bundled license information:
-
-undici/lib/web/fetch/body.js:
-  (*! formdata-polyfill. MIT License. Jimmy Wärting <https://jimmy.warting.se/opensource> *)
-
-undici/lib/web/websocket/frame.js:
-  (*! ws. MIT License. Einar Otto Stangvik <einaros@gmail.com> *)
-*/

@@ -19702,7 +19702,7 @@ function getState(name) {
 // src/runner/neutralize.ts
 import { randomBytes } from "node:crypto";
 function neutralized(text) {
-  if (!/^\s*::/m.test(text)) return text;
+  if (!/^\s*::|##\[/m.test(text)) return text;
   const token = randomBytes(16).toString("hex");
   return `::stop-commands::${token}
 ${text}
@@ -19744,7 +19744,7 @@ function renderMarkdown(report) {
         out.push("");
         break;
       case "code": {
-        const longest = Math.max(2, ...[...block.text.matchAll(/`+/g)].map((m) => m[0].length));
+        const longest = [...block.text.matchAll(/`+/g)].reduce((n, m) => Math.max(n, m[0].length), 2);
         const fence = "`".repeat(longest + 1);
         out.push(`<details><summary>${escapeMarkdown(block.title)}</summary>`, "", `${fence}text`, block.text, fence, "", "</details>", "");
         break;
@@ -19881,11 +19881,3 @@ async function removePrivateDir(runtime, tempRoot = process.env.RUNNER_TEMP || t
 
 // src/actions/gate/post.ts
 await runPost("gate", removePrivateDir);
-/*! Bundled license information:
-
-undici/lib/web/fetch/body.js:
-  (*! formdata-polyfill. MIT License. Jimmy Wärting <https://jimmy.warting.se/opensource> *)
-
-undici/lib/web/websocket/frame.js:
-  (*! ws. MIT License. Einar Otto Stangvik <einaros@gmail.com> *)
-*/

@@ -22,5 +22,3 @@ export function cacheBase(url: string): string {
 export function narinfoUrl(cache: string, storePath: string): string {
   return `${cacheBase(cache)}/${narinfoHash(storePath)}.narinfo`;
 }
-
-

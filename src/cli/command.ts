@@ -10,7 +10,7 @@ import type { TerminalRuntime } from "../runner/terminal-runtime.js";
 export interface Command {
   name: string;
   usage: string;
-  /** Its options for node:util parseArgs (--verbose and --help are added for every command). */
+  /** Its options for node:util parseArgs (main adds --verbose, and answers --help before parsing). */
   options: NonNullable<ParseArgsConfig["options"]>;
   run(values: OptionValues, runtime: TerminalRuntime, scratch: string): Promise<number>;
 }

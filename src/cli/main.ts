@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { InputError } from "../runner/inputs.js";
-import { TerminalRuntime } from "../runner/terminal-runtime.js";
+import { neutralized } from "../runner/neutralize.js";
+import { insideRunner, TerminalRuntime } from "../runner/terminal-runtime.js";
 import type { OptionValues } from "./command.js";
 import { COMMANDS } from "./commands.js";
 
@@ -39,7 +40,8 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(values as OptionValues, runtime, scratch);
   } catch (error) {
     const usage = error instanceof InputError || String((error as { code?: unknown }).code ?? "").startsWith("ERR_PARSE_ARGS");
-    process.stderr.write(`nix-fleet ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    const message = `nix-fleet ${name}: ${error instanceof Error ? error.message : String(error)}`;
+    process.stderr.write(`${insideRunner() ? neutralized(message) : message}\n`);
     return usage ? 2 : 1;
   } finally {
     rmSync(scratch, { recursive: true, force: true });

@@ -10,7 +10,7 @@ export function looksLikeGitUrl(value: string): boolean {
 
 function userinfoOf(url: string): { userinfo: string; user: string; password: string } | undefined {
   // Up to the last '@' before the path: a raw token may hold characters a URL should escape.
-  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/\s]*)@/i.exec(url);
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\s]*)@/i.exec(url);
   if (!m?.[1]) return undefined;
   const at = m[1].indexOf(":");
   return at < 0 ? { userinfo: m[1], user: m[1], password: "" } : { userinfo: m[1], user: m[1].slice(0, at), password: m[1].slice(at + 1) };

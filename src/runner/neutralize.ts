@@ -5,7 +5,8 @@ import { randomBytes } from "node:crypto";
  * `::stop-commands::<token>` and `::<token>::`, with a token nobody can guess (both runners).
  */
 export function neutralized(text: string): string {
-  if (!/^\s*::/m.test(text)) return text;
+  // `::cmd::` at a line's start, and the older `##[cmd]` form runners still read.
+  if (!/^\s*::|##\[/m.test(text)) return text;
   const token = randomBytes(16).toString("hex");
   return `::stop-commands::${token}\n${text}\n::${token}::`;
 }

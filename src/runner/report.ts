@@ -78,7 +78,7 @@ export function renderMarkdown(report: Report): string {
         break;
       case "code": {
         // Longer than any run of backticks in the text, so the text cannot close it.
-        const longest = Math.max(2, ...[...block.text.matchAll(/`+/g)].map((m) => m[0].length));
+        const longest = [...block.text.matchAll(/`+/g)].reduce((n, m) => Math.max(n, m[0].length), 2);
         const fence = "`".repeat(longest + 1);
         out.push(`<details><summary>${escapeMarkdown(block.title)}</summary>`, "", `${fence}text`, block.text, fence, "", "</details>", "");
         break;

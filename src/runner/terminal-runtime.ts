@@ -6,6 +6,10 @@ import { annotationText, type Annotation, type Runtime } from "./runtime.js";
  * The nix-fleet CLI's runtime: log and report go to stderr (so that stdout can carry --json),
  * outputs are kept in memory for the caller, secrets are replaced in everything printed.
  */
+export function insideRunner(env: NodeJS.ProcessEnv = process.env): boolean {
+  return !!(env.GITHUB_ACTIONS || env.FORGEJO_ACTIONS);
+}
+
 export class TerminalRuntime implements Runtime {
   readonly platform = "cli" as const;
   readonly outputs = new Map<string, string>();
@@ -25,8 +29,13 @@ export class TerminalRuntime implements Runtime {
     return shown.endsWith("\n") ? shown : `${shown}\n`;
   }
 
+  /**
+   * nix-fleet run in a workflow's `run:` step writes to a runner's log, and what it prints quotes
+   * flakes and tools: there, no line of it may start a workflow command.
+   */
   private print(text: string): void {
-    this.write(this.masked(text));
+    const shown = this.masked(text);
+    this.write(insideRunner() ? `${neutralized(shown.slice(0, -1))}\n` : shown);
   }
 
   /** What a command hands to a script (JSON, a matrix) on stdout, masked like everything else. */
@@ -39,8 +48,7 @@ export class TerminalRuntime implements Runtime {
   }
 
   untrusted(text: string): void {
-    // nix-fleet run in a workflow's `run:` step writes to a runner's log: no command may start there.
-    this.info(process.env.GITHUB_ACTIONS || process.env.FORGEJO_ACTIONS ? neutralized(text) : text);
+    this.info(text);
   }
 
   warning(message: string): void {

@@ -44,11 +44,11 @@ describeWithTools(["nix", "git", "gitleaks"], "the gate (root action.yml), one j
     expect(Object.values(JSON.parse(r.outputs.results ?? "{}")).map((x) => (x as { status: string }).status)).toEqual(["built", "built"]);
     // The secret may be in those closures: nothing reaches the cache.
     expect(readdirSync(cache).filter((f) => f.endsWith(".narinfo"))).toEqual([]);
-    expect(r.log).toContain("secret-scan failed: hosts are built but not pushed.");
+    expect(r.log).toContain("secret-scan found secrets or could not run: hosts are built but not pushed.");
     expect(r.log).toMatch(/gate failed with: flake-check failed: 1 of 3 hosts are broken: db; .*secret-scan failed: 1 secret found in 1 commits .*: secrets\.env:1$/m);
     const report = JSON.parse(readFileSync(r.outputs.report ?? "", "utf8"));
     expect(report.stages.map((s: { stage: string; status: string }) => `${s.stage}:${s.status}`)).toEqual(["flake-check:failure", "secret-scan:failure", "build-matrix:success"]);
-    expect(report.stages[2].message).toBe("built, not pushed: secret-scan failed");
+    expect(report.stages[2].message).toBe("built, not pushed: secret-scan found secrets or could not run");
     for (const stage of report.stages) expect(existsSync(stage.report)).toBe(true);
     expect(r.rawLog).not.toContain(secret);
     expect(r.post?.exitCode).toBe(0);
@@ -102,13 +102,15 @@ describeWithTools(["nix", "git", "gitleaks"], "the gate (root action.yml), one j
 });
 
 describeWithTools(["nix", "git", "gitleaks"], "hostile host names", () => {
-  it.each(["github", "forgejo"] as const)("%s: a host name carrying a workflow command is an error, shown escaped, and runs nothing", async (flavour: Flavour) => {
+  it.each(["github", "forgejo"] as const)("%s: a host name carrying a workflow command is an error, shown escaped, and runs nothing; nothing is built, even a host asked for", async (flavour: Flavour) => {
     const { repo, event } = fleetRepo({ "flake.nix": (s) => s.replace("mgmt = ./hosts/mgmt.nix;", 'mgmt = ./hosts/mgmt.nix;\n        "evil\\n::add-mask::built" = ./hosts/mgmt.nix;') });
-    const r = await runAction({ action: ".", flavour, workspace: repo.dir, eventName: "push", event, sha: event.after, env: { NIX_CONFIG: testNixConfig } });
+    const r = await runAction({ action: ".", flavour, workspace: repo.dir, eventName: "push", event, sha: event.after, inputs: { hosts: "web" }, env: { NIX_CONFIG: testNixConfig } });
     cleanup.push(r.runnerTemp);
     expect(r.exitCode).toBe(1);
+    expect(r.outputs.results).toBeUndefined();
     expect(r.log).toContain('nixosConfigurations has names that are not host names (letters, digits, \'_\', \'.\', \'-\'): "evil\\n::add-mask::built"');
     expect(r.log).not.toContain("***");
-    expect(r.log).toContain("build-matrix skipped");
+    expect(r.log).toContain("build-matrix skipped: no host could be listed");
+    expect(r.log).toContain("flake-check failed: could not list the hosts: nixosConfigurations has names that are not host names");
   });
 });

@@ -180,7 +180,9 @@ describe("runner harness file commands", () => {
 
 describe("nix-fleet usage", () => {
   it.each(COMMANDS.map((c) => [c.name, c] as const))("%s: the usage names every option the command takes", (_name, command) => {
-    for (const option of Object.keys(command.options)) expect(command.usage).toContain(`--${option}`);
+    for (const option of Object.keys(command.options)) expect(command.usage).toMatch(new RegExp(`--${option}(?![\\w-])`));
+    // And the other way round: every option the usage shows is one the command takes.
+    for (const [, shown] of command.usage.matchAll(/--([a-z][\w-]*)/g)) expect(Object.keys(command.options)).toContain(shown);
   });
 });
 
@@ -190,12 +192,17 @@ describe("code blocks and terminal output", () => {
     expect(md).toContain("``````text\na ``` b ~~~~ c ````` d\n``````");
   });
 
-  it("the CLI neutralizes tool output when it runs inside a runner's step, and only then", () => {
+  it("the CLI neutralizes everything it prints when it runs inside a runner's step, and only then", () => {
     const printed: string[] = [];
+    const hostile = new Report("r").code("error", "bad\n::warning title=injected::from-flake");
     const saved = process.env.GITHUB_ACTIONS;
     try {
       process.env.GITHUB_ACTIONS = "true";
-      new TerminalRuntime((t) => printed.push(t)).untrusted("::add-mask::x");
+      const inside = new TerminalRuntime((t) => printed.push(t));
+      inside.untrusted("::add-mask::x");
+      inside.annotate({ level: "error", message: "bad\n::warning::a" });
+      inside.warning("w\n##[error]b");
+      inside.report(hostile);
       delete process.env.GITHUB_ACTIONS;
       new TerminalRuntime((t) => printed.push(t)).untrusted("::add-mask::y");
     } finally {
@@ -203,6 +210,7 @@ describe("code blocks and terminal output", () => {
       else process.env.GITHUB_ACTIONS = saved;
     }
     expect(printed[0]).toMatch(/^::stop-commands::[0-9a-f]{32}\n::add-mask::x\n::[0-9a-f]{32}::\n$/);
-    expect(printed[1]).toBe("::add-mask::y\n");
+    for (const text of printed.slice(1, 4)) expect(text).toMatch(/^::stop-commands::([0-9a-f]{32})\n[^]*\n::\1::\n$/);
+    expect(printed[4]).toBe("::add-mask::y\n");
   });
 });

@@ -19706,7 +19706,7 @@ function getState(name) {
 // src/runner/neutralize.ts
 import { randomBytes } from "node:crypto";
 function neutralized(text) {
-  if (!/^\s*::/m.test(text)) return text;
+  if (!/^\s*::|##\[/m.test(text)) return text;
   const token = randomBytes(16).toString("hex");
   return `::stop-commands::${token}
 ${text}
@@ -19779,7 +19779,7 @@ function renderMarkdown(report) {
         out.push("");
         break;
       case "code": {
-        const longest = Math.max(2, ...[...block.text.matchAll(/`+/g)].map((m) => m[0].length));
+        const longest = [...block.text.matchAll(/`+/g)].reduce((n, m) => Math.max(n, m[0].length), 2);
         const fence = "`".repeat(longest + 1);
         out.push(`<details><summary>${escapeMarkdown(block.title)}</summary>`, "", `${fence}text`, block.text, fence, "", "</details>", "");
         break;
@@ -20241,7 +20241,7 @@ async function evalHostToplevel(nix, flake, host2, extraArgs = []) {
 
 // src/git/remote-url.ts
 function userinfoOf(url) {
-  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/\s]*)@/i.exec(url);
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\s]*)@/i.exec(url);
   if (!m?.[1]) return void 0;
   const at = m[1].indexOf(":");
   return at < 0 ? { userinfo: m[1], user: m[1], password: "" } : { userinfo: m[1], user: m[1].slice(0, at), password: m[1].slice(at + 1) };
@@ -20334,10 +20334,11 @@ function scheme(value) {
   return /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
 }
 function refuseCredentials(inputs, name, url) {
-  const secrets = urlCredentials(url);
-  if (!secrets.length) return;
-  for (const s of secrets) inputs.mask(s);
-  throw inputs.error(name, `'${displayUrl(url)}' has credentials in it. Expected the URL without them, and the credentials in cache-netrc (machine <host> login <user> password <token>).`);
+  for (const s of urlCredentials(url)) inputs.mask(s);
+  const userinfo = /^([a-z][a-z0-9+.-]*):\/\/([^/?#\s]*)@/i.exec(url);
+  if (!userinfo || !/^https?$/i.test(userinfo[1] ?? "") && !userinfo[2]?.includes(":")) return;
+  const instead = /^https?$/i.test(userinfo[1] ?? "") ? "the credentials in the netrc (cache-netrc: machine <host> login <user> password <token>)" : "an ssh key the runner's ssh configuration offers";
+  throw inputs.error(name, `'${displayUrl(url)}' has credentials in it. Expected the URL without them, and ${instead}.`);
 }
 function parsePushTarget(inputs, value) {
   if (!value) return void 0;
@@ -21037,10 +21038,10 @@ async function runBuildMatrix(options, deps) {
     await rm2(privateDir, { recursive: true, force: true });
   }
 }
-async function userNetrc(runtime, warn) {
+async function userNetrc(runtime, warn, nixConfig) {
   const confDir = process.env.NIX_CONF_DIR || "/etc/nix";
   const nixConf = await readFile2(join2(confDir, "nix.conf"), "utf8").catch(() => void 0);
-  const file = configuredNetrcFile(process.env.NIX_CONFIG, nixConf, confDir);
+  const file = configuredNetrcFile([process.env.NIX_CONFIG, nixConfig].filter(Boolean).join("\n") || void 0, nixConf, confDir);
   let text;
   try {
     text = await readFile2(file, "utf8");
@@ -21064,7 +21065,7 @@ async function runInside(options, deps, privateDir, checker, started) {
   const credentials = cacheCredentials(options);
   let netrcFile;
   if (credentials.length) {
-    const own = (await userNetrc(runtime, warn)).filter((u) => !credentials.some((c) => c.machine === u.machine));
+    const own = (await userNetrc(runtime, warn, options.nixConfig)).filter((u) => !credentials.some((c) => c.machine === u.machine));
     netrcFile = join2(privateDir, "netrc");
     await writeFile3(netrcFile, formatNetrc([...credentials, ...own]), { mode: 384 });
   }
@@ -21321,11 +21322,3 @@ await runAction("build-matrix", async (runtime) => {
   const report = await runBuildMatrix(options, { runtime });
   if (report.result === "failure") throw new Error(failureMessage(report));
 });
-/*! Bundled license information:
-
-undici/lib/web/fetch/body.js:
-  (*! formdata-polyfill. MIT License. Jimmy Wärting <https://jimmy.warting.se/opensource> *)
-
-undici/lib/web/websocket/frame.js:
-  (*! ws. MIT License. Einar Otto Stangvik <einaros@gmail.com> *)
-*/

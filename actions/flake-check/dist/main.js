@@ -19825,7 +19825,7 @@ function getState(name) {
 // src/runner/neutralize.ts
 import { randomBytes } from "node:crypto";
 function neutralized(text) {
-  if (!/^\s*::/m.test(text)) return text;
+  if (!/^\s*::|##\[/m.test(text)) return text;
   const token = randomBytes(16).toString("hex");
   return `::stop-commands::${token}
 ${text}
@@ -19898,7 +19898,7 @@ function renderMarkdown(report) {
         out.push("");
         break;
       case "code": {
-        const longest = Math.max(2, ...[...block.text.matchAll(/`+/g)].map((m) => m[0].length));
+        const longest = [...block.text.matchAll(/`+/g)].reduce((n, m) => Math.max(n, m[0].length), 2);
         const fence = "`".repeat(longest + 1);
         out.push(`<details><summary>${escapeMarkdown(block.title)}</summary>`, "", `${fence}text`, block.text, fence, "", "</details>", "");
         break;
@@ -20671,7 +20671,8 @@ async function check(options, deps) {
     const anyBroken = [...hostResults.values()].some((h) => h.status === "broken");
     flakeErrors.push(...unexplained.filter((e) => !(e.output === "nixosConfigurations" && anyBroken)));
   }
-  if (listed.error) flakeErrors.push(...errorsOf(listed.error).filter((e) => !parseNixErrors(result.stderr).some((x) => x.message === e.message)));
+  const listing = listed.error ? errorsOf(listed.error).filter((e) => !parseNixErrors(result.stderr).some((x) => x.message === e.message)) : [];
+  if (listing.length) outputs.unshift({ output: "hosts", errors: listing.map((e) => locate(e, map)) });
   if (flakeErrors.length) outputs.unshift({ output: "flake", errors: dedupe(flakeErrors).map((e) => locate(e, map)) });
   const hostList = [...hostResults.values()].sort((a, b) => a.host.localeCompare(b.host));
   const brokenHosts = hostList.filter((h) => h.status === "broken").map((h) => h.host);
@@ -20692,8 +20693,25 @@ async function check(options, deps) {
   runtime.setOutput("report", reportPath);
   return report;
 }
-var EVALUATION_FLAGS = { "--override-input": 2, "--impure": 0, "--option": 2, "--arg": 2, "--argstr": 2, "--no-update-lock-file": 0 };
-var LOCK_FLAGS = { "--override-input": 2, "--option": 2, "--no-update-lock-file": 0 };
+var EVALUATION_FLAGS = {
+  "--override-input": 2,
+  "--override-flake": 2,
+  "--inputs-from": 1,
+  "--reference-lock-file": 1,
+  "--impure": 0,
+  "--option": 2,
+  "--arg": 2,
+  "--argstr": 2,
+  "--no-update-lock-file": 0
+};
+var LOCK_FLAGS = {
+  "--override-input": 2,
+  "--override-flake": 2,
+  "--inputs-from": 1,
+  "--reference-lock-file": 1,
+  "--option": 2,
+  "--no-update-lock-file": 0
+};
 function evaluationArgs(extraArgs, flags = EVALUATION_FLAGS) {
   const picked = [];
   for (let i = 0; i < extraArgs.length; i++) {
@@ -20779,7 +20797,9 @@ function failureMessage(report) {
   }
   const flake = report.outputs.find((o) => o.output === "flake");
   if (flake) parts.push(`the flake did not evaluate: ${headline(flake.errors[0]?.message ?? "")}`);
-  const others = report.outputs.filter((o) => o.output !== "flake").map((o) => o.output);
+  const listing = report.outputs.find((o) => o.output === "hosts");
+  if (listing) parts.push(`could not list the hosts: ${headline(listing.errors[0]?.message ?? "")}`);
+  const others = report.outputs.filter((o) => o.output !== "flake" && o.output !== "hosts").map((o) => o.output);
   if (others.length) parts.push(`failed: ${others.join(", ")}`);
   return parts.join("; ");
 }
@@ -20797,11 +20817,3 @@ await runAction("flake-check", async (runtime) => {
   const report = await runFlakeCheck(options, { runtime });
   if (report.result === "failure") throw new Error(failureMessage(report));
 });
-/*! Bundled license information:
-
-undici/lib/web/fetch/body.js:
-  (*! formdata-polyfill. MIT License. Jimmy Wärting <https://jimmy.warting.se/opensource> *)
-
-undici/lib/web/websocket/frame.js:
-  (*! ws. MIT License. Einar Otto Stangvik <einaros@gmail.com> *)
-*/

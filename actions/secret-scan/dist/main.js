@@ -23506,7 +23506,7 @@ function getState(name) {
 // src/runner/neutralize.ts
 import { randomBytes } from "node:crypto";
 function neutralized(text) {
-  if (!/^\s*::/m.test(text)) return text;
+  if (!/^\s*::|##\[/m.test(text)) return text;
   const token = randomBytes(16).toString("hex");
   return `::stop-commands::${token}
 ${text}
@@ -23575,7 +23575,7 @@ function renderMarkdown(report) {
         out.push("");
         break;
       case "code": {
-        const longest = Math.max(2, ...[...block.text.matchAll(/`+/g)].map((m) => m[0].length));
+        const longest = [...block.text.matchAll(/`+/g)].reduce((n, m) => Math.max(n, m[0].length), 2);
         const fence = "`".repeat(longest + 1);
         out.push(`<details><summary>${escapeMarkdown(block.title)}</summary>`, "", `${fence}text`, block.text, fence, "", "</details>", "");
         break;
@@ -24074,6 +24074,7 @@ var actionsToolCache = {
 };
 
 // src/actions/secret-scan/options.ts
+import { tmpdir } from "node:os";
 import { existsSync as existsSync3, readFileSync, statSync as statSync2 } from "node:fs";
 import { isAbsolute, resolve as resolve3 } from "node:path";
 
@@ -24084,7 +24085,7 @@ function looksLikeGitUrl(value) {
   return SCHEME_URL.test(value) || SCP_LIKE.test(value);
 }
 function userinfoOf(url) {
-  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/\s]*)@/i.exec(url);
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\s]*)@/i.exec(url);
   if (!m?.[1]) return void 0;
   const at = m[1].indexOf(":");
   return at < 0 ? { userinfo: m[1], user: m[1], password: "" } : { userinfo: m[1], user: m[1].slice(0, at), password: m[1].slice(at + 1) };
@@ -24755,7 +24756,7 @@ function readEvent(env) {
 }
 function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
   const workspace = env.GITHUB_WORKSPACE || cwd;
-  const tempDir = paths.tempDir ?? resolve3(env.RUNNER_TEMP || cwd, "nix-fleet");
+  const tempDir = paths.tempDir ?? resolve3(env.RUNNER_TEMP || tmpdir(), "nix-fleet");
   const rangeText = inputs.string("range", "auto");
   const range = parseRangeInput(rangeText);
   if ("error" in range) throw inputs.error("range", range.error);
@@ -25153,11 +25154,3 @@ await runAction("secret-scan", async (runtime) => {
   const report = await runSecretScan(options, { runtime, toolCache: actionsToolCache });
   if (report.findings.length && options.failOnFindings) throw new Error(failureMessage(report));
 });
-/*! Bundled license information:
-
-undici/lib/web/fetch/body.js:
-  (*! formdata-polyfill. MIT License. Jimmy Wärting <https://jimmy.warting.se/opensource> *)
-
-undici/lib/web/websocket/frame.js:
-  (*! ws. MIT License. Einar Otto Stangvik <einaros@gmail.com> *)
-*/

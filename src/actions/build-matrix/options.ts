@@ -58,10 +58,14 @@ function scheme(value: string): string | undefined {
  * message Nix prints: masked at once, and refused in favour of the netrc.
  */
 function refuseCredentials(inputs: Inputs, name: string, url: string): void {
-  const secrets = urlCredentials(url);
-  if (!secrets.length) return;
-  for (const s of secrets) inputs.mask(s);
-  throw inputs.error(name, `'${displayUrl(url)}' has credentials in it. Expected the URL without them, and the credentials in cache-netrc (machine <host> login <user> password <token>).`);
+  for (const s of urlCredentials(url)) inputs.mask(s);
+  // Any userinfo of an http(s) URL is a credential (a token as the user name); elsewhere a password.
+  const userinfo = /^([a-z][a-z0-9+.-]*):\/\/([^/?#\s]*)@/i.exec(url);
+  if (!userinfo || (!/^https?$/i.test(userinfo[1] ?? "") && !userinfo[2]?.includes(":"))) return;
+  const instead = /^https?$/i.test(userinfo[1] ?? "")
+    ? "the credentials in the netrc (cache-netrc: machine <host> login <user> password <token>)"
+    : "an ssh key the runner's ssh configuration offers";
+  throw inputs.error(name, `'${displayUrl(url)}' has credentials in it. Expected the URL without them, and ${instead}.`);
 }
 
 export function parsePushTarget(inputs: Inputs, value: string | undefined): PushTarget | undefined {

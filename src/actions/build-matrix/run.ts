@@ -193,10 +193,11 @@ export async function runBuildMatrix(options: BuildMatrixOptions, deps: BuildMat
  * The netrc Nix would read without this run (`netrc-file`, default `<conf dir>/netrc`): its
  * machines are kept, since this run's own netrc-file replaces it (private flake inputs need it).
  */
-async function userNetrc(runtime: Runtime, warn: (message: string) => void): Promise<NetrcEntry[]> {
+async function userNetrc(runtime: Runtime, warn: (message: string) => void, nixConfig: string | undefined): Promise<NetrcEntry[]> {
   const confDir = process.env.NIX_CONF_DIR || "/etc/nix";
   const nixConf = await readFile(join(confDir, "nix.conf"), "utf8").catch(() => undefined);
-  const file = configuredNetrcFile(process.env.NIX_CONFIG, nixConf, confDir);
+  // The nix-config input comes after NIX_CONFIG, as in the run's own configuration.
+  const file = configuredNetrcFile([process.env.NIX_CONFIG, nixConfig].filter(Boolean).join("\n") || undefined, nixConf, confDir);
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -229,7 +230,7 @@ async function runInside(
   let netrcFile: string | undefined;
   if (credentials.length) {
     // Ours first: curl takes the first entry for a machine. The user's others are kept after them.
-    const own = (await userNetrc(runtime, warn)).filter((u) => !credentials.some((c) => c.machine === u.machine));
+    const own = (await userNetrc(runtime, warn, options.nixConfig)).filter((u) => !credentials.some((c) => c.machine === u.machine));
     netrcFile = join(privateDir, "netrc");
     await writeFile(netrcFile, formatNetrc([...credentials, ...own]), { mode: 0o600 });
   }

@@ -129,7 +129,8 @@ async function check(options: FlakeCheckOptions, deps: FlakeCheckDeps): Promise<
   }
   // Not even the hosts could be listed (no nixosConfigurations, names that are no host names):
   // an error whatever the check said, unless the check already reported the same one.
-  if (listed.error) flakeErrors.push(...errorsOf(listed.error).filter((e) => !parseNixErrors(result.stderr).some((x) => x.message === e.message)));
+  const listing = listed.error ? errorsOf(listed.error).filter((e) => !parseNixErrors(result.stderr).some((x) => x.message === e.message)) : [];
+  if (listing.length) outputs.unshift({ output: "hosts", errors: listing.map((e) => locate(e, map)) });
   if (flakeErrors.length) outputs.unshift({ output: "flake", errors: dedupe(flakeErrors).map((e) => locate(e, map)) });
 
   const hostList = [...hostResults.values()].sort((a, b) => a.host.localeCompare(b.host));
@@ -154,9 +155,26 @@ async function check(options: FlakeCheckOptions, deps: FlakeCheckDeps): Promise<
 }
 
 /** Flags among extra-args that change what is evaluated: every evaluation must see them too. */
-const EVALUATION_FLAGS: Record<string, number> = { "--override-input": 2, "--impure": 0, "--option": 2, "--arg": 2, "--argstr": 2, "--no-update-lock-file": 0 };
+const EVALUATION_FLAGS: Record<string, number> = {
+  "--override-input": 2,
+  "--override-flake": 2,
+  "--inputs-from": 1,
+  "--reference-lock-file": 1,
+  "--impure": 0,
+  "--option": 2,
+  "--arg": 2,
+  "--argstr": 2,
+  "--no-update-lock-file": 0,
+};
 /** Those that `nix flake metadata` (which only locks and fetches) takes too. */
-const LOCK_FLAGS: Record<string, number> = { "--override-input": 2, "--option": 2, "--no-update-lock-file": 0 };
+const LOCK_FLAGS: Record<string, number> = {
+  "--override-input": 2,
+  "--override-flake": 2,
+  "--inputs-from": 1,
+  "--reference-lock-file": 1,
+  "--option": 2,
+  "--no-update-lock-file": 0,
+};
 
 export function evaluationArgs(extraArgs: string[], flags: Record<string, number> = EVALUATION_FLAGS): string[] {
   const picked: string[] = [];
@@ -260,7 +278,9 @@ export function failureMessage(report: FlakeCheckReport): string {
   }
   const flake = report.outputs.find((o) => o.output === "flake");
   if (flake) parts.push(`the flake did not evaluate: ${headline(flake.errors[0]?.message ?? "")}`);
-  const others = report.outputs.filter((o) => o.output !== "flake").map((o) => o.output);
+  const listing = report.outputs.find((o) => o.output === "hosts");
+  if (listing) parts.push(`could not list the hosts: ${headline(listing.errors[0]?.message ?? "")}`);
+  const others = report.outputs.filter((o) => o.output !== "flake" && o.output !== "hosts").map((o) => o.output);
   if (others.length) parts.push(`failed: ${others.join(", ")}`);
   return parts.join("; ");
 }

@@ -71,30 +71,36 @@ export async function runGate(options: GateOptions, deps: GateDeps): Promise<Gat
     return report.result === "failure" ? { failed: checkFailure(report) } : {};
   });
   stages.push(check);
+  let findings = 0;
   const scan = await stage("secret-scan", runtime, async (scoped) => {
     const report = await runSecretScan(options.secretScan, { runtime: scoped, toolCache: deps.toolCache });
+    findings = report.findings.length;
     return report.findings.length && options.secretScan.failOnFindings ? { failed: scanFailure(report) } : {};
   });
   stages.push(scan);
 
   // Broken hosts are not worth a build. A host the user asked for stays in, even one the flake
   // lacks: build-matrix names it rather than the gate dropping it silently.
-  const selected = options.buildMatrix.hosts.length
-    ? options.buildMatrix.hosts.filter((h) => !broken?.includes(h))
-    : listed?.filter((h) => !broken?.includes(h));
+  // When the hosts could not even be listed, nothing is built, whatever `hosts` asks for.
+  const selected = !listed?.length
+    ? undefined
+    : options.buildMatrix.hosts.length
+      ? options.buildMatrix.hosts.filter((h) => !broken?.includes(h))
+      : listed.filter((h) => !broken?.includes(h));
   if (!selected?.length) {
     const why = listed === undefined ? "flake-check did not run" : listed.length ? "no host evaluates" : "no host could be listed";
     stages.push({ stage: "build-matrix", status: "skipped", message: why });
     runtime.info(`── build-matrix ── skipped: ${why}.`);
   } else {
-    // A secret found in the history must not be carried into a cache with the closures it is in.
-    const withhold = scan.status === "failure" && options.buildMatrix.pushTo !== undefined;
+    // A secret found in the history must not be carried into a cache with the closures it may be
+    // in: not after findings, even with fail-on-findings off, nor when the scan could not run.
+    const withhold = (scan.status === "failure" || findings > 0) && options.buildMatrix.pushTo !== undefined;
     const build = await stage("build-matrix", runtime, async (scoped) => {
-      if (withhold) scoped.warning("secret-scan failed: hosts are built but not pushed.");
+      if (withhold) scoped.warning("secret-scan found secrets or could not run: hosts are built but not pushed.");
       const report = await runBuildMatrix({ ...options.buildMatrix, mode: "all", hosts: selected, pushTo: withhold ? undefined : options.buildMatrix.pushTo }, { runtime: scoped });
       return report.result === "failure" ? { failed: buildFailure(report) } : {};
     });
-    if (withhold && build.status === "success") build.message = "built, not pushed: secret-scan failed";
+    if (withhold) build.message = build.message ? `${build.message} (and nothing pushed: secret-scan)` : "built, not pushed: secret-scan found secrets or could not run";
     stages.push(build);
   }
 

@@ -1,3 +1,4 @@
+import { tmpdir } from "node:os";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { displayUrl, urlCredentials } from "../../git/remote-url.js";
@@ -56,7 +57,7 @@ export function readEvent(env: NodeJS.ProcessEnv): { eventName: string; event: u
 
 export function readSecretScanOptions(inputs: Inputs, env: NodeJS.ProcessEnv, cwd = process.cwd(), paths: { tempDir?: string } = {}): SecretScanOptions {
   const workspace = env.GITHUB_WORKSPACE || cwd;
-  const tempDir = paths.tempDir ?? resolve(env.RUNNER_TEMP || cwd, "nix-fleet");
+  const tempDir = paths.tempDir ?? resolve(env.RUNNER_TEMP || tmpdir(), "nix-fleet");
 
   const rangeText = inputs.string("range", "auto");
   const range = parseRangeInput(rangeText);

@@ -1916,14 +1916,6 @@ async function checkNames(nix, flake, evalArgs) {
   return names;
 }
 async function runFlakeCheck(options, deps) {
-  try {
-    return await check(options, deps);
-  } catch (error) {
-    deps.runtime.setOutput("result", "failure");
-    throw error;
-  }
-}
-async function check(options, deps) {
   const { runtime } = deps;
   const started = Date.now();
   const [nix, gitRoot] = await Promise.all([

@@ -5316,12 +5316,12 @@ var require_formdata_parser = __commonJS({
               return "failure";
             }
             if (bufferStartsWith(input, filenameBuffer, position)) {
-              let check2 = position.position + filenameBuffer.length;
-              if (input[check2] === 42) {
+              let check = position.position + filenameBuffer.length;
+              if (input[check] === 42) {
                 position.position += 1;
-                check2 += 1;
+                check += 1;
               }
-              if (input[check2] !== 61 || input[check2 + 1] !== 34) {
+              if (input[check] !== 61 || input[check + 1] !== 34) {
                 return "failure";
               }
               position.position += 12;
@@ -22688,12 +22688,12 @@ function mkdirP(fsPath) {
     yield mkdir(fsPath, { recursive: true });
   });
 }
-function which(tool, check2) {
+function which(tool, check) {
   return __awaiter4(this, void 0, void 0, function* () {
     if (!tool) {
       throw new Error("parameter 'tool' is required");
     }
-    if (check2) {
+    if (check) {
       const result = yield which(tool, false);
       if (!result) {
         if (IS_WINDOWS) {
@@ -23540,7 +23540,10 @@ var ActionsRuntime = class {
   setSecret(value) {
     setSecret(value);
   }
+  /** Outputs set so far: a failure fills in only the ones the step had not set. */
+  outputs = /* @__PURE__ */ new Set();
   setOutput(name, value) {
+    this.outputs.add(name);
     setOutput(name, value);
   }
   saveState(name, value) {
@@ -23565,11 +23568,12 @@ var ActionsRuntime = class {
     }
   }
 };
-async function runAction(action, body) {
+async function runAction(action, body, onFailure = {}) {
   const runtime = new ActionsRuntime();
   try {
     await body(runtime);
   } catch (error2) {
+    for (const [name, value] of Object.entries(onFailure)) if (!runtime.outputs.has(name)) runtime.setOutput(name, value);
     const message = `${action} failed with: ${error2 instanceof Error ? error2.message : String(error2)}`;
     if (runtime.platform === "forgejo") {
       info(neutralized(`error: ${message}`));
@@ -26160,14 +26164,6 @@ async function checkNames(nix, flake, evalArgs) {
   return names;
 }
 async function runFlakeCheck(options, deps) {
-  try {
-    return await check(options, deps);
-  } catch (error2) {
-    deps.runtime.setOutput("result", "failure");
-    throw error2;
-  }
-}
-async function check(options, deps) {
   const { runtime } = deps;
   const started = Date.now();
   const [nix, gitRoot] = await Promise.all([
@@ -26702,13 +26698,13 @@ async function runGate(options, deps) {
   const stages = [];
   let broken;
   let listed;
-  const check2 = await stage("flake-check", runtime, async (scoped) => {
+  const check = await stage("flake-check", runtime, async (scoped) => {
     const report2 = await runFlakeCheck(options.flakeCheck, { runtime: scoped });
     broken = report2.brokenHosts;
     listed = report2.hosts.map((h) => h.host);
     return report2.result === "failure" ? { failed: failureMessage2(report2) } : {};
   });
-  stages.push(check2);
+  stages.push(check);
   let findings = 0;
   const scan = await stage("secret-scan", runtime, async (scoped) => {
     const report2 = await runSecretScan(options.secretScan, { runtime: scoped, toolCache: deps.toolCache });
@@ -26751,13 +26747,7 @@ function failureMessage4(report) {
 // src/actions/gate/main.ts
 await runAction("gate", async (runtime) => {
   const inputs = new Inputs(gateInputSource(envInputSource()), (s) => runtime.setSecret(s));
-  let options;
-  try {
-    options = readGateOptions(inputs, process.env);
-  } catch (error2) {
-    runtime.setOutput("result", "failure");
-    throw error2;
-  }
+  const options = readGateOptions(inputs, process.env);
   const report = await runGate(options, { runtime, toolCache: actionsToolCache });
   if (report.result === "failure") throw new Error(failureMessage4(report));
-});
+}, { result: "failure" });

@@ -19824,7 +19824,10 @@ var ActionsRuntime = class {
   setSecret(value) {
     setSecret(value);
   }
+  /** Outputs set so far: a failure fills in only the ones the step had not set. */
+  outputs = /* @__PURE__ */ new Set();
   setOutput(name, value) {
+    this.outputs.add(name);
     setOutput(name, value);
   }
   saveState(name, value) {

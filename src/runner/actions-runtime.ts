@@ -50,7 +50,11 @@ export class ActionsRuntime implements Runtime {
     core.setSecret(value);
   }
 
+  /** Outputs set so far: a failure fills in only the ones the step had not set. */
+  readonly outputs = new Set<string>();
+
   setOutput(name: string, value: string): void {
+    this.outputs.add(name);
     core.setOutput(name, value);
   }
 
@@ -87,11 +91,17 @@ export class ActionsRuntime implements Runtime {
  * `<action> failed with: ...`, write the summary, and exit explicitly so that an open socket
  * cannot keep the step alive.
  */
-export async function runAction(action: string, body: (runtime: ActionsRuntime) => Promise<void>): Promise<never> {
+export async function runAction(
+  action: string,
+  body: (runtime: ActionsRuntime) => Promise<void>,
+  /** Outputs the contract promises even on failure (a bad input included), e.g. { result: "failure" }. */
+  onFailure: Record<string, string> = {},
+): Promise<never> {
   const runtime = new ActionsRuntime();
   try {
     await body(runtime);
   } catch (error) {
+    for (const [name, value] of Object.entries(onFailure)) if (!runtime.outputs.has(name)) runtime.setOutput(name, value);
     const message = `${action} failed with: ${error instanceof Error ? error.message : String(error)}`;
     if (runtime.platform === "forgejo") {
       // No annotation to make: the plain line is what a Forgejo log shows.

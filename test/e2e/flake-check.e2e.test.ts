@@ -117,5 +117,6 @@ describeWithTools(["nix", "git"], "flake-check bundle, run as a runner runs it",
     cleanup.push(r.runnerTemp);
     expect(r.exitCode).toBe(1);
     expect(r.log).toContain("flake-check failed with: Nix was not found (looked for 'nix' on PATH). Install Nix on the runner first");
+    expect(r.outputs).toEqual({ result: "failure" });
   });
 });

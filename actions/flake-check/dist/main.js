@@ -5316,12 +5316,12 @@ var require_formdata_parser = __commonJS({
               return "failure";
             }
             if (bufferStartsWith(input, filenameBuffer, position)) {
-              let check2 = position.position + filenameBuffer.length;
-              if (input[check2] === 42) {
+              let check = position.position + filenameBuffer.length;
+              if (input[check] === 42) {
                 position.position += 1;
-                check2 += 1;
+                check += 1;
               }
-              if (input[check2] !== 61 || input[check2 + 1] !== 34) {
+              if (input[check] !== 61 || input[check + 1] !== 34) {
                 return "failure";
               }
               position.position += 12;
@@ -19978,7 +19978,10 @@ var ActionsRuntime = class {
   setSecret(value) {
     setSecret(value);
   }
+  /** Outputs set so far: a failure fills in only the ones the step had not set. */
+  outputs = /* @__PURE__ */ new Set();
   setOutput(name, value) {
+    this.outputs.add(name);
     setOutput(name, value);
   }
   saveState(name, value) {
@@ -20003,11 +20006,12 @@ var ActionsRuntime = class {
     }
   }
 };
-async function runAction(action, body) {
+async function runAction(action, body, onFailure = {}) {
   const runtime = new ActionsRuntime();
   try {
     await body(runtime);
   } catch (error2) {
+    for (const [name, value] of Object.entries(onFailure)) if (!runtime.outputs.has(name)) runtime.setOutput(name, value);
     const message = `${action} failed with: ${error2 instanceof Error ? error2.message : String(error2)}`;
     if (runtime.platform === "forgejo") {
       info(neutralized(`error: ${message}`));
@@ -20607,14 +20611,6 @@ async function checkNames(nix, flake, evalArgs) {
   return names;
 }
 async function runFlakeCheck(options, deps) {
-  try {
-    return await check(options, deps);
-  } catch (error2) {
-    deps.runtime.setOutput("result", "failure");
-    throw error2;
-  }
-}
-async function check(options, deps) {
   const { runtime } = deps;
   const started = Date.now();
   const [nix, gitRoot] = await Promise.all([
@@ -20807,13 +20803,7 @@ function failureMessage(report) {
 // src/actions/flake-check/main.ts
 await runAction("flake-check", async (runtime) => {
   const inputs = new Inputs(envInputSource(), (s) => runtime.setSecret(s));
-  let options;
-  try {
-    options = readFlakeCheckOptions(inputs, process.env);
-  } catch (error2) {
-    runtime.setOutput("result", "failure");
-    throw error2;
-  }
+  const options = readFlakeCheckOptions(inputs, process.env);
   const report = await runFlakeCheck(options, { runtime });
   if (report.result === "failure") throw new Error(failureMessage(report));
-});
+}, { result: "failure" });

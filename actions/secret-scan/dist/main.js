@@ -23655,7 +23655,10 @@ var ActionsRuntime = class {
   setSecret(value) {
     setSecret(value);
   }
+  /** Outputs set so far: a failure fills in only the ones the step had not set. */
+  outputs = /* @__PURE__ */ new Set();
   setOutput(name, value) {
+    this.outputs.add(name);
     setOutput(name, value);
   }
   saveState(name, value) {
@@ -23680,11 +23683,12 @@ var ActionsRuntime = class {
     }
   }
 };
-async function runAction(action, body) {
+async function runAction(action, body, onFailure = {}) {
   const runtime = new ActionsRuntime();
   try {
     await body(runtime);
   } catch (error2) {
+    for (const [name, value] of Object.entries(onFailure)) if (!runtime.outputs.has(name)) runtime.setOutput(name, value);
     const message = `${action} failed with: ${error2 instanceof Error ? error2.message : String(error2)}`;
     if (runtime.platform === "forgejo") {
       info(neutralized(`error: ${message}`));

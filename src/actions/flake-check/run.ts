@@ -48,16 +48,6 @@ async function checkNames(nix: Nix, flake: string, evalArgs: string[]): Promise<
  * by one. Returns the report; sets outputs, annotations and the summary through the runtime.
  */
 export async function runFlakeCheck(options: FlakeCheckOptions, deps: FlakeCheckDeps): Promise<FlakeCheckReport> {
-  try {
-    return await check(options, deps);
-  } catch (error) {
-    // The contract promises a result even when the check could not run at all.
-    deps.runtime.setOutput("result", "failure");
-    throw error;
-  }
-}
-
-async function check(options: FlakeCheckOptions, deps: FlakeCheckDeps): Promise<FlakeCheckReport> {
   const { runtime } = deps;
   const started = Date.now();
   const [nix, gitRoot] = await Promise.all([

@@ -6,13 +6,7 @@ import { failureMessage, runGate } from "./run.js";
 
 await runAction("gate", async (runtime) => {
   const inputs = new Inputs(gateInputSource(envInputSource()), (s) => runtime.setSecret(s));
-  let options;
-  try {
-    options = readGateOptions(inputs, process.env);
-  } catch (error) {
-    runtime.setOutput("result", "failure");
-    throw error;
-  }
+  const options = readGateOptions(inputs, process.env);
   const report = await runGate(options, { runtime, toolCache: actionsToolCache });
   if (report.result === "failure") throw new Error(failureMessage(report));
-});
+}, { result: "failure" });

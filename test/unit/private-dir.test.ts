@@ -1,0 +1,95 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { CLEANUP_STATE, cleanupFromState, PrivateDir } from "../../src/runner/private-dir.js";
+import { errorKind, UserError, userErrorFromHints } from "../../src/runner/user-error.js";
+import { InputError } from "../../src/runner/inputs.js";
+import { RecordingRuntime } from "../support/recording-runtime.js";
+
+const roots: string[] = [];
+function tempRoot(): string {
+  const root = mkdtempSync(join(tmpdir(), "private-dir-test-"));
+  roots.push(root);
+  return root;
+}
+afterEach(() => {
+  for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
+});
+
+describe("PrivateDir", () => {
+  it("is 0700, recorded in state before anything is written, and its files are 0600", async () => {
+    const runtime = new RecordingRuntime();
+    const dir = await PrivateDir.create(runtime, tempRoot());
+    expect(statSync(dir.path).mode & 0o777).toBe(0o700);
+    expect(JSON.parse(runtime.state[CLEANUP_STATE] ?? "{}")).toEqual({ dir: dir.path, pids: [] });
+    const file = await dir.writeSecret("netrc", "machine x password y\n");
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, "utf8")).toContain("password y");
+    await expect(dir.writeSecret("../escape", "x")).rejects.toThrow(/plain file name/);
+    await expect(dir.writeSecret("netrc", "again")).rejects.toThrow(/EEXIST/);
+    expect(runtime.state[CLEANUP_STATE]).not.toContain("password");
+  });
+
+  it("close runs cleanups last-first, stops tracked process groups, removes the directory, clears state", async () => {
+    const runtime = new RecordingRuntime();
+    const dir = await PrivateDir.create(runtime, tempRoot());
+    const order: string[] = [];
+    dir.onClose(async () => void order.push("first"));
+    dir.onClose(async () => {
+      order.push("second");
+      throw new Error("revoke failed");
+    });
+    const child = spawn("sleep", ["30"], { detached: true, stdio: "ignore" });
+    const exited = new Promise((r) => child.on("exit", (_code, signal) => r(signal)));
+    dir.trackProcess(child.pid!);
+    expect(JSON.parse(runtime.state[CLEANUP_STATE]!).pids).toEqual([child.pid]);
+    await dir.close();
+    expect(order).toEqual(["second", "first"]);
+    expect(runtime.log).toContain("warning: cleanup: revoke failed");
+    expect(await exited).toBe("SIGTERM");
+    expect(existsSync(dir.path)).toBe(false);
+    expect(runtime.state[CLEANUP_STATE]).toBe("");
+    await dir.close(); // idempotent
+  });
+
+  it("post removes only a directory main could have made", async () => {
+    const root = tempRoot();
+    const runtime = new RecordingRuntime();
+    const dir = await PrivateDir.create(runtime, root);
+    await dir.writeSecret("key", "secret");
+    await cleanupFromState(runtime, root);
+    expect(existsSync(dir.path)).toBe(false);
+
+    const other = join(root, "not-ours");
+    mkdirSync(other);
+    runtime.state[CLEANUP_STATE] = JSON.stringify({ dir: other, pids: [] });
+    await cleanupFromState(runtime, root);
+    expect(existsSync(other)).toBe(true);
+    expect(runtime.log).toContain("not removing");
+
+    runtime.state[CLEANUP_STATE] = "{not json";
+    await cleanupFromState(runtime, root);
+    expect(runtime.log).toContain("cleanup state is not readable");
+  });
+});
+
+describe("UserError", () => {
+  it("carries the fix and classifies", () => {
+    const error = new UserError("The lock file has a relative path input.", "Use Nix 2.26 or newer.", "nix");
+    expect(error.message).toBe("The lock file has a relative path input. Fix: Use Nix 2.26 or newer.");
+    expect(errorKind(error)).toBe("setup");
+    expect(errorKind(new InputError("flake", "bad"))).toBe("input");
+    expect(errorKind(new Error("x"))).toBe("failure");
+  });
+
+  it("finds the first matching hint", () => {
+    const hints = [
+      { pattern: /lacks a signature by a trusted key/, problem: "unsigned", fix: "sign" },
+      { pattern: /mutable lock '(.*)'/, problem: (m: RegExpMatchArray) => `mutable ${m[1]}`, fix: "newer nix" },
+    ];
+    expect(userErrorFromHints("nix", hints, "error: lockfile contains mutable lock '{x}'")?.message).toBe("mutable {x} Fix: newer nix");
+    expect(userErrorFromHints("nix", hints, "all fine")).toBeUndefined();
+  });
+});

@@ -134,6 +134,26 @@ export class GitHistory extends Git {
     await this.checked(["fetch", "--quiet", "--no-tags", "--end-of-options", remote, ...refspecs]);
   }
 
+  /** Every ref of a remote matching the patterns (`refs/tags/*`), peeled `^{}` lines left out. */
+  async lsRemoteRefs(remote: string, patterns: string[]): Promise<GitRef[]> {
+    const out = await this.checked(["ls-remote", "--end-of-options", remote, ...patterns]);
+    return lines(out)
+      .map((line) => {
+        const [sha = "", name = ""] = line.split("\t");
+        return { sha, name };
+      })
+      .filter((r) => !r.name.endsWith("^{}"));
+  }
+
+  /** Tags whose commit `commit` reaches, with the sha each tag ref holds (a tag object for annotated ones). */
+  async tagsReachableFrom(commit: string): Promise<GitRef[]> {
+    const out = await this.checked(["for-each-ref", `--merged=${commit}`, "--format=%(objectname) %(refname)", "refs/tags"]);
+    return lines(out).map((line) => {
+      const at = line.indexOf(" ");
+      return { sha: line.slice(0, at), name: line.slice(at + 1) };
+    });
+  }
+
   /** The sha a remote's ref points at, or undefined when the remote has no such ref. */
   async lsRemote(remote: string, ref: string): Promise<string | undefined> {
     const out = await this.checked(["ls-remote", "--end-of-options", remote, ref]);

@@ -67,9 +67,33 @@ export function remoteAccess(url: string, env: NodeJS.ProcessEnv = process.env):
   if (!info) return { url, env: {} };
   // ssh takes no password from a URL: it would only sit on the command line.
   if (!/^https?:/i.test(url)) return { url: info.password ? url.replace(`${info.userinfo}@`, `${info.user}@`) : url, env: {} };
+  return { url: url.replace(`${info.userinfo}@`, ""), env: basicAuthEnv(info.user, info.password, env) };
+}
+
+/** What forges take as the user name beside an access token (GitHub documents it; Forgejo and Gitea accept any). */
+export const TOKEN_USER = "x-access-token";
+
+/**
+ * A token for an https remote, given to git exactly as URL credentials are (remoteAccess): an
+ * `Authorization` header through GIT_CONFIG_* variables. `secrets` are the forms to mask first.
+ */
+export function tokenAccess(token: string, env: NodeJS.ProcessEnv = process.env): { env: Record<string, string>; secrets: string[] } {
+  return { env: basicAuthEnv(TOKEN_USER, token, env), secrets: [token, basicAuth(TOKEN_USER, token)] };
+}
+
+/** Plain http that cannot be intercepted on the way: loopback only. */
+export function isLoopbackHttp(url: string): boolean {
+  return /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i.test(url);
+}
+
+/**
+ * Basic credentials as `http.extraHeader`, given through GIT_CONFIG_* variables (after any the
+ * environment already sets), with the credential helper switched off so nothing stores them.
+ */
+function basicAuthEnv(user: string, password: string, env: NodeJS.ProcessEnv): Record<string, string> {
   const first = Number(env.GIT_CONFIG_COUNT) || 0;
   const settings: [string, string][] = [
-    ["http.extraHeader", `Authorization: Basic ${basicAuth(info.user, info.password)}`],
+    ["http.extraHeader", `Authorization: Basic ${basicAuth(user, password)}`],
     ["credential.helper", ""],
   ];
   // Refused credentials fail the command instead of waiting for someone to type a password.
@@ -78,5 +102,5 @@ export function remoteAccess(url: string, env: NodeJS.ProcessEnv = process.env):
     extra[`GIT_CONFIG_KEY_${first + i}`] = key;
     extra[`GIT_CONFIG_VALUE_${first + i}`] = value;
   });
-  return { url: url.replace(`${info.userinfo}@`, ""), env: extra };
+  return extra;
 }

@@ -24121,9 +24121,12 @@ function remoteAccess(url, env = process.env) {
   const info2 = userinfoOf(url);
   if (!info2) return { url, env: {} };
   if (!/^https?:/i.test(url)) return { url: info2.password ? url.replace(`${info2.userinfo}@`, `${info2.user}@`) : url, env: {} };
+  return { url: url.replace(`${info2.userinfo}@`, ""), env: basicAuthEnv(info2.user, info2.password, env) };
+}
+function basicAuthEnv(user, password, env) {
   const first = Number(env.GIT_CONFIG_COUNT) || 0;
   const settings = [
-    ["http.extraHeader", `Authorization: Basic ${basicAuth(info2.user, info2.password)}`],
+    ["http.extraHeader", `Authorization: Basic ${basicAuth(user, password)}`],
     ["credential.helper", ""]
   ];
   const extra = { GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_COUNT: String(first + settings.length) };
@@ -24131,7 +24134,7 @@ function remoteAccess(url, env = process.env) {
     extra[`GIT_CONFIG_KEY_${first + i}`] = key;
     extra[`GIT_CONFIG_VALUE_${first + i}`] = value;
   });
-  return { url: url.replace(`${info2.userinfo}@`, ""), env: extra };
+  return extra;
 }
 
 // src/scan/install.ts
@@ -24626,6 +24629,22 @@ var GitHistory = class extends Git {
   /** Fetches refspecs from a remote or URL; throws with git's reason. */
   async fetchRefspecs(remote, refspecs) {
     await this.checked(["fetch", "--quiet", "--no-tags", "--end-of-options", remote, ...refspecs]);
+  }
+  /** Every ref of a remote matching the patterns (`refs/tags/*`), peeled `^{}` lines left out. */
+  async lsRemoteRefs(remote, patterns) {
+    const out = await this.checked(["ls-remote", "--end-of-options", remote, ...patterns]);
+    return lines(out).map((line) => {
+      const [sha = "", name = ""] = line.split("	");
+      return { sha, name };
+    }).filter((r) => !r.name.endsWith("^{}"));
+  }
+  /** Tags whose commit `commit` reaches, with the sha each tag ref holds (a tag object for annotated ones). */
+  async tagsReachableFrom(commit) {
+    const out = await this.checked(["for-each-ref", `--merged=${commit}`, "--format=%(objectname) %(refname)", "refs/tags"]);
+    return lines(out).map((line) => {
+      const at = line.indexOf(" ");
+      return { sha: line.slice(0, at), name: line.slice(at + 1) };
+    });
   }
   /** The sha a remote's ref points at, or undefined when the remote has no such ref. */
   async lsRemote(remote, ref) {

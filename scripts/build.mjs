@@ -9,10 +9,15 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const check = process.argv.includes("--check");
 
-// ESM bundles still contain CommonJS dependencies that call require(): give them one.
+// ESM bundles still contain CommonJS dependencies that call require() and read __dirname at
+// load time (ssh2's key parser, through its crypto helpers): give them both.
 const banner = [
   'import { createRequire as __nixFleetCreateRequire } from "node:module";',
+  'import { dirname as __nixFleetDirname } from "node:path";',
+  'import { fileURLToPath as __nixFleetFileURLToPath } from "node:url";',
   "const require = __nixFleetCreateRequire(import.meta.url);",
+  "const __filename = __nixFleetFileURLToPath(import.meta.url);",
+  "const __dirname = __nixFleetDirname(__filename);",
 ].join("\n");
 
 /** [source entry, bundle path] for every action entry and the CLI. */

@@ -1,5 +1,5 @@
 import { rm } from "node:fs/promises";
-import ssh2 from "ssh2";
+import { parseKey } from "ssh2/lib/protocol/keyParser.js";
 import type { PrivateDir } from "../runner/private-dir.js";
 import { GITHUB_KNOWN_HOSTS } from "./github-host-keys.js";
 import type { MirrorRemote } from "./mirror-remote.js";
@@ -15,7 +15,7 @@ export interface MirrorCredentialInputs {
 
 /** An OpenSSH or PEM private key without a passphrase, checked with ssh2: undefined when fine, else why not. */
 export function privateKeyProblem(text: string): string | undefined {
-  const parsed = ssh2.utils.parseKey(text.replace(/\r\n/g, "\n"));
+  const parsed = parseKey(text.replace(/\r\n/g, "\n"));
   if (parsed instanceof Error) return parsed.message;
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   if (!key) return "no key found";
@@ -36,9 +36,9 @@ export function knownHostsLines(text: string, name: string): string[] | { error:
     const words = line.split(/\s+/);
     const marker = words[0]?.startsWith("@") ? words.shift() : undefined;
     if (marker && marker !== "@cert-authority" && marker !== "@revoked") return { error: `'${marker}' is not a known_hosts marker` };
-    const bare = !marker && ssh2.utils.parseKey(`${words[0]} ${words[1]}`) instanceof Error === false;
+    const bare = !marker && parseKey(`${words[0]} ${words[1]}`) instanceof Error === false;
     const [type, data] = bare ? [words[0], words[1]] : [words[1], words[2]];
-    if (!type || !data || ssh2.utils.parseKey(`${type} ${data}`) instanceof Error) return { error: `'${line.slice(0, 60)}' is not a known_hosts line with a host key` };
+    if (!type || !data || parseKey(`${type} ${data}`) instanceof Error) return { error: `'${line.slice(0, 60)}' is not a known_hosts line with a host key` };
     lines.push(bare ? `${name} ${type} ${data}` : line);
   }
   if (!lines.length) return { error: "it holds no host key" };

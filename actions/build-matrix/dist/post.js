@@ -1,5 +1,9 @@
 import { createRequire as __nixFleetCreateRequire } from "node:module";
+import { dirname as __nixFleetDirname } from "node:path";
+import { fileURLToPath as __nixFleetFileURLToPath } from "node:url";
 const require = __nixFleetCreateRequire(import.meta.url);
+const __filename = __nixFleetFileURLToPath(import.meta.url);
+const __dirname = __nixFleetDirname(__filename);
 var __create = Object.create;
 var __defProp = Object.defineProperty;
 var __getOwnPropDesc = Object.getOwnPropertyDescriptor;

@@ -10597,7 +10597,7 @@ function refusalMessage(r) {
 }
 
 // src/actions/mirror/run.ts
-import { join as join6 } from "node:path";
+import { join as join6, relative as relative2, sep as sep2 } from "node:path";
 
 // src/runner/user-error.ts
 var UserError = class extends Error {
@@ -11004,7 +11004,18 @@ async function runMirror(options, deps, paths) {
         })
       );
       scan = { scanned: true, gitleaks: gitleaks.name, commits: (await repo.revList(range.include, range.exclude, { noMerges: true })).length, findings: result.findings };
-      if (result.findings.length) return finish({ ...base, result: "refused", commits, range: spec, scan });
+      if (result.findings.length) {
+        for (const f of result.findings) {
+          runtime.annotate({
+            level: "error",
+            title: `secret found: ${f.rule}`,
+            message: `${f.description || f.rule} in commit ${f.commit.slice(0, 12)} (${f.date}), which publishing ${sha.slice(0, 12)} would make public; the secret is redacted. Fingerprint for .gitleaksignore: ${f.fingerprint}`,
+            file: workspacePath(options.workspace, root, f.file),
+            line: f.line || void 0
+          });
+        }
+        return finish({ ...base, result: "refused", commits, range: spec, scan });
+      }
     }
     runtime.info(`Pushing ${sha} to ${branchRef}${tags.length ? ` with ${tags.length} tags` : ""}${options.force ? `, leased on ${previous ?? "the branch not existing"}` : ", fast-forward only"}.`);
     try {
@@ -11019,6 +11030,10 @@ async function runMirror(options, deps, paths) {
   } finally {
     await dir.close();
   }
+}
+function workspacePath(workspace, root, file) {
+  const rel = relative2(workspace, join6(root, file));
+  return rel.startsWith("..") ? file : rel.split(sep2).join("/");
 }
 function notFastForward(branch, sha, previous) {
   return new UserError(
@@ -11211,7 +11226,7 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
 // src/actions/secret-scan/run.ts
 import { existsSync as existsSync5 } from "node:fs";
 import { mkdir as mkdir4, mkdtemp as mkdtemp4, readFile as readFile6, rm as rm4, writeFile as writeFile4 } from "node:fs/promises";
-import { basename as basename3, dirname as dirname3, isAbsolute as isAbsolute4, join as join7, relative as relative2, sep as sep2 } from "node:path";
+import { basename as basename3, dirname as dirname3, isAbsolute as isAbsolute4, join as join7, relative as relative3, sep as sep3 } from "node:path";
 var ANSI2 = /\x1b\[[0-9;]*m/g;
 async function runSecretScan(options, deps) {
   const { runtime } = deps;
@@ -11257,9 +11272,9 @@ async function runSecretScan(options, deps) {
   } finally {
     await rm4(scratch, { recursive: true, force: true });
   }
-  const workspacePath = (f) => {
-    const rel = relative2(options.workspace, join7(root, f.file));
-    return rel.startsWith("..") ? f.file : rel.split(sep2).join("/");
+  const workspacePath2 = (f) => {
+    const rel = relative3(options.workspace, join7(root, f.file));
+    return rel.startsWith("..") ? f.file : rel.split(sep3).join("/");
   };
   const report = {
     result: findings.length ? "findings" : "clean",
@@ -11267,7 +11282,7 @@ async function runSecretScan(options, deps) {
     why: range.why,
     commits,
     ...commitsScanned === void 0 ? {} : { commitsScanned },
-    findings: findings.map((f) => ({ ...f, path: workspacePath(f) })),
+    findings: findings.map((f) => ({ ...f, path: workspacePath2(f) })),
     gitleaks: { name: gitleaks.name, version: gitleaks.version.text, command: gitleaks.version.command, source },
     config: options.config,
     baseline: options.baseline,
@@ -11290,7 +11305,7 @@ async function runSecretScan(options, deps) {
   const reportPath = options.reportPath ?? join7(reportDir, "secret-scan-report.json");
   const sarifPath = options.sarifPath ?? join7(reportDir, "secret-scan.sarif");
   await writeJson(reportPath, report);
-  await writeJson(sarifPath, toSarif(findings, gitleaks.version.text, workspacePath));
+  await writeJson(sarifPath, toSarif(findings, gitleaks.version.text, workspacePath2));
   runtime.setOutput("findings", String(findings.length));
   runtime.setOutput("range", spec);
   runtime.setOutput("commits", String(commits));
@@ -11320,8 +11335,8 @@ async function trustedFiles(options, repo, root, dir, log) {
   };
   const inRepo = (path) => {
     if (!path) return void 0;
-    const rel = relative2(root, path);
-    return rel && !rel.startsWith("..") && !isAbsolute4(rel) ? rel.split(sep2).join("/") : void 0;
+    const rel = relative3(root, path);
+    return rel && !rel.startsWith("..") && !isAbsolute4(rel) ? rel.split(sep3).join("/") : void 0;
   };
   await fromBase(".gitleaks.toml", ".gitleaks.toml");
   const ignoreFile = await fromBase(".gitleaksignore", ".gitleaksignore") !== void 0;

@@ -93,6 +93,8 @@ describeWithTools(["git", "gitleaks"], "mirror to a bare repository over file://
     expect(mirrorTip(m)).toBe(published);
     expect(runtime.log).not.toContain(secret);
     expect(runtime.log).toContain("deploy.env:1");
+    expect(runtime.annotations).toEqual([expect.objectContaining({ level: "error", file: "deploy.env", line: 1 })]);
+    expect(JSON.stringify(runtime.annotations)).not.toContain(secret);
   });
 
   it("refuses a leak anywhere in the history of an empty mirror", async () => {

@@ -32650,7 +32650,7 @@ function refusalMessage(r) {
 }
 
 // src/actions/mirror/run.ts
-import { join as join6 } from "node:path";
+import { join as join6, relative as relative2, sep as sep2 } from "node:path";
 
 // src/runner/user-error.ts
 var UserError = class extends Error {
@@ -33054,7 +33054,18 @@ async function runMirror(options, deps, paths) {
         })
       );
       scan = { scanned: true, gitleaks: gitleaks.name, commits: (await repo.revList(range.include, range.exclude, { noMerges: true })).length, findings: result.findings };
-      if (result.findings.length) return finish({ ...base, result: "refused", commits, range: spec, scan });
+      if (result.findings.length) {
+        for (const f of result.findings) {
+          runtime.annotate({
+            level: "error",
+            title: `secret found: ${f.rule}`,
+            message: `${f.description || f.rule} in commit ${f.commit.slice(0, 12)} (${f.date}), which publishing ${sha.slice(0, 12)} would make public; the secret is redacted. Fingerprint for .gitleaksignore: ${f.fingerprint}`,
+            file: workspacePath(options.workspace, root, f.file),
+            line: f.line || void 0
+          });
+        }
+        return finish({ ...base, result: "refused", commits, range: spec, scan });
+      }
     }
     runtime.info(`Pushing ${sha} to ${branchRef}${tags.length ? ` with ${tags.length} tags` : ""}${options.force ? `, leased on ${previous ?? "the branch not existing"}` : ", fast-forward only"}.`);
     try {
@@ -33069,6 +33080,10 @@ async function runMirror(options, deps, paths) {
   } finally {
     await dir.close();
   }
+}
+function workspacePath(workspace, root, file) {
+  const rel = relative2(workspace, join6(root, file));
+  return rel.startsWith("..") ? file : rel.split(sep2).join("/");
 }
 function notFastForward(branch, sha, previous) {
   return new UserError(

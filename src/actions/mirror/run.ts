@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { join, relative, sep } from "node:path";
 import { MirrorCredentials } from "../../git/credentials.js";
 import { GitHistory } from "../../git/git.js";
 import { mirrorError } from "../../git/mirror-errors.js";
@@ -106,7 +106,18 @@ export async function runMirror(options: MirrorOptions, deps: MirrorDeps, paths:
         }),
       );
       scan = { scanned: true, gitleaks: gitleaks.name, commits: (await repo.revList(range.include, range.exclude, { noMerges: true })).length, findings: result.findings };
-      if (result.findings.length) return finish({ ...base, result: "refused", commits, range: spec, scan });
+      if (result.findings.length) {
+        for (const f of result.findings) {
+          runtime.annotate({
+            level: "error",
+            title: `secret found: ${f.rule}`,
+            message: `${f.description || f.rule} in commit ${f.commit.slice(0, 12)} (${f.date}), which publishing ${sha.slice(0, 12)} would make public; the secret is redacted. Fingerprint for .gitleaksignore: ${f.fingerprint}`,
+            file: workspacePath(options.workspace, root, f.file),
+            line: f.line || undefined,
+          });
+        }
+        return finish({ ...base, result: "refused", commits, range: spec, scan });
+      }
     }
 
     runtime.info(`Pushing ${sha} to ${branchRef}${tags.length ? ` with ${tags.length} tags` : ""}${options.force ? `, leased on ${previous ?? "the branch not existing"}` : ", fast-forward only"}.`);
@@ -123,6 +134,12 @@ export async function runMirror(options: MirrorOptions, deps: MirrorDeps, paths:
   } finally {
     await dir.close();
   }
+}
+
+/** A file of the repository as the forge places annotations: relative to the workspace. */
+function workspacePath(workspace: string, root: string, file: string): string {
+  const rel = relative(workspace, join(root, file));
+  return rel.startsWith("..") ? file : rel.split(sep).join("/");
 }
 
 function notFastForward(branch: string, sha: string, previous: string | undefined): UserError {

@@ -184,6 +184,11 @@ describeWithTools(["git", "gitleaks"], "mirror to a bare repository over file://
     expect(report.result).toBe("skipped");
     expect(report.skipped).toContain("already contains");
     expect(mirrorTip(m)).toBe(newer);
+    // Not even a tag to add makes it rewind the branch.
+    o.git("tag", "v-old", old);
+    const withTags = await mirror(o, { remote: m.dir, sha: old, tags: "true" });
+    expect(withTags.report.result).toBe("skipped");
+    expect(mirrorTip(m)).toBe(newer);
   });
 
   it("publishes tags on published commits with the branch, and no others", async () => {

@@ -33029,7 +33029,7 @@ async function runMirror(options, deps, paths) {
     const plan = { kind: "unpublished", tip: sha, published: { kind: "remote", url: remote.url, branch }, why: `what publishing ${sha.slice(0, 12)} to ${branch} makes public` };
     const range = await atMirror(resolveRange(plan, mirror, log));
     const previousHere = previous ? await repo.tryCommit(previous) : void 0;
-    if (previousHere && previous !== sha && await repo.isAncestor(sha, previousHere) && !tags.length) {
+    if (previousHere && previous !== sha && await repo.isAncestor(sha, previousHere)) {
       return skip(`the mirror's ${branch} is at ${previousHere.slice(0, 12)}, which already contains ${sha.slice(0, 12)}`);
     }
     if (previousHere && !options.force && !await repo.isAncestor(previousHere, sha)) {

@@ -5,9 +5,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CLEANUP_STATE, PRIVATE_DIR_PREFIX } from "../../src/runner/private-dir.js";
 import { gitHttpServer, type GitHttpServer } from "../support/git-http.js";
 import { plantedSecret, secretLine, TestRepo } from "../support/git-repo.js";
-import { cloneOf, gitAt, gitleaksDoing, mirrorTip } from "../support/mirror.js";
+import { cloneOf, gitAt, gitleaksDoing, mirrorTip, useGitShell } from "../support/mirror.js";
 import { runAction, type Flavour } from "../support/runner-harness.js";
 import { Cleanup, expectNoLeak } from "../support/secret-scan.js";
+import { keyDir, makeKeyPair, type KeyPair } from "../support/ssh-client.js";
+import { startTestHost, stopAll, type TestHost } from "../support/test-host.js";
 import { describeWithTools } from "../support/tools.js";
 
 const cleanup = new Cleanup();
@@ -124,5 +126,36 @@ describeWithTools(["git", "gitleaks"], "the mirror action, as a runner runs its 
       expectCredentialNowhere(result, [token]);
       expect(result.state).toEqual({});
     });
+  });
+});
+
+describeWithTools(["git", "gitleaks", "ip", "unshare", "nsenter", "sshd", "ssh", "ssh-keygen"], "the mirror action over ssh, as a runner runs its bundle", () => {
+  const keys = keyDir();
+  let host: TestHost;
+  let deployKey: KeyPair;
+  beforeAll(async () => {
+    deployKey = await makeKeyPair(keys.dir, "deploy");
+    host = await startTestHost({ name: "gh", users: ["mirror"], authorizedKeys: { mirror: [deployKey.publicKey] }, ownNix: false });
+    useGitShell(host.dir, "mirror");
+  });
+  afterAll(async () => {
+    await stopAll([host]);
+    keys.remove();
+  });
+
+  it.each(["github", "forgejo"] as const)("%s: pushes with the deploy key, and the key is in no log, output, state or file afterwards", async (flavour) => {
+    const repoInHost = `/home/mirror/${flavour}.git`;
+    expect((await host.exec(["git", "init", "-q", "--bare", "-b", "main", repoInHost], { user: "mirror" })).exitCode).toBe(0);
+    const origin = fleetRepo();
+    const gated = origin.commit("green", { "a.txt": "a\n" });
+    const key = readFileSync(deployKey.privateKeyPath, "utf8");
+    const result = await mirrorStep(flavour, origin, gated, { remote: `ssh://mirror@${host.address}${repoInHost}`, "ssh-key": key, "known-hosts": host.knownHostsLine });
+    expect(result.exitCode, result.log).toBe(0);
+    expect(result.outputs).toMatchObject({ published: gated, commits: "2" });
+    expect(gitAt(join(host.dir, "home", "mirror", `${flavour}.git`), "rev-parse", "refs/heads/main")).toBe(gated);
+    const keyLines = key.split("\n").filter((l) => l.length > 40);
+    expect(keyLines.length).toBeGreaterThan(0);
+    expectCredentialNowhere(result, keyLines);
+    expect(readFileSync(join(origin.dir, ".git", "config"), "utf8")).not.toMatch(/sshCommand|mirror-ssh-key/);
   });
 });

@@ -24352,10 +24352,10 @@ function remoteAccess(url, env = process.env) {
   if (!/^https?:/i.test(url)) return { url: info2.password ? url.replace(`${info2.userinfo}@`, `${info2.user}@`) : url, env: {} };
   return { url: url.replace(`${info2.userinfo}@`, ""), env: basicAuthEnv(info2.user, info2.password, env) };
 }
-function basicAuthEnv(user, password, env) {
+function basicAuthEnv(user, password, env, scope) {
   const first = Number(env.GIT_CONFIG_COUNT) || 0;
   const settings = [
-    ["http.extraHeader", `Authorization: Basic ${basicAuth(user, password)}`],
+    [scope ? `http.${scope}.extraHeader` : "http.extraHeader", `Authorization: Basic ${basicAuth(user, password)}`],
     ["credential.helper", ""]
   ];
   const extra = { GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_COUNT: String(first + settings.length) };

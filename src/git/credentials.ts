@@ -3,7 +3,7 @@ import { parseKey } from "ssh2/lib/protocol/keyParser.js";
 import type { PrivateDir } from "../runner/private-dir.js";
 import { GITHUB_KNOWN_HOSTS } from "./github-host-keys.js";
 import type { MirrorRemote } from "./mirror-remote.js";
-import { tokenAccess } from "./remote-url.js";
+import { tokenAccess, tokenForms } from "./remote-url.js";
 
 /** What the user gave to reach the mirror, already validated (checkPrivateKey, knownHostsLines). */
 export interface MirrorCredentialInputs {
@@ -65,7 +65,7 @@ export class MirrorCredentials {
   /** Every form of the secrets as git or a log could show them: to mask before first use. */
   static secrets(inputs: MirrorCredentialInputs): string[] {
     const forms: string[] = [];
-    if (inputs.token) forms.push(...tokenAccess(inputs.token).secrets);
+    if (inputs.token) forms.push(...tokenForms(inputs.token));
     if (inputs.sshKey) forms.push(inputs.sshKey, ...inputs.sshKey.split("\n").map((l) => l.trim()).filter((l) => l.length >= 4 && !l.startsWith("-----")));
     return forms;
   }
@@ -76,7 +76,7 @@ export class MirrorCredentials {
     if (remote.kind === "local") return new MirrorCredentials(base);
     if (remote.kind === "https") {
       if (!inputs.token) throw new Error("internal: an https mirror needs a token");
-      return new MirrorCredentials({ ...base, ...tokenAccess(inputs.token, env).env });
+      return new MirrorCredentials({ ...base, ...tokenAccess(inputs.token, remote.url, env).env });
     }
     if (!inputs.sshKey) throw new Error("internal: an ssh mirror needs a key");
     const credentials = new MirrorCredentials(base);

@@ -75,10 +75,16 @@ export const TOKEN_USER = "x-access-token";
 
 /**
  * A token for an https remote, given to git exactly as URL credentials are (remoteAccess): an
- * `Authorization` header through GIT_CONFIG_* variables. `secrets` are the forms to mask first.
+ * `Authorization` header through GIT_CONFIG_* variables, for `url` only (`http.<url>.extraHeader`),
+ * so that no other remote the same git talks to ever receives it. `secrets`: the forms to mask first.
  */
-export function tokenAccess(token: string, env: NodeJS.ProcessEnv = process.env): { env: Record<string, string>; secrets: string[] } {
-  return { env: basicAuthEnv(TOKEN_USER, token, env), secrets: [token, basicAuth(TOKEN_USER, token)] };
+export function tokenAccess(token: string, url: string, env: NodeJS.ProcessEnv = process.env): { env: Record<string, string>; secrets: string[] } {
+  return { env: basicAuthEnv(TOKEN_USER, token, env, url), secrets: tokenForms(token) };
+}
+
+/** The forms of a token git or a log may show: the token and the Basic credentials made of it. */
+export function tokenForms(token: string): string[] {
+  return [token, basicAuth(TOKEN_USER, token)];
 }
 
 /** Plain http that cannot be intercepted on the way: loopback only. */
@@ -87,13 +93,14 @@ export function isLoopbackHttp(url: string): boolean {
 }
 
 /**
- * Basic credentials as `http.extraHeader`, given through GIT_CONFIG_* variables (after any the
- * environment already sets), with the credential helper switched off so nothing stores them.
+ * Basic credentials as `http.extraHeader` (for URLs under `scope` only, when given), through
+ * GIT_CONFIG_* variables (after any the environment already sets), with the credential helper
+ * switched off so nothing stores them.
  */
-function basicAuthEnv(user: string, password: string, env: NodeJS.ProcessEnv): Record<string, string> {
+function basicAuthEnv(user: string, password: string, env: NodeJS.ProcessEnv, scope?: string): Record<string, string> {
   const first = Number(env.GIT_CONFIG_COUNT) || 0;
   const settings: [string, string][] = [
-    ["http.extraHeader", `Authorization: Basic ${basicAuth(user, password)}`],
+    [scope ? `http.${scope}.extraHeader` : "http.extraHeader", `Authorization: Basic ${basicAuth(user, password)}`],
     ["credential.helper", ""],
   ];
   // Refused credentials fail the command instead of waiting for someone to type a password.

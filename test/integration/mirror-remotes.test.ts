@@ -1,8 +1,12 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { readMirrorOptions } from "../../src/actions/mirror/options.js";
+import { MirrorCredentials } from "../../src/git/credentials.js";
+import { Git } from "../../src/git/git.js";
+import { parseMirrorRemote } from "../../src/git/mirror-remote.js";
+import { PrivateDir } from "../../src/runner/private-dir.js";
 import { runMirror } from "../../src/actions/mirror/run.js";
 import { Inputs } from "../../src/runner/inputs.js";
 import { UserError } from "../../src/runner/user-error.js";
@@ -69,6 +73,23 @@ describeWithTools(["git", "gitleaks"], "mirror over smart HTTP with basic auth (
     for (const line of seen) expect(line.includes(token) || line.includes(header.slice(6)), `argv of a process: ${line}`).toBe(false);
     expect(readFileSync(join(r.dir, ".git", "config"), "utf8")).not.toContain(token);
     expect(runtime.log).not.toContain(token);
+  });
+
+  it("gives the token to requests for the mirror's URL only, never another remote of the same git", async () => {
+    for (const name of ["mine", "other"]) gitAt(join(projects, `${name}.git`), "init", "-q", "--bare", "-b", "main");
+    cleanup.push(() => ["mine", "other"].forEach((n) => rmSync(join(projects, `${n}.git`), { recursive: true, force: true })));
+    const dir = await PrivateDir.create(new RecordingRuntime(), mkdtempSync(join(tmpdir(), "mirror-temp-")));
+    cleanup.push(() => rmSync(dirname(dir.path), { recursive: true, force: true }));
+    const remote = parseMirrorRemote(`${server.url}/mine.git`);
+    if ("error" in remote) throw new Error(remote.error);
+    const credentials = await MirrorCredentials.configure(remote, { token }, dir);
+    const git = new Git(projects).withEnv(credentials.env);
+    const seen = server.authorizations.length;
+    expect((await git.exec(["ls-remote", `${server.url}/other.git`])).exitCode).not.toBe(0);
+    expect(server.authorizations.slice(seen).every((a) => a === undefined)).toBe(true);
+    expect((await git.exec(["ls-remote", `${server.url}/mine.git`])).exitCode).toBe(0);
+    expect(server.authorizations.slice(seen)).toContain(`Basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}`);
+    await dir.close();
   });
 
   it("refuses a wrong token with the fix, and pushes nothing", async () => {

@@ -31878,16 +31878,19 @@ function remoteAccess(url, env = process.env) {
   return { url: url.replace(`${info2.userinfo}@`, ""), env: basicAuthEnv(info2.user, info2.password, env) };
 }
 var TOKEN_USER = "x-access-token";
-function tokenAccess(token, env = process.env) {
-  return { env: basicAuthEnv(TOKEN_USER, token, env), secrets: [token, basicAuth(TOKEN_USER, token)] };
+function tokenAccess(token, url, env = process.env) {
+  return { env: basicAuthEnv(TOKEN_USER, token, env, url), secrets: tokenForms(token) };
+}
+function tokenForms(token) {
+  return [token, basicAuth(TOKEN_USER, token)];
 }
 function isLoopbackHttp(url) {
   return /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i.test(url);
 }
-function basicAuthEnv(user, password, env) {
+function basicAuthEnv(user, password, env, scope) {
   const first = Number(env.GIT_CONFIG_COUNT) || 0;
   const settings = [
-    ["http.extraHeader", `Authorization: Basic ${basicAuth(user, password)}`],
+    [scope ? `http.${scope}.extraHeader` : "http.extraHeader", `Authorization: Basic ${basicAuth(user, password)}`],
     ["credential.helper", ""]
   ];
   const extra = { GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_COUNT: String(first + settings.length) };
@@ -31935,7 +31938,7 @@ var MirrorCredentials = class _MirrorCredentials {
   /** Every form of the secrets as git or a log could show them: to mask before first use. */
   static secrets(inputs) {
     const forms = [];
-    if (inputs.token) forms.push(...tokenAccess(inputs.token).secrets);
+    if (inputs.token) forms.push(...tokenForms(inputs.token));
     if (inputs.sshKey) forms.push(inputs.sshKey, ...inputs.sshKey.split("\n").map((l) => l.trim()).filter((l) => l.length >= 4 && !l.startsWith("-----")));
     return forms;
   }
@@ -31944,7 +31947,7 @@ var MirrorCredentials = class _MirrorCredentials {
     if (remote.kind === "local") return new _MirrorCredentials(base);
     if (remote.kind === "https") {
       if (!inputs.token) throw new Error("internal: an https mirror needs a token");
-      return new _MirrorCredentials({ ...base, ...tokenAccess(inputs.token, env).env });
+      return new _MirrorCredentials({ ...base, ...tokenAccess(inputs.token, remote.url, env).env });
     }
     if (!inputs.sshKey) throw new Error("internal: an ssh mirror needs a key");
     const credentials = new _MirrorCredentials(base);

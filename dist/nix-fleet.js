@@ -334,33 +334,107 @@ var CommandNotFoundError = class extends CommandError {
 function quoteForDisplay(arg) {
   return /^[\w@%+=:,./#-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
+var STDOUT_LIMIT_BYTES = 128 * 1024 * 1024;
+var STDERR_TAIL_BYTES = 16 * 1024 * 1024;
+var LINE_LIMIT_BYTES = 8 * 1024;
+var TailBuffer = class {
+  constructor(limit) {
+    this.limit = limit;
+  }
+  limit;
+  chunks = [];
+  size = 0;
+  dropped = 0;
+  push(chunk) {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.size > this.limit) {
+      const first = this.chunks[0];
+      const excess = this.size - this.limit;
+      if (first.length <= excess) {
+        this.chunks.shift();
+        this.size -= first.length;
+        this.dropped += first.length;
+      } else {
+        this.chunks[0] = first.subarray(excess);
+        this.size -= excess;
+        this.dropped += excess;
+      }
+    }
+  }
+  text() {
+    let text = Buffer.concat(this.chunks).toString("utf8");
+    if (!this.dropped) return text;
+    const newline = text.indexOf("\n");
+    if (newline >= 0 && newline < text.length - 1) text = text.slice(newline + 1);
+    return `[${this.dropped} earlier bytes of output left out]
+${text}`;
+  }
+};
+var running = /* @__PURE__ */ new Set();
+var stopping = false;
+function signalProcessGroup(pid, signal = "SIGTERM") {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
 function run(command, options = {}) {
   const [file, ...args] = command;
   if (!file) throw new Error("run: empty command");
+  if (stopping) return Promise.reject(new CommandError(command, null, "", "was not started: the step is being stopped"));
+  const stdoutLimit = options.stdoutLimitBytes ?? STDOUT_LIMIT_BYTES;
   return new Promise((resolve9, reject) => {
     const child = spawn(file, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: [options.input === void 0 ? "ignore" : "pipe", "pipe", "pipe"],
-      signal: options.signal
+      signal: options.signal,
+      detached: true
     });
+    const pid = child.pid;
+    if (pid !== void 0) running.add(pid);
     const out = [];
-    const err = [];
+    let outBytes = 0;
+    let overflow = false;
+    const err = new TailBuffer(options.stderrTailBytes ?? STDERR_TAIL_BYTES);
     let pending = "";
     let timedOut = false;
+    const stopGroup = () => pid === void 0 ? child.kill("SIGTERM") : signalProcessGroup(pid, "SIGTERM");
     const timer = options.timeoutMs ? setTimeout(() => {
       timedOut = true;
-      child.kill("SIGTERM");
+      stopGroup();
     }, options.timeoutMs) : void 0;
-    child.stdout?.on("data", (chunk) => out.push(chunk));
+    child.stdout?.on("data", (chunk) => {
+      if (overflow) return;
+      outBytes += chunk.length;
+      if (outBytes > stdoutLimit) {
+        overflow = true;
+        out.length = 0;
+        stopGroup();
+        return;
+      }
+      out.push(chunk);
+    });
     const decoder = new StringDecoder("utf8");
+    let cut = false;
     child.stderr?.on("data", (chunk) => {
       err.push(chunk);
       if (options.onStderrLine) {
         pending += decoder.write(chunk);
         const lines2 = pending.split("\n");
         pending = lines2.pop() ?? "";
-        for (const line of lines2) options.onStderrLine(line);
+        for (const line of lines2) {
+          if (cut) cut = false;
+          else options.onStderrLine(line.length > LINE_LIMIT_BYTES ? `${line.slice(0, LINE_LIMIT_BYTES)}\u2026 [line cut]` : line);
+        }
+        if (pending.length > LINE_LIMIT_BYTES) {
+          if (!cut) options.onStderrLine(`${pending.slice(0, LINE_LIMIT_BYTES)}\u2026 [line cut]`);
+          cut = true;
+          pending = "";
+        }
       }
     });
     if (options.input !== void 0 && child.stdin) {
@@ -369,19 +443,25 @@ function run(command, options = {}) {
     }
     child.on("error", (error) => {
       if (timer) clearTimeout(timer);
+      if (pid !== void 0) running.delete(pid);
       if (error.code === "ENOENT") reject(new CommandNotFoundError(command));
-      else reject(new CommandError(command, null, Buffer.concat(err).toString("utf8"), `could not be run: ${error.message}`));
+      else reject(new CommandError(command, null, err.text(), `could not be run: ${error.message}`));
     });
     child.on("close", (code, signal) => {
       if (timer) clearTimeout(timer);
-      if (pending && options.onStderrLine) options.onStderrLine(pending);
-      const stderr = Buffer.concat(err).toString("utf8");
+      if (pid !== void 0) running.delete(pid);
+      if (pending && !cut && options.onStderrLine) options.onStderrLine(pending);
+      const stderr = err.text();
+      if (overflow) {
+        reject(new CommandError(command, null, stderr, `printed more than ${Math.round(stdoutLimit / 1048576)} MiB on stdout, more than this step reads: stopped`));
+        return;
+      }
       if (timedOut) {
         reject(new CommandError(command, null, stderr, `timed out after ${options.timeoutMs} ms`));
         return;
       }
       if (code === null) {
-        reject(new CommandError(command, null, stderr, `was stopped by ${signal}`));
+        reject(new CommandError(command, null, stderr, stopping ? `was stopped by ${signal}: the step is being stopped` : `was stopped by ${signal}`));
         return;
       }
       resolve9({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });

@@ -3,10 +3,212 @@ import { createRequire as __nixFleetCreateRequire } from "node:module";
 const require = __nixFleetCreateRequire(import.meta.url);
 
 // src/cli/main.ts
-import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir as tmpdir4 } from "node:os";
-import { join as join6 } from "node:path";
 import { parseArgs } from "node:util";
+
+// src/runner/neutralize.ts
+import { randomBytes } from "node:crypto";
+function neutralized(text) {
+  if (!/^\s*::|##\[/m.test(text)) return text;
+  const token = randomBytes(16).toString("hex");
+  return `::stop-commands::${token}
+${text}
+::${token}::`;
+}
+
+// src/runner/private-dir.ts
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { basename, dirname as dirname2, join, resolve } from "node:path";
+
+// src/process/run.ts
+import { spawn } from "node:child_process";
+import { StringDecoder } from "node:string_decoder";
+var TAIL_LINES = 30;
+function tail(text, lines2 = TAIL_LINES) {
+  const all = text.trimEnd().split("\n");
+  return all.slice(-lines2).join("\n");
+}
+var CommandError = class extends Error {
+  constructor(command, exitCode, stderr, reason) {
+    const shown = command.map(quoteForDisplay).join(" ");
+    const why = reason ?? `exited with code ${exitCode}`;
+    const detail = tail(stderr);
+    super(`${shown} ${why}${detail ? `:
+${detail}` : ""}`);
+    this.command = command;
+    this.exitCode = exitCode;
+    this.stderr = stderr;
+    this.name = "CommandError";
+  }
+  command;
+  exitCode;
+  stderr;
+  get stderrTail() {
+    return tail(this.stderr);
+  }
+};
+var CommandNotFoundError = class extends CommandError {
+  constructor(command) {
+    super(command, null, "", "could not be started: not found on PATH");
+    this.name = "CommandNotFoundError";
+  }
+};
+function quoteForDisplay(arg) {
+  return /^[\w@%+=:,./#-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+var STDOUT_LIMIT_BYTES = 128 * 1024 * 1024;
+var STDERR_TAIL_BYTES = 16 * 1024 * 1024;
+var LINE_LIMIT_BYTES = 8 * 1024;
+var TailBuffer = class {
+  constructor(limit) {
+    this.limit = limit;
+  }
+  limit;
+  chunks = [];
+  size = 0;
+  dropped = 0;
+  push(chunk) {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.size > this.limit) {
+      const first = this.chunks[0];
+      const excess = this.size - this.limit;
+      if (first.length <= excess) {
+        this.chunks.shift();
+        this.size -= first.length;
+        this.dropped += first.length;
+      } else {
+        this.chunks[0] = first.subarray(excess);
+        this.size -= excess;
+        this.dropped += excess;
+      }
+    }
+  }
+  text() {
+    let text = Buffer.concat(this.chunks).toString("utf8");
+    if (!this.dropped) return text;
+    const newline = text.indexOf("\n");
+    if (newline >= 0 && newline < text.length - 1) text = text.slice(newline + 1);
+    return `[${this.dropped} earlier bytes of output left out]
+${text}`;
+  }
+};
+var running = /* @__PURE__ */ new Set();
+var stopping = false;
+function signalProcessGroup(pid, signal = "SIGTERM") {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+async function stopRunningPrograms(graceMs = 3e3) {
+  stopping = true;
+  const groups = [...running];
+  for (const pid of groups) signalProcessGroup(pid, "SIGTERM");
+  const deadline = Date.now() + graceMs;
+  const alive = () => groups.filter((pid) => signalProcessGroup(pid, 0));
+  while (alive().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  for (const pid of alive()) signalProcessGroup(pid, "SIGKILL");
+}
+function run(command, options = {}) {
+  const [file, ...args] = command;
+  if (!file) throw new Error("run: empty command");
+  if (stopping) return Promise.reject(new CommandError(command, null, "", "was not started: the step is being stopped"));
+  const stdoutLimit = options.stdoutLimitBytes ?? STDOUT_LIMIT_BYTES;
+  return new Promise((resolve10, reject) => {
+    const child = spawn(file, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: [options.input === void 0 ? "ignore" : "pipe", "pipe", "pipe"],
+      signal: options.signal,
+      detached: true
+    });
+    const pid = child.pid;
+    if (pid !== void 0) running.add(pid);
+    const out = [];
+    let outBytes = 0;
+    let overflow = false;
+    const err = new TailBuffer(options.stderrTailBytes ?? STDERR_TAIL_BYTES);
+    let pending = "";
+    let timedOut = false;
+    const stopGroup = () => pid === void 0 ? child.kill("SIGTERM") : signalProcessGroup(pid, "SIGTERM");
+    const timer = options.timeoutMs ? setTimeout(() => {
+      timedOut = true;
+      stopGroup();
+    }, options.timeoutMs) : void 0;
+    child.stdout?.on("data", (chunk) => {
+      if (overflow) return;
+      outBytes += chunk.length;
+      if (outBytes > stdoutLimit) {
+        overflow = true;
+        out.length = 0;
+        stopGroup();
+        return;
+      }
+      out.push(chunk);
+    });
+    const decoder = new StringDecoder("utf8");
+    let cut = false;
+    child.stderr?.on("data", (chunk) => {
+      err.push(chunk);
+      if (options.onStderrLine) {
+        pending += decoder.write(chunk);
+        const lines2 = pending.split("\n");
+        pending = lines2.pop() ?? "";
+        for (const line of lines2) {
+          if (cut) cut = false;
+          else options.onStderrLine(line.length > LINE_LIMIT_BYTES ? `${line.slice(0, LINE_LIMIT_BYTES)}\u2026 [line cut]` : line);
+        }
+        if (pending.length > LINE_LIMIT_BYTES) {
+          if (!cut) options.onStderrLine(`${pending.slice(0, LINE_LIMIT_BYTES)}\u2026 [line cut]`);
+          cut = true;
+          pending = "";
+        }
+      }
+    });
+    if (options.input !== void 0 && child.stdin) {
+      child.stdin.on("error", () => void 0);
+      child.stdin.end(options.input);
+    }
+    child.on("error", (error) => {
+      if (timer) clearTimeout(timer);
+      if (pid !== void 0) running.delete(pid);
+      if (error.code === "ENOENT") reject(new CommandNotFoundError(command));
+      else reject(new CommandError(command, null, err.text(), `could not be run: ${error.message}`));
+    });
+    child.on("close", (code, signal) => {
+      if (timer) clearTimeout(timer);
+      if (pid !== void 0) running.delete(pid);
+      if (pending && !cut && options.onStderrLine) options.onStderrLine(pending);
+      const stderr = err.text();
+      if (overflow) {
+        reject(new CommandError(command, null, stderr, `printed more than ${Math.round(stdoutLimit / 1048576)} MiB on stdout, more than this step reads: stopped`));
+        return;
+      }
+      if (timedOut) {
+        reject(new CommandError(command, null, stderr, `timed out after ${options.timeoutMs} ms`));
+        return;
+      }
+      if (code === null) {
+        reject(new CommandError(command, null, stderr, stopping ? `was stopped by ${signal}: the step is being stopped` : `was stopped by ${signal}`));
+        return;
+      }
+      resolve10({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
+    });
+  });
+}
+async function runChecked(command, options = {}) {
+  const result = await run(command, options);
+  if (!(options.okCodes ?? [0]).includes(result.exitCode)) {
+    throw new CommandError(command, result.exitCode, result.stderr);
+  }
+  return result;
+}
+
+// src/runner/disk-full.ts
+import { dirname, relative, isAbsolute } from "node:path";
 
 // src/runner/inputs.ts
 var InputError = class extends Error {
@@ -125,14 +327,165 @@ function splitArgs(value) {
   return args;
 }
 
-// src/runner/neutralize.ts
-import { randomBytes } from "node:crypto";
-function neutralized(text) {
-  if (!/^\s*::|##\[/m.test(text)) return text;
-  const token = randomBytes(16).toString("hex");
-  return `::stop-commands::${token}
-${text}
-::${token}::`;
+// src/runner/user-error.ts
+var UserError = class extends Error {
+  constructor(problem, fix, tool) {
+    super(`${problem} Fix: ${fix}`);
+    this.problem = problem;
+    this.fix = fix;
+    this.tool = tool;
+    this.name = "UserError";
+  }
+  problem;
+  fix;
+  tool;
+};
+var SignalError = class extends Error {
+  constructor(signal) {
+    super(`stopped by ${signal}: every program it started was stopped and its private files removed.`);
+    this.signal = signal;
+    this.name = "SignalError";
+  }
+  signal;
+};
+function errorKind(error) {
+  if (error instanceof InputError) return "input";
+  if (error instanceof UserError) return "setup";
+  if (error instanceof SignalError) return "signal";
+  if (error instanceof Error && error.cause !== void 0) return errorKind(error.cause);
+  return "failure";
+}
+
+// src/runner/disk-full.ts
+var FULL = /* @__PURE__ */ new Set(["ENOSPC", "EDQUOT"]);
+function inside(path, dir) {
+  const rel = relative(dir, path);
+  return !rel.startsWith("..") && !isAbsolute(rel);
+}
+function diskFullError(error, path, what, env = process.env) {
+  const code = error?.code;
+  if (!code || !FULL.has(code)) return error;
+  const temp = env.RUNNER_TEMP;
+  const where2 = temp && inside(path, temp) ? `the temp directory ${temp} (RUNNER_TEMP) is full` : `the disk holding ${dirname(path)} is full`;
+  return new UserError(
+    `${what} could not be written to ${path}: ${where2} (${code}).`,
+    `free space on that disk${temp ? ", or give the runner a RUNNER_TEMP on a larger one" : ""}, then run again.`
+  );
+}
+
+// src/runner/private-dir.ts
+var CLEANUP_STATE = "nix-fleet-cleanup";
+var PRIVATE_DIR_PREFIX = "nix-fleet-private-";
+var PrivateDir = class _PrivateDir {
+  constructor(runtime, path) {
+    this.runtime = runtime;
+    this.path = path;
+  }
+  runtime;
+  path;
+  /** Every directory not yet closed, in the order made: what a signal handler must close. */
+  static open = [];
+  cleanups = [];
+  pids = /* @__PURE__ */ new Set();
+  closed = false;
+  static async create(runtime, tempRoot) {
+    let path;
+    try {
+      await mkdir(tempRoot, { recursive: true });
+      path = await mkdtemp(join(tempRoot, PRIVATE_DIR_PREFIX));
+    } catch (error) {
+      throw diskFullError(error, join(tempRoot, PRIVATE_DIR_PREFIX), "The step's private directory");
+    }
+    await chmod(path, 448);
+    const dir = new _PrivateDir(runtime, path);
+    _PrivateDir.open.push(dir);
+    dir.record();
+    return dir;
+  }
+  /** Closes every directory still open, newest first: a step being stopped by a signal. */
+  static async closeAll() {
+    for (const dir of [..._PrivateDir.open].reverse()) {
+      await dir.close().catch((error) => dir.runtime.warning(`could not remove ${dir.path}: ${error instanceof Error ? error.message : String(error)}`));
+    }
+  }
+  /** Saves the records of every open directory (one process is one step): one state value holds them all. */
+  record() {
+    const records = _PrivateDir.open.map((d) => ({ dir: d.path, pids: [...d.pids] }));
+    this.runtime.saveState(CLEANUP_STATE, records.length ? JSON.stringify(records) : "");
+  }
+  /** Writes a file only this user can read (0600) and returns its path. `name` is a plain file name. */
+  async writeSecret(name, content) {
+    if (name !== basename(name) || name.startsWith(".")) throw new Error(`private file name '${name}': expected a plain file name`);
+    const file = join(this.path, name);
+    try {
+      await writeFile(file, content, { mode: 384, flag: "wx" });
+    } catch (error) {
+      if (error.code !== "EEXIST") await rm(file, { force: true });
+      throw diskFullError(error, file, `The private file ${name}`);
+    }
+    return file;
+  }
+  /** A process group that post must stop if main dies before stopping it. */
+  trackProcess(pid) {
+    this.pids.add(pid);
+    this.record();
+  }
+  untrackProcess(pid) {
+    this.pids.delete(pid);
+    this.record();
+  }
+  /** Runs at close(), last registered first (revoke the token, stop the tunnel). */
+  onClose(cleanup) {
+    this.cleanups.push(cleanup);
+  }
+  /** Runs the cleanups, stops tracked process groups, removes the directory. Idempotent; only warns. */
+  async close() {
+    if (this.closed) return;
+    this.closed = true;
+    for (const cleanup of this.cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        this.runtime.warning(`cleanup: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    for (const pid of this.pids) signalProcessGroup(pid, "SIGTERM");
+    this.pids.clear();
+    await rm(this.path, { recursive: true, force: true });
+    _PrivateDir.open.splice(_PrivateDir.open.indexOf(this), 1);
+    this.record();
+  }
+};
+
+// src/runner/signals.ts
+var SIGNAL_EXIT_STATUS = { SIGINT: 130, SIGTERM: 143 };
+var GRACE_MS = 3e3;
+function handleStopSignals(finish, started) {
+  let handling = false;
+  const handle = {
+    get stopping() {
+      return handling;
+    },
+    // Never settles: the handler ends the process. Awaited by a main whose work ended because its programs were stopped.
+    finished: new Promise(() => void 0)
+  };
+  for (const signal of ["SIGINT", "SIGTERM"]) {
+    process.on(signal, () => {
+      if (handling) return;
+      handling = true;
+      started?.();
+      void (async () => {
+        await stopRunningPrograms(GRACE_MS).catch(() => void 0);
+        await PrivateDir.closeAll().catch(() => void 0);
+        try {
+          await finish(new SignalError(signal));
+        } finally {
+          process.exit(SIGNAL_EXIT_STATUS[signal]);
+        }
+      })();
+    });
+  }
+  return handle;
 }
 
 // src/runner/report.ts
@@ -235,9 +588,22 @@ var TerminalRuntime = class {
     this.write(insideRunner() ? `${neutralized(shown.slice(0, -1))}
 ` : shown);
   }
-  /** What a command hands to a script (JSON, a matrix) on stdout, masked like everything else. */
+  /** Whether a result went to stdout; after closeResults() none goes. */
+  results = "open";
+  /** What a command hands to a script (JSON, a matrix) on stdout, masked like everything else. One per run. */
   result(text) {
+    if (this.results !== "open") return;
+    this.results = "printed";
     process.stdout.write(this.masked(text));
+  }
+  /**
+   * No more results: a command being stopped ends with results of work cut short, which a script
+   * must not take for the command's answer. Returns whether one was printed already.
+   */
+  closeResults() {
+    const printed = this.results === "printed";
+    this.results = "closed";
+    return printed;
   }
   info(message) {
     if (this.depth === 0 || this.verbose) this.print(message);
@@ -281,200 +647,22 @@ var TerminalRuntime = class {
 };
 
 // src/runner/report-file.ts
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { mkdir as mkdir2, mkdtemp as mkdtemp2, writeFile as writeFile2 } from "node:fs/promises";
+import { dirname as dirname3, join as join2 } from "node:path";
 async function writeStepReport(dir, action, data, path) {
-  const target = path ?? join(await newStepDir(dir, action), `${action}-report.json`);
-  await mkdir(dirname(target), { recursive: true });
-  await writeFile(target, JSON.stringify(data, null, 2) + "\n");
+  const target = path ?? join2(await newStepDir(dir, action), `${action}-report.json`);
+  await mkdir2(dirname3(target), { recursive: true });
+  await writeFile2(target, JSON.stringify(data, null, 2) + "\n");
   return target;
 }
 async function newStepDir(dir, action) {
-  await mkdir(dir, { recursive: true });
-  return mkdtemp(join(dir, `${action}-`));
+  await mkdir2(dir, { recursive: true });
+  return mkdtemp2(join2(dir, `${action}-`));
 }
 
 // src/actions/build-matrix/run.ts
-import { mkdir as mkdir2, mkdtemp as mkdtemp2, readFile as readFile2, rm, writeFile as writeFile2 } from "node:fs/promises";
-import { join as join2 } from "node:path";
-
-// src/process/run.ts
-import { spawn } from "node:child_process";
-import { StringDecoder } from "node:string_decoder";
-var TAIL_LINES = 30;
-function tail(text, lines2 = TAIL_LINES) {
-  const all = text.trimEnd().split("\n");
-  return all.slice(-lines2).join("\n");
-}
-var CommandError = class extends Error {
-  constructor(command, exitCode, stderr, reason) {
-    const shown = command.map(quoteForDisplay).join(" ");
-    const why = reason ?? `exited with code ${exitCode}`;
-    const detail = tail(stderr);
-    super(`${shown} ${why}${detail ? `:
-${detail}` : ""}`);
-    this.command = command;
-    this.exitCode = exitCode;
-    this.stderr = stderr;
-    this.name = "CommandError";
-  }
-  command;
-  exitCode;
-  stderr;
-  get stderrTail() {
-    return tail(this.stderr);
-  }
-};
-var CommandNotFoundError = class extends CommandError {
-  constructor(command) {
-    super(command, null, "", "could not be started: not found on PATH");
-    this.name = "CommandNotFoundError";
-  }
-};
-function quoteForDisplay(arg) {
-  return /^[\w@%+=:,./#-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-var STDOUT_LIMIT_BYTES = 128 * 1024 * 1024;
-var STDERR_TAIL_BYTES = 16 * 1024 * 1024;
-var LINE_LIMIT_BYTES = 8 * 1024;
-var TailBuffer = class {
-  constructor(limit) {
-    this.limit = limit;
-  }
-  limit;
-  chunks = [];
-  size = 0;
-  dropped = 0;
-  push(chunk) {
-    this.chunks.push(chunk);
-    this.size += chunk.length;
-    while (this.size > this.limit) {
-      const first = this.chunks[0];
-      const excess = this.size - this.limit;
-      if (first.length <= excess) {
-        this.chunks.shift();
-        this.size -= first.length;
-        this.dropped += first.length;
-      } else {
-        this.chunks[0] = first.subarray(excess);
-        this.size -= excess;
-        this.dropped += excess;
-      }
-    }
-  }
-  text() {
-    let text = Buffer.concat(this.chunks).toString("utf8");
-    if (!this.dropped) return text;
-    const newline = text.indexOf("\n");
-    if (newline >= 0 && newline < text.length - 1) text = text.slice(newline + 1);
-    return `[${this.dropped} earlier bytes of output left out]
-${text}`;
-  }
-};
-var running = /* @__PURE__ */ new Set();
-var stopping = false;
-function signalProcessGroup(pid, signal = "SIGTERM") {
-  try {
-    process.kill(-pid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-function run(command, options = {}) {
-  const [file, ...args] = command;
-  if (!file) throw new Error("run: empty command");
-  if (stopping) return Promise.reject(new CommandError(command, null, "", "was not started: the step is being stopped"));
-  const stdoutLimit = options.stdoutLimitBytes ?? STDOUT_LIMIT_BYTES;
-  return new Promise((resolve9, reject) => {
-    const child = spawn(file, args, {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      stdio: [options.input === void 0 ? "ignore" : "pipe", "pipe", "pipe"],
-      signal: options.signal,
-      detached: true
-    });
-    const pid = child.pid;
-    if (pid !== void 0) running.add(pid);
-    const out = [];
-    let outBytes = 0;
-    let overflow = false;
-    const err = new TailBuffer(options.stderrTailBytes ?? STDERR_TAIL_BYTES);
-    let pending = "";
-    let timedOut = false;
-    const stopGroup = () => pid === void 0 ? child.kill("SIGTERM") : signalProcessGroup(pid, "SIGTERM");
-    const timer = options.timeoutMs ? setTimeout(() => {
-      timedOut = true;
-      stopGroup();
-    }, options.timeoutMs) : void 0;
-    child.stdout?.on("data", (chunk) => {
-      if (overflow) return;
-      outBytes += chunk.length;
-      if (outBytes > stdoutLimit) {
-        overflow = true;
-        out.length = 0;
-        stopGroup();
-        return;
-      }
-      out.push(chunk);
-    });
-    const decoder = new StringDecoder("utf8");
-    let cut = false;
-    child.stderr?.on("data", (chunk) => {
-      err.push(chunk);
-      if (options.onStderrLine) {
-        pending += decoder.write(chunk);
-        const lines2 = pending.split("\n");
-        pending = lines2.pop() ?? "";
-        for (const line of lines2) {
-          if (cut) cut = false;
-          else options.onStderrLine(line.length > LINE_LIMIT_BYTES ? `${line.slice(0, LINE_LIMIT_BYTES)}\u2026 [line cut]` : line);
-        }
-        if (pending.length > LINE_LIMIT_BYTES) {
-          if (!cut) options.onStderrLine(`${pending.slice(0, LINE_LIMIT_BYTES)}\u2026 [line cut]`);
-          cut = true;
-          pending = "";
-        }
-      }
-    });
-    if (options.input !== void 0 && child.stdin) {
-      child.stdin.on("error", () => void 0);
-      child.stdin.end(options.input);
-    }
-    child.on("error", (error) => {
-      if (timer) clearTimeout(timer);
-      if (pid !== void 0) running.delete(pid);
-      if (error.code === "ENOENT") reject(new CommandNotFoundError(command));
-      else reject(new CommandError(command, null, err.text(), `could not be run: ${error.message}`));
-    });
-    child.on("close", (code, signal) => {
-      if (timer) clearTimeout(timer);
-      if (pid !== void 0) running.delete(pid);
-      if (pending && !cut && options.onStderrLine) options.onStderrLine(pending);
-      const stderr = err.text();
-      if (overflow) {
-        reject(new CommandError(command, null, stderr, `printed more than ${Math.round(stdoutLimit / 1048576)} MiB on stdout, more than this step reads: stopped`));
-        return;
-      }
-      if (timedOut) {
-        reject(new CommandError(command, null, stderr, `timed out after ${options.timeoutMs} ms`));
-        return;
-      }
-      if (code === null) {
-        reject(new CommandError(command, null, stderr, stopping ? `was stopped by ${signal}: the step is being stopped` : `was stopped by ${signal}`));
-        return;
-      }
-      resolve9({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
-    });
-  });
-}
-async function runChecked(command, options = {}) {
-  const result = await run(command, options);
-  if (!(options.okCodes ?? [0]).includes(result.exitCode)) {
-    throw new CommandError(command, result.exitCode, result.stderr);
-  }
-  return result;
-}
+import { readFile as readFile2 } from "node:fs/promises";
+import { join as join3 } from "node:path";
 
 // src/cache/cachix.ts
 var CACHIX_NAME = /^[a-z0-9][a-z0-9-]*$/;
@@ -814,7 +1002,7 @@ var CachePresence = class {
     const headers = { "user-agent": "nix-fleet-actions" };
     const entry = netrcFor(this.netrc, url.hostname);
     if (entry) headers.authorization = `Basic ${Buffer.from(`${entry.login}:${entry.password}`).toString("base64")}`;
-    return new Promise((resolve9, reject) => {
+    return new Promise((resolve10, reject) => {
       const request = (secure ? https : http).request(url, { method, headers, agent: secure ? this.agents.https : this.agents.http });
       const timer = setTimeout(() => request.destroy(new RetryableError(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
       request.on("response", (response) => {
@@ -827,7 +1015,7 @@ var CachePresence = class {
         response.on("end", () => {
           clearTimeout(timer);
           const after = Number(response.headers["retry-after"]);
-          resolve9({
+          resolve10({
             status: response.statusCode ?? 0,
             body: Buffer.concat(chunks).toString("utf8"),
             location: response.headers.location,
@@ -1164,10 +1352,6 @@ function sortByHost(list) {
   return list.sort((a, b) => a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
 }
 
-// src/actions/build-matrix/state.ts
-var PRIVATE_DIR_STATE = "private-dir";
-var PRIVATE_DIR_PREFIX = "nix-fleet-build-matrix-";
-
 // src/actions/build-matrix/run.ts
 var FAILED_TAIL_LINES = 25;
 function cacheCredentials(options) {
@@ -1249,20 +1433,18 @@ async function runBuildMatrix(options, deps) {
   const { runtime } = deps;
   const started = Date.now();
   for (const entry of cacheCredentials(options)) if (entry.password) runtime.setSecret(entry.password);
-  await mkdir2(options.tempRoot, { recursive: true });
-  const privateDir = await mkdtemp2(join2(options.tempRoot, PRIVATE_DIR_PREFIX));
-  runtime.saveState(PRIVATE_DIR_STATE, privateDir);
+  const privateDir = await PrivateDir.create(runtime, options.tempRoot);
   const checker = new CachePresence({ ...options.cacheCheck, netrc: cacheCredentials(options) });
   try {
     return await runInside(options, deps, privateDir, checker, started);
   } finally {
     checker.close();
-    await rm(privateDir, { recursive: true, force: true });
+    await privateDir.close();
   }
 }
 async function userNetrc(runtime, warn, nixConfig) {
   const confDir = process.env.NIX_CONF_DIR || "/etc/nix";
-  const nixConf = await readFile2(join2(confDir, "nix.conf"), "utf8").catch(() => void 0);
+  const nixConf = await readFile2(join3(confDir, "nix.conf"), "utf8").catch(() => void 0);
   const file = configuredNetrcFile([process.env.NIX_CONFIG, nixConfig].filter(Boolean).join("\n") || void 0, nixConf, confDir);
   let text;
   try {
@@ -1288,8 +1470,7 @@ async function runInside(options, deps, privateDir, checker, started) {
   let netrcFile;
   if (credentials.length) {
     const own = (await userNetrc(runtime, warn, options.nixConfig)).filter((u) => !credentials.some((c) => c.machine === u.machine));
-    netrcFile = join2(privateDir, "netrc");
-    await writeFile2(netrcFile, formatNetrc([...credentials, ...own]), { mode: 384 });
+    netrcFile = await privateDir.writeSecret("netrc", formatNetrc([...credentials, ...own]));
   }
   const nix = deps.nix ?? await Nix.create({ extraConfig: nixConfigFor(options, netrcFile) });
   runtime.info(`build-matrix (${options.mode}) on '${options.flake}' with ${nix.version.text}`);
@@ -1316,9 +1497,8 @@ async function runInside(options, deps, privateDir, checker, started) {
   if (options.mode !== "plan") {
     let keyFile;
     if (options.signingKey && options.pushTo?.kind === "store") {
-      keyFile = join2(privateDir, "signing-key");
-      await writeFile2(keyFile, `${options.signingKey}
-`, { mode: 384 });
+      keyFile = await privateDir.writeSecret("signing-key", `${options.signingKey}
+`);
     }
     const cachix = deps.cachix ?? new Cachix();
     const live = options.maxParallel === 1 || planned.length === 1;
@@ -1432,6 +1612,7 @@ async function buildHost(result, ctx) {
     } catch (error) {
       result.status = stage === "evaluation" ? "eval-failed" : "failed";
       result.error = stage === "push" ? `push failed: ${nixErrorMessage(error)}` : nixErrorMessage(error);
+      result.errorKind = errorKind(error);
       result.logTail = tail(error instanceof CommandError ? error.stderr : log.tail(FAILED_TAIL_LINES) || String(error), FAILED_TAIL_LINES);
     }
     result.seconds = seconds(started);
@@ -1539,23 +1720,23 @@ function failureMessage(report) {
 
 // src/cli/plan.ts
 import { readFileSync } from "node:fs";
-import { resolve as resolve3 } from "node:path";
+import { resolve as resolve4 } from "node:path";
 
 // src/actions/build-matrix/options.ts
 import { tmpdir } from "node:os";
-import { resolve as resolve2 } from "node:path";
+import { resolve as resolve3 } from "node:path";
 
 // src/nix/flake-ref.ts
 import { existsSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { resolve as resolve2 } from "node:path";
 var SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 function localFlakeDir(flake, cwd) {
   const url = /^(?:path:|git\+file:(?:\/\/)?)([^?]*)(?:\?(.*))?$/.exec(flake);
   if (url) {
     const dir = new URLSearchParams(url[2] ?? "").get("dir");
-    return resolve(cwd, url[1] || ".", dir ?? "");
+    return resolve2(cwd, url[1] || ".", dir ?? "");
   }
-  return SCHEME.test(flake) ? void 0 : resolve(cwd, flake || ".");
+  return SCHEME.test(flake) ? void 0 : resolve2(cwd, flake || ".");
 }
 function readFlakeRef(inputs, input, cwd) {
   const flake = inputs.string(input, ".");
@@ -1567,7 +1748,7 @@ function readFlakeRef(inputs, input, cwd) {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw inputs.error(input, `'${flake}' is not a directory (${dir}). Expected the path of a directory holding flake.nix.`);
   }
-  if (!existsSync(resolve(dir, "flake.nix"))) {
+  if (!existsSync(resolve2(dir, "flake.nix"))) {
     throw inputs.error(input, `'${flake}' is not a flake: ${dir} has no flake.nix. Expected the path of a directory holding flake.nix.`);
   }
   return { flake, ref: SCHEME.test(flake) ? flake : dir, localDir: dir };
@@ -1687,7 +1868,7 @@ function readBuildMatrixOptions(inputs, env, cwd = process.cwd()) {
     cacheCheck: { timeoutMs: 1e4, retries: 2, concurrency: 16 },
     nixConfig: readNixConfig(inputs, "nix-config"),
     tempRoot: env.RUNNER_TEMP || tmpdir(),
-    reportDir: resolve2(env.RUNNER_TEMP || tmpdir(), "nix-fleet")
+    reportDir: resolve3(env.RUNNER_TEMP || tmpdir(), "nix-fleet")
   };
 }
 
@@ -1711,7 +1892,7 @@ var SECRET_SOURCES = {
 function readSecretFile(option, path) {
   if (path === void 0) return void 0;
   try {
-    return readFileSync(resolve3(path), "utf8");
+    return readFileSync(resolve4(path), "utf8");
   } catch (error) {
     const why = error.code === "ENOENT" ? "no such file" : error.message;
     throw new InputError(option, `cannot read '${path}': ${why}. Expected the path of a readable file.`, `option --${option}`);
@@ -1731,7 +1912,7 @@ async function runMatrixCommand(mode, values, runtime, scratch) {
   const options = readBuildMatrixOptions(inputs, process.env, process.cwd());
   options.tempRoot = scratch;
   options.reportDir = scratch;
-  if (values.report) options.reportPath = resolve3(String(values.report));
+  if (values.report) options.reportPath = resolve4(String(values.report));
   return runBuildMatrix(options, { runtime });
 }
 var planCommand = {
@@ -1783,11 +1964,11 @@ var buildCommand = {
 };
 
 // src/cli/check.ts
-import { resolve as resolve6 } from "node:path";
+import { resolve as resolve7 } from "node:path";
 
 // src/actions/flake-check/options.ts
 import { tmpdir as tmpdir2 } from "node:os";
-import { resolve as resolve4 } from "node:path";
+import { resolve as resolve5 } from "node:path";
 function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
   const nixConfig = readNixConfig(inputs, "nix-config");
   const options = {
@@ -1798,7 +1979,7 @@ function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
     extraArgs: inputs.args("extra-args"),
     workspace: env.GITHUB_WORKSPACE || cwd,
     pathsFromRepositoryRoot: !!env.GITHUB_WORKSPACE,
-    reportDir: resolve4(env.RUNNER_TEMP || tmpdir2(), "nix-fleet")
+    reportDir: resolve5(env.RUNNER_TEMP || tmpdir2(), "nix-fleet")
   };
   if (nixConfig !== void 0) options.nixConfig = nixConfig;
   for (const token of nixArgsSecrets(options.extraArgs)) inputs.mask(token);
@@ -1807,7 +1988,7 @@ function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
 
 // src/git/git.ts
 import { readFile as readFile3 } from "node:fs/promises";
-import { resolve as resolve5 } from "node:path";
+import { resolve as resolve6 } from "node:path";
 var Git = class {
   constructor(cwd, binary = "git", env = process.env) {
     this.cwd = cwd;
@@ -1859,7 +2040,7 @@ var GitHistory = class extends Git {
     const result = await this.exec(["rev-parse", "--git-path", "shallow"]);
     if (result.exitCode !== 0) return /* @__PURE__ */ new Set();
     try {
-      const text = await readFile3(resolve5(this.cwd, result.stdout.trim()), "utf8");
+      const text = await readFile3(resolve6(this.cwd, result.stdout.trim()), "utf8");
       return new Set(text.split("\n").map((l) => l.trim()).filter(Boolean));
     } catch {
       return /* @__PURE__ */ new Set();
@@ -1930,7 +2111,7 @@ function revisions(include, exclude) {
 
 // src/actions/flake-check/analyze.ts
 import { existsSync as existsSync2 } from "node:fs";
-import { join as join3, relative, sep } from "node:path";
+import { join as join4, relative as relative2, sep } from "node:path";
 var ANY_SOURCE = /^\/nix\/store\/[0-9a-df-np-sv-z]{32}-source\/(.+)$/;
 function toWorkspacePath(file, map) {
   if (!map.root) return void 0;
@@ -1939,11 +2120,11 @@ function toWorkspacePath(file, map) {
     if (file.startsWith(`${map.storePath}/`)) inSource = file.slice(map.storePath.length + 1);
   } else {
     const m = ANY_SOURCE.exec(file);
-    if (m?.[1] && existsSync2(join3(map.root, m[1]))) inSource = m[1];
+    if (m?.[1] && existsSync2(join4(map.root, m[1]))) inSource = m[1];
   }
   if (inSource === void 0) return void 0;
-  const onDisk = join3(map.root, inSource);
-  const rel = relative(map.workspace, onDisk);
+  const onDisk = join4(map.root, inSource);
+  const rel = relative2(map.workspace, onDisk);
   return rel.startsWith("..") ? onDisk : rel.split(sep).join("/");
 }
 function locate(error, map) {
@@ -1970,7 +2151,7 @@ function groupErrors(errors, checkNames2 = /* @__PURE__ */ new Map()) {
 }
 function explainUntracked(error, map) {
   const m = /getting status of '\/nix\/store\/[0-9a-z]{32}-source\/([^']+)': No such file or directory/.exec(error.message);
-  if (!m?.[1] || !map.root || !existsSync2(join3(map.root, m[1]))) return error;
+  if (!m?.[1] || !map.root || !existsSync2(join4(map.root, m[1]))) return error;
   const hint = `${m[1]} exists in the work tree but git does not track it, and Nix only sees tracked files of a git flake: git add it.`;
   return { ...error, message: `${error.message}
 ${hint}` };
@@ -2215,7 +2396,7 @@ var checkCommand = {
     const inputs = cliInputs({ ...values, "build-checks": values["no-build"] ? "false" : void 0 }, runtime);
     const options = readFlakeCheckOptions(inputs, { ...process.env, GITHUB_WORKSPACE: "" }, process.cwd());
     options.reportDir = scratch;
-    if (typeof values.report === "string") options.reportPath = resolve6(values.report);
+    if (typeof values.report === "string") options.reportPath = resolve7(values.report);
     const report = await runFlakeCheck(options, { runtime });
     if (values.json) runtime.result(JSON.stringify(report, null, 2));
     if (report.result === "failure") {
@@ -2227,18 +2408,18 @@ var checkCommand = {
 };
 
 // src/cli/scan.ts
-import { resolve as resolve8 } from "node:path";
+import { resolve as resolve9 } from "node:path";
 
 // src/actions/secret-scan/options.ts
 import { tmpdir as tmpdir3 } from "node:os";
 import { existsSync as existsSync3, readFileSync as readFileSync2, statSync as statSync2 } from "node:fs";
-import { isAbsolute, resolve as resolve7 } from "node:path";
+import { isAbsolute as isAbsolute2, resolve as resolve8 } from "node:path";
 
 // src/scan/install.ts
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { access as access2, constants, readFile as readFile5 } from "node:fs/promises";
-import { basename, delimiter, join as join4 } from "node:path";
+import { basename as basename2, delimiter, join as join5 } from "node:path";
 
 // src/scan/gitleaks.ts
 import { readFile as readFile4 } from "node:fs/promises";
@@ -2444,7 +2625,7 @@ function parseChecksums(text) {
   const sums = /* @__PURE__ */ new Map();
   for (const line of text.split("\n")) {
     const m = /^([0-9a-fA-F]{64})\s+\*?(\S+)\s*$/.exec(line.trim());
-    if (m) sums.set(basename(m[2]), m[1].toLowerCase());
+    if (m) sums.set(basename2(m[2]), m[1].toLowerCase());
   }
   return sums;
 }
@@ -2465,7 +2646,7 @@ async function isExecutable(path) {
 }
 async function findOnPath(name, path = process.env.PATH ?? "") {
   for (const dir of path.split(delimiter).filter(Boolean)) {
-    const candidate = join4(dir, name);
+    const candidate = join5(dir, name);
     if (await isExecutable(candidate)) return candidate;
   }
   return void 0;
@@ -2494,7 +2675,7 @@ async function installGitleaks(version, o, cache, log) {
   const cached = cache.find("gitleaks", version, arch);
   if (cached) {
     log.info(`gitleaks ${version} from the tool cache (${cached}).`);
-    return { binary: join4(cached, "gitleaks"), cached: true };
+    return { binary: join5(cached, "gitleaks"), cached: true };
   }
   const assets = releaseAssets(o.downloadUrl, version, arch);
   log.info(`Downloading gitleaks ${version}: ${assets.archiveUrl}`);
@@ -2515,10 +2696,10 @@ async function installGitleaks(version, o, cache, log) {
     throw new ChecksumError(`checksum mismatch for ${assets.archiveUrl}: expected sha256 ${expected.sum} (from ${expected.from}), got ${actual}. Refusing to install it.`);
   }
   const dir = await cache.extractTar(archive);
-  if (!await isExecutable(join4(dir, "gitleaks"))) throw new Error(`${assets.archive} holds no executable 'gitleaks'.`);
+  if (!await isExecutable(join5(dir, "gitleaks"))) throw new Error(`${assets.archive} holds no executable 'gitleaks'.`);
   const cachedDir = await cache.cacheDir(dir, "gitleaks", version, arch);
   log.info(`Installed gitleaks ${version} (sha256 ${actual} verified against ${expected.from}) into the tool cache.`);
-  return { binary: join4(cachedDir, "gitleaks"), cached: false };
+  return { binary: join5(cachedDir, "gitleaks"), cached: false };
 }
 
 // src/scan/range.ts
@@ -2623,7 +2804,7 @@ var LOOPBACK = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i;
 function existingFile(inputs, name, base, expected) {
   const value = inputs.optionalString(name);
   if (value === void 0) return void 0;
-  const path = isAbsolute(value) ? value : resolve7(base, value);
+  const path = isAbsolute2(value) ? value : resolve8(base, value);
   if (!existsSync3(path) || !statSync2(path).isFile()) throw inputs.error(name, `'${value}' is not a file (${path}). Expected ${expected}.`);
   return path;
 }
@@ -2639,7 +2820,7 @@ function readEvent(env) {
 }
 function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
   const workspace = env.GITHUB_WORKSPACE || cwd;
-  const tempDir = paths.tempDir ?? resolve7(env.RUNNER_TEMP || tmpdir3(), "nix-fleet");
+  const tempDir = paths.tempDir ?? resolve8(env.RUNNER_TEMP || tmpdir3(), "nix-fleet");
   const rangeText = inputs.string("range", "auto");
   const range = parseRangeInput(rangeText);
   if ("error" in range) throw inputs.error("range", range.error);
@@ -2689,7 +2870,7 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
     downloadUrl,
     gitleaksSha256,
     failOnFindings: inputs.bool("fail-on-findings", true),
-    sarifPath: sarif ? resolve7(workspace, sarif) : void 0,
+    sarifPath: sarif ? resolve8(workspace, sarif) : void 0,
     workspace,
     tempDir,
     eventName,
@@ -2700,8 +2881,8 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
 
 // src/actions/secret-scan/run.ts
 import { existsSync as existsSync4 } from "node:fs";
-import { mkdir as mkdir3, mkdtemp as mkdtemp3, readFile as readFile6, rm as rm2, writeFile as writeFile3 } from "node:fs/promises";
-import { basename as basename2, dirname as dirname2, isAbsolute as isAbsolute2, join as join5, relative as relative2, sep as sep2 } from "node:path";
+import { mkdir as mkdir3, readFile as readFile6, writeFile as writeFile3 } from "node:fs/promises";
+import { basename as basename3, dirname as dirname4, isAbsolute as isAbsolute3, join as join6, relative as relative3, sep as sep2 } from "node:path";
 
 // src/scan/resolve-range.ts
 var FIX = "Check out the whole history (actions/checkout with `fetch-depth: 0`) so the range can be scanned.";
@@ -2879,13 +3060,12 @@ async function runSecretScan(options, deps) {
   runtime.info(commits ? `Scanning ${commits} commits (${range.why}): ${spec}` : `No commits to scan (${range.why}).`);
   const { gitleaks, source } = await locateGitleaks(options, { toolCache: deps.toolCache, log });
   runtime.info(`Using ${gitleaks.name} from ${source}.`);
-  await mkdir3(options.tempDir, { recursive: true });
-  const scratch = await mkdtemp3(join5(options.tempDir, "gitleaks-"));
+  const scratch = await PrivateDir.create(runtime, options.tempDir);
   let findings = [];
   let commitsScanned;
   let trust;
   try {
-    trust = await trustedFiles(options, repo, root, join5(scratch, "trusted"), log);
+    trust = await trustedFiles(options, repo, root, join6(scratch.path, "trusted"), log);
     if (commits) {
       const scan = await runtime.group(
         "gitleaks output",
@@ -2895,7 +3075,7 @@ async function runSecretScan(options, deps) {
           logOpts: logOpts(range),
           config: trust.config,
           baseline: trust.baseline,
-          reportPath: join5(scratch, "report.json"),
+          reportPath: join6(scratch.path, "report.json"),
           // The repository controls what gitleaks prints (a config's regex, file names).
           onStderrLine: (line) => runtime.untrusted(line.replace(ANSI2, ""))
         })
@@ -2905,10 +3085,10 @@ async function runSecretScan(options, deps) {
       if (commitsScanned !== void 0) runtime.info(`gitleaks scanned ${commitsScanned} commits (${commits} expected).`);
     }
   } finally {
-    await rm2(scratch, { recursive: true, force: true });
+    await scratch.close();
   }
   const workspacePath = (f) => {
-    const rel = relative2(options.workspace, join5(root, f.file));
+    const rel = relative3(options.workspace, join6(root, f.file));
     return rel.startsWith("..") ? f.file : rel.split(sep2).join("/");
   };
   const report = {
@@ -2937,8 +3117,8 @@ async function runSecretScan(options, deps) {
   }
   runtime.report(renderReport3(report));
   const reportDir = options.reportPath && options.sarifPath ? void 0 : await newStepDir(options.tempDir, "secret-scan");
-  const reportPath = options.reportPath ?? join5(reportDir, "secret-scan-report.json");
-  const sarifPath = options.sarifPath ?? join5(reportDir, "secret-scan.sarif");
+  const reportPath = options.reportPath ?? join6(reportDir, "secret-scan-report.json");
+  const sarifPath = options.sarifPath ?? join6(reportDir, "secret-scan.sarif");
   await writeJson(reportPath, report);
   await writeJson(sarifPath, toSarif(findings, gitleaks.version.text, workspacePath));
   runtime.setOutput("findings", String(findings.length));
@@ -2951,7 +3131,7 @@ async function runSecretScan(options, deps) {
 var PULL_REQUEST_EVENTS = /* @__PURE__ */ new Set(["pull_request", "pull_request_target"]);
 async function trustedFiles(options, repo, root, dir, log) {
   if (!PULL_REQUEST_EVENTS.has(options.eventName)) {
-    return { source: root, config: options.config, baseline: options.baseline, ignoreFile: existsSync4(join5(root, ".gitleaksignore")) };
+    return { source: root, config: options.config, baseline: options.baseline, ignoreFile: existsSync4(join6(root, ".gitleaksignore")) };
   }
   const baseSha = options.event.pull_request?.base?.sha;
   if (typeof baseSha !== "string" || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(baseSha)) {
@@ -2962,23 +3142,23 @@ async function trustedFiles(options, repo, root, dir, log) {
   const changed = [];
   const fromBase = async (rel, name) => {
     const content = await repo.tryShow(base, rel);
-    const current = await readFile6(join5(root, rel), "utf8").catch(() => void 0);
+    const current = await readFile6(join6(root, rel), "utf8").catch(() => void 0);
     if (current !== content) changed.push(rel);
     if (content === void 0) return void 0;
-    await writeFile3(join5(dir, name), content);
-    return join5(dir, name);
+    await writeFile3(join6(dir, name), content);
+    return join6(dir, name);
   };
   const inRepo = (path) => {
     if (!path) return void 0;
-    const rel = relative2(root, path);
-    return rel && !rel.startsWith("..") && !isAbsolute2(rel) ? rel.split(sep2).join("/") : void 0;
+    const rel = relative3(root, path);
+    return rel && !rel.startsWith("..") && !isAbsolute3(rel) ? rel.split(sep2).join("/") : void 0;
   };
   await fromBase(".gitleaks.toml", ".gitleaks.toml");
   const ignoreFile = await fromBase(".gitleaksignore", ".gitleaksignore") !== void 0;
   const pick = async (path, name) => {
     const rel = inRepo(path);
     if (!rel) return path;
-    const trusted = await fromBase(rel, `${name}-${basename2(rel)}`);
+    const trusted = await fromBase(rel, `${name}-${basename3(rel)}`);
     if (!trusted) log.warning(`${rel} (input '${name}') is not in the pull request's base commit: scanning without it.`);
     return trusted;
   };
@@ -2990,7 +3170,7 @@ async function trustedFiles(options, repo, root, dir, log) {
   return { source: dir, gitDir: await repo.gitDir(), config, baseline, ignoreFile, base, changed };
 }
 async function writeJson(path, data) {
-  await mkdir3(dirname2(path), { recursive: true });
+  await mkdir3(dirname4(path), { recursive: true });
   await writeFile3(path, JSON.stringify(data, null, 2) + "\n");
 }
 function renderReport3(report) {
@@ -3041,7 +3221,7 @@ var scanCommand = {
     const inputs = cliInputs(values, runtime);
     const env = { ...process.env, GITHUB_WORKSPACE: "", GITHUB_EVENT_NAME: "", GITHUB_EVENT_PATH: "", RUNNER_TEMP: "" };
     const options = readSecretScanOptions(inputs, env, process.cwd(), { tempDir: scratch });
-    if (typeof values.report === "string") options.reportPath = resolve8(values.report);
+    if (typeof values.report === "string") options.reportPath = resolve9(values.report);
     const report = await runSecretScan(options, { runtime });
     if (values.json) runtime.result(JSON.stringify(report, null, 2));
     if (report.findings.length) {
@@ -3062,8 +3242,12 @@ Usage:
 ${COMMANDS.map((c) => c.usage).join("\n")}
 
 Every command takes --help and --verbose (show the folded detail: raw tool output).
-Exit status: 0 success, 1 the stage failed, 2 bad usage.
+Exit status: 0 success, 1 the stage failed, 2 bad usage (an option's value), 3 a setup problem
+(the message says the fix), 130/143 stopped by SIGINT (Ctrl-C)/SIGTERM: every program it started
+is stopped and its private files (keys, netrc) are removed first.
+With --json, a command that fails before its report prints {"result":"failure","errorKind","error"}.
 `;
+var EXIT_STATUS = { failure: 1, input: 2, setup: 3 };
 async function main(argv) {
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
@@ -3083,18 +3267,34 @@ ${USAGE}`);
     return 0;
   }
   const runtime = new TerminalRuntime(void 0, rest.includes("--verbose"));
-  const scratch = mkdtempSync(join6(tmpdir4(), `nix-fleet-${name}-`));
-  try {
-    const { values } = parseArgs({ args: rest, strict: true, options: { ...command.options, verbose: { type: "boolean" } } });
-    return await command.run(values, runtime, scratch);
-  } catch (error) {
-    const usage = error instanceof InputError || String(error.code ?? "").startsWith("ERR_PARSE_ARGS");
-    const message = `nix-fleet ${name}: ${error instanceof Error ? error.message : String(error)}`;
+  const json = rest.includes("--json");
+  const fail = (kind, error, printJson = true) => {
+    const text = error instanceof Error ? error.message : String(error);
+    const message = `nix-fleet ${name}: ${text}`;
     process.stderr.write(`${insideRunner() ? neutralized(message) : message}
 `);
-    return usage ? 2 : 1;
+    if (json && printJson) process.stdout.write(`${JSON.stringify({ result: "failure", errorKind: kind, error: text }, null, 2)}
+`);
+  };
+  const signals = handleStopSignals(
+    (stopped) => fail("signal", stopped, !runtime.closeResults()),
+    // At once, before the stopped programs make the command print results of work cut short.
+    () => runtime.closeResults()
+  );
+  const scratch = await PrivateDir.create(runtime, tmpdir4());
+  try {
+    const { values } = parseArgs({ args: rest, strict: true, options: { ...command.options, verbose: { type: "boolean" } } });
+    const status = await command.run(values, runtime, scratch.path);
+    if (signals.stopping) await signals.finished;
+    return status;
+  } catch (error) {
+    if (signals.stopping) await signals.finished;
+    const usage = String(error.code ?? "").startsWith("ERR_PARSE_ARGS");
+    const kind = usage ? "input" : errorKind(error);
+    fail(kind, error, !runtime.closeResults());
+    return EXIT_STATUS[kind === "signal" ? "failure" : kind];
   } finally {
-    rmSync(scratch, { recursive: true, force: true });
+    await scratch.close();
   }
 }
 process.exitCode = await main(process.argv.slice(2));

@@ -647,13 +647,44 @@ var TerminalRuntime = class {
 };
 
 // src/runner/report-file.ts
-import { mkdir as mkdir2, mkdtemp as mkdtemp2, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname as dirname3, join as join2 } from "node:path";
+import { randomBytes as randomBytes2 } from "node:crypto";
+import { mkdir as mkdir2, mkdtemp as mkdtemp2, rename, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
+import { basename as basename2, dirname as dirname3, join as join2 } from "node:path";
+var ReportWriteError = class extends Error {
+  constructor(action, path, cause) {
+    super(cause instanceof UserError ? cause.message : `The ${action} report could not be written to ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.action = action;
+    this.path = path;
+    this.name = "ReportWriteError";
+  }
+  action;
+  path;
+};
 async function writeStepReport(dir, action, data, path) {
-  const target = path ?? join2(await newStepDir(dir, action), `${action}-report.json`);
-  await mkdir2(dirname3(target), { recursive: true });
-  await writeFile2(target, JSON.stringify(data, null, 2) + "\n");
-  return target;
+  let target = path ?? join2(dir, `${action}-report.json`);
+  let stepDir;
+  try {
+    if (!path) {
+      stepDir = await newStepDir(dir, action);
+      target = join2(stepDir, `${action}-report.json`);
+    }
+    await mkdir2(dirname3(target), { recursive: true });
+    await writeFileWhole(target, JSON.stringify(data, null, 2) + "\n");
+    return target;
+  } catch (error) {
+    if (stepDir) await rm2(stepDir, { recursive: true, force: true });
+    throw new ReportWriteError(action, target, diskFullError(error, target, `The ${action} report`));
+  }
+}
+async function writeFileWhole(path, content) {
+  const temporary = join2(dirname3(path), `.${basename2(path)}.${randomBytes2(6).toString("hex")}.tmp`);
+  try {
+    await writeFile2(temporary, content, { flag: "wx" });
+    await rename(temporary, path);
+  } catch (error) {
+    await rm2(temporary, { force: true });
+    throw error;
+  }
 }
 async function newStepDir(dir, action) {
   await mkdir2(dir, { recursive: true });
@@ -2419,7 +2450,7 @@ import { isAbsolute as isAbsolute2, resolve as resolve8 } from "node:path";
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { access as access2, constants, readFile as readFile5 } from "node:fs/promises";
-import { basename as basename2, delimiter, join as join5 } from "node:path";
+import { basename as basename3, delimiter, join as join5 } from "node:path";
 
 // src/scan/gitleaks.ts
 import { readFile as readFile4 } from "node:fs/promises";
@@ -2625,7 +2656,7 @@ function parseChecksums(text) {
   const sums = /* @__PURE__ */ new Map();
   for (const line of text.split("\n")) {
     const m = /^([0-9a-fA-F]{64})\s+\*?(\S+)\s*$/.exec(line.trim());
-    if (m) sums.set(basename2(m[2]), m[1].toLowerCase());
+    if (m) sums.set(basename3(m[2]), m[1].toLowerCase());
   }
   return sums;
 }
@@ -2882,7 +2913,7 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
 // src/actions/secret-scan/run.ts
 import { existsSync as existsSync4 } from "node:fs";
 import { mkdir as mkdir3, readFile as readFile6, writeFile as writeFile3 } from "node:fs/promises";
-import { basename as basename3, dirname as dirname4, isAbsolute as isAbsolute3, join as join6, relative as relative3, sep as sep2 } from "node:path";
+import { basename as basename4, dirname as dirname4, isAbsolute as isAbsolute3, join as join6, relative as relative3, sep as sep2 } from "node:path";
 
 // src/scan/resolve-range.ts
 var FIX = "Check out the whole history (actions/checkout with `fetch-depth: 0`) so the range can be scanned.";
@@ -3158,7 +3189,7 @@ async function trustedFiles(options, repo, root, dir, log) {
   const pick = async (path, name) => {
     const rel = inRepo(path);
     if (!rel) return path;
-    const trusted = await fromBase(rel, `${name}-${basename3(rel)}`);
+    const trusted = await fromBase(rel, `${name}-${basename4(rel)}`);
     if (!trusted) log.warning(`${rel} (input '${name}') is not in the pull request's base commit: scanning without it.`);
     return trusted;
   };

@@ -25409,13 +25409,44 @@ function checkNixConfig(nixConfig, build) {
 }
 
 // src/runner/report-file.ts
-import { mkdir as mkdir3, mkdtemp as mkdtemp2, writeFile as writeFile3 } from "node:fs/promises";
-import { dirname as dirname6, join as join6 } from "node:path";
+import { randomBytes as randomBytes2 } from "node:crypto";
+import { mkdir as mkdir3, mkdtemp as mkdtemp2, rename as rename2, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
+import { basename as basename5, dirname as dirname6, join as join6 } from "node:path";
+var ReportWriteError = class extends Error {
+  constructor(action, path5, cause) {
+    super(cause instanceof UserError ? cause.message : `The ${action} report could not be written to ${path5}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.action = action;
+    this.path = path5;
+    this.name = "ReportWriteError";
+  }
+  action;
+  path;
+};
 async function writeStepReport(dir, action, data, path5) {
-  const target = path5 ?? join6(await newStepDir(dir, action), `${action}-report.json`);
-  await mkdir3(dirname6(target), { recursive: true });
-  await writeFile3(target, JSON.stringify(data, null, 2) + "\n");
-  return target;
+  let target = path5 ?? join6(dir, `${action}-report.json`);
+  let stepDir;
+  try {
+    if (!path5) {
+      stepDir = await newStepDir(dir, action);
+      target = join6(stepDir, `${action}-report.json`);
+    }
+    await mkdir3(dirname6(target), { recursive: true });
+    await writeFileWhole(target, JSON.stringify(data, null, 2) + "\n");
+    return target;
+  } catch (error2) {
+    if (stepDir) await rm3(stepDir, { recursive: true, force: true });
+    throw new ReportWriteError(action, target, diskFullError(error2, target, `The ${action} report`));
+  }
+}
+async function writeFileWhole(path5, content) {
+  const temporary = join6(dirname6(path5), `.${basename5(path5)}.${randomBytes2(6).toString("hex")}.tmp`);
+  try {
+    await writeFile3(temporary, content, { flag: "wx" });
+    await rename2(temporary, path5);
+  } catch (error2) {
+    await rm3(temporary, { force: true });
+    throw error2;
+  }
 }
 async function newStepDir(dir, action) {
   await mkdir3(dir, { recursive: true });
@@ -26617,7 +26648,7 @@ function failureMessage2(report) {
 // src/actions/secret-scan/run.ts
 import { existsSync as existsSync6 } from "node:fs";
 import { mkdir as mkdir4, readFile as readFile6, writeFile as writeFile4 } from "node:fs/promises";
-import { basename as basename5, dirname as dirname7, isAbsolute as isAbsolute3, join as join9, relative as relative4, sep as sep3 } from "node:path";
+import { basename as basename6, dirname as dirname7, isAbsolute as isAbsolute3, join as join9, relative as relative4, sep as sep3 } from "node:path";
 
 // src/scan/resolve-range.ts
 var FIX = "Check out the whole history (actions/checkout with `fetch-depth: 0`) so the range can be scanned.";
@@ -26893,7 +26924,7 @@ async function trustedFiles(options, repo, root, dir, log) {
   const pick = async (path5, name) => {
     const rel = inRepo(path5);
     if (!rel) return path5;
-    const trusted = await fromBase(rel, `${name}-${basename5(rel)}`);
+    const trusted = await fromBase(rel, `${name}-${basename6(rel)}`);
     if (!trusted) log.warning(`${rel} (input '${name}') is not in the pull request's base commit: scanning without it.`);
     return trusted;
   };
@@ -26947,10 +26978,19 @@ async function stage(name, runtime, body) {
   try {
     const { failed } = await body(scoped);
     const result = { stage: name, status: failed ? "failure" : "success", report: scoped.values.get("report") };
-    if (failed) result.message = failed;
+    if (failed) {
+      result.message = failed;
+      result.errorKind = "failure";
+    }
     return result;
   } catch (error2) {
-    return { stage: name, status: "failure", message: error2 instanceof Error ? error2.message : String(error2), report: scoped.values.get("report") };
+    const message = error2 instanceof Error ? error2.message : String(error2);
+    const result = { stage: name, status: "failure", message, errorKind: errorKind(error2), report: scoped.values.get("report") };
+    if (error2 instanceof ReportWriteError) {
+      result.message = `${name} ran, but its report is missing: ${message}`;
+      result.reportLost = true;
+    }
+    return result;
   }
 }
 async function runGate(options, deps) {
@@ -26974,7 +27014,7 @@ async function runGate(options, deps) {
   stages.push(scan);
   const selected = !listed?.length ? void 0 : options.buildMatrix.hosts.length ? options.buildMatrix.hosts.filter((h) => !broken?.includes(h)) : listed.filter((h) => !broken?.includes(h));
   if (!selected?.length) {
-    const why = listed === void 0 ? "flake-check did not run" : listed.length ? "no host evaluates" : "no host could be listed";
+    const why = listed !== void 0 ? listed.length ? "no host evaluates" : "no host could be listed" : check.reportLost ? "flake-check's report could not be written, so which hosts evaluate is unknown" : "flake-check did not run";
     stages.push({ stage: "build-matrix", status: "skipped", message: why });
     runtime.info(`\u2500\u2500 build-matrix \u2500\u2500 skipped: ${why}.`);
   } else {

@@ -20681,13 +20681,44 @@ function readBuildMatrixOptions(inputs, env, cwd = process.cwd()) {
 }
 
 // src/runner/report-file.ts
-import { mkdir as mkdir3, mkdtemp as mkdtemp2, writeFile as writeFile3 } from "node:fs/promises";
-import { dirname as dirname3, join as join2 } from "node:path";
+import { randomBytes as randomBytes2 } from "node:crypto";
+import { mkdir as mkdir3, mkdtemp as mkdtemp2, rename as rename2, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
+import { basename as basename2, dirname as dirname3, join as join2 } from "node:path";
+var ReportWriteError = class extends Error {
+  constructor(action, path, cause) {
+    super(cause instanceof UserError ? cause.message : `The ${action} report could not be written to ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.action = action;
+    this.path = path;
+    this.name = "ReportWriteError";
+  }
+  action;
+  path;
+};
 async function writeStepReport(dir, action, data, path) {
-  const target = path ?? join2(await newStepDir(dir, action), `${action}-report.json`);
-  await mkdir3(dirname3(target), { recursive: true });
-  await writeFile3(target, JSON.stringify(data, null, 2) + "\n");
-  return target;
+  let target = path ?? join2(dir, `${action}-report.json`);
+  let stepDir;
+  try {
+    if (!path) {
+      stepDir = await newStepDir(dir, action);
+      target = join2(stepDir, `${action}-report.json`);
+    }
+    await mkdir3(dirname3(target), { recursive: true });
+    await writeFileWhole(target, JSON.stringify(data, null, 2) + "\n");
+    return target;
+  } catch (error2) {
+    if (stepDir) await rm3(stepDir, { recursive: true, force: true });
+    throw new ReportWriteError(action, target, diskFullError(error2, target, `The ${action} report`));
+  }
+}
+async function writeFileWhole(path, content) {
+  const temporary = join2(dirname3(path), `.${basename2(path)}.${randomBytes2(6).toString("hex")}.tmp`);
+  try {
+    await writeFile3(temporary, content, { flag: "wx" });
+    await rename2(temporary, path);
+  } catch (error2) {
+    await rm3(temporary, { force: true });
+    throw error2;
+  }
 }
 async function newStepDir(dir, action) {
   await mkdir3(dir, { recursive: true });

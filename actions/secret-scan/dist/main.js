@@ -25084,8 +25084,8 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
 import { existsSync as existsSync4 } from "node:fs";
 
 // src/runner/report-file.ts
-import { mkdir as mkdir3, mkdtemp as mkdtemp2, writeFile as writeFile3 } from "node:fs/promises";
-import { dirname as dirname6, join as join6 } from "node:path";
+import { mkdir as mkdir3, mkdtemp as mkdtemp2, rename as rename2, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
+import { basename as basename5, dirname as dirname6, join as join6 } from "node:path";
 async function newStepDir(dir, action) {
   await mkdir3(dir, { recursive: true });
   return mkdtemp2(join6(dir, `${action}-`));
@@ -25093,7 +25093,7 @@ async function newStepDir(dir, action) {
 
 // src/actions/secret-scan/run.ts
 import { mkdir as mkdir4, readFile as readFile4, writeFile as writeFile4 } from "node:fs/promises";
-import { basename as basename5, dirname as dirname7, isAbsolute as isAbsolute3, join as join7, relative as relative3, sep as sep2 } from "node:path";
+import { basename as basename6, dirname as dirname7, isAbsolute as isAbsolute3, join as join7, relative as relative3, sep as sep2 } from "node:path";
 
 // src/scan/resolve-range.ts
 var FIX = "Check out the whole history (actions/checkout with `fetch-depth: 0`) so the range can be scanned.";
@@ -25369,7 +25369,7 @@ async function trustedFiles(options, repo, root, dir, log) {
   const pick = async (path5, name) => {
     const rel = inRepo(path5);
     if (!rel) return path5;
-    const trusted = await fromBase(rel, `${name}-${basename5(rel)}`);
+    const trusted = await fromBase(rel, `${name}-${basename6(rel)}`);
     if (!trusted) log.warning(`${rel} (input '${name}') is not in the pull request's base commit: scanning without it.`);
     return trusted;
   };

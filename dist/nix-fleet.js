@@ -460,31 +460,32 @@ var PrivateDir = class _PrivateDir {
 // src/runner/signals.ts
 var SIGNAL_EXIT_STATUS = { SIGINT: 130, SIGTERM: 143 };
 var GRACE_MS = 3e3;
-function handleStopSignals(finish, started) {
-  let handling = false;
+function handleStepEnd(finish, started) {
+  let ending = false;
   const handle = {
-    get stopping() {
-      return handling;
+    get ending() {
+      return ending;
     },
-    // Never settles: the handler ends the process. Awaited by a main whose work ended because its programs were stopped.
+    // Never settles: the handler ends the process.
     finished: new Promise(() => void 0)
   };
-  for (const signal of ["SIGINT", "SIGTERM"]) {
-    process.on(signal, () => {
-      if (handling) return;
-      handling = true;
-      started?.();
-      void (async () => {
-        await stopRunningPrograms(GRACE_MS).catch(() => void 0);
-        await PrivateDir.closeAll().catch(() => void 0);
-        try {
-          await finish(new SignalError(signal));
-        } finally {
-          process.exit(SIGNAL_EXIT_STATUS[signal]);
-        }
-      })();
-    });
-  }
+  const end = (error, status) => {
+    if (ending) return;
+    ending = true;
+    started?.();
+    void (async () => {
+      await stopRunningPrograms(GRACE_MS).catch(() => void 0);
+      await PrivateDir.closeAll().catch(() => void 0);
+      try {
+        await finish({ error, status });
+      } finally {
+        process.exit(status);
+      }
+    })();
+  };
+  for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => end(new SignalError(signal), SIGNAL_EXIT_STATUS[signal]));
+  process.on("uncaughtException", (error) => end(error, 1));
+  process.on("unhandledRejection", (error) => end(error, 1));
   return handle;
 }
 
@@ -3307,8 +3308,8 @@ ${USAGE}`);
     if (json && printJson) process.stdout.write(`${JSON.stringify({ result: "failure", errorKind: kind, error: text }, null, 2)}
 `);
   };
-  const signals = handleStopSignals(
-    (stopped) => fail("signal", stopped, !runtime.closeResults()),
+  const end = handleStepEnd(
+    ({ error }) => fail(errorKind(error), error, !runtime.closeResults()),
     // At once, before the stopped programs make the command print results of work cut short.
     () => runtime.closeResults()
   );
@@ -3316,10 +3317,10 @@ ${USAGE}`);
   try {
     const { values } = parseArgs({ args: rest, strict: true, options: { ...command.options, verbose: { type: "boolean" } } });
     const status = await command.run(values, runtime, scratch.path);
-    if (signals.stopping) await signals.finished;
+    if (end.ending) await end.finished;
     return status;
   } catch (error) {
-    if (signals.stopping) await signals.finished;
+    if (end.ending) await end.finished;
     const usage = String(error.code ?? "").startsWith("ERR_PARSE_ARGS");
     const kind = usage ? "input" : errorKind(error);
     fail(kind, error, !runtime.closeResults());

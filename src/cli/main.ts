@@ -2,7 +2,7 @@ import { tmpdir } from "node:os";
 import { parseArgs } from "node:util";
 import { neutralized } from "../runner/neutralize.js";
 import { PrivateDir } from "../runner/private-dir.js";
-import { handleStopSignals } from "../runner/signals.js";
+import { handleStepEnd } from "../runner/signals.js";
 import { insideRunner, TerminalRuntime } from "../runner/terminal-runtime.js";
 import { errorKind, type ErrorKind } from "../runner/user-error.js";
 import type { OptionValues } from "./command.js";
@@ -47,8 +47,8 @@ export async function main(argv: string[]): Promise<number> {
     // A script reading --json still gets JSON, with the kind to tell its caller what happened.
     if (json && printJson) process.stdout.write(`${JSON.stringify({ result: "failure", errorKind: kind, error: text }, null, 2)}\n`);
   };
-  const signals = handleStopSignals(
-    (stopped) => fail("signal", stopped, !runtime.closeResults()),
+  const end = handleStepEnd(
+    ({ error }) => fail(errorKind(error), error, !runtime.closeResults()),
     // At once, before the stopped programs make the command print results of work cut short.
     () => runtime.closeResults(),
   );
@@ -58,10 +58,10 @@ export async function main(argv: string[]): Promise<number> {
     const { values } = parseArgs({ args: rest, strict: true, options: { ...command.options, verbose: { type: "boolean" } } });
     // No option is declared `multiple`: every value is a string or a boolean.
     const status = await command.run(values as OptionValues, runtime, scratch.path);
-    if (signals.stopping) await signals.finished;
+    if (end.ending) await end.finished;
     return status;
   } catch (error) {
-    if (signals.stopping) await signals.finished;
+    if (end.ending) await end.finished;
     const usage = String((error as { code?: unknown }).code ?? "").startsWith("ERR_PARSE_ARGS");
     const kind = usage ? "input" : errorKind(error);
     fail(kind, error, !runtime.closeResults());

@@ -1,7 +1,8 @@
 import * as core from "@actions/core";
 import { tmpdir } from "node:os";
 import { cleanupFromState } from "./private-dir.js";
-import { handleStopSignals } from "./signals.js";
+import { handleStepEnd } from "./signals.js";
+import { SignalError } from "./user-error.js";
 import { neutralized } from "./neutralize.js";
 import { detectPlatform, type Platform } from "./platform.js";
 import { renderMarkdown, renderText, type Report } from "./report.js";
@@ -92,8 +93,8 @@ export class ActionsRuntime implements Runtime {
 /**
  * The whole life of an action's entry file: make the runtime, run, report any failure as
  * `<action> failed with: ...`, write the summary, and exit explicitly so that an open socket
- * cannot keep the step alive. SIGINT/SIGTERM (a cancelled job) stop every program the step runs,
- * remove its private files, set the promised outputs and exit 130/143 (runner/signals.ts).
+ * cannot keep the step alive. SIGINT/SIGTERM (a cancelled job) or a crash stop every program the
+ * step runs, remove its private files, set the promised outputs and exit 130/143/1 (runner/signals.ts).
  */
 export async function runAction(
   action: string,
@@ -120,17 +121,18 @@ export async function runAction(
       core.warning(`could not write the step summary: ${error instanceof Error ? error.message : String(error)}`);
     }
   };
-  const signals = handleStopSignals(async (stopped) => {
-    fail(`${action} was ${stopped.message}`);
+  const failure = (error: unknown) => `${action} failed with: ${error instanceof Error ? error.message : String(error)}`;
+  const end = handleStepEnd(async ({ error }) => {
+    fail(error instanceof SignalError ? `${action} was ${error.message}` : failure(error));
     await flush();
   });
   try {
     await body(runtime);
   } catch (error) {
-    if (signals.stopping) await signals.finished;
-    fail(`${action} failed with: ${error instanceof Error ? error.message : String(error)}`);
+    if (end.ending) await end.finished;
+    fail(failure(error));
   }
-  if (signals.stopping) await signals.finished;
+  if (end.ending) await end.finished;
   await flush();
   process.exit(process.exitCode ?? 0);
 }

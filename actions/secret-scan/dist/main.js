@@ -23823,31 +23823,32 @@ var PrivateDir = class _PrivateDir {
 // src/runner/signals.ts
 var SIGNAL_EXIT_STATUS = { SIGINT: 130, SIGTERM: 143 };
 var GRACE_MS = 3e3;
-function handleStopSignals(finish, started) {
-  let handling = false;
+function handleStepEnd(finish, started) {
+  let ending = false;
   const handle = {
-    get stopping() {
-      return handling;
+    get ending() {
+      return ending;
     },
-    // Never settles: the handler ends the process. Awaited by a main whose work ended because its programs were stopped.
+    // Never settles: the handler ends the process.
     finished: new Promise(() => void 0)
   };
-  for (const signal of ["SIGINT", "SIGTERM"]) {
-    process.on(signal, () => {
-      if (handling) return;
-      handling = true;
-      started?.();
-      void (async () => {
-        await stopRunningPrograms(GRACE_MS).catch(() => void 0);
-        await PrivateDir.closeAll().catch(() => void 0);
-        try {
-          await finish(new SignalError(signal));
-        } finally {
-          process.exit(SIGNAL_EXIT_STATUS[signal]);
-        }
-      })();
-    });
-  }
+  const end = (error2, status) => {
+    if (ending) return;
+    ending = true;
+    started?.();
+    void (async () => {
+      await stopRunningPrograms(GRACE_MS).catch(() => void 0);
+      await PrivateDir.closeAll().catch(() => void 0);
+      try {
+        await finish({ error: error2, status });
+      } finally {
+        process.exit(status);
+      }
+    })();
+  };
+  for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => end(new SignalError(signal), SIGNAL_EXIT_STATUS[signal]));
+  process.on("uncaughtException", (error2) => end(error2, 1));
+  process.on("unhandledRejection", (error2) => end(error2, 1));
   return handle;
 }
 
@@ -24049,17 +24050,18 @@ async function runAction(action, body, onFailure = {}) {
       warning(`could not write the step summary: ${error2 instanceof Error ? error2.message : String(error2)}`);
     }
   };
-  const signals = handleStopSignals(async (stopped) => {
-    fail(`${action} was ${stopped.message}`);
+  const failure = (error2) => `${action} failed with: ${error2 instanceof Error ? error2.message : String(error2)}`;
+  const end = handleStepEnd(async ({ error: error2 }) => {
+    fail(error2 instanceof SignalError ? `${action} was ${error2.message}` : failure(error2));
     await flush();
   });
   try {
     await body(runtime);
   } catch (error2) {
-    if (signals.stopping) await signals.finished;
-    fail(`${action} failed with: ${error2 instanceof Error ? error2.message : String(error2)}`);
+    if (end.ending) await end.finished;
+    fail(failure(error2));
   }
-  if (signals.stopping) await signals.finished;
+  if (end.ending) await end.finished;
   await flush();
   process.exit(process.exitCode ?? 0);
 }

@@ -18,7 +18,7 @@ ${text}
 
 // src/runner/private-dir.ts
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { basename, dirname as dirname2, join, resolve } from "node:path";
+import { basename, isAbsolute as isAbsolute2, join, relative as relative2, resolve } from "node:path";
 
 // src/process/run.ts
 import { spawn } from "node:child_process";
@@ -650,7 +650,7 @@ var TerminalRuntime = class {
 // src/runner/report-file.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
 import { mkdir as mkdir2, mkdtemp as mkdtemp2, rename, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
-import { basename as basename2, dirname as dirname3, join as join2 } from "node:path";
+import { basename as basename2, dirname as dirname2, join as join2 } from "node:path";
 var ReportWriteError = class extends Error {
   constructor(action, path, cause) {
     super(cause instanceof UserError ? cause.message : `The ${action} report could not be written to ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
@@ -669,7 +669,7 @@ async function writeStepReport(dir, action, data, path) {
       stepDir = await newStepDir(dir, action);
       target = join2(stepDir, `${action}-report.json`);
     }
-    await mkdir2(dirname3(target), { recursive: true });
+    await mkdir2(dirname2(target), { recursive: true });
     await writeFileWhole(target, JSON.stringify(data, null, 2) + "\n");
     return target;
   } catch (error) {
@@ -678,7 +678,7 @@ async function writeStepReport(dir, action, data, path) {
   }
 }
 async function writeFileWhole(path, content) {
-  const temporary = join2(dirname3(path), `.${basename2(path)}.${randomBytes2(6).toString("hex")}.tmp`);
+  const temporary = join2(dirname2(path), `.${basename2(path)}.${randomBytes2(6).toString("hex")}.tmp`);
   try {
     await writeFile2(temporary, content, { flag: "wx" });
     await rename(temporary, path);
@@ -2143,7 +2143,7 @@ function revisions(include, exclude) {
 
 // src/actions/flake-check/analyze.ts
 import { existsSync as existsSync2 } from "node:fs";
-import { join as join4, relative as relative2, sep } from "node:path";
+import { join as join4, relative as relative3, sep } from "node:path";
 var ANY_SOURCE = /^\/nix\/store\/[0-9a-df-np-sv-z]{32}-source\/(.+)$/;
 function toWorkspacePath(file, map) {
   if (!map.root) return void 0;
@@ -2156,7 +2156,7 @@ function toWorkspacePath(file, map) {
   }
   if (inSource === void 0) return void 0;
   const onDisk = join4(map.root, inSource);
-  const rel = relative2(map.workspace, onDisk);
+  const rel = relative3(map.workspace, onDisk);
   return rel.startsWith("..") ? onDisk : rel.split(sep).join("/");
 }
 function locate(error, map) {
@@ -2445,7 +2445,7 @@ import { resolve as resolve9 } from "node:path";
 // src/actions/secret-scan/options.ts
 import { tmpdir as tmpdir3 } from "node:os";
 import { existsSync as existsSync3, readFileSync as readFileSync2, statSync as statSync2 } from "node:fs";
-import { isAbsolute as isAbsolute2, resolve as resolve8 } from "node:path";
+import { isAbsolute as isAbsolute3, resolve as resolve8 } from "node:path";
 
 // src/scan/install.ts
 import { createHash } from "node:crypto";
@@ -2836,7 +2836,7 @@ var LOOPBACK = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i;
 function existingFile(inputs, name, base, expected) {
   const value = inputs.optionalString(name);
   if (value === void 0) return void 0;
-  const path = isAbsolute2(value) ? value : resolve8(base, value);
+  const path = isAbsolute3(value) ? value : resolve8(base, value);
   if (!existsSync3(path) || !statSync2(path).isFile()) throw inputs.error(name, `'${value}' is not a file (${path}). Expected ${expected}.`);
   return path;
 }
@@ -2914,7 +2914,7 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
 // src/actions/secret-scan/run.ts
 import { existsSync as existsSync4 } from "node:fs";
 import { mkdir as mkdir3, readFile as readFile6, writeFile as writeFile3 } from "node:fs/promises";
-import { basename as basename4, dirname as dirname4, isAbsolute as isAbsolute3, join as join6, relative as relative3, sep as sep2 } from "node:path";
+import { basename as basename4, dirname as dirname3, isAbsolute as isAbsolute4, join as join6, relative as relative4, sep as sep2 } from "node:path";
 
 // src/scan/resolve-range.ts
 var FIX = "Check out the whole history (actions/checkout with `fetch-depth: 0`) so the range can be scanned.";
@@ -3120,7 +3120,7 @@ async function runSecretScan(options, deps) {
     await scratch.close();
   }
   const workspacePath = (f) => {
-    const rel = relative3(options.workspace, join6(root, f.file));
+    const rel = relative4(options.workspace, join6(root, f.file));
     return rel.startsWith("..") ? f.file : rel.split(sep2).join("/");
   };
   const report = {
@@ -3182,8 +3182,8 @@ async function trustedFiles(options, repo, root, dir, log) {
   };
   const inRepo = (path) => {
     if (!path) return void 0;
-    const rel = relative3(root, path);
-    return rel && !rel.startsWith("..") && !isAbsolute3(rel) ? rel.split(sep2).join("/") : void 0;
+    const rel = relative4(root, path);
+    return rel && !rel.startsWith("..") && !isAbsolute4(rel) ? rel.split(sep2).join("/") : void 0;
   };
   await fromBase(".gitleaks.toml", ".gitleaks.toml");
   const ignoreFile = await fromBase(".gitleaksignore", ".gitleaksignore") !== void 0;
@@ -3202,7 +3202,7 @@ async function trustedFiles(options, repo, root, dir, log) {
   return { source: dir, gitDir: await repo.gitDir(), config, baseline, ignoreFile, base, changed };
 }
 async function writeJson(path, data) {
-  await mkdir3(dirname4(path), { recursive: true });
+  await mkdir3(dirname3(path), { recursive: true });
   await writeFile3(path, JSON.stringify(data, null, 2) + "\n");
 }
 function renderReport3(report) {

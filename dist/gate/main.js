@@ -23386,7 +23386,7 @@ function getState(name) {
 
 // src/runner/private-dir.ts
 import { chmod as chmod2, mkdir as mkdir2, mkdtemp, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
-import { basename as basename3, dirname as dirname4, join as join3, resolve as resolve2 } from "node:path";
+import { basename as basename3, isAbsolute as isAbsolute2, join as join3, relative as relative3, resolve as resolve2 } from "node:path";
 
 // src/process/run.ts
 import { spawn as spawn2 } from "node:child_process";
@@ -24798,7 +24798,7 @@ function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
 // src/actions/secret-scan/options.ts
 import { tmpdir as tmpdir3 } from "node:os";
 import { existsSync as existsSync4, readFileSync, statSync as statSync3 } from "node:fs";
-import { isAbsolute as isAbsolute2, resolve as resolve7 } from "node:path";
+import { isAbsolute as isAbsolute3, resolve as resolve7 } from "node:path";
 
 // src/scan/install.ts
 import { createHash } from "node:crypto";
@@ -25312,7 +25312,7 @@ var LOOPBACK = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i;
 function existingFile(inputs, name, base, expected) {
   const value = inputs.optionalString(name);
   if (value === void 0) return void 0;
-  const path5 = isAbsolute2(value) ? value : resolve7(base, value);
+  const path5 = isAbsolute3(value) ? value : resolve7(base, value);
   if (!existsSync4(path5) || !statSync3(path5).isFile()) throw inputs.error(name, `'${value}' is not a file (${path5}). Expected ${expected}.`);
   return path5;
 }
@@ -25413,7 +25413,7 @@ function checkNixConfig(nixConfig, build) {
 // src/runner/report-file.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
 import { mkdir as mkdir3, mkdtemp as mkdtemp2, rename as rename2, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
-import { basename as basename5, dirname as dirname6, join as join6 } from "node:path";
+import { basename as basename5, dirname as dirname5, join as join6 } from "node:path";
 var ReportWriteError = class extends Error {
   constructor(action, path5, cause) {
     super(cause instanceof UserError ? cause.message : `The ${action} report could not be written to ${path5}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
@@ -25432,7 +25432,7 @@ async function writeStepReport(dir, action, data, path5) {
       stepDir = await newStepDir(dir, action);
       target = join6(stepDir, `${action}-report.json`);
     }
-    await mkdir3(dirname6(target), { recursive: true });
+    await mkdir3(dirname5(target), { recursive: true });
     await writeFileWhole(target, JSON.stringify(data, null, 2) + "\n");
     return target;
   } catch (error2) {
@@ -25441,7 +25441,7 @@ async function writeStepReport(dir, action, data, path5) {
   }
 }
 async function writeFileWhole(path5, content) {
-  const temporary = join6(dirname6(path5), `.${basename5(path5)}.${randomBytes2(6).toString("hex")}.tmp`);
+  const temporary = join6(dirname5(path5), `.${basename5(path5)}.${randomBytes2(6).toString("hex")}.tmp`);
   try {
     await writeFile3(temporary, content, { flag: "wx" });
     await rename2(temporary, path5);
@@ -26392,7 +26392,7 @@ function failureMessage(report) {
 
 // src/actions/flake-check/analyze.ts
 import { existsSync as existsSync5 } from "node:fs";
-import { join as join8, relative as relative3, sep as sep2 } from "node:path";
+import { join as join8, relative as relative4, sep as sep2 } from "node:path";
 var ANY_SOURCE = /^\/nix\/store\/[0-9a-df-np-sv-z]{32}-source\/(.+)$/;
 function toWorkspacePath(file, map) {
   if (!map.root) return void 0;
@@ -26405,7 +26405,7 @@ function toWorkspacePath(file, map) {
   }
   if (inSource === void 0) return void 0;
   const onDisk = join8(map.root, inSource);
-  const rel = relative3(map.workspace, onDisk);
+  const rel = relative4(map.workspace, onDisk);
   return rel.startsWith("..") ? onDisk : rel.split(sep2).join("/");
 }
 function locate(error2, map) {
@@ -26650,7 +26650,7 @@ function failureMessage2(report) {
 // src/actions/secret-scan/run.ts
 import { existsSync as existsSync6 } from "node:fs";
 import { mkdir as mkdir4, readFile as readFile6, writeFile as writeFile4 } from "node:fs/promises";
-import { basename as basename6, dirname as dirname7, isAbsolute as isAbsolute3, join as join9, relative as relative4, sep as sep3 } from "node:path";
+import { basename as basename6, dirname as dirname6, isAbsolute as isAbsolute4, join as join9, relative as relative5, sep as sep3 } from "node:path";
 
 // src/scan/resolve-range.ts
 var FIX = "Check out the whole history (actions/checkout with `fetch-depth: 0`) so the range can be scanned.";
@@ -26856,7 +26856,7 @@ async function runSecretScan(options, deps) {
     await scratch.close();
   }
   const workspacePath = (f) => {
-    const rel = relative4(options.workspace, join9(root, f.file));
+    const rel = relative5(options.workspace, join9(root, f.file));
     return rel.startsWith("..") ? f.file : rel.split(sep3).join("/");
   };
   const report = {
@@ -26918,8 +26918,8 @@ async function trustedFiles(options, repo, root, dir, log) {
   };
   const inRepo = (path5) => {
     if (!path5) return void 0;
-    const rel = relative4(root, path5);
-    return rel && !rel.startsWith("..") && !isAbsolute3(rel) ? rel.split(sep3).join("/") : void 0;
+    const rel = relative5(root, path5);
+    return rel && !rel.startsWith("..") && !isAbsolute4(rel) ? rel.split(sep3).join("/") : void 0;
   };
   await fromBase(".gitleaks.toml", ".gitleaks.toml");
   const ignoreFile = await fromBase(".gitleaksignore", ".gitleaksignore") !== void 0;
@@ -26938,7 +26938,7 @@ async function trustedFiles(options, repo, root, dir, log) {
   return { source: dir, gitDir: await repo.gitDir(), config, baseline, ignoreFile, base, changed };
 }
 async function writeJson(path5, data) {
-  await mkdir4(dirname7(path5), { recursive: true });
+  await mkdir4(dirname6(path5), { recursive: true });
   await writeFile4(path5, JSON.stringify(data, null, 2) + "\n");
 }
 function renderReport3(report) {

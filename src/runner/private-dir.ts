@@ -1,5 +1,5 @@
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, isAbsolute, join, relative, resolve } from "node:path";
 import { signalProcessGroup } from "../process/run.js";
 import { diskFullError } from "./disk-full.js";
 import type { Runtime } from "./runtime.js";
@@ -121,8 +121,8 @@ export class PrivateDir {
 
 /**
  * The post step's half: undo what main recorded and could not undo itself (main was killed).
- * Only a directory main could have made is removed: one named with the prefix, right inside the
- * temp root.
+ * Only a directory main could have made is removed: one named with the prefix, inside the temp
+ * root (directly, or below it as secret-scan's under RUNNER_TEMP/nix-fleet).
  */
 export async function cleanupFromState(runtime: Pick<Runtime, "getState" | "warning">, tempRoot: string): Promise<void> {
   const raw = runtime.getState(CLEANUP_STATE);
@@ -138,7 +138,8 @@ export async function cleanupFromState(runtime: Pick<Runtime, "getState" | "warn
     for (const pid of record.pids ?? []) if (Number.isInteger(pid) && pid > 1) signalProcessGroup(pid, "SIGTERM");
     const dir = record.dir;
     if (typeof dir !== "string" || !dir) continue;
-    if (dirname(resolve(dir)) !== resolve(tempRoot) || !basename(dir).startsWith(PRIVATE_DIR_PREFIX)) {
+    const inside = relative(resolve(tempRoot), resolve(dir));
+    if (!inside || inside.startsWith("..") || isAbsolute(inside) || !basename(dir).startsWith(PRIVATE_DIR_PREFIX)) {
       runtime.warning(`not removing '${dir}': it is not a private directory this action made in ${tempRoot}.`);
       continue;
     }

@@ -141,6 +141,40 @@ describeWithTools(["nix"], "signals: build-matrix and the gate stopped while a h
   });
 });
 
+describeWithTools(["nix", "git"], "signals: a main killed outright (SIGKILL)", () => {
+  it("leaves the gate's post step to remove the private directories main recorded; post only warns", async () => {
+    const marker = sleepMarker();
+    const workspace = makeFleet({}, { git: true }).root;
+    temps.push(workspace);
+    const fake = join(temp("signals-gitleaks-"), "gitleaks");
+    writeFileSync(fake, `#!/bin/sh\nif [ "$1" = version ]; then echo v8.16.0; exit 0; fi\nsleep ${marker}\n`);
+    chmodSync(fake, 0o755);
+    let atSignal: string[] = [];
+    try {
+      const result = await runAction({
+        action: ".",
+        flavour: "github",
+        workspace,
+        eventName: "workflow_dispatch",
+        inputs: { "build-checks": "false", "gitleaks-path": fake },
+        env: { NIX_CONFIG: testNixConfig },
+        stop: { signal: "SIGKILL", when: () => processesWith({ argv: `sleep ${marker}` }).length > 0, atSignal: (dir) => (atSignal = privateDirs(dir)) },
+      });
+      temps.push(result.runnerTemp);
+      expect(result.exitCode).toBe(137);
+      // secret-scan's scratch, below RUNNER_TEMP/nix-fleet, was there when main died; post removed it.
+      expect(atSignal.some((p) => p.startsWith(`nix-fleet/${PRIVATE_DIR_PREFIX}`))).toBe(true);
+      expect(result.state[CLEANUP_STATE]).not.toBe("");
+      expect(result.post?.exitCode).toBe(0);
+      expect(result.post?.log).not.toContain("not removing");
+      expect(privateDirs(result.runnerTemp)).toEqual([]);
+    } finally {
+      // A program main was running when it was killed outright is the runner's to stop.
+      for (const p of processesWith({ argv: `sleep ${marker}` })) process.kill(p.pid, "SIGKILL");
+    }
+  });
+});
+
 describeWithTools(["git"], "signals: secret-scan stopped while gitleaks runs", () => {
   it.each(["github", "forgejo"] as const)("%s: SIGTERM stops gitleaks, removes its private directory, exits 143", async (flavour: Flavour) => {
     const marker = sleepMarker();

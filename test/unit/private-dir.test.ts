@@ -70,11 +70,15 @@ describe("PrivateDir", () => {
     expect(existsSync(other)).toBe(true);
     expect(runtime.log).toContain("not removing");
 
-    const nested = join(root, "sub", `${PRIVATE_DIR_PREFIX}x`);
-    mkdirSync(nested, { recursive: true });
-    runtime.state[CLEANUP_STATE] = JSON.stringify([{ dir: nested, pids: [] }]);
+    // Below the temp root (secret-scan's is in RUNNER_TEMP/nix-fleet) is fine; outside it, never.
+    const nested = join(root, "nix-fleet", `${PRIVATE_DIR_PREFIX}x`);
+    const outside = join(tempRoot(), `${PRIVATE_DIR_PREFIX}y`);
+    const traversal = join(root, "..", `${PRIVATE_DIR_PREFIX}z`);
+    for (const d of [nested, outside, traversal]) mkdirSync(d, { recursive: true });
+    roots.push(traversal);
+    runtime.state[CLEANUP_STATE] = JSON.stringify([{ dir: nested, pids: [] }, { dir: outside, pids: [] }, { dir: traversal, pids: [] }]);
     await cleanupFromState(runtime, root);
-    expect(existsSync(nested)).toBe(true);
+    expect([nested, outside, traversal].map((d) => existsSync(d))).toEqual([false, true, true]);
 
     runtime.state[CLEANUP_STATE] = "{not json";
     await cleanupFromState(runtime, root);

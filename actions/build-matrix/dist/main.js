@@ -19705,7 +19705,7 @@ function getState(name) {
 
 // src/runner/private-dir.ts
 import { chmod as chmod2, mkdir as mkdir2, mkdtemp, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
-import { basename, dirname as dirname2, join, resolve } from "node:path";
+import { basename, isAbsolute as isAbsolute2, join, relative as relative2, resolve } from "node:path";
 
 // src/process/run.ts
 import { spawn } from "node:child_process";
@@ -20685,7 +20685,7 @@ function readBuildMatrixOptions(inputs, env, cwd = process.cwd()) {
 // src/runner/report-file.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
 import { mkdir as mkdir3, mkdtemp as mkdtemp2, rename as rename2, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
-import { basename as basename2, dirname as dirname3, join as join2 } from "node:path";
+import { basename as basename2, dirname as dirname2, join as join2 } from "node:path";
 var ReportWriteError = class extends Error {
   constructor(action, path, cause) {
     super(cause instanceof UserError ? cause.message : `The ${action} report could not be written to ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
@@ -20704,7 +20704,7 @@ async function writeStepReport(dir, action, data, path) {
       stepDir = await newStepDir(dir, action);
       target = join2(stepDir, `${action}-report.json`);
     }
-    await mkdir3(dirname3(target), { recursive: true });
+    await mkdir3(dirname2(target), { recursive: true });
     await writeFileWhole(target, JSON.stringify(data, null, 2) + "\n");
     return target;
   } catch (error2) {
@@ -20713,7 +20713,7 @@ async function writeStepReport(dir, action, data, path) {
   }
 }
 async function writeFileWhole(path, content) {
-  const temporary = join2(dirname3(path), `.${basename2(path)}.${randomBytes2(6).toString("hex")}.tmp`);
+  const temporary = join2(dirname2(path), `.${basename2(path)}.${randomBytes2(6).toString("hex")}.tmp`);
   try {
     await writeFile3(temporary, content, { flag: "wx" });
     await rename2(temporary, path);

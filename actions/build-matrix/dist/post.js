@@ -19704,7 +19704,7 @@ import { tmpdir } from "node:os";
 
 // src/runner/private-dir.ts
 import { chmod as chmod2, mkdir as mkdir2, mkdtemp, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, isAbsolute, join, relative, resolve } from "node:path";
 
 // src/process/run.ts
 var STDOUT_LIMIT_BYTES = 128 * 1024 * 1024;
@@ -19736,7 +19736,8 @@ async function cleanupFromState(runtime, tempRoot) {
     for (const pid of record.pids ?? []) if (Number.isInteger(pid) && pid > 1) signalProcessGroup(pid, "SIGTERM");
     const dir = record.dir;
     if (typeof dir !== "string" || !dir) continue;
-    if (dirname(resolve(dir)) !== resolve(tempRoot) || !basename(dir).startsWith(PRIVATE_DIR_PREFIX)) {
+    const inside = relative(resolve(tempRoot), resolve(dir));
+    if (!inside || inside.startsWith("..") || isAbsolute(inside) || !basename(dir).startsWith(PRIVATE_DIR_PREFIX)) {
       runtime.warning(`not removing '${dir}': it is not a private directory this action made in ${tempRoot}.`);
       continue;
     }

@@ -23505,7 +23505,7 @@ function getState(name) {
 
 // src/runner/private-dir.ts
 import { chmod as chmod2, mkdir as mkdir2, mkdtemp, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
-import { basename as basename3, dirname as dirname4, join as join3, resolve as resolve2 } from "node:path";
+import { basename as basename3, isAbsolute as isAbsolute2, join as join3, relative as relative3, resolve as resolve2 } from "node:path";
 
 // src/process/run.ts
 import { spawn as spawn2 } from "node:child_process";
@@ -24441,7 +24441,7 @@ var actionsToolCache = {
 // src/actions/secret-scan/options.ts
 import { tmpdir } from "node:os";
 import { existsSync as existsSync3, readFileSync, statSync as statSync2 } from "node:fs";
-import { isAbsolute as isAbsolute2, resolve as resolve4 } from "node:path";
+import { isAbsolute as isAbsolute3, resolve as resolve4 } from "node:path";
 
 // src/git/remote-url.ts
 var SCHEME_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
@@ -25007,7 +25007,7 @@ var LOOPBACK = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i;
 function existingFile(inputs, name, base, expected) {
   const value = inputs.optionalString(name);
   if (value === void 0) return void 0;
-  const path5 = isAbsolute2(value) ? value : resolve4(base, value);
+  const path5 = isAbsolute3(value) ? value : resolve4(base, value);
   if (!existsSync3(path5) || !statSync2(path5).isFile()) throw inputs.error(name, `'${value}' is not a file (${path5}). Expected ${expected}.`);
   return path5;
 }
@@ -25087,7 +25087,7 @@ import { existsSync as existsSync4 } from "node:fs";
 
 // src/runner/report-file.ts
 import { mkdir as mkdir3, mkdtemp as mkdtemp2, rename as rename2, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
-import { basename as basename5, dirname as dirname6, join as join6 } from "node:path";
+import { basename as basename5, dirname as dirname5, join as join6 } from "node:path";
 async function newStepDir(dir, action) {
   await mkdir3(dir, { recursive: true });
   return mkdtemp2(join6(dir, `${action}-`));
@@ -25095,7 +25095,7 @@ async function newStepDir(dir, action) {
 
 // src/actions/secret-scan/run.ts
 import { mkdir as mkdir4, readFile as readFile4, writeFile as writeFile4 } from "node:fs/promises";
-import { basename as basename6, dirname as dirname7, isAbsolute as isAbsolute3, join as join7, relative as relative3, sep as sep2 } from "node:path";
+import { basename as basename6, dirname as dirname6, isAbsolute as isAbsolute4, join as join7, relative as relative4, sep as sep2 } from "node:path";
 
 // src/scan/resolve-range.ts
 var FIX = "Check out the whole history (actions/checkout with `fetch-depth: 0`) so the range can be scanned.";
@@ -25301,7 +25301,7 @@ async function runSecretScan(options, deps) {
     await scratch.close();
   }
   const workspacePath = (f) => {
-    const rel = relative3(options.workspace, join7(root, f.file));
+    const rel = relative4(options.workspace, join7(root, f.file));
     return rel.startsWith("..") ? f.file : rel.split(sep2).join("/");
   };
   const report = {
@@ -25363,8 +25363,8 @@ async function trustedFiles(options, repo, root, dir, log) {
   };
   const inRepo = (path5) => {
     if (!path5) return void 0;
-    const rel = relative3(root, path5);
-    return rel && !rel.startsWith("..") && !isAbsolute3(rel) ? rel.split(sep2).join("/") : void 0;
+    const rel = relative4(root, path5);
+    return rel && !rel.startsWith("..") && !isAbsolute4(rel) ? rel.split(sep2).join("/") : void 0;
   };
   await fromBase(".gitleaks.toml", ".gitleaks.toml");
   const ignoreFile = await fromBase(".gitleaksignore", ".gitleaksignore") !== void 0;
@@ -25383,7 +25383,7 @@ async function trustedFiles(options, repo, root, dir, log) {
   return { source: dir, gitDir: await repo.gitDir(), config, baseline, ignoreFile, base, changed };
 }
 async function writeJson(path5, data) {
-  await mkdir4(dirname7(path5), { recursive: true });
+  await mkdir4(dirname6(path5), { recursive: true });
   await writeFile4(path5, JSON.stringify(data, null, 2) + "\n");
 }
 function renderReport(report) {

@@ -36,6 +36,28 @@ function privateDirs(root: string): string[] {
   return readdirSync(root, { recursive: true, encoding: "utf8" }).filter((p) => p.split("/").some((part) => part.startsWith(PRIVATE_DIR_PREFIX)));
 }
 
+/** Stands in for a gitleaks that takes long (a big history): a real executable the action runs, answering `version` like 8.16. */
+function sleepyGitleaks(marker: string): string {
+  const fake = join(temp("signals-gitleaks-"), "gitleaks");
+  writeFileSync(fake, `#!/bin/sh\nif [ "$1" = version ]; then echo v8.16.0; exit 0; fi\necho scanning >&2\nsleep ${marker}\n`);
+  chmodSync(fake, 0o755);
+  return fake;
+}
+
+/** Stops main with `signal` once the marked sleep runs, noting RUNNER_TEMP's private directories at that moment. */
+function stopWhenSleeping(marker: string, signal: NodeJS.Signals) {
+  const seen = { runnerTemp: "", privateDirs: [] as string[] };
+  const stop = {
+    signal,
+    when: () => processesWith({ argv: `sleep ${marker}` }).length > 0,
+    atSignal: (dir: string) => {
+      seen.runnerTemp = dir;
+      seen.privateDirs = privateDirs(dir);
+    },
+  };
+  return { seen, stop };
+}
+
 describeWithTools(["nix"], "signals: build-matrix and the gate stopped while a host builds", () => {
   let secretKey: string;
   let cacheDir: string;
@@ -53,27 +75,20 @@ describeWithTools(["nix"], "signals: build-matrix and the gate stopped while a h
     const marker = sleepMarker();
     const workspace = slowFleet(marker);
     temps.push(workspace);
-    let atSignal: string[] = [];
-    let runnerTemp = "";
+    const { seen, stop } = stopWhenSleeping(marker, "SIGTERM");
     const result = await runAction({
       action: "actions/build-matrix",
       flavour,
       workspace,
       inputs: { mode: "build", host: "web", "push-to": `file://${cacheDir}`, "signing-key": secretKey },
       env: { NIX_CONFIG: testNixConfig },
-      stop: {
-        signal: "SIGTERM",
-        when: () => processesWith({ argv: `sleep ${marker}` }).length > 0,
-        atSignal: (dir) => {
-          runnerTemp = dir;
-          atSignal = privateDirs(dir);
-        },
-      },
+      stop,
     });
     temps.push(result.runnerTemp);
+    const runnerTemp = seen.runnerTemp;
     expect(result.exitCode, result.log).toBe(143);
     // The key was on disk while the host built, in the private directory; nothing of it is left.
-    expect(atSignal.some((p) => p.endsWith("/signing-key"))).toBe(true);
+    expect(seen.privateDirs.some((p) => p.endsWith("/signing-key"))).toBe(true);
     expect(privateDirs(runnerTemp)).toEqual([]);
     // Removed by main itself, not left for post: the record main saved last is empty.
     expect(result.state[CLEANUP_STATE]).toBe("");
@@ -88,17 +103,18 @@ describeWithTools(["nix"], "signals: build-matrix and the gate stopped while a h
     const marker = sleepMarker();
     const workspace = slowFleet(marker);
     temps.push(workspace);
-    let runnerTemp = "";
+    const { seen, stop } = stopWhenSleeping(marker, "SIGTERM");
     const result = await runAction({
       action: ".",
       flavour,
       workspace,
       inputs: { "build-checks": "false", "push-to": `file://${cacheDir}`, "signing-key": secretKey },
       env: { NIX_CONFIG: testNixConfig },
-      stop: { signal: "SIGTERM", when: () => processesWith({ argv: `sleep ${marker}` }).length > 0, atSignal: (dir) => (runnerTemp = dir) },
+      stop,
       timeoutMs: 240_000,
     });
     temps.push(result.runnerTemp);
+    const runnerTemp = seen.runnerTemp;
     expect(result.exitCode, result.log).toBe(143);
     expect(result.outputs.result).toBe("failure");
     expect(privateDirs(runnerTemp)).toEqual([]);
@@ -146,10 +162,8 @@ describeWithTools(["nix", "git"], "signals: a main killed outright (SIGKILL)", (
     const marker = sleepMarker();
     const workspace = makeFleet({}, { git: true }).root;
     temps.push(workspace);
-    const fake = join(temp("signals-gitleaks-"), "gitleaks");
-    writeFileSync(fake, `#!/bin/sh\nif [ "$1" = version ]; then echo v8.16.0; exit 0; fi\nsleep ${marker}\n`);
-    chmodSync(fake, 0o755);
-    let atSignal: string[] = [];
+    const fake = sleepyGitleaks(marker);
+    const { seen, stop } = stopWhenSleeping(marker, "SIGKILL");
     try {
       const result = await runAction({
         action: ".",
@@ -158,12 +172,12 @@ describeWithTools(["nix", "git"], "signals: a main killed outright (SIGKILL)", (
         eventName: "workflow_dispatch",
         inputs: { "build-checks": "false", "gitleaks-path": fake },
         env: { NIX_CONFIG: testNixConfig },
-        stop: { signal: "SIGKILL", when: () => processesWith({ argv: `sleep ${marker}` }).length > 0, atSignal: (dir) => (atSignal = privateDirs(dir)) },
+        stop,
       });
       temps.push(result.runnerTemp);
       expect(result.exitCode).toBe(137);
       // secret-scan's scratch, below RUNNER_TEMP/nix-fleet, was there when main died; post removed it.
-      expect(atSignal.some((p) => p.startsWith(`nix-fleet/${PRIVATE_DIR_PREFIX}`))).toBe(true);
+      expect(seen.privateDirs.some((p) => p.startsWith(`nix-fleet/${PRIVATE_DIR_PREFIX}`))).toBe(true);
       expect(result.state[CLEANUP_STATE]).not.toBe("");
       expect(result.post?.exitCode).toBe(0);
       expect(result.post?.log).not.toContain("not removing");
@@ -181,31 +195,13 @@ describeWithTools(["git"], "signals: secret-scan stopped while gitleaks runs", (
     const repo = TestRepo.init("signals-scan-");
     temps.push(repo.dir);
     repo.commit("root", { "README.md": "x\n" });
-    // Stands in for a gitleaks that takes long (a big history): a real executable the action runs.
-    const fake = join(temp("signals-gitleaks-"), "gitleaks");
-    writeFileSync(fake, `#!/bin/sh\nif [ "$1" = version ]; then echo v8.16.0; exit 0; fi\necho scanning >&2\nsleep ${marker}\n`);
-    chmodSync(fake, 0o755);
-    let atSignal: string[] = [];
-    let runnerTemp = "";
-    const result = await runAction({
-      action: "actions/secret-scan",
-      flavour,
-      workspace: repo.dir,
-      eventName: "workflow_dispatch",
-      inputs: { "gitleaks-path": fake },
-      stop: {
-        signal: "SIGTERM",
-        when: () => processesWith({ argv: `sleep ${marker}` }).length > 0,
-        atSignal: (dir) => {
-          runnerTemp = dir;
-          atSignal = privateDirs(dir);
-        },
-      },
-    });
+    const fake = sleepyGitleaks(marker);
+    const { seen, stop } = stopWhenSleeping(marker, "SIGTERM");
+    const result = await runAction({ action: "actions/secret-scan", flavour, workspace: repo.dir, eventName: "workflow_dispatch", inputs: { "gitleaks-path": fake }, stop });
     temps.push(result.runnerTemp);
     expect(result.exitCode, result.log).toBe(143);
-    expect(atSignal.length).toBeGreaterThan(0);
-    expect(privateDirs(runnerTemp)).toEqual([]);
+    expect(seen.privateDirs.length).toBeGreaterThan(0);
+    expect(privateDirs(seen.runnerTemp)).toEqual([]);
     expect(result.state[CLEANUP_STATE]).toBe("");
     expect(await processesGone({ argv: marker })).toEqual([]);
     expect(result.log).toContain("secret-scan was stopped by SIGTERM");

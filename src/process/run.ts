@@ -71,6 +71,9 @@ export const STDERR_TAIL_BYTES = 16 * 1024 * 1024;
 /** A line handed to onStderrLine is cut here: a builder printing one endless line must not hold it all. */
 export const LINE_LIMIT_BYTES = 8 * 1024;
 
+/** How long a program stopped by its timeout (or its stdout limit) has after SIGTERM before SIGKILL. */
+export const KILL_AFTER_MS = 3000;
+
 /** The last `limit` bytes of a stream, and how many came before them. */
 class TailBuffer {
   private chunks: Buffer[] = [];
@@ -171,7 +174,13 @@ export function run(command: string[], options: RunOptions = {}): Promise<RunRes
     const err = new TailBuffer(options.stderrTailBytes ?? STDERR_TAIL_BYTES);
     let pending = "";
     let timedOut = false;
-    const stopGroup = () => (pid === undefined ? child.kill("SIGTERM") : signalProcessGroup(pid, "SIGTERM"));
+    let killTimer: NodeJS.Timeout | undefined;
+    // SIGTERM first, so that nix and gitleaks can clean up; SIGKILL for a program that ignores it.
+    const stopGroup = () => {
+      if (pid === undefined) child.kill("SIGTERM");
+      else signalProcessGroup(pid, "SIGTERM");
+      killTimer ??= setTimeout(() => (pid === undefined ? child.kill("SIGKILL") : signalProcessGroup(pid, "SIGKILL")), KILL_AFTER_MS);
+    };
     const timer = options.timeoutMs
       ? setTimeout(() => {
           timedOut = true;
@@ -216,12 +225,14 @@ export function run(command: string[], options: RunOptions = {}): Promise<RunRes
     }
     child.on("error", (error: NodeJS.ErrnoException) => {
       if (timer) clearTimeout(timer);
+      if (killTimer) clearTimeout(killTimer);
       if (pid !== undefined) running.delete(pid);
       if (error.code === "ENOENT") reject(new CommandNotFoundError(command));
       else reject(new CommandError(command, null, err.text(), `could not be run: ${error.message}`));
     });
     child.on("close", (code, signal) => {
       if (timer) clearTimeout(timer);
+      if (killTimer) clearTimeout(killTimer);
       if (pid !== undefined) running.delete(pid);
       if (pending && !cut && options.onStderrLine) options.onStderrLine(pending);
       const stderr = err.text();

@@ -9,7 +9,7 @@ function pgidOf(pid: string): number | undefined {
   }
 }
 import { mapConcurrent } from "../../src/process/concurrency.js";
-import { CommandError, CommandNotFoundError, LINE_LIMIT_BYTES, run, runChecked, runningProcessGroups, stopRunningPrograms, tail } from "../../src/process/run.js";
+import { CommandError, CommandNotFoundError, KILL_AFTER_MS, LINE_LIMIT_BYTES, run, runChecked, runningProcessGroups, stopRunningPrograms, tail } from "../../src/process/run.js";
 import { atLeast, nixFeatures, parseNixVersion } from "../../src/nix/version.js";
 
 describe("run", () => {
@@ -33,6 +33,13 @@ describe("run", () => {
 
   it("stops a program at its timeout", async () => {
     await expect(run(["sleep", "5"], { timeoutMs: 100 })).rejects.toThrow("timed out after 100 ms");
+  });
+
+  it("kills a program that ignores SIGTERM at its timeout, and what it started", async () => {
+    const started = Date.now();
+    const e = await run(["sh", "-c", "trap '' TERM; sleep 30 & trap '' TERM; wait"], { timeoutMs: 100 }).catch((x: unknown) => x);
+    expect((e as Error).message).toMatch(/timed out after 100 ms/);
+    expect(Date.now() - started).toBeLessThan(KILL_AFTER_MS + 2000);
   });
 
   it("hands stderr over line by line, a multi-byte character split across chunks intact", async () => {

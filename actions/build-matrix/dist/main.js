@@ -19746,6 +19746,7 @@ function quoteForDisplay(arg) {
 var STDOUT_LIMIT_BYTES = 128 * 1024 * 1024;
 var STDERR_TAIL_BYTES = 16 * 1024 * 1024;
 var LINE_LIMIT_BYTES = 8 * 1024;
+var KILL_AFTER_MS = 3e3;
 var TailBuffer = class {
   constructor(limit) {
     this.limit = limit;
@@ -19820,7 +19821,12 @@ function run(command, options = {}) {
     const err = new TailBuffer(options.stderrTailBytes ?? STDERR_TAIL_BYTES);
     let pending = "";
     let timedOut = false;
-    const stopGroup = () => pid === void 0 ? child.kill("SIGTERM") : signalProcessGroup(pid, "SIGTERM");
+    let killTimer;
+    const stopGroup = () => {
+      if (pid === void 0) child.kill("SIGTERM");
+      else signalProcessGroup(pid, "SIGTERM");
+      killTimer ??= setTimeout(() => pid === void 0 ? child.kill("SIGKILL") : signalProcessGroup(pid, "SIGKILL"), KILL_AFTER_MS);
+    };
     const timer = options.timeoutMs ? setTimeout(() => {
       timedOut = true;
       stopGroup();
@@ -19861,12 +19867,14 @@ function run(command, options = {}) {
     }
     child.on("error", (error2) => {
       if (timer) clearTimeout(timer);
+      if (killTimer) clearTimeout(killTimer);
       if (pid !== void 0) running.delete(pid);
       if (error2.code === "ENOENT") reject(new CommandNotFoundError(command));
       else reject(new CommandError(command, null, err.text(), `could not be run: ${error2.message}`));
     });
     child.on("close", (code, signal) => {
       if (timer) clearTimeout(timer);
+      if (killTimer) clearTimeout(killTimer);
       if (pid !== void 0) running.delete(pid);
       if (pending && !cut && options.onStderrLine) options.onStderrLine(pending);
       const stderr = err.text();

@@ -26,10 +26,18 @@ export interface RunResult {
 
 const TAIL_LINES = 30;
 
-/** The last lines of a program's stderr: enough to see why it failed, short enough for a log. */
+/** The last lines of a program's stderr: enough to see why it failed, short enough for a log (each line cut at LINE_LIMIT_BYTES). */
 export function tail(text: string, lines = TAIL_LINES): string {
   const all = text.trimEnd().split("\n");
-  return all.slice(-lines).join("\n");
+  return all
+    .slice(-lines)
+    .map(cutLine)
+    .join("\n");
+}
+
+/** A line no longer than LINE_LIMIT_BYTES, marked when it was cut. */
+function cutLine(line: string): string {
+  return line.length > LINE_LIMIT_BYTES ? `${line.slice(0, LINE_LIMIT_BYTES)}… [line cut]` : line;
 }
 
 /** A program could not be started, or ended with a status its caller does not accept. */
@@ -210,10 +218,10 @@ export function run(command: string[], options: RunOptions = {}): Promise<RunRes
         pending = lines.pop() ?? "";
         for (const line of lines) {
           if (cut) cut = false; // the rest of a line already handed over cut
-          else options.onStderrLine(line.length > LINE_LIMIT_BYTES ? `${line.slice(0, LINE_LIMIT_BYTES)}… [line cut]` : line);
+          else options.onStderrLine(cutLine(line));
         }
         if (pending.length > LINE_LIMIT_BYTES) {
-          if (!cut) options.onStderrLine(`${pending.slice(0, LINE_LIMIT_BYTES)}… [line cut]`);
+          if (!cut) options.onStderrLine(cutLine(pending));
           cut = true;
           pending = "";
         }

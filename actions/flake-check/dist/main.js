@@ -19832,7 +19832,10 @@ import { StringDecoder } from "node:string_decoder";
 var TAIL_LINES = 30;
 function tail(text, lines = TAIL_LINES) {
   const all = text.trimEnd().split("\n");
-  return all.slice(-lines).join("\n");
+  return all.slice(-lines).map(cutLine).join("\n");
+}
+function cutLine(line) {
+  return line.length > LINE_LIMIT_BYTES ? `${line.slice(0, LINE_LIMIT_BYTES)}\u2026 [line cut]` : line;
 }
 var CommandError = class extends Error {
   constructor(command, exitCode, stderr, reason) {
@@ -19971,10 +19974,10 @@ function run(command, options = {}) {
         pending = lines.pop() ?? "";
         for (const line of lines) {
           if (cut) cut = false;
-          else options.onStderrLine(line.length > LINE_LIMIT_BYTES ? `${line.slice(0, LINE_LIMIT_BYTES)}\u2026 [line cut]` : line);
+          else options.onStderrLine(cutLine(line));
         }
         if (pending.length > LINE_LIMIT_BYTES) {
-          if (!cut) options.onStderrLine(`${pending.slice(0, LINE_LIMIT_BYTES)}\u2026 [line cut]`);
+          if (!cut) options.onStderrLine(cutLine(pending));
           cut = true;
           pending = "";
         }

@@ -7783,10 +7783,223 @@ ${formatted}-----END ${type} KEY-----`;
 });
 
 // src/cli/main.ts
-import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir as tmpdir4 } from "node:os";
-import { join as join8 } from "node:path";
 import { parseArgs } from "node:util";
+
+// src/runner/neutralize.ts
+import { randomBytes } from "node:crypto";
+function neutralized(text) {
+  if (!/^\s*::|##\[/m.test(text)) return text;
+  const token = randomBytes(16).toString("hex");
+  return `::stop-commands::${token}
+${text}
+::${token}::`;
+}
+
+// src/runner/private-dir.ts
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { basename, isAbsolute as isAbsolute2, join, relative as relative2, resolve } from "node:path";
+
+// src/process/run.ts
+import { spawn } from "node:child_process";
+import { StringDecoder } from "node:string_decoder";
+var TAIL_LINES = 30;
+function tail(text, lines2 = TAIL_LINES) {
+  const all = text.trimEnd().split("\n");
+  return all.slice(-lines2).map(cutLine).join("\n");
+}
+function cutLine(line) {
+  return line.length > LINE_LIMIT_BYTES ? `${line.slice(0, LINE_LIMIT_BYTES)}\u2026 [line cut]` : line;
+}
+var CommandError = class extends Error {
+  constructor(command, exitCode, stderr, reason) {
+    const shown = command.map(quoteForDisplay).join(" ");
+    const why = reason ?? `exited with code ${exitCode}`;
+    const detail = tail(stderr);
+    super(`${shown} ${why}${detail ? `:
+${detail}` : ""}`);
+    this.command = command;
+    this.exitCode = exitCode;
+    this.stderr = stderr;
+    this.name = "CommandError";
+  }
+  command;
+  exitCode;
+  stderr;
+  get stderrTail() {
+    return tail(this.stderr);
+  }
+};
+var CommandNotFoundError = class extends CommandError {
+  constructor(command) {
+    super(command, null, "", "could not be started: not found on PATH");
+    this.name = "CommandNotFoundError";
+  }
+};
+function quoteForDisplay(arg) {
+  return /^[\w@%+=:,./#-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+var STDOUT_LIMIT_BYTES = 128 * 1024 * 1024;
+var STDERR_TAIL_BYTES = 16 * 1024 * 1024;
+var LINE_LIMIT_BYTES = 8 * 1024;
+var KILL_AFTER_MS = 3e3;
+var TailBuffer = class {
+  constructor(limit) {
+    this.limit = limit;
+  }
+  limit;
+  chunks = [];
+  size = 0;
+  dropped = 0;
+  push(chunk) {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.size > this.limit) {
+      const first = this.chunks[0];
+      const excess = this.size - this.limit;
+      if (first.length <= excess) {
+        this.chunks.shift();
+        this.size -= first.length;
+        this.dropped += first.length;
+      } else {
+        this.chunks[0] = first.subarray(excess);
+        this.size -= excess;
+        this.dropped += excess;
+      }
+    }
+  }
+  text() {
+    let text = Buffer.concat(this.chunks).toString("utf8");
+    if (!this.dropped) return text;
+    const newline = text.indexOf("\n");
+    if (newline >= 0 && newline < text.length - 1) text = text.slice(newline + 1);
+    return `[${this.dropped} earlier bytes of output left out]
+${text}`;
+  }
+};
+var running = /* @__PURE__ */ new Set();
+var stopping = false;
+function signalProcessGroup(pid, signal = "SIGTERM") {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+async function stopRunningPrograms(graceMs = 3e3) {
+  stopping = true;
+  const groups = [...running];
+  for (const pid of groups) signalProcessGroup(pid, "SIGTERM");
+  const deadline = Date.now() + graceMs;
+  const alive = () => groups.filter((pid) => signalProcessGroup(pid, 0));
+  while (alive().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  for (const pid of alive()) signalProcessGroup(pid, "SIGKILL");
+}
+function run(command, options = {}) {
+  const [file, ...args] = command;
+  if (!file) throw new Error("run: empty command");
+  if (stopping) return Promise.reject(new CommandError(command, null, "", "was not started: the step is being stopped"));
+  const stdoutLimit = options.stdoutLimitBytes ?? STDOUT_LIMIT_BYTES;
+  return new Promise((resolve12, reject) => {
+    const child = spawn(file, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: [options.input === void 0 ? "ignore" : "pipe", "pipe", "pipe"],
+      signal: options.signal,
+      detached: true
+    });
+    const pid = child.pid;
+    if (pid !== void 0) running.add(pid);
+    const out = [];
+    let outBytes = 0;
+    let overflow = false;
+    const err = new TailBuffer(options.stderrTailBytes ?? STDERR_TAIL_BYTES);
+    let pending = "";
+    let timedOut = false;
+    let killTimer;
+    const stopGroup = () => {
+      if (pid === void 0) child.kill("SIGTERM");
+      else signalProcessGroup(pid, "SIGTERM");
+      killTimer ??= setTimeout(() => pid === void 0 ? child.kill("SIGKILL") : signalProcessGroup(pid, "SIGKILL"), KILL_AFTER_MS);
+    };
+    const timer = options.timeoutMs ? setTimeout(() => {
+      timedOut = true;
+      stopGroup();
+    }, options.timeoutMs) : void 0;
+    child.stdout?.on("data", (chunk) => {
+      if (overflow) return;
+      outBytes += chunk.length;
+      if (outBytes > stdoutLimit) {
+        overflow = true;
+        out.length = 0;
+        stopGroup();
+        return;
+      }
+      out.push(chunk);
+    });
+    const decoder = new StringDecoder("utf8");
+    let cut = false;
+    child.stderr?.on("data", (chunk) => {
+      err.push(chunk);
+      if (options.onStderrLine) {
+        pending += decoder.write(chunk);
+        const lines2 = pending.split("\n");
+        pending = lines2.pop() ?? "";
+        for (const line of lines2) {
+          if (cut) cut = false;
+          else options.onStderrLine(cutLine(line));
+        }
+        if (pending.length > LINE_LIMIT_BYTES) {
+          if (!cut) options.onStderrLine(cutLine(pending));
+          cut = true;
+          pending = "";
+        }
+      }
+    });
+    if (options.input !== void 0 && child.stdin) {
+      child.stdin.on("error", () => void 0);
+      child.stdin.end(options.input);
+    }
+    child.on("error", (error) => {
+      if (timer) clearTimeout(timer);
+      if (killTimer) clearTimeout(killTimer);
+      if (pid !== void 0) running.delete(pid);
+      if (error.code === "ENOENT") reject(new CommandNotFoundError(command));
+      else reject(new CommandError(command, null, err.text(), `could not be run: ${error.message}`));
+    });
+    child.on("close", (code, signal) => {
+      if (timer) clearTimeout(timer);
+      if (killTimer) clearTimeout(killTimer);
+      if (pid !== void 0) running.delete(pid);
+      if (pending && !cut && options.onStderrLine) options.onStderrLine(pending);
+      const stderr = err.text();
+      if (overflow) {
+        reject(new CommandError(command, null, stderr, `printed more than ${Math.round(stdoutLimit / 1048576)} MiB on stdout, more than this step reads: stopped`));
+        return;
+      }
+      if (timedOut) {
+        reject(new CommandError(command, null, stderr, `timed out after ${options.timeoutMs} ms`));
+        return;
+      }
+      if (code === null) {
+        reject(new CommandError(command, null, stderr, stopping ? `was stopped by ${signal}: the step is being stopped` : `was stopped by ${signal}`));
+        return;
+      }
+      resolve12({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
+    });
+  });
+}
+async function runChecked(command, options = {}) {
+  const result = await run(command, options);
+  if (!(options.okCodes ?? [0]).includes(result.exitCode)) {
+    throw new CommandError(command, result.exitCode, result.stderr);
+  }
+  return result;
+}
+
+// src/runner/disk-full.ts
+import { dirname, relative, isAbsolute } from "node:path";
 
 // src/runner/inputs.ts
 var InputError = class extends Error {
@@ -7905,14 +8118,176 @@ function splitArgs(value) {
   return args;
 }
 
-// src/runner/neutralize.ts
-import { randomBytes } from "node:crypto";
-function neutralized(text) {
-  if (!/^\s*::|##\[/m.test(text)) return text;
-  const token = randomBytes(16).toString("hex");
-  return `::stop-commands::${token}
-${text}
-::${token}::`;
+// src/runner/user-error.ts
+var UserError = class extends Error {
+  constructor(problem, fix, tool) {
+    super(`${problem} Fix: ${fix}`);
+    this.problem = problem;
+    this.fix = fix;
+    this.tool = tool;
+    this.name = "UserError";
+  }
+  problem;
+  fix;
+  tool;
+};
+var SignalError = class extends Error {
+  constructor(signal) {
+    super(`stopped by ${signal}: every program it started was stopped and its private files removed.`);
+    this.signal = signal;
+    this.name = "SignalError";
+  }
+  signal;
+};
+function errorKind(error) {
+  if (error instanceof InputError) return "input";
+  if (error instanceof UserError) return "setup";
+  if (error instanceof SignalError) return "signal";
+  if (error instanceof Error && error.cause !== void 0) return errorKind(error.cause);
+  return "failure";
+}
+function userErrorFromHints(tool, hints, text) {
+  for (const hint of hints) {
+    const match = text.match(hint.pattern);
+    if (match) {
+      const problem = typeof hint.problem === "function" ? hint.problem(match) : hint.problem;
+      return new UserError(problem, hint.fix, tool);
+    }
+  }
+  return void 0;
+}
+
+// src/runner/disk-full.ts
+var FULL = /* @__PURE__ */ new Set(["ENOSPC", "EDQUOT"]);
+function inside(path, dir) {
+  const rel = relative(dir, path);
+  return !rel.startsWith("..") && !isAbsolute(rel);
+}
+function diskFullError(error, path, what, env = process.env) {
+  const code = error?.code;
+  if (!code || !FULL.has(code)) return error;
+  const temp = env.RUNNER_TEMP;
+  const where2 = temp && inside(path, temp) ? `the temp directory ${temp} (RUNNER_TEMP) is full` : `the disk holding ${dirname(path)} is full`;
+  return new UserError(
+    `${what} could not be written to ${path}: ${where2} (${code}).`,
+    `free space on that disk${temp ? ", or give the runner a RUNNER_TEMP on a larger one" : ""}, then run again.`
+  );
+}
+
+// src/runner/private-dir.ts
+var CLEANUP_STATE = "nix-fleet-cleanup";
+var PRIVATE_DIR_PREFIX = "nix-fleet-private-";
+var PrivateDir = class _PrivateDir {
+  constructor(runtime, path) {
+    this.runtime = runtime;
+    this.path = path;
+  }
+  runtime;
+  path;
+  /** Every directory not yet closed, in the order made: what a signal handler must close. */
+  static open = [];
+  cleanups = [];
+  pids = /* @__PURE__ */ new Set();
+  closed = false;
+  static async create(runtime, tempRoot) {
+    let path;
+    try {
+      await mkdir(tempRoot, { recursive: true });
+      path = await mkdtemp(join(tempRoot, PRIVATE_DIR_PREFIX));
+    } catch (error) {
+      throw diskFullError(error, join(tempRoot, PRIVATE_DIR_PREFIX), "The step's private directory");
+    }
+    await chmod(path, 448);
+    const dir = new _PrivateDir(runtime, path);
+    _PrivateDir.open.push(dir);
+    dir.record();
+    return dir;
+  }
+  /** Closes every directory still open, newest first: a step being stopped by a signal. */
+  static async closeAll() {
+    for (const dir of [..._PrivateDir.open].reverse()) {
+      await dir.close().catch((error) => dir.runtime.warning(`could not remove ${dir.path}: ${error instanceof Error ? error.message : String(error)}`));
+    }
+  }
+  /** Saves the records of every open directory (one process is one step): one state value holds them all. */
+  record() {
+    const records = _PrivateDir.open.map((d) => ({ dir: d.path, pids: [...d.pids] }));
+    this.runtime.saveState(CLEANUP_STATE, records.length ? JSON.stringify(records) : "");
+  }
+  /** Writes a file only this user can read (0600) and returns its path. `name` is a plain file name. */
+  async writeSecret(name, content) {
+    if (name !== basename(name) || name.startsWith(".")) throw new Error(`private file name '${name}': expected a plain file name`);
+    const file = join(this.path, name);
+    try {
+      await writeFile(file, content, { mode: 384, flag: "wx" });
+    } catch (error) {
+      if (error.code !== "EEXIST") await rm(file, { force: true });
+      throw diskFullError(error, file, `The private file ${name}`);
+    }
+    return file;
+  }
+  /** A process group that post must stop if main dies before stopping it. */
+  trackProcess(pid) {
+    this.pids.add(pid);
+    this.record();
+  }
+  untrackProcess(pid) {
+    this.pids.delete(pid);
+    this.record();
+  }
+  /** Runs at close(), last registered first (revoke the token, stop the tunnel). */
+  onClose(cleanup) {
+    this.cleanups.push(cleanup);
+  }
+  /** Runs the cleanups, stops tracked process groups, removes the directory. Idempotent; only warns. */
+  async close() {
+    if (this.closed) return;
+    this.closed = true;
+    for (const cleanup of this.cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        this.runtime.warning(`cleanup: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    for (const pid of this.pids) signalProcessGroup(pid, "SIGTERM");
+    this.pids.clear();
+    await rm(this.path, { recursive: true, force: true });
+    _PrivateDir.open.splice(_PrivateDir.open.indexOf(this), 1);
+    this.record();
+  }
+};
+
+// src/runner/signals.ts
+var SIGNAL_EXIT_STATUS = { SIGINT: 130, SIGTERM: 143 };
+var GRACE_MS = 3e3;
+function handleStepEnd(finish, started) {
+  let ending = false;
+  const handle = {
+    get ending() {
+      return ending;
+    },
+    // Never settles: the handler ends the process.
+    finished: new Promise(() => void 0)
+  };
+  const end = (error, status) => {
+    if (ending) return;
+    ending = true;
+    started?.();
+    void (async () => {
+      await stopRunningPrograms(GRACE_MS).catch(() => void 0);
+      await PrivateDir.closeAll().catch(() => void 0);
+      try {
+        await finish({ error, status });
+      } finally {
+        process.exit(status);
+      }
+    })();
+  };
+  for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => end(new SignalError(signal), SIGNAL_EXIT_STATUS[signal]));
+  process.on("uncaughtException", (error) => end(error, 1));
+  process.on("unhandledRejection", (error) => end(error, 1));
+  return handle;
 }
 
 // src/runner/report.ts
@@ -8015,9 +8390,22 @@ var TerminalRuntime = class {
     this.write(insideRunner() ? `${neutralized(shown.slice(0, -1))}
 ` : shown);
   }
-  /** What a command hands to a script (JSON, a matrix) on stdout, masked like everything else. */
+  /** Whether a result went to stdout; after closeResults() none goes. */
+  results = "open";
+  /** What a command hands to a script (JSON, a matrix) on stdout, masked like everything else. One per run. */
   result(text) {
+    if (this.results !== "open") return;
+    this.results = "printed";
     process.stdout.write(this.masked(text));
+  }
+  /**
+   * No more results: a command being stopped ends with results of work cut short, which a script
+   * must not take for the command's answer. Returns whether one was printed already.
+   */
+  closeResults() {
+    const printed = this.results === "printed";
+    this.results = "closed";
+    return printed;
   }
   info(message) {
     if (this.depth === 0 || this.verbose) this.print(message);
@@ -8061,120 +8449,53 @@ var TerminalRuntime = class {
 };
 
 // src/runner/report-file.ts
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { randomBytes as randomBytes2 } from "node:crypto";
+import { mkdir as mkdir2, mkdtemp as mkdtemp2, rename, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
+import { basename as basename2, dirname as dirname2, join as join2 } from "node:path";
+var ReportWriteError = class extends Error {
+  constructor(action, path, cause) {
+    super(cause instanceof UserError ? cause.message : `The ${action} report could not be written to ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.action = action;
+    this.path = path;
+    this.name = "ReportWriteError";
+  }
+  action;
+  path;
+};
 async function writeStepReport(dir, action, data, path) {
-  const target = path ?? join(await newStepDir(dir, action), `${action}-report.json`);
-  await mkdir(dirname(target), { recursive: true });
-  await writeFile(target, JSON.stringify(data, null, 2) + "\n");
-  return target;
+  let target = path ?? join2(dir, `${action}-report.json`);
+  let stepDir;
+  try {
+    if (!path) {
+      stepDir = await newStepDir(dir, action);
+      target = join2(stepDir, `${action}-report.json`);
+    }
+    await mkdir2(dirname2(target), { recursive: true });
+    await writeFileWhole(target, JSON.stringify(data, null, 2) + "\n");
+    return target;
+  } catch (error) {
+    if (stepDir) await rm2(stepDir, { recursive: true, force: true });
+    throw new ReportWriteError(action, target, diskFullError(error, target, `The ${action} report`));
+  }
+}
+async function writeFileWhole(path, content) {
+  const temporary = join2(dirname2(path), `.${basename2(path)}.${randomBytes2(6).toString("hex")}.tmp`);
+  try {
+    await writeFile2(temporary, content, { flag: "wx" });
+    await rename(temporary, path);
+  } catch (error) {
+    await rm2(temporary, { force: true });
+    throw error;
+  }
 }
 async function newStepDir(dir, action) {
-  await mkdir(dir, { recursive: true });
-  return mkdtemp(join(dir, `${action}-`));
+  await mkdir2(dir, { recursive: true });
+  return mkdtemp2(join2(dir, `${action}-`));
 }
 
 // src/actions/build-matrix/run.ts
-import { mkdir as mkdir2, mkdtemp as mkdtemp2, readFile as readFile2, rm, writeFile as writeFile2 } from "node:fs/promises";
-import { join as join2 } from "node:path";
-
-// src/process/run.ts
-import { spawn } from "node:child_process";
-import { StringDecoder } from "node:string_decoder";
-var TAIL_LINES = 30;
-function tail(text, lines2 = TAIL_LINES) {
-  const all = text.trimEnd().split("\n");
-  return all.slice(-lines2).join("\n");
-}
-var CommandError = class extends Error {
-  constructor(command, exitCode, stderr, reason) {
-    const shown = command.map(quoteForDisplay).join(" ");
-    const why = reason ?? `exited with code ${exitCode}`;
-    const detail = tail(stderr);
-    super(`${shown} ${why}${detail ? `:
-${detail}` : ""}`);
-    this.command = command;
-    this.exitCode = exitCode;
-    this.stderr = stderr;
-    this.name = "CommandError";
-  }
-  command;
-  exitCode;
-  stderr;
-  get stderrTail() {
-    return tail(this.stderr);
-  }
-};
-var CommandNotFoundError = class extends CommandError {
-  constructor(command) {
-    super(command, null, "", "could not be started: not found on PATH");
-    this.name = "CommandNotFoundError";
-  }
-};
-function quoteForDisplay(arg) {
-  return /^[\w@%+=:,./#-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-function run(command, options = {}) {
-  const [file, ...args] = command;
-  if (!file) throw new Error("run: empty command");
-  return new Promise((resolve12, reject) => {
-    const child = spawn(file, args, {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      stdio: [options.input === void 0 ? "ignore" : "pipe", "pipe", "pipe"],
-      signal: options.signal
-    });
-    const out = [];
-    const err = [];
-    let pending = "";
-    let timedOut = false;
-    const timer = options.timeoutMs ? setTimeout(() => {
-      timedOut = true;
-      child.kill("SIGTERM");
-    }, options.timeoutMs) : void 0;
-    child.stdout?.on("data", (chunk) => out.push(chunk));
-    const decoder = new StringDecoder("utf8");
-    child.stderr?.on("data", (chunk) => {
-      err.push(chunk);
-      if (options.onStderrLine) {
-        pending += decoder.write(chunk);
-        const lines2 = pending.split("\n");
-        pending = lines2.pop() ?? "";
-        for (const line of lines2) options.onStderrLine(line);
-      }
-    });
-    if (options.input !== void 0 && child.stdin) {
-      child.stdin.on("error", () => void 0);
-      child.stdin.end(options.input);
-    }
-    child.on("error", (error) => {
-      if (timer) clearTimeout(timer);
-      if (error.code === "ENOENT") reject(new CommandNotFoundError(command));
-      else reject(new CommandError(command, null, Buffer.concat(err).toString("utf8"), `could not be run: ${error.message}`));
-    });
-    child.on("close", (code, signal) => {
-      if (timer) clearTimeout(timer);
-      if (pending && options.onStderrLine) options.onStderrLine(pending);
-      const stderr = Buffer.concat(err).toString("utf8");
-      if (timedOut) {
-        reject(new CommandError(command, null, stderr, `timed out after ${options.timeoutMs} ms`));
-        return;
-      }
-      if (code === null) {
-        reject(new CommandError(command, null, stderr, `was stopped by ${signal}`));
-        return;
-      }
-      resolve12({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
-    });
-  });
-}
-async function runChecked(command, options = {}) {
-  const result = await run(command, options);
-  if (!(options.okCodes ?? [0]).includes(result.exitCode)) {
-    throw new CommandError(command, result.exitCode, result.stderr);
-  }
-  return result;
-}
+import { readFile as readFile2 } from "node:fs/promises";
+import { join as join3 } from "node:path";
 
 // src/cache/cachix.ts
 var CACHIX_NAME = /^[a-z0-9][a-z0-9-]*$/;
@@ -8877,10 +9198,6 @@ function sortByHost(list) {
   return list.sort((a, b) => a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
 }
 
-// src/actions/build-matrix/state.ts
-var PRIVATE_DIR_STATE = "private-dir";
-var PRIVATE_DIR_PREFIX = "nix-fleet-build-matrix-";
-
 // src/actions/build-matrix/run.ts
 var FAILED_TAIL_LINES = 25;
 function cacheCredentials(options) {
@@ -8962,20 +9279,18 @@ async function runBuildMatrix(options, deps) {
   const { runtime } = deps;
   const started = Date.now();
   for (const entry of cacheCredentials(options)) if (entry.password) runtime.setSecret(entry.password);
-  await mkdir2(options.tempRoot, { recursive: true });
-  const privateDir = await mkdtemp2(join2(options.tempRoot, PRIVATE_DIR_PREFIX));
-  runtime.saveState(PRIVATE_DIR_STATE, privateDir);
+  const privateDir = await PrivateDir.create(runtime, options.tempRoot);
   const checker = new CachePresence({ ...options.cacheCheck, netrc: cacheCredentials(options) });
   try {
     return await runInside(options, deps, privateDir, checker, started);
   } finally {
     checker.close();
-    await rm(privateDir, { recursive: true, force: true });
+    await privateDir.close();
   }
 }
 async function userNetrc(runtime, warn, nixConfig) {
   const confDir = process.env.NIX_CONF_DIR || "/etc/nix";
-  const nixConf = await readFile2(join2(confDir, "nix.conf"), "utf8").catch(() => void 0);
+  const nixConf = await readFile2(join3(confDir, "nix.conf"), "utf8").catch(() => void 0);
   const file = configuredNetrcFile([process.env.NIX_CONFIG, nixConfig].filter(Boolean).join("\n") || void 0, nixConf, confDir);
   let text;
   try {
@@ -9001,8 +9316,7 @@ async function runInside(options, deps, privateDir, checker, started) {
   let netrcFile;
   if (credentials.length) {
     const own = (await userNetrc(runtime, warn, options.nixConfig)).filter((u) => !credentials.some((c) => c.machine === u.machine));
-    netrcFile = join2(privateDir, "netrc");
-    await writeFile2(netrcFile, formatNetrc([...credentials, ...own]), { mode: 384 });
+    netrcFile = await privateDir.writeSecret("netrc", formatNetrc([...credentials, ...own]));
   }
   const nix = deps.nix ?? await Nix.create({ extraConfig: nixConfigFor(options, netrcFile) });
   runtime.info(`build-matrix (${options.mode}) on '${options.flake}' with ${nix.version.text}`);
@@ -9029,9 +9343,8 @@ async function runInside(options, deps, privateDir, checker, started) {
   if (options.mode !== "plan") {
     let keyFile;
     if (options.signingKey && options.pushTo?.kind === "store") {
-      keyFile = join2(privateDir, "signing-key");
-      await writeFile2(keyFile, `${options.signingKey}
-`, { mode: 384 });
+      keyFile = await privateDir.writeSecret("signing-key", `${options.signingKey}
+`);
     }
     const cachix = deps.cachix ?? new Cachix();
     const live = options.maxParallel === 1 || planned.length === 1;
@@ -9145,6 +9458,7 @@ async function buildHost(result, ctx) {
     } catch (error) {
       result.status = stage === "evaluation" ? "eval-failed" : "failed";
       result.error = stage === "push" ? `push failed: ${nixErrorMessage(error)}` : nixErrorMessage(error);
+      result.errorKind = errorKind(error);
       result.logTail = tail(error instanceof CommandError ? error.stderr : log.tail(FAILED_TAIL_LINES) || String(error), FAILED_TAIL_LINES);
     }
     result.seconds = seconds(started);
@@ -9252,23 +9566,23 @@ function failureMessage(report) {
 
 // src/cli/plan.ts
 import { readFileSync } from "node:fs";
-import { resolve as resolve3 } from "node:path";
+import { resolve as resolve4 } from "node:path";
 
 // src/actions/build-matrix/options.ts
 import { tmpdir } from "node:os";
-import { resolve as resolve2 } from "node:path";
+import { resolve as resolve3 } from "node:path";
 
 // src/nix/flake-ref.ts
 import { existsSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { resolve as resolve2 } from "node:path";
 var SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 function localFlakeDir(flake, cwd) {
   const url = /^(?:path:|git\+file:(?:\/\/)?)([^?]*)(?:\?(.*))?$/.exec(flake);
   if (url) {
     const dir = new URLSearchParams(url[2] ?? "").get("dir");
-    return resolve(cwd, url[1] || ".", dir ?? "");
+    return resolve2(cwd, url[1] || ".", dir ?? "");
   }
-  return SCHEME.test(flake) ? void 0 : resolve(cwd, flake || ".");
+  return SCHEME.test(flake) ? void 0 : resolve2(cwd, flake || ".");
 }
 function readFlakeRef(inputs, input, cwd) {
   const flake = inputs.string(input, ".");
@@ -9280,7 +9594,7 @@ function readFlakeRef(inputs, input, cwd) {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw inputs.error(input, `'${flake}' is not a directory (${dir}). Expected the path of a directory holding flake.nix.`);
   }
-  if (!existsSync(resolve(dir, "flake.nix"))) {
+  if (!existsSync(resolve2(dir, "flake.nix"))) {
     throw inputs.error(input, `'${flake}' is not a flake: ${dir} has no flake.nix. Expected the path of a directory holding flake.nix.`);
   }
   return { flake, ref: SCHEME.test(flake) ? flake : dir, localDir: dir };
@@ -9400,7 +9714,7 @@ function readBuildMatrixOptions(inputs, env, cwd = process.cwd()) {
     cacheCheck: { timeoutMs: 1e4, retries: 2, concurrency: 16 },
     nixConfig: readNixConfig(inputs, "nix-config"),
     tempRoot: env.RUNNER_TEMP || tmpdir(),
-    reportDir: resolve2(env.RUNNER_TEMP || tmpdir(), "nix-fleet")
+    reportDir: resolve3(env.RUNNER_TEMP || tmpdir(), "nix-fleet")
   };
 }
 
@@ -9424,7 +9738,7 @@ var SECRET_SOURCES = {
 function readSecretFile(option, path) {
   if (path === void 0) return void 0;
   try {
-    return readFileSync(resolve3(path), "utf8");
+    return readFileSync(resolve4(path), "utf8");
   } catch (error) {
     const why = error.code === "ENOENT" ? "no such file" : error.message;
     throw new InputError(option, `cannot read '${path}': ${why}. Expected the path of a readable file.`, `option --${option}`);
@@ -9444,7 +9758,7 @@ async function runMatrixCommand(mode, values, runtime, scratch) {
   const options = readBuildMatrixOptions(inputs, process.env, process.cwd());
   options.tempRoot = scratch;
   options.reportDir = scratch;
-  if (values.report) options.reportPath = resolve3(String(values.report));
+  if (values.report) options.reportPath = resolve4(String(values.report));
   return runBuildMatrix(options, { runtime });
 }
 var planCommand = {
@@ -9496,11 +9810,11 @@ var buildCommand = {
 };
 
 // src/cli/check.ts
-import { resolve as resolve6 } from "node:path";
+import { resolve as resolve7 } from "node:path";
 
 // src/actions/flake-check/options.ts
 import { tmpdir as tmpdir2 } from "node:os";
-import { resolve as resolve4 } from "node:path";
+import { resolve as resolve5 } from "node:path";
 function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
   const nixConfig = readNixConfig(inputs, "nix-config");
   const options = {
@@ -9511,7 +9825,7 @@ function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
     extraArgs: inputs.args("extra-args"),
     workspace: env.GITHUB_WORKSPACE || cwd,
     pathsFromRepositoryRoot: !!env.GITHUB_WORKSPACE,
-    reportDir: resolve4(env.RUNNER_TEMP || tmpdir2(), "nix-fleet")
+    reportDir: resolve5(env.RUNNER_TEMP || tmpdir2(), "nix-fleet")
   };
   if (nixConfig !== void 0) options.nixConfig = nixConfig;
   for (const token of nixArgsSecrets(options.extraArgs)) inputs.mask(token);
@@ -9520,7 +9834,7 @@ function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
 
 // src/git/git.ts
 import { readFile as readFile3 } from "node:fs/promises";
-import { resolve as resolve5 } from "node:path";
+import { resolve as resolve6 } from "node:path";
 var Git = class {
   constructor(cwd, binary = "git", env = process.env) {
     this.cwd = cwd;
@@ -9572,7 +9886,7 @@ var GitHistory = class extends Git {
     const result = await this.exec(["rev-parse", "--git-path", "shallow"]);
     if (result.exitCode !== 0) return /* @__PURE__ */ new Set();
     try {
-      const text = await readFile3(resolve5(this.cwd, result.stdout.trim()), "utf8");
+      const text = await readFile3(resolve6(this.cwd, result.stdout.trim()), "utf8");
       return new Set(text.split("\n").map((l) => l.trim()).filter(Boolean));
     } catch {
       return /* @__PURE__ */ new Set();
@@ -9659,7 +9973,7 @@ function revisions(include, exclude) {
 
 // src/actions/flake-check/analyze.ts
 import { existsSync as existsSync2 } from "node:fs";
-import { join as join3, relative, sep } from "node:path";
+import { join as join4, relative as relative3, sep } from "node:path";
 var ANY_SOURCE = /^\/nix\/store\/[0-9a-df-np-sv-z]{32}-source\/(.+)$/;
 function toWorkspacePath(file, map) {
   if (!map.root) return void 0;
@@ -9668,11 +9982,11 @@ function toWorkspacePath(file, map) {
     if (file.startsWith(`${map.storePath}/`)) inSource = file.slice(map.storePath.length + 1);
   } else {
     const m = ANY_SOURCE.exec(file);
-    if (m?.[1] && existsSync2(join3(map.root, m[1]))) inSource = m[1];
+    if (m?.[1] && existsSync2(join4(map.root, m[1]))) inSource = m[1];
   }
   if (inSource === void 0) return void 0;
-  const onDisk = join3(map.root, inSource);
-  const rel = relative(map.workspace, onDisk);
+  const onDisk = join4(map.root, inSource);
+  const rel = relative3(map.workspace, onDisk);
   return rel.startsWith("..") ? onDisk : rel.split(sep).join("/");
 }
 function locate(error, map) {
@@ -9699,7 +10013,7 @@ function groupErrors(errors, checkNames2 = /* @__PURE__ */ new Map()) {
 }
 function explainUntracked(error, map) {
   const m = /getting status of '\/nix\/store\/[0-9a-z]{32}-source\/([^']+)': No such file or directory/.exec(error.message);
-  if (!m?.[1] || !map.root || !existsSync2(join3(map.root, m[1]))) return error;
+  if (!m?.[1] || !map.root || !existsSync2(join4(map.root, m[1]))) return error;
   const hint = `${m[1]} exists in the work tree but git does not track it, and Nix only sees tracked files of a git flake: git add it.`;
   return { ...error, message: `${error.message}
 ${hint}` };
@@ -9944,7 +10258,7 @@ var checkCommand = {
     const inputs = cliInputs({ ...values, "build-checks": values["no-build"] ? "false" : void 0 }, runtime);
     const options = readFlakeCheckOptions(inputs, { ...process.env, GITHUB_WORKSPACE: "" }, process.cwd());
     options.reportDir = scratch;
-    if (typeof values.report === "string") options.reportPath = resolve6(values.report);
+    if (typeof values.report === "string") options.reportPath = resolve7(values.report);
     const report = await runFlakeCheck(options, { runtime });
     if (values.json) runtime.result(JSON.stringify(report, null, 2));
     if (report.result === "failure") {
@@ -9962,11 +10276,11 @@ import { resolve as resolve9 } from "node:path";
 // src/actions/mirror/options.ts
 import { spawnSync } from "node:child_process";
 import { existsSync as existsSync3, statSync as statSync2 } from "node:fs";
-import { isAbsolute as isAbsolute2, resolve as resolve7 } from "node:path";
+import { isAbsolute as isAbsolute4, resolve as resolve8 } from "node:path";
 
 // src/git/credentials.ts
 var import_keyParser = __toESM(require_keyParser(), 1);
-import { rm as rm2 } from "node:fs/promises";
+import { rm as rm3 } from "node:fs/promises";
 
 // src/git/github-host-keys.ts
 var GITHUB_KNOWN_HOSTS = [
@@ -10065,12 +10379,12 @@ var MirrorCredentials = class _MirrorCredentials {
   }
   /** Deletes the key and known_hosts files. Idempotent. */
   async remove() {
-    for (const file of this.files.splice(0)) await rm2(file, { force: true });
+    for (const file of this.files.splice(0)) await rm3(file, { force: true });
   }
 };
 
 // src/git/mirror-remote.ts
-import { isAbsolute } from "node:path";
+import { isAbsolute as isAbsolute3 } from "node:path";
 var EXPECTED = "Expected an ssh URL (ssh://git@host/owner/repo.git or git@host:owner/repo.git), an https URL (https://host/owner/repo.git), or a local path or file:// URL, without credentials";
 function parseMirrorRemote(value) {
   if (value.startsWith("-") || /[\s\x00-\x1f\x7f]/.test(value)) return { error: `'${value}' is not a git URL. ${EXPECTED}.` };
@@ -10091,7 +10405,7 @@ function parseMirrorRemote(value) {
     if (isLoopbackHttp(value)) return { kind: "https", url: value, host: /^http:\/\/([^/:]+|\[[^\]]+\])/i.exec(value)?.[1] ?? "" };
     return { error: `'${value}' is plain http: the token and the pushed history would cross the network unencrypted. ${EXPECTED}.` };
   }
-  if (/^file:\/\/\//i.test(value) || isAbsolute(value)) return { kind: "local", url: value };
+  if (/^file:\/\/\//i.test(value) || isAbsolute3(value)) return { kind: "local", url: value };
   return { error: `'${value}' is not a git URL this action can push to. ${EXPECTED}.` };
 }
 
@@ -10099,7 +10413,7 @@ function parseMirrorRemote(value) {
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { access as access2, constants, readFile as readFile5 } from "node:fs/promises";
-import { basename, delimiter, join as join4 } from "node:path";
+import { basename as basename3, delimiter, join as join5 } from "node:path";
 
 // src/scan/gitleaks.ts
 import { readFile as readFile4 } from "node:fs/promises";
@@ -10305,7 +10619,7 @@ function parseChecksums(text) {
   const sums = /* @__PURE__ */ new Map();
   for (const line of text.split("\n")) {
     const m = /^([0-9a-fA-F]{64})\s+\*?(\S+)\s*$/.exec(line.trim());
-    if (m) sums.set(basename(m[2]), m[1].toLowerCase());
+    if (m) sums.set(basename3(m[2]), m[1].toLowerCase());
   }
   return sums;
 }
@@ -10326,7 +10640,7 @@ async function isExecutable(path) {
 }
 async function findOnPath(name, path = process.env.PATH ?? "") {
   for (const dir of path.split(delimiter).filter(Boolean)) {
-    const candidate = join4(dir, name);
+    const candidate = join5(dir, name);
     if (await isExecutable(candidate)) return candidate;
   }
   return void 0;
@@ -10355,7 +10669,7 @@ async function installGitleaks(version, o, cache, log) {
   const cached = cache.find("gitleaks", version, arch);
   if (cached) {
     log.info(`gitleaks ${version} from the tool cache (${cached}).`);
-    return { binary: join4(cached, "gitleaks"), cached: true };
+    return { binary: join5(cached, "gitleaks"), cached: true };
   }
   const assets = releaseAssets(o.downloadUrl, version, arch);
   log.info(`Downloading gitleaks ${version}: ${assets.archiveUrl}`);
@@ -10376,10 +10690,10 @@ async function installGitleaks(version, o, cache, log) {
     throw new ChecksumError(`checksum mismatch for ${assets.archiveUrl}: expected sha256 ${expected.sum} (from ${expected.from}), got ${actual}. Refusing to install it.`);
   }
   const dir = await cache.extractTar(archive);
-  if (!await isExecutable(join4(dir, "gitleaks"))) throw new Error(`${assets.archive} holds no executable 'gitleaks'.`);
+  if (!await isExecutable(join5(dir, "gitleaks"))) throw new Error(`${assets.archive} holds no executable 'gitleaks'.`);
   const cachedDir = await cache.cacheDir(dir, "gitleaks", version, arch);
   log.info(`Installed gitleaks ${version} (sha256 ${actual} verified against ${expected.from}) into the tool cache.`);
-  return { binary: join4(cachedDir, "gitleaks"), cached: false };
+  return { binary: join5(cachedDir, "gitleaks"), cached: false };
 }
 
 // src/scan/range.ts
@@ -10560,7 +10874,7 @@ function gitAcceptsBranch(branch) {
 function existingFile(inputs, name, base, expected) {
   const value = inputs.optionalString(name);
   if (value === void 0) return void 0;
-  const path = isAbsolute2(value) ? value : resolve7(base, value);
+  const path = isAbsolute4(value) ? value : resolve8(base, value);
   if (!existsSync3(path) || !statSync2(path).isFile()) throw inputs.error(name, `'${value}' is not a file (${path}). Expected ${expected}.`);
   return path;
 }
@@ -10600,31 +10914,7 @@ function refusalMessage(r) {
 }
 
 // src/actions/mirror/run.ts
-import { join as join6, relative as relative2, sep as sep2 } from "node:path";
-
-// src/runner/user-error.ts
-var UserError = class extends Error {
-  constructor(problem, fix, tool) {
-    super(`${problem} Fix: ${fix}`);
-    this.problem = problem;
-    this.fix = fix;
-    this.tool = tool;
-    this.name = "UserError";
-  }
-  problem;
-  fix;
-  tool;
-};
-function userErrorFromHints(tool, hints, text) {
-  for (const hint of hints) {
-    const match = text.match(hint.pattern);
-    if (match) {
-      const problem = typeof hint.problem === "function" ? hint.problem(match) : hint.problem;
-      return new UserError(problem, hint.fix, tool);
-    }
-  }
-  return void 0;
-}
+import { join as join6, relative as relative4, sep as sep2 } from "node:path";
 
 // src/git/mirror-errors.ts
 var MIRROR_HINTS = [
@@ -10707,77 +10997,6 @@ ${result.stderr}`;
   }
   throw new CommandError(result.command, result.exitCode, `${result.stderr}
 ${result.stdout}`);
-}
-
-// src/runner/private-dir.ts
-import { chmod, mkdir as mkdir3, mkdtemp as mkdtemp3, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
-import { basename as basename2, dirname as dirname2, join as join5, resolve as resolve8 } from "node:path";
-var CLEANUP_STATE = "nix-fleet-cleanup";
-var PRIVATE_DIR_PREFIX2 = "nix-fleet-private-";
-var PrivateDir = class _PrivateDir {
-  constructor(runtime, path) {
-    this.runtime = runtime;
-    this.path = path;
-  }
-  runtime;
-  path;
-  cleanups = [];
-  pids = /* @__PURE__ */ new Set();
-  closed = false;
-  static async create(runtime, tempRoot) {
-    await mkdir3(tempRoot, { recursive: true });
-    const path = await mkdtemp3(join5(tempRoot, PRIVATE_DIR_PREFIX2));
-    await chmod(path, 448);
-    const dir = new _PrivateDir(runtime, path);
-    dir.record();
-    return dir;
-  }
-  record() {
-    const record = { dir: this.path, pids: [...this.pids] };
-    this.runtime.saveState(CLEANUP_STATE, JSON.stringify(record));
-  }
-  /** Writes a file only this user can read (0600) and returns its path. `name` is a plain file name. */
-  async writeSecret(name, content) {
-    if (name !== basename2(name) || name.startsWith(".")) throw new Error(`private file name '${name}': expected a plain file name`);
-    const file = join5(this.path, name);
-    await writeFile3(file, content, { mode: 384, flag: "wx" });
-    return file;
-  }
-  /** A process group that post must stop if main dies before stopping it. */
-  trackProcess(pid) {
-    this.pids.add(pid);
-    this.record();
-  }
-  untrackProcess(pid) {
-    this.pids.delete(pid);
-    this.record();
-  }
-  /** Runs at close(), last registered first (revoke the token, stop the tunnel). */
-  onClose(cleanup) {
-    this.cleanups.push(cleanup);
-  }
-  /** Runs the cleanups, stops tracked process groups, removes the directory. Idempotent; only warns. */
-  async close() {
-    if (this.closed) return;
-    this.closed = true;
-    for (const cleanup of this.cleanups.reverse()) {
-      try {
-        await cleanup();
-      } catch (error) {
-        this.runtime.warning(`cleanup: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-    for (const pid of this.pids) stopProcessGroup(pid);
-    this.pids.clear();
-    await rm3(this.path, { recursive: true, force: true });
-    this.runtime.saveState(CLEANUP_STATE, "");
-  }
-};
-function stopProcessGroup(pid) {
-  try {
-    process.kill(-pid, "SIGTERM");
-  } catch {
-  }
 }
 
 // src/scan/resolve-range.ts
@@ -11035,7 +11254,7 @@ async function runMirror(options, deps, paths) {
   }
 }
 function workspacePath(workspace, root, file) {
-  const rel = relative2(workspace, join6(root, file));
+  const rel = relative4(workspace, join6(root, file));
   return rel.startsWith("..") ? file : rel.split(sep2).join("/");
 }
 function notFastForward(branch, sha, previous) {
@@ -11146,12 +11365,12 @@ import { resolve as resolve11 } from "node:path";
 // src/actions/secret-scan/options.ts
 import { tmpdir as tmpdir3 } from "node:os";
 import { existsSync as existsSync4, readFileSync as readFileSync3, statSync as statSync3 } from "node:fs";
-import { isAbsolute as isAbsolute3, resolve as resolve10 } from "node:path";
+import { isAbsolute as isAbsolute5, resolve as resolve10 } from "node:path";
 var LOOPBACK = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i;
 function existingFile2(inputs, name, base, expected) {
   const value = inputs.optionalString(name);
   if (value === void 0) return void 0;
-  const path = isAbsolute3(value) ? value : resolve10(base, value);
+  const path = isAbsolute5(value) ? value : resolve10(base, value);
   if (!existsSync4(path) || !statSync3(path).isFile()) throw inputs.error(name, `'${value}' is not a file (${path}). Expected ${expected}.`);
   return path;
 }
@@ -11228,8 +11447,8 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
 
 // src/actions/secret-scan/run.ts
 import { existsSync as existsSync5 } from "node:fs";
-import { mkdir as mkdir4, mkdtemp as mkdtemp4, readFile as readFile6, rm as rm4, writeFile as writeFile4 } from "node:fs/promises";
-import { basename as basename3, dirname as dirname3, isAbsolute as isAbsolute4, join as join7, relative as relative3, sep as sep3 } from "node:path";
+import { mkdir as mkdir3, readFile as readFile6, writeFile as writeFile3 } from "node:fs/promises";
+import { basename as basename4, dirname as dirname3, isAbsolute as isAbsolute6, join as join7, relative as relative5, sep as sep3 } from "node:path";
 var ANSI2 = /\x1b\[[0-9;]*m/g;
 async function runSecretScan(options, deps) {
   const { runtime } = deps;
@@ -11247,13 +11466,12 @@ async function runSecretScan(options, deps) {
   runtime.info(commits ? `Scanning ${commits} commits (${range.why}): ${spec}` : `No commits to scan (${range.why}).`);
   const { gitleaks, source } = await locateGitleaks(options, { toolCache: deps.toolCache, log });
   runtime.info(`Using ${gitleaks.name} from ${source}.`);
-  await mkdir4(options.tempDir, { recursive: true });
-  const scratch = await mkdtemp4(join7(options.tempDir, "gitleaks-"));
+  const scratch = await PrivateDir.create(runtime, options.tempDir);
   let findings = [];
   let commitsScanned;
   let trust;
   try {
-    trust = await trustedFiles(options, repo, root, join7(scratch, "trusted"), log);
+    trust = await trustedFiles(options, repo, root, join7(scratch.path, "trusted"), log);
     if (commits) {
       const scan = await runtime.group(
         "gitleaks output",
@@ -11263,7 +11481,7 @@ async function runSecretScan(options, deps) {
           logOpts: logOpts(range),
           config: trust.config,
           baseline: trust.baseline,
-          reportPath: join7(scratch, "report.json"),
+          reportPath: join7(scratch.path, "report.json"),
           // The repository controls what gitleaks prints (a config's regex, file names).
           onStderrLine: (line) => runtime.untrusted(line.replace(ANSI2, ""))
         })
@@ -11273,10 +11491,10 @@ async function runSecretScan(options, deps) {
       if (commitsScanned !== void 0) runtime.info(`gitleaks scanned ${commitsScanned} commits (${commits} expected).`);
     }
   } finally {
-    await rm4(scratch, { recursive: true, force: true });
+    await scratch.close();
   }
   const workspacePath2 = (f) => {
-    const rel = relative3(options.workspace, join7(root, f.file));
+    const rel = relative5(options.workspace, join7(root, f.file));
     return rel.startsWith("..") ? f.file : rel.split(sep3).join("/");
   };
   const report = {
@@ -11326,27 +11544,27 @@ async function trustedFiles(options, repo, root, dir, log) {
     throw new Error(`the ${options.eventName} event has no base commit. Expected pull_request.base.sha.`);
   }
   const base = await requireCommit(baseSha, "the pull request's base commit", repo, log);
-  await mkdir4(dir, { recursive: true });
+  await mkdir3(dir, { recursive: true });
   const changed = [];
   const fromBase = async (rel, name) => {
     const content = await repo.tryShow(base, rel);
     const current = await readFile6(join7(root, rel), "utf8").catch(() => void 0);
     if (current !== content) changed.push(rel);
     if (content === void 0) return void 0;
-    await writeFile4(join7(dir, name), content);
+    await writeFile3(join7(dir, name), content);
     return join7(dir, name);
   };
   const inRepo = (path) => {
     if (!path) return void 0;
-    const rel = relative3(root, path);
-    return rel && !rel.startsWith("..") && !isAbsolute4(rel) ? rel.split(sep3).join("/") : void 0;
+    const rel = relative5(root, path);
+    return rel && !rel.startsWith("..") && !isAbsolute6(rel) ? rel.split(sep3).join("/") : void 0;
   };
   await fromBase(".gitleaks.toml", ".gitleaks.toml");
   const ignoreFile = await fromBase(".gitleaksignore", ".gitleaksignore") !== void 0;
   const pick = async (path, name) => {
     const rel = inRepo(path);
     if (!rel) return path;
-    const trusted = await fromBase(rel, `${name}-${basename3(rel)}`);
+    const trusted = await fromBase(rel, `${name}-${basename4(rel)}`);
     if (!trusted) log.warning(`${rel} (input '${name}') is not in the pull request's base commit: scanning without it.`);
     return trusted;
   };
@@ -11358,8 +11576,8 @@ async function trustedFiles(options, repo, root, dir, log) {
   return { source: dir, gitDir: await repo.gitDir(), config, baseline, ignoreFile, base, changed };
 }
 async function writeJson(path, data) {
-  await mkdir4(dirname3(path), { recursive: true });
-  await writeFile4(path, JSON.stringify(data, null, 2) + "\n");
+  await mkdir3(dirname3(path), { recursive: true });
+  await writeFile3(path, JSON.stringify(data, null, 2) + "\n");
 }
 function renderReport3(report) {
   const n = report.findings.length;
@@ -11430,8 +11648,12 @@ Usage:
 ${COMMANDS.map((c) => c.usage).join("\n")}
 
 Every command takes --help and --verbose (show the folded detail: raw tool output).
-Exit status: 0 success, 1 the stage failed, 2 bad usage.
+Exit status: 0 success, 1 the stage failed, 2 bad usage (an option's value), 3 a setup problem
+(the message says the fix), 130/143 stopped by SIGINT (Ctrl-C)/SIGTERM: every program it started
+is stopped and its private files (keys, netrc) are removed first.
+With --json, a command that fails before its report prints {"result":"failure","errorKind","error"}.
 `;
+var EXIT_STATUS = { failure: 1, input: 2, setup: 3 };
 async function main(argv) {
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
@@ -11451,18 +11673,34 @@ ${USAGE}`);
     return 0;
   }
   const runtime = new TerminalRuntime(void 0, rest.includes("--verbose"));
-  const scratch = mkdtempSync(join8(tmpdir4(), `nix-fleet-${name}-`));
-  try {
-    const { values } = parseArgs({ args: rest, strict: true, options: { ...command.options, verbose: { type: "boolean" } } });
-    return await command.run(values, runtime, scratch);
-  } catch (error) {
-    const usage = error instanceof InputError || String(error.code ?? "").startsWith("ERR_PARSE_ARGS");
-    const message = `nix-fleet ${name}: ${error instanceof Error ? error.message : String(error)}`;
+  const json = rest.includes("--json");
+  const fail = (kind, error, printJson = true) => {
+    const text = error instanceof Error ? error.message : String(error);
+    const message = `nix-fleet ${name}: ${text}`;
     process.stderr.write(`${insideRunner() ? neutralized(message) : message}
 `);
-    return usage ? 2 : 1;
+    if (json && printJson) process.stdout.write(`${JSON.stringify({ result: "failure", errorKind: kind, error: text }, null, 2)}
+`);
+  };
+  const end = handleStepEnd(
+    ({ error }) => fail(errorKind(error), error, !runtime.closeResults()),
+    // At once, before the stopped programs make the command print results of work cut short.
+    () => runtime.closeResults()
+  );
+  const scratch = await PrivateDir.create(runtime, tmpdir4());
+  try {
+    const { values } = parseArgs({ args: rest, strict: true, options: { ...command.options, verbose: { type: "boolean" } } });
+    const status = await command.run(values, runtime, scratch.path);
+    if (end.ending) await end.finished;
+    return status;
+  } catch (error) {
+    if (end.ending) await end.finished;
+    const usage = String(error.code ?? "").startsWith("ERR_PARSE_ARGS");
+    const kind = usage ? "input" : errorKind(error);
+    fail(kind, error, !runtime.closeResults());
+    return EXIT_STATUS[kind === "signal" ? "failure" : kind];
   } finally {
-    rmSync(scratch, { recursive: true, force: true });
+    await scratch.close();
   }
 }
 process.exitCode = await main(process.argv.slice(2));

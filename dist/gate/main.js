@@ -2165,9 +2165,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve8, reject) => {
+          return new Promise((resolve9, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve8(data);
+              return err ? reject(err) : resolve9(data);
             });
           });
         }
@@ -2205,12 +2205,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve8, reject) => {
+          return new Promise((resolve9, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve8(data);
+              ) : resolve9(data);
             });
           });
         }
@@ -4477,8 +4477,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve8, reject) => {
-        res = resolve8;
+      const promise = new Promise((resolve9, reject) => {
+        res = resolve9;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -6729,12 +6729,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve8, reject) => {
+      const waitForDrain = () => new Promise((resolve9, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve8;
+          callback = resolve9;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7404,12 +7404,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve8, reject) => {
+      const waitForDrain = () => new Promise((resolve9, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve8;
+          callback = resolve9;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7888,16 +7888,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve8) => {
+        return new Promise((resolve9) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve8;
+            this[kClosedResolve] = resolve9;
           } else {
-            resolve8(null);
+            resolve9(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve8) => {
+        return new Promise((resolve9) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request = requests[i];
@@ -7908,7 +7908,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve8(null);
+            resolve9(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7959,7 +7959,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve8, reject) => {
+        const socket = await new Promise((resolve9, reject) => {
           client[kConnector]({
             host: host2,
             hostname,
@@ -7971,7 +7971,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve8(socket2);
+              resolve9(socket2);
             }
           });
         });
@@ -8288,8 +8288,8 @@ var require_pool_base = __commonJS({
       }
       get [kRunning]() {
         let ret = 0;
-        for (const { [kRunning]: running } of this[kClients]) {
-          ret += running;
+        for (const { [kRunning]: running2 } of this[kClients]) {
+          ret += running2;
         }
         return ret;
       }
@@ -8307,8 +8307,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve8) => {
-            this[kClosedResolve] = resolve8;
+          await new Promise((resolve9) => {
+            this[kClosedResolve] = resolve9;
           });
         }
       }
@@ -9577,7 +9577,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve8, reject) => {
+        return await new Promise((resolve9, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9590,7 +9590,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve8(null);
+              resolve9(null);
             }
           }).on("error", noop).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9609,7 +9609,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream2, type) {
       assert(!stream2[kConsume]);
-      return new Promise((resolve8, reject) => {
+      return new Promise((resolve9, reject) => {
         if (isUnusable(stream2)) {
           const rState = stream2._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9626,7 +9626,7 @@ var require_readable = __commonJS({
             stream2[kConsume] = {
               type,
               stream: stream2,
-              resolve: resolve8,
+              resolve: resolve9,
               reject,
               length: 0,
               body: []
@@ -9696,18 +9696,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve8, stream: stream2, length } = consume2;
+      const { type, body, resolve: resolve9, stream: stream2, length } = consume2;
       try {
         if (type === "text") {
-          resolve8(chunksDecode(body, length));
+          resolve9(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve8(JSON.parse(chunksDecode(body, length)));
+          resolve9(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve8(chunksConcat(body, length).buffer);
+          resolve9(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve8(new Blob(body, { type: stream2[kContentType] }));
+          resolve9(new Blob(body, { type: stream2[kContentType] }));
         } else if (type === "bytes") {
-          resolve8(chunksConcat(body, length));
+          resolve9(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9964,9 +9964,9 @@ var require_api_request = __commonJS({
     };
     function request(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve8, reject) => {
+        return new Promise((resolve9, reject) => {
           request.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve8(data);
+            return err ? reject(err) : resolve9(data);
           });
         });
       }
@@ -10189,9 +10189,9 @@ var require_api_stream = __commonJS({
     };
     function stream2(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve8, reject) => {
+        return new Promise((resolve9, reject) => {
           stream2.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve8(data);
+            return err ? reject(err) : resolve9(data);
           });
         });
       }
@@ -10476,9 +10476,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve8, reject) => {
+        return new Promise((resolve9, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve8(data);
+            return err ? reject(err) : resolve9(data);
           });
         });
       }
@@ -10570,9 +10570,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve8, reject) => {
+        return new Promise((resolve9, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve8(data);
+            return err ? reject(err) : resolve9(data);
           });
         });
       }
@@ -14435,7 +14435,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve8, reject) => agent.dispatch(
+        return new Promise((resolve9, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14511,7 +14511,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve8({
+              resolve9({
                 status,
                 statusText,
                 headersList,
@@ -14554,7 +14554,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve8({
+              resolve9({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -18295,8 +18295,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve8) => {
-        setTimeout(resolve8, ms).unref();
+      return new Promise((resolve9) => {
+        setTimeout(resolve9, ms).unref();
       });
     }
     module.exports = {
@@ -21554,11 +21554,11 @@ var tunnel = __toESM(require_tunnel2(), 1);
 var import_undici = __toESM(require_undici(), 1);
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve8) {
-      resolve8(value);
+    return value instanceof P ? value : new P(function(resolve9) {
+      resolve9(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve8, reject) {
+  return new (P || (P = Promise))(function(resolve9, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -21574,7 +21574,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve9(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -21647,26 +21647,26 @@ var HttpClientResponse = class {
   }
   readBody() {
     return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve8) => __awaiter(this, void 0, void 0, function* () {
+      return new Promise((resolve9) => __awaiter(this, void 0, void 0, function* () {
         let output = Buffer.alloc(0);
         this.message.on("data", (chunk) => {
           output = Buffer.concat([output, chunk]);
         });
         this.message.on("end", () => {
-          resolve8(output.toString());
+          resolve9(output.toString());
         });
       }));
     });
   }
   readBodyBuffer() {
     return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve8) => __awaiter(this, void 0, void 0, function* () {
+      return new Promise((resolve9) => __awaiter(this, void 0, void 0, function* () {
         const chunks = [];
         this.message.on("data", (chunk) => {
           chunks.push(chunk);
         });
         this.message.on("end", () => {
-          resolve8(Buffer.concat(chunks));
+          resolve9(Buffer.concat(chunks));
         });
       }));
     });
@@ -21869,14 +21869,14 @@ var HttpClient = class {
    */
   requestRaw(info2, data) {
     return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve8, reject) => {
+      return new Promise((resolve9, reject) => {
         function callbackForResult(err, res) {
           if (err) {
             reject(err);
           } else if (!res) {
             reject(new Error("Unknown error"));
           } else {
-            resolve8(res);
+            resolve9(res);
           }
         }
         this.requestRawWithCallback(info2, data, callbackForResult);
@@ -22120,12 +22120,12 @@ var HttpClient = class {
     return __awaiter(this, void 0, void 0, function* () {
       retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
       const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-      return new Promise((resolve8) => setTimeout(() => resolve8(), ms));
+      return new Promise((resolve9) => setTimeout(() => resolve9(), ms));
     });
   }
   _processResponse(res, options) {
     return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve8, reject) => __awaiter(this, void 0, void 0, function* () {
+      return new Promise((resolve9, reject) => __awaiter(this, void 0, void 0, function* () {
         const statusCode = res.message.statusCode || 0;
         const response = {
           statusCode,
@@ -22133,7 +22133,7 @@ var HttpClient = class {
           headers: {}
         };
         if (statusCode === HttpCodes.NotFound) {
-          resolve8(response);
+          resolve9(response);
         }
         function dateTimeDeserializer(key, value) {
           if (typeof value === "string") {
@@ -22172,7 +22172,7 @@ var HttpClient = class {
           err.result = response.result;
           reject(err);
         } else {
-          resolve8(response);
+          resolve9(response);
         }
       }));
     });
@@ -22185,11 +22185,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter2 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve8) {
-      resolve8(value);
+    return value instanceof P ? value : new P(function(resolve9) {
+      resolve9(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve8, reject) {
+  return new (P || (P = Promise))(function(resolve9, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -22205,7 +22205,7 @@ var __awaiter2 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve9(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -22483,11 +22483,11 @@ import * as fs2 from "fs";
 import * as path from "path";
 var __awaiter3 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve8) {
-      resolve8(value);
+    return value instanceof P ? value : new P(function(resolve9) {
+      resolve9(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve8, reject) {
+  return new (P || (P = Promise))(function(resolve9, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -22503,7 +22503,7 @@ var __awaiter3 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve9(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -22616,11 +22616,11 @@ function isUnixExecutable(stats) {
 // node_modules/@actions/io/lib/io.js
 var __awaiter4 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve8) {
-      resolve8(value);
+    return value instanceof P ? value : new P(function(resolve9) {
+      resolve9(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve8, reject) {
+  return new (P || (P = Promise))(function(resolve9, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -22636,7 +22636,7 @@ var __awaiter4 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve9(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -22806,11 +22806,11 @@ function copyFile2(srcFile, destFile, force) {
 import { setTimeout as setTimeout2 } from "timers";
 var __awaiter5 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve8) {
-      resolve8(value);
+    return value instanceof P ? value : new P(function(resolve9) {
+      resolve9(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve8, reject) {
+  return new (P || (P = Promise))(function(resolve9, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -22826,7 +22826,7 @@ var __awaiter5 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve9(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -23045,7 +23045,7 @@ var ToolRunner = class extends events.EventEmitter {
         this.toolPath = path3.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
       }
       this.toolPath = yield which(this.toolPath, true);
-      return new Promise((resolve8, reject) => __awaiter5(this, void 0, void 0, function* () {
+      return new Promise((resolve9, reject) => __awaiter5(this, void 0, void 0, function* () {
         this._debug(`exec tool: ${this.toolPath}`);
         this._debug("arguments:");
         for (const arg of this.args) {
@@ -23128,7 +23128,7 @@ var ToolRunner = class extends events.EventEmitter {
           if (error2) {
             reject(error2);
           } else {
-            resolve8(exitCode);
+            resolve9(exitCode);
           }
         });
         if (this.options.input) {
@@ -23251,11 +23251,11 @@ var ExecState = class _ExecState extends events.EventEmitter {
 // node_modules/@actions/exec/lib/exec.js
 var __awaiter6 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve8) {
-      resolve8(value);
+    return value instanceof P ? value : new P(function(resolve9) {
+      resolve9(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve8, reject) {
+  return new (P || (P = Promise))(function(resolve9, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -23271,7 +23271,7 @@ var __awaiter6 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve9(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -23296,11 +23296,11 @@ var arch = os4.arch();
 // node_modules/@actions/core/lib/core.js
 var __awaiter7 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve8) {
-      resolve8(value);
+    return value instanceof P ? value : new P(function(resolve9) {
+      resolve9(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve8, reject) {
+  return new (P || (P = Promise))(function(resolve9, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -23316,7 +23316,7 @@ var __awaiter7 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve9(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -23386,6 +23386,492 @@ function saveState(name, value) {
 }
 function getState(name) {
   return process.env[`STATE_${name}`] || "";
+}
+
+// src/runner/private-dir.ts
+import { chmod as chmod2, mkdir as mkdir2, mkdtemp, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
+import { basename as basename3, isAbsolute as isAbsolute2, join as join3, relative as relative3, resolve as resolve2 } from "node:path";
+
+// src/process/run.ts
+import { spawn as spawn2 } from "node:child_process";
+import { StringDecoder } from "node:string_decoder";
+var TAIL_LINES = 30;
+function tail(text, lines2 = TAIL_LINES) {
+  const all = text.trimEnd().split("\n");
+  return all.slice(-lines2).map(cutLine).join("\n");
+}
+function cutLine(line) {
+  return line.length > LINE_LIMIT_BYTES ? `${line.slice(0, LINE_LIMIT_BYTES)}\u2026 [line cut]` : line;
+}
+var CommandError = class extends Error {
+  constructor(command, exitCode, stderr, reason) {
+    const shown = command.map(quoteForDisplay).join(" ");
+    const why = reason ?? `exited with code ${exitCode}`;
+    const detail = tail(stderr);
+    super(`${shown} ${why}${detail ? `:
+${detail}` : ""}`);
+    this.command = command;
+    this.exitCode = exitCode;
+    this.stderr = stderr;
+    this.name = "CommandError";
+  }
+  command;
+  exitCode;
+  stderr;
+  get stderrTail() {
+    return tail(this.stderr);
+  }
+};
+var CommandNotFoundError = class extends CommandError {
+  constructor(command) {
+    super(command, null, "", "could not be started: not found on PATH");
+    this.name = "CommandNotFoundError";
+  }
+};
+function quoteForDisplay(arg) {
+  return /^[\w@%+=:,./#-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+var STDOUT_LIMIT_BYTES = 128 * 1024 * 1024;
+var STDERR_TAIL_BYTES = 16 * 1024 * 1024;
+var LINE_LIMIT_BYTES = 8 * 1024;
+var KILL_AFTER_MS = 3e3;
+var TailBuffer = class {
+  constructor(limit) {
+    this.limit = limit;
+  }
+  limit;
+  chunks = [];
+  size = 0;
+  dropped = 0;
+  push(chunk) {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.size > this.limit) {
+      const first = this.chunks[0];
+      const excess = this.size - this.limit;
+      if (first.length <= excess) {
+        this.chunks.shift();
+        this.size -= first.length;
+        this.dropped += first.length;
+      } else {
+        this.chunks[0] = first.subarray(excess);
+        this.size -= excess;
+        this.dropped += excess;
+      }
+    }
+  }
+  text() {
+    let text = Buffer.concat(this.chunks).toString("utf8");
+    if (!this.dropped) return text;
+    const newline = text.indexOf("\n");
+    if (newline >= 0 && newline < text.length - 1) text = text.slice(newline + 1);
+    return `[${this.dropped} earlier bytes of output left out]
+${text}`;
+  }
+};
+var running = /* @__PURE__ */ new Set();
+var stopping = false;
+function signalProcessGroup(pid, signal = "SIGTERM") {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+async function stopRunningPrograms(graceMs = 3e3) {
+  stopping = true;
+  const groups = [...running];
+  for (const pid of groups) signalProcessGroup(pid, "SIGTERM");
+  const deadline = Date.now() + graceMs;
+  const alive = () => groups.filter((pid) => signalProcessGroup(pid, 0));
+  while (alive().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  for (const pid of alive()) signalProcessGroup(pid, "SIGKILL");
+}
+function run(command, options = {}) {
+  const [file, ...args] = command;
+  if (!file) throw new Error("run: empty command");
+  if (stopping) return Promise.reject(new CommandError(command, null, "", "was not started: the step is being stopped"));
+  const stdoutLimit = options.stdoutLimitBytes ?? STDOUT_LIMIT_BYTES;
+  return new Promise((resolve9, reject) => {
+    const child2 = spawn2(file, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: [options.input === void 0 ? "ignore" : "pipe", "pipe", "pipe"],
+      signal: options.signal,
+      detached: true
+    });
+    const pid = child2.pid;
+    if (pid !== void 0) running.add(pid);
+    const out = [];
+    let outBytes = 0;
+    let overflow = false;
+    const err = new TailBuffer(options.stderrTailBytes ?? STDERR_TAIL_BYTES);
+    let pending = "";
+    let timedOut = false;
+    let killTimer;
+    const stopGroup = () => {
+      if (pid === void 0) child2.kill("SIGTERM");
+      else signalProcessGroup(pid, "SIGTERM");
+      killTimer ??= setTimeout(() => pid === void 0 ? child2.kill("SIGKILL") : signalProcessGroup(pid, "SIGKILL"), KILL_AFTER_MS);
+    };
+    const timer = options.timeoutMs ? setTimeout(() => {
+      timedOut = true;
+      stopGroup();
+    }, options.timeoutMs) : void 0;
+    child2.stdout?.on("data", (chunk) => {
+      if (overflow) return;
+      outBytes += chunk.length;
+      if (outBytes > stdoutLimit) {
+        overflow = true;
+        out.length = 0;
+        stopGroup();
+        return;
+      }
+      out.push(chunk);
+    });
+    const decoder = new StringDecoder("utf8");
+    let cut = false;
+    child2.stderr?.on("data", (chunk) => {
+      err.push(chunk);
+      if (options.onStderrLine) {
+        pending += decoder.write(chunk);
+        const lines2 = pending.split("\n");
+        pending = lines2.pop() ?? "";
+        for (const line of lines2) {
+          if (cut) cut = false;
+          else options.onStderrLine(cutLine(line));
+        }
+        if (pending.length > LINE_LIMIT_BYTES) {
+          if (!cut) options.onStderrLine(cutLine(pending));
+          cut = true;
+          pending = "";
+        }
+      }
+    });
+    if (options.input !== void 0 && child2.stdin) {
+      child2.stdin.on("error", () => void 0);
+      child2.stdin.end(options.input);
+    }
+    child2.on("error", (error2) => {
+      if (timer) clearTimeout(timer);
+      if (killTimer) clearTimeout(killTimer);
+      if (pid !== void 0) running.delete(pid);
+      if (error2.code === "ENOENT") reject(new CommandNotFoundError(command));
+      else reject(new CommandError(command, null, err.text(), `could not be run: ${error2.message}`));
+    });
+    child2.on("close", (code, signal) => {
+      if (timer) clearTimeout(timer);
+      if (killTimer) clearTimeout(killTimer);
+      if (pid !== void 0) running.delete(pid);
+      if (pending && !cut && options.onStderrLine) options.onStderrLine(pending);
+      const stderr = err.text();
+      if (overflow) {
+        reject(new CommandError(command, null, stderr, `printed more than ${Math.round(stdoutLimit / 1048576)} MiB on stdout, more than this step reads: stopped`));
+        return;
+      }
+      if (timedOut) {
+        reject(new CommandError(command, null, stderr, `timed out after ${options.timeoutMs} ms`));
+        return;
+      }
+      if (code === null) {
+        reject(new CommandError(command, null, stderr, stopping ? `was stopped by ${signal}: the step is being stopped` : `was stopped by ${signal}`));
+        return;
+      }
+      resolve9({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
+    });
+  });
+}
+async function runChecked(command, options = {}) {
+  const result = await run(command, options);
+  if (!(options.okCodes ?? [0]).includes(result.exitCode)) {
+    throw new CommandError(command, result.exitCode, result.stderr);
+  }
+  return result;
+}
+
+// src/runner/disk-full.ts
+import { dirname as dirname3, relative as relative2, isAbsolute } from "node:path";
+
+// src/runner/inputs.ts
+var InputError = class extends Error {
+  constructor(input, message, label = `input '${input}'`) {
+    super(`Invalid ${label}: ${message}`);
+    this.input = input;
+    this.name = "InputError";
+  }
+  input;
+};
+var actionInputLabel = (name) => `input '${name}'`;
+function envInputSource(env = process.env) {
+  return (name) => env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`];
+}
+var TRUE = /* @__PURE__ */ new Set(["true", "True", "TRUE"]);
+var FALSE = /* @__PURE__ */ new Set(["false", "False", "FALSE"]);
+var Inputs = class {
+  constructor(source, mask = () => void 0, label = actionInputLabel) {
+    this.source = source;
+    this.mask = mask;
+    this.label = label;
+  }
+  source;
+  mask;
+  label;
+  /** An InputError for this input, worded for where the value came from. */
+  error(name, message) {
+    return new InputError(name, message, this.label(name));
+  }
+  raw(name) {
+    const value = this.source(name)?.trim();
+    return value ? value : void 0;
+  }
+  string(name, fallback) {
+    return this.raw(name) ?? fallback;
+  }
+  optionalString(name) {
+    return this.raw(name);
+  }
+  required(name, expected) {
+    const value = this.raw(name);
+    if (value === void 0) throw this.error(name, `it is required. Expected ${expected}.`);
+    return value;
+  }
+  /** A secret is masked in the log before anything else can print it. Not trimmed: keys need their newlines. */
+  secret(name) {
+    const value = this.source(name);
+    if (!value || !value.trim()) return void 0;
+    this.mask(value);
+    for (const line of value.split("\n")) if (line.trim().length >= 4) this.mask(line.trim());
+    return value;
+  }
+  bool(name, fallback) {
+    const value = this.raw(name);
+    if (value === void 0) return fallback;
+    if (TRUE.has(value)) return true;
+    if (FALSE.has(value)) return false;
+    throw this.error(name, `'${value}' is not a boolean. Expected true or false.`);
+  }
+  int(name, fallback, range = {}) {
+    const value = this.raw(name);
+    if (value === void 0) return fallback;
+    const min = range.min ?? Number.MIN_SAFE_INTEGER;
+    const max = range.max ?? Number.MAX_SAFE_INTEGER;
+    const form = range.max === void 0 ? range.min === void 0 ? "a whole number" : `a whole number of at least ${min}` : `a whole number from ${min} to ${max}`;
+    if (!/^-?\d+$/.test(value)) throw this.error(name, `'${value}' is not a whole number. Expected ${form}.`);
+    const n = Number(value);
+    if (n < min || n > max) throw this.error(name, `${value} is out of range. Expected ${form}.`);
+    return n;
+  }
+  /** Newline- or comma-separated, blanks dropped. */
+  list(name) {
+    const value = this.raw(name);
+    return value === void 0 ? [] : splitList(value);
+  }
+  /** Extra command-line arguments, split like a shell would split words (but never run by one). */
+  args(name) {
+    try {
+      return splitArgs(this.raw(name));
+    } catch (e) {
+      throw this.error(name, e.message);
+    }
+  }
+  oneOf(name, choices, fallback) {
+    const value = this.raw(name);
+    if (value === void 0) return fallback;
+    if (choices.includes(value)) return value;
+    throw this.error(name, `'${value}' is not allowed. Expected one of: ${choices.join(", ")}.`);
+  }
+};
+function splitList(value) {
+  return value.split(/[\n,]/).map((item) => item.trim()).filter((item) => item.length > 0);
+}
+function splitArgs(value) {
+  if (!value) return [];
+  const args = [];
+  let current = "";
+  let inWord = false;
+  let quote = null;
+  for (const ch of value) {
+    if (quote) {
+      if (ch === quote) quote = null;
+      else current += ch;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      inWord = true;
+    } else if (/\s/.test(ch)) {
+      if (inWord) args.push(current);
+      current = "";
+      inWord = false;
+    } else {
+      current += ch;
+      inWord = true;
+    }
+  }
+  if (quote) throw new Error(`unbalanced ${quote} quote. Expected arguments separated by spaces, quoted with ' or ".`);
+  if (inWord) args.push(current);
+  return args;
+}
+
+// src/runner/user-error.ts
+var UserError = class extends Error {
+  constructor(problem, fix, tool) {
+    super(`${problem} Fix: ${fix}`);
+    this.problem = problem;
+    this.fix = fix;
+    this.tool = tool;
+    this.name = "UserError";
+  }
+  problem;
+  fix;
+  tool;
+};
+var SignalError = class extends Error {
+  constructor(signal) {
+    super(`stopped by ${signal}: every program it started was stopped and its private files removed.`);
+    this.signal = signal;
+    this.name = "SignalError";
+  }
+  signal;
+};
+function errorKind(error2) {
+  if (error2 instanceof InputError) return "input";
+  if (error2 instanceof UserError) return "setup";
+  if (error2 instanceof SignalError) return "signal";
+  if (error2 instanceof Error && error2.cause !== void 0) return errorKind(error2.cause);
+  return "failure";
+}
+
+// src/runner/disk-full.ts
+var FULL = /* @__PURE__ */ new Set(["ENOSPC", "EDQUOT"]);
+function inside(path5, dir) {
+  const rel = relative2(dir, path5);
+  return !rel.startsWith("..") && !isAbsolute(rel);
+}
+function diskFullError(error2, path5, what, env = process.env) {
+  const code = error2?.code;
+  if (!code || !FULL.has(code)) return error2;
+  const temp = env.RUNNER_TEMP;
+  const where2 = temp && inside(path5, temp) ? `the temp directory ${temp} (RUNNER_TEMP) is full` : `the disk holding ${dirname3(path5)} is full`;
+  return new UserError(
+    `${what} could not be written to ${path5}: ${where2} (${code}).`,
+    `free space on that disk${temp ? ", or give the runner a RUNNER_TEMP on a larger one" : ""}, then run again.`
+  );
+}
+
+// src/runner/private-dir.ts
+var CLEANUP_STATE = "nix-fleet-cleanup";
+var PRIVATE_DIR_PREFIX = "nix-fleet-private-";
+var PrivateDir = class _PrivateDir {
+  constructor(runtime, path5) {
+    this.runtime = runtime;
+    this.path = path5;
+  }
+  runtime;
+  path;
+  /** Every directory not yet closed, in the order made: what a signal handler must close. */
+  static open = [];
+  cleanups = [];
+  pids = /* @__PURE__ */ new Set();
+  closed = false;
+  static async create(runtime, tempRoot) {
+    let path5;
+    try {
+      await mkdir2(tempRoot, { recursive: true });
+      path5 = await mkdtemp(join3(tempRoot, PRIVATE_DIR_PREFIX));
+    } catch (error2) {
+      throw diskFullError(error2, join3(tempRoot, PRIVATE_DIR_PREFIX), "The step's private directory");
+    }
+    await chmod2(path5, 448);
+    const dir = new _PrivateDir(runtime, path5);
+    _PrivateDir.open.push(dir);
+    dir.record();
+    return dir;
+  }
+  /** Closes every directory still open, newest first: a step being stopped by a signal. */
+  static async closeAll() {
+    for (const dir of [..._PrivateDir.open].reverse()) {
+      await dir.close().catch((error2) => dir.runtime.warning(`could not remove ${dir.path}: ${error2 instanceof Error ? error2.message : String(error2)}`));
+    }
+  }
+  /** Saves the records of every open directory (one process is one step): one state value holds them all. */
+  record() {
+    const records = _PrivateDir.open.map((d) => ({ dir: d.path, pids: [...d.pids] }));
+    this.runtime.saveState(CLEANUP_STATE, records.length ? JSON.stringify(records) : "");
+  }
+  /** Writes a file only this user can read (0600) and returns its path. `name` is a plain file name. */
+  async writeSecret(name, content) {
+    if (name !== basename3(name) || name.startsWith(".")) throw new Error(`private file name '${name}': expected a plain file name`);
+    const file = join3(this.path, name);
+    try {
+      await writeFile2(file, content, { mode: 384, flag: "wx" });
+    } catch (error2) {
+      if (error2.code !== "EEXIST") await rm2(file, { force: true });
+      throw diskFullError(error2, file, `The private file ${name}`);
+    }
+    return file;
+  }
+  /** A process group that post must stop if main dies before stopping it. */
+  trackProcess(pid) {
+    this.pids.add(pid);
+    this.record();
+  }
+  untrackProcess(pid) {
+    this.pids.delete(pid);
+    this.record();
+  }
+  /** Runs at close(), last registered first (revoke the token, stop the tunnel). */
+  onClose(cleanup) {
+    this.cleanups.push(cleanup);
+  }
+  /** Runs the cleanups, stops tracked process groups, removes the directory. Idempotent; only warns. */
+  async close() {
+    if (this.closed) return;
+    this.closed = true;
+    for (const cleanup of this.cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (error2) {
+        this.runtime.warning(`cleanup: ${error2 instanceof Error ? error2.message : String(error2)}`);
+      }
+    }
+    for (const pid of this.pids) signalProcessGroup(pid, "SIGTERM");
+    this.pids.clear();
+    await rm2(this.path, { recursive: true, force: true });
+    _PrivateDir.open.splice(_PrivateDir.open.indexOf(this), 1);
+    this.record();
+  }
+};
+
+// src/runner/signals.ts
+var SIGNAL_EXIT_STATUS = { SIGINT: 130, SIGTERM: 143 };
+var GRACE_MS = 3e3;
+function handleStepEnd(finish, started) {
+  let ending = false;
+  const handle = {
+    get ending() {
+      return ending;
+    },
+    // Never settles: the handler ends the process.
+    finished: new Promise(() => void 0)
+  };
+  const end = (error2, status) => {
+    if (ending) return;
+    ending = true;
+    started?.();
+    void (async () => {
+      await stopRunningPrograms(GRACE_MS).catch(() => void 0);
+      await PrivateDir.closeAll().catch(() => void 0);
+      try {
+        await finish({ error: error2, status });
+      } finally {
+        process.exit(status);
+      }
+    })();
+  };
+  for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => end(new SignalError(signal), SIGNAL_EXIT_STATUS[signal]));
+  process.on("uncaughtException", (error2) => end(error2, 1));
+  process.on("unhandledRejection", (error2) => end(error2, 1));
+  return handle;
 }
 
 // src/runner/neutralize.ts
@@ -23574,143 +24060,36 @@ var ActionsRuntime = class {
 };
 async function runAction(action, body, onFailure = {}) {
   const runtime = new ActionsRuntime();
-  try {
-    await body(runtime);
-  } catch (error2) {
+  const fail = (message) => {
     for (const [name, value] of Object.entries(onFailure)) if (!runtime.outputs.has(name)) runtime.setOutput(name, value);
-    const message = `${action} failed with: ${error2 instanceof Error ? error2.message : String(error2)}`;
     if (runtime.platform === "forgejo") {
       info(neutralized(`error: ${message}`));
       process.exitCode = 1;
     } else {
       setFailed(message);
     }
-  }
-  try {
-    await runtime.flush();
-  } catch (error2) {
-    warning(`could not write the step summary: ${error2 instanceof Error ? error2.message : String(error2)}`);
-  }
-  process.exit(process.exitCode ?? 0);
-}
-
-// src/runner/inputs.ts
-var InputError = class extends Error {
-  constructor(input, message, label = `input '${input}'`) {
-    super(`Invalid ${label}: ${message}`);
-    this.input = input;
-    this.name = "InputError";
-  }
-  input;
-};
-var actionInputLabel = (name) => `input '${name}'`;
-function envInputSource(env = process.env) {
-  return (name) => env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`];
-}
-var TRUE = /* @__PURE__ */ new Set(["true", "True", "TRUE"]);
-var FALSE = /* @__PURE__ */ new Set(["false", "False", "FALSE"]);
-var Inputs = class {
-  constructor(source, mask = () => void 0, label = actionInputLabel) {
-    this.source = source;
-    this.mask = mask;
-    this.label = label;
-  }
-  source;
-  mask;
-  label;
-  /** An InputError for this input, worded for where the value came from. */
-  error(name, message) {
-    return new InputError(name, message, this.label(name));
-  }
-  raw(name) {
-    const value = this.source(name)?.trim();
-    return value ? value : void 0;
-  }
-  string(name, fallback) {
-    return this.raw(name) ?? fallback;
-  }
-  optionalString(name) {
-    return this.raw(name);
-  }
-  required(name, expected) {
-    const value = this.raw(name);
-    if (value === void 0) throw this.error(name, `it is required. Expected ${expected}.`);
-    return value;
-  }
-  /** A secret is masked in the log before anything else can print it. Not trimmed: keys need their newlines. */
-  secret(name) {
-    const value = this.source(name);
-    if (!value || !value.trim()) return void 0;
-    this.mask(value);
-    for (const line of value.split("\n")) if (line.trim().length >= 4) this.mask(line.trim());
-    return value;
-  }
-  bool(name, fallback) {
-    const value = this.raw(name);
-    if (value === void 0) return fallback;
-    if (TRUE.has(value)) return true;
-    if (FALSE.has(value)) return false;
-    throw this.error(name, `'${value}' is not a boolean. Expected true or false.`);
-  }
-  int(name, fallback, range = {}) {
-    const value = this.raw(name);
-    if (value === void 0) return fallback;
-    const min = range.min ?? Number.MIN_SAFE_INTEGER;
-    const max = range.max ?? Number.MAX_SAFE_INTEGER;
-    const form = range.max === void 0 ? range.min === void 0 ? "a whole number" : `a whole number of at least ${min}` : `a whole number from ${min} to ${max}`;
-    if (!/^-?\d+$/.test(value)) throw this.error(name, `'${value}' is not a whole number. Expected ${form}.`);
-    const n = Number(value);
-    if (n < min || n > max) throw this.error(name, `${value} is out of range. Expected ${form}.`);
-    return n;
-  }
-  /** Newline- or comma-separated, blanks dropped. */
-  list(name) {
-    const value = this.raw(name);
-    return value === void 0 ? [] : splitList(value);
-  }
-  /** Extra command-line arguments, split like a shell would split words (but never run by one). */
-  args(name) {
+  };
+  const flush = async () => {
     try {
-      return splitArgs(this.raw(name));
-    } catch (e) {
-      throw this.error(name, e.message);
+      await runtime.flush();
+    } catch (error2) {
+      warning(`could not write the step summary: ${error2 instanceof Error ? error2.message : String(error2)}`);
     }
+  };
+  const failure = (error2) => `${action} failed with: ${error2 instanceof Error ? error2.message : String(error2)}`;
+  const end = handleStepEnd(async ({ error: error2 }) => {
+    fail(error2 instanceof SignalError ? `${action} was ${error2.message}` : failure(error2));
+    await flush();
+  });
+  try {
+    await body(runtime);
+  } catch (error2) {
+    if (end.ending) await end.finished;
+    fail(failure(error2));
   }
-  oneOf(name, choices, fallback) {
-    const value = this.raw(name);
-    if (value === void 0) return fallback;
-    if (choices.includes(value)) return value;
-    throw this.error(name, `'${value}' is not allowed. Expected one of: ${choices.join(", ")}.`);
-  }
-};
-function splitList(value) {
-  return value.split(/[\n,]/).map((item) => item.trim()).filter((item) => item.length > 0);
-}
-function splitArgs(value) {
-  if (!value) return [];
-  const args = [];
-  let current = "";
-  let inWord = false;
-  let quote = null;
-  for (const ch of value) {
-    if (quote) {
-      if (ch === quote) quote = null;
-      else current += ch;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-      inWord = true;
-    } else if (/\s/.test(ch)) {
-      if (inWord) args.push(current);
-      current = "";
-      inWord = false;
-    } else {
-      current += ch;
-      inWord = true;
-    }
-  }
-  if (quote) throw new Error(`unbalanced ${quote} quote. Expected arguments separated by spaces, quoted with ' or ".`);
-  if (inWord) args.push(current);
-  return args;
+  if (end.ending) await end.finished;
+  await flush();
+  process.exit(process.exitCode ?? 0);
 }
 
 // node_modules/@actions/tool-cache/lib/tool-cache.js
@@ -23731,11 +24110,11 @@ import { ok as ok2 } from "assert";
 // node_modules/@actions/tool-cache/lib/retry-helper.js
 var __awaiter8 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve8) {
-      resolve8(value);
+    return value instanceof P ? value : new P(function(resolve9) {
+      resolve9(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve8, reject) {
+  return new (P || (P = Promise))(function(resolve9, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -23751,7 +24130,7 @@ var __awaiter8 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve9(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -23793,7 +24172,7 @@ var RetryHelper = class {
   }
   sleep(seconds2) {
     return __awaiter8(this, void 0, void 0, function* () {
-      return new Promise((resolve8) => setTimeout(resolve8, seconds2 * 1e3));
+      return new Promise((resolve9) => setTimeout(resolve9, seconds2 * 1e3));
     });
   }
 };
@@ -23801,11 +24180,11 @@ var RetryHelper = class {
 // node_modules/@actions/tool-cache/lib/tool-cache.js
 var __awaiter9 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve8) {
-      resolve8(value);
+    return value instanceof P ? value : new P(function(resolve9) {
+      resolve9(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve8, reject) {
+  return new (P || (P = Promise))(function(resolve9, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -23821,7 +24200,7 @@ var __awaiter9 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve8(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve9(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -24087,109 +24466,11 @@ var actionsToolCache = {
 
 // src/actions/gate/options.ts
 import { tmpdir as tmpdir4 } from "node:os";
-import { resolve as resolve7 } from "node:path";
+import { resolve as resolve8 } from "node:path";
 
 // src/actions/build-matrix/options.ts
 import { tmpdir } from "node:os";
-import { resolve as resolve3 } from "node:path";
-
-// src/process/run.ts
-import { spawn as spawn2 } from "node:child_process";
-import { StringDecoder } from "node:string_decoder";
-var TAIL_LINES = 30;
-function tail(text, lines2 = TAIL_LINES) {
-  const all = text.trimEnd().split("\n");
-  return all.slice(-lines2).join("\n");
-}
-var CommandError = class extends Error {
-  constructor(command, exitCode, stderr, reason) {
-    const shown = command.map(quoteForDisplay).join(" ");
-    const why = reason ?? `exited with code ${exitCode}`;
-    const detail = tail(stderr);
-    super(`${shown} ${why}${detail ? `:
-${detail}` : ""}`);
-    this.command = command;
-    this.exitCode = exitCode;
-    this.stderr = stderr;
-    this.name = "CommandError";
-  }
-  command;
-  exitCode;
-  stderr;
-  get stderrTail() {
-    return tail(this.stderr);
-  }
-};
-var CommandNotFoundError = class extends CommandError {
-  constructor(command) {
-    super(command, null, "", "could not be started: not found on PATH");
-    this.name = "CommandNotFoundError";
-  }
-};
-function quoteForDisplay(arg) {
-  return /^[\w@%+=:,./#-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-function run(command, options = {}) {
-  const [file, ...args] = command;
-  if (!file) throw new Error("run: empty command");
-  return new Promise((resolve8, reject) => {
-    const child2 = spawn2(file, args, {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      stdio: [options.input === void 0 ? "ignore" : "pipe", "pipe", "pipe"],
-      signal: options.signal
-    });
-    const out = [];
-    const err = [];
-    let pending = "";
-    let timedOut = false;
-    const timer = options.timeoutMs ? setTimeout(() => {
-      timedOut = true;
-      child2.kill("SIGTERM");
-    }, options.timeoutMs) : void 0;
-    child2.stdout?.on("data", (chunk) => out.push(chunk));
-    const decoder = new StringDecoder("utf8");
-    child2.stderr?.on("data", (chunk) => {
-      err.push(chunk);
-      if (options.onStderrLine) {
-        pending += decoder.write(chunk);
-        const lines2 = pending.split("\n");
-        pending = lines2.pop() ?? "";
-        for (const line of lines2) options.onStderrLine(line);
-      }
-    });
-    if (options.input !== void 0 && child2.stdin) {
-      child2.stdin.on("error", () => void 0);
-      child2.stdin.end(options.input);
-    }
-    child2.on("error", (error2) => {
-      if (timer) clearTimeout(timer);
-      if (error2.code === "ENOENT") reject(new CommandNotFoundError(command));
-      else reject(new CommandError(command, null, Buffer.concat(err).toString("utf8"), `could not be run: ${error2.message}`));
-    });
-    child2.on("close", (code, signal) => {
-      if (timer) clearTimeout(timer);
-      if (pending && options.onStderrLine) options.onStderrLine(pending);
-      const stderr = Buffer.concat(err).toString("utf8");
-      if (timedOut) {
-        reject(new CommandError(command, null, stderr, `timed out after ${options.timeoutMs} ms`));
-        return;
-      }
-      if (code === null) {
-        reject(new CommandError(command, null, stderr, `was stopped by ${signal}`));
-        return;
-      }
-      resolve8({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
-    });
-  });
-}
-async function runChecked(command, options = {}) {
-  const result = await run(command, options);
-  if (!(options.okCodes ?? [0]).includes(result.exitCode)) {
-    throw new CommandError(command, result.exitCode, result.stderr);
-  }
-  return result;
-}
+import { resolve as resolve4 } from "node:path";
 
 // src/cache/cachix.ts
 var CACHIX_NAME = /^[a-z0-9][a-z0-9-]*$/;
@@ -24368,15 +24649,15 @@ function basicAuthEnv(user, password, env, scope) {
 
 // src/nix/flake-ref.ts
 import { existsSync as existsSync3, statSync as statSync2 } from "node:fs";
-import { resolve as resolve2 } from "node:path";
+import { resolve as resolve3 } from "node:path";
 var SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 function localFlakeDir(flake, cwd) {
   const url = /^(?:path:|git\+file:(?:\/\/)?)([^?]*)(?:\?(.*))?$/.exec(flake);
   if (url) {
     const dir = new URLSearchParams(url[2] ?? "").get("dir");
-    return resolve2(cwd, url[1] || ".", dir ?? "");
+    return resolve3(cwd, url[1] || ".", dir ?? "");
   }
-  return SCHEME.test(flake) ? void 0 : resolve2(cwd, flake || ".");
+  return SCHEME.test(flake) ? void 0 : resolve3(cwd, flake || ".");
 }
 function readFlakeRef(inputs, input, cwd) {
   const flake = inputs.string(input, ".");
@@ -24388,7 +24669,7 @@ function readFlakeRef(inputs, input, cwd) {
   if (!existsSync3(dir) || !statSync2(dir).isDirectory()) {
     throw inputs.error(input, `'${flake}' is not a directory (${dir}). Expected the path of a directory holding flake.nix.`);
   }
-  if (!existsSync3(resolve2(dir, "flake.nix"))) {
+  if (!existsSync3(resolve3(dir, "flake.nix"))) {
     throw inputs.error(input, `'${flake}' is not a flake: ${dir} has no flake.nix. Expected the path of a directory holding flake.nix.`);
   }
   return { flake, ref: SCHEME.test(flake) ? flake : dir, localDir: dir };
@@ -24508,13 +24789,13 @@ function readBuildMatrixOptions(inputs, env, cwd = process.cwd()) {
     cacheCheck: { timeoutMs: 1e4, retries: 2, concurrency: 16 },
     nixConfig: readNixConfig(inputs, "nix-config"),
     tempRoot: env.RUNNER_TEMP || tmpdir(),
-    reportDir: resolve3(env.RUNNER_TEMP || tmpdir(), "nix-fleet")
+    reportDir: resolve4(env.RUNNER_TEMP || tmpdir(), "nix-fleet")
   };
 }
 
 // src/actions/flake-check/options.ts
 import { tmpdir as tmpdir2 } from "node:os";
-import { resolve as resolve4 } from "node:path";
+import { resolve as resolve5 } from "node:path";
 function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
   const nixConfig = readNixConfig(inputs, "nix-config");
   const options = {
@@ -24525,7 +24806,7 @@ function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
     extraArgs: inputs.args("extra-args"),
     workspace: env.GITHUB_WORKSPACE || cwd,
     pathsFromRepositoryRoot: !!env.GITHUB_WORKSPACE,
-    reportDir: resolve4(env.RUNNER_TEMP || tmpdir2(), "nix-fleet")
+    reportDir: resolve5(env.RUNNER_TEMP || tmpdir2(), "nix-fleet")
   };
   if (nixConfig !== void 0) options.nixConfig = nixConfig;
   for (const token of nixArgsSecrets(options.extraArgs)) inputs.mask(token);
@@ -24535,13 +24816,13 @@ function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
 // src/actions/secret-scan/options.ts
 import { tmpdir as tmpdir3 } from "node:os";
 import { existsSync as existsSync4, readFileSync, statSync as statSync3 } from "node:fs";
-import { isAbsolute, resolve as resolve6 } from "node:path";
+import { isAbsolute as isAbsolute3, resolve as resolve7 } from "node:path";
 
 // src/scan/install.ts
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { access as access2, constants as constants3, readFile as readFile2 } from "node:fs/promises";
-import { basename as basename3, delimiter as delimiter2, join as join4 } from "node:path";
+import { basename as basename4, delimiter as delimiter2, join as join5 } from "node:path";
 
 // src/scan/gitleaks.ts
 import { readFile } from "node:fs/promises";
@@ -24747,7 +25028,7 @@ function parseChecksums(text) {
   const sums = /* @__PURE__ */ new Map();
   for (const line of text.split("\n")) {
     const m = /^([0-9a-fA-F]{64})\s+\*?(\S+)\s*$/.exec(line.trim());
-    if (m) sums.set(basename3(m[2]), m[1].toLowerCase());
+    if (m) sums.set(basename4(m[2]), m[1].toLowerCase());
   }
   return sums;
 }
@@ -24768,7 +25049,7 @@ async function isExecutable(path5) {
 }
 async function findOnPath(name, path5 = process.env.PATH ?? "") {
   for (const dir of path5.split(delimiter2).filter(Boolean)) {
-    const candidate = join4(dir, name);
+    const candidate = join5(dir, name);
     if (await isExecutable(candidate)) return candidate;
   }
   return void 0;
@@ -24797,7 +25078,7 @@ async function installGitleaks(version, o, cache, log) {
   const cached = cache.find("gitleaks", version, arch3);
   if (cached) {
     log.info(`gitleaks ${version} from the tool cache (${cached}).`);
-    return { binary: join4(cached, "gitleaks"), cached: true };
+    return { binary: join5(cached, "gitleaks"), cached: true };
   }
   const assets = releaseAssets(o.downloadUrl, version, arch3);
   log.info(`Downloading gitleaks ${version}: ${assets.archiveUrl}`);
@@ -24818,15 +25099,15 @@ async function installGitleaks(version, o, cache, log) {
     throw new ChecksumError(`checksum mismatch for ${assets.archiveUrl}: expected sha256 ${expected.sum} (from ${expected.from}), got ${actual}. Refusing to install it.`);
   }
   const dir = await cache.extractTar(archive);
-  if (!await isExecutable(join4(dir, "gitleaks"))) throw new Error(`${assets.archive} holds no executable 'gitleaks'.`);
+  if (!await isExecutable(join5(dir, "gitleaks"))) throw new Error(`${assets.archive} holds no executable 'gitleaks'.`);
   const cachedDir = await cache.cacheDir(dir, "gitleaks", version, arch3);
   log.info(`Installed gitleaks ${version} (sha256 ${actual} verified against ${expected.from}) into the tool cache.`);
-  return { binary: join4(cachedDir, "gitleaks"), cached: false };
+  return { binary: join5(cachedDir, "gitleaks"), cached: false };
 }
 
 // src/git/git.ts
 import { readFile as readFile3 } from "node:fs/promises";
-import { resolve as resolve5 } from "node:path";
+import { resolve as resolve6 } from "node:path";
 var Git = class {
   constructor(cwd, binary = "git", env = process.env) {
     this.cwd = cwd;
@@ -24878,7 +25159,7 @@ var GitHistory = class extends Git {
     const result = await this.exec(["rev-parse", "--git-path", "shallow"]);
     if (result.exitCode !== 0) return /* @__PURE__ */ new Set();
     try {
-      const text = await readFile3(resolve5(this.cwd, result.stdout.trim()), "utf8");
+      const text = await readFile3(resolve6(this.cwd, result.stdout.trim()), "utf8");
       return new Set(text.split("\n").map((l) => l.trim()).filter(Boolean));
     } catch {
       return /* @__PURE__ */ new Set();
@@ -25065,7 +25346,7 @@ var LOOPBACK = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i;
 function existingFile(inputs, name, base, expected) {
   const value = inputs.optionalString(name);
   if (value === void 0) return void 0;
-  const path5 = isAbsolute(value) ? value : resolve6(base, value);
+  const path5 = isAbsolute3(value) ? value : resolve7(base, value);
   if (!existsSync4(path5) || !statSync3(path5).isFile()) throw inputs.error(name, `'${value}' is not a file (${path5}). Expected ${expected}.`);
   return path5;
 }
@@ -25081,7 +25362,7 @@ function readEvent(env) {
 }
 function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
   const workspace = env.GITHUB_WORKSPACE || cwd;
-  const tempDir = paths.tempDir ?? resolve6(env.RUNNER_TEMP || tmpdir3(), "nix-fleet");
+  const tempDir = paths.tempDir ?? resolve7(env.RUNNER_TEMP || tmpdir3(), "nix-fleet");
   const rangeText = inputs.string("range", "auto");
   const range = parseRangeInput(rangeText);
   if ("error" in range) throw inputs.error("range", range.error);
@@ -25131,7 +25412,7 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
     downloadUrl,
     gitleaksSha256,
     failOnFindings: inputs.bool("fail-on-findings", true),
-    sarifPath: sarif ? resolve6(workspace, sarif) : void 0,
+    sarifPath: sarif ? resolve7(workspace, sarif) : void 0,
     workspace,
     tempDir,
     eventName,
@@ -25152,7 +25433,7 @@ function readGateOptions(inputs, env, cwd = process.cwd()) {
     flakeCheck: { ...flakeCheck, nixConfig: checkNixConfig(flakeCheck.nixConfig, buildMatrix) },
     secretScan: readSecretScanOptions(inputs, env, cwd),
     buildMatrix,
-    reportDir: resolve7(env.RUNNER_TEMP || tmpdir4(), "nix-fleet")
+    reportDir: resolve8(env.RUNNER_TEMP || tmpdir4(), "nix-fleet")
   };
 }
 function checkNixConfig(nixConfig, build) {
@@ -25164,17 +25445,48 @@ function checkNixConfig(nixConfig, build) {
 }
 
 // src/runner/report-file.ts
-import { mkdir as mkdir2, mkdtemp, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname as dirname4, join as join5 } from "node:path";
+import { randomBytes as randomBytes2 } from "node:crypto";
+import { mkdir as mkdir3, mkdtemp as mkdtemp2, rename as rename2, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
+import { basename as basename5, dirname as dirname5, join as join6 } from "node:path";
+var ReportWriteError = class extends Error {
+  constructor(action, path5, cause) {
+    super(cause instanceof UserError ? cause.message : `The ${action} report could not be written to ${path5}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.action = action;
+    this.path = path5;
+    this.name = "ReportWriteError";
+  }
+  action;
+  path;
+};
 async function writeStepReport(dir, action, data, path5) {
-  const target = path5 ?? join5(await newStepDir(dir, action), `${action}-report.json`);
-  await mkdir2(dirname4(target), { recursive: true });
-  await writeFile2(target, JSON.stringify(data, null, 2) + "\n");
-  return target;
+  let target = path5 ?? join6(dir, `${action}-report.json`);
+  let stepDir;
+  try {
+    if (!path5) {
+      stepDir = await newStepDir(dir, action);
+      target = join6(stepDir, `${action}-report.json`);
+    }
+    await mkdir3(dirname5(target), { recursive: true });
+    await writeFileWhole(target, JSON.stringify(data, null, 2) + "\n");
+    return target;
+  } catch (error2) {
+    if (stepDir) await rm3(stepDir, { recursive: true, force: true });
+    throw new ReportWriteError(action, target, diskFullError(error2, target, `The ${action} report`));
+  }
+}
+async function writeFileWhole(path5, content) {
+  const temporary = join6(dirname5(path5), `.${basename5(path5)}.${randomBytes2(6).toString("hex")}.tmp`);
+  try {
+    await writeFile3(temporary, content, { flag: "wx" });
+    await rename2(temporary, path5);
+  } catch (error2) {
+    await rm3(temporary, { force: true });
+    throw error2;
+  }
 }
 async function newStepDir(dir, action) {
-  await mkdir2(dir, { recursive: true });
-  return mkdtemp(join5(dir, `${action}-`));
+  await mkdir3(dir, { recursive: true });
+  return mkdtemp2(join6(dir, `${action}-`));
 }
 
 // src/runner/scoped-runtime.ts
@@ -25227,8 +25539,8 @@ var ScopedRuntime = class {
 };
 
 // src/actions/build-matrix/run.ts
-import { mkdir as mkdir3, mkdtemp as mkdtemp2, readFile as readFile5, rm as rm2, writeFile as writeFile3 } from "node:fs/promises";
-import { join as join6 } from "node:path";
+import { readFile as readFile5 } from "node:fs/promises";
+import { join as join7 } from "node:path";
 
 // src/cache/presence.ts
 import { access as access3, readFile as readFile4 } from "node:fs/promises";
@@ -25423,7 +25735,7 @@ var CachePresence = class {
     const headers = { "user-agent": "nix-fleet-actions" };
     const entry = netrcFor(this.netrc, url.hostname);
     if (entry) headers.authorization = `Basic ${Buffer.from(`${entry.login}:${entry.password}`).toString("base64")}`;
-    return new Promise((resolve8, reject) => {
+    return new Promise((resolve9, reject) => {
       const request = (secure ? https2 : http2).request(url, { method, headers, agent: secure ? this.agents.https : this.agents.http });
       const timer = setTimeout(() => request.destroy(new RetryableError(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
       request.on("response", (response) => {
@@ -25436,7 +25748,7 @@ var CachePresence = class {
         response.on("end", () => {
           clearTimeout(timer);
           const after = Number(response.headers["retry-after"]);
-          resolve8({
+          resolve9({
             status: response.statusCode ?? 0,
             body: Buffer.concat(chunks).toString("utf8"),
             location: response.headers.location,
@@ -25746,10 +26058,6 @@ function sortByHost(list) {
   return list.sort((a, b) => a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
 }
 
-// src/actions/build-matrix/state.ts
-var PRIVATE_DIR_STATE = "private-dir";
-var PRIVATE_DIR_PREFIX = "nix-fleet-build-matrix-";
-
 // src/actions/build-matrix/run.ts
 var FAILED_TAIL_LINES = 25;
 function cacheCredentials(options) {
@@ -25831,20 +26139,18 @@ async function runBuildMatrix(options, deps) {
   const { runtime } = deps;
   const started = Date.now();
   for (const entry of cacheCredentials(options)) if (entry.password) runtime.setSecret(entry.password);
-  await mkdir3(options.tempRoot, { recursive: true });
-  const privateDir = await mkdtemp2(join6(options.tempRoot, PRIVATE_DIR_PREFIX));
-  runtime.saveState(PRIVATE_DIR_STATE, privateDir);
+  const privateDir = await PrivateDir.create(runtime, options.tempRoot);
   const checker = new CachePresence({ ...options.cacheCheck, netrc: cacheCredentials(options) });
   try {
     return await runInside(options, deps, privateDir, checker, started);
   } finally {
     checker.close();
-    await rm2(privateDir, { recursive: true, force: true });
+    await privateDir.close();
   }
 }
 async function userNetrc(runtime, warn, nixConfig) {
   const confDir = process.env.NIX_CONF_DIR || "/etc/nix";
-  const nixConf = await readFile5(join6(confDir, "nix.conf"), "utf8").catch(() => void 0);
+  const nixConf = await readFile5(join7(confDir, "nix.conf"), "utf8").catch(() => void 0);
   const file = configuredNetrcFile([process.env.NIX_CONFIG, nixConfig].filter(Boolean).join("\n") || void 0, nixConf, confDir);
   let text;
   try {
@@ -25870,8 +26176,7 @@ async function runInside(options, deps, privateDir, checker, started) {
   let netrcFile;
   if (credentials.length) {
     const own = (await userNetrc(runtime, warn, options.nixConfig)).filter((u) => !credentials.some((c) => c.machine === u.machine));
-    netrcFile = join6(privateDir, "netrc");
-    await writeFile3(netrcFile, formatNetrc([...credentials, ...own]), { mode: 384 });
+    netrcFile = await privateDir.writeSecret("netrc", formatNetrc([...credentials, ...own]));
   }
   const nix = deps.nix ?? await Nix.create({ extraConfig: nixConfigFor(options, netrcFile) });
   runtime.info(`build-matrix (${options.mode}) on '${options.flake}' with ${nix.version.text}`);
@@ -25898,9 +26203,8 @@ async function runInside(options, deps, privateDir, checker, started) {
   if (options.mode !== "plan") {
     let keyFile;
     if (options.signingKey && options.pushTo?.kind === "store") {
-      keyFile = join6(privateDir, "signing-key");
-      await writeFile3(keyFile, `${options.signingKey}
-`, { mode: 384 });
+      keyFile = await privateDir.writeSecret("signing-key", `${options.signingKey}
+`);
     }
     const cachix = deps.cachix ?? new Cachix();
     const live = options.maxParallel === 1 || planned.length === 1;
@@ -26014,6 +26318,7 @@ async function buildHost(result, ctx) {
     } catch (error2) {
       result.status = stage2 === "evaluation" ? "eval-failed" : "failed";
       result.error = stage2 === "push" ? `push failed: ${nixErrorMessage(error2)}` : nixErrorMessage(error2);
+      result.errorKind = errorKind(error2);
       result.logTail = tail(error2 instanceof CommandError ? error2.stderr : log.tail(FAILED_TAIL_LINES) || String(error2), FAILED_TAIL_LINES);
     }
     result.seconds = seconds(started);
@@ -26121,7 +26426,7 @@ function failureMessage(report) {
 
 // src/actions/flake-check/analyze.ts
 import { existsSync as existsSync5 } from "node:fs";
-import { join as join7, relative as relative2, sep as sep2 } from "node:path";
+import { join as join8, relative as relative4, sep as sep2 } from "node:path";
 var ANY_SOURCE = /^\/nix\/store\/[0-9a-df-np-sv-z]{32}-source\/(.+)$/;
 function toWorkspacePath(file, map) {
   if (!map.root) return void 0;
@@ -26130,11 +26435,11 @@ function toWorkspacePath(file, map) {
     if (file.startsWith(`${map.storePath}/`)) inSource = file.slice(map.storePath.length + 1);
   } else {
     const m = ANY_SOURCE.exec(file);
-    if (m?.[1] && existsSync5(join7(map.root, m[1]))) inSource = m[1];
+    if (m?.[1] && existsSync5(join8(map.root, m[1]))) inSource = m[1];
   }
   if (inSource === void 0) return void 0;
-  const onDisk = join7(map.root, inSource);
-  const rel = relative2(map.workspace, onDisk);
+  const onDisk = join8(map.root, inSource);
+  const rel = relative4(map.workspace, onDisk);
   return rel.startsWith("..") ? onDisk : rel.split(sep2).join("/");
 }
 function locate(error2, map) {
@@ -26161,7 +26466,7 @@ function groupErrors(errors, checkNames2 = /* @__PURE__ */ new Map()) {
 }
 function explainUntracked(error2, map) {
   const m = /getting status of '\/nix\/store\/[0-9a-z]{32}-source\/([^']+)': No such file or directory/.exec(error2.message);
-  if (!m?.[1] || !map.root || !existsSync5(join7(map.root, m[1]))) return error2;
+  if (!m?.[1] || !map.root || !existsSync5(join8(map.root, m[1]))) return error2;
   const hint = `${m[1]} exists in the work tree but git does not track it, and Nix only sees tracked files of a git flake: git add it.`;
   return { ...error2, message: `${error2.message}
 ${hint}` };
@@ -26378,8 +26683,8 @@ function failureMessage2(report) {
 
 // src/actions/secret-scan/run.ts
 import { existsSync as existsSync6 } from "node:fs";
-import { mkdir as mkdir4, mkdtemp as mkdtemp3, readFile as readFile6, rm as rm3, writeFile as writeFile4 } from "node:fs/promises";
-import { basename as basename4, dirname as dirname5, isAbsolute as isAbsolute2, join as join8, relative as relative3, sep as sep3 } from "node:path";
+import { mkdir as mkdir4, readFile as readFile6, writeFile as writeFile4 } from "node:fs/promises";
+import { basename as basename6, dirname as dirname6, isAbsolute as isAbsolute4, join as join9, relative as relative5, sep as sep3 } from "node:path";
 
 // src/scan/resolve-range.ts
 var FIX = "Check out the whole history (actions/checkout with `fetch-depth: 0`) so the range can be scanned.";
@@ -26557,13 +26862,12 @@ async function runSecretScan(options, deps) {
   runtime.info(commits ? `Scanning ${commits} commits (${range.why}): ${spec}` : `No commits to scan (${range.why}).`);
   const { gitleaks, source } = await locateGitleaks(options, { toolCache: deps.toolCache, log });
   runtime.info(`Using ${gitleaks.name} from ${source}.`);
-  await mkdir4(options.tempDir, { recursive: true });
-  const scratch = await mkdtemp3(join8(options.tempDir, "gitleaks-"));
+  const scratch = await PrivateDir.create(runtime, options.tempDir);
   let findings = [];
   let commitsScanned;
   let trust;
   try {
-    trust = await trustedFiles(options, repo, root, join8(scratch, "trusted"), log);
+    trust = await trustedFiles(options, repo, root, join9(scratch.path, "trusted"), log);
     if (commits) {
       const scan = await runtime.group(
         "gitleaks output",
@@ -26573,7 +26877,7 @@ async function runSecretScan(options, deps) {
           logOpts: logOpts(range),
           config: trust.config,
           baseline: trust.baseline,
-          reportPath: join8(scratch, "report.json"),
+          reportPath: join9(scratch.path, "report.json"),
           // The repository controls what gitleaks prints (a config's regex, file names).
           onStderrLine: (line) => runtime.untrusted(line.replace(ANSI2, ""))
         })
@@ -26583,10 +26887,10 @@ async function runSecretScan(options, deps) {
       if (commitsScanned !== void 0) runtime.info(`gitleaks scanned ${commitsScanned} commits (${commits} expected).`);
     }
   } finally {
-    await rm3(scratch, { recursive: true, force: true });
+    await scratch.close();
   }
   const workspacePath = (f) => {
-    const rel = relative3(options.workspace, join8(root, f.file));
+    const rel = relative5(options.workspace, join9(root, f.file));
     return rel.startsWith("..") ? f.file : rel.split(sep3).join("/");
   };
   const report = {
@@ -26615,8 +26919,8 @@ async function runSecretScan(options, deps) {
   }
   runtime.report(renderReport3(report));
   const reportDir = options.reportPath && options.sarifPath ? void 0 : await newStepDir(options.tempDir, "secret-scan");
-  const reportPath = options.reportPath ?? join8(reportDir, "secret-scan-report.json");
-  const sarifPath = options.sarifPath ?? join8(reportDir, "secret-scan.sarif");
+  const reportPath = options.reportPath ?? join9(reportDir, "secret-scan-report.json");
+  const sarifPath = options.sarifPath ?? join9(reportDir, "secret-scan.sarif");
   await writeJson(reportPath, report);
   await writeJson(sarifPath, toSarif(findings, gitleaks.version.text, workspacePath));
   runtime.setOutput("findings", String(findings.length));
@@ -26629,7 +26933,7 @@ async function runSecretScan(options, deps) {
 var PULL_REQUEST_EVENTS = /* @__PURE__ */ new Set(["pull_request", "pull_request_target"]);
 async function trustedFiles(options, repo, root, dir, log) {
   if (!PULL_REQUEST_EVENTS.has(options.eventName)) {
-    return { source: root, config: options.config, baseline: options.baseline, ignoreFile: existsSync6(join8(root, ".gitleaksignore")) };
+    return { source: root, config: options.config, baseline: options.baseline, ignoreFile: existsSync6(join9(root, ".gitleaksignore")) };
   }
   const baseSha = options.event.pull_request?.base?.sha;
   if (typeof baseSha !== "string" || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(baseSha)) {
@@ -26640,23 +26944,23 @@ async function trustedFiles(options, repo, root, dir, log) {
   const changed = [];
   const fromBase = async (rel, name) => {
     const content = await repo.tryShow(base, rel);
-    const current = await readFile6(join8(root, rel), "utf8").catch(() => void 0);
+    const current = await readFile6(join9(root, rel), "utf8").catch(() => void 0);
     if (current !== content) changed.push(rel);
     if (content === void 0) return void 0;
-    await writeFile4(join8(dir, name), content);
-    return join8(dir, name);
+    await writeFile4(join9(dir, name), content);
+    return join9(dir, name);
   };
   const inRepo = (path5) => {
     if (!path5) return void 0;
-    const rel = relative3(root, path5);
-    return rel && !rel.startsWith("..") && !isAbsolute2(rel) ? rel.split(sep3).join("/") : void 0;
+    const rel = relative5(root, path5);
+    return rel && !rel.startsWith("..") && !isAbsolute4(rel) ? rel.split(sep3).join("/") : void 0;
   };
   await fromBase(".gitleaks.toml", ".gitleaks.toml");
   const ignoreFile = await fromBase(".gitleaksignore", ".gitleaksignore") !== void 0;
   const pick = async (path5, name) => {
     const rel = inRepo(path5);
     if (!rel) return path5;
-    const trusted = await fromBase(rel, `${name}-${basename4(rel)}`);
+    const trusted = await fromBase(rel, `${name}-${basename6(rel)}`);
     if (!trusted) log.warning(`${rel} (input '${name}') is not in the pull request's base commit: scanning without it.`);
     return trusted;
   };
@@ -26668,7 +26972,7 @@ async function trustedFiles(options, repo, root, dir, log) {
   return { source: dir, gitDir: await repo.gitDir(), config, baseline, ignoreFile, base, changed };
 }
 async function writeJson(path5, data) {
-  await mkdir4(dirname5(path5), { recursive: true });
+  await mkdir4(dirname6(path5), { recursive: true });
   await writeFile4(path5, JSON.stringify(data, null, 2) + "\n");
 }
 function renderReport3(report) {
@@ -26710,10 +27014,19 @@ async function stage(name, runtime, body) {
   try {
     const { failed } = await body(scoped);
     const result = { stage: name, status: failed ? "failure" : "success", report: scoped.values.get("report") };
-    if (failed) result.message = failed;
+    if (failed) {
+      result.message = failed;
+      result.errorKind = "failure";
+    }
     return result;
   } catch (error2) {
-    return { stage: name, status: "failure", message: error2 instanceof Error ? error2.message : String(error2), report: scoped.values.get("report") };
+    const message = error2 instanceof Error ? error2.message : String(error2);
+    const result = { stage: name, status: "failure", message, errorKind: errorKind(error2), report: scoped.values.get("report") };
+    if (error2 instanceof ReportWriteError) {
+      result.message = `${name} ran, but its report is missing: ${message}`;
+      result.reportLost = true;
+    }
+    return result;
   }
 }
 async function runGate(options, deps) {
@@ -26737,7 +27050,7 @@ async function runGate(options, deps) {
   stages.push(scan);
   const selected = !listed?.length ? void 0 : options.buildMatrix.hosts.length ? options.buildMatrix.hosts.filter((h) => !broken?.includes(h)) : listed.filter((h) => !broken?.includes(h));
   if (!selected?.length) {
-    const why = listed === void 0 ? "flake-check did not run" : listed.length ? "no host evaluates" : "no host could be listed";
+    const why = listed !== void 0 ? listed.length ? "no host evaluates" : "no host could be listed" : check.reportLost ? "flake-check's report could not be written, so which hosts evaluate is unknown" : "flake-check did not run";
     stages.push({ stage: "build-matrix", status: "skipped", message: why });
     runtime.info(`\u2500\u2500 build-matrix \u2500\u2500 skipped: ${why}.`);
   } else {

@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { InputError } from "../runner/inputs.js";
 import { neutralized } from "../runner/neutralize.js";
+import { PrivateDir } from "../runner/private-dir.js";
+import { handleStepEnd } from "../runner/signals.js";
 import { insideRunner, TerminalRuntime } from "../runner/terminal-runtime.js";
+import { errorKind, type ErrorKind } from "../runner/user-error.js";
 import type { OptionValues } from "./command.js";
 import { COMMANDS } from "./commands.js";
 
@@ -14,8 +14,14 @@ Usage:
 ${COMMANDS.map((c) => c.usage).join("\n")}
 
 Every command takes --help and --verbose (show the folded detail: raw tool output).
-Exit status: 0 success, 1 the stage failed, 2 bad usage.
+Exit status: 0 success, 1 the stage failed, 2 bad usage (an option's value), 3 a setup problem
+(the message says the fix), 130/143 stopped by SIGINT (Ctrl-C)/SIGTERM: every program it started
+is stopped and its private files (keys, netrc) are removed first.
+With --json, a command that fails before its report prints {"result":"failure","errorKind","error"}.
 `;
+
+/** The exit status for each kind of failure (the signals' are set by runner/signals.ts). */
+const EXIT_STATUS: Record<Exclude<ErrorKind, "signal">, number> = { failure: 1, input: 2, setup: 3 };
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -33,18 +39,35 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const runtime = new TerminalRuntime(undefined, rest.includes("--verbose"));
-  const scratch = mkdtempSync(join(tmpdir(), `nix-fleet-${name}-`));
+  const json = rest.includes("--json");
+  const fail = (kind: ErrorKind, error: unknown, printJson = true) => {
+    const text = error instanceof Error ? error.message : String(error);
+    const message = `nix-fleet ${name}: ${text}`;
+    process.stderr.write(`${insideRunner() ? neutralized(message) : message}\n`);
+    // A script reading --json still gets JSON, with the kind to tell its caller what happened.
+    if (json && printJson) process.stdout.write(`${JSON.stringify({ result: "failure", errorKind: kind, error: text }, null, 2)}\n`);
+  };
+  const end = handleStepEnd(
+    ({ error }) => fail(errorKind(error), error, !runtime.closeResults()),
+    // At once, before the stopped programs make the command print results of work cut short.
+    () => runtime.closeResults(),
+  );
+  // Key material, netrc files and reports nobody asked to keep: removed on exit and on Ctrl-C.
+  const scratch = await PrivateDir.create(runtime, tmpdir());
   try {
     const { values } = parseArgs({ args: rest, strict: true, options: { ...command.options, verbose: { type: "boolean" } } });
     // No option is declared `multiple`: every value is a string or a boolean.
-    return await command.run(values as OptionValues, runtime, scratch);
+    const status = await command.run(values as OptionValues, runtime, scratch.path);
+    if (end.ending) await end.finished;
+    return status;
   } catch (error) {
-    const usage = error instanceof InputError || String((error as { code?: unknown }).code ?? "").startsWith("ERR_PARSE_ARGS");
-    const message = `nix-fleet ${name}: ${error instanceof Error ? error.message : String(error)}`;
-    process.stderr.write(`${insideRunner() ? neutralized(message) : message}\n`);
-    return usage ? 2 : 1;
+    if (end.ending) await end.finished;
+    const usage = String((error as { code?: unknown }).code ?? "").startsWith("ERR_PARSE_ARGS");
+    const kind = usage ? "input" : errorKind(error);
+    fail(kind, error, !runtime.closeResults());
+    return EXIT_STATUS[kind === "signal" ? "failure" : kind];
   } finally {
-    rmSync(scratch, { recursive: true, force: true });
+    await scratch.close();
   }
 }
 

@@ -1,4 +1,8 @@
 import * as core from "@actions/core";
+import { tmpdir } from "node:os";
+import { cleanupFromState } from "./private-dir.js";
+import { handleStepEnd } from "./signals.js";
+import { SignalError } from "./user-error.js";
 import { neutralized } from "./neutralize.js";
 import { detectPlatform, type Platform } from "./platform.js";
 import { renderMarkdown, renderText, type Report } from "./report.js";
@@ -89,7 +93,8 @@ export class ActionsRuntime implements Runtime {
 /**
  * The whole life of an action's entry file: make the runtime, run, report any failure as
  * `<action> failed with: ...`, write the summary, and exit explicitly so that an open socket
- * cannot keep the step alive.
+ * cannot keep the step alive. SIGINT/SIGTERM (a cancelled job) or a crash stop every program the
+ * step runs, remove its private files, set the promised outputs and exit 130/143/1 (runner/signals.ts).
  */
 export async function runAction(
   action: string,
@@ -98,11 +103,8 @@ export async function runAction(
   onFailure: Record<string, string> = {},
 ): Promise<never> {
   const runtime = new ActionsRuntime();
-  try {
-    await body(runtime);
-  } catch (error) {
+  const fail = (message: string) => {
     for (const [name, value] of Object.entries(onFailure)) if (!runtime.outputs.has(name)) runtime.setOutput(name, value);
-    const message = `${action} failed with: ${error instanceof Error ? error.message : String(error)}`;
     if (runtime.platform === "forgejo") {
       // No annotation to make: the plain line is what a Forgejo log shows.
       core.info(neutralized(`error: ${message}`));
@@ -111,12 +113,27 @@ export async function runAction(
       // setFailed escapes the message into one ::error:: command: nothing in it can start another.
       core.setFailed(message);
     }
-  }
+  };
+  const flush = async () => {
+    try {
+      await runtime.flush();
+    } catch (error) {
+      core.warning(`could not write the step summary: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  const failure = (error: unknown) => `${action} failed with: ${error instanceof Error ? error.message : String(error)}`;
+  const end = handleStepEnd(async ({ error }) => {
+    fail(error instanceof SignalError ? `${action} was ${error.message}` : failure(error));
+    await flush();
+  });
   try {
-    await runtime.flush();
+    await body(runtime);
   } catch (error) {
-    core.warning(`could not write the step summary: ${error instanceof Error ? error.message : String(error)}`);
+    if (end.ending) await end.finished;
+    fail(failure(error));
   }
+  if (end.ending) await end.finished;
+  await flush();
   process.exit(process.exitCode ?? 0);
 }
 
@@ -129,4 +146,9 @@ export async function runPost(action: string, body: (runtime: ActionsRuntime) =>
     core.warning(`${action} cleanup: ${error instanceof Error ? error.message : String(error)}`);
   }
   process.exit(0);
+}
+
+/** The post step of an action with private files: undo what main recorded and could not undo itself. */
+export function runCleanupPost(action: string): Promise<never> {
+  return runPost(action, (runtime) => cleanupFromState(runtime, process.env.RUNNER_TEMP || tmpdir()));
 }

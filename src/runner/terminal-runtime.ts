@@ -38,9 +38,24 @@ export class TerminalRuntime implements Runtime {
     this.write(insideRunner() ? `${neutralized(shown.slice(0, -1))}\n` : shown);
   }
 
-  /** What a command hands to a script (JSON, a matrix) on stdout, masked like everything else. */
+  /** Whether a result went to stdout; after closeResults() none goes. */
+  private results: "open" | "printed" | "closed" = "open";
+
+  /** What a command hands to a script (JSON, a matrix) on stdout, masked like everything else. One per run. */
   result(text: string): void {
+    if (this.results !== "open") return;
+    this.results = "printed";
     process.stdout.write(this.masked(text));
+  }
+
+  /**
+   * No more results: a command being stopped ends with results of work cut short, which a script
+   * must not take for the command's answer. Returns whether one was printed already.
+   */
+  closeResults(): boolean {
+    const printed = this.results === "printed";
+    this.results = "closed";
+    return printed;
   }
 
   info(message: string): void {

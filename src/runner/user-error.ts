@@ -19,12 +19,23 @@ export class UserError extends Error {
   }
 }
 
+/** The step or command was stopped by SIGINT or SIGTERM (Ctrl-C, a cancelled job). */
+export class SignalError extends Error {
+  constructor(readonly signal: "SIGINT" | "SIGTERM") {
+    super(`stopped by ${signal}: every program it started was stopped and its private files removed.`);
+    this.name = "SignalError";
+  }
+}
+
 /** How a failure is classified, in JSON reports and in the CLI's exit status. */
 export type ErrorKind = "input" | "setup" | "failure" | "signal";
 
+/** The kind of an error, or of the error it wraps (`cause`: a report that could not be written for a full disk is "setup"). */
 export function errorKind(error: unknown): ErrorKind {
   if (error instanceof InputError) return "input";
   if (error instanceof UserError) return "setup";
+  if (error instanceof SignalError) return "signal";
+  if (error instanceof Error && error.cause !== undefined) return errorKind(error.cause);
   return "failure";
 }
 

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startHttpCache, type HttpCache } from "../support/http-cache.js";
 import { breakages, makeFleet, testNixConfig } from "../support/nix.js";
+import { PRIVATE_DIR_PREFIX } from "../../src/runner/private-dir.js";
 import { runAction, type Flavour } from "../support/runner-harness.js";
 import { describeWithTools } from "../support/tools.js";
 
@@ -48,7 +49,7 @@ describeWithTools(["nix"], "build-matrix action, plan feeding build through the 
       expect(printed.join("\n")).not.toContain(secretKey.split(":")[1]);
       expect(existsSync(join(cache.dir, `${entry.out.slice(11, 43)}.narinfo`))).toBe(true);
       // Nothing private is left in RUNNER_TEMP once main and post have run.
-      expect(readdirSync(build.runnerTemp).filter((f) => f.startsWith("nix-fleet-build-matrix-"))).toEqual([]);
+      expect(readdirSync(build.runnerTemp).filter((f) => f.startsWith(PRIVATE_DIR_PREFIX))).toEqual([]);
       expect(build.post?.exitCode).toBe(0);
     }
 

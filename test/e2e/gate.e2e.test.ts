@@ -78,6 +78,10 @@ describeWithTools(["nix", "git", "gitleaks"], "the gate (root action.yml), one j
     const report = JSON.parse(readFileSync(r.outputs.report ?? "", "utf8"));
     expect(report.stages.map((s: { stage: string; status: string }) => `${s.stage}:${s.status}`)).toEqual(["flake-check:success", "secret-scan:failure", "build-matrix:failure"]);
     expect(report.stages[1].message).toContain("is not a git work tree");
+    // Every failure's kind stands beside its message; a stage that passed has none.
+    expect(report.stages[0].errorKind).toBeUndefined();
+    expect(["setup", "failure"]).toContain(report.stages[1].errorKind);
+    expect(report.stages[2].errorKind).toBe("failure");
     expect(report.stages[2].message).toContain("wbe");
     expect(JSON.parse(r.outputs.results ?? "{}").web.status).toBe("built");
   });

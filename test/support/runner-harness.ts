@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { constants as osConstants, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 
@@ -22,6 +22,11 @@ export interface HarnessOptions {
   /** Extra environment for both steps (NIX_CONFIG, PATH additions, ...). */
   env?: Record<string, string>;
   timeoutMs?: number;
+  /**
+   * Stop main with a signal, as a runner cancelling the job does, once `when` holds (asked at each
+   * piece of output and every 100 ms, with the log so far). `atSignal` runs just before it is sent.
+   */
+  stop?: { signal: NodeJS.Signals; when: (log: string) => boolean; atSignal?: (runnerTemp: string) => void };
 }
 
 export interface StepResult {
@@ -70,17 +75,40 @@ export function parseCommandFile(text: string): Record<string, string> {
   return out;
 }
 
-function runStep(script: string, env: NodeJS.ProcessEnv, cwd: string, timeoutMs: number): Promise<StepResult> {
+function runStep(
+  script: string,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  timeoutMs: number,
+  stop?: { signal: NodeJS.Signals; when: (log: string) => boolean; atSignal?: () => void },
+): Promise<StepResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [script], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     let raw = "";
-    child.stdout.on("data", (d: Buffer) => (raw += d.toString("utf8")));
-    child.stderr.on("data", (d: Buffer) => (raw += d.toString("utf8")));
+    let sent = false;
+    const maybeStop = () => {
+      if (!stop || sent || !stop.when(raw)) return;
+      sent = true;
+      stop.atSignal?.();
+      child.kill(stop.signal);
+    };
+    const poll = stop ? setInterval(maybeStop, 100) : undefined;
+    child.stdout.on("data", (d: Buffer) => {
+      raw += d.toString("utf8");
+      maybeStop();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      raw += d.toString("utf8");
+      maybeStop();
+    });
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     child.on("error", reject);
-    child.on("close", (code) => {
+    child.on("close", (code, signal) => {
       clearTimeout(timer);
-      resolvePromise({ exitCode: code ?? 137, rawLog: raw, log: applyMasks(raw) });
+      if (poll) clearInterval(poll);
+      // A process killed by a signal it does not handle has no code: as a shell reports it.
+      const status = code ?? 128 + (signal ? (osConstants.signals[signal] ?? 9) : 9);
+      resolvePromise({ exitCode: status, rawLog: raw, log: applyMasks(raw) });
     });
   });
 }
@@ -180,7 +208,8 @@ export async function runAction(o: HarnessOptions): Promise<HarnessResult> {
   }
 
   const timeout = o.timeoutMs ?? 300_000;
-  const main = await runStep(join(actionDir, meta.runs.main), env, o.workspace, timeout);
+  const stop = o.stop && { ...o.stop, atSignal: () => o.stop?.atSignal?.(runnerTemp) };
+  const main = await runStep(join(actionDir, meta.runs.main), env, o.workspace, timeout, stop);
   const summary = readFileSync(files.summary, "utf8");
   // Forgejo has no summary page: it prints the summary file into the job log.
   if (o.flavour === "forgejo" && summary) {

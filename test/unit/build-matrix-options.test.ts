@@ -1,9 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { readBuildMatrixOptions } from "../../src/actions/build-matrix/options.js";
-import { removePrivateDir } from "../../src/actions/build-matrix/cleanup.js";
 import {
   cacheCredentials,
   confirmUrl,
@@ -14,9 +13,7 @@ import {
   pushStoreUri,
   type BuildMatrixReport,
 } from "../../src/actions/build-matrix/run.js";
-import { PRIVATE_DIR_STATE } from "../../src/actions/build-matrix/state.js";
 import { configuredNetrcFile } from "../../src/cache/netrc.js";
-import { RecordingRuntime } from "../support/recording-runtime.js";
 import { toplevelsExpression } from "../../src/fleet/plan.js";
 import { Inputs } from "../../src/runner/inputs.js";
 import { repoRoot } from "../support/runner-harness.js";
@@ -197,28 +194,4 @@ describe("signing, netrc and cleanup", () => {
     ["warning: ignoring the client-specified setting 'netrc-file', because it is a restricted setting and you are not a trusted user", true],
     ["copying path '/nix/store/x' from 'http://cache'...", false],
   ])("notices a daemon ignoring settings: %s", (line, notice) => expect(ignoredSettingNotice(line)).toBe(notice));
-
-  it("post: removes the private directory a killed main left, and nothing that is not one", async () => {
-    const root = mkdtempSync(join(tmpdir(), "bm-post-"));
-    try {
-      const left = join(root, "nix-fleet-build-matrix-abc123");
-      mkdirSync(left);
-      writeFileSync(join(left, "signing-key"), "k");
-      const runtime = new RecordingRuntime();
-      runtime.saveState(PRIVATE_DIR_STATE, left);
-      await removePrivateDir(runtime, root);
-      expect(existsSync(left)).toBe(false);
-
-      for (const other of [join(root, "workspace"), join(root, "sub", "nix-fleet-build-matrix-x")]) {
-        mkdirSync(other, { recursive: true });
-        const r = new RecordingRuntime();
-        r.saveState(PRIVATE_DIR_STATE, other);
-        await removePrivateDir(r, root);
-        expect(existsSync(other)).toBe(true);
-        expect(r.log).toContain(`warning: not removing '${other}'`);
-      }
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
-  });
 });

@@ -1,6 +1,15 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+
+function pgidOf(pid: string): number | undefined {
+  try {
+    return Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[2]);
+  } catch {
+    return undefined;
+  }
+}
 import { mapConcurrent } from "../../src/process/concurrency.js";
-import { CommandError, CommandNotFoundError, run, runChecked, tail } from "../../src/process/run.js";
+import { CommandError, CommandNotFoundError, KILL_AFTER_MS, LINE_LIMIT_BYTES, run, runChecked, runningProcessGroups, stopRunningPrograms, tail } from "../../src/process/run.js";
 import { atLeast, nixFeatures, parseNixVersion } from "../../src/nix/version.js";
 
 describe("run", () => {
@@ -26,6 +35,13 @@ describe("run", () => {
     await expect(run(["sleep", "5"], { timeoutMs: 100 })).rejects.toThrow("timed out after 100 ms");
   });
 
+  it("kills a program that ignores SIGTERM at its timeout, and what it started", async () => {
+    const started = Date.now();
+    const e = await run(["sh", "-c", "trap '' TERM; sleep 30 & trap '' TERM; wait"], { timeoutMs: 100 }).catch((x: unknown) => x);
+    expect((e as Error).message).toMatch(/timed out after 100 ms/);
+    expect(Date.now() - started).toBeLessThan(KILL_AFTER_MS + 2000);
+  });
+
   it("hands stderr over line by line, a multi-byte character split across chunks intact", async () => {
     const lines: string[] = [];
     // "…" is three bytes; the first write ends in the middle of it.
@@ -36,6 +52,47 @@ describe("run", () => {
 
   it("feeds input on stdin", async () => {
     expect((await run(["cat"], { input: "hello" })).stdout).toBe("hello");
+  });
+
+  it("keeps only the end of stderr, marked, and cuts an endless line", async () => {
+    const lines: string[] = [];
+    const r = await run(["sh", "-c", "seq 1 200000 >&2; head -c 100000 /dev/zero | tr '\\0' x >&2; echo >&2; echo end >&2"], {
+      stderrTailBytes: 4096,
+      onStderrLine: (l) => lines.push(l),
+    });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toMatch(/^\[\d+ earlier bytes of output left out\]\n/);
+    expect(r.stderr.length).toBeLessThan(4200);
+    expect(r.stderr.endsWith("end\n")).toBe(true);
+    expect(lines[0]).toBe("1");
+    expect(lines[199999]).toBe("200000");
+    // The 100000-byte line arrives once, cut; the line after it is whole.
+    expect(lines[200000]).toMatch(/^x+… \[line cut\]$/);
+    expect(lines[200000]?.length).toBeLessThan(LINE_LIMIT_BYTES + 20);
+    expect(lines.slice(200001)).toEqual(["end"]);
+  });
+
+  it("refuses more stdout than its limit, and stops the program", async () => {
+    const e = await run(["sh", "-c", "yes"], { stdoutLimitBytes: 1 << 20 }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(CommandError);
+    expect((e as Error).message).toMatch(/printed more than 1 MiB on stdout/);
+  });
+
+  it("runs each program in a process group of its own, and stops the whole group", async () => {
+    // The shell starts a sleep of its own: stopping the shell alone would leave the sleep running.
+    const marker = `nix-fleet-test-${process.pid}-${Date.now()}`;
+    const pending = run(["sh", "-c", `sleep 300 ${marker} 2>/dev/null || sleep 300; :`]).catch((x: unknown) => x);
+    await new Promise((r) => setTimeout(r, 200));
+    const [group] = runningProcessGroups();
+    expect(group).toBeGreaterThan(1);
+    expect(readFileSync(`/proc/${group}/stat`, "utf8").split(") ")[1]?.split(" ")[3]).toBe(String(group)); // pgid == pid
+    const members = () => readdirSync("/proc").filter((p) => /^\d+$/.test(p) && pgidOf(p) === group);
+    expect(members().length).toBeGreaterThanOrEqual(2);
+    await stopRunningPrograms(2000);
+    const e = await pending;
+    expect((e as Error).message).toMatch(/stopped by SIGTERM: the step is being stopped/);
+    expect(members()).toEqual([]);
+    await expect(run(["true"])).rejects.toThrow(/was not started: the step is being stopped/);
   });
 
   it("tail keeps the last lines", () => {

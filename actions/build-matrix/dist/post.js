@@ -19703,6 +19703,52 @@ function getState(name) {
   return process.env[`STATE_${name}`] || "";
 }
 
+// src/runner/actions-runtime.ts
+import { tmpdir } from "node:os";
+
+// src/runner/private-dir.ts
+import { chmod as chmod2, mkdir as mkdir2, mkdtemp, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
+import { basename, isAbsolute, join, relative, resolve } from "node:path";
+
+// src/process/run.ts
+var STDOUT_LIMIT_BYTES = 128 * 1024 * 1024;
+var STDERR_TAIL_BYTES = 16 * 1024 * 1024;
+var LINE_LIMIT_BYTES = 8 * 1024;
+function signalProcessGroup(pid, signal = "SIGTERM") {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// src/runner/private-dir.ts
+var CLEANUP_STATE = "nix-fleet-cleanup";
+var PRIVATE_DIR_PREFIX = "nix-fleet-private-";
+async function cleanupFromState(runtime, tempRoot) {
+  const raw = runtime.getState(CLEANUP_STATE);
+  if (!raw) return;
+  let parsed;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    runtime.warning(`cleanup state is not readable; nothing removed.`);
+    return;
+  }
+  for (const record of Array.isArray(parsed) ? parsed : [parsed]) {
+    for (const pid of record.pids ?? []) if (Number.isInteger(pid) && pid > 1) signalProcessGroup(pid, "SIGTERM");
+    const dir = record.dir;
+    if (typeof dir !== "string" || !dir) continue;
+    const inside = relative(resolve(tempRoot), resolve(dir));
+    if (!inside || inside.startsWith("..") || isAbsolute(inside) || !basename(dir).startsWith(PRIVATE_DIR_PREFIX)) {
+      runtime.warning(`not removing '${dir}': it is not a private directory this action made in ${tempRoot}.`);
+      continue;
+    }
+    await rm2(dir, { recursive: true, force: true });
+  }
+}
+
 // src/runner/neutralize.ts
 import { randomBytes } from "node:crypto";
 function neutralized(text) {
@@ -19865,26 +19911,9 @@ async function runPost(action, body) {
   }
   process.exit(0);
 }
-
-// src/actions/build-matrix/cleanup.ts
-import { rm as rm2 } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { basename, dirname, resolve } from "node:path";
-
-// src/actions/build-matrix/state.ts
-var PRIVATE_DIR_STATE = "private-dir";
-var PRIVATE_DIR_PREFIX = "nix-fleet-build-matrix-";
-
-// src/actions/build-matrix/cleanup.ts
-async function removePrivateDir(runtime, tempRoot = process.env.RUNNER_TEMP || tmpdir()) {
-  const dir = runtime.getState(PRIVATE_DIR_STATE);
-  if (!dir) return;
-  if (dirname(resolve(dir)) !== resolve(tempRoot) || !basename(dir).startsWith(PRIVATE_DIR_PREFIX)) {
-    runtime.warning(`not removing '${dir}': it is not a private directory this action made in ${tempRoot}.`);
-    return;
-  }
-  await rm2(dir, { recursive: true, force: true });
+function runCleanupPost(action) {
+  return runPost(action, (runtime) => cleanupFromState(runtime, process.env.RUNNER_TEMP || tmpdir()));
 }
 
 // src/actions/build-matrix/post.ts
-await runPost("build-matrix", removePrivateDir);
+await runCleanupPost("build-matrix");

@@ -2165,9 +2165,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve4, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve3(data);
+              return err ? reject(err) : resolve4(data);
             });
           });
         }
@@ -2205,12 +2205,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve4, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve3(data);
+              ) : resolve4(data);
             });
           });
         }
@@ -4477,8 +4477,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve3, reject) => {
-        res = resolve3;
+      const promise = new Promise((resolve4, reject) => {
+        res = resolve4;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -6729,12 +6729,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve3, reject) => {
+      const waitForDrain = () => new Promise((resolve4, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve3;
+          callback = resolve4;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7404,12 +7404,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve3, reject) => {
+      const waitForDrain = () => new Promise((resolve4, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve3;
+          callback = resolve4;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7888,16 +7888,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve3) => {
+        return new Promise((resolve4) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve3;
+            this[kClosedResolve] = resolve4;
           } else {
-            resolve3(null);
+            resolve4(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve3) => {
+        return new Promise((resolve4) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request = requests[i];
@@ -7908,7 +7908,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve3(null);
+            resolve4(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7959,7 +7959,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve3, reject) => {
+        const socket = await new Promise((resolve4, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7971,7 +7971,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve3(socket2);
+              resolve4(socket2);
             }
           });
         });
@@ -8288,8 +8288,8 @@ var require_pool_base = __commonJS({
       }
       get [kRunning]() {
         let ret = 0;
-        for (const { [kRunning]: running } of this[kClients]) {
-          ret += running;
+        for (const { [kRunning]: running2 } of this[kClients]) {
+          ret += running2;
         }
         return ret;
       }
@@ -8307,8 +8307,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve3) => {
-            this[kClosedResolve] = resolve3;
+          await new Promise((resolve4) => {
+            this[kClosedResolve] = resolve4;
           });
         }
       }
@@ -9577,7 +9577,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve3, reject) => {
+        return await new Promise((resolve4, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9590,7 +9590,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve3(null);
+              resolve4(null);
             }
           }).on("error", noop).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9609,7 +9609,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve3, reject) => {
+      return new Promise((resolve4, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9626,7 +9626,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve3,
+              resolve: resolve4,
               reject,
               length: 0,
               body: []
@@ -9696,18 +9696,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve3, stream, length } = consume2;
+      const { type, body, resolve: resolve4, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve3(chunksDecode(body, length));
+          resolve4(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve3(JSON.parse(chunksDecode(body, length)));
+          resolve4(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve3(chunksConcat(body, length).buffer);
+          resolve4(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve3(new Blob(body, { type: stream[kContentType] }));
+          resolve4(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve3(chunksConcat(body, length));
+          resolve4(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9964,9 +9964,9 @@ var require_api_request = __commonJS({
     };
     function request(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           request.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -10189,9 +10189,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -10476,9 +10476,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -10570,9 +10570,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -14435,7 +14435,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve3, reject) => agent.dispatch(
+        return new Promise((resolve4, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14511,7 +14511,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve3({
+              resolve4({
                 status,
                 statusText,
                 headersList,
@@ -14554,7 +14554,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve3({
+              resolve4({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -18295,8 +18295,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve3) => {
-        setTimeout(resolve3, ms).unref();
+      return new Promise((resolve4) => {
+        setTimeout(resolve4, ms).unref();
       });
     }
     module.exports = {
@@ -19438,11 +19438,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
-      resolve3(value);
+    return value instanceof P ? value : new P(function(resolve4) {
+      resolve4(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P || (P = Promise))(function(resolve4, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -19458,7 +19458,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -19737,11 +19737,11 @@ var arch = os3.arch();
 // node_modules/@actions/core/lib/core.js
 var __awaiter2 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
-      resolve3(value);
+    return value instanceof P ? value : new P(function(resolve4) {
+      resolve4(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P || (P = Promise))(function(resolve4, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -19757,7 +19757,7 @@ var __awaiter2 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -19824,6 +19824,366 @@ function saveState(name, value) {
 }
 function getState(name) {
   return process.env[`STATE_${name}`] || "";
+}
+
+// src/runner/private-dir.ts
+import { chmod as chmod2, mkdir as mkdir2, mkdtemp, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
+import { basename, isAbsolute as isAbsolute2, join, relative as relative2, resolve } from "node:path";
+
+// src/process/run.ts
+import { spawn } from "node:child_process";
+import { StringDecoder } from "node:string_decoder";
+var TAIL_LINES = 30;
+function tail(text, lines = TAIL_LINES) {
+  const all = text.trimEnd().split("\n");
+  return all.slice(-lines).map(cutLine).join("\n");
+}
+function cutLine(line) {
+  return line.length > LINE_LIMIT_BYTES ? `${line.slice(0, LINE_LIMIT_BYTES)}\u2026 [line cut]` : line;
+}
+var CommandError = class extends Error {
+  constructor(command, exitCode, stderr, reason) {
+    const shown = command.map(quoteForDisplay).join(" ");
+    const why = reason ?? `exited with code ${exitCode}`;
+    const detail = tail(stderr);
+    super(`${shown} ${why}${detail ? `:
+${detail}` : ""}`);
+    this.command = command;
+    this.exitCode = exitCode;
+    this.stderr = stderr;
+    this.name = "CommandError";
+  }
+  command;
+  exitCode;
+  stderr;
+  get stderrTail() {
+    return tail(this.stderr);
+  }
+};
+var CommandNotFoundError = class extends CommandError {
+  constructor(command) {
+    super(command, null, "", "could not be started: not found on PATH");
+    this.name = "CommandNotFoundError";
+  }
+};
+function quoteForDisplay(arg) {
+  return /^[\w@%+=:,./#-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+var STDOUT_LIMIT_BYTES = 128 * 1024 * 1024;
+var STDERR_TAIL_BYTES = 16 * 1024 * 1024;
+var LINE_LIMIT_BYTES = 8 * 1024;
+var KILL_AFTER_MS = 3e3;
+var TailBuffer = class {
+  constructor(limit) {
+    this.limit = limit;
+  }
+  limit;
+  chunks = [];
+  size = 0;
+  dropped = 0;
+  push(chunk) {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.size > this.limit) {
+      const first = this.chunks[0];
+      const excess = this.size - this.limit;
+      if (first.length <= excess) {
+        this.chunks.shift();
+        this.size -= first.length;
+        this.dropped += first.length;
+      } else {
+        this.chunks[0] = first.subarray(excess);
+        this.size -= excess;
+        this.dropped += excess;
+      }
+    }
+  }
+  text() {
+    let text = Buffer.concat(this.chunks).toString("utf8");
+    if (!this.dropped) return text;
+    const newline = text.indexOf("\n");
+    if (newline >= 0 && newline < text.length - 1) text = text.slice(newline + 1);
+    return `[${this.dropped} earlier bytes of output left out]
+${text}`;
+  }
+};
+var running = /* @__PURE__ */ new Set();
+var stopping = false;
+function signalProcessGroup(pid, signal = "SIGTERM") {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+async function stopRunningPrograms(graceMs = 3e3) {
+  stopping = true;
+  const groups = [...running];
+  for (const pid of groups) signalProcessGroup(pid, "SIGTERM");
+  const deadline = Date.now() + graceMs;
+  const alive = () => groups.filter((pid) => signalProcessGroup(pid, 0));
+  while (alive().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  for (const pid of alive()) signalProcessGroup(pid, "SIGKILL");
+}
+function run(command, options = {}) {
+  const [file, ...args] = command;
+  if (!file) throw new Error("run: empty command");
+  if (stopping) return Promise.reject(new CommandError(command, null, "", "was not started: the step is being stopped"));
+  const stdoutLimit = options.stdoutLimitBytes ?? STDOUT_LIMIT_BYTES;
+  return new Promise((resolve4, reject) => {
+    const child = spawn(file, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: [options.input === void 0 ? "ignore" : "pipe", "pipe", "pipe"],
+      signal: options.signal,
+      detached: true
+    });
+    const pid = child.pid;
+    if (pid !== void 0) running.add(pid);
+    const out = [];
+    let outBytes = 0;
+    let overflow = false;
+    const err = new TailBuffer(options.stderrTailBytes ?? STDERR_TAIL_BYTES);
+    let pending = "";
+    let timedOut = false;
+    let killTimer;
+    const stopGroup = () => {
+      if (pid === void 0) child.kill("SIGTERM");
+      else signalProcessGroup(pid, "SIGTERM");
+      killTimer ??= setTimeout(() => pid === void 0 ? child.kill("SIGKILL") : signalProcessGroup(pid, "SIGKILL"), KILL_AFTER_MS);
+    };
+    const timer = options.timeoutMs ? setTimeout(() => {
+      timedOut = true;
+      stopGroup();
+    }, options.timeoutMs) : void 0;
+    child.stdout?.on("data", (chunk) => {
+      if (overflow) return;
+      outBytes += chunk.length;
+      if (outBytes > stdoutLimit) {
+        overflow = true;
+        out.length = 0;
+        stopGroup();
+        return;
+      }
+      out.push(chunk);
+    });
+    const decoder = new StringDecoder("utf8");
+    let cut = false;
+    child.stderr?.on("data", (chunk) => {
+      err.push(chunk);
+      if (options.onStderrLine) {
+        pending += decoder.write(chunk);
+        const lines = pending.split("\n");
+        pending = lines.pop() ?? "";
+        for (const line of lines) {
+          if (cut) cut = false;
+          else options.onStderrLine(cutLine(line));
+        }
+        if (pending.length > LINE_LIMIT_BYTES) {
+          if (!cut) options.onStderrLine(cutLine(pending));
+          cut = true;
+          pending = "";
+        }
+      }
+    });
+    if (options.input !== void 0 && child.stdin) {
+      child.stdin.on("error", () => void 0);
+      child.stdin.end(options.input);
+    }
+    child.on("error", (error2) => {
+      if (timer) clearTimeout(timer);
+      if (killTimer) clearTimeout(killTimer);
+      if (pid !== void 0) running.delete(pid);
+      if (error2.code === "ENOENT") reject(new CommandNotFoundError(command));
+      else reject(new CommandError(command, null, err.text(), `could not be run: ${error2.message}`));
+    });
+    child.on("close", (code, signal) => {
+      if (timer) clearTimeout(timer);
+      if (killTimer) clearTimeout(killTimer);
+      if (pid !== void 0) running.delete(pid);
+      if (pending && !cut && options.onStderrLine) options.onStderrLine(pending);
+      const stderr = err.text();
+      if (overflow) {
+        reject(new CommandError(command, null, stderr, `printed more than ${Math.round(stdoutLimit / 1048576)} MiB on stdout, more than this step reads: stopped`));
+        return;
+      }
+      if (timedOut) {
+        reject(new CommandError(command, null, stderr, `timed out after ${options.timeoutMs} ms`));
+        return;
+      }
+      if (code === null) {
+        reject(new CommandError(command, null, stderr, stopping ? `was stopped by ${signal}: the step is being stopped` : `was stopped by ${signal}`));
+        return;
+      }
+      resolve4({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
+    });
+  });
+}
+async function runChecked(command, options = {}) {
+  const result = await run(command, options);
+  if (!(options.okCodes ?? [0]).includes(result.exitCode)) {
+    throw new CommandError(command, result.exitCode, result.stderr);
+  }
+  return result;
+}
+
+// src/runner/disk-full.ts
+import { dirname, relative, isAbsolute } from "node:path";
+
+// src/runner/user-error.ts
+var UserError = class extends Error {
+  constructor(problem, fix, tool) {
+    super(`${problem} Fix: ${fix}`);
+    this.problem = problem;
+    this.fix = fix;
+    this.tool = tool;
+    this.name = "UserError";
+  }
+  problem;
+  fix;
+  tool;
+};
+var SignalError = class extends Error {
+  constructor(signal) {
+    super(`stopped by ${signal}: every program it started was stopped and its private files removed.`);
+    this.signal = signal;
+    this.name = "SignalError";
+  }
+  signal;
+};
+
+// src/runner/disk-full.ts
+var FULL = /* @__PURE__ */ new Set(["ENOSPC", "EDQUOT"]);
+function inside(path, dir) {
+  const rel = relative(dir, path);
+  return !rel.startsWith("..") && !isAbsolute(rel);
+}
+function diskFullError(error2, path, what, env = process.env) {
+  const code = error2?.code;
+  if (!code || !FULL.has(code)) return error2;
+  const temp = env.RUNNER_TEMP;
+  const where2 = temp && inside(path, temp) ? `the temp directory ${temp} (RUNNER_TEMP) is full` : `the disk holding ${dirname(path)} is full`;
+  return new UserError(
+    `${what} could not be written to ${path}: ${where2} (${code}).`,
+    `free space on that disk${temp ? ", or give the runner a RUNNER_TEMP on a larger one" : ""}, then run again.`
+  );
+}
+
+// src/runner/private-dir.ts
+var CLEANUP_STATE = "nix-fleet-cleanup";
+var PRIVATE_DIR_PREFIX = "nix-fleet-private-";
+var PrivateDir = class _PrivateDir {
+  constructor(runtime, path) {
+    this.runtime = runtime;
+    this.path = path;
+  }
+  runtime;
+  path;
+  /** Every directory not yet closed, in the order made: what a signal handler must close. */
+  static open = [];
+  cleanups = [];
+  pids = /* @__PURE__ */ new Set();
+  closed = false;
+  static async create(runtime, tempRoot) {
+    let path;
+    try {
+      await mkdir2(tempRoot, { recursive: true });
+      path = await mkdtemp(join(tempRoot, PRIVATE_DIR_PREFIX));
+    } catch (error2) {
+      throw diskFullError(error2, join(tempRoot, PRIVATE_DIR_PREFIX), "The step's private directory");
+    }
+    await chmod2(path, 448);
+    const dir = new _PrivateDir(runtime, path);
+    _PrivateDir.open.push(dir);
+    dir.record();
+    return dir;
+  }
+  /** Closes every directory still open, newest first: a step being stopped by a signal. */
+  static async closeAll() {
+    for (const dir of [..._PrivateDir.open].reverse()) {
+      await dir.close().catch((error2) => dir.runtime.warning(`could not remove ${dir.path}: ${error2 instanceof Error ? error2.message : String(error2)}`));
+    }
+  }
+  /** Saves the records of every open directory (one process is one step): one state value holds them all. */
+  record() {
+    const records = _PrivateDir.open.map((d) => ({ dir: d.path, pids: [...d.pids] }));
+    this.runtime.saveState(CLEANUP_STATE, records.length ? JSON.stringify(records) : "");
+  }
+  /** Writes a file only this user can read (0600) and returns its path. `name` is a plain file name. */
+  async writeSecret(name, content) {
+    if (name !== basename(name) || name.startsWith(".")) throw new Error(`private file name '${name}': expected a plain file name`);
+    const file = join(this.path, name);
+    try {
+      await writeFile2(file, content, { mode: 384, flag: "wx" });
+    } catch (error2) {
+      if (error2.code !== "EEXIST") await rm2(file, { force: true });
+      throw diskFullError(error2, file, `The private file ${name}`);
+    }
+    return file;
+  }
+  /** A process group that post must stop if main dies before stopping it. */
+  trackProcess(pid) {
+    this.pids.add(pid);
+    this.record();
+  }
+  untrackProcess(pid) {
+    this.pids.delete(pid);
+    this.record();
+  }
+  /** Runs at close(), last registered first (revoke the token, stop the tunnel). */
+  onClose(cleanup) {
+    this.cleanups.push(cleanup);
+  }
+  /** Runs the cleanups, stops tracked process groups, removes the directory. Idempotent; only warns. */
+  async close() {
+    if (this.closed) return;
+    this.closed = true;
+    for (const cleanup of this.cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (error2) {
+        this.runtime.warning(`cleanup: ${error2 instanceof Error ? error2.message : String(error2)}`);
+      }
+    }
+    for (const pid of this.pids) signalProcessGroup(pid, "SIGTERM");
+    this.pids.clear();
+    await rm2(this.path, { recursive: true, force: true });
+    _PrivateDir.open.splice(_PrivateDir.open.indexOf(this), 1);
+    this.record();
+  }
+};
+
+// src/runner/signals.ts
+var SIGNAL_EXIT_STATUS = { SIGINT: 130, SIGTERM: 143 };
+var GRACE_MS = 3e3;
+function handleStepEnd(finish, started) {
+  let ending = false;
+  const handle = {
+    get ending() {
+      return ending;
+    },
+    // Never settles: the handler ends the process.
+    finished: new Promise(() => void 0)
+  };
+  const end = (error2, status) => {
+    if (ending) return;
+    ending = true;
+    started?.();
+    void (async () => {
+      await stopRunningPrograms(GRACE_MS).catch(() => void 0);
+      await PrivateDir.closeAll().catch(() => void 0);
+      try {
+        await finish({ error: error2, status });
+      } finally {
+        process.exit(status);
+      }
+    })();
+  };
+  for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => end(new SignalError(signal), SIGNAL_EXIT_STATUS[signal]));
+  process.on("uncaughtException", (error2) => end(error2, 1));
+  process.on("unhandledRejection", (error2) => end(error2, 1));
+  return handle;
 }
 
 // src/runner/neutralize.ts
@@ -20012,41 +20372,53 @@ var ActionsRuntime = class {
 };
 async function runAction(action, body, onFailure = {}) {
   const runtime = new ActionsRuntime();
-  try {
-    await body(runtime);
-  } catch (error2) {
+  const fail = (message) => {
     for (const [name, value] of Object.entries(onFailure)) if (!runtime.outputs.has(name)) runtime.setOutput(name, value);
-    const message = `${action} failed with: ${error2 instanceof Error ? error2.message : String(error2)}`;
     if (runtime.platform === "forgejo") {
       info(neutralized(`error: ${message}`));
       process.exitCode = 1;
     } else {
       setFailed(message);
     }
-  }
+  };
+  const flush = async () => {
+    try {
+      await runtime.flush();
+    } catch (error2) {
+      warning(`could not write the step summary: ${error2 instanceof Error ? error2.message : String(error2)}`);
+    }
+  };
+  const failure = (error2) => `${action} failed with: ${error2 instanceof Error ? error2.message : String(error2)}`;
+  const end = handleStepEnd(async ({ error: error2 }) => {
+    fail(error2 instanceof SignalError ? `${action} was ${error2.message}` : failure(error2));
+    await flush();
+  });
   try {
-    await runtime.flush();
+    await body(runtime);
   } catch (error2) {
-    warning(`could not write the step summary: ${error2 instanceof Error ? error2.message : String(error2)}`);
+    if (end.ending) await end.finished;
+    fail(failure(error2));
   }
+  if (end.ending) await end.finished;
+  await flush();
   process.exit(process.exitCode ?? 0);
 }
 
 // src/actions/flake-check/options.ts
 import { tmpdir } from "node:os";
-import { resolve as resolve2 } from "node:path";
+import { resolve as resolve3 } from "node:path";
 
 // src/nix/flake-ref.ts
 import { existsSync as existsSync2, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { resolve as resolve2 } from "node:path";
 var SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 function localFlakeDir(flake, cwd) {
   const url = /^(?:path:|git\+file:(?:\/\/)?)([^?]*)(?:\?(.*))?$/.exec(flake);
   if (url) {
     const dir = new URLSearchParams(url[2] ?? "").get("dir");
-    return resolve(cwd, url[1] || ".", dir ?? "");
+    return resolve2(cwd, url[1] || ".", dir ?? "");
   }
-  return SCHEME.test(flake) ? void 0 : resolve(cwd, flake || ".");
+  return SCHEME.test(flake) ? void 0 : resolve2(cwd, flake || ".");
 }
 function readFlakeRef(inputs, input, cwd) {
   const flake = inputs.string(input, ".");
@@ -20058,7 +20430,7 @@ function readFlakeRef(inputs, input, cwd) {
   if (!existsSync2(dir) || !statSync(dir).isDirectory()) {
     throw inputs.error(input, `'${flake}' is not a directory (${dir}). Expected the path of a directory holding flake.nix.`);
   }
-  if (!existsSync2(resolve(dir, "flake.nix"))) {
+  if (!existsSync2(resolve2(dir, "flake.nix"))) {
     throw inputs.error(input, `'${flake}' is not a flake: ${dir} has no flake.nix. Expected the path of a directory holding flake.nix.`);
   }
   return { flake, ref: SCHEME.test(flake) ? flake : dir, localDir: dir };
@@ -20107,7 +20479,7 @@ function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
     extraArgs: inputs.args("extra-args"),
     workspace: env.GITHUB_WORKSPACE || cwd,
     pathsFromRepositoryRoot: !!env.GITHUB_WORKSPACE,
-    reportDir: resolve2(env.RUNNER_TEMP || tmpdir(), "nix-fleet")
+    reportDir: resolve3(env.RUNNER_TEMP || tmpdir(), "nix-fleet")
   };
   if (nixConfig !== void 0) options.nixConfig = nixConfig;
   for (const token of nixArgsSecrets(options.extraArgs)) inputs.mask(token);
@@ -20115,17 +20487,48 @@ function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
 }
 
 // src/runner/report-file.ts
-import { mkdir as mkdir2, mkdtemp, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { randomBytes as randomBytes2 } from "node:crypto";
+import { mkdir as mkdir3, mkdtemp as mkdtemp2, rename as rename2, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
+import { basename as basename2, dirname as dirname2, join as join2 } from "node:path";
+var ReportWriteError = class extends Error {
+  constructor(action, path, cause) {
+    super(cause instanceof UserError ? cause.message : `The ${action} report could not be written to ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.action = action;
+    this.path = path;
+    this.name = "ReportWriteError";
+  }
+  action;
+  path;
+};
 async function writeStepReport(dir, action, data, path) {
-  const target = path ?? join(await newStepDir(dir, action), `${action}-report.json`);
-  await mkdir2(dirname(target), { recursive: true });
-  await writeFile2(target, JSON.stringify(data, null, 2) + "\n");
-  return target;
+  let target = path ?? join2(dir, `${action}-report.json`);
+  let stepDir;
+  try {
+    if (!path) {
+      stepDir = await newStepDir(dir, action);
+      target = join2(stepDir, `${action}-report.json`);
+    }
+    await mkdir3(dirname2(target), { recursive: true });
+    await writeFileWhole(target, JSON.stringify(data, null, 2) + "\n");
+    return target;
+  } catch (error2) {
+    if (stepDir) await rm3(stepDir, { recursive: true, force: true });
+    throw new ReportWriteError(action, target, diskFullError(error2, target, `The ${action} report`));
+  }
+}
+async function writeFileWhole(path, content) {
+  const temporary = join2(dirname2(path), `.${basename2(path)}.${randomBytes2(6).toString("hex")}.tmp`);
+  try {
+    await writeFile3(temporary, content, { flag: "wx" });
+    await rename2(temporary, path);
+  } catch (error2) {
+    await rm3(temporary, { force: true });
+    throw error2;
+  }
 }
 async function newStepDir(dir, action) {
-  await mkdir2(dir, { recursive: true });
-  return mkdtemp(join(dir, `${action}-`));
+  await mkdir3(dir, { recursive: true });
+  return mkdtemp2(join2(dir, `${action}-`));
 }
 
 // src/fleet/hosts.ts
@@ -20153,104 +20556,6 @@ async function evalHostToplevel(nix, flake, host, extraArgs = []) {
     apply: TOPLEVEL_FIELDS,
     extraArgs
   });
-}
-
-// src/process/run.ts
-import { spawn } from "node:child_process";
-import { StringDecoder } from "node:string_decoder";
-var TAIL_LINES = 30;
-function tail(text, lines = TAIL_LINES) {
-  const all = text.trimEnd().split("\n");
-  return all.slice(-lines).join("\n");
-}
-var CommandError = class extends Error {
-  constructor(command, exitCode, stderr, reason) {
-    const shown = command.map(quoteForDisplay).join(" ");
-    const why = reason ?? `exited with code ${exitCode}`;
-    const detail = tail(stderr);
-    super(`${shown} ${why}${detail ? `:
-${detail}` : ""}`);
-    this.command = command;
-    this.exitCode = exitCode;
-    this.stderr = stderr;
-    this.name = "CommandError";
-  }
-  command;
-  exitCode;
-  stderr;
-  get stderrTail() {
-    return tail(this.stderr);
-  }
-};
-var CommandNotFoundError = class extends CommandError {
-  constructor(command) {
-    super(command, null, "", "could not be started: not found on PATH");
-    this.name = "CommandNotFoundError";
-  }
-};
-function quoteForDisplay(arg) {
-  return /^[\w@%+=:,./#-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-function run(command, options = {}) {
-  const [file, ...args] = command;
-  if (!file) throw new Error("run: empty command");
-  return new Promise((resolve3, reject) => {
-    const child = spawn(file, args, {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      stdio: [options.input === void 0 ? "ignore" : "pipe", "pipe", "pipe"],
-      signal: options.signal
-    });
-    const out = [];
-    const err = [];
-    let pending = "";
-    let timedOut = false;
-    const timer = options.timeoutMs ? setTimeout(() => {
-      timedOut = true;
-      child.kill("SIGTERM");
-    }, options.timeoutMs) : void 0;
-    child.stdout?.on("data", (chunk) => out.push(chunk));
-    const decoder = new StringDecoder("utf8");
-    child.stderr?.on("data", (chunk) => {
-      err.push(chunk);
-      if (options.onStderrLine) {
-        pending += decoder.write(chunk);
-        const lines = pending.split("\n");
-        pending = lines.pop() ?? "";
-        for (const line of lines) options.onStderrLine(line);
-      }
-    });
-    if (options.input !== void 0 && child.stdin) {
-      child.stdin.on("error", () => void 0);
-      child.stdin.end(options.input);
-    }
-    child.on("error", (error2) => {
-      if (timer) clearTimeout(timer);
-      if (error2.code === "ENOENT") reject(new CommandNotFoundError(command));
-      else reject(new CommandError(command, null, Buffer.concat(err).toString("utf8"), `could not be run: ${error2.message}`));
-    });
-    child.on("close", (code, signal) => {
-      if (timer) clearTimeout(timer);
-      if (pending && options.onStderrLine) options.onStderrLine(pending);
-      const stderr = Buffer.concat(err).toString("utf8");
-      if (timedOut) {
-        reject(new CommandError(command, null, stderr, `timed out after ${options.timeoutMs} ms`));
-        return;
-      }
-      if (code === null) {
-        reject(new CommandError(command, null, stderr, `was stopped by ${signal}`));
-        return;
-      }
-      resolve3({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
-    });
-  });
-}
-async function runChecked(command, options = {}) {
-  const result = await run(command, options);
-  if (!(options.okCodes ?? [0]).includes(result.exitCode)) {
-    throw new CommandError(command, result.exitCode, result.stderr);
-  }
-  return result;
 }
 
 // src/git/git.ts
@@ -20549,7 +20854,7 @@ async function mapConcurrent(items, limit, fn) {
 
 // src/actions/flake-check/analyze.ts
 import { existsSync as existsSync3 } from "node:fs";
-import { join as join2, relative, sep } from "node:path";
+import { join as join3, relative as relative3, sep } from "node:path";
 var ANY_SOURCE = /^\/nix\/store\/[0-9a-df-np-sv-z]{32}-source\/(.+)$/;
 function toWorkspacePath(file, map) {
   if (!map.root) return void 0;
@@ -20558,11 +20863,11 @@ function toWorkspacePath(file, map) {
     if (file.startsWith(`${map.storePath}/`)) inSource = file.slice(map.storePath.length + 1);
   } else {
     const m = ANY_SOURCE.exec(file);
-    if (m?.[1] && existsSync3(join2(map.root, m[1]))) inSource = m[1];
+    if (m?.[1] && existsSync3(join3(map.root, m[1]))) inSource = m[1];
   }
   if (inSource === void 0) return void 0;
-  const onDisk = join2(map.root, inSource);
-  const rel = relative(map.workspace, onDisk);
+  const onDisk = join3(map.root, inSource);
+  const rel = relative3(map.workspace, onDisk);
   return rel.startsWith("..") ? onDisk : rel.split(sep).join("/");
 }
 function locate(error2, map) {
@@ -20589,7 +20894,7 @@ function groupErrors(errors, checkNames2 = /* @__PURE__ */ new Map()) {
 }
 function explainUntracked(error2, map) {
   const m = /getting status of '\/nix\/store\/[0-9a-z]{32}-source\/([^']+)': No such file or directory/.exec(error2.message);
-  if (!m?.[1] || !map.root || !existsSync3(join2(map.root, m[1]))) return error2;
+  if (!m?.[1] || !map.root || !existsSync3(join3(map.root, m[1]))) return error2;
   const hint = `${m[1]} exists in the work tree but git does not track it, and Nix only sees tracked files of a git flake: git add it.`;
   return { ...error2, message: `${error2.message}
 ${hint}` };

@@ -8288,8 +8288,8 @@ var require_pool_base = __commonJS({
       }
       get [kRunning]() {
         let ret = 0;
-        for (const { [kRunning]: running } of this[kClients]) {
-          ret += running;
+        for (const { [kRunning]: running2 } of this[kClients]) {
+          ret += running2;
         }
         return ret;
       }
@@ -31132,6 +31132,495 @@ function getState(name) {
   return process.env[`STATE_${name}`] || "";
 }
 
+// src/runner/private-dir.ts
+import { chmod as chmod2, mkdir as mkdir2, mkdtemp, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
+import { basename as basename3, isAbsolute as isAbsolute2, join as join3, relative as relative3, resolve as resolve2 } from "node:path";
+
+// src/process/run.ts
+import { spawn as spawn2 } from "node:child_process";
+import { StringDecoder } from "node:string_decoder";
+var TAIL_LINES = 30;
+function tail(text, lines2 = TAIL_LINES) {
+  const all = text.trimEnd().split("\n");
+  return all.slice(-lines2).map(cutLine).join("\n");
+}
+function cutLine(line) {
+  return line.length > LINE_LIMIT_BYTES ? `${line.slice(0, LINE_LIMIT_BYTES)}\u2026 [line cut]` : line;
+}
+var CommandError = class extends Error {
+  constructor(command, exitCode, stderr, reason) {
+    const shown = command.map(quoteForDisplay).join(" ");
+    const why = reason ?? `exited with code ${exitCode}`;
+    const detail = tail(stderr);
+    super(`${shown} ${why}${detail ? `:
+${detail}` : ""}`);
+    this.command = command;
+    this.exitCode = exitCode;
+    this.stderr = stderr;
+    this.name = "CommandError";
+  }
+  command;
+  exitCode;
+  stderr;
+  get stderrTail() {
+    return tail(this.stderr);
+  }
+};
+var CommandNotFoundError = class extends CommandError {
+  constructor(command) {
+    super(command, null, "", "could not be started: not found on PATH");
+    this.name = "CommandNotFoundError";
+  }
+};
+function quoteForDisplay(arg) {
+  return /^[\w@%+=:,./#-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+var STDOUT_LIMIT_BYTES = 128 * 1024 * 1024;
+var STDERR_TAIL_BYTES = 16 * 1024 * 1024;
+var LINE_LIMIT_BYTES = 8 * 1024;
+var KILL_AFTER_MS = 3e3;
+var TailBuffer = class {
+  constructor(limit) {
+    this.limit = limit;
+  }
+  limit;
+  chunks = [];
+  size = 0;
+  dropped = 0;
+  push(chunk) {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.size > this.limit) {
+      const first = this.chunks[0];
+      const excess = this.size - this.limit;
+      if (first.length <= excess) {
+        this.chunks.shift();
+        this.size -= first.length;
+        this.dropped += first.length;
+      } else {
+        this.chunks[0] = first.subarray(excess);
+        this.size -= excess;
+        this.dropped += excess;
+      }
+    }
+  }
+  text() {
+    let text = Buffer.concat(this.chunks).toString("utf8");
+    if (!this.dropped) return text;
+    const newline = text.indexOf("\n");
+    if (newline >= 0 && newline < text.length - 1) text = text.slice(newline + 1);
+    return `[${this.dropped} earlier bytes of output left out]
+${text}`;
+  }
+};
+var running = /* @__PURE__ */ new Set();
+var stopping = false;
+function signalProcessGroup(pid, signal = "SIGTERM") {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+async function stopRunningPrograms(graceMs = 3e3) {
+  stopping = true;
+  const groups = [...running];
+  for (const pid of groups) signalProcessGroup(pid, "SIGTERM");
+  const deadline = Date.now() + graceMs;
+  const alive = () => groups.filter((pid) => signalProcessGroup(pid, 0));
+  while (alive().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  for (const pid of alive()) signalProcessGroup(pid, "SIGKILL");
+}
+function run(command, options = {}) {
+  const [file, ...args] = command;
+  if (!file) throw new Error("run: empty command");
+  if (stopping) return Promise.reject(new CommandError(command, null, "", "was not started: the step is being stopped"));
+  const stdoutLimit = options.stdoutLimitBytes ?? STDOUT_LIMIT_BYTES;
+  return new Promise((resolve5, reject) => {
+    const child2 = spawn2(file, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: [options.input === void 0 ? "ignore" : "pipe", "pipe", "pipe"],
+      signal: options.signal,
+      detached: true
+    });
+    const pid = child2.pid;
+    if (pid !== void 0) running.add(pid);
+    const out = [];
+    let outBytes = 0;
+    let overflow = false;
+    const err = new TailBuffer(options.stderrTailBytes ?? STDERR_TAIL_BYTES);
+    let pending = "";
+    let timedOut = false;
+    let killTimer;
+    const stopGroup = () => {
+      if (pid === void 0) child2.kill("SIGTERM");
+      else signalProcessGroup(pid, "SIGTERM");
+      killTimer ??= setTimeout(() => pid === void 0 ? child2.kill("SIGKILL") : signalProcessGroup(pid, "SIGKILL"), KILL_AFTER_MS);
+    };
+    const timer = options.timeoutMs ? setTimeout(() => {
+      timedOut = true;
+      stopGroup();
+    }, options.timeoutMs) : void 0;
+    child2.stdout?.on("data", (chunk) => {
+      if (overflow) return;
+      outBytes += chunk.length;
+      if (outBytes > stdoutLimit) {
+        overflow = true;
+        out.length = 0;
+        stopGroup();
+        return;
+      }
+      out.push(chunk);
+    });
+    const decoder = new StringDecoder("utf8");
+    let cut = false;
+    child2.stderr?.on("data", (chunk) => {
+      err.push(chunk);
+      if (options.onStderrLine) {
+        pending += decoder.write(chunk);
+        const lines2 = pending.split("\n");
+        pending = lines2.pop() ?? "";
+        for (const line of lines2) {
+          if (cut) cut = false;
+          else options.onStderrLine(cutLine(line));
+        }
+        if (pending.length > LINE_LIMIT_BYTES) {
+          if (!cut) options.onStderrLine(cutLine(pending));
+          cut = true;
+          pending = "";
+        }
+      }
+    });
+    if (options.input !== void 0 && child2.stdin) {
+      child2.stdin.on("error", () => void 0);
+      child2.stdin.end(options.input);
+    }
+    child2.on("error", (error2) => {
+      if (timer) clearTimeout(timer);
+      if (killTimer) clearTimeout(killTimer);
+      if (pid !== void 0) running.delete(pid);
+      if (error2.code === "ENOENT") reject(new CommandNotFoundError(command));
+      else reject(new CommandError(command, null, err.text(), `could not be run: ${error2.message}`));
+    });
+    child2.on("close", (code, signal) => {
+      if (timer) clearTimeout(timer);
+      if (killTimer) clearTimeout(killTimer);
+      if (pid !== void 0) running.delete(pid);
+      if (pending && !cut && options.onStderrLine) options.onStderrLine(pending);
+      const stderr = err.text();
+      if (overflow) {
+        reject(new CommandError(command, null, stderr, `printed more than ${Math.round(stdoutLimit / 1048576)} MiB on stdout, more than this step reads: stopped`));
+        return;
+      }
+      if (timedOut) {
+        reject(new CommandError(command, null, stderr, `timed out after ${options.timeoutMs} ms`));
+        return;
+      }
+      if (code === null) {
+        reject(new CommandError(command, null, stderr, stopping ? `was stopped by ${signal}: the step is being stopped` : `was stopped by ${signal}`));
+        return;
+      }
+      resolve5({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
+    });
+  });
+}
+async function runChecked(command, options = {}) {
+  const result = await run(command, options);
+  if (!(options.okCodes ?? [0]).includes(result.exitCode)) {
+    throw new CommandError(command, result.exitCode, result.stderr);
+  }
+  return result;
+}
+
+// src/runner/disk-full.ts
+import { dirname as dirname3, relative as relative2, isAbsolute } from "node:path";
+
+// src/runner/inputs.ts
+var InputError = class extends Error {
+  constructor(input, message, label = `input '${input}'`) {
+    super(`Invalid ${label}: ${message}`);
+    this.input = input;
+    this.name = "InputError";
+  }
+  input;
+};
+var actionInputLabel = (name) => `input '${name}'`;
+function envInputSource(env = process.env) {
+  return (name) => env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`];
+}
+var TRUE = /* @__PURE__ */ new Set(["true", "True", "TRUE"]);
+var FALSE = /* @__PURE__ */ new Set(["false", "False", "FALSE"]);
+var Inputs = class {
+  constructor(source, mask = () => void 0, label = actionInputLabel) {
+    this.source = source;
+    this.mask = mask;
+    this.label = label;
+  }
+  source;
+  mask;
+  label;
+  /** An InputError for this input, worded for where the value came from. */
+  error(name, message) {
+    return new InputError(name, message, this.label(name));
+  }
+  raw(name) {
+    const value = this.source(name)?.trim();
+    return value ? value : void 0;
+  }
+  string(name, fallback) {
+    return this.raw(name) ?? fallback;
+  }
+  optionalString(name) {
+    return this.raw(name);
+  }
+  required(name, expected) {
+    const value = this.raw(name);
+    if (value === void 0) throw this.error(name, `it is required. Expected ${expected}.`);
+    return value;
+  }
+  /** A secret is masked in the log before anything else can print it. Not trimmed: keys need their newlines. */
+  secret(name) {
+    const value = this.source(name);
+    if (!value || !value.trim()) return void 0;
+    this.mask(value);
+    for (const line of value.split("\n")) if (line.trim().length >= 4) this.mask(line.trim());
+    return value;
+  }
+  bool(name, fallback) {
+    const value = this.raw(name);
+    if (value === void 0) return fallback;
+    if (TRUE.has(value)) return true;
+    if (FALSE.has(value)) return false;
+    throw this.error(name, `'${value}' is not a boolean. Expected true or false.`);
+  }
+  int(name, fallback, range = {}) {
+    const value = this.raw(name);
+    if (value === void 0) return fallback;
+    const min = range.min ?? Number.MIN_SAFE_INTEGER;
+    const max = range.max ?? Number.MAX_SAFE_INTEGER;
+    const form = range.max === void 0 ? range.min === void 0 ? "a whole number" : `a whole number of at least ${min}` : `a whole number from ${min} to ${max}`;
+    if (!/^-?\d+$/.test(value)) throw this.error(name, `'${value}' is not a whole number. Expected ${form}.`);
+    const n = Number(value);
+    if (n < min || n > max) throw this.error(name, `${value} is out of range. Expected ${form}.`);
+    return n;
+  }
+  /** Newline- or comma-separated, blanks dropped. */
+  list(name) {
+    const value = this.raw(name);
+    return value === void 0 ? [] : splitList(value);
+  }
+  /** Extra command-line arguments, split like a shell would split words (but never run by one). */
+  args(name) {
+    try {
+      return splitArgs(this.raw(name));
+    } catch (e) {
+      throw this.error(name, e.message);
+    }
+  }
+  oneOf(name, choices, fallback) {
+    const value = this.raw(name);
+    if (value === void 0) return fallback;
+    if (choices.includes(value)) return value;
+    throw this.error(name, `'${value}' is not allowed. Expected one of: ${choices.join(", ")}.`);
+  }
+};
+function splitList(value) {
+  return value.split(/[\n,]/).map((item) => item.trim()).filter((item) => item.length > 0);
+}
+function splitArgs(value) {
+  if (!value) return [];
+  const args = [];
+  let current = "";
+  let inWord = false;
+  let quote = null;
+  for (const ch of value) {
+    if (quote) {
+      if (ch === quote) quote = null;
+      else current += ch;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      inWord = true;
+    } else if (/\s/.test(ch)) {
+      if (inWord) args.push(current);
+      current = "";
+      inWord = false;
+    } else {
+      current += ch;
+      inWord = true;
+    }
+  }
+  if (quote) throw new Error(`unbalanced ${quote} quote. Expected arguments separated by spaces, quoted with ' or ".`);
+  if (inWord) args.push(current);
+  return args;
+}
+
+// src/runner/user-error.ts
+var UserError = class extends Error {
+  constructor(problem, fix, tool) {
+    super(`${problem} Fix: ${fix}`);
+    this.problem = problem;
+    this.fix = fix;
+    this.tool = tool;
+    this.name = "UserError";
+  }
+  problem;
+  fix;
+  tool;
+};
+var SignalError = class extends Error {
+  constructor(signal) {
+    super(`stopped by ${signal}: every program it started was stopped and its private files removed.`);
+    this.signal = signal;
+    this.name = "SignalError";
+  }
+  signal;
+};
+function userErrorFromHints(tool, hints, text) {
+  for (const hint of hints) {
+    const match = text.match(hint.pattern);
+    if (match) {
+      const problem = typeof hint.problem === "function" ? hint.problem(match) : hint.problem;
+      return new UserError(problem, hint.fix, tool);
+    }
+  }
+  return void 0;
+}
+
+// src/runner/disk-full.ts
+var FULL = /* @__PURE__ */ new Set(["ENOSPC", "EDQUOT"]);
+function inside(path5, dir) {
+  const rel = relative2(dir, path5);
+  return !rel.startsWith("..") && !isAbsolute(rel);
+}
+function diskFullError(error2, path5, what, env = process.env) {
+  const code = error2?.code;
+  if (!code || !FULL.has(code)) return error2;
+  const temp = env.RUNNER_TEMP;
+  const where = temp && inside(path5, temp) ? `the temp directory ${temp} (RUNNER_TEMP) is full` : `the disk holding ${dirname3(path5)} is full`;
+  return new UserError(
+    `${what} could not be written to ${path5}: ${where} (${code}).`,
+    `free space on that disk${temp ? ", or give the runner a RUNNER_TEMP on a larger one" : ""}, then run again.`
+  );
+}
+
+// src/runner/private-dir.ts
+var CLEANUP_STATE = "nix-fleet-cleanup";
+var PRIVATE_DIR_PREFIX = "nix-fleet-private-";
+var PrivateDir = class _PrivateDir {
+  constructor(runtime, path5) {
+    this.runtime = runtime;
+    this.path = path5;
+  }
+  runtime;
+  path;
+  /** Every directory not yet closed, in the order made: what a signal handler must close. */
+  static open = [];
+  cleanups = [];
+  pids = /* @__PURE__ */ new Set();
+  closed = false;
+  static async create(runtime, tempRoot) {
+    let path5;
+    try {
+      await mkdir2(tempRoot, { recursive: true });
+      path5 = await mkdtemp(join3(tempRoot, PRIVATE_DIR_PREFIX));
+    } catch (error2) {
+      throw diskFullError(error2, join3(tempRoot, PRIVATE_DIR_PREFIX), "The step's private directory");
+    }
+    await chmod2(path5, 448);
+    const dir = new _PrivateDir(runtime, path5);
+    _PrivateDir.open.push(dir);
+    dir.record();
+    return dir;
+  }
+  /** Closes every directory still open, newest first: a step being stopped by a signal. */
+  static async closeAll() {
+    for (const dir of [..._PrivateDir.open].reverse()) {
+      await dir.close().catch((error2) => dir.runtime.warning(`could not remove ${dir.path}: ${error2 instanceof Error ? error2.message : String(error2)}`));
+    }
+  }
+  /** Saves the records of every open directory (one process is one step): one state value holds them all. */
+  record() {
+    const records = _PrivateDir.open.map((d) => ({ dir: d.path, pids: [...d.pids] }));
+    this.runtime.saveState(CLEANUP_STATE, records.length ? JSON.stringify(records) : "");
+  }
+  /** Writes a file only this user can read (0600) and returns its path. `name` is a plain file name. */
+  async writeSecret(name, content) {
+    if (name !== basename3(name) || name.startsWith(".")) throw new Error(`private file name '${name}': expected a plain file name`);
+    const file = join3(this.path, name);
+    try {
+      await writeFile2(file, content, { mode: 384, flag: "wx" });
+    } catch (error2) {
+      if (error2.code !== "EEXIST") await rm2(file, { force: true });
+      throw diskFullError(error2, file, `The private file ${name}`);
+    }
+    return file;
+  }
+  /** A process group that post must stop if main dies before stopping it. */
+  trackProcess(pid) {
+    this.pids.add(pid);
+    this.record();
+  }
+  untrackProcess(pid) {
+    this.pids.delete(pid);
+    this.record();
+  }
+  /** Runs at close(), last registered first (revoke the token, stop the tunnel). */
+  onClose(cleanup) {
+    this.cleanups.push(cleanup);
+  }
+  /** Runs the cleanups, stops tracked process groups, removes the directory. Idempotent; only warns. */
+  async close() {
+    if (this.closed) return;
+    this.closed = true;
+    for (const cleanup of this.cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (error2) {
+        this.runtime.warning(`cleanup: ${error2 instanceof Error ? error2.message : String(error2)}`);
+      }
+    }
+    for (const pid of this.pids) signalProcessGroup(pid, "SIGTERM");
+    this.pids.clear();
+    await rm2(this.path, { recursive: true, force: true });
+    _PrivateDir.open.splice(_PrivateDir.open.indexOf(this), 1);
+    this.record();
+  }
+};
+
+// src/runner/signals.ts
+var SIGNAL_EXIT_STATUS = { SIGINT: 130, SIGTERM: 143 };
+var GRACE_MS = 3e3;
+function handleStepEnd(finish, started) {
+  let ending = false;
+  const handle = {
+    get ending() {
+      return ending;
+    },
+    // Never settles: the handler ends the process.
+    finished: new Promise(() => void 0)
+  };
+  const end = (error2, status) => {
+    if (ending) return;
+    ending = true;
+    started?.();
+    void (async () => {
+      await stopRunningPrograms(GRACE_MS).catch(() => void 0);
+      await PrivateDir.closeAll().catch(() => void 0);
+      try {
+        await finish({ error: error2, status });
+      } finally {
+        process.exit(status);
+      }
+    })();
+  };
+  for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => end(new SignalError(signal), SIGNAL_EXIT_STATUS[signal]));
+  process.on("uncaughtException", (error2) => end(error2, 1));
+  process.on("unhandledRejection", (error2) => end(error2, 1));
+  return handle;
+}
+
 // src/runner/neutralize.ts
 import { randomBytes } from "node:crypto";
 function neutralized(text) {
@@ -31314,143 +31803,36 @@ var ActionsRuntime = class {
 };
 async function runAction(action, body, onFailure = {}) {
   const runtime = new ActionsRuntime();
-  try {
-    await body(runtime);
-  } catch (error2) {
+  const fail = (message) => {
     for (const [name, value] of Object.entries(onFailure)) if (!runtime.outputs.has(name)) runtime.setOutput(name, value);
-    const message = `${action} failed with: ${error2 instanceof Error ? error2.message : String(error2)}`;
     if (runtime.platform === "forgejo") {
       info(neutralized(`error: ${message}`));
       process.exitCode = 1;
     } else {
       setFailed(message);
     }
-  }
-  try {
-    await runtime.flush();
-  } catch (error2) {
-    warning(`could not write the step summary: ${error2 instanceof Error ? error2.message : String(error2)}`);
-  }
-  process.exit(process.exitCode ?? 0);
-}
-
-// src/runner/inputs.ts
-var InputError = class extends Error {
-  constructor(input, message, label = `input '${input}'`) {
-    super(`Invalid ${label}: ${message}`);
-    this.input = input;
-    this.name = "InputError";
-  }
-  input;
-};
-var actionInputLabel = (name) => `input '${name}'`;
-function envInputSource(env = process.env) {
-  return (name) => env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`];
-}
-var TRUE = /* @__PURE__ */ new Set(["true", "True", "TRUE"]);
-var FALSE = /* @__PURE__ */ new Set(["false", "False", "FALSE"]);
-var Inputs = class {
-  constructor(source, mask = () => void 0, label = actionInputLabel) {
-    this.source = source;
-    this.mask = mask;
-    this.label = label;
-  }
-  source;
-  mask;
-  label;
-  /** An InputError for this input, worded for where the value came from. */
-  error(name, message) {
-    return new InputError(name, message, this.label(name));
-  }
-  raw(name) {
-    const value = this.source(name)?.trim();
-    return value ? value : void 0;
-  }
-  string(name, fallback) {
-    return this.raw(name) ?? fallback;
-  }
-  optionalString(name) {
-    return this.raw(name);
-  }
-  required(name, expected) {
-    const value = this.raw(name);
-    if (value === void 0) throw this.error(name, `it is required. Expected ${expected}.`);
-    return value;
-  }
-  /** A secret is masked in the log before anything else can print it. Not trimmed: keys need their newlines. */
-  secret(name) {
-    const value = this.source(name);
-    if (!value || !value.trim()) return void 0;
-    this.mask(value);
-    for (const line of value.split("\n")) if (line.trim().length >= 4) this.mask(line.trim());
-    return value;
-  }
-  bool(name, fallback) {
-    const value = this.raw(name);
-    if (value === void 0) return fallback;
-    if (TRUE.has(value)) return true;
-    if (FALSE.has(value)) return false;
-    throw this.error(name, `'${value}' is not a boolean. Expected true or false.`);
-  }
-  int(name, fallback, range = {}) {
-    const value = this.raw(name);
-    if (value === void 0) return fallback;
-    const min = range.min ?? Number.MIN_SAFE_INTEGER;
-    const max = range.max ?? Number.MAX_SAFE_INTEGER;
-    const form = range.max === void 0 ? range.min === void 0 ? "a whole number" : `a whole number of at least ${min}` : `a whole number from ${min} to ${max}`;
-    if (!/^-?\d+$/.test(value)) throw this.error(name, `'${value}' is not a whole number. Expected ${form}.`);
-    const n = Number(value);
-    if (n < min || n > max) throw this.error(name, `${value} is out of range. Expected ${form}.`);
-    return n;
-  }
-  /** Newline- or comma-separated, blanks dropped. */
-  list(name) {
-    const value = this.raw(name);
-    return value === void 0 ? [] : splitList(value);
-  }
-  /** Extra command-line arguments, split like a shell would split words (but never run by one). */
-  args(name) {
+  };
+  const flush = async () => {
     try {
-      return splitArgs(this.raw(name));
-    } catch (e) {
-      throw this.error(name, e.message);
+      await runtime.flush();
+    } catch (error2) {
+      warning(`could not write the step summary: ${error2 instanceof Error ? error2.message : String(error2)}`);
     }
+  };
+  const failure = (error2) => `${action} failed with: ${error2 instanceof Error ? error2.message : String(error2)}`;
+  const end = handleStepEnd(async ({ error: error2 }) => {
+    fail(error2 instanceof SignalError ? `${action} was ${error2.message}` : failure(error2));
+    await flush();
+  });
+  try {
+    await body(runtime);
+  } catch (error2) {
+    if (end.ending) await end.finished;
+    fail(failure(error2));
   }
-  oneOf(name, choices, fallback) {
-    const value = this.raw(name);
-    if (value === void 0) return fallback;
-    if (choices.includes(value)) return value;
-    throw this.error(name, `'${value}' is not allowed. Expected one of: ${choices.join(", ")}.`);
-  }
-};
-function splitList(value) {
-  return value.split(/[\n,]/).map((item) => item.trim()).filter((item) => item.length > 0);
-}
-function splitArgs(value) {
-  if (!value) return [];
-  const args = [];
-  let current = "";
-  let inWord = false;
-  let quote = null;
-  for (const ch of value) {
-    if (quote) {
-      if (ch === quote) quote = null;
-      else current += ch;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-      inWord = true;
-    } else if (/\s/.test(ch)) {
-      if (inWord) args.push(current);
-      current = "";
-      inWord = false;
-    } else {
-      current += ch;
-      inWord = true;
-    }
-  }
-  if (quote) throw new Error(`unbalanced ${quote} quote. Expected arguments separated by spaces, quoted with ' or ".`);
-  if (inWord) args.push(current);
-  return args;
+  if (end.ending) await end.finished;
+  await flush();
+  process.exit(process.exitCode ?? 0);
 }
 
 // node_modules/@actions/tool-cache/lib/tool-cache.js
@@ -31828,11 +32210,11 @@ var actionsToolCache = {
 // src/actions/mirror/options.ts
 import { spawnSync } from "node:child_process";
 import { existsSync as existsSync3, statSync as statSync2 } from "node:fs";
-import { isAbsolute as isAbsolute2, resolve as resolve3 } from "node:path";
+import { isAbsolute as isAbsolute4, resolve as resolve4 } from "node:path";
 
 // src/git/credentials.ts
 var import_keyParser = __toESM(require_keyParser(), 1);
-import { rm as rm2 } from "node:fs/promises";
+import { rm as rm3 } from "node:fs/promises";
 
 // src/git/github-host-keys.ts
 var GITHUB_KNOWN_HOSTS = [
@@ -31991,12 +32373,12 @@ var MirrorCredentials = class _MirrorCredentials {
   }
   /** Deletes the key and known_hosts files. Idempotent. */
   async remove() {
-    for (const file of this.files.splice(0)) await rm2(file, { force: true });
+    for (const file of this.files.splice(0)) await rm3(file, { force: true });
   }
 };
 
 // src/git/mirror-remote.ts
-import { isAbsolute } from "node:path";
+import { isAbsolute as isAbsolute3 } from "node:path";
 var EXPECTED = "Expected an ssh URL (ssh://git@host/owner/repo.git or git@host:owner/repo.git), an https URL (https://host/owner/repo.git), or a local path or file:// URL, without credentials";
 function parseMirrorRemote(value) {
   if (value.startsWith("-") || /[\s\x00-\x1f\x7f]/.test(value)) return { error: `'${value}' is not a git URL. ${EXPECTED}.` };
@@ -32017,7 +32399,7 @@ function parseMirrorRemote(value) {
     if (isLoopbackHttp(value)) return { kind: "https", url: value, host: /^http:\/\/([^/:]+|\[[^\]]+\])/i.exec(value)?.[1] ?? "" };
     return { error: `'${value}' is plain http: the token and the pushed history would cross the network unencrypted. ${EXPECTED}.` };
   }
-  if (/^file:\/\/\//i.test(value) || isAbsolute(value)) return { kind: "local", url: value };
+  if (/^file:\/\/\//i.test(value) || isAbsolute3(value)) return { kind: "local", url: value };
   return { error: `'${value}' is not a git URL this action can push to. ${EXPECTED}.` };
 }
 
@@ -32025,108 +32407,10 @@ function parseMirrorRemote(value) {
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { access as access2, constants as constants3, readFile as readFile2 } from "node:fs/promises";
-import { basename as basename3, delimiter as delimiter2, join as join4 } from "node:path";
+import { basename as basename4, delimiter as delimiter2, join as join5 } from "node:path";
 
 // src/scan/gitleaks.ts
 import { readFile } from "node:fs/promises";
-
-// src/process/run.ts
-import { spawn as spawn2 } from "node:child_process";
-import { StringDecoder } from "node:string_decoder";
-var TAIL_LINES = 30;
-function tail(text, lines2 = TAIL_LINES) {
-  const all = text.trimEnd().split("\n");
-  return all.slice(-lines2).join("\n");
-}
-var CommandError = class extends Error {
-  constructor(command, exitCode, stderr, reason) {
-    const shown = command.map(quoteForDisplay).join(" ");
-    const why = reason ?? `exited with code ${exitCode}`;
-    const detail = tail(stderr);
-    super(`${shown} ${why}${detail ? `:
-${detail}` : ""}`);
-    this.command = command;
-    this.exitCode = exitCode;
-    this.stderr = stderr;
-    this.name = "CommandError";
-  }
-  command;
-  exitCode;
-  stderr;
-  get stderrTail() {
-    return tail(this.stderr);
-  }
-};
-var CommandNotFoundError = class extends CommandError {
-  constructor(command) {
-    super(command, null, "", "could not be started: not found on PATH");
-    this.name = "CommandNotFoundError";
-  }
-};
-function quoteForDisplay(arg) {
-  return /^[\w@%+=:,./#-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-function run(command, options = {}) {
-  const [file, ...args] = command;
-  if (!file) throw new Error("run: empty command");
-  return new Promise((resolve5, reject) => {
-    const child2 = spawn2(file, args, {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      stdio: [options.input === void 0 ? "ignore" : "pipe", "pipe", "pipe"],
-      signal: options.signal
-    });
-    const out = [];
-    const err = [];
-    let pending = "";
-    let timedOut = false;
-    const timer = options.timeoutMs ? setTimeout(() => {
-      timedOut = true;
-      child2.kill("SIGTERM");
-    }, options.timeoutMs) : void 0;
-    child2.stdout?.on("data", (chunk) => out.push(chunk));
-    const decoder = new StringDecoder("utf8");
-    child2.stderr?.on("data", (chunk) => {
-      err.push(chunk);
-      if (options.onStderrLine) {
-        pending += decoder.write(chunk);
-        const lines2 = pending.split("\n");
-        pending = lines2.pop() ?? "";
-        for (const line of lines2) options.onStderrLine(line);
-      }
-    });
-    if (options.input !== void 0 && child2.stdin) {
-      child2.stdin.on("error", () => void 0);
-      child2.stdin.end(options.input);
-    }
-    child2.on("error", (error2) => {
-      if (timer) clearTimeout(timer);
-      if (error2.code === "ENOENT") reject(new CommandNotFoundError(command));
-      else reject(new CommandError(command, null, Buffer.concat(err).toString("utf8"), `could not be run: ${error2.message}`));
-    });
-    child2.on("close", (code, signal) => {
-      if (timer) clearTimeout(timer);
-      if (pending && options.onStderrLine) options.onStderrLine(pending);
-      const stderr = Buffer.concat(err).toString("utf8");
-      if (timedOut) {
-        reject(new CommandError(command, null, stderr, `timed out after ${options.timeoutMs} ms`));
-        return;
-      }
-      if (code === null) {
-        reject(new CommandError(command, null, stderr, `was stopped by ${signal}`));
-        return;
-      }
-      resolve5({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
-    });
-  });
-}
-async function runChecked(command, options = {}) {
-  const result = await run(command, options);
-  if (!(options.okCodes ?? [0]).includes(result.exitCode)) {
-    throw new CommandError(command, result.exitCode, result.stderr);
-  }
-  return result;
-}
 
 // src/scan/findings.ts
 var ReportFormatError = class extends Error {
@@ -32287,7 +32571,7 @@ function parseChecksums(text) {
   const sums = /* @__PURE__ */ new Map();
   for (const line of text.split("\n")) {
     const m = /^([0-9a-fA-F]{64})\s+\*?(\S+)\s*$/.exec(line.trim());
-    if (m) sums.set(basename3(m[2]), m[1].toLowerCase());
+    if (m) sums.set(basename4(m[2]), m[1].toLowerCase());
   }
   return sums;
 }
@@ -32308,7 +32592,7 @@ async function isExecutable(path5) {
 }
 async function findOnPath(name, path5 = process.env.PATH ?? "") {
   for (const dir of path5.split(delimiter2).filter(Boolean)) {
-    const candidate = join4(dir, name);
+    const candidate = join5(dir, name);
     if (await isExecutable(candidate)) return candidate;
   }
   return void 0;
@@ -32337,7 +32621,7 @@ async function installGitleaks(version, o, cache, log) {
   const cached = cache.find("gitleaks", version, arch3);
   if (cached) {
     log.info(`gitleaks ${version} from the tool cache (${cached}).`);
-    return { binary: join4(cached, "gitleaks"), cached: true };
+    return { binary: join5(cached, "gitleaks"), cached: true };
   }
   const assets = releaseAssets(o.downloadUrl, version, arch3);
   log.info(`Downloading gitleaks ${version}: ${assets.archiveUrl}`);
@@ -32358,15 +32642,15 @@ async function installGitleaks(version, o, cache, log) {
     throw new ChecksumError(`checksum mismatch for ${assets.archiveUrl}: expected sha256 ${expected.sum} (from ${expected.from}), got ${actual}. Refusing to install it.`);
   }
   const dir = await cache.extractTar(archive);
-  if (!await isExecutable(join4(dir, "gitleaks"))) throw new Error(`${assets.archive} holds no executable 'gitleaks'.`);
+  if (!await isExecutable(join5(dir, "gitleaks"))) throw new Error(`${assets.archive} holds no executable 'gitleaks'.`);
   const cachedDir = await cache.cacheDir(dir, "gitleaks", version, arch3);
   log.info(`Installed gitleaks ${version} (sha256 ${actual} verified against ${expected.from}) into the tool cache.`);
-  return { binary: join4(cachedDir, "gitleaks"), cached: false };
+  return { binary: join5(cachedDir, "gitleaks"), cached: false };
 }
 
 // src/git/git.ts
 import { readFile as readFile3 } from "node:fs/promises";
-import { resolve as resolve2 } from "node:path";
+import { resolve as resolve3 } from "node:path";
 var Git = class {
   constructor(cwd, binary = "git", env = process.env) {
     this.cwd = cwd;
@@ -32417,7 +32701,7 @@ var GitHistory = class extends Git {
     const result = await this.exec(["rev-parse", "--git-path", "shallow"]);
     if (result.exitCode !== 0) return /* @__PURE__ */ new Set();
     try {
-      const text = await readFile3(resolve2(this.cwd, result.stdout.trim()), "utf8");
+      const text = await readFile3(resolve3(this.cwd, result.stdout.trim()), "utf8");
       return new Set(text.split("\n").map((l) => l.trim()).filter(Boolean));
     } catch {
       return /* @__PURE__ */ new Set();
@@ -32613,7 +32897,7 @@ function gitAcceptsBranch(branch) {
 function existingFile(inputs, name, base, expected) {
   const value = inputs.optionalString(name);
   if (value === void 0) return void 0;
-  const path5 = isAbsolute2(value) ? value : resolve3(base, value);
+  const path5 = isAbsolute4(value) ? value : resolve4(base, value);
   if (!existsSync3(path5) || !statSync2(path5).isFile()) throw inputs.error(name, `'${value}' is not a file (${path5}). Expected ${expected}.`);
   return path5;
 }
@@ -32653,31 +32937,7 @@ function refusalMessage(r) {
 }
 
 // src/actions/mirror/run.ts
-import { join as join6, relative as relative2, sep as sep2 } from "node:path";
-
-// src/runner/user-error.ts
-var UserError = class extends Error {
-  constructor(problem, fix, tool) {
-    super(`${problem} Fix: ${fix}`);
-    this.problem = problem;
-    this.fix = fix;
-    this.tool = tool;
-    this.name = "UserError";
-  }
-  problem;
-  fix;
-  tool;
-};
-function userErrorFromHints(tool, hints, text) {
-  for (const hint of hints) {
-    const match = text.match(hint.pattern);
-    if (match) {
-      const problem = typeof hint.problem === "function" ? hint.problem(match) : hint.problem;
-      return new UserError(problem, hint.fix, tool);
-    }
-  }
-  return void 0;
-}
+import { join as join6, relative as relative4, sep as sep2 } from "node:path";
 
 // src/git/mirror-errors.ts
 var MIRROR_HINTS = [
@@ -32760,77 +33020,6 @@ ${result.stderr}`;
   }
   throw new CommandError(result.command, result.exitCode, `${result.stderr}
 ${result.stdout}`);
-}
-
-// src/runner/private-dir.ts
-import { chmod as chmod2, mkdir as mkdir2, mkdtemp, rm as rm3, writeFile as writeFile2 } from "node:fs/promises";
-import { basename as basename4, dirname as dirname4, join as join5, resolve as resolve4 } from "node:path";
-var CLEANUP_STATE = "nix-fleet-cleanup";
-var PRIVATE_DIR_PREFIX = "nix-fleet-private-";
-var PrivateDir = class _PrivateDir {
-  constructor(runtime, path5) {
-    this.runtime = runtime;
-    this.path = path5;
-  }
-  runtime;
-  path;
-  cleanups = [];
-  pids = /* @__PURE__ */ new Set();
-  closed = false;
-  static async create(runtime, tempRoot) {
-    await mkdir2(tempRoot, { recursive: true });
-    const path5 = await mkdtemp(join5(tempRoot, PRIVATE_DIR_PREFIX));
-    await chmod2(path5, 448);
-    const dir = new _PrivateDir(runtime, path5);
-    dir.record();
-    return dir;
-  }
-  record() {
-    const record = { dir: this.path, pids: [...this.pids] };
-    this.runtime.saveState(CLEANUP_STATE, JSON.stringify(record));
-  }
-  /** Writes a file only this user can read (0600) and returns its path. `name` is a plain file name. */
-  async writeSecret(name, content) {
-    if (name !== basename4(name) || name.startsWith(".")) throw new Error(`private file name '${name}': expected a plain file name`);
-    const file = join5(this.path, name);
-    await writeFile2(file, content, { mode: 384, flag: "wx" });
-    return file;
-  }
-  /** A process group that post must stop if main dies before stopping it. */
-  trackProcess(pid) {
-    this.pids.add(pid);
-    this.record();
-  }
-  untrackProcess(pid) {
-    this.pids.delete(pid);
-    this.record();
-  }
-  /** Runs at close(), last registered first (revoke the token, stop the tunnel). */
-  onClose(cleanup) {
-    this.cleanups.push(cleanup);
-  }
-  /** Runs the cleanups, stops tracked process groups, removes the directory. Idempotent; only warns. */
-  async close() {
-    if (this.closed) return;
-    this.closed = true;
-    for (const cleanup of this.cleanups.reverse()) {
-      try {
-        await cleanup();
-      } catch (error2) {
-        this.runtime.warning(`cleanup: ${error2 instanceof Error ? error2.message : String(error2)}`);
-      }
-    }
-    for (const pid of this.pids) stopProcessGroup(pid);
-    this.pids.clear();
-    await rm3(this.path, { recursive: true, force: true });
-    this.runtime.saveState(CLEANUP_STATE, "");
-  }
-};
-function stopProcessGroup(pid) {
-  try {
-    process.kill(-pid, "SIGTERM");
-  } catch {
-  }
 }
 
 // src/scan/resolve-range.ts
@@ -33085,7 +33274,7 @@ async function runMirror(options, deps, paths) {
   }
 }
 function workspacePath(workspace, root, file) {
-  const rel = relative2(workspace, join6(root, file));
+  const rel = relative4(workspace, join6(root, file));
   return rel.startsWith("..") ? file : rel.split(sep2).join("/");
 }
 function notFastForward(branch, sha, previous) {

@@ -2165,9 +2165,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve4, reject) => {
+          return new Promise((resolve5, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve4(data);
+              return err ? reject(err) : resolve5(data);
             });
           });
         }
@@ -2205,12 +2205,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve4, reject) => {
+          return new Promise((resolve5, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve4(data);
+              ) : resolve5(data);
             });
           });
         }
@@ -4477,8 +4477,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve4, reject) => {
-        res = resolve4;
+      const promise = new Promise((resolve5, reject) => {
+        res = resolve5;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -6729,12 +6729,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve4, reject) => {
+      const waitForDrain = () => new Promise((resolve5, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve4;
+          callback = resolve5;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7404,12 +7404,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve4, reject) => {
+      const waitForDrain = () => new Promise((resolve5, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve4;
+          callback = resolve5;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7888,16 +7888,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve4) => {
+        return new Promise((resolve5) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve4;
+            this[kClosedResolve] = resolve5;
           } else {
-            resolve4(null);
+            resolve5(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve4) => {
+        return new Promise((resolve5) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request = requests[i];
@@ -7908,7 +7908,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve4(null);
+            resolve5(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7959,7 +7959,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve4, reject) => {
+        const socket = await new Promise((resolve5, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7971,7 +7971,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve4(socket2);
+              resolve5(socket2);
             }
           });
         });
@@ -8288,8 +8288,8 @@ var require_pool_base = __commonJS({
       }
       get [kRunning]() {
         let ret = 0;
-        for (const { [kRunning]: running } of this[kClients]) {
-          ret += running;
+        for (const { [kRunning]: running2 } of this[kClients]) {
+          ret += running2;
         }
         return ret;
       }
@@ -8307,8 +8307,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve4) => {
-            this[kClosedResolve] = resolve4;
+          await new Promise((resolve5) => {
+            this[kClosedResolve] = resolve5;
           });
         }
       }
@@ -9577,7 +9577,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve4, reject) => {
+        return await new Promise((resolve5, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9590,7 +9590,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve4(null);
+              resolve5(null);
             }
           }).on("error", noop).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9609,7 +9609,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream2, type) {
       assert(!stream2[kConsume]);
-      return new Promise((resolve4, reject) => {
+      return new Promise((resolve5, reject) => {
         if (isUnusable(stream2)) {
           const rState = stream2._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9626,7 +9626,7 @@ var require_readable = __commonJS({
             stream2[kConsume] = {
               type,
               stream: stream2,
-              resolve: resolve4,
+              resolve: resolve5,
               reject,
               length: 0,
               body: []
@@ -9696,18 +9696,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve4, stream: stream2, length } = consume2;
+      const { type, body, resolve: resolve5, stream: stream2, length } = consume2;
       try {
         if (type === "text") {
-          resolve4(chunksDecode(body, length));
+          resolve5(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve4(JSON.parse(chunksDecode(body, length)));
+          resolve5(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve4(chunksConcat(body, length).buffer);
+          resolve5(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve4(new Blob(body, { type: stream2[kContentType] }));
+          resolve5(new Blob(body, { type: stream2[kContentType] }));
         } else if (type === "bytes") {
-          resolve4(chunksConcat(body, length));
+          resolve5(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9964,9 +9964,9 @@ var require_api_request = __commonJS({
     };
     function request(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           request.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve4(data);
+            return err ? reject(err) : resolve5(data);
           });
         });
       }
@@ -10189,9 +10189,9 @@ var require_api_stream = __commonJS({
     };
     function stream2(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           stream2.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve4(data);
+            return err ? reject(err) : resolve5(data);
           });
         });
       }
@@ -10476,9 +10476,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve4(data);
+            return err ? reject(err) : resolve5(data);
           });
         });
       }
@@ -10570,9 +10570,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve4(data);
+            return err ? reject(err) : resolve5(data);
           });
         });
       }
@@ -14435,7 +14435,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve4, reject) => agent.dispatch(
+        return new Promise((resolve5, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14511,7 +14511,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve4({
+              resolve5({
                 status,
                 statusText,
                 headersList,
@@ -14554,7 +14554,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve4({
+              resolve5({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -18295,8 +18295,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve4) => {
-        setTimeout(resolve4, ms).unref();
+      return new Promise((resolve5) => {
+        setTimeout(resolve5, ms).unref();
       });
     }
     module.exports = {
@@ -21673,11 +21673,11 @@ var tunnel = __toESM(require_tunnel2(), 1);
 var import_undici = __toESM(require_undici(), 1);
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve4) {
-      resolve4(value);
+    return value instanceof P ? value : new P(function(resolve5) {
+      resolve5(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve4, reject) {
+  return new (P || (P = Promise))(function(resolve5, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -21693,7 +21693,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -21766,26 +21766,26 @@ var HttpClientResponse = class {
   }
   readBody() {
     return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve4) => __awaiter(this, void 0, void 0, function* () {
+      return new Promise((resolve5) => __awaiter(this, void 0, void 0, function* () {
         let output = Buffer.alloc(0);
         this.message.on("data", (chunk) => {
           output = Buffer.concat([output, chunk]);
         });
         this.message.on("end", () => {
-          resolve4(output.toString());
+          resolve5(output.toString());
         });
       }));
     });
   }
   readBodyBuffer() {
     return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve4) => __awaiter(this, void 0, void 0, function* () {
+      return new Promise((resolve5) => __awaiter(this, void 0, void 0, function* () {
         const chunks = [];
         this.message.on("data", (chunk) => {
           chunks.push(chunk);
         });
         this.message.on("end", () => {
-          resolve4(Buffer.concat(chunks));
+          resolve5(Buffer.concat(chunks));
         });
       }));
     });
@@ -21988,14 +21988,14 @@ var HttpClient = class {
    */
   requestRaw(info2, data) {
     return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve4, reject) => {
+      return new Promise((resolve5, reject) => {
         function callbackForResult(err, res) {
           if (err) {
             reject(err);
           } else if (!res) {
             reject(new Error("Unknown error"));
           } else {
-            resolve4(res);
+            resolve5(res);
           }
         }
         this.requestRawWithCallback(info2, data, callbackForResult);
@@ -22239,12 +22239,12 @@ var HttpClient = class {
     return __awaiter(this, void 0, void 0, function* () {
       retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
       const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-      return new Promise((resolve4) => setTimeout(() => resolve4(), ms));
+      return new Promise((resolve5) => setTimeout(() => resolve5(), ms));
     });
   }
   _processResponse(res, options) {
     return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve4, reject) => __awaiter(this, void 0, void 0, function* () {
+      return new Promise((resolve5, reject) => __awaiter(this, void 0, void 0, function* () {
         const statusCode = res.message.statusCode || 0;
         const response = {
           statusCode,
@@ -22252,7 +22252,7 @@ var HttpClient = class {
           headers: {}
         };
         if (statusCode === HttpCodes.NotFound) {
-          resolve4(response);
+          resolve5(response);
         }
         function dateTimeDeserializer(key, value) {
           if (typeof value === "string") {
@@ -22291,7 +22291,7 @@ var HttpClient = class {
           err.result = response.result;
           reject(err);
         } else {
-          resolve4(response);
+          resolve5(response);
         }
       }));
     });
@@ -22304,11 +22304,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter2 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve4) {
-      resolve4(value);
+    return value instanceof P ? value : new P(function(resolve5) {
+      resolve5(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve4, reject) {
+  return new (P || (P = Promise))(function(resolve5, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -22324,7 +22324,7 @@ var __awaiter2 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -22602,11 +22602,11 @@ import * as fs2 from "fs";
 import * as path from "path";
 var __awaiter3 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve4) {
-      resolve4(value);
+    return value instanceof P ? value : new P(function(resolve5) {
+      resolve5(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve4, reject) {
+  return new (P || (P = Promise))(function(resolve5, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -22622,7 +22622,7 @@ var __awaiter3 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -22735,11 +22735,11 @@ function isUnixExecutable(stats) {
 // node_modules/@actions/io/lib/io.js
 var __awaiter4 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve4) {
-      resolve4(value);
+    return value instanceof P ? value : new P(function(resolve5) {
+      resolve5(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve4, reject) {
+  return new (P || (P = Promise))(function(resolve5, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -22755,7 +22755,7 @@ var __awaiter4 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -22925,11 +22925,11 @@ function copyFile2(srcFile, destFile, force) {
 import { setTimeout as setTimeout2 } from "timers";
 var __awaiter5 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve4) {
-      resolve4(value);
+    return value instanceof P ? value : new P(function(resolve5) {
+      resolve5(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve4, reject) {
+  return new (P || (P = Promise))(function(resolve5, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -22945,7 +22945,7 @@ var __awaiter5 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -23164,7 +23164,7 @@ var ToolRunner = class extends events.EventEmitter {
         this.toolPath = path3.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
       }
       this.toolPath = yield which(this.toolPath, true);
-      return new Promise((resolve4, reject) => __awaiter5(this, void 0, void 0, function* () {
+      return new Promise((resolve5, reject) => __awaiter5(this, void 0, void 0, function* () {
         this._debug(`exec tool: ${this.toolPath}`);
         this._debug("arguments:");
         for (const arg of this.args) {
@@ -23247,7 +23247,7 @@ var ToolRunner = class extends events.EventEmitter {
           if (error2) {
             reject(error2);
           } else {
-            resolve4(exitCode);
+            resolve5(exitCode);
           }
         });
         if (this.options.input) {
@@ -23370,11 +23370,11 @@ var ExecState = class _ExecState extends events.EventEmitter {
 // node_modules/@actions/exec/lib/exec.js
 var __awaiter6 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve4) {
-      resolve4(value);
+    return value instanceof P ? value : new P(function(resolve5) {
+      resolve5(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve4, reject) {
+  return new (P || (P = Promise))(function(resolve5, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -23390,7 +23390,7 @@ var __awaiter6 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -23415,11 +23415,11 @@ var arch = os4.arch();
 // node_modules/@actions/core/lib/core.js
 var __awaiter7 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve4) {
-      resolve4(value);
+    return value instanceof P ? value : new P(function(resolve5) {
+      resolve5(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve4, reject) {
+  return new (P || (P = Promise))(function(resolve5, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -23435,7 +23435,7 @@ var __awaiter7 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -23505,6 +23505,366 @@ function saveState(name, value) {
 }
 function getState(name) {
   return process.env[`STATE_${name}`] || "";
+}
+
+// src/runner/private-dir.ts
+import { chmod as chmod2, mkdir as mkdir2, mkdtemp, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
+import { basename as basename3, isAbsolute as isAbsolute2, join as join3, relative as relative3, resolve as resolve2 } from "node:path";
+
+// src/process/run.ts
+import { spawn as spawn2 } from "node:child_process";
+import { StringDecoder } from "node:string_decoder";
+var TAIL_LINES = 30;
+function tail(text, lines2 = TAIL_LINES) {
+  const all = text.trimEnd().split("\n");
+  return all.slice(-lines2).map(cutLine).join("\n");
+}
+function cutLine(line) {
+  return line.length > LINE_LIMIT_BYTES ? `${line.slice(0, LINE_LIMIT_BYTES)}\u2026 [line cut]` : line;
+}
+var CommandError = class extends Error {
+  constructor(command, exitCode, stderr, reason) {
+    const shown = command.map(quoteForDisplay).join(" ");
+    const why = reason ?? `exited with code ${exitCode}`;
+    const detail = tail(stderr);
+    super(`${shown} ${why}${detail ? `:
+${detail}` : ""}`);
+    this.command = command;
+    this.exitCode = exitCode;
+    this.stderr = stderr;
+    this.name = "CommandError";
+  }
+  command;
+  exitCode;
+  stderr;
+  get stderrTail() {
+    return tail(this.stderr);
+  }
+};
+var CommandNotFoundError = class extends CommandError {
+  constructor(command) {
+    super(command, null, "", "could not be started: not found on PATH");
+    this.name = "CommandNotFoundError";
+  }
+};
+function quoteForDisplay(arg) {
+  return /^[\w@%+=:,./#-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+var STDOUT_LIMIT_BYTES = 128 * 1024 * 1024;
+var STDERR_TAIL_BYTES = 16 * 1024 * 1024;
+var LINE_LIMIT_BYTES = 8 * 1024;
+var KILL_AFTER_MS = 3e3;
+var TailBuffer = class {
+  constructor(limit) {
+    this.limit = limit;
+  }
+  limit;
+  chunks = [];
+  size = 0;
+  dropped = 0;
+  push(chunk) {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.size > this.limit) {
+      const first = this.chunks[0];
+      const excess = this.size - this.limit;
+      if (first.length <= excess) {
+        this.chunks.shift();
+        this.size -= first.length;
+        this.dropped += first.length;
+      } else {
+        this.chunks[0] = first.subarray(excess);
+        this.size -= excess;
+        this.dropped += excess;
+      }
+    }
+  }
+  text() {
+    let text = Buffer.concat(this.chunks).toString("utf8");
+    if (!this.dropped) return text;
+    const newline = text.indexOf("\n");
+    if (newline >= 0 && newline < text.length - 1) text = text.slice(newline + 1);
+    return `[${this.dropped} earlier bytes of output left out]
+${text}`;
+  }
+};
+var running = /* @__PURE__ */ new Set();
+var stopping = false;
+function signalProcessGroup(pid, signal = "SIGTERM") {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+async function stopRunningPrograms(graceMs = 3e3) {
+  stopping = true;
+  const groups = [...running];
+  for (const pid of groups) signalProcessGroup(pid, "SIGTERM");
+  const deadline = Date.now() + graceMs;
+  const alive = () => groups.filter((pid) => signalProcessGroup(pid, 0));
+  while (alive().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  for (const pid of alive()) signalProcessGroup(pid, "SIGKILL");
+}
+function run(command, options = {}) {
+  const [file, ...args] = command;
+  if (!file) throw new Error("run: empty command");
+  if (stopping) return Promise.reject(new CommandError(command, null, "", "was not started: the step is being stopped"));
+  const stdoutLimit = options.stdoutLimitBytes ?? STDOUT_LIMIT_BYTES;
+  return new Promise((resolve5, reject) => {
+    const child2 = spawn2(file, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: [options.input === void 0 ? "ignore" : "pipe", "pipe", "pipe"],
+      signal: options.signal,
+      detached: true
+    });
+    const pid = child2.pid;
+    if (pid !== void 0) running.add(pid);
+    const out = [];
+    let outBytes = 0;
+    let overflow = false;
+    const err = new TailBuffer(options.stderrTailBytes ?? STDERR_TAIL_BYTES);
+    let pending = "";
+    let timedOut = false;
+    let killTimer;
+    const stopGroup = () => {
+      if (pid === void 0) child2.kill("SIGTERM");
+      else signalProcessGroup(pid, "SIGTERM");
+      killTimer ??= setTimeout(() => pid === void 0 ? child2.kill("SIGKILL") : signalProcessGroup(pid, "SIGKILL"), KILL_AFTER_MS);
+    };
+    const timer = options.timeoutMs ? setTimeout(() => {
+      timedOut = true;
+      stopGroup();
+    }, options.timeoutMs) : void 0;
+    child2.stdout?.on("data", (chunk) => {
+      if (overflow) return;
+      outBytes += chunk.length;
+      if (outBytes > stdoutLimit) {
+        overflow = true;
+        out.length = 0;
+        stopGroup();
+        return;
+      }
+      out.push(chunk);
+    });
+    const decoder = new StringDecoder("utf8");
+    let cut = false;
+    child2.stderr?.on("data", (chunk) => {
+      err.push(chunk);
+      if (options.onStderrLine) {
+        pending += decoder.write(chunk);
+        const lines2 = pending.split("\n");
+        pending = lines2.pop() ?? "";
+        for (const line of lines2) {
+          if (cut) cut = false;
+          else options.onStderrLine(cutLine(line));
+        }
+        if (pending.length > LINE_LIMIT_BYTES) {
+          if (!cut) options.onStderrLine(cutLine(pending));
+          cut = true;
+          pending = "";
+        }
+      }
+    });
+    if (options.input !== void 0 && child2.stdin) {
+      child2.stdin.on("error", () => void 0);
+      child2.stdin.end(options.input);
+    }
+    child2.on("error", (error2) => {
+      if (timer) clearTimeout(timer);
+      if (killTimer) clearTimeout(killTimer);
+      if (pid !== void 0) running.delete(pid);
+      if (error2.code === "ENOENT") reject(new CommandNotFoundError(command));
+      else reject(new CommandError(command, null, err.text(), `could not be run: ${error2.message}`));
+    });
+    child2.on("close", (code, signal) => {
+      if (timer) clearTimeout(timer);
+      if (killTimer) clearTimeout(killTimer);
+      if (pid !== void 0) running.delete(pid);
+      if (pending && !cut && options.onStderrLine) options.onStderrLine(pending);
+      const stderr = err.text();
+      if (overflow) {
+        reject(new CommandError(command, null, stderr, `printed more than ${Math.round(stdoutLimit / 1048576)} MiB on stdout, more than this step reads: stopped`));
+        return;
+      }
+      if (timedOut) {
+        reject(new CommandError(command, null, stderr, `timed out after ${options.timeoutMs} ms`));
+        return;
+      }
+      if (code === null) {
+        reject(new CommandError(command, null, stderr, stopping ? `was stopped by ${signal}: the step is being stopped` : `was stopped by ${signal}`));
+        return;
+      }
+      resolve5({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
+    });
+  });
+}
+async function runChecked(command, options = {}) {
+  const result = await run(command, options);
+  if (!(options.okCodes ?? [0]).includes(result.exitCode)) {
+    throw new CommandError(command, result.exitCode, result.stderr);
+  }
+  return result;
+}
+
+// src/runner/disk-full.ts
+import { dirname as dirname3, relative as relative2, isAbsolute } from "node:path";
+
+// src/runner/user-error.ts
+var UserError = class extends Error {
+  constructor(problem, fix, tool) {
+    super(`${problem} Fix: ${fix}`);
+    this.problem = problem;
+    this.fix = fix;
+    this.tool = tool;
+    this.name = "UserError";
+  }
+  problem;
+  fix;
+  tool;
+};
+var SignalError = class extends Error {
+  constructor(signal) {
+    super(`stopped by ${signal}: every program it started was stopped and its private files removed.`);
+    this.signal = signal;
+    this.name = "SignalError";
+  }
+  signal;
+};
+
+// src/runner/disk-full.ts
+var FULL = /* @__PURE__ */ new Set(["ENOSPC", "EDQUOT"]);
+function inside(path5, dir) {
+  const rel = relative2(dir, path5);
+  return !rel.startsWith("..") && !isAbsolute(rel);
+}
+function diskFullError(error2, path5, what, env = process.env) {
+  const code = error2?.code;
+  if (!code || !FULL.has(code)) return error2;
+  const temp = env.RUNNER_TEMP;
+  const where = temp && inside(path5, temp) ? `the temp directory ${temp} (RUNNER_TEMP) is full` : `the disk holding ${dirname3(path5)} is full`;
+  return new UserError(
+    `${what} could not be written to ${path5}: ${where} (${code}).`,
+    `free space on that disk${temp ? ", or give the runner a RUNNER_TEMP on a larger one" : ""}, then run again.`
+  );
+}
+
+// src/runner/private-dir.ts
+var CLEANUP_STATE = "nix-fleet-cleanup";
+var PRIVATE_DIR_PREFIX = "nix-fleet-private-";
+var PrivateDir = class _PrivateDir {
+  constructor(runtime, path5) {
+    this.runtime = runtime;
+    this.path = path5;
+  }
+  runtime;
+  path;
+  /** Every directory not yet closed, in the order made: what a signal handler must close. */
+  static open = [];
+  cleanups = [];
+  pids = /* @__PURE__ */ new Set();
+  closed = false;
+  static async create(runtime, tempRoot) {
+    let path5;
+    try {
+      await mkdir2(tempRoot, { recursive: true });
+      path5 = await mkdtemp(join3(tempRoot, PRIVATE_DIR_PREFIX));
+    } catch (error2) {
+      throw diskFullError(error2, join3(tempRoot, PRIVATE_DIR_PREFIX), "The step's private directory");
+    }
+    await chmod2(path5, 448);
+    const dir = new _PrivateDir(runtime, path5);
+    _PrivateDir.open.push(dir);
+    dir.record();
+    return dir;
+  }
+  /** Closes every directory still open, newest first: a step being stopped by a signal. */
+  static async closeAll() {
+    for (const dir of [..._PrivateDir.open].reverse()) {
+      await dir.close().catch((error2) => dir.runtime.warning(`could not remove ${dir.path}: ${error2 instanceof Error ? error2.message : String(error2)}`));
+    }
+  }
+  /** Saves the records of every open directory (one process is one step): one state value holds them all. */
+  record() {
+    const records = _PrivateDir.open.map((d) => ({ dir: d.path, pids: [...d.pids] }));
+    this.runtime.saveState(CLEANUP_STATE, records.length ? JSON.stringify(records) : "");
+  }
+  /** Writes a file only this user can read (0600) and returns its path. `name` is a plain file name. */
+  async writeSecret(name, content) {
+    if (name !== basename3(name) || name.startsWith(".")) throw new Error(`private file name '${name}': expected a plain file name`);
+    const file = join3(this.path, name);
+    try {
+      await writeFile2(file, content, { mode: 384, flag: "wx" });
+    } catch (error2) {
+      if (error2.code !== "EEXIST") await rm2(file, { force: true });
+      throw diskFullError(error2, file, `The private file ${name}`);
+    }
+    return file;
+  }
+  /** A process group that post must stop if main dies before stopping it. */
+  trackProcess(pid) {
+    this.pids.add(pid);
+    this.record();
+  }
+  untrackProcess(pid) {
+    this.pids.delete(pid);
+    this.record();
+  }
+  /** Runs at close(), last registered first (revoke the token, stop the tunnel). */
+  onClose(cleanup) {
+    this.cleanups.push(cleanup);
+  }
+  /** Runs the cleanups, stops tracked process groups, removes the directory. Idempotent; only warns. */
+  async close() {
+    if (this.closed) return;
+    this.closed = true;
+    for (const cleanup of this.cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (error2) {
+        this.runtime.warning(`cleanup: ${error2 instanceof Error ? error2.message : String(error2)}`);
+      }
+    }
+    for (const pid of this.pids) signalProcessGroup(pid, "SIGTERM");
+    this.pids.clear();
+    await rm2(this.path, { recursive: true, force: true });
+    _PrivateDir.open.splice(_PrivateDir.open.indexOf(this), 1);
+    this.record();
+  }
+};
+
+// src/runner/signals.ts
+var SIGNAL_EXIT_STATUS = { SIGINT: 130, SIGTERM: 143 };
+var GRACE_MS = 3e3;
+function handleStepEnd(finish, started) {
+  let ending = false;
+  const handle = {
+    get ending() {
+      return ending;
+    },
+    // Never settles: the handler ends the process.
+    finished: new Promise(() => void 0)
+  };
+  const end = (error2, status) => {
+    if (ending) return;
+    ending = true;
+    started?.();
+    void (async () => {
+      await stopRunningPrograms(GRACE_MS).catch(() => void 0);
+      await PrivateDir.closeAll().catch(() => void 0);
+      try {
+        await finish({ error: error2, status });
+      } finally {
+        process.exit(status);
+      }
+    })();
+  };
+  for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => end(new SignalError(signal), SIGNAL_EXIT_STATUS[signal]));
+  process.on("uncaughtException", (error2) => end(error2, 1));
+  process.on("unhandledRejection", (error2) => end(error2, 1));
+  return handle;
 }
 
 // src/runner/neutralize.ts
@@ -23689,23 +24049,35 @@ var ActionsRuntime = class {
 };
 async function runAction(action, body, onFailure = {}) {
   const runtime = new ActionsRuntime();
-  try {
-    await body(runtime);
-  } catch (error2) {
+  const fail = (message) => {
     for (const [name, value] of Object.entries(onFailure)) if (!runtime.outputs.has(name)) runtime.setOutput(name, value);
-    const message = `${action} failed with: ${error2 instanceof Error ? error2.message : String(error2)}`;
     if (runtime.platform === "forgejo") {
       info(neutralized(`error: ${message}`));
       process.exitCode = 1;
     } else {
       setFailed(message);
     }
-  }
+  };
+  const flush = async () => {
+    try {
+      await runtime.flush();
+    } catch (error2) {
+      warning(`could not write the step summary: ${error2 instanceof Error ? error2.message : String(error2)}`);
+    }
+  };
+  const failure = (error2) => `${action} failed with: ${error2 instanceof Error ? error2.message : String(error2)}`;
+  const end = handleStepEnd(async ({ error: error2 }) => {
+    fail(error2 instanceof SignalError ? `${action} was ${error2.message}` : failure(error2));
+    await flush();
+  });
   try {
-    await runtime.flush();
+    await body(runtime);
   } catch (error2) {
-    warning(`could not write the step summary: ${error2 instanceof Error ? error2.message : String(error2)}`);
+    if (end.ending) await end.finished;
+    fail(failure(error2));
   }
+  if (end.ending) await end.finished;
+  await flush();
   process.exit(process.exitCode ?? 0);
 }
 
@@ -23727,11 +24099,11 @@ import { ok as ok2 } from "assert";
 // node_modules/@actions/tool-cache/lib/retry-helper.js
 var __awaiter8 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve4) {
-      resolve4(value);
+    return value instanceof P ? value : new P(function(resolve5) {
+      resolve5(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve4, reject) {
+  return new (P || (P = Promise))(function(resolve5, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -23747,7 +24119,7 @@ var __awaiter8 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -23789,7 +24161,7 @@ var RetryHelper = class {
   }
   sleep(seconds) {
     return __awaiter8(this, void 0, void 0, function* () {
-      return new Promise((resolve4) => setTimeout(resolve4, seconds * 1e3));
+      return new Promise((resolve5) => setTimeout(resolve5, seconds * 1e3));
     });
   }
 };
@@ -23797,11 +24169,11 @@ var RetryHelper = class {
 // node_modules/@actions/tool-cache/lib/tool-cache.js
 var __awaiter9 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve4) {
-      resolve4(value);
+    return value instanceof P ? value : new P(function(resolve5) {
+      resolve5(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve4, reject) {
+  return new (P || (P = Promise))(function(resolve5, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -23817,7 +24189,7 @@ var __awaiter9 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -24084,7 +24456,7 @@ var actionsToolCache = {
 // src/actions/secret-scan/options.ts
 import { tmpdir } from "node:os";
 import { existsSync as existsSync3, readFileSync, statSync as statSync2 } from "node:fs";
-import { isAbsolute, resolve as resolve3 } from "node:path";
+import { isAbsolute as isAbsolute3, resolve as resolve4 } from "node:path";
 
 // src/git/remote-url.ts
 var SCHEME_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
@@ -24145,108 +24517,10 @@ function basicAuthEnv(user, password, env, scope) {
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { access as access2, constants as constants3, readFile as readFile2 } from "node:fs/promises";
-import { basename as basename3, delimiter as delimiter2, join as join4 } from "node:path";
+import { basename as basename4, delimiter as delimiter2, join as join5 } from "node:path";
 
 // src/scan/gitleaks.ts
 import { readFile } from "node:fs/promises";
-
-// src/process/run.ts
-import { spawn as spawn2 } from "node:child_process";
-import { StringDecoder } from "node:string_decoder";
-var TAIL_LINES = 30;
-function tail(text, lines2 = TAIL_LINES) {
-  const all = text.trimEnd().split("\n");
-  return all.slice(-lines2).join("\n");
-}
-var CommandError = class extends Error {
-  constructor(command, exitCode, stderr, reason) {
-    const shown = command.map(quoteForDisplay).join(" ");
-    const why = reason ?? `exited with code ${exitCode}`;
-    const detail = tail(stderr);
-    super(`${shown} ${why}${detail ? `:
-${detail}` : ""}`);
-    this.command = command;
-    this.exitCode = exitCode;
-    this.stderr = stderr;
-    this.name = "CommandError";
-  }
-  command;
-  exitCode;
-  stderr;
-  get stderrTail() {
-    return tail(this.stderr);
-  }
-};
-var CommandNotFoundError = class extends CommandError {
-  constructor(command) {
-    super(command, null, "", "could not be started: not found on PATH");
-    this.name = "CommandNotFoundError";
-  }
-};
-function quoteForDisplay(arg) {
-  return /^[\w@%+=:,./#-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-function run(command, options = {}) {
-  const [file, ...args] = command;
-  if (!file) throw new Error("run: empty command");
-  return new Promise((resolve4, reject) => {
-    const child2 = spawn2(file, args, {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      stdio: [options.input === void 0 ? "ignore" : "pipe", "pipe", "pipe"],
-      signal: options.signal
-    });
-    const out = [];
-    const err = [];
-    let pending = "";
-    let timedOut = false;
-    const timer = options.timeoutMs ? setTimeout(() => {
-      timedOut = true;
-      child2.kill("SIGTERM");
-    }, options.timeoutMs) : void 0;
-    child2.stdout?.on("data", (chunk) => out.push(chunk));
-    const decoder = new StringDecoder("utf8");
-    child2.stderr?.on("data", (chunk) => {
-      err.push(chunk);
-      if (options.onStderrLine) {
-        pending += decoder.write(chunk);
-        const lines2 = pending.split("\n");
-        pending = lines2.pop() ?? "";
-        for (const line of lines2) options.onStderrLine(line);
-      }
-    });
-    if (options.input !== void 0 && child2.stdin) {
-      child2.stdin.on("error", () => void 0);
-      child2.stdin.end(options.input);
-    }
-    child2.on("error", (error2) => {
-      if (timer) clearTimeout(timer);
-      if (error2.code === "ENOENT") reject(new CommandNotFoundError(command));
-      else reject(new CommandError(command, null, Buffer.concat(err).toString("utf8"), `could not be run: ${error2.message}`));
-    });
-    child2.on("close", (code, signal) => {
-      if (timer) clearTimeout(timer);
-      if (pending && options.onStderrLine) options.onStderrLine(pending);
-      const stderr = Buffer.concat(err).toString("utf8");
-      if (timedOut) {
-        reject(new CommandError(command, null, stderr, `timed out after ${options.timeoutMs} ms`));
-        return;
-      }
-      if (code === null) {
-        reject(new CommandError(command, null, stderr, `was stopped by ${signal}`));
-        return;
-      }
-      resolve4({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
-    });
-  });
-}
-async function runChecked(command, options = {}) {
-  const result = await run(command, options);
-  if (!(options.okCodes ?? [0]).includes(result.exitCode)) {
-    throw new CommandError(command, result.exitCode, result.stderr);
-  }
-  return result;
-}
 
 // src/scan/findings.ts
 var ReportFormatError = class extends Error {
@@ -24449,7 +24723,7 @@ function parseChecksums(text) {
   const sums = /* @__PURE__ */ new Map();
   for (const line of text.split("\n")) {
     const m = /^([0-9a-fA-F]{64})\s+\*?(\S+)\s*$/.exec(line.trim());
-    if (m) sums.set(basename3(m[2]), m[1].toLowerCase());
+    if (m) sums.set(basename4(m[2]), m[1].toLowerCase());
   }
   return sums;
 }
@@ -24470,7 +24744,7 @@ async function isExecutable(path5) {
 }
 async function findOnPath(name, path5 = process.env.PATH ?? "") {
   for (const dir of path5.split(delimiter2).filter(Boolean)) {
-    const candidate = join4(dir, name);
+    const candidate = join5(dir, name);
     if (await isExecutable(candidate)) return candidate;
   }
   return void 0;
@@ -24499,7 +24773,7 @@ async function installGitleaks(version, o, cache, log) {
   const cached = cache.find("gitleaks", version, arch3);
   if (cached) {
     log.info(`gitleaks ${version} from the tool cache (${cached}).`);
-    return { binary: join4(cached, "gitleaks"), cached: true };
+    return { binary: join5(cached, "gitleaks"), cached: true };
   }
   const assets = releaseAssets(o.downloadUrl, version, arch3);
   log.info(`Downloading gitleaks ${version}: ${assets.archiveUrl}`);
@@ -24520,15 +24794,15 @@ async function installGitleaks(version, o, cache, log) {
     throw new ChecksumError(`checksum mismatch for ${assets.archiveUrl}: expected sha256 ${expected.sum} (from ${expected.from}), got ${actual}. Refusing to install it.`);
   }
   const dir = await cache.extractTar(archive);
-  if (!await isExecutable(join4(dir, "gitleaks"))) throw new Error(`${assets.archive} holds no executable 'gitleaks'.`);
+  if (!await isExecutable(join5(dir, "gitleaks"))) throw new Error(`${assets.archive} holds no executable 'gitleaks'.`);
   const cachedDir = await cache.cacheDir(dir, "gitleaks", version, arch3);
   log.info(`Installed gitleaks ${version} (sha256 ${actual} verified against ${expected.from}) into the tool cache.`);
-  return { binary: join4(cachedDir, "gitleaks"), cached: false };
+  return { binary: join5(cachedDir, "gitleaks"), cached: false };
 }
 
 // src/git/git.ts
 import { readFile as readFile3 } from "node:fs/promises";
-import { resolve as resolve2 } from "node:path";
+import { resolve as resolve3 } from "node:path";
 var Git = class {
   constructor(cwd, binary = "git", env = process.env) {
     this.cwd = cwd;
@@ -24580,7 +24854,7 @@ var GitHistory = class extends Git {
     const result = await this.exec(["rev-parse", "--git-path", "shallow"]);
     if (result.exitCode !== 0) return /* @__PURE__ */ new Set();
     try {
-      const text = await readFile3(resolve2(this.cwd, result.stdout.trim()), "utf8");
+      const text = await readFile3(resolve3(this.cwd, result.stdout.trim()), "utf8");
       return new Set(text.split("\n").map((l) => l.trim()).filter(Boolean));
     } catch {
       return /* @__PURE__ */ new Set();
@@ -24767,7 +25041,7 @@ var LOOPBACK = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i;
 function existingFile(inputs, name, base, expected) {
   const value = inputs.optionalString(name);
   if (value === void 0) return void 0;
-  const path5 = isAbsolute(value) ? value : resolve3(base, value);
+  const path5 = isAbsolute3(value) ? value : resolve4(base, value);
   if (!existsSync3(path5) || !statSync2(path5).isFile()) throw inputs.error(name, `'${value}' is not a file (${path5}). Expected ${expected}.`);
   return path5;
 }
@@ -24783,7 +25057,7 @@ function readEvent(env) {
 }
 function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
   const workspace = env.GITHUB_WORKSPACE || cwd;
-  const tempDir = paths.tempDir ?? resolve3(env.RUNNER_TEMP || tmpdir(), "nix-fleet");
+  const tempDir = paths.tempDir ?? resolve4(env.RUNNER_TEMP || tmpdir(), "nix-fleet");
   const rangeText = inputs.string("range", "auto");
   const range = parseRangeInput(rangeText);
   if ("error" in range) throw inputs.error("range", range.error);
@@ -24833,7 +25107,7 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
     downloadUrl,
     gitleaksSha256,
     failOnFindings: inputs.bool("fail-on-findings", true),
-    sarifPath: sarif ? resolve3(workspace, sarif) : void 0,
+    sarifPath: sarif ? resolve4(workspace, sarif) : void 0,
     workspace,
     tempDir,
     eventName,
@@ -24846,16 +25120,16 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
 import { existsSync as existsSync4 } from "node:fs";
 
 // src/runner/report-file.ts
-import { mkdir as mkdir2, mkdtemp, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname as dirname4, join as join5 } from "node:path";
+import { mkdir as mkdir3, mkdtemp as mkdtemp2, rename as rename2, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
+import { basename as basename5, dirname as dirname5, join as join6 } from "node:path";
 async function newStepDir(dir, action) {
-  await mkdir2(dir, { recursive: true });
-  return mkdtemp(join5(dir, `${action}-`));
+  await mkdir3(dir, { recursive: true });
+  return mkdtemp2(join6(dir, `${action}-`));
 }
 
 // src/actions/secret-scan/run.ts
-import { mkdir as mkdir3, mkdtemp as mkdtemp2, readFile as readFile4, rm as rm2, writeFile as writeFile3 } from "node:fs/promises";
-import { basename as basename4, dirname as dirname5, isAbsolute as isAbsolute2, join as join6, relative as relative2, sep as sep2 } from "node:path";
+import { mkdir as mkdir4, readFile as readFile4, writeFile as writeFile4 } from "node:fs/promises";
+import { basename as basename6, dirname as dirname6, isAbsolute as isAbsolute4, join as join7, relative as relative4, sep as sep2 } from "node:path";
 
 // src/scan/resolve-range.ts
 var FIX = "Check out the whole history (actions/checkout with `fetch-depth: 0`) so the range can be scanned.";
@@ -25033,13 +25307,12 @@ async function runSecretScan(options, deps) {
   runtime.info(commits ? `Scanning ${commits} commits (${range.why}): ${spec}` : `No commits to scan (${range.why}).`);
   const { gitleaks, source } = await locateGitleaks(options, { toolCache: deps.toolCache, log });
   runtime.info(`Using ${gitleaks.name} from ${source}.`);
-  await mkdir3(options.tempDir, { recursive: true });
-  const scratch = await mkdtemp2(join6(options.tempDir, "gitleaks-"));
+  const scratch = await PrivateDir.create(runtime, options.tempDir);
   let findings = [];
   let commitsScanned;
   let trust;
   try {
-    trust = await trustedFiles(options, repo, root, join6(scratch, "trusted"), log);
+    trust = await trustedFiles(options, repo, root, join7(scratch.path, "trusted"), log);
     if (commits) {
       const scan = await runtime.group(
         "gitleaks output",
@@ -25049,7 +25322,7 @@ async function runSecretScan(options, deps) {
           logOpts: logOpts(range),
           config: trust.config,
           baseline: trust.baseline,
-          reportPath: join6(scratch, "report.json"),
+          reportPath: join7(scratch.path, "report.json"),
           // The repository controls what gitleaks prints (a config's regex, file names).
           onStderrLine: (line) => runtime.untrusted(line.replace(ANSI, ""))
         })
@@ -25059,10 +25332,10 @@ async function runSecretScan(options, deps) {
       if (commitsScanned !== void 0) runtime.info(`gitleaks scanned ${commitsScanned} commits (${commits} expected).`);
     }
   } finally {
-    await rm2(scratch, { recursive: true, force: true });
+    await scratch.close();
   }
   const workspacePath = (f) => {
-    const rel = relative2(options.workspace, join6(root, f.file));
+    const rel = relative4(options.workspace, join7(root, f.file));
     return rel.startsWith("..") ? f.file : rel.split(sep2).join("/");
   };
   const report = {
@@ -25091,8 +25364,8 @@ async function runSecretScan(options, deps) {
   }
   runtime.report(renderReport(report));
   const reportDir = options.reportPath && options.sarifPath ? void 0 : await newStepDir(options.tempDir, "secret-scan");
-  const reportPath = options.reportPath ?? join6(reportDir, "secret-scan-report.json");
-  const sarifPath = options.sarifPath ?? join6(reportDir, "secret-scan.sarif");
+  const reportPath = options.reportPath ?? join7(reportDir, "secret-scan-report.json");
+  const sarifPath = options.sarifPath ?? join7(reportDir, "secret-scan.sarif");
   await writeJson(reportPath, report);
   await writeJson(sarifPath, toSarif(findings, gitleaks.version.text, workspacePath));
   runtime.setOutput("findings", String(findings.length));
@@ -25105,34 +25378,34 @@ async function runSecretScan(options, deps) {
 var PULL_REQUEST_EVENTS = /* @__PURE__ */ new Set(["pull_request", "pull_request_target"]);
 async function trustedFiles(options, repo, root, dir, log) {
   if (!PULL_REQUEST_EVENTS.has(options.eventName)) {
-    return { source: root, config: options.config, baseline: options.baseline, ignoreFile: existsSync4(join6(root, ".gitleaksignore")) };
+    return { source: root, config: options.config, baseline: options.baseline, ignoreFile: existsSync4(join7(root, ".gitleaksignore")) };
   }
   const baseSha = options.event.pull_request?.base?.sha;
   if (typeof baseSha !== "string" || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(baseSha)) {
     throw new Error(`the ${options.eventName} event has no base commit. Expected pull_request.base.sha.`);
   }
   const base = await requireCommit(baseSha, "the pull request's base commit", repo, log);
-  await mkdir3(dir, { recursive: true });
+  await mkdir4(dir, { recursive: true });
   const changed = [];
   const fromBase = async (rel, name) => {
     const content = await repo.tryShow(base, rel);
-    const current = await readFile4(join6(root, rel), "utf8").catch(() => void 0);
+    const current = await readFile4(join7(root, rel), "utf8").catch(() => void 0);
     if (current !== content) changed.push(rel);
     if (content === void 0) return void 0;
-    await writeFile3(join6(dir, name), content);
-    return join6(dir, name);
+    await writeFile4(join7(dir, name), content);
+    return join7(dir, name);
   };
   const inRepo = (path5) => {
     if (!path5) return void 0;
-    const rel = relative2(root, path5);
-    return rel && !rel.startsWith("..") && !isAbsolute2(rel) ? rel.split(sep2).join("/") : void 0;
+    const rel = relative4(root, path5);
+    return rel && !rel.startsWith("..") && !isAbsolute4(rel) ? rel.split(sep2).join("/") : void 0;
   };
   await fromBase(".gitleaks.toml", ".gitleaks.toml");
   const ignoreFile = await fromBase(".gitleaksignore", ".gitleaksignore") !== void 0;
   const pick = async (path5, name) => {
     const rel = inRepo(path5);
     if (!rel) return path5;
-    const trusted = await fromBase(rel, `${name}-${basename4(rel)}`);
+    const trusted = await fromBase(rel, `${name}-${basename6(rel)}`);
     if (!trusted) log.warning(`${rel} (input '${name}') is not in the pull request's base commit: scanning without it.`);
     return trusted;
   };
@@ -25144,8 +25417,8 @@ async function trustedFiles(options, repo, root, dir, log) {
   return { source: dir, gitDir: await repo.gitDir(), config, baseline, ignoreFile, base, changed };
 }
 async function writeJson(path5, data) {
-  await mkdir3(dirname5(path5), { recursive: true });
-  await writeFile3(path5, JSON.stringify(data, null, 2) + "\n");
+  await mkdir4(dirname6(path5), { recursive: true });
+  await writeFile4(path5, JSON.stringify(data, null, 2) + "\n");
 }
 function renderReport(report) {
   const n = report.findings.length;

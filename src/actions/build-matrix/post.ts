@@ -1,4 +1,3 @@
-import { runPost } from "../../runner/actions-runtime.js";
-import { removePrivateDir } from "./cleanup.js";
+import { runCleanupPost } from "../../runner/actions-runtime.js";
 
-await runPost("build-matrix", removePrivateDir);
+await runCleanupPost("build-matrix");

@@ -1,5 +1,6 @@
+import { PrivateDir } from "../../runner/private-dir.js";
 import { writeStepReport } from "../../runner/report-file.js";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Cachix, cachixUrl } from "../../cache/cachix.js";
 import { displayUrl } from "../../git/remote-url.js";
@@ -12,8 +13,8 @@ import { mapConcurrent } from "../../process/concurrency.js";
 import { CommandError, tail } from "../../process/run.js";
 import { headline, Report } from "../../runner/report.js";
 import type { Runtime } from "../../runner/runtime.js";
+import { errorKind, type ErrorKind } from "../../runner/user-error.js";
 import type { BuildMatrixOptions, PushTarget } from "./options.js";
-import { PRIVATE_DIR_PREFIX, PRIVATE_DIR_STATE } from "./state.js";
 
 export type HostStatus = "planned" | "cached" | "built" | "pushed" | "failed" | "eval-failed";
 
@@ -29,6 +30,8 @@ export interface HostResult {
   closureBytes?: number;
   pushed: boolean;
   error?: string;
+  /** What kind of failure `error` is: a setup problem has its fix in the message (user-error.ts). */
+  errorKind?: ErrorKind;
   /** The last lines of a failed build or push. */
   logTail?: string;
 }
@@ -177,15 +180,13 @@ export async function runBuildMatrix(options: BuildMatrixOptions, deps: BuildMat
   const started = Date.now();
   // The netrc text was masked whole and line by line; a password alone could still show up in a message.
   for (const entry of cacheCredentials(options)) if (entry.password) runtime.setSecret(entry.password);
-  await mkdir(options.tempRoot, { recursive: true });
-  const privateDir = await mkdtemp(join(options.tempRoot, PRIVATE_DIR_PREFIX));
-  runtime.saveState(PRIVATE_DIR_STATE, privateDir);
+  const privateDir = await PrivateDir.create(runtime, options.tempRoot);
   const checker = new CachePresence({ ...options.cacheCheck, netrc: cacheCredentials(options) });
   try {
     return await runInside(options, deps, privateDir, checker, started);
   } finally {
     checker.close();
-    await rm(privateDir, { recursive: true, force: true });
+    await privateDir.close();
   }
 }
 
@@ -214,7 +215,7 @@ async function userNetrc(runtime: Runtime, warn: (message: string) => void, nixC
 async function runInside(
   options: BuildMatrixOptions,
   deps: BuildMatrixDeps,
-  privateDir: string,
+  privateDir: PrivateDir,
   checker: CachePresence,
   started: number,
 ): Promise<BuildMatrixReport> {
@@ -231,8 +232,7 @@ async function runInside(
   if (credentials.length) {
     // Ours first: curl takes the first entry for a machine. The user's others are kept after them.
     const own = (await userNetrc(runtime, warn, options.nixConfig)).filter((u) => !credentials.some((c) => c.machine === u.machine));
-    netrcFile = join(privateDir, "netrc");
-    await writeFile(netrcFile, formatNetrc([...credentials, ...own]), { mode: 0o600 });
+    netrcFile = await privateDir.writeSecret("netrc", formatNetrc([...credentials, ...own]));
   }
   const nix = deps.nix ?? (await Nix.create({ extraConfig: nixConfigFor(options, netrcFile) }));
   runtime.info(`build-matrix (${options.mode}) on '${options.flake}' with ${nix.version.text}`);
@@ -261,8 +261,7 @@ async function runInside(
   if (options.mode !== "plan") {
     let keyFile: string | undefined;
     if (options.signingKey && options.pushTo?.kind === "store") {
-      keyFile = join(privateDir, "signing-key");
-      await writeFile(keyFile, `${options.signingKey}\n`, { mode: 0o600 });
+      keyFile = await privateDir.writeSecret("signing-key", `${options.signingKey}\n`);
     }
     const cachix = deps.cachix ?? new Cachix();
     // One host at a time: its log can be shown as it comes. Side by side, logs would interleave.
@@ -408,6 +407,7 @@ async function buildHost(result: HostResult, ctx: BuildContext): Promise<void> {
     } catch (error) {
       result.status = stage === "evaluation" ? "eval-failed" : "failed";
       result.error = stage === "push" ? `push failed: ${nixErrorMessage(error)}` : nixErrorMessage(error);
+      result.errorKind = errorKind(error);
       result.logTail = tail(error instanceof CommandError ? error.stderr : log.tail(FAILED_TAIL_LINES) || String(error), FAILED_TAIL_LINES);
     }
     result.seconds = seconds(started);

@@ -1,4 +1,3 @@
-import { runPost } from "../../runner/actions-runtime.js";
-import { removePrivateDir } from "../build-matrix/cleanup.js";
+import { runCleanupPost } from "../../runner/actions-runtime.js";
 
-await runPost("gate", removePrivateDir);
+await runCleanupPost("gate");

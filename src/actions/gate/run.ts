@@ -1,8 +1,9 @@
-import { writeStepReport } from "../../runner/report-file.js";
+import { ReportWriteError, writeStepReport } from "../../runner/report-file.js";
 import { Report } from "../../runner/report.js";
 import type { Runtime } from "../../runner/runtime.js";
 import { ScopedRuntime } from "../../runner/scoped-runtime.js";
 import type { ToolCache } from "../../runner/tool-cache.js";
+import { errorKind, type ErrorKind } from "../../runner/user-error.js";
 import { failureMessage as buildFailure, runBuildMatrix } from "../build-matrix/run.js";
 import { failureMessage as checkFailure, runFlakeCheck } from "../flake-check/run.js";
 import { failureMessage as scanFailure, runSecretScan } from "../secret-scan/run.js";
@@ -15,6 +16,10 @@ export interface StageResult {
   status: "success" | "failure" | "skipped";
   /** Why it failed or was skipped. */
   message?: string;
+  /** Beside the message of a failed stage: "failure" (it found problems), or what stopped it (user-error.ts). */
+  errorKind?: ErrorKind;
+  /** The stage ran, but its report could not be written (a full disk): its results are unknown here. */
+  reportLost?: boolean;
   report?: string;
 }
 
@@ -45,11 +50,20 @@ async function stage(
   try {
     const { failed } = await body(scoped);
     const result: StageResult = { stage: name, status: failed ? "failure" : "success", report: scoped.values.get("report") };
-    if (failed) result.message = failed;
+    if (failed) {
+      result.message = failed;
+      result.errorKind = "failure";
+    }
     return result;
   } catch (error) {
     // One stage failing to run never stops the others: the gate reports them all.
-    return { stage: name, status: "failure", message: error instanceof Error ? error.message : String(error), report: scoped.values.get("report") };
+    const message = error instanceof Error ? error.message : String(error);
+    const result: StageResult = { stage: name, status: "failure", message, errorKind: errorKind(error), report: scoped.values.get("report") };
+    if (error instanceof ReportWriteError) {
+      result.message = `${name} ran, but its report is missing: ${message}`;
+      result.reportLost = true;
+    }
+    return result;
   }
 }
 
@@ -88,7 +102,14 @@ export async function runGate(options: GateOptions, deps: GateDeps): Promise<Gat
       ? options.buildMatrix.hosts.filter((h) => !broken?.includes(h))
       : listed.filter((h) => !broken?.includes(h));
   if (!selected?.length) {
-    const why = listed === undefined ? "flake-check did not run" : listed.length ? "no host evaluates" : "no host could be listed";
+    const why =
+      listed !== undefined
+        ? listed.length
+          ? "no host evaluates"
+          : "no host could be listed"
+        : check.reportLost
+          ? "flake-check's report could not be written, so which hosts evaluate is unknown"
+          : "flake-check did not run";
     stages.push({ stage: "build-matrix", status: "skipped", message: why });
     runtime.info(`── build-matrix ── skipped: ${why}.`);
   } else {

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
+import { PrivateDir } from "../../runner/private-dir.js";
 import { newStepDir } from "../../runner/report-file.js";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
 import { GitHistory } from "../../git/git.js";
 import { Report } from "../../runner/report.js";
@@ -74,14 +75,13 @@ export async function runSecretScan(options: SecretScanOptions, deps: SecretScan
   const { gitleaks, source } = await locateGitleaks(options, { toolCache: deps.toolCache, log });
   runtime.info(`Using ${gitleaks.name} from ${source}.`);
 
-  await mkdir(options.tempDir, { recursive: true });
   // gitleaks' own report is redacted, yet it lives only in a private (0700) directory removed right after.
-  const scratch = await mkdtemp(join(options.tempDir, "gitleaks-"));
+  const scratch = await PrivateDir.create(runtime, options.tempDir);
   let findings: Finding[] = [];
   let commitsScanned: number | undefined;
   let trust: Trusted;
   try {
-    trust = await trustedFiles(options, repo, root, join(scratch, "trusted"), log);
+    trust = await trustedFiles(options, repo, root, join(scratch.path, "trusted"), log);
     if (commits) {
       const scan = await runtime.group("gitleaks output", () =>
         gitleaks.scan({
@@ -90,7 +90,7 @@ export async function runSecretScan(options: SecretScanOptions, deps: SecretScan
           logOpts: logOpts(range),
           config: trust.config,
           baseline: trust.baseline,
-          reportPath: join(scratch, "report.json"),
+          reportPath: join(scratch.path, "report.json"),
           // The repository controls what gitleaks prints (a config's regex, file names).
           onStderrLine: (line) => runtime.untrusted(line.replace(ANSI, "")),
         }),
@@ -100,7 +100,7 @@ export async function runSecretScan(options: SecretScanOptions, deps: SecretScan
       if (commitsScanned !== undefined) runtime.info(`gitleaks scanned ${commitsScanned} commits (${commits} expected).`);
     }
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    await scratch.close();
   }
 
   const workspacePath = (f: Finding) => {

@@ -112,9 +112,10 @@ describeWithTools(["git", "gitleaks"], "the mirror action, as a runner runs its 
       // mirrorStep checks that no private directory is left once post has run.
       const result = await mirrorStep(flavour, origin, origin.head(), { remote: `file://${bare.dir}`, "gitleaks-path": killer });
       expect(result.exitCode).toBe(137);
-      const record = JSON.parse(result.state[CLEANUP_STATE] ?? "{}") as { dir?: string };
-      expect(record.dir).toContain(join(result.runnerTemp, PRIVATE_DIR_PREFIX));
-      expect(existsSync(record.dir as string)).toBe(false);
+      // One record per private directory the step had open: mirror opens one.
+      const [record] = JSON.parse(result.state[CLEANUP_STATE] ?? "[]") as { dir?: string }[];
+      expect(record?.dir).toContain(join(result.runnerTemp, PRIVATE_DIR_PREFIX));
+      expect(existsSync(record?.dir as string)).toBe(false);
       expect(mirrorTip(bare)).toBeUndefined();
     });
 

@@ -996,14 +996,15 @@ var Nix = class _Nix {
    * "database is busy" to concurrent writers instead of waiting: so it stays off.
    */
   async evalJson(installable, options = {}) {
-    const args = ["eval", "--json", "--show-trace", "--no-eval-cache", ...options.extraArgs ?? [], installable];
+    const args = ["eval", "--json", "--show-trace", "--no-eval-cache", installable];
     if (options.apply) args.push("--apply", options.apply);
+    args.push(...options.extraArgs ?? []);
     const result = await this.checked(args);
     return JSON.parse(result.stdout);
   }
   /** `nix build --json --no-link`: the one form that prints out paths on every version. */
   async build(installables, extraArgs = [], options = {}) {
-    const result = await this.checked(["build", "--json", "--no-link", ...extraArgs, ...installables], options);
+    const result = await this.checked(["build", "--json", "--no-link", ...installables, ...extraArgs], options);
     return JSON.parse(result.stdout);
   }
   /**
@@ -1034,7 +1035,7 @@ var Nix = class _Nix {
   }
   /** The store path of the flake's source tree, as it appears in error positions. */
   async flakeSourcePath(flake, extraArgs = []) {
-    const result = await this.checked(["flake", "metadata", "--json", ...extraArgs, flake]);
+    const result = await this.checked(["flake", "metadata", "--json", flake, ...extraArgs]);
     return JSON.parse(result.stdout).path;
   }
   /** Runs `nix flake check`; the caller reads the errors from the result, whatever the exit code. */
@@ -1043,7 +1044,7 @@ var Nix = class _Nix {
     if (options.keepGoing) args.push("--keep-going");
     if (!options.build) args.push("--no-build");
     if (options.allSystems && this.features.flakeCheckAllSystems) args.push("--all-systems");
-    args.push(...options.extraArgs, flake);
+    args.push(flake, ...options.extraArgs);
     return this.exec(args, { onStderrLine: options.onStderrLine });
   }
 };
@@ -1708,6 +1709,88 @@ import { resolve as resolve6 } from "node:path";
 // src/actions/flake-check/options.ts
 import { tmpdir as tmpdir2 } from "node:os";
 import { resolve as resolve4 } from "node:path";
+
+// src/nix/eval-args.ts
+var NO_CHECK_FLAGS = {
+  "--help": "prints Nix's help and exits without checking anything",
+  "-h": "asks for Nix's help instead of a check",
+  "--version": "prints Nix's version and exits without checking anything",
+  "--dry-run": "would only say what would be built, without checking it"
+};
+var FLAKE_CHECK_FLAG_INPUTS = {
+  "--no-build": "build-checks: false",
+  "--all-systems": "all-systems: true",
+  "--keep-going": "keep-going: true",
+  "--no-keep-going": "keep-going: false",
+  "-k": "keep-going: true"
+};
+var EXPECTED = "flags of nix flake check, nix eval and nix build, such as --override-input NAME REF, --impure or --option NAME VALUE";
+function shortFlags(arg) {
+  return /^-[A-Za-z]{2,}$/.test(arg) ? [...arg.slice(1)].map((c) => `-${c}`) : [arg];
+}
+function extraArgsProblem(args, owned = FLAKE_CHECK_FLAG_INPUTS) {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") return void 0;
+    const arity = VALUE_FLAGS[arg];
+    if (arity !== void 0) {
+      if (i + arity >= args.length) return `'${arg}' needs ${arity === 1 ? "a value" : `${arity} values`} after it. Expected ${EXPECTED}`;
+      i += arity;
+      continue;
+    }
+    const flag = arg.includes("=") && arg.startsWith("--") ? arg.slice(0, arg.indexOf("=")) : arg;
+    for (const f of shortFlags(flag)) {
+      const why = NO_CHECK_FLAGS[f];
+      if (why) return `'${f}' ${why}. Expected ${EXPECTED}, none that stops the check`;
+      const input = owned[f];
+      if (input) return `'${f}' is what the input ${input} does. Expected the input set instead of the flag`;
+      if (f === "--log-format") return `'${f}' changes the error text that the report is made of. Expected ${EXPECTED}`;
+    }
+  }
+  return void 0;
+}
+var VALUE_FLAGS = {
+  "--option": 2,
+  "--arg": 2,
+  "--argstr": 2,
+  "--override-input": 2,
+  "--override-flake": 2,
+  "--update-input": 1,
+  "--inputs-from": 1,
+  "--reference-lock-file": 1,
+  "--output-lock-file": 1,
+  "--eval-store": 1,
+  "--store": 1,
+  "--include": 1,
+  "-I": 1,
+  "--expr": 1,
+  "--file": 1,
+  "--access-tokens": 1,
+  "--extra-access-tokens": 1
+};
+function readExtraArgs(inputs, input, owned = FLAKE_CHECK_FLAG_INPUTS) {
+  const args = inputs.args(input);
+  for (const token of nixArgsSecrets(args)) inputs.mask(token);
+  const problem = extraArgsProblem(args, owned);
+  if (problem) throw inputs.error(input, `${problem}.`);
+  return args;
+}
+function extraArgsRejectedByNix(stderr, args) {
+  const patterns = [
+    [/unrecogni[sz]ed flag '([^']*)'/, (a) => `Nix does not know the flag '${a}'`],
+    [/flag '([^']*)' requires (\d+) argument/, (a) => `the flag '${a}' is missing its value`],
+    [/unexpected argument '([^']*)'/, (a) => `'${a}' is neither a flag nor a flag's value, and Nix took it for a second flake reference`]
+  ];
+  for (const [pattern, problem] of patterns) {
+    const m = pattern.exec(stderr);
+    if (m?.[1] !== void 0 && args.some((a) => a === m[1] || a.startsWith(`${m[1]}=`))) {
+      return `${problem(m[1])} (Nix said: ${m[0]}). Expected ${EXPECTED}.`;
+    }
+  }
+  return void 0;
+}
+
+// src/actions/flake-check/options.ts
 function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
   const nixConfig = readNixConfig(inputs, "nix-config");
   const options = {
@@ -1715,13 +1798,13 @@ function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
     allSystems: inputs.bool("all-systems", false),
     buildChecks: inputs.bool("build-checks", true),
     keepGoing: inputs.bool("keep-going", true),
-    extraArgs: inputs.args("extra-args"),
+    extraArgs: readExtraArgs(inputs, "extra-args"),
     workspace: env.GITHUB_WORKSPACE || cwd,
     pathsFromRepositoryRoot: !!env.GITHUB_WORKSPACE,
-    reportDir: resolve4(env.RUNNER_TEMP || tmpdir2(), "nix-fleet")
+    reportDir: resolve4(env.RUNNER_TEMP || tmpdir2(), "nix-fleet"),
+    inputLabel: inputs.label
   };
   if (nixConfig !== void 0) options.nixConfig = nixConfig;
-  for (const token of nixArgsSecrets(options.extraArgs)) inputs.mask(token);
   return options;
 }
 
@@ -1946,6 +2029,8 @@ async function runFlakeCheck(options, deps) {
       })
     )
   ]);
+  const rejected = result.exitCode === 0 ? void 0 : extraArgsRejectedByNix(result.stderr, options.extraArgs);
+  if (rejected) throw new InputError("extra-args", rejected, options.inputLabel?.("extra-args"));
   const hosts = listed.names;
   const hostResults = /* @__PURE__ */ new Map();
   for (const host2 of hosts) hostResults.set(host2, { host: host2, status: result.exitCode === 0 ? "ok" : "unknown", errors: [] });
@@ -2984,6 +3069,13 @@ ${COMMANDS.map((c) => c.usage).join("\n")}
 Every command takes --help and --verbose (show the folded detail: raw tool output).
 Exit status: 0 success, 1 the stage failed, 2 bad usage.
 `;
+function asksForHelp(args, options) {
+  return args.some((arg, i) => {
+    if (arg !== "--help" && arg !== "-h") return false;
+    const before = args[i - 1] ?? "";
+    return !(before.startsWith("--") && !before.includes("=") && options[before.slice(2)]?.type === "string");
+  });
+}
 async function main(argv) {
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
@@ -2997,7 +3089,7 @@ async function main(argv) {
 ${USAGE}`);
     return 2;
   }
-  if (rest.includes("--help") || rest.includes("-h")) {
+  if (asksForHelp(rest, command.options)) {
     process.stdout.write(`${command.usage}
 `);
     return 0;

@@ -5,7 +5,7 @@ import { parseArgs } from "node:util";
 import { InputError } from "../runner/inputs.js";
 import { neutralized } from "../runner/neutralize.js";
 import { insideRunner, TerminalRuntime } from "../runner/terminal-runtime.js";
-import type { OptionValues } from "./command.js";
+import type { Command, OptionValues } from "./command.js";
 import { COMMANDS } from "./commands.js";
 
 const USAGE = `nix-fleet: the nix-fleet-actions stages from a terminal
@@ -16,6 +16,19 @@ ${COMMANDS.map((c) => c.usage).join("\n")}
 Every command takes --help and --verbose (show the folded detail: raw tool output).
 Exit status: 0 success, 1 the stage failed, 2 bad usage.
 `;
+
+/**
+ * Whether the arguments ask for the command's help (answered before parsing, so it works beside any
+ * mistake). Not when `--help` is a value: `--extra-args --help` is a mistake in that option, and
+ * answering it with the usage and exit 0 would pass a CI step that checked nothing.
+ */
+function asksForHelp(args: string[], options: Command["options"]): boolean {
+  return args.some((arg, i) => {
+    if (arg !== "--help" && arg !== "-h") return false;
+    const before = args[i - 1] ?? "";
+    return !(before.startsWith("--") && !before.includes("=") && options[before.slice(2)]?.type === "string");
+  });
+}
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -28,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`nix-fleet: unknown command '${name}'.\n\n${USAGE}`);
     return 2;
   }
-  if (rest.includes("--help") || rest.includes("-h")) {
+  if (asksForHelp(rest, command.options)) {
     process.stdout.write(`${command.usage}\n`);
     return 0;
   }

@@ -1,0 +1,79 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { breakages, makeFleet, testNixConfig } from "../support/nix.js";
+import { repoRoot, runAction, type Flavour } from "../support/runner-harness.js";
+import { describeWithTools } from "../support/tools.js";
+
+const cleanup: string[] = [];
+afterAll(() => cleanup.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const flavours = ["github", "forgejo"] as const;
+
+/**
+ * A PATH on which `nix` and `git` are the real programs behind a wrapper that records each call
+ * (its arguments, one line per call): to prove which commands ran, or that none did.
+ */
+function recordingPath(): { path: string; calls: () => string[] } {
+  const dir = mkdtempSync(join(tmpdir(), "recorded-tools-"));
+  cleanup.push(dir);
+  const log = join(dir, "calls");
+  writeFileSync(log, "");
+  for (const tool of ["nix", "git"]) {
+    const real = execFileSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" }).trim();
+    writeFileSync(join(dir, tool), `#!/bin/sh\necho "${tool} $*" >> '${log}'\nexec '${real}' "$@"\n`);
+    chmodSync(join(dir, tool), 0o755);
+  }
+  return { path: `${dir}:${process.env.PATH}`, calls: () => readFileSync(log, "utf8").split("\n").filter(Boolean) };
+}
+
+describeWithTools(["nix", "git"], "extra-args that would make the check not check", () => {
+  let broken: { root: string; flake: string };
+  beforeAll(() => {
+    broken = makeFleet({ ...breakages.dbAssertion, ...breakages.webUndefined }, { git: true, subdir: "infra" });
+    cleanup.push(broken.root);
+  });
+
+  it.each(flavours.flatMap((f) => ["--help", "--version", "-h", "--dry-run", "--no-build"].map((a) => [f, a] as const)))(
+    "%s: a fleet with two broken hosts and extra-args %s is refused, naming the input, and nothing runs",
+    async (flavour: Flavour, arg) => {
+      const tools = recordingPath();
+      const r = await runAction({ action: "actions/flake-check", flavour, workspace: broken.root, inputs: { flake: "infra", "extra-args": arg }, env: { NIX_CONFIG: testNixConfig, PATH: tools.path } });
+      cleanup.push(r.runnerTemp);
+      expect(r.exitCode, r.log).toBe(1);
+      expect(r.outputs.result).toBe("failure");
+      expect(r.log).toContain(`flake-check failed with: Invalid input 'extra-args': '${arg}' `);
+      expect(r.log).not.toContain("all hosts good");
+      expect(tools.calls()).toEqual([]);
+    },
+  );
+
+  it.each(flavours)("%s: a flag Nix does not know fails naming extra-args, not as a flake that did not evaluate", async (flavour: Flavour) => {
+    const r = await runAction({ action: "actions/flake-check", flavour, workspace: broken.root, inputs: { flake: "infra", "extra-args": "--impure --no-such-flag" }, env: { NIX_CONFIG: testNixConfig } });
+    cleanup.push(r.runnerTemp);
+    expect(r.exitCode).toBe(1);
+    expect(r.outputs.result).toBe("failure");
+    expect(r.log).toContain("flake-check failed with: Invalid input 'extra-args': Nix does not know the flag '--no-such-flag' (Nix said: unrecognised flag '--no-such-flag').");
+    expect(r.log).not.toContain("the flake did not evaluate");
+  });
+
+  it("a flag short of its value is refused, instead of taking the flake reference for it and checking another flake", async () => {
+    const r = await runAction({ action: "actions/flake-check", flavour: "github", workspace: broken.root, inputs: { flake: "infra", "extra-args": "--override-input nixpkgs" }, env: { NIX_CONFIG: testNixConfig } });
+    cleanup.push(r.runnerTemp);
+    expect(r.exitCode).toBe(1);
+    expect(r.log).toContain("Invalid input 'extra-args': '--override-input' needs 2 values after it.");
+  });
+
+  it("the CLI: extra-args asking for help are refused, and --help as an option's value is no request for the usage", () => {
+    const cli = (args: string[]) => spawnSync(process.execPath, [join(repoRoot, "dist", "nix-fleet.js"), ...args], { cwd: broken.flake, encoding: "utf8", env: { ...process.env, NIX_CONFIG: testNixConfig } });
+    const refused = cli(["check", "--flake", ".", "--extra-args=--help"]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain("Invalid option --extra-args: '--help' prints Nix's help and exits without checking anything.");
+    const asValue = cli(["check", "--flake", ".", "--extra-args", "--help"]);
+    expect(asValue.status).toBe(2);
+    expect(asValue.stdout).not.toContain("nix-fleet check [--flake PATH]");
+    expect(cli(["check", "--help"]).status).toBe(0);
+  });
+});

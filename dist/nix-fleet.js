@@ -437,6 +437,13 @@ function userinfoOf(url) {
   const at = m[1].indexOf(":");
   return at < 0 ? { userinfo: m[1], user: m[1], password: "" } : { userinfo: m[1], user: m[1].slice(0, at), password: m[1].slice(at + 1) };
 }
+var HTTP_URL = /^(?:[a-z]+\+)?https?:/i;
+var SECRET_PARAM = /^(?:access[_-]?token|private[_-]?token|auth[_-]?token|token|password|passwd|secret|api[_-]?key)$/i;
+function queryCredentials(url) {
+  const query = /^[^?#]*\?([^#]*)/.exec(url)?.[1];
+  if (!query) return [];
+  return query.split("&").map((pair) => pair.split("=", 2)).filter(([key, value]) => SECRET_PARAM.test(decoded(key)) && value).map(([, value]) => value);
+}
 function decoded(text) {
   try {
     return decodeURIComponent(text);
@@ -446,19 +453,35 @@ function decoded(text) {
 }
 function urlCredentials(url) {
   const info = userinfoOf(url);
-  const http2 = /^https?:/i.test(url);
-  if (!info || !http2 && !info.password) return [];
-  const secret = info.password || info.user;
-  const forms = [info.userinfo, secret, decoded(secret)];
-  if (http2) forms.push(basicAuth(info.user, info.password));
+  const http2 = HTTP_URL.test(url);
+  const forms = queryCredentials(url).flatMap((v) => [v, decoded(v)]);
+  if (info && (http2 || info.password)) {
+    const secret = info.password || info.user;
+    forms.push(info.userinfo, secret, decoded(secret));
+    if (http2) forms.push(basicAuth(info.user, info.password));
+  }
   return [...new Set(forms)].filter((s) => s.length >= 4);
+}
+function urlHasCredentials(url) {
+  if (queryCredentials(url).length) return true;
+  const userinfo = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\s]*)@/i.exec(url)?.[1];
+  if (userinfo === void 0) return false;
+  return HTTP_URL.test(url) || userinfo.includes(":");
+}
+function refuseUrlCredentials(inputs, input, url, instead) {
+  for (const s of urlCredentials(url)) inputs.mask(s);
+  if (urlHasCredentials(url)) {
+    throw inputs.error(input, `'${displayUrl(url)}' has credentials in it. Expected the URL without them, and ${instead}.`);
+  }
 }
 function basicAuth(user, password) {
   return Buffer.from(`${decoded(user)}:${decoded(password)}`).toString("base64");
 }
 function displayUrl(url) {
   const info = userinfoOf(url);
-  return info ? url.replace(`${info.userinfo}@`, "***@") : url;
+  let shown = info ? url.replace(`${info.userinfo}@`, "***@") : url;
+  for (const value of queryCredentials(url)) shown = shown.replace(`=${value}`, "=***");
+  return shown;
 }
 function remoteAccess(url, env = process.env) {
   const info = userinfoOf(url);
@@ -1478,8 +1501,10 @@ function localFlakeDir(flake, cwd) {
   }
   return SCHEME.test(flake) ? void 0 : resolve(cwd, flake || ".");
 }
+var FLAKE_CREDENTIALS_FIX = "the token in nix-config instead: 'access-tokens = <host>=<token>' (github:, gitlab: and https downloads), or a netrc for git+https (machine <host> login <user> password <token>, in ~/.netrc for git, or netrc-file in nix-config)";
 function readFlakeRef(inputs, input, cwd) {
   const flake = inputs.string(input, ".");
+  refuseUrlCredentials(inputs, input, flake, FLAKE_CREDENTIALS_FIX);
   if (flake.includes("#")) {
     throw inputs.error(input, `'${flake}' has a '#' fragment. Expected a flake reference without an output, such as '.' or './infra'.`);
   }
@@ -1538,11 +1563,8 @@ function scheme(value) {
   return /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
 }
 function refuseCredentials(inputs, name, url) {
-  for (const s of urlCredentials(url)) inputs.mask(s);
-  const userinfo = /^([a-z][a-z0-9+.-]*):\/\/([^/?#\s]*)@/i.exec(url);
-  if (!userinfo || !/^https?$/i.test(userinfo[1] ?? "") && !userinfo[2]?.includes(":")) return;
-  const instead = /^https?$/i.test(userinfo[1] ?? "") ? "the credentials in the netrc (cache-netrc: machine <host> login <user> password <token>)" : "an ssh key the runner's ssh configuration offers";
-  throw inputs.error(name, `'${displayUrl(url)}' has credentials in it. Expected the URL without them, and ${instead}.`);
+  const instead = /^https?:/i.test(url) ? "the credentials in the netrc (cache-netrc: machine <host> login <user> password <token>)" : "an ssh key the runner's ssh configuration offers";
+  refuseUrlCredentials(inputs, name, url, instead);
 }
 function parsePushTarget(inputs, value) {
   if (!value) return void 0;

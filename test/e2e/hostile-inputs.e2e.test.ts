@@ -1,10 +1,10 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { breakages, makeFleet, testNixConfig } from "../support/nix.js";
-import { repoRoot, runAction, type Flavour } from "../support/runner-harness.js";
+import { repoRoot, runAction, type Flavour, type HarnessResult } from "../support/runner-harness.js";
 import { describeWithTools } from "../support/tools.js";
 
 const cleanup: string[] = [];
@@ -27,6 +27,13 @@ function recordingPath(): { path: string; calls: () => string[] } {
     chmodSync(join(dir, tool), 0o755);
   }
   return { path: `${dir}:${process.env.PATH}`, calls: () => readFileSync(log, "utf8").split("\n").filter(Boolean) };
+}
+
+/** Every place a runner keeps what a step wrote, besides the masked log. */
+function everythingWritten(r: HarnessResult): string {
+  const report = r.outputs.report && existsSync(r.outputs.report) ? readFileSync(r.outputs.report, "utf8") : "";
+  const files = Object.values(r.files).map((f) => readFileSync(f, "utf8"));
+  return [r.rawLog.split("\n").filter((l) => !l.startsWith("::add-mask::")).join("\n"), report, ...files, r.post?.rawLog ?? ""].join("\n");
 }
 
 describeWithTools(["nix", "git"], "extra-args that would make the check not check", () => {
@@ -75,5 +82,48 @@ describeWithTools(["nix", "git"], "extra-args that would make the check not chec
     expect(asValue.status).toBe(2);
     expect(asValue.stdout).not.toContain("nix-fleet check [--flake PATH]");
     expect(cli(["check", "--help"]).status).toBe(0);
+  });
+});
+
+describeWithTools(["nix", "git"], "credentials in the flake reference", () => {
+  const token = "glpat-FleetT0kenInTheUrl9";
+  const flakes = [`git+https://deploy:${token}@127.0.0.1:9/fleet/infra.git`, `https://${token}@127.0.0.1:9/fleet.tar.gz`, `git+https://127.0.0.1:9/fleet.git?ref=main&access_token=${token}`];
+  const actions = [
+    ["actions/flake-check", {}],
+    ["actions/build-matrix", { mode: "all" }],
+  ] as const;
+
+  it.each(flavours.flatMap((f) => actions.flatMap(([a, extra]) => flakes.map((flake) => [f, a, flake, extra] as const))))(
+    "%s %s: %s is masked at once and refused with the fix; no nix or git runs",
+    async (flavour: Flavour, action, flake, extra) => {
+      const workspace = mkdtempSync(join(tmpdir(), "ws-"));
+      cleanup.push(workspace);
+      const tools = recordingPath();
+      const r = await runAction({ action, flavour, workspace, inputs: { flake, ...extra }, env: { NIX_CONFIG: testNixConfig, PATH: tools.path } });
+      cleanup.push(r.runnerTemp);
+      expect(r.exitCode).toBe(1);
+      expect(r.log).toContain("Invalid input 'flake': '");
+      expect(r.log).toContain("' has credentials in it. Expected the URL without them, and the token in nix-config instead: 'access-tokens = <host>=<token>'");
+      // Masked before the first line of anything else.
+      const lines = r.rawLog.split("\n");
+      const firstOther = lines.findIndex((l) => !l.startsWith("::add-mask::"));
+      expect(lines.slice(0, firstOther)).toContain(`::add-mask::${token}`);
+      expect(everythingWritten(r)).not.toContain(token);
+      expect(tools.calls()).toEqual([]);
+    },
+  );
+
+  it("the CLI refuses it too (exit 2), printing the token nowhere", () => {
+    const tools = recordingPath();
+    for (const flake of flakes) {
+      const r = spawnSync(process.execPath, [join(repoRoot, "dist", "nix-fleet.js"), "check", "--flake", flake], { encoding: "utf8", env: { ...process.env, NIX_CONFIG: testNixConfig, PATH: tools.path } });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain("Invalid option --flake: '");
+      expect(r.stdout + r.stderr).not.toContain(token);
+      const plan = spawnSync(process.execPath, [join(repoRoot, "dist", "nix-fleet.js"), "plan", "--flake", flake, "--json"], { encoding: "utf8", env: { ...process.env, NIX_CONFIG: testNixConfig, PATH: tools.path } });
+      expect(plan.status).toBe(2);
+      expect(plan.stdout + plan.stderr).not.toContain(token);
+    }
+    expect(tools.calls()).toEqual([]);
   });
 });

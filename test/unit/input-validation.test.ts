@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { readBuildMatrixOptions } from "../../src/actions/build-matrix/options.js";
 import { readFlakeCheckOptions } from "../../src/actions/flake-check/options.js";
+import { displayUrl, urlCredentials, urlHasCredentials } from "../../src/git/remote-url.js";
 import { extraArgsProblem, extraArgsRejectedByNix } from "../../src/nix/eval-args.js";
 import { cliOptionLabel, Inputs } from "../../src/runner/inputs.js";
 import { repoRoot } from "../support/runner-harness.js";
@@ -86,5 +88,45 @@ describe("Nix refusing an extra argument", () => {
     ["", []],
   ])("leaves %j to the check's own report", (stderr, args) => {
     expect(extraArgsRejectedByNix(stderr, args)).toBeUndefined();
+  });
+});
+
+describe("credentials in URLs: one detector for flakes, caches, push targets and git remotes", () => {
+  it.each([
+    ["git+https://deploy:tok123456@forge.example/fleet.git", true, "git+https://***@forge.example/fleet.git"],
+    ["git+https://tok123456@forge.example/fleet.git", true, "git+https://***@forge.example/fleet.git"],
+    ["https://tok123456@forge.example/fleet.tar.gz", true, "https://***@forge.example/fleet.tar.gz"],
+    ["tarball+https://x@forge.example/f.tar.gz", true, "tarball+https://***@forge.example/f.tar.gz"],
+    ["https://forge.example/f.tar.gz?private_token=tok123456", true, "https://forge.example/f.tar.gz?private_token=***"],
+    ["git+https://forge.example/f.git?ref=main&access_token=tok123456", true, "git+https://forge.example/f.git?ref=main&access_token=***"],
+    ["https://@forge.example/f.tar.gz", true, "https://@forge.example/f.tar.gz"],
+    // Shown without any userinfo, as before; only refused when it holds a password.
+    ["git+ssh://git@forge.example/fleet.git", false, "git+ssh://***@forge.example/fleet.git"],
+    ["git+ssh://git:pw@forge.example/fleet.git", true, "git+ssh://***@forge.example/fleet.git"],
+    ["github:fleet/infra?ref=main", false, "github:fleet/infra?ref=main"],
+    ["git+https://forge.example/f.git?ref=token", false, "git+https://forge.example/f.git?ref=token"],
+    ["path:/srv/fleet?dir=infra", false, "path:/srv/fleet?dir=infra"],
+  ])("%s: credentials %s, shown as %s", (url, has, shown) => {
+    expect(urlHasCredentials(url)).toBe(has);
+    expect(displayUrl(url)).toBe(shown);
+    if (url.includes("tok123456")) expect(urlCredentials(url)).toContain("tok123456");
+  });
+
+  it.each([
+    [{ flake: "git+https://deploy:tok123456@forge.example/fleet.git" }, "flake"],
+    [{ flake: "git+https://forge.example/f.git?access_token=tok123456#web" }, "flake"],
+    [{ flake: "examples/fleet", caches: "https://cache.example/?token=tok123456" }, "caches"],
+  ])("%j: refused naming %s, the token masked and never in the message", (values, name) => {
+    const masked: string[] = [];
+    const message = errorOf(() => readBuildMatrixOptions(inputs(values, masked), {}, repoRoot));
+    expect(message).toMatch(new RegExp(`^Invalid option --${name}: '.*' has credentials in it\\. Expected the URL without them, and `));
+    expect(message).not.toContain("tok123456");
+    expect(masked).toContain("tok123456");
+  });
+
+  it("says where a flake's token goes instead", () => {
+    const message = errorOf(() => readFlakeCheckOptions(inputs({ flake: "https://tok123456@forge.example/f.tar.gz" }), {}, repoRoot));
+    expect(message).toContain("the token in nix-config instead: 'access-tokens = <host>=<token>'");
+    expect(message).toContain("or a netrc for git+https");
   });
 });

@@ -4,7 +4,7 @@ import { CACHIX_NAME } from "../../cache/cachix.js";
 import { parseNetrc, type NetrcEntry } from "../../cache/netrc.js";
 import { HOST_NAME } from "../../fleet/hosts.js";
 import type { Inputs } from "../../runner/inputs.js";
-import { displayUrl, urlCredentials } from "../../git/remote-url.js";
+import { refuseUrlCredentials } from "../../git/remote-url.js";
 import { readFlakeRef, readNixConfig } from "../../nix/flake-ref.js";
 
 export type BuildMatrixMode = "plan" | "build" | "all";
@@ -58,14 +58,10 @@ function scheme(value: string): string | undefined {
  * message Nix prints: masked at once, and refused in favour of the netrc.
  */
 function refuseCredentials(inputs: Inputs, name: string, url: string): void {
-  for (const s of urlCredentials(url)) inputs.mask(s);
-  // Any userinfo of an http(s) URL is a credential (a token as the user name); elsewhere a password.
-  const userinfo = /^([a-z][a-z0-9+.-]*):\/\/([^/?#\s]*)@/i.exec(url);
-  if (!userinfo || (!/^https?$/i.test(userinfo[1] ?? "") && !userinfo[2]?.includes(":"))) return;
-  const instead = /^https?$/i.test(userinfo[1] ?? "")
+  const instead = /^https?:/i.test(url)
     ? "the credentials in the netrc (cache-netrc: machine <host> login <user> password <token>)"
     : "an ssh key the runner's ssh configuration offers";
-  throw inputs.error(name, `'${displayUrl(url)}' has credentials in it. Expected the URL without them, and ${instead}.`);
+  refuseUrlCredentials(inputs, name, url, instead);
 }
 
 export function parsePushTarget(inputs: Inputs, value: string | undefined): PushTarget | undefined {

@@ -13891,8 +13891,8 @@ var require_fetch = __commonJS({
         return Promise.resolve(makeAppropriateNetworkError(fetchParams));
       }
       const { request } = fetchParams;
-      const { protocol: scheme2 } = requestCurrentURL(request);
-      switch (scheme2) {
+      const { protocol: scheme } = requestCurrentURL(request);
+      switch (scheme) {
         case "about:": {
           return Promise.resolve(makeNetworkError("about scheme is not supported"));
         }
@@ -24307,6 +24307,26 @@ async function evalHostToplevel(nix, flake, host2, extraArgs = []) {
   });
 }
 
+// src/cache/store-uri.ts
+var PUSH_SCHEMES = ["ssh-ng", "ssh", "file", "s3", "http", "https"];
+var CACHE_SCHEMES = ["http", "https", "file", "s3"];
+function urlScheme(value) {
+  return /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
+}
+function storeUriProblem(url, schemes, use) {
+  if (/[\s\x00-\x1f\x7f]/.test(url)) {
+    return use === "cache" ? `'${url}' has whitespace in it, which Nix would read as more than one substituter, none of them checked` : `'${url}' has whitespace in it`;
+  }
+  if (use === "cache" && url.includes("#")) return `'${url}' has a '#' in it, which starts a comment in nix.conf`;
+  const scheme = urlScheme(url);
+  if (!scheme || !schemes.includes(scheme)) return `'${url}' is not a URL with one of the schemes ${schemes.map((s) => `${s}://`).join(", ")}`;
+  const authority = /^[^:]+:\/\/([^/?#]*)/.exec(url)?.[1] ?? "";
+  const host2 = authority.slice(authority.lastIndexOf("@") + 1);
+  if (authority.startsWith("-") || host2.startsWith("-")) return `'${url}' names a host starting with '-', which ssh would take for an option`;
+  if ((scheme === "ssh" || scheme === "ssh-ng") && !host2) return `'${url}' names no host`;
+  return void 0;
+}
+
 // src/git/remote-url.ts
 var SCHEME_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
 var SCP_LIKE = /^[^\s/@:]+@[^\s/:]+:/;
@@ -24446,18 +24466,18 @@ function nixArgsSecrets(args) {
 
 // src/actions/build-matrix/options.ts
 var MODES = ["plan", "build", "all"];
-var STORE_SCHEMES = ["ssh-ng", "ssh", "file", "s3", "http", "https"];
-var CACHE_SCHEMES = ["http", "https", "file", "s3"];
 function host(inputs, name, value) {
   if (!HOST_NAME.test(value)) throw inputs.error(name, `'${value}' is not a host name. Expected names of nixosConfigurations, such as web or db-1.`);
   return value;
 }
-function scheme(value) {
-  return /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
-}
 function refuseCredentials(inputs, name, url) {
   const instead = /^https?:/i.test(url) ? "the credentials in the netrc (cache-netrc: machine <host> login <user> password <token>)" : "an ssh key the runner's ssh configuration offers";
   refuseUrlCredentials(inputs, name, url, instead);
+}
+function readCacheUrl(inputs, url) {
+  const problem = storeUriProblem(url, CACHE_SCHEMES, "cache");
+  if (problem) throw inputs.error("caches", `${problem}. Expected http(s)://, file:// or s3:// substituter URLs, one per line or comma.`);
+  return url;
 }
 function parsePushTarget(inputs, value) {
   if (!value) return void 0;
@@ -24467,8 +24487,9 @@ function parsePushTarget(inputs, value) {
     if (!CACHIX_NAME.test(name)) throw inputs.error("push-to", `'${name}' is not a Cachix cache name. Expected cachix:<name> with lower-case letters, digits and dashes.`);
     return { kind: "cachix", name };
   }
-  const s = scheme(value);
-  if (!s || !STORE_SCHEMES.includes(s)) throw inputs.error("push-to", `'${value}' is not a store URI this action pushes to. Expected ${expected}.`);
+  refuseCredentials(inputs, "push-to", value);
+  const problem = storeUriProblem(value, PUSH_SCHEMES, "push");
+  if (problem) throw inputs.error("push-to", `${problem}. Expected ${expected}.`);
   return { kind: "store", uri: value };
 }
 function readBuildMatrixOptions(inputs, env, cwd = process.cwd()) {
@@ -24479,15 +24500,12 @@ function readBuildMatrixOptions(inputs, env, cwd = process.cwd()) {
   if (mode === "build" && !hostValue) {
     throw inputs.error("host", "it is required with mode 'build'. Expected the host of this matrix job, such as ${{ matrix.host }}.");
   }
-  const caches = inputs.list("caches");
-  for (const cache of caches) refuseCredentials(inputs, "caches", cache);
-  for (const cache of caches) {
-    const s = scheme(cache);
-    if (!s || !CACHE_SCHEMES.includes(s)) throw inputs.error("caches", `'${cache}' is not a binary cache URL. Expected http(s)://, file:// or s3:// substituter URLs.`);
-  }
+  const cacheValues = inputs.list("caches");
+  for (const cache of cacheValues) refuseCredentials(inputs, "caches", cache);
+  const caches = cacheValues.map((cache) => readCacheUrl(inputs, cache));
   const cachePublicKeys = inputs.list("cache-public-keys");
   for (const key of cachePublicKeys) {
-    if (!/^[^:\s]+:[A-Za-z0-9+/]{43}=$/.test(key)) throw inputs.error("cache-public-keys", `'${key}' is not a Nix public key. Expected <name>:<base64 Ed25519 key>, as nix key convert-secret-to-public prints.`);
+    if (!/^[^:\s#]+:[A-Za-z0-9+/]{43}=$/.test(key)) throw inputs.error("cache-public-keys", `'${key}' is not a Nix public key. Expected <name>:<base64 Ed25519 key>, as nix key convert-secret-to-public prints.`);
   }
   const netrcText = inputs.secret("cache-netrc");
   const signingKey = inputs.secret("signing-key")?.trim();
@@ -24500,9 +24518,7 @@ function readBuildMatrixOptions(inputs, env, cwd = process.cwd()) {
   if (signingKey && !/^[^:\s]+:[A-Za-z0-9+/]{86}==$/.test(signingKey)) {
     throw inputs.error("signing-key", "it is not a Nix secret key. Expected <name>:<base64>, as nix key generate-secret prints.");
   }
-  const pushValue = inputs.optionalString("push-to");
-  if (pushValue) refuseCredentials(inputs, "push-to", pushValue);
-  const pushTo = parsePushTarget(inputs, pushValue);
+  const pushTo = parsePushTarget(inputs, inputs.optionalString("push-to"));
   if (pushTo?.kind === "cachix" && !cachixAuthToken) {
     throw inputs.error("cachix-auth-token", `it is required to push to cachix:${pushTo.name}. Expected the cache's auth token from a secret.`);
   }

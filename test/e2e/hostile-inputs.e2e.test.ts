@@ -127,3 +127,42 @@ describeWithTools(["nix", "git"], "credentials in the flake reference", () => {
     expect(tools.calls()).toEqual([]);
   });
 });
+
+describeWithTools(["nix", "git"], "caches and push-to checked when inputs are read", () => {
+  let fleet: { root: string; flake: string };
+  beforeAll(() => {
+    fleet = makeFleet({}, { git: true });
+    cleanup.push(fleet.root);
+  });
+
+  it.each(flavours)("%s: a cache entry with a space in it (a second substituter, a nix.conf setting) is refused before anything runs", async (flavour: Flavour) => {
+    const tools = recordingPath();
+    const evil = `evil:${"A".repeat(43)}=`;
+    const r = await runAction({ action: "actions/build-matrix", flavour, workspace: fleet.root, inputs: { caches: `http://127.0.0.1:1 extra-trusted-public-keys = ${evil}` }, env: { NIX_CONFIG: testNixConfig, PATH: tools.path } });
+    cleanup.push(r.runnerTemp);
+    expect(r.exitCode).toBe(1);
+    expect(r.log).toContain("build-matrix failed with: Invalid input 'caches': 'http://127.0.0.1:1 extra-trusted-public-keys = ");
+    expect(r.log).toContain("has whitespace in it, which Nix would read as more than one substituter, none of them checked.");
+    expect(tools.calls()).toEqual([]);
+  });
+
+  it.each(flavours)("%s: push-to ssh-ng://-oProxyCommand=... is refused when inputs are read, before any host is built", async (flavour: Flavour) => {
+    const tools = recordingPath();
+    const dir = mkdtempSync(join(tmpdir(), "proxy-"));
+    cleanup.push(dir);
+    const marker = join(dir, "ran");
+    writeFileSync(join(dir, "proxy"), `#!/bin/sh\ntouch '${marker}'\n`, { mode: 0o755 });
+    for (const [pushTo, problem] of [
+      [`ssh-ng://-oProxyCommand=${dir}/proxy`, "names a host starting with '-', which ssh would take for an option."],
+      [`ssh-ng://nix@-oProxyCommand=${dir}/proxy`, "names a host starting with '-', which ssh would take for an option."],
+      [`ssh-ng://host${"\t"}-oProxyCommand=${dir}/proxy`, "has whitespace in it."],
+    ]) {
+      const r = await runAction({ action: "actions/build-matrix", flavour, workspace: fleet.root, inputs: { mode: "all", "push-to": pushTo as string }, env: { NIX_CONFIG: testNixConfig, PATH: tools.path } });
+      cleanup.push(r.runnerTemp);
+      expect(r.exitCode).toBe(1);
+      expect(r.log).toContain(`build-matrix failed with: Invalid input 'push-to': '${pushTo}' ${problem}`);
+    }
+    expect(tools.calls()).toEqual([]);
+    expect(existsSync(marker)).toBe(false);
+  });
+});

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { readBuildMatrixOptions } from "../../src/actions/build-matrix/options.js";
 import { readFlakeCheckOptions } from "../../src/actions/flake-check/options.js";
+import { CACHE_SCHEMES, PUSH_SCHEMES, storeUriProblem } from "../../src/cache/store-uri.js";
 import { displayUrl, urlCredentials, urlHasCredentials } from "../../src/git/remote-url.js";
 import { extraArgsProblem, extraArgsRejectedByNix } from "../../src/nix/eval-args.js";
 import { cliOptionLabel, Inputs } from "../../src/runner/inputs.js";
@@ -128,5 +129,45 @@ describe("credentials in URLs: one detector for flakes, caches, push targets and
     const message = errorOf(() => readFlakeCheckOptions(inputs({ flake: "https://tok123456@forge.example/f.tar.gz" }), {}, repoRoot));
     expect(message).toContain("the token in nix-config instead: 'access-tokens = <host>=<token>'");
     expect(message).toContain("or a netrc for git+https");
+  });
+});
+
+describe("cache and store URLs", () => {
+  it.each([
+    ["http://x extra-trusted-public-keys = evil:AAAA", "cache", "has whitespace in it, which Nix would read as more than one substituter"],
+    ["http://x\textra-substituters", "cache", "has whitespace"],
+    ["http://x#", "cache", "has a '#' in it, which starts a comment in nix.conf"],
+    ["cache.example", "cache", "is not a URL with one of the schemes http://, https://, file://, s3://"],
+    ["ssh://host", "cache", "is not a URL with one of the schemes"],
+    ["ssh-ng://-oProxyCommand=/tmp/x", "push", "names a host starting with '-'"],
+    ["ssh://nix@-oProxyCommand=/tmp/x", "push", "names a host starting with '-'"],
+    ["ssh-ng://host -oProxyCommand=/tmp/x", "push", "has whitespace in it"],
+    ["ssh-ng://", "push", "names no host"],
+    ["ftp://cache.example", "push", "is not a URL with one of the schemes ssh-ng://, ssh://, file://, s3://, http://, https://"],
+  ] as const)("%j (%s) is refused: %s", (url, use, problem) => {
+    expect(storeUriProblem(url, use === "cache" ? CACHE_SCHEMES : PUSH_SCHEMES, use)).toContain(problem);
+  });
+
+  it.each([
+    ["https://cache.example/", "cache"],
+    ["file:///var/cache/nix?priority=10", "cache"],
+    ["s3://bucket?region=eu-west-1", "cache"],
+    ["ssh-ng://nix-ssh@mgmt", "push"],
+    ["ssh://mgmt?ssh-key=/run/key", "push"],
+    ["file:///tmp/cache#fragment", "push"],
+  ] as const)("%j (%s) is taken", (url, use) => {
+    expect(storeUriProblem(url, use === "cache" ? CACHE_SCHEMES : PUSH_SCHEMES, use)).toBeUndefined();
+  });
+
+  it.each([
+    [{ caches: "http://127.0.0.1:1 extra-trusted-public-keys = evil:AAAA" }, "caches", "has whitespace in it"],
+    [{ "push-to": "ssh-ng://-oProxyCommand=/tmp/x", mode: "all" }, "push-to", "names a host starting with '-', which ssh would take for an option. Expected a store URI"],
+    [{ "cache-public-keys": `evil#:${"B".repeat(43)}=` }, "cache-public-keys", "is not a Nix public key"],
+    // A newline splits list inputs into entries: it cannot carry a second nix.conf line into one.
+    [{ "cache-public-keys": `ok:${"B".repeat(43)}=\nextra-substituters = http://evil` }, "cache-public-keys", "'extra-substituters = http://evil' is not a Nix public key"],
+  ])("%j is refused when inputs are read, naming %s", (values, name, problem) => {
+    const message = errorOf(() => readBuildMatrixOptions(inputs({ flake: "examples/fleet", ...values }), {}, repoRoot));
+    expect(message).toContain(`Invalid option --${name}: `);
+    expect(message).toContain(problem);
   });
 });

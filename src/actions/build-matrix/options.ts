@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { CACHIX_NAME } from "../../cache/cachix.js";
 import { parseNetrc, type NetrcEntry } from "../../cache/netrc.js";
 import { HOST_NAME } from "../../fleet/hosts.js";
+import { CACHE_SCHEMES, PUSH_SCHEMES, storeUriProblem } from "../../cache/store-uri.js";
 import type { Inputs } from "../../runner/inputs.js";
 import { refuseUrlCredentials } from "../../git/remote-url.js";
 import { readFlakeRef, readNixConfig } from "../../nix/flake-ref.js";
@@ -41,16 +42,9 @@ export interface BuildMatrixOptions {
   reportDir: string;
 }
 
-const STORE_SCHEMES = ["ssh-ng", "ssh", "file", "s3", "http", "https"];
-const CACHE_SCHEMES = ["http", "https", "file", "s3"];
-
 function host(inputs: Inputs, name: string, value: string): string {
   if (!HOST_NAME.test(value)) throw inputs.error(name, `'${value}' is not a host name. Expected names of nixosConfigurations, such as web or db-1.`);
   return value;
-}
-
-function scheme(value: string): string | undefined {
-  return /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
 }
 
 /**
@@ -64,6 +58,13 @@ function refuseCredentials(inputs: Inputs, name: string, url: string): void {
   refuseUrlCredentials(inputs, name, url, instead);
 }
 
+/** A substituter URL (its credentials already refused), checked before it is written into nix.conf. */
+function readCacheUrl(inputs: Inputs, url: string): string {
+  const problem = storeUriProblem(url, CACHE_SCHEMES, "cache");
+  if (problem) throw inputs.error("caches", `${problem}. Expected http(s)://, file:// or s3:// substituter URLs, one per line or comma.`);
+  return url;
+}
+
 export function parsePushTarget(inputs: Inputs, value: string | undefined): PushTarget | undefined {
   if (!value) return undefined;
   const expected = "a store URI (ssh-ng://user@host, file:///dir, s3://bucket, https://cache) or cachix:<name>";
@@ -72,8 +73,9 @@ export function parsePushTarget(inputs: Inputs, value: string | undefined): Push
     if (!CACHIX_NAME.test(name)) throw inputs.error("push-to", `'${name}' is not a Cachix cache name. Expected cachix:<name> with lower-case letters, digits and dashes.`);
     return { kind: "cachix", name };
   }
-  const s = scheme(value);
-  if (!s || !STORE_SCHEMES.includes(s)) throw inputs.error("push-to", `'${value}' is not a store URI this action pushes to. Expected ${expected}.`);
+  refuseCredentials(inputs, "push-to", value);
+  const problem = storeUriProblem(value, PUSH_SCHEMES, "push");
+  if (problem) throw inputs.error("push-to", `${problem}. Expected ${expected}.`);
   return { kind: "store", uri: value };
 }
 
@@ -90,15 +92,14 @@ export function readBuildMatrixOptions(
   if (mode === "build" && !hostValue) {
     throw inputs.error("host", "it is required with mode 'build'. Expected the host of this matrix job, such as ${{ matrix.host }}.");
   }
-  const caches = inputs.list("caches");
-  for (const cache of caches) refuseCredentials(inputs, "caches", cache);
-  for (const cache of caches) {
-    const s = scheme(cache);
-    if (!s || !CACHE_SCHEMES.includes(s)) throw inputs.error("caches", `'${cache}' is not a binary cache URL. Expected http(s)://, file:// or s3:// substituter URLs.`);
-  }
+  // Every cache's credentials masked before any cache's error can print them.
+  const cacheValues = inputs.list("caches");
+  for (const cache of cacheValues) refuseCredentials(inputs, "caches", cache);
+  const caches = cacheValues.map((cache) => readCacheUrl(inputs, cache));
   const cachePublicKeys = inputs.list("cache-public-keys");
   for (const key of cachePublicKeys) {
-    if (!/^[^:\s]+:[A-Za-z0-9+/]{43}=$/.test(key)) throw inputs.error("cache-public-keys", `'${key}' is not a Nix public key. Expected <name>:<base64 Ed25519 key>, as nix key convert-secret-to-public prints.`);
+    // No '#' in the name: in the nix.conf line the keys go into, it would start a comment.
+    if (!/^[^:\s#]+:[A-Za-z0-9+/]{43}=$/.test(key)) throw inputs.error("cache-public-keys", `'${key}' is not a Nix public key. Expected <name>:<base64 Ed25519 key>, as nix key convert-secret-to-public prints.`);
   }
 
   // Secrets are masked as they are read, before anything below can print them.
@@ -114,9 +115,7 @@ export function readBuildMatrixOptions(
   if (signingKey && !/^[^:\s]+:[A-Za-z0-9+/]{86}==$/.test(signingKey)) {
     throw inputs.error("signing-key", "it is not a Nix secret key. Expected <name>:<base64>, as nix key generate-secret prints.");
   }
-  const pushValue = inputs.optionalString("push-to");
-  if (pushValue) refuseCredentials(inputs, "push-to", pushValue);
-  const pushTo = parsePushTarget(inputs, pushValue);
+  const pushTo = parsePushTarget(inputs, inputs.optionalString("push-to"));
   if (pushTo?.kind === "cachix" && !cachixAuthToken) {
     throw inputs.error("cachix-auth-token", `it is required to push to cachix:${pushTo.name}. Expected the cache's auth token from a secret.`);
   }

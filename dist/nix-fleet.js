@@ -1108,6 +1108,187 @@ function sortByHost(list) {
   return list.sort((a, b) => a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
 }
 
+// src/actions/build-matrix/options.ts
+import { tmpdir } from "node:os";
+import { resolve as resolve2 } from "node:path";
+
+// src/cache/store-uri.ts
+var PUSH_SCHEMES = ["ssh-ng", "ssh", "file", "s3", "http", "https"];
+var CACHE_SCHEMES = ["http", "https", "file", "s3"];
+function urlScheme(value) {
+  return /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
+}
+function storeUriProblem(url, schemes, use) {
+  if (/[\s\x00-\x1f\x7f]/.test(url)) {
+    return use === "cache" ? `'${url}' has whitespace in it, which Nix would read as more than one substituter, none of them checked` : `'${url}' has whitespace in it`;
+  }
+  if (use === "cache" && url.includes("#")) return `'${url}' has a '#' in it, which starts a comment in nix.conf`;
+  const scheme = urlScheme(url);
+  if (!scheme || !schemes.includes(scheme)) return `'${url}' is not a URL with one of the schemes ${schemes.map((s) => `${s}://`).join(", ")}`;
+  const authority = /^[^:]+:\/\/([^/?#]*)/.exec(url)?.[1] ?? "";
+  const host2 = authority.slice(authority.lastIndexOf("@") + 1);
+  if (authority.startsWith("-") || host2.startsWith("-")) return `'${url}' names a host starting with '-', which ssh would take for an option`;
+  if ((scheme === "ssh" || scheme === "ssh-ng") && !host2) return `'${url}' names no host`;
+  return void 0;
+}
+
+// src/nix/flake-ref.ts
+import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+var SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+function localFlakeDir(flake, cwd) {
+  const url = /^(?:path:|git\+file:(?:\/\/)?)([^?]*)(?:\?(.*))?$/.exec(flake);
+  if (url) {
+    const dir = new URLSearchParams(url[2] ?? "").get("dir");
+    return resolve(cwd, url[1] || ".", dir ?? "");
+  }
+  return SCHEME.test(flake) ? void 0 : resolve(cwd, flake || ".");
+}
+var FLAKE_CREDENTIALS_FIX = "the token in nix-config instead: 'access-tokens = <host>=<token>' (github:, gitlab: and https downloads), or a netrc for git+https (machine <host> login <user> password <token>, in ~/.netrc for git, or netrc-file in nix-config)";
+function readFlakeRef(inputs, input, cwd) {
+  const flake = inputs.string(input, ".");
+  refuseUrlCredentials(inputs, input, flake, FLAKE_CREDENTIALS_FIX);
+  if (flake.includes("#")) {
+    throw inputs.error(input, `'${flake}' has a '#' fragment. Expected a flake reference without an output, such as '.' or './infra'.`);
+  }
+  const dir = localFlakeDir(flake, cwd);
+  if (dir === void 0) return { flake, ref: flake };
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw inputs.error(input, `'${flake}' is not a directory (${dir}). Expected the path of a directory holding flake.nix.`);
+  }
+  if (!existsSync(resolve(dir, "flake.nix"))) {
+    throw inputs.error(input, `'${flake}' is not a flake: ${dir} has no flake.nix. Expected the path of a directory holding flake.nix.`);
+  }
+  return { flake, ref: SCHEME.test(flake) ? flake : dir, localDir: dir };
+}
+function readNixConfig(inputs, input) {
+  const config = inputs.optionalString(input);
+  if (config === void 0) return void 0;
+  for (const token of nixConfigSecrets(config)) inputs.mask(token);
+  config.split("\n").forEach((line, i) => {
+    const text = line.trim();
+    if (!text || text.startsWith("#") || /^!?include\s+\S/.test(text)) return;
+    if (!/^[A-Za-z][\w-]*\s*=/.test(text)) {
+      throw inputs.error(input, `line ${i + 1} is not a nix.conf setting. Expected lines of the form 'name = value'.`);
+    }
+  });
+  return config;
+}
+function nixConfigSecrets(config) {
+  const secrets = [];
+  for (const line of (config ?? "").split("\n")) {
+    const m = /^\s*(?:extra-)?access-tokens\s*[=:\s]\s*(.*)$/.exec(line);
+    for (const pair of m?.[1]?.split(/\s+/) ?? []) {
+      const token = pair.slice(pair.indexOf("=") + 1);
+      if (token) secrets.push(token);
+    }
+  }
+  return secrets;
+}
+function nixArgsSecrets(args) {
+  const values = [];
+  args.forEach((arg, i) => {
+    if (arg === "--access-tokens" || arg === "--extra-access-tokens") values.push(args[i + 1] ?? "");
+    if (arg === "--option" && /^(extra-)?access-tokens$/.test(args[i + 1] ?? "")) values.push(args[i + 2] ?? "");
+  });
+  return values.flatMap((v) => nixConfigSecrets(`access-tokens = ${v}`));
+}
+
+// src/actions/build-matrix/options.ts
+var MODES = ["plan", "build", "all"];
+function host(inputs, name, value) {
+  if (!HOST_NAME.test(value)) throw inputs.error(name, `'${value}' is not a host name. Expected names of nixosConfigurations, such as web or db-1.`);
+  return value;
+}
+function refuseCredentials(inputs, name, url) {
+  const instead = /^https?:/i.test(url) ? "the credentials in the netrc (cache-netrc: machine <host> login <user> password <token>)" : "an ssh key the runner's ssh configuration offers";
+  refuseUrlCredentials(inputs, name, url, instead);
+}
+function readCacheUrl(inputs, url) {
+  const problem = storeUriProblem(url, CACHE_SCHEMES, "cache");
+  if (problem) throw inputs.error("caches", `${problem}. Expected http(s)://, file:// or s3:// substituter URLs, one per line or comma.`);
+  return url;
+}
+function parsePushTarget(inputs, value) {
+  if (!value) return void 0;
+  const expected = "a store URI (ssh-ng://user@host, file:///dir, s3://bucket, https://cache) or cachix:<name>";
+  if (value.startsWith("cachix:")) {
+    const name = value.slice("cachix:".length);
+    if (!CACHIX_NAME.test(name)) throw inputs.error("push-to", `'${name}' is not a Cachix cache name. Expected cachix:<name> with lower-case letters, digits and dashes.`);
+    return { kind: "cachix", name };
+  }
+  refuseCredentials(inputs, "push-to", value);
+  const problem = storeUriProblem(value, PUSH_SCHEMES, "push");
+  if (problem) throw inputs.error("push-to", `${problem}. Expected ${expected}.`);
+  return { kind: "store", uri: value };
+}
+function askedHosts(options) {
+  return options.mode === "build" && options.host ? { input: "host", hosts: [options.host] } : { input: "hosts", hosts: options.hosts };
+}
+function checkHostsKnown(options, known) {
+  const { input, hosts } = askedHosts(options);
+  const problem = unknownHostsProblem(hosts, known);
+  if (problem) throw new InputError(input, problem, options.inputLabel?.(input));
+}
+function unknownHostsProblem(asked, known) {
+  const unknown = asked.filter((h) => !known.includes(h));
+  if (!unknown.length) return void 0;
+  const names = unknown.map((h) => `'${h}'`).join(", ");
+  const has = known.length ? `the flake's hosts are ${known.join(", ")}` : "the flake has no hosts";
+  return `${names} ${unknown.length === 1 ? "is not a host" : "are not hosts"} of the flake (nixosConfigurations). Expected names of nixosConfigurations: ${has}.`;
+}
+function readBuildMatrixOptions(inputs, env, cwd = process.cwd()) {
+  const mode = inputs.oneOf("mode", MODES, "plan");
+  const { flake, ref } = readFlakeRef(inputs, "flake", cwd);
+  const hosts = inputs.list("hosts").map((h) => host(inputs, "hosts", h));
+  const hostValue = inputs.optionalString("host");
+  if (mode === "build" && !hostValue) {
+    throw inputs.error("host", "it is required with mode 'build'. Expected the host of this matrix job, such as ${{ matrix.host }}.");
+  }
+  const cacheValues = inputs.list("caches");
+  for (const cache of cacheValues) refuseCredentials(inputs, "caches", cache);
+  const caches = cacheValues.map((cache) => readCacheUrl(inputs, cache));
+  const cachePublicKeys = inputs.list("cache-public-keys");
+  for (const key of cachePublicKeys) {
+    if (!/^[^:\s#]+:[A-Za-z0-9+/]{43}=$/.test(key)) throw inputs.error("cache-public-keys", `'${key}' is not a Nix public key. Expected <name>:<base64 Ed25519 key>, as nix key convert-secret-to-public prints.`);
+  }
+  const netrcText = inputs.secret("cache-netrc");
+  const signingKey = inputs.secret("signing-key")?.trim();
+  const cachixAuthToken = inputs.secret("cachix-auth-token")?.trim();
+  let cacheNetrc;
+  if (netrcText) {
+    cacheNetrc = parseNetrc(netrcText);
+    if (!cacheNetrc.length) throw inputs.error("cache-netrc", "it has no machine entry. Expected netrc text: machine <host> login <user> password <token>.");
+  }
+  if (signingKey && !/^[^:\s]+:[A-Za-z0-9+/]{86}==$/.test(signingKey)) {
+    throw inputs.error("signing-key", "it is not a Nix secret key. Expected <name>:<base64>, as nix key generate-secret prints.");
+  }
+  const pushTo = parsePushTarget(inputs, inputs.optionalString("push-to"));
+  if (pushTo?.kind === "cachix" && !cachixAuthToken) {
+    throw inputs.error("cachix-auth-token", `it is required to push to cachix:${pushTo.name}. Expected the cache's auth token from a secret.`);
+  }
+  return {
+    mode,
+    flake,
+    ref,
+    hosts,
+    host: hostValue === void 0 ? void 0 : host(inputs, "host", hostValue),
+    caches,
+    cachePublicKeys,
+    cacheNetrc,
+    skipCached: inputs.bool("skip-cached", true),
+    pushTo,
+    signingKey,
+    cachixAuthToken,
+    maxParallel: inputs.int("max-parallel", 2, { min: 1, max: 64 }),
+    cacheCheck: { timeoutMs: 1e4, retries: 2, concurrency: 16 },
+    nixConfig: readNixConfig(inputs, "nix-config"),
+    tempRoot: env.RUNNER_TEMP || tmpdir(),
+    reportDir: resolve2(env.RUNNER_TEMP || tmpdir(), "nix-fleet"),
+    inputLabel: inputs.label
+  };
+}
+
 // src/actions/build-matrix/state.ts
 var PRIVATE_DIR_STATE = "private-dir";
 var PRIVATE_DIR_PREFIX = "nix-fleet-build-matrix-";
@@ -1237,6 +1418,10 @@ async function runInside(options, deps, privateDir, checker, started) {
   }
   const nix = deps.nix ?? await Nix.create({ extraConfig: nixConfigFor(options, netrcFile) });
   runtime.info(`build-matrix (${options.mode}) on '${options.flake}' with ${nix.version.text}`);
+  if (askedHosts(options).hosts.length) {
+    const known = await listHosts(nix, options.ref).catch(() => void 0);
+    if (known) checkHostsKnown(options, known);
+  }
   const results = /* @__PURE__ */ new Map();
   if (options.mode === "build") {
     const host2 = options.host;
@@ -1484,173 +1669,6 @@ function failureMessage(report) {
 // src/cli/plan.ts
 import { readFileSync } from "node:fs";
 import { resolve as resolve3 } from "node:path";
-
-// src/actions/build-matrix/options.ts
-import { tmpdir } from "node:os";
-import { resolve as resolve2 } from "node:path";
-
-// src/cache/store-uri.ts
-var PUSH_SCHEMES = ["ssh-ng", "ssh", "file", "s3", "http", "https"];
-var CACHE_SCHEMES = ["http", "https", "file", "s3"];
-function urlScheme(value) {
-  return /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
-}
-function storeUriProblem(url, schemes, use) {
-  if (/[\s\x00-\x1f\x7f]/.test(url)) {
-    return use === "cache" ? `'${url}' has whitespace in it, which Nix would read as more than one substituter, none of them checked` : `'${url}' has whitespace in it`;
-  }
-  if (use === "cache" && url.includes("#")) return `'${url}' has a '#' in it, which starts a comment in nix.conf`;
-  const scheme = urlScheme(url);
-  if (!scheme || !schemes.includes(scheme)) return `'${url}' is not a URL with one of the schemes ${schemes.map((s) => `${s}://`).join(", ")}`;
-  const authority = /^[^:]+:\/\/([^/?#]*)/.exec(url)?.[1] ?? "";
-  const host2 = authority.slice(authority.lastIndexOf("@") + 1);
-  if (authority.startsWith("-") || host2.startsWith("-")) return `'${url}' names a host starting with '-', which ssh would take for an option`;
-  if ((scheme === "ssh" || scheme === "ssh-ng") && !host2) return `'${url}' names no host`;
-  return void 0;
-}
-
-// src/nix/flake-ref.ts
-import { existsSync, statSync } from "node:fs";
-import { resolve } from "node:path";
-var SCHEME = /^[a-z][a-z0-9+.-]*:/i;
-function localFlakeDir(flake, cwd) {
-  const url = /^(?:path:|git\+file:(?:\/\/)?)([^?]*)(?:\?(.*))?$/.exec(flake);
-  if (url) {
-    const dir = new URLSearchParams(url[2] ?? "").get("dir");
-    return resolve(cwd, url[1] || ".", dir ?? "");
-  }
-  return SCHEME.test(flake) ? void 0 : resolve(cwd, flake || ".");
-}
-var FLAKE_CREDENTIALS_FIX = "the token in nix-config instead: 'access-tokens = <host>=<token>' (github:, gitlab: and https downloads), or a netrc for git+https (machine <host> login <user> password <token>, in ~/.netrc for git, or netrc-file in nix-config)";
-function readFlakeRef(inputs, input, cwd) {
-  const flake = inputs.string(input, ".");
-  refuseUrlCredentials(inputs, input, flake, FLAKE_CREDENTIALS_FIX);
-  if (flake.includes("#")) {
-    throw inputs.error(input, `'${flake}' has a '#' fragment. Expected a flake reference without an output, such as '.' or './infra'.`);
-  }
-  const dir = localFlakeDir(flake, cwd);
-  if (dir === void 0) return { flake, ref: flake };
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw inputs.error(input, `'${flake}' is not a directory (${dir}). Expected the path of a directory holding flake.nix.`);
-  }
-  if (!existsSync(resolve(dir, "flake.nix"))) {
-    throw inputs.error(input, `'${flake}' is not a flake: ${dir} has no flake.nix. Expected the path of a directory holding flake.nix.`);
-  }
-  return { flake, ref: SCHEME.test(flake) ? flake : dir, localDir: dir };
-}
-function readNixConfig(inputs, input) {
-  const config = inputs.optionalString(input);
-  if (config === void 0) return void 0;
-  for (const token of nixConfigSecrets(config)) inputs.mask(token);
-  config.split("\n").forEach((line, i) => {
-    const text = line.trim();
-    if (!text || text.startsWith("#") || /^!?include\s+\S/.test(text)) return;
-    if (!/^[A-Za-z][\w-]*\s*=/.test(text)) {
-      throw inputs.error(input, `line ${i + 1} is not a nix.conf setting. Expected lines of the form 'name = value'.`);
-    }
-  });
-  return config;
-}
-function nixConfigSecrets(config) {
-  const secrets = [];
-  for (const line of (config ?? "").split("\n")) {
-    const m = /^\s*(?:extra-)?access-tokens\s*[=:\s]\s*(.*)$/.exec(line);
-    for (const pair of m?.[1]?.split(/\s+/) ?? []) {
-      const token = pair.slice(pair.indexOf("=") + 1);
-      if (token) secrets.push(token);
-    }
-  }
-  return secrets;
-}
-function nixArgsSecrets(args) {
-  const values = [];
-  args.forEach((arg, i) => {
-    if (arg === "--access-tokens" || arg === "--extra-access-tokens") values.push(args[i + 1] ?? "");
-    if (arg === "--option" && /^(extra-)?access-tokens$/.test(args[i + 1] ?? "")) values.push(args[i + 2] ?? "");
-  });
-  return values.flatMap((v) => nixConfigSecrets(`access-tokens = ${v}`));
-}
-
-// src/actions/build-matrix/options.ts
-var MODES = ["plan", "build", "all"];
-function host(inputs, name, value) {
-  if (!HOST_NAME.test(value)) throw inputs.error(name, `'${value}' is not a host name. Expected names of nixosConfigurations, such as web or db-1.`);
-  return value;
-}
-function refuseCredentials(inputs, name, url) {
-  const instead = /^https?:/i.test(url) ? "the credentials in the netrc (cache-netrc: machine <host> login <user> password <token>)" : "an ssh key the runner's ssh configuration offers";
-  refuseUrlCredentials(inputs, name, url, instead);
-}
-function readCacheUrl(inputs, url) {
-  const problem = storeUriProblem(url, CACHE_SCHEMES, "cache");
-  if (problem) throw inputs.error("caches", `${problem}. Expected http(s)://, file:// or s3:// substituter URLs, one per line or comma.`);
-  return url;
-}
-function parsePushTarget(inputs, value) {
-  if (!value) return void 0;
-  const expected = "a store URI (ssh-ng://user@host, file:///dir, s3://bucket, https://cache) or cachix:<name>";
-  if (value.startsWith("cachix:")) {
-    const name = value.slice("cachix:".length);
-    if (!CACHIX_NAME.test(name)) throw inputs.error("push-to", `'${name}' is not a Cachix cache name. Expected cachix:<name> with lower-case letters, digits and dashes.`);
-    return { kind: "cachix", name };
-  }
-  refuseCredentials(inputs, "push-to", value);
-  const problem = storeUriProblem(value, PUSH_SCHEMES, "push");
-  if (problem) throw inputs.error("push-to", `${problem}. Expected ${expected}.`);
-  return { kind: "store", uri: value };
-}
-function readBuildMatrixOptions(inputs, env, cwd = process.cwd()) {
-  const mode = inputs.oneOf("mode", MODES, "plan");
-  const { flake, ref } = readFlakeRef(inputs, "flake", cwd);
-  const hosts = inputs.list("hosts").map((h) => host(inputs, "hosts", h));
-  const hostValue = inputs.optionalString("host");
-  if (mode === "build" && !hostValue) {
-    throw inputs.error("host", "it is required with mode 'build'. Expected the host of this matrix job, such as ${{ matrix.host }}.");
-  }
-  const cacheValues = inputs.list("caches");
-  for (const cache of cacheValues) refuseCredentials(inputs, "caches", cache);
-  const caches = cacheValues.map((cache) => readCacheUrl(inputs, cache));
-  const cachePublicKeys = inputs.list("cache-public-keys");
-  for (const key of cachePublicKeys) {
-    if (!/^[^:\s#]+:[A-Za-z0-9+/]{43}=$/.test(key)) throw inputs.error("cache-public-keys", `'${key}' is not a Nix public key. Expected <name>:<base64 Ed25519 key>, as nix key convert-secret-to-public prints.`);
-  }
-  const netrcText = inputs.secret("cache-netrc");
-  const signingKey = inputs.secret("signing-key")?.trim();
-  const cachixAuthToken = inputs.secret("cachix-auth-token")?.trim();
-  let cacheNetrc;
-  if (netrcText) {
-    cacheNetrc = parseNetrc(netrcText);
-    if (!cacheNetrc.length) throw inputs.error("cache-netrc", "it has no machine entry. Expected netrc text: machine <host> login <user> password <token>.");
-  }
-  if (signingKey && !/^[^:\s]+:[A-Za-z0-9+/]{86}==$/.test(signingKey)) {
-    throw inputs.error("signing-key", "it is not a Nix secret key. Expected <name>:<base64>, as nix key generate-secret prints.");
-  }
-  const pushTo = parsePushTarget(inputs, inputs.optionalString("push-to"));
-  if (pushTo?.kind === "cachix" && !cachixAuthToken) {
-    throw inputs.error("cachix-auth-token", `it is required to push to cachix:${pushTo.name}. Expected the cache's auth token from a secret.`);
-  }
-  return {
-    mode,
-    flake,
-    ref,
-    hosts,
-    host: hostValue === void 0 ? void 0 : host(inputs, "host", hostValue),
-    caches,
-    cachePublicKeys,
-    cacheNetrc,
-    skipCached: inputs.bool("skip-cached", true),
-    pushTo,
-    signingKey,
-    cachixAuthToken,
-    maxParallel: inputs.int("max-parallel", 2, { min: 1, max: 64 }),
-    cacheCheck: { timeoutMs: 1e4, retries: 2, concurrency: 16 },
-    nixConfig: readNixConfig(inputs, "nix-config"),
-    tempRoot: env.RUNNER_TEMP || tmpdir(),
-    reportDir: resolve2(env.RUNNER_TEMP || tmpdir(), "nix-fleet")
-  };
-}
-
-// src/cli/plan.ts
 var matrixOptions = {
   flake: { type: "string" },
   hosts: { type: "string" },

@@ -67,7 +67,7 @@ describeWithTools(["nix", "git", "gitleaks"], "the gate (root action.yml), one j
     expect(r.summary).toContain("| build-matrix | ✅ success |");
   });
 
-  it("a stage that cannot run does not stop the others; a host asked for that the flake lacks is named, not dropped", async () => {
+  it("a stage that cannot run does not stop the others; a host asked for that the flake lacks fails the build naming the known hosts, before anything is built", async () => {
     // Not a git repository: secret-scan cannot run at all.
     const dir = mkdtempSync(join(tmpdir(), "gate-nogit-"));
     cleanup.push(dir);
@@ -78,8 +78,10 @@ describeWithTools(["nix", "git", "gitleaks"], "the gate (root action.yml), one j
     const report = JSON.parse(readFileSync(r.outputs.report ?? "", "utf8"));
     expect(report.stages.map((s: { stage: string; status: string }) => `${s.stage}:${s.status}`)).toEqual(["flake-check:success", "secret-scan:failure", "build-matrix:failure"]);
     expect(report.stages[1].message).toContain("is not a git work tree");
-    expect(report.stages[2].message).toContain("wbe");
-    expect(JSON.parse(r.outputs.results ?? "{}").web.status).toBe("built");
+    expect(report.stages[2].message).toBe(
+      "Invalid input 'hosts': 'wbe' is not a host of the flake (nixosConfigurations). Expected names of nixosConfigurations: the flake's hosts are db, mgmt, web.",
+    );
+    expect(r.outputs.results).toBeUndefined();
   });
 
   it("a flake that does not evaluate skips the build, saying why", async () => {

@@ -128,7 +128,7 @@ describeWithTools(["nix", "git"], "credentials in the flake reference", () => {
   });
 });
 
-describeWithTools(["nix", "git"], "caches and push-to checked when inputs are read", () => {
+describeWithTools(["nix", "git"], "caches, push-to and hosts checked before anything is built", () => {
   let fleet: { root: string; flake: string };
   beforeAll(() => {
     fleet = makeFleet({}, { git: true });
@@ -164,5 +164,32 @@ describeWithTools(["nix", "git"], "caches and push-to checked when inputs are re
     }
     expect(tools.calls()).toEqual([]);
     expect(existsSync(marker)).toBe(false);
+  });
+
+  it.each(flavours)("%s: hosts the flake lacks fail naming the known hosts, and nothing is built", async (flavour: Flavour) => {
+    const cases: Record<string, string>[] = [{ mode: "all", hosts: "web, wbe" }, { mode: "plan", hosts: "wbe" }, { mode: "build", host: "wbe" }];
+    for (const inputs of cases) {
+      const tools = recordingPath();
+      const r = await runAction({ action: "actions/build-matrix", flavour, workspace: fleet.root, inputs, env: { NIX_CONFIG: testNixConfig, PATH: tools.path } });
+      cleanup.push(r.runnerTemp);
+      expect(r.exitCode).toBe(1);
+      const name = inputs.mode === "build" ? "host" : "hosts";
+      expect(r.log).toContain(`build-matrix failed with: Invalid input '${name}': 'wbe' is not a host of the flake (nixosConfigurations). Expected names of nixosConfigurations: the flake's hosts are db, mgmt, web.`);
+      expect(tools.calls().filter((c) => /^nix (build|copy)/.test(c))).toEqual([]);
+      expect(r.outputs.results).toBeUndefined();
+      expect(r.outputs.matrix).toBeUndefined();
+    }
+  });
+
+  it("the CLI: an unknown --host or --hosts is bad usage (exit 2) naming the known hosts, and nothing is built", () => {
+    const tools = recordingPath();
+    const cli = (args: string[]) => spawnSync(process.execPath, [join(repoRoot, "dist", "nix-fleet.js"), ...args], { cwd: fleet.root, encoding: "utf8", env: { ...process.env, NIX_CONFIG: testNixConfig, PATH: tools.path } });
+    const one = cli(["build", "--host", "wbe", "--flake", "."]);
+    expect(one.status).toBe(2);
+    expect(one.stderr).toContain("Invalid option --host: 'wbe' is not a host of the flake (nixosConfigurations). Expected names of nixosConfigurations: the flake's hosts are db, mgmt, web.");
+    const all = cli(["build", "--all", "--hosts", "web,wbe,dbb", "--flake", "."]);
+    expect(all.status).toBe(2);
+    expect(all.stderr).toContain("Invalid option --hosts: 'wbe', 'dbb' are not hosts of the flake");
+    expect(tools.calls().filter((c) => /^nix (build|copy)/.test(c))).toEqual([]);
   });
 });

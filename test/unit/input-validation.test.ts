@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { readBuildMatrixOptions } from "../../src/actions/build-matrix/options.js";
+import { readBuildMatrixOptions, unknownHostsProblem } from "../../src/actions/build-matrix/options.js";
 import { readFlakeCheckOptions } from "../../src/actions/flake-check/options.js";
 import { CACHE_SCHEMES, PUSH_SCHEMES, storeUriProblem } from "../../src/cache/store-uri.js";
 import { displayUrl, urlCredentials, urlHasCredentials } from "../../src/git/remote-url.js";
@@ -169,5 +169,17 @@ describe("cache and store URLs", () => {
     const message = errorOf(() => readBuildMatrixOptions(inputs({ flake: "examples/fleet", ...values }), {}, repoRoot));
     expect(message).toContain(`Invalid option --${name}: `);
     expect(message).toContain(problem);
+  });
+});
+
+describe("hosts the flake lacks", () => {
+  it.each([
+    [["web", "wbe"], ["db", "mgmt", "web"], "'wbe' is not a host of the flake (nixosConfigurations). Expected names of nixosConfigurations: the flake's hosts are db, mgmt, web."],
+    [["wbe", "dbb"], ["db", "web"], "'wbe', 'dbb' are not hosts of the flake (nixosConfigurations). Expected names of nixosConfigurations: the flake's hosts are db, web."],
+    [["web"], [], "'web' is not a host of the flake (nixosConfigurations). Expected names of nixosConfigurations: the flake has no hosts."],
+    [["web"], ["web"], undefined],
+    [[], ["web"], undefined],
+  ])("asked %j of %j", (asked, known, problem) => {
+    expect(unknownHostsProblem(asked, known)).toBe(problem);
   });
 });

@@ -20399,6 +20399,21 @@ function parsePushTarget(inputs, value) {
   if (problem) throw inputs.error("push-to", `${problem}. Expected ${expected}.`);
   return { kind: "store", uri: value };
 }
+function askedHosts(options) {
+  return options.mode === "build" && options.host ? { input: "host", hosts: [options.host] } : { input: "hosts", hosts: options.hosts };
+}
+function checkHostsKnown(options, known) {
+  const { input, hosts } = askedHosts(options);
+  const problem = unknownHostsProblem(hosts, known);
+  if (problem) throw new InputError(input, problem, options.inputLabel?.(input));
+}
+function unknownHostsProblem(asked, known) {
+  const unknown = asked.filter((h) => !known.includes(h));
+  if (!unknown.length) return void 0;
+  const names = unknown.map((h) => `'${h}'`).join(", ");
+  const has = known.length ? `the flake's hosts are ${known.join(", ")}` : "the flake has no hosts";
+  return `${names} ${unknown.length === 1 ? "is not a host" : "are not hosts"} of the flake (nixosConfigurations). Expected names of nixosConfigurations: ${has}.`;
+}
 function readBuildMatrixOptions(inputs, env, cwd = process.cwd()) {
   const mode = inputs.oneOf("mode", MODES, "plan");
   const { flake, ref } = readFlakeRef(inputs, "flake", cwd);
@@ -20446,7 +20461,8 @@ function readBuildMatrixOptions(inputs, env, cwd = process.cwd()) {
     cacheCheck: { timeoutMs: 1e4, retries: 2, concurrency: 16 },
     nixConfig: readNixConfig(inputs, "nix-config"),
     tempRoot: env.RUNNER_TEMP || tmpdir(),
-    reportDir: resolve2(env.RUNNER_TEMP || tmpdir(), "nix-fleet")
+    reportDir: resolve2(env.RUNNER_TEMP || tmpdir(), "nix-fleet"),
+    inputLabel: inputs.label
   };
 }
 
@@ -21114,6 +21130,10 @@ async function runInside(options, deps, privateDir, checker, started) {
   }
   const nix = deps.nix ?? await Nix.create({ extraConfig: nixConfigFor(options, netrcFile) });
   runtime.info(`build-matrix (${options.mode}) on '${options.flake}' with ${nix.version.text}`);
+  if (askedHosts(options).hosts.length) {
+    const known = await listHosts(nix, options.ref).catch(() => void 0);
+    if (known) checkHostsKnown(options, known);
+  }
   const results = /* @__PURE__ */ new Map();
   if (options.mode === "build") {
     const host2 = options.host;

@@ -4,7 +4,7 @@ import { CACHIX_NAME } from "../../cache/cachix.js";
 import { parseNetrc, type NetrcEntry } from "../../cache/netrc.js";
 import { HOST_NAME } from "../../fleet/hosts.js";
 import { CACHE_SCHEMES, PUSH_SCHEMES, storeUriProblem } from "../../cache/store-uri.js";
-import type { Inputs } from "../../runner/inputs.js";
+import { InputError, type InputLabel, type Inputs } from "../../runner/inputs.js";
 import { refuseUrlCredentials } from "../../git/remote-url.js";
 import { readFlakeRef, readNixConfig } from "../../nix/flake-ref.js";
 
@@ -40,6 +40,8 @@ export interface BuildMatrixOptions {
   /** Where the JSON report goes when the user chose (the CLI's --report); else a new dir under reportDir. */
   reportPath?: string;
   reportDir: string;
+  /** How inputs are named in errors found while running (a host the flake lacks): as they were read. */
+  inputLabel?: InputLabel;
 }
 
 function host(inputs: Inputs, name: string, value: string): string {
@@ -77,6 +79,30 @@ export function parsePushTarget(inputs: Inputs, value: string | undefined): Push
   const problem = storeUriProblem(value, PUSH_SCHEMES, "push");
   if (problem) throw inputs.error("push-to", `${problem}. Expected ${expected}.`);
   return { kind: "store", uri: value };
+}
+
+/** The hosts the user named: `host` in mode build, else the `hosts` filter (empty: none named). */
+export function askedHosts(options: BuildMatrixOptions): { input: "host" | "hosts"; hosts: string[] } {
+  return options.mode === "build" && options.host ? { input: "host", hosts: [options.host] } : { input: "hosts", hosts: options.hosts };
+}
+
+/** Throws the InputError for named hosts the flake lacks (see unknownHostsProblem). */
+export function checkHostsKnown(options: BuildMatrixOptions, known: readonly string[]): void {
+  const { input, hosts } = askedHosts(options);
+  const problem = unknownHostsProblem(hosts, known);
+  if (problem) throw new InputError(input, problem, options.inputLabel?.(input));
+}
+
+/**
+ * Hosts asked for (`hosts`, or `host` in mode build) that the flake lacks, as an error naming the
+ * hosts it has: found once the hosts are listed, before anything is evaluated further or built.
+ */
+export function unknownHostsProblem(asked: readonly string[], known: readonly string[]): string | undefined {
+  const unknown = asked.filter((h) => !known.includes(h));
+  if (!unknown.length) return undefined;
+  const names = unknown.map((h) => `'${h}'`).join(", ");
+  const has = known.length ? `the flake's hosts are ${known.join(", ")}` : "the flake has no hosts";
+  return `${names} ${unknown.length === 1 ? "is not a host" : "are not hosts"} of the flake (nixosConfigurations). Expected names of nixosConfigurations: ${has}.`;
 }
 
 export function readBuildMatrixOptions(
@@ -138,5 +164,6 @@ export function readBuildMatrixOptions(
     nixConfig: readNixConfig(inputs, "nix-config"),
     tempRoot: env.RUNNER_TEMP || tmpdir(),
     reportDir: resolve(env.RUNNER_TEMP || tmpdir(), "nix-fleet"),
+    inputLabel: inputs.label,
   };
 }

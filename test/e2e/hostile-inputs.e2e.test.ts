@@ -82,6 +82,9 @@ describeWithTools(["nix", "git"], "extra-args that would make the check not chec
     expect(asValue.status).toBe(2);
     expect(asValue.stdout).not.toContain("nix-fleet check [--flake PATH]");
     expect(cli(["check", "--help"]).status).toBe(0);
+    const unknown = cli(["check", "--flake", ".", "--extra-args=--no-such-flag"]);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain("nix-fleet check: Invalid option --extra-args: Nix does not know the flag '--no-such-flag'");
   });
 });
 

@@ -8538,6 +8538,13 @@ function userinfoOf(url) {
   const at = m[1].indexOf(":");
   return at < 0 ? { userinfo: m[1], user: m[1], password: "" } : { userinfo: m[1], user: m[1].slice(0, at), password: m[1].slice(at + 1) };
 }
+var HTTP_URL = /^(?:[a-z]+\+)?https?:/i;
+var SECRET_PARAM = /^(?:access[_-]?token|private[_-]?token|auth[_-]?token|token|password|passwd|secret|api[_-]?key)$/i;
+function queryCredentials(url) {
+  const query = /^[^?#]*\?([^#]*)/.exec(url)?.[1];
+  if (!query) return [];
+  return query.split("&").map((pair) => pair.split("=", 2)).filter(([key, value]) => SECRET_PARAM.test(decoded(key)) && value).map(([, value]) => value);
+}
 function decoded(text) {
   try {
     return decodeURIComponent(text);
@@ -8547,19 +8554,35 @@ function decoded(text) {
 }
 function urlCredentials(url) {
   const info = userinfoOf(url);
-  const http2 = /^https?:/i.test(url);
-  if (!info || !http2 && !info.password) return [];
-  const secret = info.password || info.user;
-  const forms = [info.userinfo, secret, decoded(secret)];
-  if (http2) forms.push(basicAuth(info.user, info.password));
+  const http2 = HTTP_URL.test(url);
+  const forms = queryCredentials(url).flatMap((v) => [v, decoded(v)]);
+  if (info && (http2 || info.password)) {
+    const secret = info.password || info.user;
+    forms.push(info.userinfo, secret, decoded(secret));
+    if (http2) forms.push(basicAuth(info.user, info.password));
+  }
   return [...new Set(forms)].filter((s) => s.length >= 4);
+}
+function urlHasCredentials(url) {
+  if (queryCredentials(url).length) return true;
+  const userinfo = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\s]*)@/i.exec(url)?.[1];
+  if (userinfo === void 0) return false;
+  return HTTP_URL.test(url) || userinfo.includes(":");
+}
+function refuseUrlCredentials(inputs, input, url, instead) {
+  for (const s of urlCredentials(url)) inputs.mask(s);
+  if (urlHasCredentials(url)) {
+    throw inputs.error(input, `'${displayUrl(url)}' has credentials in it. Expected the URL without them, and ${instead}.`);
+  }
 }
 function basicAuth(user, password) {
   return Buffer.from(`${decoded(user)}:${decoded(password)}`).toString("base64");
 }
 function displayUrl(url) {
   const info = userinfoOf(url);
-  return info ? url.replace(`${info.userinfo}@`, "***@") : url;
+  let shown = info ? url.replace(`${info.userinfo}@`, "***@") : url;
+  for (const value of queryCredentials(url)) shown = shown.replace(`=${value}`, "=***");
+  return shown;
 }
 function remoteAccess(url, env = process.env) {
   const info = userinfoOf(url);
@@ -9110,14 +9133,15 @@ var Nix = class _Nix {
    * "database is busy" to concurrent writers instead of waiting: so it stays off.
    */
   async evalJson(installable, options = {}) {
-    const args = ["eval", "--json", "--show-trace", "--no-eval-cache", ...options.extraArgs ?? [], installable];
+    const args = ["eval", "--json", "--show-trace", "--no-eval-cache", installable];
     if (options.apply) args.push("--apply", options.apply);
+    args.push(...options.extraArgs ?? []);
     const result = await this.checked(args);
     return JSON.parse(result.stdout);
   }
   /** `nix build --json --no-link`: the one form that prints out paths on every version. */
   async build(installables, extraArgs = [], options = {}) {
-    const result = await this.checked(["build", "--json", "--no-link", ...extraArgs, ...installables], options);
+    const result = await this.checked(["build", "--json", "--no-link", ...installables, ...extraArgs], options);
     return JSON.parse(result.stdout);
   }
   /**
@@ -9148,7 +9172,7 @@ var Nix = class _Nix {
   }
   /** The store path of the flake's source tree, as it appears in error positions. */
   async flakeSourcePath(flake, extraArgs = []) {
-    const result = await this.checked(["flake", "metadata", "--json", ...extraArgs, flake]);
+    const result = await this.checked(["flake", "metadata", "--json", flake, ...extraArgs]);
     return JSON.parse(result.stdout).path;
   }
   /** Runs `nix flake check`; the caller reads the errors from the result, whatever the exit code. */
@@ -9157,7 +9181,7 @@ var Nix = class _Nix {
     if (options.keepGoing) args.push("--keep-going");
     if (!options.build) args.push("--no-build");
     if (options.allSystems && this.features.flakeCheckAllSystems) args.push("--all-systems");
-    args.push(...options.extraArgs, flake);
+    args.push(flake, ...options.extraArgs);
     return this.exec(args, { onStderrLine: options.onStderrLine });
   }
 };
@@ -9196,6 +9220,187 @@ async function evaluateFleet(nix, flake, selected, options = {}) {
 }
 function sortByHost(list) {
   return list.sort((a, b) => a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
+}
+
+// src/actions/build-matrix/options.ts
+import { tmpdir } from "node:os";
+import { resolve as resolve3 } from "node:path";
+
+// src/cache/store-uri.ts
+var PUSH_SCHEMES = ["ssh-ng", "ssh", "file", "s3", "http", "https"];
+var CACHE_SCHEMES = ["http", "https", "file", "s3"];
+function urlScheme(value) {
+  return /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
+}
+function storeUriProblem(url, schemes, use) {
+  if (/[\s\x00-\x1f\x7f]/.test(url)) {
+    return use === "cache" ? `'${url}' has whitespace in it, which Nix would read as more than one substituter, none of them checked` : `'${url}' has whitespace in it`;
+  }
+  if (use === "cache" && url.includes("#")) return `'${url}' has a '#' in it, which starts a comment in nix.conf`;
+  const scheme = urlScheme(url);
+  if (!scheme || !schemes.includes(scheme)) return `'${url}' is not a URL with one of the schemes ${schemes.map((s) => `${s}://`).join(", ")}`;
+  const authority = /^[^:]+:\/\/([^/?#]*)/.exec(url)?.[1] ?? "";
+  const host2 = authority.slice(authority.lastIndexOf("@") + 1);
+  if (authority.startsWith("-") || host2.startsWith("-")) return `'${url}' names a host starting with '-', which ssh would take for an option`;
+  if ((scheme === "ssh" || scheme === "ssh-ng") && !host2) return `'${url}' names no host`;
+  return void 0;
+}
+
+// src/nix/flake-ref.ts
+import { existsSync, statSync } from "node:fs";
+import { resolve as resolve2 } from "node:path";
+var SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+function localFlakeDir(flake, cwd) {
+  const url = /^(?:path:|git\+file:(?:\/\/)?)([^?]*)(?:\?(.*))?$/.exec(flake);
+  if (url) {
+    const dir = new URLSearchParams(url[2] ?? "").get("dir");
+    return resolve2(cwd, url[1] || ".", dir ?? "");
+  }
+  return SCHEME.test(flake) ? void 0 : resolve2(cwd, flake || ".");
+}
+var FLAKE_CREDENTIALS_FIX = "the token in nix-config instead: 'access-tokens = <host>=<token>' (github:, gitlab: and https downloads), or a netrc for git+https (machine <host> login <user> password <token>, in ~/.netrc for git, or netrc-file in nix-config)";
+function readFlakeRef(inputs, input, cwd) {
+  const flake = inputs.string(input, ".");
+  refuseUrlCredentials(inputs, input, flake, FLAKE_CREDENTIALS_FIX);
+  if (flake.includes("#")) {
+    throw inputs.error(input, `'${flake}' has a '#' fragment. Expected a flake reference without an output, such as '.' or './infra'.`);
+  }
+  const dir = localFlakeDir(flake, cwd);
+  if (dir === void 0) return { flake, ref: flake };
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw inputs.error(input, `'${flake}' is not a directory (${dir}). Expected the path of a directory holding flake.nix.`);
+  }
+  if (!existsSync(resolve2(dir, "flake.nix"))) {
+    throw inputs.error(input, `'${flake}' is not a flake: ${dir} has no flake.nix. Expected the path of a directory holding flake.nix.`);
+  }
+  return { flake, ref: SCHEME.test(flake) ? flake : dir, localDir: dir };
+}
+function readNixConfig(inputs, input) {
+  const config = inputs.optionalString(input);
+  if (config === void 0) return void 0;
+  for (const token of nixConfigSecrets(config)) inputs.mask(token);
+  config.split("\n").forEach((line, i) => {
+    const text = line.trim();
+    if (!text || text.startsWith("#") || /^!?include\s+\S/.test(text)) return;
+    if (!/^[A-Za-z][\w-]*\s*=/.test(text)) {
+      throw inputs.error(input, `line ${i + 1} is not a nix.conf setting. Expected lines of the form 'name = value'.`);
+    }
+  });
+  return config;
+}
+function nixConfigSecrets(config) {
+  const secrets = [];
+  for (const line of (config ?? "").split("\n")) {
+    const m = /^\s*(?:extra-)?access-tokens\s*[=:\s]\s*(.*)$/.exec(line);
+    for (const pair of m?.[1]?.split(/\s+/) ?? []) {
+      const token = pair.slice(pair.indexOf("=") + 1);
+      if (token) secrets.push(token);
+    }
+  }
+  return secrets;
+}
+function nixArgsSecrets(args) {
+  const values = [];
+  args.forEach((arg, i) => {
+    if (arg === "--access-tokens" || arg === "--extra-access-tokens") values.push(args[i + 1] ?? "");
+    if (arg === "--option" && /^(extra-)?access-tokens$/.test(args[i + 1] ?? "")) values.push(args[i + 2] ?? "");
+  });
+  return values.flatMap((v) => nixConfigSecrets(`access-tokens = ${v}`));
+}
+
+// src/actions/build-matrix/options.ts
+var MODES = ["plan", "build", "all"];
+function host(inputs, name, value) {
+  if (!HOST_NAME.test(value)) throw inputs.error(name, `'${value}' is not a host name. Expected names of nixosConfigurations, such as web or db-1.`);
+  return value;
+}
+function refuseCredentials(inputs, name, url) {
+  const instead = /^https?:/i.test(url) ? "the credentials in the netrc (cache-netrc: machine <host> login <user> password <token>)" : "an ssh key the runner's ssh configuration offers";
+  refuseUrlCredentials(inputs, name, url, instead);
+}
+function readCacheUrl(inputs, url) {
+  const problem = storeUriProblem(url, CACHE_SCHEMES, "cache");
+  if (problem) throw inputs.error("caches", `${problem}. Expected http(s)://, file:// or s3:// substituter URLs, one per line or comma.`);
+  return url;
+}
+function parsePushTarget(inputs, value) {
+  if (!value) return void 0;
+  const expected = "a store URI (ssh-ng://user@host, file:///dir, s3://bucket, https://cache) or cachix:<name>";
+  if (value.startsWith("cachix:")) {
+    const name = value.slice("cachix:".length);
+    if (!CACHIX_NAME.test(name)) throw inputs.error("push-to", `'${name}' is not a Cachix cache name. Expected cachix:<name> with lower-case letters, digits and dashes.`);
+    return { kind: "cachix", name };
+  }
+  refuseCredentials(inputs, "push-to", value);
+  const problem = storeUriProblem(value, PUSH_SCHEMES, "push");
+  if (problem) throw inputs.error("push-to", `${problem}. Expected ${expected}.`);
+  return { kind: "store", uri: value };
+}
+function askedHosts(options) {
+  return options.mode === "build" && options.host ? { input: "host", hosts: [options.host] } : { input: "hosts", hosts: options.hosts };
+}
+function checkHostsKnown(options, known) {
+  const { input, hosts } = askedHosts(options);
+  const problem = unknownHostsProblem(hosts, known);
+  if (problem) throw new InputError(input, problem, options.inputLabel?.(input));
+}
+function unknownHostsProblem(asked, known) {
+  const unknown = asked.filter((h) => !known.includes(h));
+  if (!unknown.length) return void 0;
+  const names = unknown.map((h) => `'${h}'`).join(", ");
+  const has = known.length ? `the flake's hosts are ${known.join(", ")}` : "the flake has no hosts";
+  return `${names} ${unknown.length === 1 ? "is not a host" : "are not hosts"} of the flake (nixosConfigurations). Expected names of nixosConfigurations: ${has}.`;
+}
+function readBuildMatrixOptions(inputs, env, cwd = process.cwd()) {
+  const mode = inputs.oneOf("mode", MODES, "plan");
+  const { flake, ref } = readFlakeRef(inputs, "flake", cwd);
+  const hosts = inputs.list("hosts").map((h) => host(inputs, "hosts", h));
+  const hostValue = inputs.optionalString("host");
+  if (mode === "build" && !hostValue) {
+    throw inputs.error("host", "it is required with mode 'build'. Expected the host of this matrix job, such as ${{ matrix.host }}.");
+  }
+  const cacheValues = inputs.list("caches");
+  for (const cache of cacheValues) refuseCredentials(inputs, "caches", cache);
+  const caches = cacheValues.map((cache) => readCacheUrl(inputs, cache));
+  const cachePublicKeys = inputs.list("cache-public-keys");
+  for (const key of cachePublicKeys) {
+    if (!/^[^:\s#]+:[A-Za-z0-9+/]{43}=$/.test(key)) throw inputs.error("cache-public-keys", `'${key}' is not a Nix public key. Expected <name>:<base64 Ed25519 key>, as nix key convert-secret-to-public prints.`);
+  }
+  const netrcText = inputs.secret("cache-netrc");
+  const signingKey = inputs.secret("signing-key")?.trim();
+  const cachixAuthToken = inputs.secret("cachix-auth-token")?.trim();
+  let cacheNetrc;
+  if (netrcText) {
+    cacheNetrc = parseNetrc(netrcText);
+    if (!cacheNetrc.length) throw inputs.error("cache-netrc", "it has no machine entry. Expected netrc text: machine <host> login <user> password <token>.");
+  }
+  if (signingKey && !/^[^:\s]+:[A-Za-z0-9+/]{86}==$/.test(signingKey)) {
+    throw inputs.error("signing-key", "it is not a Nix secret key. Expected <name>:<base64>, as nix key generate-secret prints.");
+  }
+  const pushTo = parsePushTarget(inputs, inputs.optionalString("push-to"));
+  if (pushTo?.kind === "cachix" && !cachixAuthToken) {
+    throw inputs.error("cachix-auth-token", `it is required to push to cachix:${pushTo.name}. Expected the cache's auth token from a secret.`);
+  }
+  return {
+    mode,
+    flake,
+    ref,
+    hosts,
+    host: hostValue === void 0 ? void 0 : host(inputs, "host", hostValue),
+    caches,
+    cachePublicKeys,
+    cacheNetrc,
+    skipCached: inputs.bool("skip-cached", true),
+    pushTo,
+    signingKey,
+    cachixAuthToken,
+    maxParallel: inputs.int("max-parallel", 2, { min: 1, max: 64 }),
+    cacheCheck: { timeoutMs: 1e4, retries: 2, concurrency: 16 },
+    nixConfig: readNixConfig(inputs, "nix-config"),
+    tempRoot: env.RUNNER_TEMP || tmpdir(),
+    reportDir: resolve3(env.RUNNER_TEMP || tmpdir(), "nix-fleet"),
+    inputLabel: inputs.label
+  };
 }
 
 // src/actions/build-matrix/run.ts
@@ -9320,6 +9525,10 @@ async function runInside(options, deps, privateDir, checker, started) {
   }
   const nix = deps.nix ?? await Nix.create({ extraConfig: nixConfigFor(options, netrcFile) });
   runtime.info(`build-matrix (${options.mode}) on '${options.flake}' with ${nix.version.text}`);
+  if (askedHosts(options).hosts.length) {
+    const known = await listHosts(nix, options.ref).catch(() => void 0);
+    if (known) checkHostsKnown(options, known);
+  }
   const results = /* @__PURE__ */ new Map();
   if (options.mode === "build") {
     const host2 = options.host;
@@ -9567,158 +9776,6 @@ function failureMessage(report) {
 // src/cli/plan.ts
 import { readFileSync } from "node:fs";
 import { resolve as resolve4 } from "node:path";
-
-// src/actions/build-matrix/options.ts
-import { tmpdir } from "node:os";
-import { resolve as resolve3 } from "node:path";
-
-// src/nix/flake-ref.ts
-import { existsSync, statSync } from "node:fs";
-import { resolve as resolve2 } from "node:path";
-var SCHEME = /^[a-z][a-z0-9+.-]*:/i;
-function localFlakeDir(flake, cwd) {
-  const url = /^(?:path:|git\+file:(?:\/\/)?)([^?]*)(?:\?(.*))?$/.exec(flake);
-  if (url) {
-    const dir = new URLSearchParams(url[2] ?? "").get("dir");
-    return resolve2(cwd, url[1] || ".", dir ?? "");
-  }
-  return SCHEME.test(flake) ? void 0 : resolve2(cwd, flake || ".");
-}
-function readFlakeRef(inputs, input, cwd) {
-  const flake = inputs.string(input, ".");
-  if (flake.includes("#")) {
-    throw inputs.error(input, `'${flake}' has a '#' fragment. Expected a flake reference without an output, such as '.' or './infra'.`);
-  }
-  const dir = localFlakeDir(flake, cwd);
-  if (dir === void 0) return { flake, ref: flake };
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw inputs.error(input, `'${flake}' is not a directory (${dir}). Expected the path of a directory holding flake.nix.`);
-  }
-  if (!existsSync(resolve2(dir, "flake.nix"))) {
-    throw inputs.error(input, `'${flake}' is not a flake: ${dir} has no flake.nix. Expected the path of a directory holding flake.nix.`);
-  }
-  return { flake, ref: SCHEME.test(flake) ? flake : dir, localDir: dir };
-}
-function readNixConfig(inputs, input) {
-  const config = inputs.optionalString(input);
-  if (config === void 0) return void 0;
-  for (const token of nixConfigSecrets(config)) inputs.mask(token);
-  config.split("\n").forEach((line, i) => {
-    const text = line.trim();
-    if (!text || text.startsWith("#") || /^!?include\s+\S/.test(text)) return;
-    if (!/^[A-Za-z][\w-]*\s*=/.test(text)) {
-      throw inputs.error(input, `line ${i + 1} is not a nix.conf setting. Expected lines of the form 'name = value'.`);
-    }
-  });
-  return config;
-}
-function nixConfigSecrets(config) {
-  const secrets = [];
-  for (const line of (config ?? "").split("\n")) {
-    const m = /^\s*(?:extra-)?access-tokens\s*[=:\s]\s*(.*)$/.exec(line);
-    for (const pair of m?.[1]?.split(/\s+/) ?? []) {
-      const token = pair.slice(pair.indexOf("=") + 1);
-      if (token) secrets.push(token);
-    }
-  }
-  return secrets;
-}
-function nixArgsSecrets(args) {
-  const values = [];
-  args.forEach((arg, i) => {
-    if (arg === "--access-tokens" || arg === "--extra-access-tokens") values.push(args[i + 1] ?? "");
-    if (arg === "--option" && /^(extra-)?access-tokens$/.test(args[i + 1] ?? "")) values.push(args[i + 2] ?? "");
-  });
-  return values.flatMap((v) => nixConfigSecrets(`access-tokens = ${v}`));
-}
-
-// src/actions/build-matrix/options.ts
-var MODES = ["plan", "build", "all"];
-var STORE_SCHEMES = ["ssh-ng", "ssh", "file", "s3", "http", "https"];
-var CACHE_SCHEMES = ["http", "https", "file", "s3"];
-function host(inputs, name, value) {
-  if (!HOST_NAME.test(value)) throw inputs.error(name, `'${value}' is not a host name. Expected names of nixosConfigurations, such as web or db-1.`);
-  return value;
-}
-function scheme(value) {
-  return /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
-}
-function refuseCredentials(inputs, name, url) {
-  for (const s of urlCredentials(url)) inputs.mask(s);
-  const userinfo = /^([a-z][a-z0-9+.-]*):\/\/([^/?#\s]*)@/i.exec(url);
-  if (!userinfo || !/^https?$/i.test(userinfo[1] ?? "") && !userinfo[2]?.includes(":")) return;
-  const instead = /^https?$/i.test(userinfo[1] ?? "") ? "the credentials in the netrc (cache-netrc: machine <host> login <user> password <token>)" : "an ssh key the runner's ssh configuration offers";
-  throw inputs.error(name, `'${displayUrl(url)}' has credentials in it. Expected the URL without them, and ${instead}.`);
-}
-function parsePushTarget(inputs, value) {
-  if (!value) return void 0;
-  const expected = "a store URI (ssh-ng://user@host, file:///dir, s3://bucket, https://cache) or cachix:<name>";
-  if (value.startsWith("cachix:")) {
-    const name = value.slice("cachix:".length);
-    if (!CACHIX_NAME.test(name)) throw inputs.error("push-to", `'${name}' is not a Cachix cache name. Expected cachix:<name> with lower-case letters, digits and dashes.`);
-    return { kind: "cachix", name };
-  }
-  const s = scheme(value);
-  if (!s || !STORE_SCHEMES.includes(s)) throw inputs.error("push-to", `'${value}' is not a store URI this action pushes to. Expected ${expected}.`);
-  return { kind: "store", uri: value };
-}
-function readBuildMatrixOptions(inputs, env, cwd = process.cwd()) {
-  const mode = inputs.oneOf("mode", MODES, "plan");
-  const { flake, ref } = readFlakeRef(inputs, "flake", cwd);
-  const hosts = inputs.list("hosts").map((h) => host(inputs, "hosts", h));
-  const hostValue = inputs.optionalString("host");
-  if (mode === "build" && !hostValue) {
-    throw inputs.error("host", "it is required with mode 'build'. Expected the host of this matrix job, such as ${{ matrix.host }}.");
-  }
-  const caches = inputs.list("caches");
-  for (const cache of caches) refuseCredentials(inputs, "caches", cache);
-  for (const cache of caches) {
-    const s = scheme(cache);
-    if (!s || !CACHE_SCHEMES.includes(s)) throw inputs.error("caches", `'${cache}' is not a binary cache URL. Expected http(s)://, file:// or s3:// substituter URLs.`);
-  }
-  const cachePublicKeys = inputs.list("cache-public-keys");
-  for (const key of cachePublicKeys) {
-    if (!/^[^:\s]+:[A-Za-z0-9+/]{43}=$/.test(key)) throw inputs.error("cache-public-keys", `'${key}' is not a Nix public key. Expected <name>:<base64 Ed25519 key>, as nix key convert-secret-to-public prints.`);
-  }
-  const netrcText = inputs.secret("cache-netrc");
-  const signingKey = inputs.secret("signing-key")?.trim();
-  const cachixAuthToken = inputs.secret("cachix-auth-token")?.trim();
-  let cacheNetrc;
-  if (netrcText) {
-    cacheNetrc = parseNetrc(netrcText);
-    if (!cacheNetrc.length) throw inputs.error("cache-netrc", "it has no machine entry. Expected netrc text: machine <host> login <user> password <token>.");
-  }
-  if (signingKey && !/^[^:\s]+:[A-Za-z0-9+/]{86}==$/.test(signingKey)) {
-    throw inputs.error("signing-key", "it is not a Nix secret key. Expected <name>:<base64>, as nix key generate-secret prints.");
-  }
-  const pushValue = inputs.optionalString("push-to");
-  if (pushValue) refuseCredentials(inputs, "push-to", pushValue);
-  const pushTo = parsePushTarget(inputs, pushValue);
-  if (pushTo?.kind === "cachix" && !cachixAuthToken) {
-    throw inputs.error("cachix-auth-token", `it is required to push to cachix:${pushTo.name}. Expected the cache's auth token from a secret.`);
-  }
-  return {
-    mode,
-    flake,
-    ref,
-    hosts,
-    host: hostValue === void 0 ? void 0 : host(inputs, "host", hostValue),
-    caches,
-    cachePublicKeys,
-    cacheNetrc,
-    skipCached: inputs.bool("skip-cached", true),
-    pushTo,
-    signingKey,
-    cachixAuthToken,
-    maxParallel: inputs.int("max-parallel", 2, { min: 1, max: 64 }),
-    cacheCheck: { timeoutMs: 1e4, retries: 2, concurrency: 16 },
-    nixConfig: readNixConfig(inputs, "nix-config"),
-    tempRoot: env.RUNNER_TEMP || tmpdir(),
-    reportDir: resolve3(env.RUNNER_TEMP || tmpdir(), "nix-fleet")
-  };
-}
-
-// src/cli/plan.ts
 var matrixOptions = {
   flake: { type: "string" },
   hosts: { type: "string" },
@@ -9815,6 +9872,88 @@ import { resolve as resolve7 } from "node:path";
 // src/actions/flake-check/options.ts
 import { tmpdir as tmpdir2 } from "node:os";
 import { resolve as resolve5 } from "node:path";
+
+// src/nix/eval-args.ts
+var NO_CHECK_FLAGS = {
+  "--help": "prints Nix's help and exits without checking anything",
+  "-h": "asks for Nix's help instead of a check",
+  "--version": "prints Nix's version and exits without checking anything",
+  "--dry-run": "would only say what would be built, without checking it"
+};
+var FLAKE_CHECK_FLAG_INPUTS = {
+  "--no-build": "build-checks: false",
+  "--all-systems": "all-systems: true",
+  "--keep-going": "keep-going: true",
+  "--no-keep-going": "keep-going: false",
+  "-k": "keep-going: true"
+};
+var EXPECTED = "flags of nix flake check, nix eval and nix build, such as --override-input NAME REF, --impure or --option NAME VALUE";
+function shortFlags(arg) {
+  return /^-[A-Za-z]{2,}$/.test(arg) ? [...arg.slice(1)].map((c) => `-${c}`) : [arg];
+}
+function extraArgsProblem(args, owned = FLAKE_CHECK_FLAG_INPUTS) {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") return void 0;
+    const arity = VALUE_FLAGS[arg];
+    if (arity !== void 0) {
+      if (i + arity >= args.length) return `'${arg}' needs ${arity === 1 ? "a value" : `${arity} values`} after it. Expected ${EXPECTED}`;
+      i += arity;
+      continue;
+    }
+    const flag = arg.includes("=") && arg.startsWith("--") ? arg.slice(0, arg.indexOf("=")) : arg;
+    for (const f of shortFlags(flag)) {
+      const why = NO_CHECK_FLAGS[f];
+      if (why) return `'${f}' ${why}. Expected ${EXPECTED}, none that stops the check`;
+      const input = owned[f];
+      if (input) return `'${f}' is what the input ${input} does. Expected the input set instead of the flag`;
+      if (f === "--log-format") return `'${f}' changes the error text that the report is made of. Expected ${EXPECTED}`;
+    }
+  }
+  return void 0;
+}
+var VALUE_FLAGS = {
+  "--option": 2,
+  "--arg": 2,
+  "--argstr": 2,
+  "--override-input": 2,
+  "--override-flake": 2,
+  "--update-input": 1,
+  "--inputs-from": 1,
+  "--reference-lock-file": 1,
+  "--output-lock-file": 1,
+  "--eval-store": 1,
+  "--store": 1,
+  "--include": 1,
+  "-I": 1,
+  "--expr": 1,
+  "--file": 1,
+  "--access-tokens": 1,
+  "--extra-access-tokens": 1
+};
+function readExtraArgs(inputs, input, owned = FLAKE_CHECK_FLAG_INPUTS) {
+  const args = inputs.args(input);
+  for (const token of nixArgsSecrets(args)) inputs.mask(token);
+  const problem = extraArgsProblem(args, owned);
+  if (problem) throw inputs.error(input, `${problem}.`);
+  return args;
+}
+function extraArgsRejectedByNix(stderr, args) {
+  const patterns = [
+    [/unrecogni[sz]ed flag '([^']*)'/, (a) => `Nix does not know the flag '${a}'`],
+    [/flag '([^']*)' requires (\d+) argument/, (a) => `the flag '${a}' is missing its value`],
+    [/unexpected argument '([^']*)'/, (a) => `'${a}' is neither a flag nor a flag's value, and Nix took it for a second flake reference`]
+  ];
+  for (const [pattern, problem] of patterns) {
+    const m = pattern.exec(stderr);
+    if (m?.[1] !== void 0 && args.some((a) => a === m[1] || a.startsWith(`${m[1]}=`))) {
+      return `${problem(m[1])} (Nix said: ${m[0]}). Expected ${EXPECTED}.`;
+    }
+  }
+  return void 0;
+}
+
+// src/actions/flake-check/options.ts
 function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
   const nixConfig = readNixConfig(inputs, "nix-config");
   const options = {
@@ -9822,13 +9961,13 @@ function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
     allSystems: inputs.bool("all-systems", false),
     buildChecks: inputs.bool("build-checks", true),
     keepGoing: inputs.bool("keep-going", true),
-    extraArgs: inputs.args("extra-args"),
+    extraArgs: readExtraArgs(inputs, "extra-args"),
     workspace: env.GITHUB_WORKSPACE || cwd,
     pathsFromRepositoryRoot: !!env.GITHUB_WORKSPACE,
-    reportDir: resolve5(env.RUNNER_TEMP || tmpdir2(), "nix-fleet")
+    reportDir: resolve5(env.RUNNER_TEMP || tmpdir2(), "nix-fleet"),
+    inputLabel: inputs.label
   };
   if (nixConfig !== void 0) options.nixConfig = nixConfig;
-  for (const token of nixArgsSecrets(options.extraArgs)) inputs.mask(token);
   return options;
 }
 
@@ -10069,6 +10208,8 @@ async function runFlakeCheck(options, deps) {
       })
     )
   ]);
+  const rejected = result.exitCode === 0 ? void 0 : extraArgsRejectedByNix(result.stderr, options.extraArgs);
+  if (rejected) throw new InputError("extra-args", rejected, options.inputLabel?.("extra-args"));
   const hosts = listed.names;
   const hostResults = /* @__PURE__ */ new Map();
   for (const host2 of hosts) hostResults.set(host2, { host: host2, status: result.exitCode === 0 ? "ok" : "unknown", errors: [] });
@@ -10385,9 +10526,9 @@ var MirrorCredentials = class _MirrorCredentials {
 
 // src/git/mirror-remote.ts
 import { isAbsolute as isAbsolute3 } from "node:path";
-var EXPECTED = "Expected an ssh URL (ssh://git@host/owner/repo.git or git@host:owner/repo.git), an https URL (https://host/owner/repo.git), or a local path or file:// URL, without credentials";
+var EXPECTED2 = "Expected an ssh URL (ssh://git@host/owner/repo.git or git@host:owner/repo.git), an https URL (https://host/owner/repo.git), or a local path or file:// URL, without credentials";
 function parseMirrorRemote(value) {
-  if (value.startsWith("-") || /[\s\x00-\x1f\x7f]/.test(value)) return { error: `'${value}' is not a git URL. ${EXPECTED}.` };
+  if (value.startsWith("-") || /[\s\x00-\x1f\x7f]/.test(value)) return { error: `'${value}' is not a git URL. ${EXPECTED2}.` };
   const ssh = /^ssh:\/\/(?:[^@/]+@)?(\[[^\]/]+\]|[^/:]+)(?::(\d+))?\/./i.exec(value);
   if (ssh) {
     const host2 = ssh[1].replace(/^\[|\]$/g, "");
@@ -10403,10 +10544,10 @@ function parseMirrorRemote(value) {
   if (https2) return { kind: "https", url: value, host: https2[1].toLowerCase() };
   if (/^http:\/\//i.test(value)) {
     if (isLoopbackHttp(value)) return { kind: "https", url: value, host: /^http:\/\/([^/:]+|\[[^\]]+\])/i.exec(value)?.[1] ?? "" };
-    return { error: `'${value}' is plain http: the token and the pushed history would cross the network unencrypted. ${EXPECTED}.` };
+    return { error: `'${value}' is plain http: the token and the pushed history would cross the network unencrypted. ${EXPECTED2}.` };
   }
   if (/^file:\/\/\//i.test(value) || isAbsolute3(value)) return { kind: "local", url: value };
-  return { error: `'${value}' is not a git URL this action can push to. ${EXPECTED}.` };
+  return { error: `'${value}' is not a git URL this action can push to. ${EXPECTED2}.` };
 }
 
 // src/scan/install.ts
@@ -11654,6 +11795,13 @@ is stopped and its private files (keys, netrc) are removed first.
 With --json, a command that fails before its report prints {"result":"failure","errorKind","error"}.
 `;
 var EXIT_STATUS = { failure: 1, input: 2, setup: 3 };
+function asksForHelp(args, options) {
+  return args.some((arg, i) => {
+    if (arg !== "--help" && arg !== "-h") return false;
+    const before = args[i - 1] ?? "";
+    return !(before.startsWith("--") && !before.includes("=") && options[before.slice(2)]?.type === "string");
+  });
+}
 async function main(argv) {
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
@@ -11667,7 +11815,7 @@ async function main(argv) {
 ${USAGE}`);
     return 2;
   }
-  if (rest.includes("--help") || rest.includes("-h")) {
+  if (asksForHelp(rest, command.options)) {
     process.stdout.write(`${command.usage}
 `);
     return 0;

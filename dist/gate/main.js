@@ -13895,8 +13895,8 @@ var require_fetch = __commonJS({
         return Promise.resolve(makeAppropriateNetworkError(fetchParams));
       }
       const { request } = fetchParams;
-      const { protocol: scheme2 } = requestCurrentURL(request);
-      switch (scheme2) {
+      const { protocol: scheme } = requestCurrentURL(request);
+      switch (scheme) {
         case "about:": {
           return Promise.resolve(makeNetworkError("about scheme is not supported"));
         }
@@ -24592,6 +24592,26 @@ async function evalHostToplevel(nix, flake, host2, extraArgs = []) {
   });
 }
 
+// src/cache/store-uri.ts
+var PUSH_SCHEMES = ["ssh-ng", "ssh", "file", "s3", "http", "https"];
+var CACHE_SCHEMES = ["http", "https", "file", "s3"];
+function urlScheme(value) {
+  return /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
+}
+function storeUriProblem(url, schemes, use) {
+  if (/[\s\x00-\x1f\x7f]/.test(url)) {
+    return use === "cache" ? `'${url}' has whitespace in it, which Nix would read as more than one substituter, none of them checked` : `'${url}' has whitespace in it`;
+  }
+  if (use === "cache" && url.includes("#")) return `'${url}' has a '#' in it, which starts a comment in nix.conf`;
+  const scheme = urlScheme(url);
+  if (!scheme || !schemes.includes(scheme)) return `'${url}' is not a URL with one of the schemes ${schemes.map((s) => `${s}://`).join(", ")}`;
+  const authority = /^[^:]+:\/\/([^/?#]*)/.exec(url)?.[1] ?? "";
+  const host2 = authority.slice(authority.lastIndexOf("@") + 1);
+  if (authority.startsWith("-") || host2.startsWith("-")) return `'${url}' names a host starting with '-', which ssh would take for an option`;
+  if ((scheme === "ssh" || scheme === "ssh-ng") && !host2) return `'${url}' names no host`;
+  return void 0;
+}
+
 // src/git/remote-url.ts
 var SCHEME_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
 var SCP_LIKE = /^[^\s/@:]+@[^\s/:]+:/;
@@ -24604,6 +24624,13 @@ function userinfoOf(url) {
   const at = m[1].indexOf(":");
   return at < 0 ? { userinfo: m[1], user: m[1], password: "" } : { userinfo: m[1], user: m[1].slice(0, at), password: m[1].slice(at + 1) };
 }
+var HTTP_URL = /^(?:[a-z]+\+)?https?:/i;
+var SECRET_PARAM = /^(?:access[_-]?token|private[_-]?token|auth[_-]?token|token|password|passwd|secret|api[_-]?key)$/i;
+function queryCredentials(url) {
+  const query = /^[^?#]*\?([^#]*)/.exec(url)?.[1];
+  if (!query) return [];
+  return query.split("&").map((pair) => pair.split("=", 2)).filter(([key, value]) => SECRET_PARAM.test(decoded(key)) && value).map(([, value]) => value);
+}
 function decoded(text) {
   try {
     return decodeURIComponent(text);
@@ -24613,19 +24640,35 @@ function decoded(text) {
 }
 function urlCredentials(url) {
   const info2 = userinfoOf(url);
-  const http3 = /^https?:/i.test(url);
-  if (!info2 || !http3 && !info2.password) return [];
-  const secret = info2.password || info2.user;
-  const forms = [info2.userinfo, secret, decoded(secret)];
-  if (http3) forms.push(basicAuth(info2.user, info2.password));
+  const http3 = HTTP_URL.test(url);
+  const forms = queryCredentials(url).flatMap((v) => [v, decoded(v)]);
+  if (info2 && (http3 || info2.password)) {
+    const secret = info2.password || info2.user;
+    forms.push(info2.userinfo, secret, decoded(secret));
+    if (http3) forms.push(basicAuth(info2.user, info2.password));
+  }
   return [...new Set(forms)].filter((s) => s.length >= 4);
+}
+function urlHasCredentials(url) {
+  if (queryCredentials(url).length) return true;
+  const userinfo = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\s]*)@/i.exec(url)?.[1];
+  if (userinfo === void 0) return false;
+  return HTTP_URL.test(url) || userinfo.includes(":");
+}
+function refuseUrlCredentials(inputs, input, url, instead) {
+  for (const s of urlCredentials(url)) inputs.mask(s);
+  if (urlHasCredentials(url)) {
+    throw inputs.error(input, `'${displayUrl(url)}' has credentials in it. Expected the URL without them, and ${instead}.`);
+  }
 }
 function basicAuth(user, password) {
   return Buffer.from(`${decoded(user)}:${decoded(password)}`).toString("base64");
 }
 function displayUrl(url) {
   const info2 = userinfoOf(url);
-  return info2 ? url.replace(`${info2.userinfo}@`, "***@") : url;
+  let shown = info2 ? url.replace(`${info2.userinfo}@`, "***@") : url;
+  for (const value of queryCredentials(url)) shown = shown.replace(`=${value}`, "=***");
+  return shown;
 }
 function remoteAccess(url, env = process.env) {
   const info2 = userinfoOf(url);
@@ -24659,8 +24702,10 @@ function localFlakeDir(flake, cwd) {
   }
   return SCHEME.test(flake) ? void 0 : resolve3(cwd, flake || ".");
 }
+var FLAKE_CREDENTIALS_FIX = "the token in nix-config instead: 'access-tokens = <host>=<token>' (github:, gitlab: and https downloads), or a netrc for git+https (machine <host> login <user> password <token>, in ~/.netrc for git, or netrc-file in nix-config)";
 function readFlakeRef(inputs, input, cwd) {
   const flake = inputs.string(input, ".");
+  refuseUrlCredentials(inputs, input, flake, FLAKE_CREDENTIALS_FIX);
   if (flake.includes("#")) {
     throw inputs.error(input, `'${flake}' has a '#' fragment. Expected a flake reference without an output, such as '.' or './infra'.`);
   }
@@ -24709,21 +24754,18 @@ function nixArgsSecrets(args) {
 
 // src/actions/build-matrix/options.ts
 var MODES = ["plan", "build", "all"];
-var STORE_SCHEMES = ["ssh-ng", "ssh", "file", "s3", "http", "https"];
-var CACHE_SCHEMES = ["http", "https", "file", "s3"];
 function host(inputs, name, value) {
   if (!HOST_NAME.test(value)) throw inputs.error(name, `'${value}' is not a host name. Expected names of nixosConfigurations, such as web or db-1.`);
   return value;
 }
-function scheme(value) {
-  return /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
-}
 function refuseCredentials(inputs, name, url) {
-  for (const s of urlCredentials(url)) inputs.mask(s);
-  const userinfo = /^([a-z][a-z0-9+.-]*):\/\/([^/?#\s]*)@/i.exec(url);
-  if (!userinfo || !/^https?$/i.test(userinfo[1] ?? "") && !userinfo[2]?.includes(":")) return;
-  const instead = /^https?$/i.test(userinfo[1] ?? "") ? "the credentials in the netrc (cache-netrc: machine <host> login <user> password <token>)" : "an ssh key the runner's ssh configuration offers";
-  throw inputs.error(name, `'${displayUrl(url)}' has credentials in it. Expected the URL without them, and ${instead}.`);
+  const instead = /^https?:/i.test(url) ? "the credentials in the netrc (cache-netrc: machine <host> login <user> password <token>)" : "an ssh key the runner's ssh configuration offers";
+  refuseUrlCredentials(inputs, name, url, instead);
+}
+function readCacheUrl(inputs, url) {
+  const problem = storeUriProblem(url, CACHE_SCHEMES, "cache");
+  if (problem) throw inputs.error("caches", `${problem}. Expected http(s)://, file:// or s3:// substituter URLs, one per line or comma.`);
+  return url;
 }
 function parsePushTarget(inputs, value) {
   if (!value) return void 0;
@@ -24733,9 +24775,25 @@ function parsePushTarget(inputs, value) {
     if (!CACHIX_NAME.test(name)) throw inputs.error("push-to", `'${name}' is not a Cachix cache name. Expected cachix:<name> with lower-case letters, digits and dashes.`);
     return { kind: "cachix", name };
   }
-  const s = scheme(value);
-  if (!s || !STORE_SCHEMES.includes(s)) throw inputs.error("push-to", `'${value}' is not a store URI this action pushes to. Expected ${expected}.`);
+  refuseCredentials(inputs, "push-to", value);
+  const problem = storeUriProblem(value, PUSH_SCHEMES, "push");
+  if (problem) throw inputs.error("push-to", `${problem}. Expected ${expected}.`);
   return { kind: "store", uri: value };
+}
+function askedHosts(options) {
+  return options.mode === "build" && options.host ? { input: "host", hosts: [options.host] } : { input: "hosts", hosts: options.hosts };
+}
+function checkHostsKnown(options, known) {
+  const { input, hosts } = askedHosts(options);
+  const problem = unknownHostsProblem(hosts, known);
+  if (problem) throw new InputError(input, problem, options.inputLabel?.(input));
+}
+function unknownHostsProblem(asked, known) {
+  const unknown = asked.filter((h) => !known.includes(h));
+  if (!unknown.length) return void 0;
+  const names = unknown.map((h) => `'${h}'`).join(", ");
+  const has = known.length ? `the flake's hosts are ${known.join(", ")}` : "the flake has no hosts";
+  return `${names} ${unknown.length === 1 ? "is not a host" : "are not hosts"} of the flake (nixosConfigurations). Expected names of nixosConfigurations: ${has}.`;
 }
 function readBuildMatrixOptions(inputs, env, cwd = process.cwd()) {
   const mode = inputs.oneOf("mode", MODES, "plan");
@@ -24745,15 +24803,12 @@ function readBuildMatrixOptions(inputs, env, cwd = process.cwd()) {
   if (mode === "build" && !hostValue) {
     throw inputs.error("host", "it is required with mode 'build'. Expected the host of this matrix job, such as ${{ matrix.host }}.");
   }
-  const caches = inputs.list("caches");
-  for (const cache of caches) refuseCredentials(inputs, "caches", cache);
-  for (const cache of caches) {
-    const s = scheme(cache);
-    if (!s || !CACHE_SCHEMES.includes(s)) throw inputs.error("caches", `'${cache}' is not a binary cache URL. Expected http(s)://, file:// or s3:// substituter URLs.`);
-  }
+  const cacheValues = inputs.list("caches");
+  for (const cache of cacheValues) refuseCredentials(inputs, "caches", cache);
+  const caches = cacheValues.map((cache) => readCacheUrl(inputs, cache));
   const cachePublicKeys = inputs.list("cache-public-keys");
   for (const key of cachePublicKeys) {
-    if (!/^[^:\s]+:[A-Za-z0-9+/]{43}=$/.test(key)) throw inputs.error("cache-public-keys", `'${key}' is not a Nix public key. Expected <name>:<base64 Ed25519 key>, as nix key convert-secret-to-public prints.`);
+    if (!/^[^:\s#]+:[A-Za-z0-9+/]{43}=$/.test(key)) throw inputs.error("cache-public-keys", `'${key}' is not a Nix public key. Expected <name>:<base64 Ed25519 key>, as nix key convert-secret-to-public prints.`);
   }
   const netrcText = inputs.secret("cache-netrc");
   const signingKey = inputs.secret("signing-key")?.trim();
@@ -24766,9 +24821,7 @@ function readBuildMatrixOptions(inputs, env, cwd = process.cwd()) {
   if (signingKey && !/^[^:\s]+:[A-Za-z0-9+/]{86}==$/.test(signingKey)) {
     throw inputs.error("signing-key", "it is not a Nix secret key. Expected <name>:<base64>, as nix key generate-secret prints.");
   }
-  const pushValue = inputs.optionalString("push-to");
-  if (pushValue) refuseCredentials(inputs, "push-to", pushValue);
-  const pushTo = parsePushTarget(inputs, pushValue);
+  const pushTo = parsePushTarget(inputs, inputs.optionalString("push-to"));
   if (pushTo?.kind === "cachix" && !cachixAuthToken) {
     throw inputs.error("cachix-auth-token", `it is required to push to cachix:${pushTo.name}. Expected the cache's auth token from a secret.`);
   }
@@ -24789,13 +24842,96 @@ function readBuildMatrixOptions(inputs, env, cwd = process.cwd()) {
     cacheCheck: { timeoutMs: 1e4, retries: 2, concurrency: 16 },
     nixConfig: readNixConfig(inputs, "nix-config"),
     tempRoot: env.RUNNER_TEMP || tmpdir(),
-    reportDir: resolve4(env.RUNNER_TEMP || tmpdir(), "nix-fleet")
+    reportDir: resolve4(env.RUNNER_TEMP || tmpdir(), "nix-fleet"),
+    inputLabel: inputs.label
   };
 }
 
 // src/actions/flake-check/options.ts
 import { tmpdir as tmpdir2 } from "node:os";
 import { resolve as resolve5 } from "node:path";
+
+// src/nix/eval-args.ts
+var NO_CHECK_FLAGS = {
+  "--help": "prints Nix's help and exits without checking anything",
+  "-h": "asks for Nix's help instead of a check",
+  "--version": "prints Nix's version and exits without checking anything",
+  "--dry-run": "would only say what would be built, without checking it"
+};
+var FLAKE_CHECK_FLAG_INPUTS = {
+  "--no-build": "build-checks: false",
+  "--all-systems": "all-systems: true",
+  "--keep-going": "keep-going: true",
+  "--no-keep-going": "keep-going: false",
+  "-k": "keep-going: true"
+};
+var EXPECTED = "flags of nix flake check, nix eval and nix build, such as --override-input NAME REF, --impure or --option NAME VALUE";
+function shortFlags(arg) {
+  return /^-[A-Za-z]{2,}$/.test(arg) ? [...arg.slice(1)].map((c) => `-${c}`) : [arg];
+}
+function extraArgsProblem(args, owned = FLAKE_CHECK_FLAG_INPUTS) {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") return void 0;
+    const arity = VALUE_FLAGS[arg];
+    if (arity !== void 0) {
+      if (i + arity >= args.length) return `'${arg}' needs ${arity === 1 ? "a value" : `${arity} values`} after it. Expected ${EXPECTED}`;
+      i += arity;
+      continue;
+    }
+    const flag = arg.includes("=") && arg.startsWith("--") ? arg.slice(0, arg.indexOf("=")) : arg;
+    for (const f of shortFlags(flag)) {
+      const why = NO_CHECK_FLAGS[f];
+      if (why) return `'${f}' ${why}. Expected ${EXPECTED}, none that stops the check`;
+      const input = owned[f];
+      if (input) return `'${f}' is what the input ${input} does. Expected the input set instead of the flag`;
+      if (f === "--log-format") return `'${f}' changes the error text that the report is made of. Expected ${EXPECTED}`;
+    }
+  }
+  return void 0;
+}
+var VALUE_FLAGS = {
+  "--option": 2,
+  "--arg": 2,
+  "--argstr": 2,
+  "--override-input": 2,
+  "--override-flake": 2,
+  "--update-input": 1,
+  "--inputs-from": 1,
+  "--reference-lock-file": 1,
+  "--output-lock-file": 1,
+  "--eval-store": 1,
+  "--store": 1,
+  "--include": 1,
+  "-I": 1,
+  "--expr": 1,
+  "--file": 1,
+  "--access-tokens": 1,
+  "--extra-access-tokens": 1
+};
+function readExtraArgs(inputs, input, owned = FLAKE_CHECK_FLAG_INPUTS) {
+  const args = inputs.args(input);
+  for (const token of nixArgsSecrets(args)) inputs.mask(token);
+  const problem = extraArgsProblem(args, owned);
+  if (problem) throw inputs.error(input, `${problem}.`);
+  return args;
+}
+function extraArgsRejectedByNix(stderr, args) {
+  const patterns = [
+    [/unrecogni[sz]ed flag '([^']*)'/, (a) => `Nix does not know the flag '${a}'`],
+    [/flag '([^']*)' requires (\d+) argument/, (a) => `the flag '${a}' is missing its value`],
+    [/unexpected argument '([^']*)'/, (a) => `'${a}' is neither a flag nor a flag's value, and Nix took it for a second flake reference`]
+  ];
+  for (const [pattern, problem] of patterns) {
+    const m = pattern.exec(stderr);
+    if (m?.[1] !== void 0 && args.some((a) => a === m[1] || a.startsWith(`${m[1]}=`))) {
+      return `${problem(m[1])} (Nix said: ${m[0]}). Expected ${EXPECTED}.`;
+    }
+  }
+  return void 0;
+}
+
+// src/actions/flake-check/options.ts
 function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
   const nixConfig = readNixConfig(inputs, "nix-config");
   const options = {
@@ -24803,13 +24939,13 @@ function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
     allSystems: inputs.bool("all-systems", false),
     buildChecks: inputs.bool("build-checks", true),
     keepGoing: inputs.bool("keep-going", true),
-    extraArgs: inputs.args("extra-args"),
+    extraArgs: readExtraArgs(inputs, "extra-args"),
     workspace: env.GITHUB_WORKSPACE || cwd,
     pathsFromRepositoryRoot: !!env.GITHUB_WORKSPACE,
-    reportDir: resolve5(env.RUNNER_TEMP || tmpdir2(), "nix-fleet")
+    reportDir: resolve5(env.RUNNER_TEMP || tmpdir2(), "nix-fleet"),
+    inputLabel: inputs.label
   };
   if (nixConfig !== void 0) options.nixConfig = nixConfig;
-  for (const token of nixArgsSecrets(options.extraArgs)) inputs.mask(token);
   return options;
 }
 
@@ -25970,14 +26106,15 @@ var Nix = class _Nix {
    * "database is busy" to concurrent writers instead of waiting: so it stays off.
    */
   async evalJson(installable, options = {}) {
-    const args = ["eval", "--json", "--show-trace", "--no-eval-cache", ...options.extraArgs ?? [], installable];
+    const args = ["eval", "--json", "--show-trace", "--no-eval-cache", installable];
     if (options.apply) args.push("--apply", options.apply);
+    args.push(...options.extraArgs ?? []);
     const result = await this.checked(args);
     return JSON.parse(result.stdout);
   }
   /** `nix build --json --no-link`: the one form that prints out paths on every version. */
   async build(installables, extraArgs = [], options = {}) {
-    const result = await this.checked(["build", "--json", "--no-link", ...extraArgs, ...installables], options);
+    const result = await this.checked(["build", "--json", "--no-link", ...installables, ...extraArgs], options);
     return JSON.parse(result.stdout);
   }
   /**
@@ -26008,7 +26145,7 @@ var Nix = class _Nix {
   }
   /** The store path of the flake's source tree, as it appears in error positions. */
   async flakeSourcePath(flake, extraArgs = []) {
-    const result = await this.checked(["flake", "metadata", "--json", ...extraArgs, flake]);
+    const result = await this.checked(["flake", "metadata", "--json", flake, ...extraArgs]);
     return JSON.parse(result.stdout).path;
   }
   /** Runs `nix flake check`; the caller reads the errors from the result, whatever the exit code. */
@@ -26017,7 +26154,7 @@ var Nix = class _Nix {
     if (options.keepGoing) args.push("--keep-going");
     if (!options.build) args.push("--no-build");
     if (options.allSystems && this.features.flakeCheckAllSystems) args.push("--all-systems");
-    args.push(...options.extraArgs, flake);
+    args.push(flake, ...options.extraArgs);
     return this.exec(args, { onStderrLine: options.onStderrLine });
   }
 };
@@ -26180,6 +26317,10 @@ async function runInside(options, deps, privateDir, checker, started) {
   }
   const nix = deps.nix ?? await Nix.create({ extraConfig: nixConfigFor(options, netrcFile) });
   runtime.info(`build-matrix (${options.mode}) on '${options.flake}' with ${nix.version.text}`);
+  if (askedHosts(options).hosts.length) {
+    const known = await listHosts(nix, options.ref).catch(() => void 0);
+    if (known) checkHostsKnown(options, known);
+  }
   const results = /* @__PURE__ */ new Map();
   if (options.mode === "build") {
     const host2 = options.host;
@@ -26522,6 +26663,8 @@ async function runFlakeCheck(options, deps) {
       })
     )
   ]);
+  const rejected = result.exitCode === 0 ? void 0 : extraArgsRejectedByNix(result.stderr, options.extraArgs);
+  if (rejected) throw new InputError("extra-args", rejected, options.inputLabel?.("extra-args"));
   const hosts = listed.names;
   const hostResults = /* @__PURE__ */ new Map();
   for (const host2 of hosts) hostResults.set(host2, { host: host2, status: result.exitCode === 0 ? "ok" : "unknown", errors: [] });

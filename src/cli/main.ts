@@ -5,7 +5,7 @@ import { PrivateDir } from "../runner/private-dir.js";
 import { handleStepEnd } from "../runner/signals.js";
 import { insideRunner, TerminalRuntime } from "../runner/terminal-runtime.js";
 import { errorKind, type ErrorKind } from "../runner/user-error.js";
-import type { OptionValues } from "./command.js";
+import type { Command, OptionValues } from "./command.js";
 import { COMMANDS } from "./commands.js";
 
 const USAGE = `nix-fleet: the nix-fleet-actions stages from a terminal
@@ -23,6 +23,19 @@ With --json, a command that fails before its report prints {"result":"failure","
 /** The exit status for each kind of failure (the signals' are set by runner/signals.ts). */
 const EXIT_STATUS: Record<Exclude<ErrorKind, "signal">, number> = { failure: 1, input: 2, setup: 3 };
 
+/**
+ * Whether the arguments ask for the command's help (answered before parsing, so it works beside any
+ * mistake). Not when `--help` is a value: `--extra-args --help` is a mistake in that option, and
+ * answering it with the usage and exit 0 would pass a CI step that checked nothing.
+ */
+function asksForHelp(args: string[], options: Command["options"]): boolean {
+  return args.some((arg, i) => {
+    if (arg !== "--help" && arg !== "-h") return false;
+    const before = args[i - 1] ?? "";
+    return !(before.startsWith("--") && !before.includes("=") && options[before.slice(2)]?.type === "string");
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
@@ -34,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`nix-fleet: unknown command '${name}'.\n\n${USAGE}`);
     return 2;
   }
-  if (rest.includes("--help") || rest.includes("-h")) {
+  if (asksForHelp(rest, command.options)) {
     process.stdout.write(`${command.usage}\n`);
     return 0;
   }

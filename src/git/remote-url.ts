@@ -1,3 +1,5 @@
+import type { Inputs } from "../runner/inputs.js";
+
 /** A URL with a scheme (`https://`, `ssh://`, `file://`, ...). */
 const SCHEME_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
 /** scp-like `user@host:path`, as git takes it for ssh. */
@@ -14,6 +16,25 @@ function userinfoOf(url: string): { userinfo: string; user: string; password: st
   if (!m?.[1]) return undefined;
   const at = m[1].indexOf(":");
   return at < 0 ? { userinfo: m[1], user: m[1], password: "" } : { userinfo: m[1], user: m[1].slice(0, at), password: m[1].slice(at + 1) };
+}
+
+/** http(s), also as Nix's fetchers spell it (`git+https:`, `tarball+https:`): a user name alone there is a token. */
+const HTTP_URL = /^(?:[a-z]+\+)?https?:/i;
+
+/**
+ * Query parameters that carry a credential (`?access_token=`, GitLab's `?private_token=`): a URL
+ * with one is as secret as one with a password.
+ */
+const SECRET_PARAM = /^(?:access[_-]?token|private[_-]?token|auth[_-]?token|token|password|passwd|secret|api[_-]?key)$/i;
+
+function queryCredentials(url: string): string[] {
+  const query = /^[^?#]*\?([^#]*)/.exec(url)?.[1];
+  if (!query) return [];
+  return query
+    .split("&")
+    .map((pair) => pair.split("=", 2) as [string, string | undefined])
+    .filter(([key, value]) => SECRET_PARAM.test(decoded(key)) && value)
+    .map(([, value]) => value as string);
 }
 
 function decoded(text: string): string {
@@ -38,23 +59,50 @@ export interface RemoteAccess {
  */
 export function urlCredentials(url: string): string[] {
   const info = userinfoOf(url);
-  const http = /^https?:/i.test(url);
+  const http = HTTP_URL.test(url);
+  const forms = queryCredentials(url).flatMap((v) => [v, decoded(v)]);
   // A token alone as the user name is how forges take https tokens; an ssh user is just a name.
-  if (!info || (!http && !info.password)) return [];
-  const secret = info.password || info.user;
-  const forms = [info.userinfo, secret, decoded(secret)];
-  if (http) forms.push(basicAuth(info.user, info.password));
+  if (info && (http || info.password)) {
+    const secret = info.password || info.user;
+    forms.push(info.userinfo, secret, decoded(secret));
+    if (http) forms.push(basicAuth(info.user, info.password));
+  }
   return [...new Set(forms)].filter((s) => s.length >= 4);
+}
+
+/**
+ * Whether a URL carries credentials (the same rules as urlCredentials), however short they are:
+ * masking needs a few characters to be safe, refusing needs none.
+ */
+export function urlHasCredentials(url: string): boolean {
+  if (queryCredentials(url).length) return true;
+  // Userinfo left empty (`https://@host`) is still the place a token goes: refused as one.
+  const userinfo = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\s]*)@/i.exec(url)?.[1];
+  if (userinfo === undefined) return false;
+  return HTTP_URL.test(url) || userinfo.includes(":");
+}
+
+/**
+ * Refuses a URL input that carries credentials, after masking them (before the error or anything
+ * else can print them). `instead` says where the credentials go, for this input.
+ */
+export function refuseUrlCredentials(inputs: Inputs, input: string, url: string, instead: string): void {
+  for (const s of urlCredentials(url)) inputs.mask(s);
+  if (urlHasCredentials(url)) {
+    throw inputs.error(input, `'${displayUrl(url)}' has credentials in it. Expected the URL without them, and ${instead}.`);
+  }
 }
 
 function basicAuth(user: string, password: string): string {
   return Buffer.from(`${decoded(user)}:${decoded(password)}`).toString("base64");
 }
 
-/** The URL as it may be shown: userinfo replaced by `***`. */
+/** The URL as it may be shown: userinfo and credential query values replaced by `***`. */
 export function displayUrl(url: string): string {
   const info = userinfoOf(url);
-  return info ? url.replace(`${info.userinfo}@`, "***@") : url;
+  let shown = info ? url.replace(`${info.userinfo}@`, "***@") : url;
+  for (const value of queryCredentials(url)) shown = shown.replace(`=${value}`, "=***");
+  return shown;
 }
 
 /**

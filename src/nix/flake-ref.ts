@@ -1,5 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
+import { refuseUrlCredentials } from "../git/remote-url.js";
 import type { Inputs } from "../runner/inputs.js";
 
 const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
@@ -26,9 +27,16 @@ export interface FlakeRef {
   localDir?: string;
 }
 
+const FLAKE_CREDENTIALS_FIX =
+  "the token in nix-config instead: 'access-tokens = <host>=<token>' (github:, gitlab: and https downloads), " +
+  "or a netrc for git+https (machine <host> login <user> password <token>, in ~/.netrc for git, or netrc-file in nix-config)";
+
 /** Reads and checks a flake reference input before any Nix command runs. */
 export function readFlakeRef(inputs: Inputs, input: string, cwd: string): FlakeRef {
   const flake = inputs.string(input, ".");
+  // First: a token in the reference would reach Nix's and git's argv, their error messages, the
+  // log and the report. Masked, then refused, before any other check could print the value.
+  refuseUrlCredentials(inputs, input, flake, FLAKE_CREDENTIALS_FIX);
   if (flake.includes("#")) {
     throw inputs.error(input, `'${flake}' has a '#' fragment. Expected a flake reference without an output, such as '.' or './infra'.`);
   }

@@ -143,15 +143,16 @@ export class Nix {
    * "database is busy" to concurrent writers instead of waiting: so it stays off.
    */
   async evalJson<T>(installable: string, options: { apply?: string; extraArgs?: string[] } = {}): Promise<T> {
-    const args = ["eval", "--json", "--show-trace", "--no-eval-cache", ...(options.extraArgs ?? []), installable];
+    const args = ["eval", "--json", "--show-trace", "--no-eval-cache", installable];
     if (options.apply) args.push("--apply", options.apply);
+    args.push(...(options.extraArgs ?? []));
     const result = await this.checked(args);
     return JSON.parse(result.stdout) as T;
   }
 
   /** `nix build --json --no-link`: the one form that prints out paths on every version. */
   async build(installables: string[], extraArgs: string[] = [], options: Pick<RunOptions, "onStderrLine"> = {}): Promise<BuildResult[]> {
-    const result = await this.checked(["build", "--json", "--no-link", ...extraArgs, ...installables], options);
+    const result = await this.checked(["build", "--json", "--no-link", ...installables, ...extraArgs], options);
     return JSON.parse(result.stdout) as BuildResult[];
   }
 
@@ -191,7 +192,7 @@ export class Nix {
 
   /** The store path of the flake's source tree, as it appears in error positions. */
   async flakeSourcePath(flake: string, extraArgs: string[] = []): Promise<string> {
-    const result = await this.checked(["flake", "metadata", "--json", ...extraArgs, flake]);
+    const result = await this.checked(["flake", "metadata", "--json", flake, ...extraArgs]);
     return (JSON.parse(result.stdout) as { path: string }).path;
   }
 
@@ -201,7 +202,8 @@ export class Nix {
     if (options.keepGoing) args.push("--keep-going");
     if (!options.build) args.push("--no-build");
     if (options.allSystems && this.features.flakeCheckAllSystems) args.push("--all-systems");
-    args.push(...options.extraArgs, flake);
+    // The user's arguments last: a flag short of its value fails, instead of taking the flake for it.
+    args.push(flake, ...options.extraArgs);
     return this.exec(args, { onStderrLine: options.onStderrLine });
   }
 }

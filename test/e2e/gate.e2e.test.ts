@@ -67,7 +67,7 @@ describeWithTools(["nix", "git", "gitleaks"], "the gate (root action.yml), one j
     expect(r.summary).toContain("| build-matrix | ✅ success |");
   });
 
-  it("a stage that cannot run does not stop the others; a host asked for that the flake lacks is named, not dropped", async () => {
+  it("a stage that cannot run does not stop the others; a host asked for that the flake lacks fails the build naming the known hosts, before anything is built", async () => {
     // Not a git repository: secret-scan cannot run at all.
     const dir = mkdtempSync(join(tmpdir(), "gate-nogit-"));
     cleanup.push(dir);
@@ -81,9 +81,11 @@ describeWithTools(["nix", "git", "gitleaks"], "the gate (root action.yml), one j
     // Every failure's kind stands beside its message; a stage that passed has none.
     expect(report.stages[0].errorKind).toBeUndefined();
     expect(["setup", "failure"]).toContain(report.stages[1].errorKind);
-    expect(report.stages[2].errorKind).toBe("failure");
-    expect(report.stages[2].message).toContain("wbe");
-    expect(JSON.parse(r.outputs.results ?? "{}").web.status).toBe("built");
+    expect(report.stages[2].errorKind).toBe("input");
+    expect(report.stages[2].message).toBe(
+      "Invalid input 'hosts': 'wbe' is not a host of the flake (nixosConfigurations). Expected names of nixosConfigurations: the flake's hosts are db, mgmt, web.",
+    );
+    expect(r.outputs.results).toBeUndefined();
   });
 
   it("a flake that does not evaluate skips the build, saying why", async () => {

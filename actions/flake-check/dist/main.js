@@ -20411,6 +20411,62 @@ import { resolve as resolve3 } from "node:path";
 // src/nix/flake-ref.ts
 import { existsSync as existsSync2, statSync } from "node:fs";
 import { resolve as resolve2 } from "node:path";
+
+// src/git/remote-url.ts
+function userinfoOf(url) {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\s]*)@/i.exec(url);
+  if (!m?.[1]) return void 0;
+  const at = m[1].indexOf(":");
+  return at < 0 ? { userinfo: m[1], user: m[1], password: "" } : { userinfo: m[1], user: m[1].slice(0, at), password: m[1].slice(at + 1) };
+}
+var HTTP_URL = /^(?:[a-z]+\+)?https?:/i;
+var SECRET_PARAM = /^(?:access[_-]?token|private[_-]?token|auth[_-]?token|token|password|passwd|secret|api[_-]?key)$/i;
+function queryCredentials(url) {
+  const query = /^[^?#]*\?([^#]*)/.exec(url)?.[1];
+  if (!query) return [];
+  return query.split("&").map((pair) => pair.split("=", 2)).filter(([key, value]) => SECRET_PARAM.test(decoded(key)) && value).map(([, value]) => value);
+}
+function decoded(text) {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+function urlCredentials(url) {
+  const info2 = userinfoOf(url);
+  const http = HTTP_URL.test(url);
+  const forms = queryCredentials(url).flatMap((v) => [v, decoded(v)]);
+  if (info2 && (http || info2.password)) {
+    const secret = info2.password || info2.user;
+    forms.push(info2.userinfo, secret, decoded(secret));
+    if (http) forms.push(basicAuth(info2.user, info2.password));
+  }
+  return [...new Set(forms)].filter((s) => s.length >= 4);
+}
+function urlHasCredentials(url) {
+  if (queryCredentials(url).length) return true;
+  const userinfo = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\s]*)@/i.exec(url)?.[1];
+  if (userinfo === void 0) return false;
+  return HTTP_URL.test(url) || userinfo.includes(":");
+}
+function refuseUrlCredentials(inputs, input, url, instead) {
+  for (const s of urlCredentials(url)) inputs.mask(s);
+  if (urlHasCredentials(url)) {
+    throw inputs.error(input, `'${displayUrl(url)}' has credentials in it. Expected the URL without them, and ${instead}.`);
+  }
+}
+function basicAuth(user, password) {
+  return Buffer.from(`${decoded(user)}:${decoded(password)}`).toString("base64");
+}
+function displayUrl(url) {
+  const info2 = userinfoOf(url);
+  let shown = info2 ? url.replace(`${info2.userinfo}@`, "***@") : url;
+  for (const value of queryCredentials(url)) shown = shown.replace(`=${value}`, "=***");
+  return shown;
+}
+
+// src/nix/flake-ref.ts
 var SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 function localFlakeDir(flake, cwd) {
   const url = /^(?:path:|git\+file:(?:\/\/)?)([^?]*)(?:\?(.*))?$/.exec(flake);
@@ -20420,8 +20476,10 @@ function localFlakeDir(flake, cwd) {
   }
   return SCHEME.test(flake) ? void 0 : resolve2(cwd, flake || ".");
 }
+var FLAKE_CREDENTIALS_FIX = "the token in nix-config instead: 'access-tokens = <host>=<token>' (github:, gitlab: and https downloads), or a netrc for git+https (machine <host> login <user> password <token>, in ~/.netrc for git, or netrc-file in nix-config)";
 function readFlakeRef(inputs, input, cwd) {
   const flake = inputs.string(input, ".");
+  refuseUrlCredentials(inputs, input, flake, FLAKE_CREDENTIALS_FIX);
   if (flake.includes("#")) {
     throw inputs.error(input, `'${flake}' has a '#' fragment. Expected a flake reference without an output, such as '.' or './infra'.`);
   }
@@ -20468,6 +20526,86 @@ function nixArgsSecrets(args) {
   return values.flatMap((v) => nixConfigSecrets(`access-tokens = ${v}`));
 }
 
+// src/nix/eval-args.ts
+var NO_CHECK_FLAGS = {
+  "--help": "prints Nix's help and exits without checking anything",
+  "-h": "asks for Nix's help instead of a check",
+  "--version": "prints Nix's version and exits without checking anything",
+  "--dry-run": "would only say what would be built, without checking it"
+};
+var FLAKE_CHECK_FLAG_INPUTS = {
+  "--no-build": "build-checks: false",
+  "--all-systems": "all-systems: true",
+  "--keep-going": "keep-going: true",
+  "--no-keep-going": "keep-going: false",
+  "-k": "keep-going: true"
+};
+var EXPECTED = "flags of nix flake check, nix eval and nix build, such as --override-input NAME REF, --impure or --option NAME VALUE";
+function shortFlags(arg) {
+  return /^-[A-Za-z]{2,}$/.test(arg) ? [...arg.slice(1)].map((c) => `-${c}`) : [arg];
+}
+function extraArgsProblem(args, owned = FLAKE_CHECK_FLAG_INPUTS) {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") return void 0;
+    const arity = VALUE_FLAGS[arg];
+    if (arity !== void 0) {
+      if (i + arity >= args.length) return `'${arg}' needs ${arity === 1 ? "a value" : `${arity} values`} after it. Expected ${EXPECTED}`;
+      i += arity;
+      continue;
+    }
+    const flag = arg.includes("=") && arg.startsWith("--") ? arg.slice(0, arg.indexOf("=")) : arg;
+    for (const f of shortFlags(flag)) {
+      const why = NO_CHECK_FLAGS[f];
+      if (why) return `'${f}' ${why}. Expected ${EXPECTED}, none that stops the check`;
+      const input = owned[f];
+      if (input) return `'${f}' is what the input ${input} does. Expected the input set instead of the flag`;
+      if (f === "--log-format") return `'${f}' changes the error text that the report is made of. Expected ${EXPECTED}`;
+    }
+  }
+  return void 0;
+}
+var VALUE_FLAGS = {
+  "--option": 2,
+  "--arg": 2,
+  "--argstr": 2,
+  "--override-input": 2,
+  "--override-flake": 2,
+  "--update-input": 1,
+  "--inputs-from": 1,
+  "--reference-lock-file": 1,
+  "--output-lock-file": 1,
+  "--eval-store": 1,
+  "--store": 1,
+  "--include": 1,
+  "-I": 1,
+  "--expr": 1,
+  "--file": 1,
+  "--access-tokens": 1,
+  "--extra-access-tokens": 1
+};
+function readExtraArgs(inputs, input, owned = FLAKE_CHECK_FLAG_INPUTS) {
+  const args = inputs.args(input);
+  for (const token of nixArgsSecrets(args)) inputs.mask(token);
+  const problem = extraArgsProblem(args, owned);
+  if (problem) throw inputs.error(input, `${problem}.`);
+  return args;
+}
+function extraArgsRejectedByNix(stderr, args) {
+  const patterns = [
+    [/unrecogni[sz]ed flag '([^']*)'/, (a) => `Nix does not know the flag '${a}'`],
+    [/flag '([^']*)' requires (\d+) argument/, (a) => `the flag '${a}' is missing its value`],
+    [/unexpected argument '([^']*)'/, (a) => `'${a}' is neither a flag nor a flag's value, and Nix took it for a second flake reference`]
+  ];
+  for (const [pattern, problem] of patterns) {
+    const m = pattern.exec(stderr);
+    if (m?.[1] !== void 0 && args.some((a) => a === m[1] || a.startsWith(`${m[1]}=`))) {
+      return `${problem(m[1])} (Nix said: ${m[0]}). Expected ${EXPECTED}.`;
+    }
+  }
+  return void 0;
+}
+
 // src/actions/flake-check/options.ts
 function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
   const nixConfig = readNixConfig(inputs, "nix-config");
@@ -20476,13 +20614,13 @@ function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
     allSystems: inputs.bool("all-systems", false),
     buildChecks: inputs.bool("build-checks", true),
     keepGoing: inputs.bool("keep-going", true),
-    extraArgs: inputs.args("extra-args"),
+    extraArgs: readExtraArgs(inputs, "extra-args"),
     workspace: env.GITHUB_WORKSPACE || cwd,
     pathsFromRepositoryRoot: !!env.GITHUB_WORKSPACE,
-    reportDir: resolve3(env.RUNNER_TEMP || tmpdir(), "nix-fleet")
+    reportDir: resolve3(env.RUNNER_TEMP || tmpdir(), "nix-fleet"),
+    inputLabel: inputs.label
   };
   if (nixConfig !== void 0) options.nixConfig = nixConfig;
-  for (const token of nixArgsSecrets(options.extraArgs)) inputs.mask(token);
   return options;
 }
 
@@ -20786,14 +20924,15 @@ var Nix = class _Nix {
    * "database is busy" to concurrent writers instead of waiting: so it stays off.
    */
   async evalJson(installable, options = {}) {
-    const args = ["eval", "--json", "--show-trace", "--no-eval-cache", ...options.extraArgs ?? [], installable];
+    const args = ["eval", "--json", "--show-trace", "--no-eval-cache", installable];
     if (options.apply) args.push("--apply", options.apply);
+    args.push(...options.extraArgs ?? []);
     const result = await this.checked(args);
     return JSON.parse(result.stdout);
   }
   /** `nix build --json --no-link`: the one form that prints out paths on every version. */
   async build(installables, extraArgs = [], options = {}) {
-    const result = await this.checked(["build", "--json", "--no-link", ...extraArgs, ...installables], options);
+    const result = await this.checked(["build", "--json", "--no-link", ...installables, ...extraArgs], options);
     return JSON.parse(result.stdout);
   }
   /**
@@ -20824,7 +20963,7 @@ var Nix = class _Nix {
   }
   /** The store path of the flake's source tree, as it appears in error positions. */
   async flakeSourcePath(flake, extraArgs = []) {
-    const result = await this.checked(["flake", "metadata", "--json", ...extraArgs, flake]);
+    const result = await this.checked(["flake", "metadata", "--json", flake, ...extraArgs]);
     return JSON.parse(result.stdout).path;
   }
   /** Runs `nix flake check`; the caller reads the errors from the result, whatever the exit code. */
@@ -20833,7 +20972,7 @@ var Nix = class _Nix {
     if (options.keepGoing) args.push("--keep-going");
     if (!options.build) args.push("--no-build");
     if (options.allSystems && this.features.flakeCheckAllSystems) args.push("--all-systems");
-    args.push(...options.extraArgs, flake);
+    args.push(flake, ...options.extraArgs);
     return this.exec(args, { onStderrLine: options.onStderrLine });
   }
 };
@@ -20950,6 +21089,8 @@ async function runFlakeCheck(options, deps) {
       })
     )
   ]);
+  const rejected = result.exitCode === 0 ? void 0 : extraArgsRejectedByNix(result.stderr, options.extraArgs);
+  if (rejected) throw new InputError("extra-args", rejected, options.inputLabel?.("extra-args"));
   const hosts = listed.names;
   const hostResults = /* @__PURE__ */ new Map();
   for (const host of hosts) hostResults.set(host, { host, status: result.exitCode === 0 ? "ok" : "unknown", errors: [] });

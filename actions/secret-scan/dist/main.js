@@ -24470,6 +24470,13 @@ function userinfoOf(url) {
   const at = m[1].indexOf(":");
   return at < 0 ? { userinfo: m[1], user: m[1], password: "" } : { userinfo: m[1], user: m[1].slice(0, at), password: m[1].slice(at + 1) };
 }
+var HTTP_URL = /^(?:[a-z]+\+)?https?:/i;
+var SECRET_PARAM = /^(?:access[_-]?token|private[_-]?token|auth[_-]?token|token|password|passwd|secret|api[_-]?key)$/i;
+function queryCredentials(url) {
+  const query = /^[^?#]*\?([^#]*)/.exec(url)?.[1];
+  if (!query) return [];
+  return query.split("&").map((pair) => pair.split("=", 2)).filter(([key, value]) => SECRET_PARAM.test(decoded(key)) && value).map(([, value]) => value);
+}
 function decoded(text) {
   try {
     return decodeURIComponent(text);
@@ -24479,11 +24486,13 @@ function decoded(text) {
 }
 function urlCredentials(url) {
   const info2 = userinfoOf(url);
-  const http2 = /^https?:/i.test(url);
-  if (!info2 || !http2 && !info2.password) return [];
-  const secret = info2.password || info2.user;
-  const forms = [info2.userinfo, secret, decoded(secret)];
-  if (http2) forms.push(basicAuth(info2.user, info2.password));
+  const http2 = HTTP_URL.test(url);
+  const forms = queryCredentials(url).flatMap((v) => [v, decoded(v)]);
+  if (info2 && (http2 || info2.password)) {
+    const secret = info2.password || info2.user;
+    forms.push(info2.userinfo, secret, decoded(secret));
+    if (http2) forms.push(basicAuth(info2.user, info2.password));
+  }
   return [...new Set(forms)].filter((s) => s.length >= 4);
 }
 function basicAuth(user, password) {
@@ -24491,7 +24500,9 @@ function basicAuth(user, password) {
 }
 function displayUrl(url) {
   const info2 = userinfoOf(url);
-  return info2 ? url.replace(`${info2.userinfo}@`, "***@") : url;
+  let shown = info2 ? url.replace(`${info2.userinfo}@`, "***@") : url;
+  for (const value of queryCredentials(url)) shown = shown.replace(`=${value}`, "=***");
+  return shown;
 }
 function remoteAccess(url, env = process.env) {
   const info2 = userinfoOf(url);

@@ -3,8 +3,9 @@ import { resolve } from "node:path";
 import { CACHIX_NAME } from "../../cache/cachix.js";
 import { parseNetrc, type NetrcEntry } from "../../cache/netrc.js";
 import { HOST_NAME } from "../../fleet/hosts.js";
-import type { Inputs } from "../../runner/inputs.js";
-import { displayUrl, urlCredentials } from "../../git/remote-url.js";
+import { CACHE_SCHEMES, PUSH_SCHEMES, storeUriProblem } from "../../cache/store-uri.js";
+import { InputError, type InputLabel, type Inputs } from "../../runner/inputs.js";
+import { refuseUrlCredentials } from "../../git/remote-url.js";
 import { readFlakeRef, readNixConfig } from "../../nix/flake-ref.js";
 
 export type BuildMatrixMode = "plan" | "build" | "all";
@@ -39,18 +40,13 @@ export interface BuildMatrixOptions {
   /** Where the JSON report goes when the user chose (the CLI's --report); else a new dir under reportDir. */
   reportPath?: string;
   reportDir: string;
+  /** How inputs are named in errors found while running (a host the flake lacks): as they were read. */
+  inputLabel?: InputLabel;
 }
-
-const STORE_SCHEMES = ["ssh-ng", "ssh", "file", "s3", "http", "https"];
-const CACHE_SCHEMES = ["http", "https", "file", "s3"];
 
 function host(inputs: Inputs, name: string, value: string): string {
   if (!HOST_NAME.test(value)) throw inputs.error(name, `'${value}' is not a host name. Expected names of nixosConfigurations, such as web or db-1.`);
   return value;
-}
-
-function scheme(value: string): string | undefined {
-  return /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
 }
 
 /**
@@ -58,14 +54,17 @@ function scheme(value: string): string | undefined {
  * message Nix prints: masked at once, and refused in favour of the netrc.
  */
 function refuseCredentials(inputs: Inputs, name: string, url: string): void {
-  for (const s of urlCredentials(url)) inputs.mask(s);
-  // Any userinfo of an http(s) URL is a credential (a token as the user name); elsewhere a password.
-  const userinfo = /^([a-z][a-z0-9+.-]*):\/\/([^/?#\s]*)@/i.exec(url);
-  if (!userinfo || (!/^https?$/i.test(userinfo[1] ?? "") && !userinfo[2]?.includes(":"))) return;
-  const instead = /^https?$/i.test(userinfo[1] ?? "")
+  const instead = /^https?:/i.test(url)
     ? "the credentials in the netrc (cache-netrc: machine <host> login <user> password <token>)"
     : "an ssh key the runner's ssh configuration offers";
-  throw inputs.error(name, `'${displayUrl(url)}' has credentials in it. Expected the URL without them, and ${instead}.`);
+  refuseUrlCredentials(inputs, name, url, instead);
+}
+
+/** A substituter URL (its credentials already refused), checked before it is written into nix.conf. */
+function readCacheUrl(inputs: Inputs, url: string): string {
+  const problem = storeUriProblem(url, CACHE_SCHEMES, "cache");
+  if (problem) throw inputs.error("caches", `${problem}. Expected http(s)://, file:// or s3:// substituter URLs, one per line or comma.`);
+  return url;
 }
 
 export function parsePushTarget(inputs: Inputs, value: string | undefined): PushTarget | undefined {
@@ -76,9 +75,34 @@ export function parsePushTarget(inputs: Inputs, value: string | undefined): Push
     if (!CACHIX_NAME.test(name)) throw inputs.error("push-to", `'${name}' is not a Cachix cache name. Expected cachix:<name> with lower-case letters, digits and dashes.`);
     return { kind: "cachix", name };
   }
-  const s = scheme(value);
-  if (!s || !STORE_SCHEMES.includes(s)) throw inputs.error("push-to", `'${value}' is not a store URI this action pushes to. Expected ${expected}.`);
+  refuseCredentials(inputs, "push-to", value);
+  const problem = storeUriProblem(value, PUSH_SCHEMES, "push");
+  if (problem) throw inputs.error("push-to", `${problem}. Expected ${expected}.`);
   return { kind: "store", uri: value };
+}
+
+/** The hosts the user named: `host` in mode build, else the `hosts` filter (empty: none named). */
+export function askedHosts(options: BuildMatrixOptions): { input: "host" | "hosts"; hosts: string[] } {
+  return options.mode === "build" && options.host ? { input: "host", hosts: [options.host] } : { input: "hosts", hosts: options.hosts };
+}
+
+/** Throws the InputError for named hosts the flake lacks (see unknownHostsProblem). */
+export function checkHostsKnown(options: BuildMatrixOptions, known: readonly string[]): void {
+  const { input, hosts } = askedHosts(options);
+  const problem = unknownHostsProblem(hosts, known);
+  if (problem) throw new InputError(input, problem, options.inputLabel?.(input));
+}
+
+/**
+ * Hosts asked for (`hosts`, or `host` in mode build) that the flake lacks, as an error naming the
+ * hosts it has: found once the hosts are listed, before anything is evaluated further or built.
+ */
+export function unknownHostsProblem(asked: readonly string[], known: readonly string[]): string | undefined {
+  const unknown = asked.filter((h) => !known.includes(h));
+  if (!unknown.length) return undefined;
+  const names = unknown.map((h) => `'${h}'`).join(", ");
+  const has = known.length ? `the flake's hosts are ${known.join(", ")}` : "the flake has no hosts";
+  return `${names} ${unknown.length === 1 ? "is not a host" : "are not hosts"} of the flake (nixosConfigurations). Expected names of nixosConfigurations: ${has}.`;
 }
 
 export function readBuildMatrixOptions(
@@ -94,15 +118,14 @@ export function readBuildMatrixOptions(
   if (mode === "build" && !hostValue) {
     throw inputs.error("host", "it is required with mode 'build'. Expected the host of this matrix job, such as ${{ matrix.host }}.");
   }
-  const caches = inputs.list("caches");
-  for (const cache of caches) refuseCredentials(inputs, "caches", cache);
-  for (const cache of caches) {
-    const s = scheme(cache);
-    if (!s || !CACHE_SCHEMES.includes(s)) throw inputs.error("caches", `'${cache}' is not a binary cache URL. Expected http(s)://, file:// or s3:// substituter URLs.`);
-  }
+  // Every cache's credentials masked before any cache's error can print them.
+  const cacheValues = inputs.list("caches");
+  for (const cache of cacheValues) refuseCredentials(inputs, "caches", cache);
+  const caches = cacheValues.map((cache) => readCacheUrl(inputs, cache));
   const cachePublicKeys = inputs.list("cache-public-keys");
   for (const key of cachePublicKeys) {
-    if (!/^[^:\s]+:[A-Za-z0-9+/]{43}=$/.test(key)) throw inputs.error("cache-public-keys", `'${key}' is not a Nix public key. Expected <name>:<base64 Ed25519 key>, as nix key convert-secret-to-public prints.`);
+    // No '#' in the name: in the nix.conf line the keys go into, it would start a comment.
+    if (!/^[^:\s#]+:[A-Za-z0-9+/]{43}=$/.test(key)) throw inputs.error("cache-public-keys", `'${key}' is not a Nix public key. Expected <name>:<base64 Ed25519 key>, as nix key convert-secret-to-public prints.`);
   }
 
   // Secrets are masked as they are read, before anything below can print them.
@@ -118,9 +141,7 @@ export function readBuildMatrixOptions(
   if (signingKey && !/^[^:\s]+:[A-Za-z0-9+/]{86}==$/.test(signingKey)) {
     throw inputs.error("signing-key", "it is not a Nix secret key. Expected <name>:<base64>, as nix key generate-secret prints.");
   }
-  const pushValue = inputs.optionalString("push-to");
-  if (pushValue) refuseCredentials(inputs, "push-to", pushValue);
-  const pushTo = parsePushTarget(inputs, pushValue);
+  const pushTo = parsePushTarget(inputs, inputs.optionalString("push-to"));
   if (pushTo?.kind === "cachix" && !cachixAuthToken) {
     throw inputs.error("cachix-auth-token", `it is required to push to cachix:${pushTo.name}. Expected the cache's auth token from a secret.`);
   }
@@ -143,5 +164,6 @@ export function readBuildMatrixOptions(
     nixConfig: readNixConfig(inputs, "nix-config"),
     tempRoot: env.RUNNER_TEMP || tmpdir(),
     reportDir: resolve(env.RUNNER_TEMP || tmpdir(), "nix-fleet"),
+    inputLabel: inputs.label,
   };
 }

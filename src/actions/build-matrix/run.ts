@@ -6,7 +6,7 @@ import { Cachix, cachixUrl } from "../../cache/cachix.js";
 import { displayUrl } from "../../git/remote-url.js";
 import { configuredNetrcFile, formatNetrc, parseNetrc, type NetrcEntry } from "../../cache/netrc.js";
 import { CachePresence } from "../../cache/presence.js";
-import { evalHostToplevel } from "../../fleet/hosts.js";
+import { evalHostToplevel, listHosts } from "../../fleet/hosts.js";
 import { evaluateFleet } from "../../fleet/plan.js";
 import { Nix, nixErrorMessage } from "../../nix/nix.js";
 import { mapConcurrent } from "../../process/concurrency.js";
@@ -14,7 +14,7 @@ import { CommandError, tail } from "../../process/run.js";
 import { headline, Report } from "../../runner/report.js";
 import type { Runtime } from "../../runner/runtime.js";
 import { errorKind, type ErrorKind } from "../../runner/user-error.js";
-import type { BuildMatrixOptions, PushTarget } from "./options.js";
+import { askedHosts, checkHostsKnown, type BuildMatrixOptions, type PushTarget } from "./options.js";
 
 export type HostStatus = "planned" | "cached" | "built" | "pushed" | "failed" | "eval-failed";
 
@@ -237,6 +237,12 @@ async function runInside(
   const nix = deps.nix ?? (await Nix.create({ extraConfig: nixConfigFor(options, netrcFile) }));
   runtime.info(`build-matrix (${options.mode}) on '${options.flake}' with ${nix.version.text}`);
 
+  // A host named that the flake lacks is a mistake in the inputs: said before anything is built. A
+  // flake whose hosts cannot be listed is left to the evaluation below, which reports why.
+  if (askedHosts(options).hosts.length) {
+    const known = await listHosts(nix, options.ref).catch(() => undefined);
+    if (known) checkHostsKnown(options, known);
+  }
   const results = new Map<string, HostResult>();
   if (options.mode === "build") {
     const host = options.host as string;

@@ -1,7 +1,8 @@
 import { tmpdir } from "node:os";
 import { resolve } from "node:path";
-import { nixArgsSecrets, readFlakeRef, readNixConfig } from "../../nix/flake-ref.js";
-import type { Inputs } from "../../runner/inputs.js";
+import { readExtraArgs } from "../../nix/eval-args.js";
+import { readFlakeRef, readNixConfig } from "../../nix/flake-ref.js";
+import type { InputLabel, Inputs } from "../../runner/inputs.js";
 
 export interface FlakeCheckOptions {
   /** The flake reference as given (a path, `path:`/`git+file:` URL, or a remote reference). */
@@ -22,6 +23,8 @@ export interface FlakeCheckOptions {
   /** Where the JSON report goes when the user chose (the CLI's --report); else a new dir under reportDir. */
   reportPath?: string;
   reportDir: string;
+  /** How inputs are named in errors found while running (an extra argument Nix refuses): as they were read. */
+  inputLabel?: InputLabel;
 }
 
 export function readFlakeCheckOptions(
@@ -35,12 +38,12 @@ export function readFlakeCheckOptions(
     allSystems: inputs.bool("all-systems", false),
     buildChecks: inputs.bool("build-checks", true),
     keepGoing: inputs.bool("keep-going", true),
-    extraArgs: inputs.args("extra-args"),
+    extraArgs: readExtraArgs(inputs, "extra-args"),
     workspace: env.GITHUB_WORKSPACE || cwd,
     pathsFromRepositoryRoot: !!env.GITHUB_WORKSPACE,
     reportDir: resolve(env.RUNNER_TEMP || tmpdir(), "nix-fleet"),
+    inputLabel: inputs.label,
   };
   if (nixConfig !== undefined) options.nixConfig = nixConfig;
-  for (const token of nixArgsSecrets(options.extraArgs)) inputs.mask(token);
   return options;
 }

@@ -1,10 +1,12 @@
 import { writeStepReport } from "../../runner/report-file.js";
 import { evalHostToplevel, listHosts } from "../../fleet/hosts.js";
 import { Git } from "../../git/git.js";
+import { extraArgsRejectedByNix } from "../../nix/eval-args.js";
 import { parseNixErrors, type NixError } from "../../nix/errors.js";
 import { Nix, NixCommandError } from "../../nix/nix.js";
 import { mapConcurrent } from "../../process/concurrency.js";
 import { tail } from "../../process/run.js";
+import { InputError } from "../../runner/inputs.js";
 import { headline, Report } from "../../runner/report.js";
 import type { Runtime } from "../../runner/runtime.js";
 import { groupErrors, locate, type CheckedError, type FlakeCheckReport, type HostResult, type OutputResult, type SourceMap } from "./analyze.js";
@@ -82,6 +84,9 @@ export async function runFlakeCheck(options: FlakeCheckOptions, deps: FlakeCheck
       }),
     ),
   ]);
+  // Nix refused an extra argument before checking anything: that input's fault, not the flake's.
+  const rejected = result.exitCode === 0 ? undefined : extraArgsRejectedByNix(result.stderr, options.extraArgs);
+  if (rejected) throw new InputError("extra-args", rejected, options.inputLabel?.("extra-args"));
   const hosts = listed.names;
   const hostResults = new Map<string, HostResult>();
   for (const host of hosts) hostResults.set(host, { host, status: result.exitCode === 0 ? "ok" : "unknown", errors: [] });

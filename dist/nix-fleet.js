@@ -5,7 +5,7 @@ const require = __nixFleetCreateRequire(import.meta.url);
 // src/cli/main.ts
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir as tmpdir4 } from "node:os";
-import { join as join6 } from "node:path";
+import { join as join7 } from "node:path";
 import { parseArgs } from "node:util";
 
 // src/runner/inputs.ts
@@ -2618,10 +2618,37 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
   };
 }
 
+// src/actions/secret-scan/report.ts
+function renderReport3(report) {
+  const n = report.findings.length;
+  const r = new Report(n ? `secret-scan: ${n} ${n === 1 ? "secret" : "secrets"} found` : "secret-scan: no secrets found");
+  const what = report.commits ? `${report.commits} commits (${report.why}): \`${report.range}\`` : `no commits (${report.why})`;
+  r.paragraph(`Scanned ${what} with ${report.gitleaks.name} in ${report.seconds} s.`);
+  if (report.trustedBase) {
+    const changed = report.untrustedChanges?.length ? ` This pull request's changes to ${report.untrustedChanges.join(", ")} were not used.` : "";
+    r.paragraph(`Pull request: gitleaks' config and ignore files come from the base commit ${report.trustedBase.slice(0, 12)}.${changed}`);
+  }
+  if (n) {
+    r.table(
+      ["Rule", "Location", "Commit", "Author date"],
+      report.findings.map((f) => [f.rule, `${f.path}:${f.line}`, f.commit.slice(0, 12), f.date])
+    );
+    r.paragraph(
+      "Secrets are redacted here and in every report. Rotate each secret: it stays in the history of the commit that added it. A false positive is accepted by adding its fingerprint to .gitleaksignore:"
+    );
+    r.code("Fingerprints", report.findings.map((f) => f.fingerprint).join("\n"));
+  }
+  return r;
+}
+function failureMessage3(report) {
+  const files = [...new Set(report.findings.map((f) => `${f.path}:${f.line}`))];
+  const n = report.findings.length;
+  return `${n} ${n === 1 ? "secret" : "secrets"} found in ${report.commits} commits (${report.range}): ${files.slice(0, 10).join(", ")}${files.length > 10 ? ", ..." : ""}`;
+}
+
 // src/actions/secret-scan/run.ts
-import { existsSync as existsSync4 } from "node:fs";
-import { mkdir as mkdir3, mkdtemp as mkdtemp3, readFile as readFile6, rm as rm2, writeFile as writeFile3 } from "node:fs/promises";
-import { basename as basename2, dirname as dirname2, isAbsolute as isAbsolute2, join as join5, relative as relative2, sep as sep2 } from "node:path";
+import { mkdir as mkdir4, mkdtemp as mkdtemp3, rm as rm2, writeFile as writeFile4 } from "node:fs/promises";
+import { dirname as dirname2, join as join6, relative as relative3, sep as sep3 } from "node:path";
 
 // src/scan/resolve-range.ts
 var FIX = "Check out the whole history (actions/checkout with `fetch-depth: 0`) so the range can be scanned.";
@@ -2781,6 +2808,52 @@ var History = class {
   }
 };
 
+// src/scan/trusted-files.ts
+import { existsSync as existsSync4 } from "node:fs";
+import { mkdir as mkdir3, readFile as readFile6, writeFile as writeFile3 } from "node:fs/promises";
+import { basename as basename2, isAbsolute as isAbsolute2, join as join5, relative as relative2, sep as sep2 } from "node:path";
+var PULL_REQUEST_EVENTS = /* @__PURE__ */ new Set(["pull_request", "pull_request_target"]);
+async function trustedFiles(o, repo, root, dir, log) {
+  if (!PULL_REQUEST_EVENTS.has(o.eventName)) {
+    return { source: root, config: o.config, baseline: o.baseline, ignoreFile: existsSync4(join5(root, ".gitleaksignore")) };
+  }
+  const baseSha = o.event.pull_request?.base?.sha;
+  if (typeof baseSha !== "string" || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(baseSha)) {
+    throw new Error(`the ${o.eventName} event has no base commit. Expected pull_request.base.sha.`);
+  }
+  const base = await requireCommit(baseSha, "the pull request's base commit", repo, log);
+  await mkdir3(dir, { recursive: true });
+  const changed = [];
+  const fromBase = async (rel, name) => {
+    const content = await repo.tryShow(base, rel);
+    const current = await readFile6(join5(root, rel), "utf8").catch(() => void 0);
+    if (current !== content) changed.push(rel);
+    if (content === void 0) return void 0;
+    await writeFile3(join5(dir, name), content);
+    return join5(dir, name);
+  };
+  const inRepo = (path) => {
+    if (!path) return void 0;
+    const rel = relative2(root, path);
+    return rel && !rel.startsWith("..") && !isAbsolute2(rel) ? rel.split(sep2).join("/") : void 0;
+  };
+  await fromBase(".gitleaks.toml", ".gitleaks.toml");
+  const ignoreFile = await fromBase(".gitleaksignore", ".gitleaksignore") !== void 0;
+  const pick = async (path, name) => {
+    const rel = inRepo(path);
+    if (!rel) return path;
+    const trusted = await fromBase(rel, `${name}-${basename2(rel)}`);
+    if (!trusted) log.warning(`${rel} (input '${name}') is not in the pull request's base commit: scanning without it.`);
+    return trusted;
+  };
+  const config = await pick(o.config, "config");
+  const baseline = await pick(o.baseline, "baseline");
+  if (changed.length) {
+    log.warning(`this pull request changes ${changed.join(", ")}: the scan uses the base commit's version instead, so that a pull request cannot switch its own scan off.`);
+  }
+  return { source: dir, gitDir: await repo.gitDir(), config, baseline, ignoreFile, base, changed };
+}
+
 // src/actions/secret-scan/run.ts
 var ANSI2 = /\x1b\[[0-9;]*m/g;
 async function runSecretScan(options, deps) {
@@ -2799,13 +2872,13 @@ async function runSecretScan(options, deps) {
   runtime.info(commits ? `Scanning ${commits} commits (${range.why}): ${spec}` : `No commits to scan (${range.why}).`);
   const { gitleaks, source } = await locateGitleaks(options, { toolCache: deps.toolCache, log });
   runtime.info(`Using ${gitleaks.name} from ${source}.`);
-  await mkdir3(options.tempDir, { recursive: true });
-  const scratch = await mkdtemp3(join5(options.tempDir, "gitleaks-"));
+  await mkdir4(options.tempDir, { recursive: true });
+  const scratch = await mkdtemp3(join6(options.tempDir, "gitleaks-"));
   let findings = [];
   let commitsScanned;
   let trust;
   try {
-    trust = await trustedFiles(options, repo, root, join5(scratch, "trusted"), log);
+    trust = await trustedFiles(options, repo, root, join6(scratch, "trusted"), log);
     if (commits) {
       const scan = await runtime.group(
         "gitleaks output",
@@ -2815,7 +2888,7 @@ async function runSecretScan(options, deps) {
           logOpts: logOpts(range),
           config: trust.config,
           baseline: trust.baseline,
-          reportPath: join5(scratch, "report.json"),
+          reportPath: join6(scratch, "report.json"),
           // The repository controls what gitleaks prints (a config's regex, file names).
           onStderrLine: (line) => runtime.untrusted(line.replace(ANSI2, ""))
         })
@@ -2828,8 +2901,8 @@ async function runSecretScan(options, deps) {
     await rm2(scratch, { recursive: true, force: true });
   }
   const workspacePath = (f) => {
-    const rel = relative2(options.workspace, join5(root, f.file));
-    return rel.startsWith("..") ? f.file : rel.split(sep2).join("/");
+    const rel = relative3(options.workspace, join6(root, f.file));
+    return rel.startsWith("..") ? f.file : rel.split(sep3).join("/");
   };
   const report = {
     result: findings.length ? "findings" : "clean",
@@ -2857,8 +2930,8 @@ async function runSecretScan(options, deps) {
   }
   runtime.report(renderReport3(report));
   const reportDir = options.reportPath && options.sarifPath ? void 0 : await newStepDir(options.tempDir, "secret-scan");
-  const reportPath = options.reportPath ?? join5(reportDir, "secret-scan-report.json");
-  const sarifPath = options.sarifPath ?? join5(reportDir, "secret-scan.sarif");
+  const reportPath = options.reportPath ?? join6(reportDir, "secret-scan-report.json");
+  const sarifPath = options.sarifPath ?? join6(reportDir, "secret-scan.sarif");
   await writeJson(reportPath, report);
   await writeJson(sarifPath, toSarif(findings, gitleaks.version.text, workspacePath));
   runtime.setOutput("findings", String(findings.length));
@@ -2868,76 +2941,9 @@ async function runSecretScan(options, deps) {
   runtime.setOutput("sarif", sarifPath);
   return report;
 }
-var PULL_REQUEST_EVENTS = /* @__PURE__ */ new Set(["pull_request", "pull_request_target"]);
-async function trustedFiles(options, repo, root, dir, log) {
-  if (!PULL_REQUEST_EVENTS.has(options.eventName)) {
-    return { source: root, config: options.config, baseline: options.baseline, ignoreFile: existsSync4(join5(root, ".gitleaksignore")) };
-  }
-  const baseSha = options.event.pull_request?.base?.sha;
-  if (typeof baseSha !== "string" || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(baseSha)) {
-    throw new Error(`the ${options.eventName} event has no base commit. Expected pull_request.base.sha.`);
-  }
-  const base = await requireCommit(baseSha, "the pull request's base commit", repo, log);
-  await mkdir3(dir, { recursive: true });
-  const changed = [];
-  const fromBase = async (rel, name) => {
-    const content = await repo.tryShow(base, rel);
-    const current = await readFile6(join5(root, rel), "utf8").catch(() => void 0);
-    if (current !== content) changed.push(rel);
-    if (content === void 0) return void 0;
-    await writeFile3(join5(dir, name), content);
-    return join5(dir, name);
-  };
-  const inRepo = (path) => {
-    if (!path) return void 0;
-    const rel = relative2(root, path);
-    return rel && !rel.startsWith("..") && !isAbsolute2(rel) ? rel.split(sep2).join("/") : void 0;
-  };
-  await fromBase(".gitleaks.toml", ".gitleaks.toml");
-  const ignoreFile = await fromBase(".gitleaksignore", ".gitleaksignore") !== void 0;
-  const pick = async (path, name) => {
-    const rel = inRepo(path);
-    if (!rel) return path;
-    const trusted = await fromBase(rel, `${name}-${basename2(rel)}`);
-    if (!trusted) log.warning(`${rel} (input '${name}') is not in the pull request's base commit: scanning without it.`);
-    return trusted;
-  };
-  const config = await pick(options.config, "config");
-  const baseline = await pick(options.baseline, "baseline");
-  if (changed.length) {
-    log.warning(`this pull request changes ${changed.join(", ")}: the scan uses the base commit's version instead, so that a pull request cannot switch its own scan off.`);
-  }
-  return { source: dir, gitDir: await repo.gitDir(), config, baseline, ignoreFile, base, changed };
-}
 async function writeJson(path, data) {
-  await mkdir3(dirname2(path), { recursive: true });
-  await writeFile3(path, JSON.stringify(data, null, 2) + "\n");
-}
-function renderReport3(report) {
-  const n = report.findings.length;
-  const r = new Report(n ? `secret-scan: ${n} ${n === 1 ? "secret" : "secrets"} found` : "secret-scan: no secrets found");
-  const what = report.commits ? `${report.commits} commits (${report.why}): \`${report.range}\`` : `no commits (${report.why})`;
-  r.paragraph(`Scanned ${what} with ${report.gitleaks.name} in ${report.seconds} s.`);
-  if (report.trustedBase) {
-    const changed = report.untrustedChanges?.length ? ` This pull request's changes to ${report.untrustedChanges.join(", ")} were not used.` : "";
-    r.paragraph(`Pull request: gitleaks' config and ignore files come from the base commit ${report.trustedBase.slice(0, 12)}.${changed}`);
-  }
-  if (n) {
-    r.table(
-      ["Rule", "Location", "Commit", "Author date"],
-      report.findings.map((f) => [f.rule, `${f.path}:${f.line}`, f.commit.slice(0, 12), f.date])
-    );
-    r.paragraph(
-      "Secrets are redacted here and in every report. Rotate each secret: it stays in the history of the commit that added it. A false positive is accepted by adding its fingerprint to .gitleaksignore:"
-    );
-    r.code("Fingerprints", report.findings.map((f) => f.fingerprint).join("\n"));
-  }
-  return r;
-}
-function failureMessage3(report) {
-  const files = [...new Set(report.findings.map((f) => `${f.path}:${f.line}`))];
-  const n = report.findings.length;
-  return `${n} ${n === 1 ? "secret" : "secrets"} found in ${report.commits} commits (${report.range}): ${files.slice(0, 10).join(", ")}${files.length > 10 ? ", ..." : ""}`;
+  await mkdir4(dirname2(path), { recursive: true });
+  await writeFile4(path, JSON.stringify(data, null, 2) + "\n");
 }
 
 // src/cli/scan.ts
@@ -3003,7 +3009,7 @@ ${USAGE}`);
     return 0;
   }
   const runtime = new TerminalRuntime(void 0, rest.includes("--verbose"));
-  const scratch = mkdtempSync(join6(tmpdir4(), `nix-fleet-${name}-`));
+  const scratch = mkdtempSync(join7(tmpdir4(), `nix-fleet-${name}-`));
   try {
     const { values } = parseArgs({ args: rest, strict: true, options: { ...command.options, verbose: { type: "boolean" } } });
     return await command.run(values, runtime, scratch);

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { readSecretScanOptions } from "../actions/secret-scan/options.js";
-import { failureMessage, runSecretScan } from "../actions/secret-scan/run.js";
+import { failureMessage } from "../actions/secret-scan/report.js";
+import { runSecretScan } from "../actions/secret-scan/run.js";
 import { cliInputs, type Command } from "./command.js";
 
 export const scanCommand: Command = {

@@ -5,7 +5,8 @@ import { ScopedRuntime } from "../../runner/scoped-runtime.js";
 import type { ToolCache } from "../../runner/tool-cache.js";
 import { failureMessage as buildFailure, runBuildMatrix } from "../build-matrix/run.js";
 import { failureMessage as checkFailure, runFlakeCheck } from "../flake-check/run.js";
-import { failureMessage as scanFailure, runSecretScan } from "../secret-scan/run.js";
+import { failureMessage as scanFailure } from "../secret-scan/report.js";
+import { runSecretScan } from "../secret-scan/run.js";
 import type { GateOptions } from "./options.js";
 
 export type StageName = "flake-check" | "secret-scan" | "build-matrix";

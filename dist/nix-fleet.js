@@ -4,8 +4,8 @@ const require = __nixFleetCreateRequire(import.meta.url);
 
 // src/cli/main.ts
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir as tmpdir4 } from "node:os";
-import { join as join7 } from "node:path";
+import { tmpdir as tmpdir5 } from "node:os";
+import { join as join9 } from "node:path";
 import { parseArgs } from "node:util";
 
 // src/runner/inputs.ts
@@ -337,7 +337,7 @@ function quoteForDisplay(arg) {
 function run(command, options = {}) {
   const [file, ...args] = command;
   if (!file) throw new Error("run: empty command");
-  return new Promise((resolve9, reject) => {
+  return new Promise((resolve10, reject) => {
     const child = spawn(file, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
@@ -384,7 +384,7 @@ function run(command, options = {}) {
         reject(new CommandError(command, null, stderr, `was stopped by ${signal}`));
         return;
       }
-      resolve9({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
+      resolve10({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
     });
   });
 }
@@ -734,10 +734,10 @@ var CachePresence = class {
     const headers = { "user-agent": "nix-fleet-actions" };
     const entry = netrcFor(this.netrc, url.hostname);
     if (entry) headers.authorization = `Basic ${Buffer.from(`${entry.login}:${entry.password}`).toString("base64")}`;
-    return new Promise((resolve9, reject) => {
-      const request = (secure ? https : http).request(url, { method, headers, agent: secure ? this.agents.https : this.agents.http });
-      const timer = setTimeout(() => request.destroy(new RetryableError(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
-      request.on("response", (response) => {
+    return new Promise((resolve10, reject) => {
+      const request2 = (secure ? https : http).request(url, { method, headers, agent: secure ? this.agents.https : this.agents.http });
+      const timer = setTimeout(() => request2.destroy(new RetryableError(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      request2.on("response", (response) => {
         const chunks = [];
         let size = 0;
         response.on("data", (chunk) => {
@@ -747,7 +747,7 @@ var CachePresence = class {
         response.on("end", () => {
           clearTimeout(timer);
           const after = Number(response.headers["retry-after"]);
-          resolve9({
+          resolve10({
             status: response.statusCode ?? 0,
             body: Buffer.concat(chunks).toString("utf8"),
             location: response.headers.location,
@@ -759,13 +759,13 @@ var CachePresence = class {
           reject(new RetryableError(error.message));
         });
       });
-      request.on("error", (error) => {
+      request2.on("error", (error) => {
         clearTimeout(timer);
         if (error instanceof RetryableError) reject(error);
         else if (["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EAI_AGAIN"].includes(error.code ?? "")) reject(new RetryableError(error.message));
         else reject(error);
       });
-      request.end();
+      request2.end();
     });
   }
 };
@@ -2147,18 +2147,123 @@ var checkCommand = {
 };
 
 // src/cli/scan.ts
-import { resolve as resolve8 } from "node:path";
+import { tmpdir as tmpdir4 } from "node:os";
 
 // src/actions/secret-scan/options.ts
 import { tmpdir as tmpdir3 } from "node:os";
-import { existsSync as existsSync3, readFileSync as readFileSync2, statSync as statSync2 } from "node:fs";
-import { isAbsolute, resolve as resolve7 } from "node:path";
+import { existsSync as existsSync4, readFileSync as readFileSync2, realpathSync as realpathSync2, statSync as statSync2 } from "node:fs";
+import { isAbsolute as isAbsolute3, relative as relative4, resolve as resolve8 } from "node:path";
+
+// src/runner/output-path.ts
+import { lstatSync, realpathSync } from "node:fs";
+import { basename, dirname as dirname2, isAbsolute, join as join4, relative as relative2, resolve as resolve7, sep as sep2 } from "node:path";
+function exists(path) {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function realTarget(path) {
+  let existing = path;
+  const rest = [];
+  while (!exists(existing)) {
+    rest.unshift(basename(existing));
+    const parent = dirname2(existing);
+    if (parent === existing) break;
+    existing = parent;
+  }
+  return join4(realpathSync(existing), ...rest);
+}
+function inside(path, root) {
+  const rel = relative2(root, path);
+  return rel !== "" && !rel.startsWith(`..${sep2}`) && rel !== ".." && !isAbsolute(rel);
+}
+function outputPath(inputs, name, value, roots, confined = true) {
+  const where2 = confined ? ` inside the workspace (${roots.workspace}) or RUNNER_TEMP (${roots.temp})` : "";
+  const expected = `Expected the path of a new file${where2}, outside .git`;
+  const given = isAbsolute(value) ? resolve7(value) : resolve7(roots.workspace, value);
+  if (exists(given)) throw inputs.error(name, `'${value}' already exists (${given}): only files the step creates are written. ${expected}.`);
+  const target = realTarget(given);
+  const realRoots = [roots.workspace, roots.temp].map((r) => exists(r) ? realpathSync(r) : resolve7(r));
+  const root = realRoots.find((r) => inside(target, r));
+  if (confined && !root) throw inputs.error(name, `'${value}' is outside the workspace and RUNNER_TEMP (it resolves to ${target}). ${expected}.`);
+  if ((root ? relative2(root, target) : target).split(sep2).includes(".git")) {
+    throw inputs.error(name, `'${value}' is inside a .git directory (${target}). ${expected}.`);
+  }
+  return target;
+}
 
 // src/scan/install.ts
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { access as access2, constants, readFile as readFile5 } from "node:fs/promises";
-import { basename, delimiter, join as join4 } from "node:path";
+import { access as access2, constants, mkdir as mkdir3, readFile as readFile5, rm as rm3 } from "node:fs/promises";
+import { basename as basename2, delimiter, join as join5 } from "node:path";
+
+// src/scan/download.ts
+import { createWriteStream } from "node:fs";
+import { rm as rm2 } from "node:fs/promises";
+import { get as httpGet } from "node:http";
+import { get as httpsGet } from "node:https";
+import { pipeline } from "node:stream/promises";
+var DOWNLOAD_LIMITS = { responseMs: 3e4, stallMs: 3e4, maxRedirects: 10 };
+var DownloadError = class extends Error {
+};
+function isLoopbackUrl(url) {
+  return /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/i.test(url.hostname);
+}
+var REDIRECTS = /* @__PURE__ */ new Set([301, 302, 303, 307, 308]);
+async function downloadFile(url, dest, limits = DOWNLOAD_LIMITS) {
+  let current = new URL(url);
+  for (let redirects = 0; ; redirects++) {
+    const response = await request(current, limits);
+    const status = response.statusCode ?? 0;
+    if (REDIRECTS.has(status) && response.headers.location) {
+      response.resume();
+      if (redirects >= limits.maxRedirects) throw new DownloadError(`more than ${limits.maxRedirects} redirects`);
+      const next = new URL(response.headers.location, current);
+      if (next.protocol !== "https:" && !(next.protocol === "http:" && isLoopbackUrl(next))) {
+        throw new DownloadError(`redirected to ${next.protocol}//${next.host}, which is not https: refusing to download over it`);
+      }
+      current = next;
+      continue;
+    }
+    if (status !== 200) {
+      response.resume();
+      throw new DownloadError(`HTTP ${status} ${response.statusMessage ?? ""}`.trim());
+    }
+    try {
+      await pipeline(response, createWriteStream(dest, { flags: "wx", mode: 384 }));
+    } catch (error) {
+      await rm2(dest, { force: true });
+      throw error instanceof DownloadError ? error : new DownloadError(error.message);
+    }
+    return;
+  }
+}
+function request(url, limits) {
+  return new Promise((resolve10, reject) => {
+    const get = url.protocol === "https:" ? httpsGet : httpGet;
+    let body;
+    const req = get(url, { headers: { "user-agent": "nix-fleet-actions" } }, (response) => {
+      clearTimeout(responseTimer);
+      body = response;
+      resolve10(response);
+    });
+    const fail = (message) => {
+      const error = new DownloadError(message);
+      req.destroy(error);
+      body?.destroy(error);
+    };
+    const responseTimer = setTimeout(() => fail(`no response within ${limits.responseMs / 1e3} s`), limits.responseMs);
+    req.setTimeout(limits.stallMs, () => fail(`the download stalled: nothing received for ${limits.stallMs / 1e3} s`));
+    req.on("error", (error) => {
+      clearTimeout(responseTimer);
+      reject(error instanceof DownloadError ? error : new DownloadError(error.message));
+    });
+  });
+}
 
 // src/scan/gitleaks.ts
 import { readFile as readFile4 } from "node:fs/promises";
@@ -2195,8 +2300,6 @@ function parseJsonReport(text) {
       column: num(r.StartColumn),
       endColumn: num(r.EndColumn),
       commit: str(r.Commit),
-      author: str(r.Author),
-      email: str(r.Email),
       date: str(r.Date),
       tags: Array.isArray(r.Tags) ? r.Tags.filter((t) => typeof t === "string") : []
     };
@@ -2265,7 +2368,15 @@ function chooseCommand(parts, help) {
   if (parts) return parts[0] > 8 || parts[0] === 8 && parts[1] >= 19 ? "git" : "detect";
   return /^\s+git\s/m.test(commandList(help)) ? "git" : "detect";
 }
+var ANSI2 = /\x1b\[[0-9;?]*[A-Za-z]/g;
+function stripAnsi(text) {
+  return text.replace(ANSI2, "");
+}
 var GitleaksError = class extends CommandError {
+  constructor(command, exitCode, stderr, reason) {
+    super(["gitleaks", command[1] ?? ""], exitCode, stripAnsi(stderr), reason);
+    this.name = "GitleaksError";
+  }
 };
 var Gitleaks = class _Gitleaks {
   constructor(binary, version, reportedVersion) {
@@ -2301,8 +2412,16 @@ var Gitleaks = class _Gitleaks {
   async scan(o) {
     const args = scanArgs(this.version.command, o);
     const env = o.gitDir ? { ...process.env, GIT_DIR: o.gitDir } : void 0;
-    const result = await this.exec(args, { cwd: o.source, env, onStderrLine: o.onStderrLine });
     const command = [this.binary, ...args];
+    let result;
+    try {
+      result = await this.exec(args, { cwd: o.source, env, onStderrLine: o.onStderrLine, timeoutMs: o.timeoutMs });
+    } catch (error) {
+      if (!(error instanceof CommandError)) throw error;
+      const minutes = o.timeoutMs ? Math.round(o.timeoutMs / 6e3) / 10 : 0;
+      const why = /timed out/.test(error.message) ? `did not finish within ${minutes} min (gitleaks-timeout) and was stopped` : /(could not be (?:started|run)[^\n]*|was stopped by \w+)/.exec(error.message)?.[1] ?? "failed";
+      throw new GitleaksError(command, error.exitCode, error.stderr, why);
+    }
     if (result.exitCode !== 0 && result.exitCode !== LEAKS_EXIT_CODE) {
       throw new GitleaksError(command, result.exitCode, result.stderr, `failed with exit code ${result.exitCode}`);
     }
@@ -2364,7 +2483,7 @@ function parseChecksums(text) {
   const sums = /* @__PURE__ */ new Map();
   for (const line of text.split("\n")) {
     const m = /^([0-9a-fA-F]{64})\s+\*?(\S+)\s*$/.exec(line.trim());
-    if (m) sums.set(basename(m[2]), m[1].toLowerCase());
+    if (m) sums.set(basename2(m[2]), m[1].toLowerCase());
   }
   return sums;
 }
@@ -2385,7 +2504,7 @@ async function isExecutable(path) {
 }
 async function findOnPath(name, path = process.env.PATH ?? "") {
   for (const dir of path.split(delimiter).filter(Boolean)) {
-    const candidate = join4(dir, name);
+    const candidate = join5(dir, name);
     if (await isExecutable(candidate)) return candidate;
   }
   return void 0;
@@ -2400,7 +2519,7 @@ async function locateGitleaks(o, deps) {
   }
   const version = o.gitleaksVersion ?? DEFAULT_GITLEAKS_VERSION;
   if (!deps.toolCache) throw new Error(`gitleaks is not installed. Install gitleaks ${version} (or newer) or give its path with --gitleaks-path.`);
-  const installed = await installGitleaks(version, o, deps.toolCache, deps.log);
+  const installed = await installGitleaks(version, o, { ...deps, toolCache: deps.toolCache });
   const gitleaks = await Gitleaks.create(installed.binary, version);
   if (gitleaks.reportedVersion === void 0) {
     deps.log.warning(`the gitleaks installed as release ${version} prints no version of its own: taking it to be ${version}.`);
@@ -2409,37 +2528,52 @@ async function locateGitleaks(o, deps) {
   }
   return { gitleaks, source: installed.cached ? `tool cache (${installed.binary})` : `release archive ${version}` };
 }
-async function installGitleaks(version, o, cache, log) {
+async function installGitleaks(version, o, deps) {
+  const { toolCache: cache, log } = deps;
   const arch = process.arch;
   const cached = cache.find("gitleaks", version, arch);
   if (cached) {
     log.info(`gitleaks ${version} from the tool cache (${cached}).`);
-    return { binary: join4(cached, "gitleaks"), cached: true };
+    return { binary: join5(cached, "gitleaks"), cached: true };
   }
   const assets = releaseAssets(o.downloadUrl, version, arch);
   log.info(`Downloading gitleaks ${version}: ${assets.archiveUrl}`);
-  const download = (url) => cache.download(url).catch((error) => {
-    throw new Error(`could not download ${url}: ${error instanceof Error ? error.message : String(error)}`);
-  });
+  const downloads = join5(deps.scratch, "gitleaks-download");
+  await mkdir3(downloads, { recursive: true });
+  const download = async (url, name) => {
+    const dest = join5(downloads, name);
+    try {
+      await downloadFile(url, dest, deps.limits);
+    } catch (error) {
+      throw new Error(`could not download ${url}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return dest;
+  };
   const known = o.gitleaksSha256 ? { sum: o.gitleaksSha256, from: "gitleaks-sha256" } : PINNED_SHA256[assets.archive] ? { sum: PINNED_SHA256[assets.archive], from: "the sum pinned for this release" } : void 0;
   let expected;
-  const archive = await download(assets.archiveUrl);
+  const archive = await download(assets.archiveUrl, assets.archive);
   if (known) expected = known;
   else {
-    const sum = parseChecksums(await readFile5(await download(assets.checksumsUrl), "utf8")).get(assets.archive);
+    const sum = parseChecksums(await readFile5(await download(assets.checksumsUrl, "checksums.txt"), "utf8")).get(assets.archive);
     if (!sum) throw new ChecksumError(`${assets.checksumsUrl} lists no checksum for ${assets.archive}: refusing to install it.`);
     expected = { sum, from: assets.checksumsUrl };
   }
   const actual = await sha256(archive);
   if (actual !== expected.sum) {
+    await rm3(archive, { force: true });
     throw new ChecksumError(`checksum mismatch for ${assets.archiveUrl}: expected sha256 ${expected.sum} (from ${expected.from}), got ${actual}. Refusing to install it.`);
   }
-  const dir = await cache.extractTar(archive);
-  if (!await isExecutable(join4(dir, "gitleaks"))) throw new Error(`${assets.archive} holds no executable 'gitleaks'.`);
+  const dir = await cache.extractTar(archive, join5(downloads, "extracted"));
+  if (!await isExecutable(join5(dir, "gitleaks"))) throw new Error(`${assets.archive} holds no executable 'gitleaks'.`);
   const cachedDir = await cache.cacheDir(dir, "gitleaks", version, arch);
   log.info(`Installed gitleaks ${version} (sha256 ${actual} verified against ${expected.from}) into the tool cache.`);
-  return { binary: join4(cachedDir, "gitleaks"), cached: false };
+  return { binary: join5(cachedDir, "gitleaks"), cached: false };
 }
+
+// src/scan/trusted-files.ts
+import { existsSync as existsSync3 } from "node:fs";
+import { mkdir as mkdir4, readFile as readFile6, writeFile as writeFile3 } from "node:fs/promises";
+import { basename as basename3, isAbsolute as isAbsolute2, join as join6, relative as relative3, sep as sep3 } from "node:path";
 
 // src/scan/range.ts
 function isSafeRevision(rev) {
@@ -2537,118 +2671,6 @@ function logOpts(range) {
   return [...DIFF_AS_TEXT, ...range.include, ...range.exclude.length ? ["--not", ...range.exclude] : []].join(" ");
 }
 var DIFF_AS_TEXT = ["--no-merges", "--text", "--no-textconv", "--no-ext-diff"];
-
-// src/actions/secret-scan/options.ts
-var LOOPBACK = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i;
-function existingFile(inputs, name, base, expected) {
-  const value = inputs.optionalString(name);
-  if (value === void 0) return void 0;
-  const path = isAbsolute(value) ? value : resolve7(base, value);
-  if (!existsSync3(path) || !statSync2(path).isFile()) throw inputs.error(name, `'${value}' is not a file (${path}). Expected ${expected}.`);
-  return path;
-}
-function readEvent(env) {
-  const eventName = env.GITHUB_EVENT_NAME ?? "";
-  const path = env.GITHUB_EVENT_PATH;
-  if (!eventName || !path || !existsSync3(path)) return { eventName, event: {} };
-  try {
-    return { eventName, event: JSON.parse(readFileSync2(path, "utf8")) };
-  } catch (error) {
-    throw new Error(`the event payload ${path} is not JSON: ${error.message}`);
-  }
-}
-function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
-  const workspace = env.GITHUB_WORKSPACE || cwd;
-  const tempDir = paths.tempDir ?? resolve7(env.RUNNER_TEMP || tmpdir3(), "nix-fleet");
-  const rangeText = inputs.string("range", "auto");
-  const range = parseRangeInput(rangeText);
-  if ("error" in range) throw inputs.error("range", range.error);
-  const publishedText = inputs.optionalString("published-ref");
-  const secrets = publishedText === void 0 ? [] : urlCredentials(publishedText);
-  for (const secret of secrets) inputs.mask(secret);
-  let published;
-  if (publishedText !== void 0) {
-    const parsed = parsePublishedRef(publishedText);
-    if ("error" in parsed) throw inputs.error("published-ref", parsed.error);
-    published = parsed;
-  }
-  if (published && range.kind !== "unpublished") {
-    throw inputs.error("published-ref", `it only applies to range 'unpublished', not '${rangeText}'. Expected it empty, or range: unpublished.`);
-  }
-  if (range.kind === "unpublished" && !published) {
-    throw inputs.error("published-ref", "it is required with range 'unpublished'. Expected a ref of this clone or <git-url>#<branch>.");
-  }
-  const gitleaksVersion = inputs.optionalString("gitleaks-version")?.replace(/^v/, "");
-  if (gitleaksVersion !== void 0 && !/^\d+\.\d+\.\d+$/.test(gitleaksVersion)) {
-    throw inputs.error("gitleaks-version", `'${gitleaksVersion}' is not a release version. Expected a version such as 8.24.3.`);
-  }
-  const downloadUrl = inputs.string("gitleaks-download-url", OFFICIAL_DOWNLOAD_URL);
-  for (const secret of urlCredentials(downloadUrl)) inputs.mask(secret);
-  const releases = "Expected the https base URL of gitleaks releases, holding v<version>/ folders";
-  if (!/^https?:\/\/[^\s/]+/.test(downloadUrl)) throw inputs.error("gitleaks-download-url", `'${downloadUrl}' is not an http(s) URL. ${releases}.`);
-  if (urlCredentials(downloadUrl).length || /^[a-z]+:\/\/[^/]*@/i.test(downloadUrl)) {
-    throw inputs.error("gitleaks-download-url", `'${displayUrl(downloadUrl)}' holds credentials, which would be logged with every download. ${releases}, readable without credentials.`);
-  }
-  if (!/^https:/i.test(downloadUrl) && !LOOPBACK.test(downloadUrl)) {
-    throw inputs.error("gitleaks-download-url", `'${downloadUrl}' is plain http: anyone on the way could swap the archive. ${releases}.`);
-  }
-  const gitleaksSha256 = inputs.optionalString("gitleaks-sha256")?.toLowerCase();
-  if (gitleaksSha256 !== void 0 && !/^[0-9a-f]{64}$/.test(gitleaksSha256)) {
-    throw inputs.error("gitleaks-sha256", `'${gitleaksSha256}' is not a sha256. Expected 64 hex digits, the sha256 of the release archive for this runner.`);
-  }
-  const sarif = inputs.optionalString("sarif");
-  const { eventName, event } = readEvent(env);
-  return {
-    range,
-    rangeText,
-    published,
-    config: existingFile(inputs, "config", workspace, "the path of a gitleaks TOML config"),
-    baseline: existingFile(inputs, "baseline", workspace, "the path of a gitleaks JSON report to use as baseline"),
-    gitleaksPath: existingFile(inputs, "gitleaks-path", workspace, "the path of the gitleaks executable"),
-    gitleaksVersion,
-    downloadUrl,
-    gitleaksSha256,
-    failOnFindings: inputs.bool("fail-on-findings", true),
-    sarifPath: sarif ? resolve7(workspace, sarif) : void 0,
-    workspace,
-    tempDir,
-    eventName,
-    event,
-    secrets
-  };
-}
-
-// src/actions/secret-scan/report.ts
-function renderReport3(report) {
-  const n = report.findings.length;
-  const r = new Report(n ? `secret-scan: ${n} ${n === 1 ? "secret" : "secrets"} found` : "secret-scan: no secrets found");
-  const what = report.commits ? `${report.commits} commits (${report.why}): \`${report.range}\`` : `no commits (${report.why})`;
-  r.paragraph(`Scanned ${what} with ${report.gitleaks.name} in ${report.seconds} s.`);
-  if (report.trustedBase) {
-    const changed = report.untrustedChanges?.length ? ` This pull request's changes to ${report.untrustedChanges.join(", ")} were not used.` : "";
-    r.paragraph(`Pull request: gitleaks' config and ignore files come from the base commit ${report.trustedBase.slice(0, 12)}.${changed}`);
-  }
-  if (n) {
-    r.table(
-      ["Rule", "Location", "Commit", "Author date"],
-      report.findings.map((f) => [f.rule, `${f.path}:${f.line}`, f.commit.slice(0, 12), f.date])
-    );
-    r.paragraph(
-      "Secrets are redacted here and in every report. Rotate each secret: it stays in the history of the commit that added it. A false positive is accepted by adding its fingerprint to .gitleaksignore:"
-    );
-    r.code("Fingerprints", report.findings.map((f) => f.fingerprint).join("\n"));
-  }
-  return r;
-}
-function failureMessage3(report) {
-  const files = [...new Set(report.findings.map((f) => `${f.path}:${f.line}`))];
-  const n = report.findings.length;
-  return `${n} ${n === 1 ? "secret" : "secrets"} found in ${report.commits} commits (${report.range}): ${files.slice(0, 10).join(", ")}${files.length > 10 ? ", ..." : ""}`;
-}
-
-// src/actions/secret-scan/run.ts
-import { mkdir as mkdir4, mkdtemp as mkdtemp3, rm as rm2, writeFile as writeFile4 } from "node:fs/promises";
-import { dirname as dirname2, join as join6, relative as relative3, sep as sep3 } from "node:path";
 
 // src/scan/resolve-range.ts
 var FIX = "Check out the whole history (actions/checkout with `fetch-depth: 0`) so the range can be scanned.";
@@ -2809,40 +2831,37 @@ var History = class {
 };
 
 // src/scan/trusted-files.ts
-import { existsSync as existsSync4 } from "node:fs";
-import { mkdir as mkdir3, readFile as readFile6, writeFile as writeFile3 } from "node:fs/promises";
-import { basename as basename2, isAbsolute as isAbsolute2, join as join5, relative as relative2, sep as sep2 } from "node:path";
 var PULL_REQUEST_EVENTS = /* @__PURE__ */ new Set(["pull_request", "pull_request_target"]);
 async function trustedFiles(o, repo, root, dir, log) {
   if (!PULL_REQUEST_EVENTS.has(o.eventName)) {
-    return { source: root, config: o.config, baseline: o.baseline, ignoreFile: existsSync4(join5(root, ".gitleaksignore")) };
+    return { source: root, config: o.config, baseline: o.baseline, ignoreFile: existsSync3(join6(root, ".gitleaksignore")) };
   }
   const baseSha = o.event.pull_request?.base?.sha;
   if (typeof baseSha !== "string" || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(baseSha)) {
     throw new Error(`the ${o.eventName} event has no base commit. Expected pull_request.base.sha.`);
   }
   const base = await requireCommit(baseSha, "the pull request's base commit", repo, log);
-  await mkdir3(dir, { recursive: true });
+  await mkdir4(dir, { recursive: true });
   const changed = [];
   const fromBase = async (rel, name) => {
     const content = await repo.tryShow(base, rel);
-    const current = await readFile6(join5(root, rel), "utf8").catch(() => void 0);
+    const current = await readFile6(join6(root, rel), "utf8").catch(() => void 0);
     if (current !== content) changed.push(rel);
     if (content === void 0) return void 0;
-    await writeFile3(join5(dir, name), content);
-    return join5(dir, name);
+    await writeFile3(join6(dir, name), content);
+    return join6(dir, name);
   };
   const inRepo = (path) => {
     if (!path) return void 0;
-    const rel = relative2(root, path);
-    return rel && !rel.startsWith("..") && !isAbsolute2(rel) ? rel.split(sep2).join("/") : void 0;
+    const rel = relative3(root, path);
+    return rel && !rel.startsWith("..") && !isAbsolute2(rel) ? rel.split(sep3).join("/") : void 0;
   };
   await fromBase(".gitleaks.toml", ".gitleaks.toml");
   const ignoreFile = await fromBase(".gitleaksignore", ".gitleaksignore") !== void 0;
   const pick = async (path, name) => {
     const rel = inRepo(path);
     if (!rel) return path;
-    const trusted = await fromBase(rel, `${name}-${basename2(rel)}`);
+    const trusted = await fromBase(rel, `${name}-${basename3(rel)}`);
     if (!trusted) log.warning(`${rel} (input '${name}') is not in the pull request's base commit: scanning without it.`);
     return trusted;
   };
@@ -2854,8 +2873,258 @@ async function trustedFiles(o, repo, root, dir, log) {
   return { source: dir, gitDir: await repo.gitDir(), config, baseline, ignoreFile, base, changed };
 }
 
+// src/actions/secret-scan/options.ts
+var LOOPBACK = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i;
+function existingFile(inputs, name, base, expected) {
+  const value = inputs.optionalString(name);
+  if (value === void 0) return void 0;
+  const path = isAbsolute3(value) ? value : resolve8(base, value);
+  if (!existsSync4(path) || !statSync2(path).isFile()) throw inputs.error(name, `'${value}' is not a file (${path}). Expected ${expected}.`);
+  return path;
+}
+function insideDir(path, dir) {
+  const rel = relative4(realpathSync2(dir), realpathSync2(path));
+  return rel === "" || !rel.startsWith("..") && !isAbsolute3(rel);
+}
+function runnerTempDir(env) {
+  return resolve8(env.RUNNER_TEMP || tmpdir3(), "nix-fleet");
+}
+function readEvent(env) {
+  const eventName = env.GITHUB_EVENT_NAME ?? "";
+  const path = env.GITHUB_EVENT_PATH;
+  if (!eventName || !path || !existsSync4(path)) return { eventName, event: {} };
+  try {
+    return { eventName, event: JSON.parse(readFileSync2(path, "utf8")) };
+  } catch (error) {
+    throw new Error(`the event payload ${path} is not JSON: ${error.message}`);
+  }
+}
+function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
+  const workspace = env.GITHUB_WORKSPACE || cwd;
+  const tempDir = paths.tempDir ?? runnerTempDir(env);
+  const rangeText = inputs.string("range", "auto");
+  const range = parseRangeInput(rangeText);
+  if ("error" in range) throw inputs.error("range", range.error);
+  const publishedText = inputs.optionalString("published-ref");
+  const secrets = publishedText === void 0 ? [] : urlCredentials(publishedText);
+  for (const secret of secrets) inputs.mask(secret);
+  let published;
+  if (publishedText !== void 0) {
+    const parsed = parsePublishedRef(publishedText);
+    if ("error" in parsed) throw inputs.error("published-ref", parsed.error);
+    published = parsed;
+  }
+  if (published && range.kind !== "unpublished") {
+    throw inputs.error("published-ref", `it only applies to range 'unpublished', not '${rangeText}'. Expected it empty, or range: unpublished.`);
+  }
+  if (range.kind === "unpublished" && !published) {
+    throw inputs.error("published-ref", "it is required with range 'unpublished'. Expected a ref of this clone or <git-url>#<branch>.");
+  }
+  const gitleaksVersion = inputs.optionalString("gitleaks-version")?.replace(/^v/, "");
+  if (gitleaksVersion !== void 0 && !/^\d+\.\d+\.\d+$/.test(gitleaksVersion)) {
+    throw inputs.error("gitleaks-version", `'${gitleaksVersion}' is not a release version. Expected a version such as 8.24.3.`);
+  }
+  const downloadUrl = inputs.string("gitleaks-download-url", OFFICIAL_DOWNLOAD_URL);
+  for (const secret of urlCredentials(downloadUrl)) inputs.mask(secret);
+  const releases = "Expected the https base URL of gitleaks releases, holding v<version>/ folders";
+  if (!/^https?:\/\/[^\s/]+/.test(downloadUrl)) throw inputs.error("gitleaks-download-url", `'${downloadUrl}' is not an http(s) URL. ${releases}.`);
+  if (urlCredentials(downloadUrl).length || /^[a-z]+:\/\/[^/]*@/i.test(downloadUrl)) {
+    throw inputs.error("gitleaks-download-url", `'${displayUrl(downloadUrl)}' holds credentials, which would be logged with every download. ${releases}, readable without credentials.`);
+  }
+  if (!/^https:/i.test(downloadUrl) && !LOOPBACK.test(downloadUrl)) {
+    throw inputs.error("gitleaks-download-url", `'${downloadUrl}' is plain http: anyone on the way could swap the archive. ${releases}.`);
+  }
+  const gitleaksSha256 = inputs.optionalString("gitleaks-sha256")?.toLowerCase();
+  if (gitleaksSha256 !== void 0 && !/^[0-9a-f]{64}$/.test(gitleaksSha256)) {
+    throw inputs.error("gitleaks-sha256", `'${gitleaksSha256}' is not a sha256. Expected 64 hex digits, the sha256 of the release archive for this runner.`);
+  }
+  const sarif = inputs.optionalString("sarif");
+  const { eventName, event } = readEvent(env);
+  const gitleaksPath = existingFile(inputs, "gitleaks-path", workspace, "the path of the gitleaks executable");
+  if (gitleaksPath && PULL_REQUEST_EVENTS.has(eventName) && insideDir(gitleaksPath, workspace)) {
+    throw inputs.error(
+      "gitleaks-path",
+      `'${gitleaksPath}' is inside the checkout, which on ${eventName} is the pull request's own: the scanner must not come from the change it scans. Expected a gitleaks installed on the runner outside the workspace, or gitleaks-path empty to have the action download a checksum-verified release.`
+    );
+  }
+  return {
+    range,
+    rangeText,
+    published,
+    config: existingFile(inputs, "config", workspace, "the path of a gitleaks TOML config"),
+    baseline: existingFile(inputs, "baseline", workspace, "the path of a gitleaks JSON report to use as baseline"),
+    gitleaksPath,
+    gitleaksVersion,
+    downloadUrl,
+    gitleaksSha256,
+    failOnFindings: inputs.bool("fail-on-findings", true),
+    gitleaksTimeoutMinutes: inputs.int("gitleaks-timeout", 30, { min: 1, max: 1440 }),
+    sarifPath: sarif ? outputPath(inputs, "sarif", sarif, { workspace, temp: env.RUNNER_TEMP || tmpdir3() }, !paths.terminal) : void 0,
+    workspace,
+    tempDir,
+    eventName,
+    event,
+    secrets
+  };
+}
+
+// src/actions/secret-scan/report.ts
+function renderReport3(report) {
+  const n = report.findings.length;
+  const r = new Report(n ? `secret-scan: ${n} ${n === 1 ? "secret" : "secrets"} found` : "secret-scan: no secrets found");
+  const what = report.commits ? `${report.commits} commits (${report.why}): \`${report.range}\`` : `no commits (${report.why})`;
+  r.paragraph(`Scanned ${what} with ${report.gitleaks.name} in ${report.seconds} s. Rules: ${report.rules}.`);
+  if (report.trustedBase) {
+    const changed = report.untrustedChanges?.length ? ` This pull request's changes to ${report.untrustedChanges.join(", ")} were not used.` : "";
+    r.paragraph(`Pull request: gitleaks' config and ignore files come from the base commit ${report.trustedBase.slice(0, 12)}.${changed}`);
+  }
+  if (n) {
+    r.table(
+      ["Rule", "Location", "Commit", "Author date"],
+      report.findings.map((f) => [f.rule, `${f.path}:${f.line}`, f.commit.slice(0, 12), f.date])
+    );
+    r.paragraph(
+      "Secrets are redacted here and in every report. Rotate each secret: it stays in the history of the commit that added it. A false positive is accepted by adding its fingerprint to .gitleaksignore:"
+    );
+    r.code("Fingerprints", report.findings.map((f) => f.fingerprint).join("\n"));
+  }
+  return r;
+}
+function failureMessage3(report) {
+  const files = [...new Set(report.findings.map((f) => `${f.path}:${f.line}`))];
+  const n = report.findings.length;
+  return `${n} ${n === 1 ? "secret" : "secrets"} found in ${report.commits} commits (${report.range}): ${files.slice(0, 10).join(", ")}${files.length > 10 ? ", ..." : ""}`;
+}
+
 // src/actions/secret-scan/run.ts
-var ANSI2 = /\x1b\[[0-9;]*m/g;
+import { existsSync as existsSync5 } from "node:fs";
+import { mkdir as mkdir6, writeFile as writeFile5 } from "node:fs/promises";
+import { dirname as dirname4, join as join8, relative as relative5, sep as sep4 } from "node:path";
+
+// src/runner/private-dir.ts
+import { chmod, mkdir as mkdir5, mkdtemp as mkdtemp3, rm as rm4, writeFile as writeFile4 } from "node:fs/promises";
+import { basename as basename4, dirname as dirname3, join as join7, resolve as resolve9 } from "node:path";
+var CLEANUP_STATE = "nix-fleet-cleanup";
+var PRIVATE_DIR_PREFIX2 = "nix-fleet-private-";
+var PrivateDir = class _PrivateDir {
+  constructor(runtime, path) {
+    this.runtime = runtime;
+    this.path = path;
+  }
+  runtime;
+  path;
+  cleanups = [];
+  pids = /* @__PURE__ */ new Set();
+  closed = false;
+  static async create(runtime, tempRoot) {
+    await mkdir5(tempRoot, { recursive: true });
+    const path = await mkdtemp3(join7(tempRoot, PRIVATE_DIR_PREFIX2));
+    await chmod(path, 448);
+    const dir = new _PrivateDir(runtime, path);
+    dir.record();
+    return dir;
+  }
+  record() {
+    const record = { dir: this.path, pids: [...this.pids] };
+    this.runtime.saveState(CLEANUP_STATE, JSON.stringify(record));
+  }
+  /** Writes a file only this user can read (0600) and returns its path. `name` is a plain file name. */
+  async writeSecret(name, content) {
+    if (name !== basename4(name) || name.startsWith(".")) throw new Error(`private file name '${name}': expected a plain file name`);
+    const file = join7(this.path, name);
+    await writeFile4(file, content, { mode: 384, flag: "wx" });
+    return file;
+  }
+  /** A process group that post must stop if main dies before stopping it. */
+  trackProcess(pid) {
+    this.pids.add(pid);
+    this.record();
+  }
+  untrackProcess(pid) {
+    this.pids.delete(pid);
+    this.record();
+  }
+  /** Runs at close(), last registered first (revoke the token, stop the tunnel). */
+  onClose(cleanup) {
+    this.cleanups.push(cleanup);
+  }
+  /** Runs the cleanups, stops tracked process groups, removes the directory. Idempotent; only warns. */
+  async close() {
+    if (this.closed) return;
+    this.closed = true;
+    for (const cleanup of this.cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        this.runtime.warning(`cleanup: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    for (const pid of this.pids) stopProcessGroup(pid);
+    this.pids.clear();
+    await rm4(this.path, { recursive: true, force: true });
+    this.runtime.saveState(CLEANUP_STATE, "");
+  }
+};
+function stopProcessGroup(pid) {
+  try {
+    process.kill(-pid, "SIGTERM");
+  } catch {
+  }
+}
+
+// src/scan/fleet-config.ts
+var TOKEN = String.raw`[\w=-]`;
+var NOT_TOKEN = String.raw`[^\w="'\n-]`;
+var SHORT_QUOTED = String.raw`"(?:${TOKEN}{0,9}${NOT_TOKEN})*${TOKEN}{0,9}"|'(?:${TOKEN}{0,9}${NOT_TOKEN})*${TOKEN}{0,9}'`;
+var HARMLESS = String.raw`(?:[^"'\n]|${SHORT_QUOTED})`;
+var AGE_RECIPIENT = String.raw`age1[02-9ac-hj-np-z]{58}`;
+var SSH_PUBLIC_KEY = String.raw`(?:ssh-(?:ed25519|rsa|dss)|ecdsa-sha2-nistp(?:256|384|521)|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) AAAA[0-9A-Za-z+/]+={0,3}(?: [^"'\n]{0,100})?`;
+var WIREGUARD_PUBLIC = String.raw`["']?[\w.-]*(?i:public_?key)["']?\s*[:=]\s*["']?[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=["']?`;
+var PUBLIC = String.raw`["']?(?:${AGE_RECIPIENT}|${SSH_PUBLIC_KEY})["']?|${WIREGUARD_PUBLIC}`;
+var PUBLIC_KEY_LINE = String.raw`^\n?${HARMLESS}*(?:${PUBLIC})(?:${HARMLESS}|${PUBLIC})*(?:\n[^\n]*)?\n?$`;
+var WIREGUARD_PRIVATE = String.raw`(?i)private_?key["']?\s*[:=]\s*["']?([A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=)`;
+var FLEET_CONFIG_NAME = "nix-fleet-gitleaks.toml";
+var FLEET_CONFIG = `# nix-fleet-actions' default gitleaks config: gitleaks' own rules, the public keys of NixOS
+# fleets allowed, WireGuard private keys found. A repository's .gitleaks.toml replaces it.
+title = "nix-fleet: gitleaks defaults for NixOS fleets"
+
+[extend]
+useDefault = true
+
+[[rules]]
+id = "wireguard-private-key"
+description = "WireGuard private key"
+regex = '''${WIREGUARD_PRIVATE}'''
+secretGroup = 1
+keywords = ["privatekey", "private_key"]
+tags = ["key", "WireGuard"]
+
+[allowlist]
+description = "public keys of NixOS fleets: age and sops recipients, WireGuard publicKey, ssh public keys"
+regexTarget = "line"
+regexes = ['''${PUBLIC_KEY_LINE}''']
+`;
+function rulesSource(config, source, env, has) {
+  if (config) return { kind: "config", path: config };
+  if (env.GITLEAKS_CONFIG) return { kind: "environment", variable: "GITLEAKS_CONFIG" };
+  if (env.GITLEAKS_CONFIG_TOML) return { kind: "environment", variable: "GITLEAKS_CONFIG_TOML" };
+  if (has(`${source}/.gitleaks.toml`)) return { kind: "repository" };
+  return { kind: "fleet-defaults" };
+}
+function describeRules(rules) {
+  switch (rules.kind) {
+    case "config":
+      return `the config input (${rules.path})`;
+    case "environment":
+      return rules.variable;
+    case "repository":
+      return "the repository's .gitleaks.toml";
+    case "fleet-defaults":
+      return "gitleaks' default rules with nix-fleet's allowlist of NixOS fleets' public keys";
+  }
+}
+
+// src/actions/secret-scan/run.ts
 async function runSecretScan(options, deps) {
   const { runtime } = deps;
   for (const secret of options.secrets) runtime.setSecret(secret);
@@ -2870,15 +3139,20 @@ async function runSecretScan(options, deps) {
   const spec = rangeSpec(range);
   const commits = (await repo.revList(range.include, range.exclude, { noMerges: true })).length;
   runtime.info(commits ? `Scanning ${commits} commits (${range.why}): ${spec}` : `No commits to scan (${range.why}).`);
-  const { gitleaks, source } = await locateGitleaks(options, { toolCache: deps.toolCache, log });
-  runtime.info(`Using ${gitleaks.name} from ${source}.`);
-  await mkdir4(options.tempDir, { recursive: true });
-  const scratch = await mkdtemp3(join6(options.tempDir, "gitleaks-"));
+  const scratch = await PrivateDir.create(runtime, options.tempDir);
   let findings = [];
   let commitsScanned;
   let trust;
+  let rules;
+  let gitleaks;
+  let source;
   try {
-    trust = await trustedFiles(options, repo, root, join6(scratch, "trusted"), log);
+    ({ gitleaks, source } = await locateGitleaks(options, { toolCache: deps.toolCache, log, scratch: scratch.path }));
+    runtime.info(`Using ${gitleaks.name} from ${source}.`);
+    trust = await trustedFiles(options, repo, root, join8(scratch.path, "trusted"), log);
+    rules = rulesSource(trust.config, trust.source, process.env, existsSync5);
+    runtime.info(`Rules: ${describeRules(rules)}.`);
+    const config = rules.kind === "fleet-defaults" ? await scratch.writeSecret(FLEET_CONFIG_NAME, FLEET_CONFIG) : trust.config;
     if (commits) {
       const scan = await runtime.group(
         "gitleaks output",
@@ -2886,11 +3160,12 @@ async function runSecretScan(options, deps) {
           source: trust.source,
           gitDir: trust.gitDir,
           logOpts: logOpts(range),
-          config: trust.config,
+          config,
           baseline: trust.baseline,
-          reportPath: join6(scratch, "report.json"),
+          reportPath: join8(scratch.path, "report.json"),
+          timeoutMs: options.gitleaksTimeoutMinutes * 6e4,
           // The repository controls what gitleaks prints (a config's regex, file names).
-          onStderrLine: (line) => runtime.untrusted(line.replace(ANSI2, ""))
+          onStderrLine: (line) => runtime.untrusted(stripAnsi(line))
         })
       );
       findings = scan.findings;
@@ -2898,11 +3173,11 @@ async function runSecretScan(options, deps) {
       if (commitsScanned !== void 0) runtime.info(`gitleaks scanned ${commitsScanned} commits (${commits} expected).`);
     }
   } finally {
-    await rm2(scratch, { recursive: true, force: true });
+    await scratch.close();
   }
   const workspacePath = (f) => {
-    const rel = relative3(options.workspace, join6(root, f.file));
-    return rel.startsWith("..") ? f.file : rel.split(sep3).join("/");
+    const rel = relative5(options.workspace, join8(root, f.file));
+    return rel.startsWith("..") ? f.file : rel.split(sep4).join("/");
   };
   const report = {
     result: findings.length ? "findings" : "clean",
@@ -2913,6 +3188,7 @@ async function runSecretScan(options, deps) {
     findings: findings.map((f) => ({ ...f, path: workspacePath(f) })),
     gitleaks: { name: gitleaks.name, version: gitleaks.version.text, command: gitleaks.version.command, source },
     config: options.config,
+    rules: describeRules(rules),
     baseline: options.baseline,
     gitleaksIgnore: trust.ignoreFile,
     ...trust.base ? { trustedBase: trust.base, untrustedChanges: trust.changed } : {},
@@ -2930,8 +3206,8 @@ async function runSecretScan(options, deps) {
   }
   runtime.report(renderReport3(report));
   const reportDir = options.reportPath && options.sarifPath ? void 0 : await newStepDir(options.tempDir, "secret-scan");
-  const reportPath = options.reportPath ?? join6(reportDir, "secret-scan-report.json");
-  const sarifPath = options.sarifPath ?? join6(reportDir, "secret-scan.sarif");
+  const reportPath = options.reportPath ?? join8(reportDir, "secret-scan-report.json");
+  const sarifPath = options.sarifPath ?? join8(reportDir, "secret-scan.sarif");
   await writeJson(reportPath, report);
   await writeJson(sarifPath, toSarif(findings, gitleaks.version.text, workspacePath));
   runtime.setOutput("findings", String(findings.length));
@@ -2942,23 +3218,26 @@ async function runSecretScan(options, deps) {
   return report;
 }
 async function writeJson(path, data) {
-  await mkdir4(dirname2(path), { recursive: true });
-  await writeFile4(path, JSON.stringify(data, null, 2) + "\n");
+  await mkdir6(dirname4(path), { recursive: true });
+  await writeFile5(path, JSON.stringify(data, null, 2) + "\n", { flag: "wx" });
 }
 
 // src/cli/scan.ts
 var scanCommand = {
   name: "scan",
   usage: `  nix-fleet scan [--range auto|all|unpublished|A..B] [--published-ref REF|URL#BRANCH] [--config FILE]
-                 [--baseline FILE] [--gitleaks-path FILE] [--report FILE] [--sarif FILE] [--json]
+                 [--baseline FILE] [--gitleaks-path FILE] [--gitleaks-timeout MINUTES] [--report FILE]
+                 [--sarif FILE] [--json]
       gitleaks over the commits that matter, every finding at file:line, the secret redacted.
-      --range auto scans what is not yet pushed upstream (everything without an upstream).`,
+      --range auto scans what is not yet pushed upstream (everything without an upstream).
+      --report and --sarif write new files only (never one that exists, nor inside .git).`,
   options: {
     range: { type: "string" },
     "published-ref": { type: "string" },
     config: { type: "string" },
     baseline: { type: "string" },
     "gitleaks-path": { type: "string" },
+    "gitleaks-timeout": { type: "string" },
     sarif: { type: "string" },
     report: { type: "string" },
     json: { type: "boolean" }
@@ -2966,8 +3245,8 @@ var scanCommand = {
   async run(values, runtime, scratch) {
     const inputs = cliInputs(values, runtime);
     const env = { ...process.env, GITHUB_WORKSPACE: "", GITHUB_EVENT_NAME: "", GITHUB_EVENT_PATH: "", RUNNER_TEMP: "" };
-    const options = readSecretScanOptions(inputs, env, process.cwd(), { tempDir: scratch });
-    if (typeof values.report === "string") options.reportPath = resolve8(values.report);
+    const options = readSecretScanOptions(inputs, env, process.cwd(), { tempDir: scratch, terminal: true });
+    if (typeof values.report === "string") options.reportPath = outputPath(inputs, "report", values.report, { workspace: process.cwd(), temp: tmpdir4() }, false);
     const report = await runSecretScan(options, { runtime });
     if (values.json) runtime.result(JSON.stringify(report, null, 2));
     if (report.findings.length) {
@@ -3009,7 +3288,7 @@ ${USAGE}`);
     return 0;
   }
   const runtime = new TerminalRuntime(void 0, rest.includes("--verbose"));
-  const scratch = mkdtempSync(join7(tmpdir4(), `nix-fleet-${name}-`));
+  const scratch = mkdtempSync(join9(tmpdir5(), `nix-fleet-${name}-`));
   try {
     const { values } = parseArgs({ args: rest, strict: true, options: { ...command.options, verbose: { type: "boolean" } } });
     return await command.run(values, runtime, scratch);

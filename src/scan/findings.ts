@@ -1,7 +1,9 @@
 /**
  * A leak gitleaks found, with everything needed to find and fix it and nothing of the secret:
  * gitleaks' Secret, Match and Line fields (and the SARIF snippet) are never read into it, and the
- * commit message is left out too, since gitleaks does not scan it.
+ * commit message is left out too, since gitleaks does not scan it. The commit's author name and
+ * email are left out as well: the commit names whoever needs to know, and a report that is
+ * uploaded or pasted should not carry people's addresses.
  */
 export interface Finding {
   rule: string;
@@ -13,8 +15,6 @@ export interface Finding {
   column: number;
   endColumn: number;
   commit: string;
-  author: string;
-  email: string;
   /** As gitleaks gives it: RFC3339 from real scans. */
   date: string;
   /** What .gitleaksignore takes to accept this finding: `<commit>:<file>:<rule>:<line>`. */
@@ -59,8 +59,6 @@ export function parseJsonReport(text: string): Finding[] {
       column: num(r.StartColumn),
       endColumn: num(r.EndColumn),
       commit: str(r.Commit),
-      author: str(r.Author),
-      email: str(r.Email),
       date: str(r.Date),
       tags: Array.isArray(r.Tags) ? r.Tags.filter((t): t is string => typeof t === "string") : [],
     };
@@ -103,8 +101,6 @@ export function parseSarifReport(text: string): Finding[] {
         column: num(region.startColumn),
         endColumn: num(region.endColumn),
         commit: str(fp.commitSha),
-        author: str(fp.author),
-        email: str(fp.email),
         date: str(fp.date),
         tags: Array.isArray(r.properties?.tags) ? (r.properties.tags as unknown[]).filter((t): t is string => typeof t === "string") : [],
       };

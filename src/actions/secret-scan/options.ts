@@ -1,9 +1,11 @@
 import { tmpdir } from "node:os";
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { isAbsolute, relative, resolve } from "node:path";
 import { displayUrl, urlCredentials } from "../../git/remote-url.js";
 import type { Inputs } from "../../runner/inputs.js";
+import { outputPath } from "../../runner/output-path.js";
 import { OFFICIAL_DOWNLOAD_URL } from "../../scan/install.js";
+import { PULL_REQUEST_EVENTS } from "../../scan/trusted-files.js";
 import { parsePublishedRef, parseRangeInput, type PublishedRef, type RangeInput } from "../../scan/range.js";
 
 export interface SecretScanOptions {
@@ -22,6 +24,8 @@ export interface SecretScanOptions {
   /** Given by --report in the CLI; else a fresh directory per step holds it. */
   reportPath?: string;
   failOnFindings: boolean;
+  /** gitleaks is stopped after this many minutes, and the scan fails. */
+  gitleaksTimeoutMinutes: number;
   /** The repository to scan (the workspace on a runner). */
   workspace: string;
   /** Where temporary files go: a 0700 directory inside it is removed before the step ends. */
@@ -43,6 +47,17 @@ function existingFile(inputs: Inputs, name: string, base: string, expected: stri
   return path;
 }
 
+/** Whether `path`, symlinks resolved, lies in `dir` (symlinks resolved too). */
+function insideDir(path: string, dir: string): boolean {
+  const rel = relative(realpathSync(dir), realpathSync(path));
+  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+}
+
+/** Where a runner's step puts its files (reports, the private scratch dir): main and post agree on it. */
+export function runnerTempDir(env: NodeJS.ProcessEnv): string {
+  return resolve(env.RUNNER_TEMP || tmpdir(), "nix-fleet");
+}
+
 /** The event that started the run: the payload file the runner wrote, or none (a terminal). */
 export function readEvent(env: NodeJS.ProcessEnv): { eventName: string; event: unknown } {
   const eventName = env.GITHUB_EVENT_NAME ?? "";
@@ -55,9 +70,13 @@ export function readEvent(env: NodeJS.ProcessEnv): { eventName: string; event: u
   }
 }
 
-export function readSecretScanOptions(inputs: Inputs, env: NodeJS.ProcessEnv, cwd = process.cwd(), paths: { tempDir?: string } = {}): SecretScanOptions {
+/**
+ * `paths.tempDir`: where the CLI keeps its files. `paths.terminal`: paths to write (`sarif`) may
+ * then be anywhere the user chooses (see outputPath).
+ */
+export function readSecretScanOptions(inputs: Inputs, env: NodeJS.ProcessEnv, cwd = process.cwd(), paths: { tempDir?: string; terminal?: boolean } = {}): SecretScanOptions {
   const workspace = env.GITHUB_WORKSPACE || cwd;
-  const tempDir = paths.tempDir ?? resolve(env.RUNNER_TEMP || tmpdir(), "nix-fleet");
+  const tempDir = paths.tempDir ?? runnerTempDir(env);
 
   const rangeText = inputs.string("range", "auto");
   const range = parseRangeInput(rangeText);
@@ -101,18 +120,28 @@ export function readSecretScanOptions(inputs: Inputs, env: NodeJS.ProcessEnv, cw
 
   const sarif = inputs.optionalString("sarif");
   const { eventName, event } = readEvent(env);
+  const gitleaksPath = existingFile(inputs, "gitleaks-path", workspace, "the path of the gitleaks executable");
+  if (gitleaksPath && PULL_REQUEST_EVENTS.has(eventName) && insideDir(gitleaksPath, workspace)) {
+    // The checkout is the pull request's: its "gitleaks" could pass any leak and run any code.
+    throw inputs.error(
+      "gitleaks-path",
+      `'${gitleaksPath}' is inside the checkout, which on ${eventName} is the pull request's own: the scanner must not come from the change it scans. ` +
+        "Expected a gitleaks installed on the runner outside the workspace, or gitleaks-path empty to have the action download a checksum-verified release.",
+    );
+  }
   return {
     range,
     rangeText,
     published,
     config: existingFile(inputs, "config", workspace, "the path of a gitleaks TOML config"),
     baseline: existingFile(inputs, "baseline", workspace, "the path of a gitleaks JSON report to use as baseline"),
-    gitleaksPath: existingFile(inputs, "gitleaks-path", workspace, "the path of the gitleaks executable"),
+    gitleaksPath,
     gitleaksVersion,
     downloadUrl,
     gitleaksSha256,
     failOnFindings: inputs.bool("fail-on-findings", true),
-    sarifPath: sarif ? resolve(workspace, sarif) : undefined,
+    gitleaksTimeoutMinutes: inputs.int("gitleaks-timeout", 30, { min: 1, max: 1440 }),
+    sarifPath: sarif ? outputPath(inputs, "sarif", sarif, { workspace, temp: env.RUNNER_TEMP || tmpdir() }, !paths.terminal) : undefined,
     workspace,
     tempDir,
     eventName,

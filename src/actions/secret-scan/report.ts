@@ -19,6 +19,8 @@ export interface SecretScanReport {
   findings: ReportedFinding[];
   gitleaks: { name: string; version: string; command: string; source: string };
   config?: string;
+  /** Where the rules came from: the config input, GITLEAKS_CONFIG, .gitleaks.toml, or the fleet defaults. */
+  rules: string;
   baseline?: string;
   gitleaksIgnore: boolean;
   /** A pull request: the base commit whose config and ignore files were used instead of its own. */
@@ -32,7 +34,7 @@ export function renderReport(report: SecretScanReport): Report {
   const n = report.findings.length;
   const r = new Report(n ? `secret-scan: ${n} ${n === 1 ? "secret" : "secrets"} found` : "secret-scan: no secrets found");
   const what = report.commits ? `${report.commits} commits (${report.why}): \`${report.range}\`` : `no commits (${report.why})`;
-  r.paragraph(`Scanned ${what} with ${report.gitleaks.name} in ${report.seconds} s.`);
+  r.paragraph(`Scanned ${what} with ${report.gitleaks.name} in ${report.seconds} s. Rules: ${report.rules}.`);
   if (report.trustedBase) {
     const changed = report.untrustedChanges?.length ? ` This pull request's changes to ${report.untrustedChanges.join(", ")} were not used.` : "";
     r.paragraph(`Pull request: gitleaks' config and ignore files come from the base commit ${report.trustedBase.slice(0, 12)}.${changed}`);

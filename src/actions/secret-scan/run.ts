@@ -1,10 +1,14 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { GitHistory } from "../../git/git.js";
+import { PrivateDir } from "../../runner/private-dir.js";
 import { newStepDir } from "../../runner/report-file.js";
 import type { Runtime } from "../../runner/runtime.js";
 import type { ToolCache } from "../../runner/tool-cache.js";
 import { toSarif, type Finding } from "../../scan/findings.js";
+import { describeRules, FLEET_CONFIG, FLEET_CONFIG_NAME, rulesSource, type RulesSource } from "../../scan/fleet-config.js";
+import { stripAnsi, type Gitleaks } from "../../scan/gitleaks.js";
 import { locateGitleaks } from "../../scan/install.js";
 import { logOpts, planRange, rangeSpec } from "../../scan/range.js";
 import { resolveRange, type RangeLog } from "../../scan/resolve-range.js";
@@ -17,10 +21,6 @@ export interface SecretScanDeps {
   /** The runner's tool cache; without it (the CLI) gitleaks must be installed already. */
   toolCache?: ToolCache;
 }
-
-// gitleaks 8.16 colours its log even into a pipe.
-// eslint-disable-next-line no-control-regex -- matching terminal escape codes is the point
-const ANSI = /\x1b\[[0-9;]*m/g;
 
 /**
  * Scans the commits that matter with gitleaks and reports every finding at its file and line,
@@ -44,28 +44,34 @@ export async function runSecretScan(options: SecretScanOptions, deps: SecretScan
   const commits = (await repo.revList(range.include, range.exclude, { noMerges: true })).length;
   runtime.info(commits ? `Scanning ${commits} commits (${range.why}): ${spec}` : `No commits to scan (${range.why}).`);
 
-  const { gitleaks, source } = await locateGitleaks(options, { toolCache: deps.toolCache, log });
-  runtime.info(`Using ${gitleaks.name} from ${source}.`);
-
-  await mkdir(options.tempDir, { recursive: true });
-  // gitleaks' own report is redacted, yet it lives only in a private (0700) directory removed right after.
-  const scratch = await mkdtemp(join(options.tempDir, "gitleaks-"));
+  // Downloads, the base's config files and gitleaks' own (redacted) report: all in a private
+  // 0700 directory, recorded for the post step before anything is written into it.
+  const scratch = await PrivateDir.create(runtime, options.tempDir);
   let findings: Finding[] = [];
   let commitsScanned: number | undefined;
   let trust: TrustedFiles;
+  let rules: RulesSource;
+  let gitleaks: Gitleaks;
+  let source: string;
   try {
-    trust = await trustedFiles(options, repo, root, join(scratch, "trusted"), log);
+    ({ gitleaks, source } = await locateGitleaks(options, { toolCache: deps.toolCache, log, scratch: scratch.path }));
+    runtime.info(`Using ${gitleaks.name} from ${source}.`);
+    trust = await trustedFiles(options, repo, root, join(scratch.path, "trusted"), log);
+    rules = rulesSource(trust.config, trust.source, process.env, existsSync);
+    runtime.info(`Rules: ${describeRules(rules)}.`);
+    const config = rules.kind === "fleet-defaults" ? await scratch.writeSecret(FLEET_CONFIG_NAME, FLEET_CONFIG) : trust.config;
     if (commits) {
       const scan = await runtime.group("gitleaks output", () =>
         gitleaks.scan({
           source: trust.source,
           gitDir: trust.gitDir,
           logOpts: logOpts(range),
-          config: trust.config,
+          config,
           baseline: trust.baseline,
-          reportPath: join(scratch, "report.json"),
+          reportPath: join(scratch.path, "report.json"),
+          timeoutMs: options.gitleaksTimeoutMinutes * 60_000,
           // The repository controls what gitleaks prints (a config's regex, file names).
-          onStderrLine: (line) => runtime.untrusted(line.replace(ANSI, "")),
+          onStderrLine: (line) => runtime.untrusted(stripAnsi(line)),
         }),
       );
       findings = scan.findings;
@@ -73,7 +79,7 @@ export async function runSecretScan(options: SecretScanOptions, deps: SecretScan
       if (commitsScanned !== undefined) runtime.info(`gitleaks scanned ${commitsScanned} commits (${commits} expected).`);
     }
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    await scratch.close();
   }
 
   const workspacePath = (f: Finding) => {
@@ -89,6 +95,7 @@ export async function runSecretScan(options: SecretScanOptions, deps: SecretScan
     findings: findings.map((f) => ({ ...f, path: workspacePath(f) })),
     gitleaks: { name: gitleaks.name, version: gitleaks.version.text, command: gitleaks.version.command, source },
     config: options.config,
+    rules: describeRules(rules),
     baseline: options.baseline,
     gitleaksIgnore: trust.ignoreFile,
     ...(trust.base ? { trustedBase: trust.base, untrustedChanges: trust.changed } : {}),
@@ -121,8 +128,9 @@ export async function runSecretScan(options: SecretScanOptions, deps: SecretScan
   return report;
 }
 
+/** A new file only (flag "wx"): a path from an input was checked not to exist, and must still not. */
 async function writeJson(path: string, data: unknown): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, JSON.stringify(data, null, 2) + "\n");
+  await writeFile(path, JSON.stringify(data, null, 2) + "\n", { flag: "wx" });
 }
 

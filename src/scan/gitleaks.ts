@@ -127,9 +127,9 @@ export class Gitleaks {
       result = await this.exec(args, { cwd: o.source, env, onStderrLine: o.onStderrLine, timeoutMs: o.timeoutMs });
     } catch (error) {
       if (!(error instanceof CommandError)) throw error;
-      const minutes = o.timeoutMs ? Math.round(o.timeoutMs / 6_000) / 10 : 0;
+      const limit = (o.timeoutMs ?? 0) >= 60_000 ? `${Math.round((o.timeoutMs ?? 0) / 6_000) / 10} min` : `${(o.timeoutMs ?? 0) / 1000} s`;
       const why = /timed out/.test(error.message)
-        ? `did not finish within ${minutes} min (gitleaks-timeout) and was stopped`
+        ? `did not finish within ${limit} (gitleaks-timeout) and was stopped`
         : (/(could not be (?:started|run)[^\n]*|was stopped by \w+)/.exec(error.message)?.[1] ?? "failed");
       throw new GitleaksError(command, error.exitCode, error.stderr, why);
     }

@@ -282,6 +282,7 @@ describeWithTools(["git", "gitleaks"], "secret-scan action", () => {
     [{ range: "unpublished" }, /Invalid input 'published-ref': it is required with range 'unpublished'/],
     [{ "gitleaks-version": "latest" }, /Invalid input 'gitleaks-version': 'latest' is not a release version/],
     [{ config: "missing.toml" }, /Invalid input 'config': 'missing.toml' is not a file/],
+    [{ "gitleaks-timeout": "0" }, /Invalid input 'gitleaks-timeout': 0 is out of range\. Expected a whole number from 1 to 1440\./],
   ])("refuses bad inputs before doing anything: %j", async (inputs, message) => {
     const r = repo();
     r.commit("root", { "README.md": "x\n" });

@@ -23692,8 +23692,8 @@ var Gitleaks = class _Gitleaks {
       result = await this.exec(args, { cwd: o.source, env, onStderrLine: o.onStderrLine, timeoutMs: o.timeoutMs });
     } catch (error2) {
       if (!(error2 instanceof CommandError)) throw error2;
-      const minutes = o.timeoutMs ? Math.round(o.timeoutMs / 6e3) / 10 : 0;
-      const why = /timed out/.test(error2.message) ? `did not finish within ${minutes} min (gitleaks-timeout) and was stopped` : /(could not be (?:started|run)[^\n]*|was stopped by \w+)/.exec(error2.message)?.[1] ?? "failed";
+      const limit = (o.timeoutMs ?? 0) >= 6e4 ? `${Math.round((o.timeoutMs ?? 0) / 6e3) / 10} min` : `${(o.timeoutMs ?? 0) / 1e3} s`;
+      const why = /timed out/.test(error2.message) ? `did not finish within ${limit} (gitleaks-timeout) and was stopped` : /(could not be (?:started|run)[^\n]*|was stopped by \w+)/.exec(error2.message)?.[1] ?? "failed";
       throw new GitleaksError(command, error2.exitCode, error2.stderr, why);
     }
     if (result.exitCode !== 0 && result.exitCode !== LEAKS_EXIT_CODE) {

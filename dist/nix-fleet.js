@@ -3079,8 +3079,9 @@ var SHORT_QUOTED = String.raw`"(?:${TOKEN}{0,9}${NOT_TOKEN})*${TOKEN}{0,9}"|'(?:
 var HARMLESS = String.raw`(?:[^"'\n]|${SHORT_QUOTED})`;
 var AGE_RECIPIENT = String.raw`age1[02-9ac-hj-np-z]{58}`;
 var SSH_PUBLIC_KEY = String.raw`(?:ssh-(?:ed25519|rsa|dss)|ecdsa-sha2-nistp(?:256|384|521)|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) AAAA[0-9A-Za-z+/]+={0,3}(?: [^"'\n]{0,100})?`;
-var WIREGUARD_PUBLIC = String.raw`["']?[\w.-]*(?i:public_?key)["']?\s*[:=]\s*["']?[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=["']?`;
-var PUBLIC = String.raw`["']?(?:${AGE_RECIPIENT}|${SSH_PUBLIC_KEY})["']?|${WIREGUARD_PUBLIC}`;
+var DID_KEY = String.raw`did:key:z[1-9A-HJ-NP-Za-km-z]{40,60}`;
+var NAMED_PUBLIC = String.raw`["']?[\w.-]*(?i:public_?key|pub_?key)["']?\s*[:=]\s*["']?[A-Za-z0-9+/]{40,88}={0,2}["']?`;
+var PUBLIC = String.raw`["']?(?:${AGE_RECIPIENT}|${SSH_PUBLIC_KEY}|${DID_KEY})["']?|${NAMED_PUBLIC}`;
 var PUBLIC_KEY_LINE = String.raw`^\n?${HARMLESS}*(?:${PUBLIC})(?:${HARMLESS}|${PUBLIC})*(?:\n[^\n]*)?\n?$`;
 var WIREGUARD_PRIVATE = String.raw`(?i)private_?key["']?\s*[:=]\s*["']?([A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=)`;
 var FLEET_CONFIG_NAME = "nix-fleet-gitleaks.toml";
@@ -3100,7 +3101,7 @@ keywords = ["privatekey", "private_key"]
 tags = ["key", "WireGuard"]
 
 [allowlist]
-description = "public keys of NixOS fleets: age and sops recipients, WireGuard publicKey, ssh public keys"
+description = "public keys of NixOS fleets: age and sops recipients, keys named public (WireGuard, tinc, PGP), ssh public keys, did:key ids"
 regexTarget = "line"
 regexes = ['''${PUBLIC_KEY_LINE}''']
 `;

@@ -8,7 +8,9 @@
  * `privateKey = "..."`.
  *
  * The allowlist looks at the whole line (gitleaks' `regexTarget = "line"`), since a WireGuard
- * public key has the same shape as a private one and only its name tells them apart. A line is
+ * public key has the same shape as a private one and only its name tells them apart. Beside the
+ * shapes above it allows what fleets hold as well: keys under a name saying "public" (tinc,
+ * Matrix, nostr, sops' PGP fingerprints) and radicle's `did:key:` ids. A line is
  * allowed only when every value on it that gitleaks could take for a secret is a public key: any
  * other quoted value with a run of 10 or more letters, digits, `_`, `-` or `=` (gitleaks'
  * generic rule reports nothing shorter) keeps the line reported. Unquoted values beside a public key on the same
@@ -29,9 +31,16 @@ const HARMLESS = String.raw`(?:[^"'\n]|${SHORT_QUOTED})`;
 const AGE_RECIPIENT = String.raw`age1[02-9ac-hj-np-z]{58}`;
 /** OpenSSH public keys (authorized_keys / known_hosts form), with an optional comment. */
 const SSH_PUBLIC_KEY = String.raw`(?:ssh-(?:ed25519|rsa|dss)|ecdsa-sha2-nistp(?:256|384|521)|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) AAAA[0-9A-Za-z+/]+={0,3}(?: [^"'\n]{0,100})?`;
-/** A WireGuard key (32 bytes, base64: 43 characters and `=`) under a name saying it is the public one. */
-const WIREGUARD_PUBLIC = String.raw`["']?[\w.-]*(?i:public_?key)["']?\s*[:=]\s*["']?[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=["']?`;
-const PUBLIC = String.raw`["']?(?:${AGE_RECIPIENT}|${SSH_PUBLIC_KEY})["']?|${WIREGUARD_PUBLIC}`;
+/** Radicle node and user ids: `did:key:` and a base58 ed25519 public key. */
+const DID_KEY = String.raw`did:key:z[1-9A-HJ-NP-Za-km-z]{40,60}`;
+/**
+ * A key in base64 (padded or not) or hex under a name saying it is the public one (`publicKey`,
+ * `PublicKey`, `public_key`, `Ed25519PublicKey`, `peerPubkey`, sops' `"publickey"` PGP fingerprint):
+ * WireGuard, tinc, Matrix and nostr keys all have the shape of their private halves, only the
+ * name tells them apart.
+ */
+const NAMED_PUBLIC = String.raw`["']?[\w.-]*(?i:public_?key|pub_?key)["']?\s*[:=]\s*["']?[A-Za-z0-9+/]{40,88}={0,2}["']?`;
+const PUBLIC = String.raw`["']?(?:${AGE_RECIPIENT}|${SSH_PUBLIC_KEY}|${DID_KEY})["']?|${NAMED_PUBLIC}`;
 /**
  * gitleaks 8.16 gives as "the line" the lines the match spans, from the newline before it, and its
  * generic rule's match takes the newline after the value (so the next line comes along): both
@@ -61,7 +70,7 @@ keywords = ["privatekey", "private_key"]
 tags = ["key", "WireGuard"]
 
 [allowlist]
-description = "public keys of NixOS fleets: age and sops recipients, WireGuard publicKey, ssh public keys"
+description = "public keys of NixOS fleets: age and sops recipients, keys named public (WireGuard, tinc, PGP), ssh public keys, did:key ids"
 regexTarget = "line"
 regexes = ['''${PUBLIC_KEY_LINE}''']
 `;

@@ -34,6 +34,13 @@ export function wireguardKey(o: { plain?: boolean; withSlash?: boolean } = {}): 
   }
 }
 
+const BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+
+/** A radicle id: `did:key:z6Mk` and a base58 ed25519 public key. */
+export function didKey(): string {
+  return `did:key:z6Mk${Array.from({ length: 44 }, () => BASE58[randomInt(BASE58.length)]).join("")}`;
+}
+
 /** A fresh ed25519 key pair from ssh-keygen. */
 export function sshKeyPair(comment: string): { publicKey: string; privateKey: string } {
   const dir = mkdtempSync(join(tmpdir(), "fleet-key-"));
@@ -95,6 +102,11 @@ in
 }
 `,
     "keys/alice.txt": `# created: 2026-12-01T10:00:00Z\n# public key: ${alice}\n`,
+    // sops-nix's user keys: a PGP fingerprint under "publickey".
+    "sops/users/alice/key.json": `{\n  "publickey": "${randomBytes(20).toString("hex").toUpperCase()}",\n  "type": "pgp"\n}\n`,
+    // tinc (retiolum) host keys, unpadded base64.
+    "vars/web/tinc.ed25519_key.pub": `Ed25519PublicKey = ${randomBytes(32).toString("base64").replace(/=+$/, "")}\n`,
+    "hosts/web/radicle.nix": `{\n  services.radicle.settings.preferredSeeds = [\n    "${didKey()}@seed.example.org:8776"\n  ];\n  nodeId = "${didKey()}";\n}\n`,
   };
 }
 

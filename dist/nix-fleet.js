@@ -2204,20 +2204,53 @@ import { basename as basename2, delimiter, join as join5 } from "node:path";
 // src/scan/download.ts
 import { createWriteStream } from "node:fs";
 import { rm as rm2 } from "node:fs/promises";
-import { get as httpGet } from "node:http";
+import { get as httpGet, request as httpRequest } from "node:http";
 import { get as httpsGet } from "node:https";
 import { pipeline } from "node:stream/promises";
-var DOWNLOAD_LIMITS = { responseMs: 3e4, stallMs: 3e4, maxRedirects: 10 };
-var DownloadError = class extends Error {
-};
+import { connect as tlsConnect } from "node:tls";
+
+// src/scan/proxy.ts
 function isLoopbackUrl(url) {
   return /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/i.test(url.hostname);
 }
+function proxyFor(url, env) {
+  if (url.protocol !== "https:" || isLoopbackUrl(url)) return void 0;
+  const value = env.https_proxy || env.HTTPS_PROXY;
+  if (!value) return void 0;
+  if (bypassed(url, env.no_proxy ?? env.NO_PROXY ?? "")) return void 0;
+  try {
+    return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
+  } catch {
+    throw new Error(`https_proxy '${displayProxy(value)}' is not a URL. Expected http://host:port.`);
+  }
+}
+function bypassed(url, noProxy) {
+  const host2 = url.hostname.toLowerCase();
+  const port = url.port || "443";
+  for (const raw of noProxy.split(",")) {
+    const entry = raw.trim().toLowerCase();
+    if (!entry) continue;
+    if (entry === "*") return true;
+    const [name, entryPort] = entry.split(/:(?=\d+$)/);
+    if (entryPort && entryPort !== port) continue;
+    const bare = (name ?? "").replace(/^\*?\./, "");
+    if (host2 === bare || host2.endsWith(`.${bare}`)) return true;
+  }
+  return false;
+}
+function displayProxy(value) {
+  return value.replace(/\/\/[^@/]*@/, "//");
+}
+
+// src/scan/download.ts
+var DOWNLOAD_LIMITS = { responseMs: 3e4, stallMs: 3e4, maxRedirects: 10 };
+var DownloadError = class extends Error {
+};
 var REDIRECTS = /* @__PURE__ */ new Set([301, 302, 303, 307, 308]);
-async function downloadFile(url, dest, limits = DOWNLOAD_LIMITS) {
+async function downloadFile(url, dest, limits = DOWNLOAD_LIMITS, env = process.env) {
   let current = new URL(url);
   for (let redirects = 0; ; redirects++) {
-    const response = await request(current, limits);
+    const response = await request(current, limits, env);
     const status = response.statusCode ?? 0;
     if (REDIRECTS.has(status) && response.headers.location) {
       response.resume();
@@ -2242,26 +2275,53 @@ async function downloadFile(url, dest, limits = DOWNLOAD_LIMITS) {
     return;
   }
 }
-function request(url, limits) {
+function request(url, limits, env) {
   return new Promise((resolve10, reject) => {
-    const get = url.protocol === "https:" ? httpsGet : httpGet;
+    let tunnel = void 0;
+    let req;
     let body;
-    const req = get(url, { headers: { "user-agent": "nix-fleet-actions" } }, (response) => {
-      clearTimeout(responseTimer);
-      body = response;
-      resolve10(response);
-    });
     const fail = (message) => {
+      clearTimeout(responseTimer);
       const error = new DownloadError(message);
-      req.destroy(error);
+      tunnel?.destroy(error);
+      req?.destroy(error);
       body?.destroy(error);
+      reject(error);
     };
     const responseTimer = setTimeout(() => fail(`no response within ${limits.responseMs / 1e3} s`), limits.responseMs);
-    req.setTimeout(limits.stallMs, () => fail(`the download stalled: nothing received for ${limits.stallMs / 1e3} s`));
-    req.on("error", (error) => {
-      clearTimeout(responseTimer);
-      reject(error instanceof DownloadError ? error : new DownloadError(error.message));
+    const send = (socket) => {
+      const get = url.protocol === "https:" ? httpsGet : httpGet;
+      const viaTunnel = socket ? { createConnection: () => tlsConnect({ socket, servername: url.hostname }) } : {};
+      req = get(url, { headers: { "user-agent": "nix-fleet-actions" }, ...viaTunnel }, (response) => {
+        clearTimeout(responseTimer);
+        body = response;
+        resolve10(response);
+      });
+      req.setTimeout(limits.stallMs, () => fail(`the download stalled: nothing received for ${limits.stallMs / 1e3} s`));
+      req.on("error", (error) => fail(error.message));
+    };
+    let proxy;
+    try {
+      proxy = proxyFor(url, env);
+    } catch (error) {
+      fail(error.message);
+      return;
+    }
+    if (!proxy) return send();
+    const shown = displayProxy(proxy.href);
+    if (proxy.protocol !== "http:") return fail(`the proxy ${shown} is not http://: only http proxies are supported`);
+    const auth = proxy.username ? { "proxy-authorization": `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString("base64")}` } : {};
+    const target = `${url.hostname}:${url.port || 443}`;
+    tunnel = httpRequest({ host: proxy.hostname, port: proxy.port || 80, method: "CONNECT", path: target, headers: { host: target, ...auth } });
+    tunnel.on("connect", (response, socket) => {
+      if (response.statusCode !== 200) {
+        socket.destroy();
+        return fail(`the proxy ${shown} refused a tunnel to ${target}: HTTP ${response.statusCode}`);
+      }
+      send(socket);
     });
+    tunnel.on("error", (error) => fail(`the proxy ${shown}: ${error.message}`));
+    tunnel.end();
   });
 }
 
@@ -2874,7 +2934,6 @@ async function trustedFiles(o, repo, root, dir, log) {
 }
 
 // src/actions/secret-scan/options.ts
-var LOOPBACK = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i;
 function existingFile(inputs, name, base, expected) {
   const value = inputs.optionalString(name);
   if (value === void 0) return void 0;
@@ -2885,6 +2944,13 @@ function existingFile(inputs, name, base, expected) {
 function insideDir(path, dir) {
   const rel = relative4(realpathSync2(dir), realpathSync2(path));
   return rel === "" || !rel.startsWith("..") && !isAbsolute3(rel);
+}
+function parseUrl(value) {
+  try {
+    return new URL(value);
+  } catch {
+    return void 0;
+  }
 }
 function runnerTempDir(env) {
   return resolve8(env.RUNNER_TEMP || tmpdir3(), "nix-fleet");
@@ -2910,9 +2976,9 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
   for (const secret of secrets) inputs.mask(secret);
   let published;
   if (publishedText !== void 0) {
-    const parsed = parsePublishedRef(publishedText);
-    if ("error" in parsed) throw inputs.error("published-ref", parsed.error);
-    published = parsed;
+    const parsed2 = parsePublishedRef(publishedText);
+    if ("error" in parsed2) throw inputs.error("published-ref", parsed2.error);
+    published = parsed2;
   }
   if (published && range.kind !== "unpublished") {
     throw inputs.error("published-ref", `it only applies to range 'unpublished', not '${rangeText}'. Expected it empty, or range: unpublished.`);
@@ -2927,11 +2993,12 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
   const downloadUrl = inputs.string("gitleaks-download-url", OFFICIAL_DOWNLOAD_URL);
   for (const secret of urlCredentials(downloadUrl)) inputs.mask(secret);
   const releases = "Expected the https base URL of gitleaks releases, holding v<version>/ folders";
-  if (!/^https?:\/\/[^\s/]+/.test(downloadUrl)) throw inputs.error("gitleaks-download-url", `'${downloadUrl}' is not an http(s) URL. ${releases}.`);
+  const parsed = /^https?:\/\/[^\s/]+/.test(downloadUrl) ? parseUrl(downloadUrl) : void 0;
+  if (!parsed) throw inputs.error("gitleaks-download-url", `'${downloadUrl}' is not an http(s) URL. ${releases}.`);
   if (urlCredentials(downloadUrl).length || /^[a-z]+:\/\/[^/]*@/i.test(downloadUrl)) {
     throw inputs.error("gitleaks-download-url", `'${displayUrl(downloadUrl)}' holds credentials, which would be logged with every download. ${releases}, readable without credentials.`);
   }
-  if (!/^https:/i.test(downloadUrl) && !LOOPBACK.test(downloadUrl)) {
+  if (!/^https:/i.test(downloadUrl) && !(parsed.protocol === "http:" && isLoopbackUrl(parsed))) {
     throw inputs.error("gitleaks-download-url", `'${downloadUrl}' is plain http: anyone on the way could swap the archive. ${releases}.`);
   }
   const gitleaksSha256 = inputs.optionalString("gitleaks-sha256")?.toLowerCase();

@@ -4183,10 +4183,10 @@ var require_util2 = __commonJS({
     function TAOCheck() {
       return "success";
     }
-    function appendFetchMetadata(httpRequest) {
+    function appendFetchMetadata(httpRequest2) {
       let header = null;
-      header = httpRequest.mode;
-      httpRequest.headersList.set("sec-fetch-mode", header, true);
+      header = httpRequest2.mode;
+      httpRequest2.headersList.set("sec-fetch-mode", header, true);
     }
     function appendRequestOriginHeader(request2) {
       let serializedOrigin = request2.origin;
@@ -14145,74 +14145,74 @@ var require_fetch = __commonJS({
     async function httpNetworkOrCacheFetch(fetchParams, isAuthenticationFetch = false, isNewConnectionFetch = false) {
       const request2 = fetchParams.request;
       let httpFetchParams = null;
-      let httpRequest = null;
+      let httpRequest2 = null;
       let response = null;
       const httpCache = null;
       const revalidatingFlag = false;
       if (request2.window === "no-window" && request2.redirect === "error") {
         httpFetchParams = fetchParams;
-        httpRequest = request2;
+        httpRequest2 = request2;
       } else {
-        httpRequest = cloneRequest(request2);
+        httpRequest2 = cloneRequest(request2);
         httpFetchParams = { ...fetchParams };
-        httpFetchParams.request = httpRequest;
+        httpFetchParams.request = httpRequest2;
       }
       const includeCredentials = request2.credentials === "include" || request2.credentials === "same-origin" && request2.responseTainting === "basic";
-      const contentLength = httpRequest.body ? httpRequest.body.length : null;
+      const contentLength = httpRequest2.body ? httpRequest2.body.length : null;
       let contentLengthHeaderValue = null;
-      if (httpRequest.body == null && ["POST", "PUT"].includes(httpRequest.method)) {
+      if (httpRequest2.body == null && ["POST", "PUT"].includes(httpRequest2.method)) {
         contentLengthHeaderValue = "0";
       }
       if (contentLength != null) {
         contentLengthHeaderValue = isomorphicEncode(`${contentLength}`);
       }
       if (contentLengthHeaderValue != null) {
-        httpRequest.headersList.append("content-length", contentLengthHeaderValue, true);
+        httpRequest2.headersList.append("content-length", contentLengthHeaderValue, true);
       }
-      if (contentLength != null && httpRequest.keepalive) {
+      if (contentLength != null && httpRequest2.keepalive) {
       }
-      if (httpRequest.referrer instanceof URL) {
-        httpRequest.headersList.append("referer", isomorphicEncode(httpRequest.referrer.href), true);
+      if (httpRequest2.referrer instanceof URL) {
+        httpRequest2.headersList.append("referer", isomorphicEncode(httpRequest2.referrer.href), true);
       }
-      appendRequestOriginHeader(httpRequest);
-      appendFetchMetadata(httpRequest);
-      if (!httpRequest.headersList.contains("user-agent", true)) {
-        httpRequest.headersList.append("user-agent", defaultUserAgent);
+      appendRequestOriginHeader(httpRequest2);
+      appendFetchMetadata(httpRequest2);
+      if (!httpRequest2.headersList.contains("user-agent", true)) {
+        httpRequest2.headersList.append("user-agent", defaultUserAgent);
       }
-      if (httpRequest.cache === "default" && (httpRequest.headersList.contains("if-modified-since", true) || httpRequest.headersList.contains("if-none-match", true) || httpRequest.headersList.contains("if-unmodified-since", true) || httpRequest.headersList.contains("if-match", true) || httpRequest.headersList.contains("if-range", true))) {
-        httpRequest.cache = "no-store";
+      if (httpRequest2.cache === "default" && (httpRequest2.headersList.contains("if-modified-since", true) || httpRequest2.headersList.contains("if-none-match", true) || httpRequest2.headersList.contains("if-unmodified-since", true) || httpRequest2.headersList.contains("if-match", true) || httpRequest2.headersList.contains("if-range", true))) {
+        httpRequest2.cache = "no-store";
       }
-      if (httpRequest.cache === "no-cache" && !httpRequest.preventNoCacheCacheControlHeaderModification && !httpRequest.headersList.contains("cache-control", true)) {
-        httpRequest.headersList.append("cache-control", "max-age=0", true);
+      if (httpRequest2.cache === "no-cache" && !httpRequest2.preventNoCacheCacheControlHeaderModification && !httpRequest2.headersList.contains("cache-control", true)) {
+        httpRequest2.headersList.append("cache-control", "max-age=0", true);
       }
-      if (httpRequest.cache === "no-store" || httpRequest.cache === "reload") {
-        if (!httpRequest.headersList.contains("pragma", true)) {
-          httpRequest.headersList.append("pragma", "no-cache", true);
+      if (httpRequest2.cache === "no-store" || httpRequest2.cache === "reload") {
+        if (!httpRequest2.headersList.contains("pragma", true)) {
+          httpRequest2.headersList.append("pragma", "no-cache", true);
         }
-        if (!httpRequest.headersList.contains("cache-control", true)) {
-          httpRequest.headersList.append("cache-control", "no-cache", true);
+        if (!httpRequest2.headersList.contains("cache-control", true)) {
+          httpRequest2.headersList.append("cache-control", "no-cache", true);
         }
       }
-      if (httpRequest.headersList.contains("range", true)) {
-        httpRequest.headersList.append("accept-encoding", "identity", true);
+      if (httpRequest2.headersList.contains("range", true)) {
+        httpRequest2.headersList.append("accept-encoding", "identity", true);
       }
-      if (!httpRequest.headersList.contains("accept-encoding", true)) {
-        if (urlHasHttpsScheme(requestCurrentURL(httpRequest))) {
-          httpRequest.headersList.append("accept-encoding", "br, gzip, deflate", true);
+      if (!httpRequest2.headersList.contains("accept-encoding", true)) {
+        if (urlHasHttpsScheme(requestCurrentURL(httpRequest2))) {
+          httpRequest2.headersList.append("accept-encoding", "br, gzip, deflate", true);
         } else {
-          httpRequest.headersList.append("accept-encoding", "gzip, deflate", true);
+          httpRequest2.headersList.append("accept-encoding", "gzip, deflate", true);
         }
       }
-      httpRequest.headersList.delete("host", true);
+      httpRequest2.headersList.delete("host", true);
       if (includeCredentials) {
       }
       if (httpCache == null) {
-        httpRequest.cache = "no-store";
+        httpRequest2.cache = "no-store";
       }
-      if (httpRequest.cache !== "no-store" && httpRequest.cache !== "reload") {
+      if (httpRequest2.cache !== "no-store" && httpRequest2.cache !== "reload") {
       }
       if (response == null) {
-        if (httpRequest.cache === "only-if-cached") {
+        if (httpRequest2.cache === "only-if-cached") {
           return makeNetworkError("only if cached");
         }
         const forwardResponse = await httpNetworkFetch(
@@ -14220,7 +14220,7 @@ var require_fetch = __commonJS({
           includeCredentials,
           isNewConnectionFetch
         );
-        if (!safeMethodsSet.has(httpRequest.method) && forwardResponse.status >= 200 && forwardResponse.status <= 399) {
+        if (!safeMethodsSet.has(httpRequest2.method) && forwardResponse.status >= 200 && forwardResponse.status <= 399) {
         }
         if (revalidatingFlag && forwardResponse.status === 304) {
         }
@@ -14228,8 +14228,8 @@ var require_fetch = __commonJS({
           response = forwardResponse;
         }
       }
-      response.urlList = [...httpRequest.urlList];
-      if (httpRequest.headersList.contains("range", true)) {
+      response.urlList = [...httpRequest2.urlList];
+      if (httpRequest2.headersList.contains("range", true)) {
         response.rangeRequested = true;
       }
       response.requestIncludesCredentials = includeCredentials;
@@ -23776,20 +23776,53 @@ import { basename as basename4, delimiter as delimiter2, join as join5 } from "n
 // src/scan/download.ts
 import { createWriteStream as createWriteStream2 } from "node:fs";
 import { rm as rm2 } from "node:fs/promises";
-import { get as httpGet } from "node:http";
+import { get as httpGet, request as httpRequest } from "node:http";
 import { get as httpsGet } from "node:https";
 import { pipeline } from "node:stream/promises";
-var DOWNLOAD_LIMITS = { responseMs: 3e4, stallMs: 3e4, maxRedirects: 10 };
-var DownloadError = class extends Error {
-};
+import { connect as tlsConnect } from "node:tls";
+
+// src/scan/proxy.ts
 function isLoopbackUrl(url) {
   return /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/i.test(url.hostname);
 }
+function proxyFor(url, env) {
+  if (url.protocol !== "https:" || isLoopbackUrl(url)) return void 0;
+  const value = env.https_proxy || env.HTTPS_PROXY;
+  if (!value) return void 0;
+  if (bypassed(url, env.no_proxy ?? env.NO_PROXY ?? "")) return void 0;
+  try {
+    return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
+  } catch {
+    throw new Error(`https_proxy '${displayProxy(value)}' is not a URL. Expected http://host:port.`);
+  }
+}
+function bypassed(url, noProxy) {
+  const host2 = url.hostname.toLowerCase();
+  const port = url.port || "443";
+  for (const raw of noProxy.split(",")) {
+    const entry = raw.trim().toLowerCase();
+    if (!entry) continue;
+    if (entry === "*") return true;
+    const [name, entryPort] = entry.split(/:(?=\d+$)/);
+    if (entryPort && entryPort !== port) continue;
+    const bare = (name ?? "").replace(/^\*?\./, "");
+    if (host2 === bare || host2.endsWith(`.${bare}`)) return true;
+  }
+  return false;
+}
+function displayProxy(value) {
+  return value.replace(/\/\/[^@/]*@/, "//");
+}
+
+// src/scan/download.ts
+var DOWNLOAD_LIMITS = { responseMs: 3e4, stallMs: 3e4, maxRedirects: 10 };
+var DownloadError = class extends Error {
+};
 var REDIRECTS = /* @__PURE__ */ new Set([301, 302, 303, 307, 308]);
-async function downloadFile(url, dest, limits = DOWNLOAD_LIMITS) {
+async function downloadFile(url, dest, limits = DOWNLOAD_LIMITS, env = process.env) {
   let current = new URL(url);
   for (let redirects = 0; ; redirects++) {
-    const response = await request(current, limits);
+    const response = await request(current, limits, env);
     const status = response.statusCode ?? 0;
     if (REDIRECTS.has(status) && response.headers.location) {
       response.resume();
@@ -23814,26 +23847,53 @@ async function downloadFile(url, dest, limits = DOWNLOAD_LIMITS) {
     return;
   }
 }
-function request(url, limits) {
+function request(url, limits, env) {
   return new Promise((resolve10, reject) => {
-    const get = url.protocol === "https:" ? httpsGet : httpGet;
+    let tunnel2 = void 0;
+    let req;
     let body;
-    const req = get(url, { headers: { "user-agent": "nix-fleet-actions" } }, (response) => {
-      clearTimeout(responseTimer);
-      body = response;
-      resolve10(response);
-    });
     const fail = (message) => {
+      clearTimeout(responseTimer);
       const error2 = new DownloadError(message);
-      req.destroy(error2);
+      tunnel2?.destroy(error2);
+      req?.destroy(error2);
       body?.destroy(error2);
+      reject(error2);
     };
     const responseTimer = setTimeout(() => fail(`no response within ${limits.responseMs / 1e3} s`), limits.responseMs);
-    req.setTimeout(limits.stallMs, () => fail(`the download stalled: nothing received for ${limits.stallMs / 1e3} s`));
-    req.on("error", (error2) => {
-      clearTimeout(responseTimer);
-      reject(error2 instanceof DownloadError ? error2 : new DownloadError(error2.message));
+    const send = (socket) => {
+      const get = url.protocol === "https:" ? httpsGet : httpGet;
+      const viaTunnel = socket ? { createConnection: () => tlsConnect({ socket, servername: url.hostname }) } : {};
+      req = get(url, { headers: { "user-agent": "nix-fleet-actions" }, ...viaTunnel }, (response) => {
+        clearTimeout(responseTimer);
+        body = response;
+        resolve10(response);
+      });
+      req.setTimeout(limits.stallMs, () => fail(`the download stalled: nothing received for ${limits.stallMs / 1e3} s`));
+      req.on("error", (error2) => fail(error2.message));
+    };
+    let proxy;
+    try {
+      proxy = proxyFor(url, env);
+    } catch (error2) {
+      fail(error2.message);
+      return;
+    }
+    if (!proxy) return send();
+    const shown = displayProxy(proxy.href);
+    if (proxy.protocol !== "http:") return fail(`the proxy ${shown} is not http://: only http proxies are supported`);
+    const auth = proxy.username ? { "proxy-authorization": `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString("base64")}` } : {};
+    const target = `${url.hostname}:${url.port || 443}`;
+    tunnel2 = httpRequest({ host: proxy.hostname, port: proxy.port || 80, method: "CONNECT", path: target, headers: { host: target, ...auth } });
+    tunnel2.on("connect", (response, socket) => {
+      if (response.statusCode !== 200) {
+        socket.destroy();
+        return fail(`the proxy ${shown} refused a tunnel to ${target}: HTTP ${response.statusCode}`);
+      }
+      send(socket);
     });
+    tunnel2.on("error", (error2) => fail(`the proxy ${shown}: ${error2.message}`));
+    tunnel2.end();
   });
 }
 
@@ -24569,7 +24629,6 @@ async function trustedFiles(o, repo, root, dir, log) {
 }
 
 // src/actions/secret-scan/options.ts
-var LOOPBACK = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i;
 function existingFile(inputs, name, base, expected) {
   const value = inputs.optionalString(name);
   if (value === void 0) return void 0;
@@ -24580,6 +24639,13 @@ function existingFile(inputs, name, base, expected) {
 function insideDir(path5, dir) {
   const rel = relative4(realpathSync2(dir), realpathSync2(path5));
   return rel === "" || !rel.startsWith("..") && !isAbsolute3(rel);
+}
+function parseUrl(value) {
+  try {
+    return new URL(value);
+  } catch {
+    return void 0;
+  }
 }
 function runnerTempDir(env) {
   return resolve7(env.RUNNER_TEMP || tmpdir3(), "nix-fleet");
@@ -24605,9 +24671,9 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
   for (const secret of secrets) inputs.mask(secret);
   let published;
   if (publishedText !== void 0) {
-    const parsed = parsePublishedRef(publishedText);
-    if ("error" in parsed) throw inputs.error("published-ref", parsed.error);
-    published = parsed;
+    const parsed2 = parsePublishedRef(publishedText);
+    if ("error" in parsed2) throw inputs.error("published-ref", parsed2.error);
+    published = parsed2;
   }
   if (published && range.kind !== "unpublished") {
     throw inputs.error("published-ref", `it only applies to range 'unpublished', not '${rangeText}'. Expected it empty, or range: unpublished.`);
@@ -24622,11 +24688,12 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
   const downloadUrl = inputs.string("gitleaks-download-url", OFFICIAL_DOWNLOAD_URL);
   for (const secret of urlCredentials(downloadUrl)) inputs.mask(secret);
   const releases = "Expected the https base URL of gitleaks releases, holding v<version>/ folders";
-  if (!/^https?:\/\/[^\s/]+/.test(downloadUrl)) throw inputs.error("gitleaks-download-url", `'${downloadUrl}' is not an http(s) URL. ${releases}.`);
+  const parsed = /^https?:\/\/[^\s/]+/.test(downloadUrl) ? parseUrl(downloadUrl) : void 0;
+  if (!parsed) throw inputs.error("gitleaks-download-url", `'${downloadUrl}' is not an http(s) URL. ${releases}.`);
   if (urlCredentials(downloadUrl).length || /^[a-z]+:\/\/[^/]*@/i.test(downloadUrl)) {
     throw inputs.error("gitleaks-download-url", `'${displayUrl(downloadUrl)}' holds credentials, which would be logged with every download. ${releases}, readable without credentials.`);
   }
-  if (!/^https:/i.test(downloadUrl) && !LOOPBACK.test(downloadUrl)) {
+  if (!/^https:/i.test(downloadUrl) && !(parsed.protocol === "http:" && isLoopbackUrl(parsed))) {
     throw inputs.error("gitleaks-download-url", `'${downloadUrl}' is plain http: anyone on the way could swap the archive. ${releases}.`);
   }
   const gitleaksSha256 = inputs.optionalString("gitleaks-sha256")?.toLowerCase();

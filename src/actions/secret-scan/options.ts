@@ -5,6 +5,7 @@ import { displayUrl, urlCredentials } from "../../git/remote-url.js";
 import type { Inputs } from "../../runner/inputs.js";
 import { outputPath } from "../../runner/output-path.js";
 import { OFFICIAL_DOWNLOAD_URL } from "../../scan/install.js";
+import { isLoopbackUrl } from "../../scan/proxy.js";
 import { PULL_REQUEST_EVENTS } from "../../scan/trusted-files.js";
 import { parsePublishedRef, parseRangeInput, type PublishedRef, type RangeInput } from "../../scan/range.js";
 
@@ -36,8 +37,6 @@ export interface SecretScanOptions {
   secrets: string[];
 }
 
-/** Loopback hosts, where plain http cannot be intercepted on the way. */
-const LOOPBACK = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i;
 
 function existingFile(inputs: Inputs, name: string, base: string, expected: string): string | undefined {
   const value = inputs.optionalString(name);
@@ -51,6 +50,14 @@ function existingFile(inputs: Inputs, name: string, base: string, expected: stri
 function insideDir(path: string, dir: string): boolean {
   const rel = relative(realpathSync(dir), realpathSync(path));
   return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+}
+
+function parseUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Where a runner's step puts its files (reports, the private scratch dir): main and post agree on it. */
@@ -106,11 +113,12 @@ export function readSecretScanOptions(inputs: Inputs, env: NodeJS.ProcessEnv, cw
   const downloadUrl = inputs.string("gitleaks-download-url", OFFICIAL_DOWNLOAD_URL);
   for (const secret of urlCredentials(downloadUrl)) inputs.mask(secret);
   const releases = "Expected the https base URL of gitleaks releases, holding v<version>/ folders";
-  if (!/^https?:\/\/[^\s/]+/.test(downloadUrl)) throw inputs.error("gitleaks-download-url", `'${downloadUrl}' is not an http(s) URL. ${releases}.`);
+  const parsed = /^https?:\/\/[^\s/]+/.test(downloadUrl) ? parseUrl(downloadUrl) : undefined;
+  if (!parsed) throw inputs.error("gitleaks-download-url", `'${downloadUrl}' is not an http(s) URL. ${releases}.`);
   if (urlCredentials(downloadUrl).length || /^[a-z]+:\/\/[^/]*@/i.test(downloadUrl)) {
     throw inputs.error("gitleaks-download-url", `'${displayUrl(downloadUrl)}' holds credentials, which would be logged with every download. ${releases}, readable without credentials.`);
   }
-  if (!/^https:/i.test(downloadUrl) && !LOOPBACK.test(downloadUrl)) {
+  if (!/^https:/i.test(downloadUrl) && !(parsed.protocol === "http:" && isLoopbackUrl(parsed))) {
     throw inputs.error("gitleaks-download-url", `'${downloadUrl}' is plain http: anyone on the way could swap the archive. ${releases}.`);
   }
   const gitleaksSha256 = inputs.optionalString("gitleaks-sha256")?.toLowerCase();

@@ -26080,7 +26080,7 @@ var SSH_PUBLIC_KEY = String.raw`(?:ssh-(?:ed25519|rsa|dss)|ecdsa-sha2-nistp(?:25
 var DID_KEY = String.raw`did:key:z[1-9A-HJ-NP-Za-km-z]{40,60}`;
 var NAMED_PUBLIC = String.raw`["']?[\w.-]*(?i:public_?key|pub_?key)["']?\s*[:=]\s*["']?[A-Za-z0-9+/]{40,88}={0,2}["']?`;
 var PUBLIC = String.raw`["']?(?:${AGE_RECIPIENT}|${SSH_PUBLIC_KEY}|${DID_KEY})["']?|${NAMED_PUBLIC}`;
-var PUBLIC_KEY_LINE = String.raw`^\n?${HARMLESS}*(?:${PUBLIC})(?:${HARMLESS}|${PUBLIC})*(?:\n[^\n]*)?\n?$`;
+var PUBLIC_KEY_LINE = String.raw`^\n?${HARMLESS}*(?:${PUBLIC})(?:${HARMLESS}|${PUBLIC})*(?:\n${HARMLESS}*)?\n?$`;
 var WIREGUARD_PRIVATE = String.raw`(?i)private_?key["']?\s*[:=]\s*["']?([A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=)`;
 var FLEET_CONFIG_NAME = "nix-fleet-gitleaks.toml";
 var FLEET_CONFIG = `# nix-fleet-actions' default gitleaks config: gitleaks' own rules, the public keys of NixOS

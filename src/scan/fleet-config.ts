@@ -44,9 +44,10 @@ const PUBLIC = String.raw`["']?(?:${AGE_RECIPIENT}|${SSH_PUBLIC_KEY}|${DID_KEY})
 /**
  * gitleaks 8.16 gives as "the line" the lines the match spans, from the newline before it, and its
  * generic rule's match takes the newline after the value (so the next line comes along): both
- * are allowed for, the first line alone decides.
+ * are allowed for. The next line must be harmless too, since a match may start on one line and
+ * take its value from the next (`token =` at the end of a line, the secret below it).
  */
-export const PUBLIC_KEY_LINE = String.raw`^\n?${HARMLESS}*(?:${PUBLIC})(?:${HARMLESS}|${PUBLIC})*(?:\n[^\n]*)?\n?$`;
+export const PUBLIC_KEY_LINE = String.raw`^\n?${HARMLESS}*(?:${PUBLIC})(?:${HARMLESS}|${PUBLIC})*(?:\n${HARMLESS}*)?\n?$`;
 
 /** WireGuard private keys, which gitleaks' own rules find only when the base64 has no + or /. */
 const WIREGUARD_PRIVATE = String.raw`(?i)private_?key["']?\s*[:=]\s*["']?([A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=)`;

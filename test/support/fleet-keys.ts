@@ -119,6 +119,8 @@ export function privateFleetFiles(): Record<string, { content: string; line: num
     "hosts/db/wg1.nix": { content: `{\n  networking.wireguard.interfaces.wg1 = {\n    privateKey = "${wireguardKey({ withSlash: true })}";\n  };\n}\n`, line: 3 },
     "keys/host.txt": { content: `# created: 2026-12-01T10:00:00Z\n# public key: ${recipient}\n${ageSecretKey()}\n`, line: 3 },
     "keys/deploy_ed25519": { content: sshKeyPair("deploy@ci").privateKey, line: 1 },
+    // A value taken from the line below a public key's: not allowed either.
+    "hosts/db/token.nix": { content: `{\n  x = [ "${ageRecipient()}" ]; token =\n  "${randomBytes(24).toString("hex")}";\n}\n`, line: 2 },
     // A public key beside a private one on one line: the line is not allowed.
     "hosts/db/peer.nix": { content: `{ publicKey = "${wireguardKey()}"; privateKey = "${wireguardKey()}"; }\n`, line: 1 },
   };

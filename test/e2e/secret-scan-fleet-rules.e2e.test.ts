@@ -26,7 +26,7 @@ describeWithTools(["git", "gitleaks", "ssh-keygen"], "secret-scan's default rule
     const where = [...new Set(report.findings.map((f) => `${f.path}:${f.line}`))].sort();
     expect(where).toEqual(Object.entries(privateFiles).map(([f, { line }]) => `${f}:${line}`).sort());
     expect(report.findings.every((f) => f.commit === leak)).toBe(true);
-    expect((report as unknown as { rules: string }).rules).toMatch(/allowlist of NixOS fleets' public keys/);
+    expect(report.rules).toMatch(/allowlist of NixOS fleets' public keys/);
     expect(result.log).toContain("Rules: gitleaks' default rules with nix-fleet's allowlist of NixOS fleets' public keys.");
     const secrets = Object.values(privateFiles).flatMap(({ content }) => content.match(/"([A-Za-z0-9+/]{43}=)"|AGE-SECRET-KEY-1\w+/g) ?? []);
     expectNoLeak(result, secrets.map((s) => s.replace(/"/g, "")));

@@ -171,6 +171,6 @@ export function scanArgs(command: "detect" | "git", o: Omit<GitleaksScanOptions,
 }
 
 function exec(binary: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
-  // gitleaks colours its log for terminals only, but NO_COLOR keeps escape codes out of any log.
+  // NO_COLOR is asked for, but 8.16 colours its log into a pipe regardless: lines are stripped too (stripAnsi).
   return run([binary, ...args], { ...options, env: { ...(options.env ?? process.env), NO_COLOR: "1" } });
 }

@@ -10,8 +10,8 @@ import { parseArgs } from "node:util";
 
 // src/runner/inputs.ts
 var InputError = class extends Error {
-  constructor(input, message, label = `input '${input}'`) {
-    super(`Invalid ${label}: ${message}`);
+  constructor(input, message, label2 = `input '${input}'`) {
+    super(`Invalid ${label2}: ${message}`);
     this.input = input;
     this.name = "InputError";
   }
@@ -22,10 +22,10 @@ var cliOptionLabel = (name) => `option --${name}`;
 var TRUE = /* @__PURE__ */ new Set(["true", "True", "TRUE"]);
 var FALSE = /* @__PURE__ */ new Set(["false", "False", "FALSE"]);
 var Inputs = class {
-  constructor(source, mask = () => void 0, label = actionInputLabel) {
+  constructor(source, mask = () => void 0, label2 = actionInputLabel) {
     this.source = source;
     this.mask = mask;
-    this.label = label;
+    this.label = label2;
   }
   source;
   mask;
@@ -1646,8 +1646,8 @@ async function runMatrixCommand(mode, values, runtime, scratch) {
     "signing-key": readSecretFile("signing-key-file", values["signing-key-file"]),
     "cachix-auth-token": process.env.CACHIX_AUTH_TOKEN
   };
-  const label = (name) => SECRET_SOURCES[name] ?? cliOptionLabel(name);
-  const inputs = new Inputs((name) => typeof given[name] === "boolean" ? String(given[name]) : given[name], (s) => runtime.setSecret(s), label);
+  const label2 = (name) => SECRET_SOURCES[name] ?? cliOptionLabel(name);
+  const inputs = new Inputs((name) => typeof given[name] === "boolean" ? String(given[name]) : given[name], (s) => runtime.setSecret(s), label2);
   const options = readBuildMatrixOptions(inputs, process.env, process.cwd());
   options.tempRoot = scratch;
   options.reportDir = scratch;
@@ -2334,6 +2334,9 @@ var ReportFormatError = class extends Error {
 function str(value) {
   return typeof value === "string" ? value : "";
 }
+function label(value) {
+  return str(value).replace(/[\x00-\x1f\x7f]/g, "");
+}
 function num(value) {
   return typeof value === "number" && Number.isFinite(value) ? value : 0;
 }
@@ -2352,8 +2355,8 @@ function parseJsonReport(text) {
     if (!raw || typeof raw !== "object") throw new ReportFormatError(`finding ${index} of the gitleaks report is not an object`);
     const r = raw;
     const partial = {
-      rule: str(r.RuleID),
-      description: str(r.Description),
+      rule: label(r.RuleID),
+      description: label(r.Description),
       file: str(r.File),
       line: num(r.StartLine),
       endLine: num(r.EndLine),
@@ -2361,7 +2364,7 @@ function parseJsonReport(text) {
       endColumn: num(r.EndColumn),
       commit: str(r.Commit),
       date: str(r.Date),
-      tags: Array.isArray(r.Tags) ? r.Tags.filter((t) => typeof t === "string") : []
+      tags: Array.isArray(r.Tags) ? r.Tags.filter((t) => typeof t === "string").map(label) : []
     };
     if (!partial.rule || !partial.file) throw new ReportFormatError(`finding ${index} of the gitleaks report has no RuleID or File`);
     const finding = { ...partial, fingerprint: str(r.Fingerprint) || fingerprintOf(partial) };
@@ -2735,8 +2738,8 @@ var DIFF_AS_TEXT = ["--no-merges", "--text", "--no-textconv", "--no-ext-diff"];
 // src/scan/resolve-range.ts
 var FIX = "Check out the whole history (actions/checkout with `fetch-depth: 0`) so the range can be scanned.";
 var DEEPEN_STEPS = [50, 200, 1e3];
-async function requireCommit(rev, label, git, log) {
-  return new History(git, log).commit(rev, label);
+async function requireCommit(rev, label2, git, log) {
+  return new History(git, log).commit(rev, label2);
 }
 async function resolveRange(plan2, git, log) {
   const history = new History(git, log);
@@ -2823,9 +2826,9 @@ var History = class {
     return this.remote;
   }
   /** A revision that must exist (the tip being scanned). */
-  async commit(rev, label) {
+  async commit(rev, label2) {
     const sha = await this.git.tryCommit(rev) ?? await this.fetchSha(rev);
-    if (!sha) throw new Error(`${label} is not a commit of this clone${this.fetchFailure()}. ${FIX}`);
+    if (!sha) throw new Error(`${label2} is not a commit of this clone${this.fetchFailure()}. ${FIX}`);
     return sha;
   }
   /** Why the last fetch failed, as a clause for an error message (empty when none did). */

@@ -14658,11 +14658,11 @@ var require_progressevent = __commonJS({
 var require_encoding = __commonJS({
   "../../main/node_modules/undici/lib/web/fileapi/encoding.js"(exports, module) {
     "use strict";
-    function getEncoding(label) {
-      if (!label) {
+    function getEncoding(label2) {
+      if (!label2) {
         return "failure";
       }
-      switch (label.trim().toLowerCase()) {
+      switch (label2.trim().toLowerCase()) {
         case "unicode-1-1-utf-8":
         case "unicode11utf8":
         case "unicode20utf8":
@@ -21728,8 +21728,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addDetails(label, content) {
-    const element = this.wrap("details", this.wrap("summary", label) + content);
+  addDetails(label2, content) {
+    const element = this.wrap("details", this.wrap("summary", label2) + content);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -22939,8 +22939,8 @@ async function runAction(action, body, onFailure = {}) {
 
 // src/runner/inputs.ts
 var InputError = class extends Error {
-  constructor(input, message, label = `input '${input}'`) {
-    super(`Invalid ${label}: ${message}`);
+  constructor(input, message, label2 = `input '${input}'`) {
+    super(`Invalid ${label2}: ${message}`);
     this.input = input;
     this.name = "InputError";
   }
@@ -22953,10 +22953,10 @@ function envInputSource(env = process.env) {
 var TRUE = /* @__PURE__ */ new Set(["true", "True", "TRUE"]);
 var FALSE = /* @__PURE__ */ new Set(["false", "False", "FALSE"]);
 var Inputs = class {
-  constructor(source, mask = () => void 0, label = actionInputLabel) {
+  constructor(source, mask = () => void 0, label2 = actionInputLabel) {
     this.source = source;
     this.mask = mask;
-    this.label = label;
+    this.label = label2;
   }
   source;
   mask;
@@ -23906,6 +23906,9 @@ var ReportFormatError = class extends Error {
 function str(value) {
   return typeof value === "string" ? value : "";
 }
+function label(value) {
+  return str(value).replace(/[\x00-\x1f\x7f]/g, "");
+}
 function num(value) {
   return typeof value === "number" && Number.isFinite(value) ? value : 0;
 }
@@ -23924,8 +23927,8 @@ function parseJsonReport(text) {
     if (!raw || typeof raw !== "object") throw new ReportFormatError(`finding ${index} of the gitleaks report is not an object`);
     const r = raw;
     const partial = {
-      rule: str(r.RuleID),
-      description: str(r.Description),
+      rule: label(r.RuleID),
+      description: label(r.Description),
       file: str(r.File),
       line: num(r.StartLine),
       endLine: num(r.EndLine),
@@ -23933,7 +23936,7 @@ function parseJsonReport(text) {
       endColumn: num(r.EndColumn),
       commit: str(r.Commit),
       date: str(r.Date),
-      tags: Array.isArray(r.Tags) ? r.Tags.filter((t) => typeof t === "string") : []
+      tags: Array.isArray(r.Tags) ? r.Tags.filter((t) => typeof t === "string").map(label) : []
     };
     if (!partial.rule || !partial.file) throw new ReportFormatError(`finding ${index} of the gitleaks report has no RuleID or File`);
     const finding = { ...partial, fingerprint: str(r.Fingerprint) || fingerprintOf(partial) };
@@ -24430,8 +24433,8 @@ var DIFF_AS_TEXT = ["--no-merges", "--text", "--no-textconv", "--no-ext-diff"];
 // src/scan/resolve-range.ts
 var FIX = "Check out the whole history (actions/checkout with `fetch-depth: 0`) so the range can be scanned.";
 var DEEPEN_STEPS = [50, 200, 1e3];
-async function requireCommit(rev, label, git, log) {
-  return new History(git, log).commit(rev, label);
+async function requireCommit(rev, label2, git, log) {
+  return new History(git, log).commit(rev, label2);
 }
 async function resolveRange(plan2, git, log) {
   const history = new History(git, log);
@@ -24518,9 +24521,9 @@ var History = class {
     return this.remote;
   }
   /** A revision that must exist (the tip being scanned). */
-  async commit(rev, label) {
+  async commit(rev, label2) {
     const sha = await this.git.tryCommit(rev) ?? await this.fetchSha(rev);
-    if (!sha) throw new Error(`${label} is not a commit of this clone${this.fetchFailure()}. ${FIX}`);
+    if (!sha) throw new Error(`${label2} is not a commit of this clone${this.fetchFailure()}. ${FIX}`);
     return sha;
   }
   /** Why the last fetch failed, as a clause for an error message (empty when none did). */

@@ -30,6 +30,15 @@ function str(value: unknown): string {
   return typeof value === "string" ? value : "";
 }
 
+/**
+ * A rule's id, description or tag: the repository's config chooses them, and they reach the
+ * summary, which Forgejo prints into the log: control characters (terminal escapes) are dropped.
+ */
+function label(value: unknown): string {
+  // eslint-disable-next-line no-control-regex -- removing control characters is the point
+  return str(value).replace(/[\x00-\x1f\x7f]/g, "");
+}
+
 function num(value: unknown): number {
   return typeof value === "number" && Number.isFinite(value) ? value : 0;
 }
@@ -51,8 +60,8 @@ export function parseJsonReport(text: string): Finding[] {
     if (!raw || typeof raw !== "object") throw new ReportFormatError(`finding ${index} of the gitleaks report is not an object`);
     const r = raw as Record<string, unknown>;
     const partial = {
-      rule: str(r.RuleID),
-      description: str(r.Description),
+      rule: label(r.RuleID),
+      description: label(r.Description),
       file: str(r.File),
       line: num(r.StartLine),
       endLine: num(r.EndLine),
@@ -60,7 +69,7 @@ export function parseJsonReport(text: string): Finding[] {
       endColumn: num(r.EndColumn),
       commit: str(r.Commit),
       date: str(r.Date),
-      tags: Array.isArray(r.Tags) ? r.Tags.filter((t): t is string => typeof t === "string") : [],
+      tags: Array.isArray(r.Tags) ? r.Tags.filter((t): t is string => typeof t === "string").map(label) : [],
     };
     if (!partial.rule || !partial.file) throw new ReportFormatError(`finding ${index} of the gitleaks report has no RuleID or File`);
     const finding: Finding = { ...partial, fingerprint: str(r.Fingerprint) || fingerprintOf(partial) };

@@ -50,6 +50,11 @@ describe("reading gitleaks reports", () => {
     expect(JSON.stringify(fromSarif)).not.toMatch(/John Doe|johndoe/);
   });
 
+  it("drops control characters from what a repository's config names (rule, description, tags)", () => {
+    const report = JSON.stringify([{ RuleID: "x\u001b[31m-rule", Description: "red\u001b[0m\nline", File: "a.env", StartLine: 1, Commit: "c", Tags: ["t\u0007"] }]);
+    expect(parseJsonReport(report)[0]).toMatchObject({ rule: "x[31m-rule", description: "red[0mline", tags: ["t"] });
+  });
+
   it("keeps gitleaks' own fingerprint (8.16 output)", () => {
     const report = JSON.stringify([
       { RuleID: "github-pat", File: "a/b.env", StartLine: 3, Commit: "c".repeat(40), Secret: "REDACTED", Match: "REDACTED", Fingerprint: `${"c".repeat(40)}:a/b.env:github-pat:3`, Entropy: 4.2 },

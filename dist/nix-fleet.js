@@ -7783,7 +7783,7 @@ ${formatted}-----END ${type} KEY-----`;
 });
 
 // src/cli/main.ts
-import { tmpdir as tmpdir4 } from "node:os";
+import { tmpdir as tmpdir5 } from "node:os";
 import { parseArgs } from "node:util";
 
 // src/runner/neutralize.ts
@@ -8003,8 +8003,8 @@ import { dirname, relative, isAbsolute } from "node:path";
 
 // src/runner/inputs.ts
 var InputError = class extends Error {
-  constructor(input, message, label = `input '${input}'`) {
-    super(`Invalid ${label}: ${message}`);
+  constructor(input, message, label2 = `input '${input}'`) {
+    super(`Invalid ${label2}: ${message}`);
     this.input = input;
     this.name = "InputError";
   }
@@ -8015,10 +8015,10 @@ var cliOptionLabel = (name) => `option --${name}`;
 var TRUE = /* @__PURE__ */ new Set(["true", "True", "TRUE"]);
 var FALSE = /* @__PURE__ */ new Set(["false", "False", "FALSE"]);
 var Inputs = class {
-  constructor(source, mask = () => void 0, label = actionInputLabel) {
+  constructor(source, mask = () => void 0, label2 = actionInputLabel) {
     this.source = source;
     this.mask = mask;
-    this.label = label;
+    this.label = label2;
   }
   source;
   mask;
@@ -8872,9 +8872,9 @@ var CachePresence = class {
     const entry = netrcFor(this.netrc, url.hostname);
     if (entry) headers.authorization = `Basic ${Buffer.from(`${entry.login}:${entry.password}`).toString("base64")}`;
     return new Promise((resolve12, reject) => {
-      const request = (secure ? https : http).request(url, { method, headers, agent: secure ? this.agents.https : this.agents.http });
-      const timer = setTimeout(() => request.destroy(new RetryableError(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
-      request.on("response", (response) => {
+      const request2 = (secure ? https : http).request(url, { method, headers, agent: secure ? this.agents.https : this.agents.http });
+      const timer = setTimeout(() => request2.destroy(new RetryableError(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      request2.on("response", (response) => {
         const chunks = [];
         let size = 0;
         response.on("data", (chunk) => {
@@ -8896,13 +8896,13 @@ var CachePresence = class {
           reject(new RetryableError(error.message));
         });
       });
-      request.on("error", (error) => {
+      request2.on("error", (error) => {
         clearTimeout(timer);
         if (error instanceof RetryableError) reject(error);
         else if (["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EAI_AGAIN"].includes(error.code ?? "")) reject(new RetryableError(error.message));
         else reject(error);
       });
-      request.end();
+      request2.end();
     });
   }
 };
@@ -9810,8 +9810,8 @@ async function runMatrixCommand(mode, values, runtime, scratch) {
     "signing-key": readSecretFile("signing-key-file", values["signing-key-file"]),
     "cachix-auth-token": process.env.CACHIX_AUTH_TOKEN
   };
-  const label = (name) => SECRET_SOURCES[name] ?? cliOptionLabel(name);
-  const inputs = new Inputs((name) => typeof given[name] === "boolean" ? String(given[name]) : given[name], (s) => runtime.setSecret(s), label);
+  const label2 = (name) => SECRET_SOURCES[name] ?? cliOptionLabel(name);
+  const inputs = new Inputs((name) => typeof given[name] === "boolean" ? String(given[name]) : given[name], (s) => runtime.setSecret(s), label2);
   const options = readBuildMatrixOptions(inputs, process.env, process.cwd());
   options.tempRoot = scratch;
   options.reportDir = scratch;
@@ -10553,8 +10553,132 @@ function parseMirrorRemote(value) {
 // src/scan/install.ts
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { access as access2, constants, readFile as readFile5 } from "node:fs/promises";
+import { access as access2, constants, mkdir as mkdir3, readFile as readFile5, rm as rm5 } from "node:fs/promises";
 import { basename as basename3, delimiter, join as join5 } from "node:path";
+
+// src/scan/download.ts
+import { createWriteStream } from "node:fs";
+import { rm as rm4 } from "node:fs/promises";
+import { get as httpGet, request as httpRequest } from "node:http";
+import { get as httpsGet } from "node:https";
+import { pipeline } from "node:stream/promises";
+import { connect as tlsConnect } from "node:tls";
+
+// src/scan/proxy.ts
+function isLoopbackUrl(url) {
+  return /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/i.test(url.hostname);
+}
+function proxyFor(url, env) {
+  if (url.protocol !== "https:" || isLoopbackUrl(url)) return void 0;
+  const value = env.https_proxy || env.HTTPS_PROXY;
+  if (!value) return void 0;
+  if (bypassed(url, env.no_proxy ?? env.NO_PROXY ?? "")) return void 0;
+  try {
+    return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
+  } catch {
+    throw new Error(`https_proxy '${displayProxy(value)}' is not a URL. Expected http://host:port.`);
+  }
+}
+function bypassed(url, noProxy) {
+  const host2 = url.hostname.toLowerCase();
+  const port = url.port || "443";
+  for (const raw of noProxy.split(",")) {
+    const entry = raw.trim().toLowerCase();
+    if (!entry) continue;
+    if (entry === "*") return true;
+    const [name, entryPort] = entry.split(/:(?=\d+$)/);
+    if (entryPort && entryPort !== port) continue;
+    const bare = (name ?? "").replace(/^\*?\./, "");
+    if (host2 === bare || host2.endsWith(`.${bare}`)) return true;
+  }
+  return false;
+}
+function displayProxy(value) {
+  return value.replace(/\/\/[^@/]*@/, "//");
+}
+
+// src/scan/download.ts
+var DOWNLOAD_LIMITS = { responseMs: 3e4, stallMs: 3e4, maxRedirects: 10 };
+var DownloadError = class extends Error {
+};
+var REDIRECTS = /* @__PURE__ */ new Set([301, 302, 303, 307, 308]);
+async function downloadFile(url, dest, limits = DOWNLOAD_LIMITS, env = process.env) {
+  let current = new URL(url);
+  for (let redirects = 0; ; redirects++) {
+    const response = await request(current, limits, env);
+    const status = response.statusCode ?? 0;
+    if (REDIRECTS.has(status) && response.headers.location) {
+      response.resume();
+      if (redirects >= limits.maxRedirects) throw new DownloadError(`more than ${limits.maxRedirects} redirects`);
+      const next = new URL(response.headers.location, current);
+      if (next.protocol !== "https:" && !(next.protocol === "http:" && isLoopbackUrl(next))) {
+        throw new DownloadError(`redirected to ${next.protocol}//${next.host}, which is not https: refusing to download over it`);
+      }
+      current = next;
+      continue;
+    }
+    if (status !== 200) {
+      response.resume();
+      throw new DownloadError(`HTTP ${status} ${response.statusMessage ?? ""}`.trim());
+    }
+    try {
+      await pipeline(response, createWriteStream(dest, { flags: "wx", mode: 384 }));
+    } catch (error) {
+      await rm4(dest, { force: true });
+      throw error instanceof DownloadError ? error : new DownloadError(error.message);
+    }
+    return;
+  }
+}
+function request(url, limits, env) {
+  return new Promise((resolve12, reject) => {
+    let tunnel = void 0;
+    let req;
+    let body;
+    const fail = (message) => {
+      clearTimeout(responseTimer);
+      const error = new DownloadError(message);
+      tunnel?.destroy(error);
+      req?.destroy(error);
+      body?.destroy(error);
+      reject(error);
+    };
+    const responseTimer = setTimeout(() => fail(`no response within ${limits.responseMs / 1e3} s`), limits.responseMs);
+    const send = (socket) => {
+      const get = url.protocol === "https:" ? httpsGet : httpGet;
+      const viaTunnel = socket ? { createConnection: () => tlsConnect({ socket, servername: url.hostname }) } : {};
+      req = get(url, { headers: { "user-agent": "nix-fleet-actions" }, ...viaTunnel }, (response) => {
+        clearTimeout(responseTimer);
+        body = response;
+        resolve12(response);
+      });
+      req.setTimeout(limits.stallMs, () => fail(`the download stalled: nothing received for ${limits.stallMs / 1e3} s`));
+      req.on("error", (error) => fail(error.message));
+    };
+    let proxy;
+    try {
+      proxy = proxyFor(url, env);
+    } catch (error) {
+      fail(error.message);
+      return;
+    }
+    if (!proxy) return send();
+    const shown = displayProxy(proxy.href);
+    if (proxy.protocol !== "http:") return fail(`the proxy ${shown} is not http://: only http proxies are supported`);
+    const auth = proxy.username ? { "proxy-authorization": `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString("base64")}` } : {};
+    const target = `${url.hostname}:${url.port || 443}`;
+    tunnel = httpRequest({ host: proxy.hostname, port: proxy.port || 80, method: "CONNECT", path: target, headers: { host: target, ...auth } });
+    tunnel.on("connect", (response, socket) => {
+      if (response.statusCode !== 200) {
+        socket.destroy();
+        return fail(`the proxy ${shown} refused a tunnel to ${target}: HTTP ${response.statusCode}`);
+      }
+      send(socket);
+    });
+    tunnel.on("error", (error) => fail(`the proxy ${shown}: ${error.message}`));
+    tunnel.end();
+  });
+}
 
 // src/scan/gitleaks.ts
 import { readFile as readFile4 } from "node:fs/promises";
@@ -10564,6 +10688,9 @@ var ReportFormatError = class extends Error {
 };
 function str(value) {
   return typeof value === "string" ? value : "";
+}
+function label(value) {
+  return str(value).replace(/[\x00-\x1f\x7f]/g, "");
 }
 function num(value) {
   return typeof value === "number" && Number.isFinite(value) ? value : 0;
@@ -10583,18 +10710,16 @@ function parseJsonReport(text) {
     if (!raw || typeof raw !== "object") throw new ReportFormatError(`finding ${index} of the gitleaks report is not an object`);
     const r = raw;
     const partial = {
-      rule: str(r.RuleID),
-      description: str(r.Description),
+      rule: label(r.RuleID),
+      description: label(r.Description),
       file: str(r.File),
       line: num(r.StartLine),
       endLine: num(r.EndLine),
       column: num(r.StartColumn),
       endColumn: num(r.EndColumn),
       commit: str(r.Commit),
-      author: str(r.Author),
-      email: str(r.Email),
       date: str(r.Date),
-      tags: Array.isArray(r.Tags) ? r.Tags.filter((t) => typeof t === "string") : []
+      tags: Array.isArray(r.Tags) ? r.Tags.filter((t) => typeof t === "string").map(label) : []
     };
     if (!partial.rule || !partial.file) throw new ReportFormatError(`finding ${index} of the gitleaks report has no RuleID or File`);
     const finding = { ...partial, fingerprint: str(r.Fingerprint) || fingerprintOf(partial) };
@@ -10661,7 +10786,15 @@ function chooseCommand(parts, help) {
   if (parts) return parts[0] > 8 || parts[0] === 8 && parts[1] >= 19 ? "git" : "detect";
   return /^\s+git\s/m.test(commandList(help)) ? "git" : "detect";
 }
+var ANSI2 = /\x1b\[[0-9;?]*[A-Za-z]/g;
+function stripAnsi(text) {
+  return text.replace(ANSI2, "");
+}
 var GitleaksError = class extends CommandError {
+  constructor(command, exitCode, stderr, reason) {
+    super(["gitleaks", command[1] ?? ""], exitCode, stripAnsi(stderr), reason);
+    this.name = "GitleaksError";
+  }
 };
 var Gitleaks = class _Gitleaks {
   constructor(binary, version, reportedVersion) {
@@ -10697,8 +10830,16 @@ var Gitleaks = class _Gitleaks {
   async scan(o) {
     const args = scanArgs(this.version.command, o);
     const env = o.gitDir ? { ...process.env, GIT_DIR: o.gitDir } : void 0;
-    const result = await this.exec(args, { cwd: o.source, env, onStderrLine: o.onStderrLine });
     const command = [this.binary, ...args];
+    let result;
+    try {
+      result = await this.exec(args, { cwd: o.source, env, onStderrLine: o.onStderrLine, timeoutMs: o.timeoutMs });
+    } catch (error) {
+      if (!(error instanceof CommandError)) throw error;
+      const limit = (o.timeoutMs ?? 0) >= 6e4 ? `${Math.round((o.timeoutMs ?? 0) / 6e3) / 10} min` : `${(o.timeoutMs ?? 0) / 1e3} s`;
+      const why = /timed out/.test(error.message) ? `did not finish within ${limit} (gitleaks-timeout) and was stopped` : /(could not be (?:started|run)[^\n]*|was stopped by \w+)/.exec(error.message)?.[1] ?? "failed";
+      throw new GitleaksError(command, error.exitCode, error.stderr, why);
+    }
     if (result.exitCode !== 0 && result.exitCode !== LEAKS_EXIT_CODE) {
       throw new GitleaksError(command, result.exitCode, result.stderr, `failed with exit code ${result.exitCode}`);
     }
@@ -10796,7 +10937,7 @@ async function locateGitleaks(o, deps) {
   }
   const version = o.gitleaksVersion ?? DEFAULT_GITLEAKS_VERSION;
   if (!deps.toolCache) throw new Error(`gitleaks is not installed. Install gitleaks ${version} (or newer) or give its path with --gitleaks-path.`);
-  const installed = await installGitleaks(version, o, deps.toolCache, deps.log);
+  const installed = await installGitleaks(version, o, { ...deps, toolCache: deps.toolCache });
   const gitleaks = await Gitleaks.create(installed.binary, version);
   if (gitleaks.reportedVersion === void 0) {
     deps.log.warning(`the gitleaks installed as release ${version} prints no version of its own: taking it to be ${version}.`);
@@ -10805,7 +10946,8 @@ async function locateGitleaks(o, deps) {
   }
   return { gitleaks, source: installed.cached ? `tool cache (${installed.binary})` : `release archive ${version}` };
 }
-async function installGitleaks(version, o, cache, log) {
+async function installGitleaks(version, o, deps) {
+  const { toolCache: cache, log } = deps;
   const arch = process.arch;
   const cached = cache.find("gitleaks", version, arch);
   if (cached) {
@@ -10814,23 +10956,32 @@ async function installGitleaks(version, o, cache, log) {
   }
   const assets = releaseAssets(o.downloadUrl, version, arch);
   log.info(`Downloading gitleaks ${version}: ${assets.archiveUrl}`);
-  const download = (url) => cache.download(url).catch((error) => {
-    throw new Error(`could not download ${url}: ${error instanceof Error ? error.message : String(error)}`);
-  });
+  const downloads = join5(deps.scratch, "gitleaks-download");
+  await mkdir3(downloads, { recursive: true });
+  const download = async (url, name) => {
+    const dest = join5(downloads, name);
+    try {
+      await downloadFile(url, dest, deps.limits);
+    } catch (error) {
+      throw new Error(`could not download ${url}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return dest;
+  };
   const known = o.gitleaksSha256 ? { sum: o.gitleaksSha256, from: "gitleaks-sha256" } : PINNED_SHA256[assets.archive] ? { sum: PINNED_SHA256[assets.archive], from: "the sum pinned for this release" } : void 0;
   let expected;
-  const archive = await download(assets.archiveUrl);
+  const archive = await download(assets.archiveUrl, assets.archive);
   if (known) expected = known;
   else {
-    const sum = parseChecksums(await readFile5(await download(assets.checksumsUrl), "utf8")).get(assets.archive);
+    const sum = parseChecksums(await readFile5(await download(assets.checksumsUrl, "checksums.txt"), "utf8")).get(assets.archive);
     if (!sum) throw new ChecksumError(`${assets.checksumsUrl} lists no checksum for ${assets.archive}: refusing to install it.`);
     expected = { sum, from: assets.checksumsUrl };
   }
   const actual = await sha256(archive);
   if (actual !== expected.sum) {
+    await rm5(archive, { force: true });
     throw new ChecksumError(`checksum mismatch for ${assets.archiveUrl}: expected sha256 ${expected.sum} (from ${expected.from}), got ${actual}. Refusing to install it.`);
   }
-  const dir = await cache.extractTar(archive);
+  const dir = await cache.extractTar(archive, join5(downloads, "extracted"));
   if (!await isExecutable(join5(dir, "gitleaks"))) throw new Error(`${assets.archive} holds no executable 'gitleaks'.`);
   const cachedDir = await cache.cacheDir(dir, "gitleaks", version, arch);
   log.info(`Installed gitleaks ${version} (sha256 ${actual} verified against ${expected.from}) into the tool cache.`);
@@ -11006,6 +11157,7 @@ function readMirrorOptions(inputs, env, cwd = process.cwd()) {
       downloadUrl: OFFICIAL_DOWNLOAD_URL
     },
     config: existingFile(inputs, "config", workspace, "the path of a gitleaks TOML config"),
+    gitleaksTimeoutMinutes: inputs.int("gitleaks-timeout", 30, { min: 1, max: 1440 }),
     workspace
   };
 }
@@ -11055,6 +11207,7 @@ function refusalMessage(r) {
 }
 
 // src/actions/mirror/run.ts
+import { existsSync as existsSync4 } from "node:fs";
 import { join as join6, relative as relative4, sep as sep2 } from "node:path";
 
 // src/git/mirror-errors.ts
@@ -11140,11 +11293,64 @@ ${result.stderr}`;
 ${result.stdout}`);
 }
 
+// src/scan/fleet-config.ts
+var TOKEN = String.raw`[\w=-]`;
+var NOT_TOKEN = String.raw`[^\w="'\n-]`;
+var SHORT_QUOTED = String.raw`"(?:${TOKEN}{0,9}${NOT_TOKEN})*${TOKEN}{0,9}"|'(?:${TOKEN}{0,9}${NOT_TOKEN})*${TOKEN}{0,9}'`;
+var HARMLESS = String.raw`(?:[^"'\n]|${SHORT_QUOTED})`;
+var AGE_RECIPIENT = String.raw`age1[02-9ac-hj-np-z]{58}`;
+var SSH_PUBLIC_KEY = String.raw`(?:ssh-(?:ed25519|rsa|dss)|ecdsa-sha2-nistp(?:256|384|521)|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) AAAA[0-9A-Za-z+/]+={0,3}(?: [^"'\n]{0,100})?`;
+var DID_KEY = String.raw`did:key:z[1-9A-HJ-NP-Za-km-z]{40,60}`;
+var NAMED_PUBLIC = String.raw`["']?[\w.-]*(?i:public_?key|pub_?key)["']?\s*[:=]\s*["']?[A-Za-z0-9+/]{40,88}={0,2}["']?`;
+var PUBLIC = String.raw`["']?(?:${AGE_RECIPIENT}|${SSH_PUBLIC_KEY}|${DID_KEY})["']?|${NAMED_PUBLIC}`;
+var PUBLIC_KEY_LINE = String.raw`^\n?${HARMLESS}*(?:${PUBLIC})(?:${HARMLESS}|${PUBLIC})*(?:\n${HARMLESS}*)?\n?$`;
+var WIREGUARD_PRIVATE = String.raw`(?i)private_?key["']?\s*[:=]\s*["']?([A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=)`;
+var FLEET_CONFIG_NAME = "nix-fleet-gitleaks.toml";
+var FLEET_CONFIG = `# nix-fleet-actions' default gitleaks config: gitleaks' own rules, the public keys of NixOS
+# fleets allowed, WireGuard private keys found. A repository's .gitleaks.toml replaces it.
+title = "nix-fleet: gitleaks defaults for NixOS fleets"
+
+[extend]
+useDefault = true
+
+[[rules]]
+id = "wireguard-private-key"
+description = "WireGuard private key"
+regex = '''${WIREGUARD_PRIVATE}'''
+secretGroup = 1
+keywords = ["privatekey", "private_key"]
+tags = ["key", "WireGuard"]
+
+[allowlist]
+description = "public keys of NixOS fleets: age and sops recipients, keys named public (WireGuard, tinc, PGP), ssh public keys, did:key ids"
+regexTarget = "line"
+regexes = ['''${PUBLIC_KEY_LINE}''']
+`;
+function rulesSource(config, source, env, has) {
+  if (config) return { kind: "config", path: config };
+  if (env.GITLEAKS_CONFIG) return { kind: "environment", variable: "GITLEAKS_CONFIG" };
+  if (env.GITLEAKS_CONFIG_TOML) return { kind: "environment", variable: "GITLEAKS_CONFIG_TOML" };
+  if (has(`${source}/.gitleaks.toml`)) return { kind: "repository" };
+  return { kind: "fleet-defaults" };
+}
+function describeRules(rules) {
+  switch (rules.kind) {
+    case "config":
+      return `the config input (${rules.path})`;
+    case "environment":
+      return rules.variable;
+    case "repository":
+      return "the repository's .gitleaks.toml";
+    case "fleet-defaults":
+      return "gitleaks' default rules with nix-fleet's allowlist of NixOS fleets' public keys";
+  }
+}
+
 // src/scan/resolve-range.ts
 var FIX = "Check out the whole history (actions/checkout with `fetch-depth: 0`) so the range can be scanned.";
 var DEEPEN_STEPS = [50, 200, 1e3];
-async function requireCommit(rev, label, git, log) {
-  return new History(git, log).commit(rev, label);
+async function requireCommit(rev, label2, git, log) {
+  return new History(git, log).commit(rev, label2);
 }
 async function resolveRange(plan2, git, log) {
   const history = new History(git, log);
@@ -11231,9 +11437,9 @@ var History = class {
     return this.remote;
   }
   /** A revision that must exist (the tip being scanned). */
-  async commit(rev, label) {
+  async commit(rev, label2) {
     const sha = await this.git.tryCommit(rev) ?? await this.fetchSha(rev);
-    if (!sha) throw new Error(`${label} is not a commit of this clone${this.fetchFailure()}. ${FIX}`);
+    if (!sha) throw new Error(`${label2} is not a commit of this clone${this.fetchFailure()}. ${FIX}`);
     return sha;
   }
   /** Why the last fetch failed, as a clause for an error message (empty when none did). */
@@ -11353,17 +11559,20 @@ async function runMirror(options, deps, paths) {
     runtime.info(commits ? `Publishing ${sha.slice(0, 12)} adds ${commits} commits to the mirror: ${spec}` : `Publishing adds no commits to the mirror.`);
     let scan = { scanned: false, why: options.requireScan ? "no commits to scan" : "require-scan is false" };
     if (options.requireScan && commits) {
-      const { gitleaks, source } = await locateGitleaks(options.gitleaks, { toolCache: deps.toolCache, log });
-      runtime.info(`Scanning them with ${gitleaks.name} from ${source}.`);
+      const { gitleaks, source } = await locateGitleaks(options.gitleaks, { toolCache: deps.toolCache, log, scratch: dir.path });
+      const rules = rulesSource(options.config, root, process.env, existsSync4);
+      const config = rules.kind === "fleet-defaults" ? await dir.writeSecret(FLEET_CONFIG_NAME, FLEET_CONFIG) : options.config;
+      runtime.info(`Scanning them with ${gitleaks.name} from ${source}; rules: ${describeRules(rules)}.`);
       const result = await runtime.group(
         "gitleaks output",
         () => gitleaks.scan({
           source: root,
           logOpts: logOpts(range),
-          config: options.config,
+          config,
           // Redacted, and inside the private directory, removed when the step ends.
           reportPath: join6(dir.path, "gitleaks-report.json"),
-          onStderrLine: (line) => runtime.untrusted(line)
+          timeoutMs: options.gitleaksTimeoutMinutes * 6e4,
+          onStderrLine: (line) => runtime.untrusted(stripAnsi(line))
         })
       );
       scan = { scanned: true, gitleaks: gitleaks.name, commits: (await repo.revList(range.include, range.exclude, { noMerges: true })).length, findings: result.findings };
@@ -11482,8 +11691,8 @@ var mirrorCommand = {
       config: values.config,
       "gitleaks-path": values["gitleaks-path"]
     };
-    const label = (name) => SECRET_SOURCES2[name] ?? cliOptionLabel(name);
-    const inputs = new Inputs((name) => given[name], (s) => runtime.setSecret(s), label);
+    const label2 = (name) => SECRET_SOURCES2[name] ?? cliOptionLabel(name);
+    const inputs = new Inputs((name) => given[name], (s) => runtime.setSecret(s), label2);
     const env = { ...process.env, GITHUB_WORKSPACE: "", GITHUB_SHA: "", GITHUB_ACTIONS: "", GITHUB_REF: await currentBranchRef() };
     const options = readMirrorOptions(inputs, env, process.cwd());
     const report = await runMirror(options, { runtime }, { tempRoot: scratch });
@@ -11501,24 +11710,126 @@ async function currentBranchRef() {
 }
 
 // src/cli/scan.ts
-import { resolve as resolve11 } from "node:path";
+import { tmpdir as tmpdir4 } from "node:os";
 
 // src/actions/secret-scan/options.ts
 import { tmpdir as tmpdir3 } from "node:os";
-import { existsSync as existsSync4, readFileSync as readFileSync3, statSync as statSync3 } from "node:fs";
-import { isAbsolute as isAbsolute5, resolve as resolve10 } from "node:path";
-var LOOPBACK = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i;
+import { existsSync as existsSync6, readFileSync as readFileSync3, realpathSync as realpathSync2, statSync as statSync3 } from "node:fs";
+import { isAbsolute as isAbsolute7, relative as relative7, resolve as resolve11 } from "node:path";
+
+// src/runner/output-path.ts
+import { lstatSync, realpathSync } from "node:fs";
+import { basename as basename4, dirname as dirname3, isAbsolute as isAbsolute5, join as join7, relative as relative5, resolve as resolve10, sep as sep3 } from "node:path";
+function exists(path) {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function realTarget(path) {
+  let existing = path;
+  const rest = [];
+  while (!exists(existing)) {
+    rest.unshift(basename4(existing));
+    const parent = dirname3(existing);
+    if (parent === existing) break;
+    existing = parent;
+  }
+  return join7(realpathSync(existing), ...rest);
+}
+function inside2(path, root) {
+  const rel = relative5(root, path);
+  return rel !== "" && !rel.startsWith(`..${sep3}`) && rel !== ".." && !isAbsolute5(rel);
+}
+function outputPath(inputs, name, value, roots, confined = true) {
+  const where2 = confined ? ` inside the workspace (${roots.workspace}) or RUNNER_TEMP (${roots.temp})` : "";
+  const expected = `Expected the path of a new file${where2}, outside .git`;
+  const given = isAbsolute5(value) ? resolve10(value) : resolve10(roots.workspace, value);
+  if (exists(given)) throw inputs.error(name, `'${value}' already exists (${given}): only files the step creates are written. ${expected}.`);
+  const target = realTarget(given);
+  const realRoots = [roots.workspace, roots.temp].map((r) => exists(r) ? realpathSync(r) : resolve10(r));
+  const root = realRoots.find((r) => inside2(target, r));
+  if (confined && !root) throw inputs.error(name, `'${value}' is outside the workspace and RUNNER_TEMP (it resolves to ${target}). ${expected}.`);
+  if ((root ? relative5(root, target) : target).split(sep3).includes(".git")) {
+    throw inputs.error(name, `'${value}' is inside a .git directory (${target}). ${expected}.`);
+  }
+  return target;
+}
+
+// src/scan/trusted-files.ts
+import { existsSync as existsSync5 } from "node:fs";
+import { mkdir as mkdir4, readFile as readFile6, writeFile as writeFile3 } from "node:fs/promises";
+import { basename as basename5, isAbsolute as isAbsolute6, join as join8, relative as relative6, sep as sep4 } from "node:path";
+var PULL_REQUEST_EVENTS = /* @__PURE__ */ new Set(["pull_request", "pull_request_target"]);
+async function trustedFiles(o, repo, root, dir, log) {
+  if (!PULL_REQUEST_EVENTS.has(o.eventName)) {
+    return { source: root, config: o.config, baseline: o.baseline, ignoreFile: existsSync5(join8(root, ".gitleaksignore")) };
+  }
+  const baseSha = o.event.pull_request?.base?.sha;
+  if (typeof baseSha !== "string" || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(baseSha)) {
+    throw new Error(`the ${o.eventName} event has no base commit. Expected pull_request.base.sha.`);
+  }
+  const base = await requireCommit(baseSha, "the pull request's base commit", repo, log);
+  await mkdir4(dir, { recursive: true });
+  const changed = [];
+  const fromBase = async (rel, name) => {
+    const content = await repo.tryShow(base, rel);
+    const current = await readFile6(join8(root, rel), "utf8").catch(() => void 0);
+    if (current !== content) changed.push(rel);
+    if (content === void 0) return void 0;
+    await writeFile3(join8(dir, name), content);
+    return join8(dir, name);
+  };
+  const inRepo = (path) => {
+    if (!path) return void 0;
+    const rel = relative6(root, path);
+    return rel && !rel.startsWith("..") && !isAbsolute6(rel) ? rel.split(sep4).join("/") : void 0;
+  };
+  await fromBase(".gitleaks.toml", ".gitleaks.toml");
+  const ignoreFile = await fromBase(".gitleaksignore", ".gitleaksignore") !== void 0;
+  const pick = async (path, name) => {
+    const rel = inRepo(path);
+    if (!rel) return path;
+    const trusted = await fromBase(rel, `${name}-${basename5(rel)}`);
+    if (!trusted) log.warning(`${rel} (input '${name}') is not in the pull request's base commit: scanning without it.`);
+    return trusted;
+  };
+  const config = await pick(o.config, "config");
+  const baseline = await pick(o.baseline, "baseline");
+  if (changed.length) {
+    log.warning(`this pull request changes ${changed.join(", ")}: the scan uses the base commit's version instead, so that a pull request cannot switch its own scan off.`);
+  }
+  return { source: dir, gitDir: await repo.gitDir(), config, baseline, ignoreFile, base, changed };
+}
+
+// src/actions/secret-scan/options.ts
 function existingFile2(inputs, name, base, expected) {
   const value = inputs.optionalString(name);
   if (value === void 0) return void 0;
-  const path = isAbsolute5(value) ? value : resolve10(base, value);
-  if (!existsSync4(path) || !statSync3(path).isFile()) throw inputs.error(name, `'${value}' is not a file (${path}). Expected ${expected}.`);
+  const path = isAbsolute7(value) ? value : resolve11(base, value);
+  if (!existsSync6(path) || !statSync3(path).isFile()) throw inputs.error(name, `'${value}' is not a file (${path}). Expected ${expected}.`);
   return path;
+}
+function insideDir(path, dir) {
+  const rel = relative7(realpathSync2(dir), realpathSync2(path));
+  return rel === "" || !rel.startsWith("..") && !isAbsolute7(rel);
+}
+function parseUrl(value) {
+  try {
+    return new URL(value);
+  } catch {
+    return void 0;
+  }
+}
+function runnerTempDir(env) {
+  return resolve11(env.RUNNER_TEMP || tmpdir3(), "nix-fleet");
 }
 function readEvent(env) {
   const eventName = env.GITHUB_EVENT_NAME ?? "";
   const path = env.GITHUB_EVENT_PATH;
-  if (!eventName || !path || !existsSync4(path)) return { eventName, event: {} };
+  if (!eventName || !path || !existsSync6(path)) return { eventName, event: {} };
   try {
     return { eventName, event: JSON.parse(readFileSync3(path, "utf8")) };
   } catch (error) {
@@ -11527,7 +11838,7 @@ function readEvent(env) {
 }
 function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
   const workspace = env.GITHUB_WORKSPACE || cwd;
-  const tempDir = paths.tempDir ?? resolve10(env.RUNNER_TEMP || tmpdir3(), "nix-fleet");
+  const tempDir = paths.tempDir ?? runnerTempDir(env);
   const rangeText = inputs.string("range", "auto");
   const range = parseRangeInput(rangeText);
   if ("error" in range) throw inputs.error("range", range.error);
@@ -11536,9 +11847,9 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
   for (const secret of secrets) inputs.mask(secret);
   let published;
   if (publishedText !== void 0) {
-    const parsed = parsePublishedRef(publishedText);
-    if ("error" in parsed) throw inputs.error("published-ref", parsed.error);
-    published = parsed;
+    const parsed2 = parsePublishedRef(publishedText);
+    if ("error" in parsed2) throw inputs.error("published-ref", parsed2.error);
+    published = parsed2;
   }
   if (published && range.kind !== "unpublished") {
     throw inputs.error("published-ref", `it only applies to range 'unpublished', not '${rangeText}'. Expected it empty, or range: unpublished.`);
@@ -11553,11 +11864,12 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
   const downloadUrl = inputs.string("gitleaks-download-url", OFFICIAL_DOWNLOAD_URL);
   for (const secret of urlCredentials(downloadUrl)) inputs.mask(secret);
   const releases = "Expected the https base URL of gitleaks releases, holding v<version>/ folders";
-  if (!/^https?:\/\/[^\s/]+/.test(downloadUrl)) throw inputs.error("gitleaks-download-url", `'${downloadUrl}' is not an http(s) URL. ${releases}.`);
+  const parsed = /^https?:\/\/[^\s/]+/.test(downloadUrl) ? parseUrl(downloadUrl) : void 0;
+  if (!parsed) throw inputs.error("gitleaks-download-url", `'${downloadUrl}' is not an http(s) URL. ${releases}.`);
   if (urlCredentials(downloadUrl).length || /^[a-z]+:\/\/[^/]*@/i.test(downloadUrl)) {
     throw inputs.error("gitleaks-download-url", `'${displayUrl(downloadUrl)}' holds credentials, which would be logged with every download. ${releases}, readable without credentials.`);
   }
-  if (!/^https:/i.test(downloadUrl) && !LOOPBACK.test(downloadUrl)) {
+  if (!/^https:/i.test(downloadUrl) && !(parsed.protocol === "http:" && isLoopbackUrl(parsed))) {
     throw inputs.error("gitleaks-download-url", `'${downloadUrl}' is plain http: anyone on the way could swap the archive. ${releases}.`);
   }
   const gitleaksSha256 = inputs.optionalString("gitleaks-sha256")?.toLowerCase();
@@ -11566,18 +11878,26 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
   }
   const sarif = inputs.optionalString("sarif");
   const { eventName, event } = readEvent(env);
+  const gitleaksPath = existingFile2(inputs, "gitleaks-path", workspace, "the path of the gitleaks executable");
+  if (gitleaksPath && PULL_REQUEST_EVENTS.has(eventName) && insideDir(gitleaksPath, workspace)) {
+    throw inputs.error(
+      "gitleaks-path",
+      `'${gitleaksPath}' is inside the checkout, which on ${eventName} is the pull request's own: the scanner must not come from the change it scans. Expected a gitleaks installed on the runner outside the workspace, or gitleaks-path empty to have the action download a checksum-verified release.`
+    );
+  }
   return {
     range,
     rangeText,
     published,
     config: existingFile2(inputs, "config", workspace, "the path of a gitleaks TOML config"),
     baseline: existingFile2(inputs, "baseline", workspace, "the path of a gitleaks JSON report to use as baseline"),
-    gitleaksPath: existingFile2(inputs, "gitleaks-path", workspace, "the path of the gitleaks executable"),
+    gitleaksPath,
     gitleaksVersion,
     downloadUrl,
     gitleaksSha256,
     failOnFindings: inputs.bool("fail-on-findings", true),
-    sarifPath: sarif ? resolve10(workspace, sarif) : void 0,
+    gitleaksTimeoutMinutes: inputs.int("gitleaks-timeout", 30, { min: 1, max: 1440 }),
+    sarifPath: sarif ? outputPath(inputs, "sarif", sarif, { workspace, temp: env.RUNNER_TEMP || tmpdir3() }, !paths.terminal) : void 0,
     workspace,
     tempDir,
     eventName,
@@ -11586,145 +11906,12 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
   };
 }
 
-// src/actions/secret-scan/run.ts
-import { existsSync as existsSync5 } from "node:fs";
-import { mkdir as mkdir3, readFile as readFile6, writeFile as writeFile3 } from "node:fs/promises";
-import { basename as basename4, dirname as dirname3, isAbsolute as isAbsolute6, join as join7, relative as relative5, sep as sep3 } from "node:path";
-var ANSI2 = /\x1b\[[0-9;]*m/g;
-async function runSecretScan(options, deps) {
-  const { runtime } = deps;
-  for (const secret of options.secrets) runtime.setSecret(secret);
-  const started = Date.now();
-  const log = { info: (m) => runtime.info(m), warning: (m) => runtime.warning(m) };
-  const plan2 = planRange(options.range, options.eventName, options.event, options.published);
-  const git = new GitHistory(options.workspace);
-  const root = await git.tryToplevel();
-  if (!root) throw new Error(`${options.workspace} is not a git work tree. Check the repository out (actions/checkout) before scanning it.`);
-  const repo = new GitHistory(root);
-  const range = await resolveRange(plan2, repo, log);
-  const spec = rangeSpec(range);
-  const commits = (await repo.revList(range.include, range.exclude, { noMerges: true })).length;
-  runtime.info(commits ? `Scanning ${commits} commits (${range.why}): ${spec}` : `No commits to scan (${range.why}).`);
-  const { gitleaks, source } = await locateGitleaks(options, { toolCache: deps.toolCache, log });
-  runtime.info(`Using ${gitleaks.name} from ${source}.`);
-  const scratch = await PrivateDir.create(runtime, options.tempDir);
-  let findings = [];
-  let commitsScanned;
-  let trust;
-  try {
-    trust = await trustedFiles(options, repo, root, join7(scratch.path, "trusted"), log);
-    if (commits) {
-      const scan = await runtime.group(
-        "gitleaks output",
-        () => gitleaks.scan({
-          source: trust.source,
-          gitDir: trust.gitDir,
-          logOpts: logOpts(range),
-          config: trust.config,
-          baseline: trust.baseline,
-          reportPath: join7(scratch.path, "report.json"),
-          // The repository controls what gitleaks prints (a config's regex, file names).
-          onStderrLine: (line) => runtime.untrusted(line.replace(ANSI2, ""))
-        })
-      );
-      findings = scan.findings;
-      commitsScanned = scan.commitsScanned;
-      if (commitsScanned !== void 0) runtime.info(`gitleaks scanned ${commitsScanned} commits (${commits} expected).`);
-    }
-  } finally {
-    await scratch.close();
-  }
-  const workspacePath2 = (f) => {
-    const rel = relative5(options.workspace, join7(root, f.file));
-    return rel.startsWith("..") ? f.file : rel.split(sep3).join("/");
-  };
-  const report = {
-    result: findings.length ? "findings" : "clean",
-    range: spec,
-    why: range.why,
-    commits,
-    ...commitsScanned === void 0 ? {} : { commitsScanned },
-    findings: findings.map((f) => ({ ...f, path: workspacePath2(f) })),
-    gitleaks: { name: gitleaks.name, version: gitleaks.version.text, command: gitleaks.version.command, source },
-    config: options.config,
-    baseline: options.baseline,
-    gitleaksIgnore: trust.ignoreFile,
-    ...trust.base ? { trustedBase: trust.base, untrustedChanges: trust.changed } : {},
-    seconds: Math.round((Date.now() - started) / 100) / 10
-  };
-  for (const f of report.findings) {
-    runtime.annotate({
-      level: "error",
-      title: `secret found: ${f.rule}`,
-      message: `${f.description || f.rule} in commit ${f.commit.slice(0, 12)} (${f.date}); the secret is redacted. Fingerprint for .gitleaksignore: ${f.fingerprint}`,
-      file: f.path,
-      line: f.line || void 0,
-      column: f.column || void 0
-    });
-  }
-  runtime.report(renderReport3(report));
-  const reportDir = options.reportPath && options.sarifPath ? void 0 : await newStepDir(options.tempDir, "secret-scan");
-  const reportPath = options.reportPath ?? join7(reportDir, "secret-scan-report.json");
-  const sarifPath = options.sarifPath ?? join7(reportDir, "secret-scan.sarif");
-  await writeJson(reportPath, report);
-  await writeJson(sarifPath, toSarif(findings, gitleaks.version.text, workspacePath2));
-  runtime.setOutput("findings", String(findings.length));
-  runtime.setOutput("range", spec);
-  runtime.setOutput("commits", String(commits));
-  runtime.setOutput("report", reportPath);
-  runtime.setOutput("sarif", sarifPath);
-  return report;
-}
-var PULL_REQUEST_EVENTS = /* @__PURE__ */ new Set(["pull_request", "pull_request_target"]);
-async function trustedFiles(options, repo, root, dir, log) {
-  if (!PULL_REQUEST_EVENTS.has(options.eventName)) {
-    return { source: root, config: options.config, baseline: options.baseline, ignoreFile: existsSync5(join7(root, ".gitleaksignore")) };
-  }
-  const baseSha = options.event.pull_request?.base?.sha;
-  if (typeof baseSha !== "string" || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(baseSha)) {
-    throw new Error(`the ${options.eventName} event has no base commit. Expected pull_request.base.sha.`);
-  }
-  const base = await requireCommit(baseSha, "the pull request's base commit", repo, log);
-  await mkdir3(dir, { recursive: true });
-  const changed = [];
-  const fromBase = async (rel, name) => {
-    const content = await repo.tryShow(base, rel);
-    const current = await readFile6(join7(root, rel), "utf8").catch(() => void 0);
-    if (current !== content) changed.push(rel);
-    if (content === void 0) return void 0;
-    await writeFile3(join7(dir, name), content);
-    return join7(dir, name);
-  };
-  const inRepo = (path) => {
-    if (!path) return void 0;
-    const rel = relative5(root, path);
-    return rel && !rel.startsWith("..") && !isAbsolute6(rel) ? rel.split(sep3).join("/") : void 0;
-  };
-  await fromBase(".gitleaks.toml", ".gitleaks.toml");
-  const ignoreFile = await fromBase(".gitleaksignore", ".gitleaksignore") !== void 0;
-  const pick = async (path, name) => {
-    const rel = inRepo(path);
-    if (!rel) return path;
-    const trusted = await fromBase(rel, `${name}-${basename4(rel)}`);
-    if (!trusted) log.warning(`${rel} (input '${name}') is not in the pull request's base commit: scanning without it.`);
-    return trusted;
-  };
-  const config = await pick(options.config, "config");
-  const baseline = await pick(options.baseline, "baseline");
-  if (changed.length) {
-    log.warning(`this pull request changes ${changed.join(", ")}: the scan uses the base commit's version instead, so that a pull request cannot switch its own scan off.`);
-  }
-  return { source: dir, gitDir: await repo.gitDir(), config, baseline, ignoreFile, base, changed };
-}
-async function writeJson(path, data) {
-  await mkdir3(dirname3(path), { recursive: true });
-  await writeFile3(path, JSON.stringify(data, null, 2) + "\n");
-}
+// src/actions/secret-scan/report.ts
 function renderReport3(report) {
   const n = report.findings.length;
   const r = new Report(n ? `secret-scan: ${n} ${n === 1 ? "secret" : "secrets"} found` : "secret-scan: no secrets found");
   const what = report.commits ? `${report.commits} commits (${report.why}): \`${report.range}\`` : `no commits (${report.why})`;
-  r.paragraph(`Scanned ${what} with ${report.gitleaks.name} in ${report.seconds} s.`);
+  r.paragraph(`Scanned ${what} with ${report.gitleaks.name} in ${report.seconds} s. Rules: ${report.rules}.`);
   if (report.trustedBase) {
     const changed = report.untrustedChanges?.length ? ` This pull request's changes to ${report.untrustedChanges.join(", ")} were not used.` : "";
     r.paragraph(`Pull request: gitleaks' config and ignore files come from the base commit ${report.trustedBase.slice(0, 12)}.${changed}`);
@@ -11747,19 +11934,123 @@ function failureMessage3(report) {
   return `${n} ${n === 1 ? "secret" : "secrets"} found in ${report.commits} commits (${report.range}): ${files.slice(0, 10).join(", ")}${files.length > 10 ? ", ..." : ""}`;
 }
 
+// src/actions/secret-scan/run.ts
+import { existsSync as existsSync7 } from "node:fs";
+import { mkdir as mkdir5, writeFile as writeFile4 } from "node:fs/promises";
+import { dirname as dirname4, join as join9, relative as relative8, sep as sep5 } from "node:path";
+async function runSecretScan(options, deps) {
+  const { runtime } = deps;
+  for (const secret of options.secrets) runtime.setSecret(secret);
+  const started = Date.now();
+  const log = { info: (m) => runtime.info(m), warning: (m) => runtime.warning(m) };
+  const plan2 = planRange(options.range, options.eventName, options.event, options.published);
+  const git = new GitHistory(options.workspace);
+  const root = await git.tryToplevel();
+  if (!root) throw new Error(`${options.workspace} is not a git work tree. Check the repository out (actions/checkout) before scanning it.`);
+  const repo = new GitHistory(root);
+  const range = await resolveRange(plan2, repo, log);
+  const spec = rangeSpec(range);
+  const commits = (await repo.revList(range.include, range.exclude, { noMerges: true })).length;
+  runtime.info(commits ? `Scanning ${commits} commits (${range.why}): ${spec}` : `No commits to scan (${range.why}).`);
+  const scratch = await PrivateDir.create(runtime, options.tempDir);
+  let findings = [];
+  let commitsScanned;
+  let trust;
+  let rules;
+  let gitleaks;
+  let source;
+  try {
+    ({ gitleaks, source } = await locateGitleaks(options, { toolCache: deps.toolCache, log, scratch: scratch.path }));
+    runtime.info(`Using ${gitleaks.name} from ${source}.`);
+    trust = await trustedFiles(options, repo, root, join9(scratch.path, "trusted"), log);
+    rules = rulesSource(trust.config, trust.source, process.env, existsSync7);
+    runtime.info(`Rules: ${describeRules(rules)}.`);
+    const config = rules.kind === "fleet-defaults" ? await scratch.writeSecret(FLEET_CONFIG_NAME, FLEET_CONFIG) : trust.config;
+    if (commits) {
+      const scan = await runtime.group(
+        "gitleaks output",
+        () => gitleaks.scan({
+          source: trust.source,
+          gitDir: trust.gitDir,
+          logOpts: logOpts(range),
+          config,
+          baseline: trust.baseline,
+          reportPath: join9(scratch.path, "report.json"),
+          timeoutMs: options.gitleaksTimeoutMinutes * 6e4,
+          // The repository controls what gitleaks prints (a config's regex, file names).
+          onStderrLine: (line) => runtime.untrusted(stripAnsi(line))
+        })
+      );
+      findings = scan.findings;
+      commitsScanned = scan.commitsScanned;
+      if (commitsScanned !== void 0) runtime.info(`gitleaks scanned ${commitsScanned} commits (${commits} expected).`);
+    }
+  } finally {
+    await scratch.close();
+  }
+  const workspacePath2 = (f) => {
+    const rel = relative8(options.workspace, join9(root, f.file));
+    return rel.startsWith("..") ? f.file : rel.split(sep5).join("/");
+  };
+  const report = {
+    result: findings.length ? "findings" : "clean",
+    range: spec,
+    why: range.why,
+    commits,
+    ...commitsScanned === void 0 ? {} : { commitsScanned },
+    findings: findings.map((f) => ({ ...f, path: workspacePath2(f) })),
+    gitleaks: { name: gitleaks.name, version: gitleaks.version.text, command: gitleaks.version.command, source },
+    config: options.config,
+    rules: describeRules(rules),
+    baseline: options.baseline,
+    gitleaksIgnore: trust.ignoreFile,
+    ...trust.base ? { trustedBase: trust.base, untrustedChanges: trust.changed } : {},
+    seconds: Math.round((Date.now() - started) / 100) / 10
+  };
+  for (const f of report.findings) {
+    runtime.annotate({
+      level: "error",
+      title: `secret found: ${f.rule}`,
+      message: `${f.description || f.rule} in commit ${f.commit.slice(0, 12)} (${f.date}); the secret is redacted. Fingerprint for .gitleaksignore: ${f.fingerprint}`,
+      file: f.path,
+      line: f.line || void 0,
+      column: f.column || void 0
+    });
+  }
+  runtime.report(renderReport3(report));
+  const reportDir = options.reportPath && options.sarifPath ? void 0 : await newStepDir(options.tempDir, "secret-scan");
+  const reportPath = options.reportPath ?? join9(reportDir, "secret-scan-report.json");
+  const sarifPath = options.sarifPath ?? join9(reportDir, "secret-scan.sarif");
+  await writeJson(reportPath, report);
+  await writeJson(sarifPath, toSarif(findings, gitleaks.version.text, workspacePath2));
+  runtime.setOutput("findings", String(findings.length));
+  runtime.setOutput("range", spec);
+  runtime.setOutput("commits", String(commits));
+  runtime.setOutput("report", reportPath);
+  runtime.setOutput("sarif", sarifPath);
+  return report;
+}
+async function writeJson(path, data) {
+  await mkdir5(dirname4(path), { recursive: true });
+  await writeFile4(path, JSON.stringify(data, null, 2) + "\n", { flag: "wx" });
+}
+
 // src/cli/scan.ts
 var scanCommand = {
   name: "scan",
   usage: `  nix-fleet scan [--range auto|all|unpublished|A..B] [--published-ref REF|URL#BRANCH] [--config FILE]
-                 [--baseline FILE] [--gitleaks-path FILE] [--report FILE] [--sarif FILE] [--json]
+                 [--baseline FILE] [--gitleaks-path FILE] [--gitleaks-timeout MINUTES] [--report FILE]
+                 [--sarif FILE] [--json]
       gitleaks over the commits that matter, every finding at file:line, the secret redacted.
-      --range auto scans what is not yet pushed upstream (everything without an upstream).`,
+      --range auto scans what is not yet pushed upstream (everything without an upstream).
+      --report and --sarif write new files only (never one that exists, nor inside .git).`,
   options: {
     range: { type: "string" },
     "published-ref": { type: "string" },
     config: { type: "string" },
     baseline: { type: "string" },
     "gitleaks-path": { type: "string" },
+    "gitleaks-timeout": { type: "string" },
     sarif: { type: "string" },
     report: { type: "string" },
     json: { type: "boolean" }
@@ -11767,8 +12058,8 @@ var scanCommand = {
   async run(values, runtime, scratch) {
     const inputs = cliInputs(values, runtime);
     const env = { ...process.env, GITHUB_WORKSPACE: "", GITHUB_EVENT_NAME: "", GITHUB_EVENT_PATH: "", RUNNER_TEMP: "" };
-    const options = readSecretScanOptions(inputs, env, process.cwd(), { tempDir: scratch });
-    if (typeof values.report === "string") options.reportPath = resolve11(values.report);
+    const options = readSecretScanOptions(inputs, env, process.cwd(), { tempDir: scratch, terminal: true });
+    if (typeof values.report === "string") options.reportPath = outputPath(inputs, "report", values.report, { workspace: process.cwd(), temp: tmpdir4() }, false);
     const report = await runSecretScan(options, { runtime });
     if (values.json) runtime.result(JSON.stringify(report, null, 2));
     if (report.findings.length) {
@@ -11835,7 +12126,7 @@ ${USAGE}`);
     // At once, before the stopped programs make the command print results of work cut short.
     () => runtime.closeResults()
   );
-  const scratch = await PrivateDir.create(runtime, tmpdir4());
+  const scratch = await PrivateDir.create(runtime, tmpdir5());
   try {
     const { values } = parseArgs({ args: rest, strict: true, options: { ...command.options, verbose: { type: "boolean" } } });
     const status = await command.run(values, runtime, scratch.path);

@@ -1,7 +1,9 @@
 /**
  * A leak gitleaks found, with everything needed to find and fix it and nothing of the secret:
  * gitleaks' Secret, Match and Line fields (and the SARIF snippet) are never read into it, and the
- * commit message is left out too, since gitleaks does not scan it.
+ * commit message is left out too, since gitleaks does not scan it. The commit's author name and
+ * email are left out as well: the commit names whoever needs to know, and a report that is
+ * uploaded or pasted should not carry people's addresses.
  */
 export interface Finding {
   rule: string;
@@ -13,8 +15,6 @@ export interface Finding {
   column: number;
   endColumn: number;
   commit: string;
-  author: string;
-  email: string;
   /** As gitleaks gives it: RFC3339 from real scans. */
   date: string;
   /** What .gitleaksignore takes to accept this finding: `<commit>:<file>:<rule>:<line>`. */
@@ -28,6 +28,15 @@ export class ReportFormatError extends Error {}
 
 function str(value: unknown): string {
   return typeof value === "string" ? value : "";
+}
+
+/**
+ * A rule's id, description or tag: the repository's config chooses them, and they reach the
+ * summary, which Forgejo prints into the log: control characters (terminal escapes) are dropped.
+ */
+function label(value: unknown): string {
+  // eslint-disable-next-line no-control-regex -- removing control characters is the point
+  return str(value).replace(/[\x00-\x1f\x7f]/g, "");
 }
 
 function num(value: unknown): number {
@@ -51,18 +60,16 @@ export function parseJsonReport(text: string): Finding[] {
     if (!raw || typeof raw !== "object") throw new ReportFormatError(`finding ${index} of the gitleaks report is not an object`);
     const r = raw as Record<string, unknown>;
     const partial = {
-      rule: str(r.RuleID),
-      description: str(r.Description),
+      rule: label(r.RuleID),
+      description: label(r.Description),
       file: str(r.File),
       line: num(r.StartLine),
       endLine: num(r.EndLine),
       column: num(r.StartColumn),
       endColumn: num(r.EndColumn),
       commit: str(r.Commit),
-      author: str(r.Author),
-      email: str(r.Email),
       date: str(r.Date),
-      tags: Array.isArray(r.Tags) ? r.Tags.filter((t): t is string => typeof t === "string") : [],
+      tags: Array.isArray(r.Tags) ? r.Tags.filter((t): t is string => typeof t === "string").map(label) : [],
     };
     if (!partial.rule || !partial.file) throw new ReportFormatError(`finding ${index} of the gitleaks report has no RuleID or File`);
     const finding: Finding = { ...partial, fingerprint: str(r.Fingerprint) || fingerprintOf(partial) };
@@ -103,8 +110,6 @@ export function parseSarifReport(text: string): Finding[] {
         column: num(region.startColumn),
         endColumn: num(region.endColumn),
         commit: str(fp.commitSha),
-        author: str(fp.author),
-        email: str(fp.email),
         date: str(fp.date),
         tags: Array.isArray(r.properties?.tags) ? (r.properties.tags as unknown[]).filter((t): t is string => typeof t === "string") : [],
       };

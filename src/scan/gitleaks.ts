@@ -49,6 +49,8 @@ export interface GitleaksScanOptions {
   baseline?: string;
   /** Where gitleaks writes its JSON report; the caller removes it. */
   reportPath: string;
+  /** gitleaks is stopped after this long and the scan fails. */
+  timeoutMs?: number;
   onStderrLine?: (line: string) => void;
 }
 
@@ -59,8 +61,27 @@ export interface GitleaksScan {
   commitsScanned?: number;
 }
 
-/** gitleaks failed (exit 1, 126, a crash, or an unreadable report): never to be taken as "no findings". */
-export class GitleaksError extends CommandError {}
+// gitleaks 8.16 colours its log even into a pipe, NO_COLOR or not.
+// eslint-disable-next-line no-control-regex -- matching terminal escape codes is the point
+const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
+
+/** gitleaks' log without its colour codes, fit for a log, summary or report. */
+export function stripAnsi(text: string): string {
+  return text.replace(ANSI, "");
+}
+
+/**
+ * gitleaks failed (exit 1, 126, a crash, a timeout, or an unreadable report): never to be taken as
+ * "no findings". Its message names the command only as `gitleaks <command>` (the full argv holds
+ * scratch paths and git arguments that mean nothing to the reader) and carries stderr's tail
+ * without colour codes.
+ */
+export class GitleaksError extends CommandError {
+  constructor(command: string[], exitCode: number | null, stderr: string, reason: string) {
+    super(["gitleaks", command[1] ?? ""], exitCode, stripAnsi(stderr), reason);
+    this.name = "GitleaksError";
+  }
+}
 
 /** gitleaks, reached through one exec function. */
 export class Gitleaks {
@@ -100,8 +121,18 @@ export class Gitleaks {
     const args = scanArgs(this.version.command, o);
     const env = o.gitDir ? { ...process.env, GIT_DIR: o.gitDir } : undefined;
     // cwd too: newer versions also read ./.gitleaksignore.
-    const result = await this.exec(args, { cwd: o.source, env, onStderrLine: o.onStderrLine });
     const command = [this.binary, ...args];
+    let result: RunResult;
+    try {
+      result = await this.exec(args, { cwd: o.source, env, onStderrLine: o.onStderrLine, timeoutMs: o.timeoutMs });
+    } catch (error) {
+      if (!(error instanceof CommandError)) throw error;
+      const limit = (o.timeoutMs ?? 0) >= 60_000 ? `${Math.round((o.timeoutMs ?? 0) / 6_000) / 10} min` : `${(o.timeoutMs ?? 0) / 1000} s`;
+      const why = /timed out/.test(error.message)
+        ? `did not finish within ${limit} (gitleaks-timeout) and was stopped`
+        : (/(could not be (?:started|run)[^\n]*|was stopped by \w+)/.exec(error.message)?.[1] ?? "failed");
+      throw new GitleaksError(command, error.exitCode, error.stderr, why);
+    }
     if (result.exitCode !== 0 && result.exitCode !== LEAKS_EXIT_CODE) {
       throw new GitleaksError(command, result.exitCode, result.stderr, `failed with exit code ${result.exitCode}`);
     }
@@ -124,7 +155,7 @@ export class Gitleaks {
 }
 
 /** The argv of a scan for a CLI generation: `detect --source=<dir>` before 8.19, `git <dir>` after. */
-export function scanArgs(command: "detect" | "git", o: Omit<GitleaksScanOptions, "onStderrLine" | "gitDir">): string[] {
+export function scanArgs(command: "detect" | "git", o: Omit<GitleaksScanOptions, "onStderrLine" | "gitDir" | "timeoutMs">): string[] {
   const common = [
     "--redact",
     "--no-banner",
@@ -140,6 +171,6 @@ export function scanArgs(command: "detect" | "git", o: Omit<GitleaksScanOptions,
 }
 
 function exec(binary: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
-  // gitleaks colours its log for terminals only, but NO_COLOR keeps escape codes out of any log.
+  // NO_COLOR is asked for, but 8.16 colours its log into a pipe regardless: lines are stripped too (stripAnsi).
   return run([binary, ...args], { ...options, env: { ...(options.env ?? process.env), NO_COLOR: "1" } });
 }

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { access, constants, readFile } from "node:fs/promises";
+import { access, constants, mkdir, readFile, rm } from "node:fs/promises";
 import { basename, delimiter, join } from "node:path";
 import type { ToolCache } from "../runner/tool-cache.js";
+import { downloadFile, type DownloadLimits } from "./download.js";
 import { Gitleaks } from "./gitleaks.js";
 
 /** Official releases: `<base>/v<version>/gitleaks_<version>_linux_x64.tar.gz` (gitleaks' .goreleaser.yml). */
@@ -100,7 +101,15 @@ export interface LocatedGitleaks {
  * gitleaks-path, else PATH, else the release archive (checksum verified) through the tool
  * cache. Without a tool cache (the CLI), a missing gitleaks is an error.
  */
-export async function locateGitleaks(o: LocateOptions, deps: { toolCache?: ToolCache; log: InstallLog }): Promise<LocatedGitleaks> {
+export interface LocateDeps {
+  toolCache?: ToolCache;
+  log: InstallLog;
+  /** The step's private scratch directory: downloads and extraction happen here, removed with it. */
+  scratch: string;
+  limits?: DownloadLimits;
+}
+
+export async function locateGitleaks(o: LocateOptions, deps: LocateDeps): Promise<LocatedGitleaks> {
   if (o.gitleaksPath) return { gitleaks: await Gitleaks.create(o.gitleaksPath), source: `gitleaks-path ${o.gitleaksPath}` };
   const onPath = await findOnPath("gitleaks");
   if (onPath) {
@@ -110,7 +119,7 @@ export async function locateGitleaks(o: LocateOptions, deps: { toolCache?: ToolC
   }
   const version = o.gitleaksVersion ?? DEFAULT_GITLEAKS_VERSION;
   if (!deps.toolCache) throw new Error(`gitleaks is not installed. Install gitleaks ${version} (or newer) or give its path with --gitleaks-path.`);
-  const installed = await installGitleaks(version, o, deps.toolCache, deps.log);
+  const installed = await installGitleaks(version, o, { ...deps, toolCache: deps.toolCache });
   const gitleaks = await Gitleaks.create(installed.binary, version);
   if (gitleaks.reportedVersion === undefined) {
     deps.log.warning(`the gitleaks installed as release ${version} prints no version of its own: taking it to be ${version}.`);
@@ -128,9 +137,9 @@ export async function locateGitleaks(o: LocateOptions, deps: { toolCache?: ToolC
 export async function installGitleaks(
   version: string,
   o: Pick<LocateOptions, "downloadUrl" | "gitleaksSha256">,
-  cache: ToolCache,
-  log: InstallLog,
+  deps: LocateDeps & { toolCache: ToolCache },
 ): Promise<{ binary: string; cached: boolean }> {
+  const { toolCache: cache, log } = deps;
   const arch = process.arch;
   const cached = cache.find("gitleaks", version, arch);
   if (cached) {
@@ -139,24 +148,33 @@ export async function installGitleaks(
   }
   const assets = releaseAssets(o.downloadUrl, version, arch);
   log.info(`Downloading gitleaks ${version}: ${assets.archiveUrl}`);
-  const download = (url: string) =>
-    cache.download(url).catch((error: unknown) => {
+  const downloads = join(deps.scratch, "gitleaks-download");
+  await mkdir(downloads, { recursive: true });
+  const download = async (url: string, name: string): Promise<string> => {
+    const dest = join(downloads, name);
+    try {
+      await downloadFile(url, dest, deps.limits);
+    } catch (error) {
       throw new Error(`could not download ${url}: ${error instanceof Error ? error.message : String(error)}`);
-    });
+    }
+    return dest;
+  };
   const known = o.gitleaksSha256 ? { sum: o.gitleaksSha256, from: "gitleaks-sha256" } : PINNED_SHA256[assets.archive] ? { sum: PINNED_SHA256[assets.archive] as string, from: "the sum pinned for this release" } : undefined;
   let expected: { sum: string; from: string };
-  const archive = await download(assets.archiveUrl);
+  const archive = await download(assets.archiveUrl, assets.archive);
   if (known) expected = known;
   else {
-    const sum = parseChecksums(await readFile(await download(assets.checksumsUrl), "utf8")).get(assets.archive);
+    const sum = parseChecksums(await readFile(await download(assets.checksumsUrl, "checksums.txt"), "utf8")).get(assets.archive);
     if (!sum) throw new ChecksumError(`${assets.checksumsUrl} lists no checksum for ${assets.archive}: refusing to install it.`);
     expected = { sum, from: assets.checksumsUrl };
   }
   const actual = await sha256(archive);
   if (actual !== expected.sum) {
+    // Not left for anything to pick up later.
+    await rm(archive, { force: true });
     throw new ChecksumError(`checksum mismatch for ${assets.archiveUrl}: expected sha256 ${expected.sum} (from ${expected.from}), got ${actual}. Refusing to install it.`);
   }
-  const dir = await cache.extractTar(archive);
+  const dir = await cache.extractTar(archive, join(downloads, "extracted"));
   if (!(await isExecutable(join(dir, "gitleaks")))) throw new Error(`${assets.archive} holds no executable 'gitleaks'.`);
   const cachedDir = await cache.cacheDir(dir, "gitleaks", version, arch);
   log.info(`Installed gitleaks ${version} (sha256 ${actual} verified against ${expected.from}) into the tool cache.`);

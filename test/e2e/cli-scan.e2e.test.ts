@@ -67,6 +67,16 @@ describeWithTools(["git", "gitleaks"], "nix-fleet scan", () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain("Invalid option --range: 'HEAD --all' is not a range.");
 
+    // The reports of the first run are there now: never replaced, and refused before any scan.
+    const before = readFileSync(report, "utf8");
+    for (const args of [["--report", report], ["--sarif", sarif, "--report", join(out, "other.json")], ["--report", join(repo.dir, ".git", "r.json")]]) {
+      const refused = cli(repo.dir, ...args);
+      expect(refused.status, args.join(" ")).toBe(2);
+      expect(refused.stderr, args.join(" ")).toMatch(/Invalid option --(report|sarif): .*(already exists|inside a \.git directory)/);
+      expect(refused.stderr).not.toContain("Scanning");
+    }
+    expect(readFileSync(report, "utf8")).toBe(before);
+
     for (const r of [auto, all, clean]) {
       for (const secret of [old, fresh]) expect(r.stdout + r.stderr).not.toContain(secret);
     }

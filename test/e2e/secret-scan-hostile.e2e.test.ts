@@ -8,6 +8,8 @@ import { plantedSecret, secretLine } from "../support/git-repo.js";
 import { gitHttpServer } from "../support/git-http.js";
 import { Cleanup, commandsRun, expectNoLeak, found, scanRepo, scanReport } from "../support/secret-scan.js";
 import { describeWithTools } from "../support/tools.js";
+import { runAction } from "../support/runner-harness.js";
+import { CLEANUP_STATE, PRIVATE_DIR_PREFIX } from "../../src/runner/private-dir.js";
 
 /** What a repository, a pull request or a user's input may throw at the scan. */
 const cleanup = new Cleanup();
@@ -202,6 +204,23 @@ describeWithTools(["git", "gitleaks"], "secret-scan against a hostile repository
     expect(result.log).toMatch(message);
     expect(result.log).not.toContain("no secrets found");
     expect(result.outputs.findings).toBeUndefined();
+  });
+
+  it("leaves the post step its private directory to remove when main is killed mid-scan", async () => {
+    const r = cleanup.repo();
+    r.commit("root", { "README.md": "x\n" });
+    // gitleaks hangs; the runner kills main (SIGKILL: no handler can run) and then runs post.
+    const marker = join(tempDir("marker-"), "started");
+    const hang = fakeGitleaks(`[ -d "$(dirname "$report")" ] && touch ${marker}; exec sleep 8`);
+    const result = await runAction({ action: "actions/secret-scan", flavour: "github", workspace: r.dir, eventName: "workflow_dispatch", inputs: { "gitleaks-path": hang }, timeoutMs: 4_000 });
+    cleanup.push(() => rmSync(result.runnerTemp, { recursive: true, force: true }));
+    expect(result.exitCode).toBe(137);
+    const recorded = JSON.parse(result.state[CLEANUP_STATE] as string) as { dir: string };
+    expect(recorded.dir.startsWith(join(result.runnerTemp, "nix-fleet", PRIVATE_DIR_PREFIX))).toBe(true);
+    // gitleaks was running, its report due inside the private directory, when main died; post removed it.
+    expect(existsSync(marker)).toBe(true);
+    expect(result.post?.exitCode).toBe(0);
+    expect(existsSync(recorded.dir)).toBe(false);
   });
 
   it("refuses gitleaks before 8", async () => {

@@ -1,11 +1,12 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { ChecksumError, installGitleaks } from "../../src/scan/install.js";
 import { plantedSecret, secretLine, TestRepo } from "../support/git-repo.js";
 import { runAction, type HarnessResult } from "../support/runner-harness.js";
 import { describeWithTools, hasTool } from "../support/tools.js";
@@ -44,6 +45,12 @@ beforeAll(async () => {
   };
   server = createServer((req, res) => {
     requests.push(req.url ?? "");
+    // A mirror that moved: relative Locations, as many servers send them.
+    const moved = /^\/moved\/(.+)$/.exec(req.url ?? "");
+    if (moved) {
+      res.writeHead(302, { location: `/good/${moved[1]}` }).end();
+      return;
+    }
     const m = /^\/(good|bad|unlisted)\/v([^/]+)\/(.+)$/.exec(req.url ?? "");
     if (m && m[2] === VERSION && m[3] === ARCHIVE) {
       res.writeHead(200, { "content-type": "application/gzip" }).end(archive);
@@ -146,5 +153,35 @@ describeWithTools(["git", "gitleaks", "tar"], "secret-scan installs gitleaks fro
     expect(result.log).toMatch(message);
     expect(existsSync(join(toolCache, "gitleaks"))).toBe(false);
     expect(result.outputs.findings).toBeUndefined();
+    // Nothing of the download is left: not the archive, not what it held.
+    expect(filesUnder(result.runnerTemp).filter((f) => /\.tar\.gz$|checksums|\/gitleaks$/.test(f))).toEqual([]);
+  });
+
+  it("removes an archive whose checksum does not match, right away", async () => {
+    const scratch = mkdtempSync(join(tmpdir(), "scratch-"));
+    cleanup.push(scratch);
+    const unused = () => Promise.reject(new Error("not to be reached"));
+    const toolCache = { find: () => undefined, extractTar: unused, cacheDir: unused };
+    const log = { info: () => undefined, warning: () => undefined };
+    await expect(installGitleaks(VERSION, { downloadUrl: `${base}/bad` }, { toolCache, log, scratch })).rejects.toThrow(ChecksumError);
+    expect(filesUnder(scratch).filter((f) => f.endsWith(".tar.gz"))).toEqual([]);
+  });
+
+  it("follows a relative redirect to the archive", async () => {
+    const repo = TestRepo.init("install-");
+    cleanup.push(repo.dir);
+    repo.commit("root", { "README.md": "x\n" });
+    const toolCache = mkdtempSync(join(tmpdir(), "tool-cache-"));
+    cleanup.push(toolCache);
+    requests.length = 0;
+    const result = await scanWith(repo, toolCache, "moved");
+    expect(result.exitCode, result.log).toBe(0);
+    expect(requests).toContain(`/moved/v${VERSION}/${ARCHIVE}`);
+    expect(requests).toContain(`/good/v${VERSION}/${ARCHIVE}`);
+    expect(existsSync(join(toolCache, "gitleaks", VERSION, process.arch, "gitleaks"))).toBe(true);
   });
 });
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: "utf8" }).map((f) => join(dir, f));
+}

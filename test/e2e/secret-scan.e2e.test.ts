@@ -264,7 +264,14 @@ describeWithTools(["git", "gitleaks"], "secret-scan action", () => {
     writeFileSync(config, "[[rules]\nid = \n");
     const result = await scan(r, { event: { before: root, after: next, ref: "refs/heads/main" }, inputs: { config } });
     expect(result.exitCode).toBe(1);
-    expect(result.log).toMatch(/secret-scan failed with: \S*gitleaks detect .* failed with exit code 1/);
+    expect(result.log).toMatch(/secret-scan failed with: gitleaks detect failed with exit code 1:/);
+    // gitleaks' own words reach the log and summary without colour codes and without the argv
+    // (scratch paths, --log-opts) that means nothing to the reader.
+    for (const text of [result.rawLog, result.summary]) {
+      expect(text).not.toContain("\x1b");
+      expect(text).not.toMatch(/--report-path|--log-opts/);
+    }
+    expect(result.log).toMatch(/secret-scan failed with: gitleaks detect failed with exit code 1:%0A\S+ FTL unable to load gitleaks config/);
     expect(result.outputs.findings).toBeUndefined();
     expect(result.log).not.toContain("no secrets found");
   });
@@ -275,6 +282,7 @@ describeWithTools(["git", "gitleaks"], "secret-scan action", () => {
     [{ range: "unpublished" }, /Invalid input 'published-ref': it is required with range 'unpublished'/],
     [{ "gitleaks-version": "latest" }, /Invalid input 'gitleaks-version': 'latest' is not a release version/],
     [{ config: "missing.toml" }, /Invalid input 'config': 'missing.toml' is not a file/],
+    [{ "gitleaks-timeout": "0" }, /Invalid input 'gitleaks-timeout': 0 is out of range\. Expected a whole number from 1 to 1440\./],
   ])("refuses bad inputs before doing anything: %j", async (inputs, message) => {
     const r = repo();
     r.commit("root", { "README.md": "x\n" });

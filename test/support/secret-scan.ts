@@ -66,6 +66,8 @@ export function expectNoLeak(result: HarnessResult, secrets: string[]): void {
 
 export interface ReportJson {
   range: string;
+  /** Where the rules came from (config input, GITLEAKS_CONFIG, .gitleaks.toml, fleet defaults). */
+  rules: string;
   commits: number;
   commitsScanned?: number;
   trustedBase?: string;

@@ -23,13 +23,14 @@ describe("reading gitleaks reports", () => {
       column: 1,
       endColumn: 2,
       commit: "0000000000000000",
-      author: "John Doe",
-      email: "johndoe@gmail.com",
       date: "10-19-2003",
       fingerprint: "0000000000000000:auth.py:test-rule:1",
       tags: [],
     });
     expect(JSON.stringify(f)).not.toContain("a secret");
+    // Author and email are in gitleaks' report, never in ours.
+    expect(sample("json_simple.json")).toContain("johndoe@gmail.com");
+    expect(JSON.stringify(f)).not.toMatch(/John Doe|johndoe/);
   });
 
   it("reads a jsonextra template report (with Line) and keeps tags", () => {
@@ -44,8 +45,14 @@ describe("reading gitleaks reports", () => {
 
   it("reads the current SARIF report into the same findings, without the snippet", () => {
     const [fromSarif] = parseSarifReport(sample("sarif_simple.sarif"));
-    expect(fromSarif).toMatchObject({ rule: "test-rule", file: "auth.py", line: 1, endLine: 2, commit: "0000000000000000", author: "John Doe", tags: ["tag1", "tag2", "tag3"] });
+    expect(fromSarif).toMatchObject({ rule: "test-rule", file: "auth.py", line: 1, endLine: 2, commit: "0000000000000000", tags: ["tag1", "tag2", "tag3"] });
     expect(JSON.stringify(fromSarif)).not.toContain("a secret");
+    expect(JSON.stringify(fromSarif)).not.toMatch(/John Doe|johndoe/);
+  });
+
+  it("drops control characters from what a repository's config names (rule, description, tags)", () => {
+    const report = JSON.stringify([{ RuleID: "x\u001b[31m-rule", Description: "red\u001b[0m\nline", File: "a.env", StartLine: 1, Commit: "c", Tags: ["t\u0007"] }]);
+    expect(parseJsonReport(report)[0]).toMatchObject({ rule: "x[31m-rule", description: "red[0mline", tags: ["t"] });
   });
 
   it("keeps gitleaks' own fingerprint (8.16 output)", () => {

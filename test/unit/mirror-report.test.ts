@@ -6,7 +6,7 @@ import type { Finding } from "../../src/scan/findings.js";
 const A = "a".repeat(40);
 const B = "b".repeat(40);
 const base: MirrorReport = { result: "published", mirror: "git@github.com:fleet/infra.git", branch: "main", sha: B, previous: A, published: B, commits: 3, tags: [], range: `${A}..${B}`, scan: { scanned: true, gitleaks: "gitleaks 8.16.0", commits: 3, findings: [] }, seconds: 1.2 };
-const finding: Finding = { rule: "github-pat", description: "GitHub token", file: "deploy.env", line: 1, endLine: 1, column: 14, endColumn: 53, commit: "c".repeat(40), author: "Ops", email: "ops@fleet.test", date: "2026-01-01T00:00:01Z", fingerprint: `${"c".repeat(40)}:deploy.env:github-pat:1`, tags: [] };
+const finding: Finding = { rule: "github-pat", description: "GitHub token", file: "deploy.env", line: 1, endLine: 1, column: 14, endColumn: 53, commit: "c".repeat(40), date: "2026-01-01T00:00:01Z", fingerprint: `${"c".repeat(40)}:deploy.env:github-pat:1`, tags: [] };
 
 it.each<[string, MirrorReport, string[]]>([
   ["published", base, ["mirror: published 3 commits to main", "git@github.com:fleet/infra.git  main    aaaaaaaaaaaa  bbbbbbbbbbbb  3", "Scanned the 3 commits the mirror lacks"]],

@@ -6,7 +6,8 @@ import type { ToolCache } from "../../runner/tool-cache.js";
 import { errorKind, type ErrorKind } from "../../runner/user-error.js";
 import { failureMessage as buildFailure, runBuildMatrix } from "../build-matrix/run.js";
 import { failureMessage as checkFailure, runFlakeCheck } from "../flake-check/run.js";
-import { failureMessage as scanFailure, runSecretScan } from "../secret-scan/run.js";
+import { failureMessage as scanFailure } from "../secret-scan/report.js";
+import { runSecretScan } from "../secret-scan/run.js";
 import type { GateOptions } from "./options.js";
 
 export type StageName = "flake-check" | "secret-scan" | "build-matrix";

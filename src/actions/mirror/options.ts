@@ -21,8 +21,10 @@ export interface MirrorOptions {
   secrets: string[];
   /** Where gitleaks comes from (secret-scan's own lookup). */
   gitleaks: LocateOptions;
-  /** A gitleaks config; else the repository's .gitleaks.toml, else gitleaks' default rules. */
+  /** A gitleaks config; else GITLEAKS_CONFIG(_TOML), the repository's .gitleaks.toml, else the fleet defaults. */
   config?: string;
+  /** gitleaks is stopped after this many minutes, and nothing is published. */
+  gitleaksTimeoutMinutes: number;
   /** The clone holding the commit (the workspace on a runner). */
   workspace: string;
 }
@@ -106,6 +108,7 @@ export function readMirrorOptions(inputs: Inputs, env: NodeJS.ProcessEnv, cwd = 
       downloadUrl: OFFICIAL_DOWNLOAD_URL,
     },
     config: existingFile(inputs, "config", workspace, "the path of a gitleaks TOML config"),
+    gitleaksTimeoutMinutes: inputs.int("gitleaks-timeout", 30, { min: 1, max: 1440 }),
     workspace,
   };
 }

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { MirrorCredentials } from "../../git/credentials.js";
 import { GitHistory } from "../../git/git.js";
@@ -7,6 +8,8 @@ import { PrivateDir } from "../../runner/private-dir.js";
 import type { Runtime } from "../../runner/runtime.js";
 import type { ToolCache } from "../../runner/tool-cache.js";
 import { UserError } from "../../runner/user-error.js";
+import { describeRules, FLEET_CONFIG, FLEET_CONFIG_NAME, rulesSource } from "../../scan/fleet-config.js";
+import { stripAnsi } from "../../scan/gitleaks.js";
 import { locateGitleaks } from "../../scan/install.js";
 import { logOpts, rangeSpec, type RangePlan } from "../../scan/range.js";
 import { resolveRange, type RangeLog } from "../../scan/resolve-range.js";
@@ -94,16 +97,21 @@ export async function runMirror(options: MirrorOptions, deps: MirrorDeps, paths:
 
     let scan: MirrorReport["scan"] = { scanned: false, why: options.requireScan ? "no commits to scan" : "require-scan is false" };
     if (options.requireScan && commits) {
-      const { gitleaks, source } = await locateGitleaks(options.gitleaks, { toolCache: deps.toolCache, log });
-      runtime.info(`Scanning them with ${gitleaks.name} from ${source}.`);
+      const { gitleaks, source } = await locateGitleaks(options.gitleaks, { toolCache: deps.toolCache, log, scratch: dir.path });
+      // The same rules secret-scan applies: the config input, GITLEAKS_CONFIG(_TOML), the
+      // repository's .gitleaks.toml, else the fleet defaults (public keys allowed).
+      const rules = rulesSource(options.config, root, process.env, existsSync);
+      const config = rules.kind === "fleet-defaults" ? await dir.writeSecret(FLEET_CONFIG_NAME, FLEET_CONFIG) : options.config;
+      runtime.info(`Scanning them with ${gitleaks.name} from ${source}; rules: ${describeRules(rules)}.`);
       const result = await runtime.group("gitleaks output", () =>
         gitleaks.scan({
           source: root,
           logOpts: logOpts(range),
-          config: options.config,
+          config,
           // Redacted, and inside the private directory, removed when the step ends.
           reportPath: join(dir.path, "gitleaks-report.json"),
-          onStderrLine: (line) => runtime.untrusted(line),
+          timeoutMs: options.gitleaksTimeoutMinutes * 60_000,
+          onStderrLine: (line) => runtime.untrusted(stripAnsi(line)),
         }),
       );
       scan = { scanned: true, gitleaks: gitleaks.name, commits: (await repo.revList(range.include, range.exclude, { noMerges: true })).length, findings: result.findings };

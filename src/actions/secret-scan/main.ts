@@ -2,7 +2,8 @@ import { Inputs, envInputSource } from "../../runner/inputs.js";
 import { runAction } from "../../runner/actions-runtime.js";
 import { actionsToolCache } from "../../runner/tool-cache.js";
 import { readSecretScanOptions } from "./options.js";
-import { failureMessage, runSecretScan } from "./run.js";
+import { failureMessage } from "./report.js";
+import { runSecretScan } from "./run.js";
 
 await runAction("secret-scan", async (runtime) => {
   const inputs = new Inputs(envInputSource(), (s) => runtime.setSecret(s));

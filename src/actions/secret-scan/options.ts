@@ -1,9 +1,12 @@
 import { tmpdir } from "node:os";
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { isAbsolute, relative, resolve } from "node:path";
 import { displayUrl, urlCredentials } from "../../git/remote-url.js";
 import type { Inputs } from "../../runner/inputs.js";
+import { outputPath } from "../../runner/output-path.js";
 import { OFFICIAL_DOWNLOAD_URL } from "../../scan/install.js";
+import { isLoopbackUrl } from "../../scan/proxy.js";
+import { PULL_REQUEST_EVENTS } from "../../scan/trusted-files.js";
 import { parsePublishedRef, parseRangeInput, type PublishedRef, type RangeInput } from "../../scan/range.js";
 
 export interface SecretScanOptions {
@@ -22,6 +25,8 @@ export interface SecretScanOptions {
   /** Given by --report in the CLI; else a fresh directory per step holds it. */
   reportPath?: string;
   failOnFindings: boolean;
+  /** gitleaks is stopped after this many minutes, and the scan fails. */
+  gitleaksTimeoutMinutes: number;
   /** The repository to scan (the workspace on a runner). */
   workspace: string;
   /** Where temporary files go: a 0700 directory inside it is removed before the step ends. */
@@ -32,8 +37,6 @@ export interface SecretScanOptions {
   secrets: string[];
 }
 
-/** Loopback hosts, where plain http cannot be intercepted on the way. */
-const LOOPBACK = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i;
 
 function existingFile(inputs: Inputs, name: string, base: string, expected: string): string | undefined {
   const value = inputs.optionalString(name);
@@ -41,6 +44,25 @@ function existingFile(inputs: Inputs, name: string, base: string, expected: stri
   const path = isAbsolute(value) ? value : resolve(base, value);
   if (!existsSync(path) || !statSync(path).isFile()) throw inputs.error(name, `'${value}' is not a file (${path}). Expected ${expected}.`);
   return path;
+}
+
+/** Whether `path`, symlinks resolved, lies in `dir` (symlinks resolved too). */
+function insideDir(path: string, dir: string): boolean {
+  const rel = relative(realpathSync(dir), realpathSync(path));
+  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+}
+
+function parseUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where a runner's step puts its files (reports, the private scratch dir): main and post agree on it. */
+export function runnerTempDir(env: NodeJS.ProcessEnv): string {
+  return resolve(env.RUNNER_TEMP || tmpdir(), "nix-fleet");
 }
 
 /** The event that started the run: the payload file the runner wrote, or none (a terminal). */
@@ -55,9 +77,13 @@ export function readEvent(env: NodeJS.ProcessEnv): { eventName: string; event: u
   }
 }
 
-export function readSecretScanOptions(inputs: Inputs, env: NodeJS.ProcessEnv, cwd = process.cwd(), paths: { tempDir?: string } = {}): SecretScanOptions {
+/**
+ * `paths.tempDir`: where the CLI keeps its files. `paths.terminal`: paths to write (`sarif`) may
+ * then be anywhere the user chooses (see outputPath).
+ */
+export function readSecretScanOptions(inputs: Inputs, env: NodeJS.ProcessEnv, cwd = process.cwd(), paths: { tempDir?: string; terminal?: boolean } = {}): SecretScanOptions {
   const workspace = env.GITHUB_WORKSPACE || cwd;
-  const tempDir = paths.tempDir ?? resolve(env.RUNNER_TEMP || tmpdir(), "nix-fleet");
+  const tempDir = paths.tempDir ?? runnerTempDir(env);
 
   const rangeText = inputs.string("range", "auto");
   const range = parseRangeInput(rangeText);
@@ -87,11 +113,12 @@ export function readSecretScanOptions(inputs: Inputs, env: NodeJS.ProcessEnv, cw
   const downloadUrl = inputs.string("gitleaks-download-url", OFFICIAL_DOWNLOAD_URL);
   for (const secret of urlCredentials(downloadUrl)) inputs.mask(secret);
   const releases = "Expected the https base URL of gitleaks releases, holding v<version>/ folders";
-  if (!/^https?:\/\/[^\s/]+/.test(downloadUrl)) throw inputs.error("gitleaks-download-url", `'${downloadUrl}' is not an http(s) URL. ${releases}.`);
+  const parsed = /^https?:\/\/[^\s/]+/.test(downloadUrl) ? parseUrl(downloadUrl) : undefined;
+  if (!parsed) throw inputs.error("gitleaks-download-url", `'${downloadUrl}' is not an http(s) URL. ${releases}.`);
   if (urlCredentials(downloadUrl).length || /^[a-z]+:\/\/[^/]*@/i.test(downloadUrl)) {
     throw inputs.error("gitleaks-download-url", `'${displayUrl(downloadUrl)}' holds credentials, which would be logged with every download. ${releases}, readable without credentials.`);
   }
-  if (!/^https:/i.test(downloadUrl) && !LOOPBACK.test(downloadUrl)) {
+  if (!/^https:/i.test(downloadUrl) && !(parsed.protocol === "http:" && isLoopbackUrl(parsed))) {
     throw inputs.error("gitleaks-download-url", `'${downloadUrl}' is plain http: anyone on the way could swap the archive. ${releases}.`);
   }
   const gitleaksSha256 = inputs.optionalString("gitleaks-sha256")?.toLowerCase();
@@ -101,18 +128,28 @@ export function readSecretScanOptions(inputs: Inputs, env: NodeJS.ProcessEnv, cw
 
   const sarif = inputs.optionalString("sarif");
   const { eventName, event } = readEvent(env);
+  const gitleaksPath = existingFile(inputs, "gitleaks-path", workspace, "the path of the gitleaks executable");
+  if (gitleaksPath && PULL_REQUEST_EVENTS.has(eventName) && insideDir(gitleaksPath, workspace)) {
+    // The checkout is the pull request's: its "gitleaks" could pass any leak and run any code.
+    throw inputs.error(
+      "gitleaks-path",
+      `'${gitleaksPath}' is inside the checkout, which on ${eventName} is the pull request's own: the scanner must not come from the change it scans. ` +
+        "Expected a gitleaks installed on the runner outside the workspace, or gitleaks-path empty to have the action download a checksum-verified release.",
+    );
+  }
   return {
     range,
     rangeText,
     published,
     config: existingFile(inputs, "config", workspace, "the path of a gitleaks TOML config"),
     baseline: existingFile(inputs, "baseline", workspace, "the path of a gitleaks JSON report to use as baseline"),
-    gitleaksPath: existingFile(inputs, "gitleaks-path", workspace, "the path of the gitleaks executable"),
+    gitleaksPath,
     gitleaksVersion,
     downloadUrl,
     gitleaksSha256,
     failOnFindings: inputs.bool("fail-on-findings", true),
-    sarifPath: sarif ? resolve(workspace, sarif) : undefined,
+    gitleaksTimeoutMinutes: inputs.int("gitleaks-timeout", 30, { min: 1, max: 1440 }),
+    sarifPath: sarif ? outputPath(inputs, "sarif", sarif, { workspace, temp: env.RUNNER_TEMP || tmpdir() }, !paths.terminal) : undefined,
     workspace,
     tempDir,
     eventName,

@@ -215,12 +215,13 @@ describeWithTools(["git", "gitleaks"], "secret-scan against a hostile repository
     const result = await runAction({ action: "actions/secret-scan", flavour: "github", workspace: r.dir, eventName: "workflow_dispatch", inputs: { "gitleaks-path": hang }, timeoutMs: 4_000 });
     cleanup.push(() => rmSync(result.runnerTemp, { recursive: true, force: true }));
     expect(result.exitCode).toBe(137);
-    const recorded = JSON.parse(result.state[CLEANUP_STATE] as string) as { dir: string };
-    expect(recorded.dir.startsWith(join(result.runnerTemp, "nix-fleet", PRIVATE_DIR_PREFIX))).toBe(true);
+    // One record per private directory the step had open: secret-scan opens one.
+    const [recorded] = JSON.parse(result.state[CLEANUP_STATE] as string) as { dir: string }[];
+    expect(recorded!.dir.startsWith(join(result.runnerTemp, "nix-fleet", PRIVATE_DIR_PREFIX))).toBe(true);
     // gitleaks was running, its report due inside the private directory, when main died; post removed it.
     expect(existsSync(marker)).toBe(true);
     expect(result.post?.exitCode).toBe(0);
-    expect(existsSync(recorded.dir)).toBe(false);
+    expect(existsSync(recorded!.dir)).toBe(false);
   });
 
   it("refuses gitleaks before 8", async () => {

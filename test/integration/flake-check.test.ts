@@ -102,6 +102,23 @@ describeEachNix("flake-check against real Nix", (nixUnderTest) => {
     expect(report.outputs.find((o) => o.output === "build of broken-input")?.errors[0]?.message).toContain("> input is broken");
   });
 
+  it("checks another system's checks with all-systems: true; without it only Nix before 2.16 does", async () => {
+    const otherSystem = {
+      "flake.nix": (s: string) =>
+        s.replace("checks.${system}.hostnames-unique", 'checks.aarch64-linux.broken = throw "the aarch64 check is broken";\n      checks.${system}.hostnames-unique'),
+    };
+    const all = await check(fleet(otherSystem).flake, { "all-systems": "true" });
+    expect(all.report.outputs).toMatchObject([{ output: "checks.aarch64-linux.broken", errors: [{ message: "the aarch64 check is broken", file: "flake.nix" }] }]);
+    const current = await check(fleet(otherSystem).flake);
+    if (nixUnderTest.version === "2.8") {
+      // 2.8 has no --all-systems: it evaluates every system's checks (building only its own).
+      expect(current.report.outputs.map((o) => o.output)).toEqual(["checks.aarch64-linux.broken"]);
+    } else {
+      // 2.16+ skips other systems' checks unless told: "The check omitted these incompatible systems".
+      expect(current.report.result).toBe("success");
+    }
+  });
+
   it("does not build checks with build-checks: false", async () => {
     const { report } = await check(fleet(breakages.failingCheck).flake, { "build-checks": "false" });
     expect(report.result).toBe("success");

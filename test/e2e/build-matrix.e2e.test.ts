@@ -5,12 +5,12 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { startHttpCache, type HttpCache } from "../support/http-cache.js";
 import { breakages, makeFleet, testNixConfig } from "../support/nix.js";
 import { runAction, type Flavour } from "../support/runner-harness.js";
-import { describeWithTools } from "../support/tools.js";
+import { describeEachNix } from "../support/nix-versions.js";
 
 const action = "actions/build-matrix";
 const temps: string[] = [];
 
-describeWithTools(["nix"], "build-matrix action, plan feeding build through the matrix JSON", () => {
+describeEachNix("build-matrix action, plan feeding build through the matrix JSON", () => {
   let workspace: string;
   let cache: HttpCache;
   let secretKey: string;

@@ -1,6 +1,8 @@
 import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe } from "vitest";
+import { parseNixVersion } from "../../src/nix/version.js";
 import { repoRoot } from "./runner-harness.js";
 import { hasTool, onCI } from "./tools.js";
 
@@ -14,7 +16,7 @@ import { hasTool, onCI } from "./tools.js";
  *   the chroot's own, apart from the host's.
  */
 export interface NixUnderTest {
-  /** "2.8", "2.26": what `nix --version` prints, to major.minor. */
+  /** "2.8", "2.26": what its `nix --version` says, to major.minor (checked before it is used). */
   version: string;
   /** The directory to put first on PATH. */
   binDir: string;
@@ -25,11 +27,25 @@ export interface NixUnderTest {
 }
 
 const chrootScript = join(repoRoot, "scripts", "nix-chroot");
+const binDir = (version: string) => join(repoRoot, "test", "support", "bin", `nix-${version}`);
+
+/** Why the `nix` in binDir is not Nix `version`, or undefined when it is. */
+function wrongVersion(version: string): string | undefined {
+  let printed: string;
+  try {
+    printed = execFileSync(join(binDir(version), "nix"), ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr?.trim();
+    return `${join(binDir(version), "nix")} --version failed${stderr ? `: ${stderr}` : ""}`;
+  }
+  const v = parseNixVersion(printed);
+  return `${v.major}.${v.minor}` === version ? undefined : `it is ${v.text}, not Nix ${version}`;
+}
 
 export const nix28: NixUnderTest = {
   version: "2.8",
-  binDir: join(repoRoot, "test", "support", "bin", "nix-2.8"),
-  missing: () => (hasTool("/usr/bin/nix") ? undefined : "/usr/bin/nix is not installed; run scripts/bootstrap"),
+  binDir: binDir("2.8"),
+  missing: () => (existsSync("/usr/bin/nix") ? wrongVersion("2.8") : "/usr/bin/nix is not installed; run scripts/bootstrap"),
   hostPath: (storePath) => storePath,
 };
 
@@ -47,10 +63,10 @@ function chroot(): { root: string } | { why: string } {
 
 export const nix226: NixUnderTest = {
   version: "2.26",
-  binDir: join(repoRoot, "test", "support", "bin", "nix-2.26"),
+  binDir: binDir("2.26"),
   missing: () => {
     const found = chroot();
-    return "why" in found ? found.why : undefined;
+    return "why" in found ? found.why : wrongVersion("2.26");
   },
   // Its store is the chroot's /nix/store.
   hostPath: (storePath) => {
@@ -67,8 +83,8 @@ export const nixVersions: NixUnderTest[] = [nix28, nix226];
  * One describe block per Nix version, with that Nix first on PATH while its tests run (and PATH
  * put back after); `tools` names the other programs the block needs. Off CI a version (or a
  * tool) that cannot run here is skipped, saying why; on CI (CI=true) its tests fail instead,
- * with the reason. Read PATH when a test runs, not when the
- * file is loaded: the version's Nix is on PATH only inside its block.
+ * with the reason. Read PATH when a test runs, not when the file is loaded: the version's Nix
+ * is on PATH only inside its block.
  */
 export function describeEachNix(name: string, fn: (nix: NixUnderTest) => void, options: { tools?: string[] } = {}): void {
   const missingTools = (options.tools ?? []).filter((t) => !hasTool(t));

@@ -350,9 +350,7 @@ describeEachNix("build-matrix against real Nix and an HTTP binary cache", () => 
   });
 });
 
-describeEachNix(
-  "build-matrix pushing over ssh-ng:// into a test host's own store",
-  () => {
+describeEachNix("build-matrix pushing over ssh-ng:// into a test host's own store", () => {
   const keys = keyDir();
   let host: TestHost | undefined;
   let ssh: SshClient;
@@ -415,6 +413,4 @@ describeEachNix(
     expect(report.hosts).toMatchObject([{ host: "mgmt", status: "pushed" }]);
     expect(await valid(out)).toBe(true);
   });
-  },
-  { tools: ["ip", "unshare", "nsenter", "sshd", "ssh", "ssh-keygen"] },
-);
+}, { tools: ["ip", "unshare", "nsenter", "sshd", "ssh", "ssh-keygen"] });

@@ -87,25 +87,28 @@ export const nixVersions: NixUnderTest[] = [nix28, nix226];
  * is on PATH only inside its block.
  */
 export function describeEachNix(name: string, fn: (nix: NixUnderTest) => void, options: { tools?: string[] } = {}): void {
+  for (const nix of nixVersions) describeWithNix(nix, name, fn, options);
+}
+
+/** describeEachNix for one version: `<name> (Nix <version>)`. */
+export function describeWithNix(nix: NixUnderTest, name: string, fn: (nix: NixUnderTest) => void, options: { tools?: string[] } = {}): void {
   const missingTools = (options.tools ?? []).filter((t) => !hasTool(t));
-  for (const nix of nixVersions) {
-    const title = `${name} (Nix ${nix.version})`;
-    const why = missingTools.length ? `needs ${missingTools.join(", ")}; run scripts/bootstrap` : nix.missing();
-    if (why && !onCI) {
-      describe.skip(`${title} (skipped: ${why})`, () => fn(nix));
-      continue;
-    }
-    describe(title, () => {
-      let saved: string | undefined;
-      beforeAll(() => {
-        if (why) throw new Error(`${title} cannot run: ${why}`);
-        saved = process.env.PATH;
-        process.env.PATH = `${nix.binDir}:${saved ?? ""}`;
-      });
-      afterAll(() => {
-        if (saved !== undefined) process.env.PATH = saved;
-      });
-      fn(nix);
-    });
+  const title = `${name} (Nix ${nix.version})`;
+  const why = missingTools.length ? `needs ${missingTools.join(", ")}; run scripts/bootstrap` : nix.missing();
+  if (why && !onCI) {
+    describe.skip(`${title} (skipped: ${why})`, () => fn(nix));
+    return;
   }
+  describe(title, () => {
+    let saved: string | undefined;
+    beforeAll(() => {
+      if (why) throw new Error(`${title} cannot run: ${why}`);
+      saved = process.env.PATH;
+      process.env.PATH = `${nix.binDir}:${saved ?? ""}`;
+    });
+    afterAll(() => {
+      if (saved !== undefined) process.env.PATH = saved;
+    });
+    fn(nix);
+  });
 }

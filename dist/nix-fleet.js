@@ -10151,7 +10151,7 @@ function groupErrors(errors, checkNames2 = /* @__PURE__ */ new Map()) {
   return result;
 }
 function explainUntracked(error, map) {
-  const m = /getting status of '\/nix\/store\/[0-9a-z]{32}-source\/([^']+)': No such file or directory/.exec(error.message);
+  const m = /(?:getting status of|path) '\/nix\/store\/[0-9a-z]{32}-source\/([^']+)'(?:: No such file or directory| does not exist)/.exec(error.message);
   if (!m?.[1] || !map.root || !existsSync2(join4(map.root, m[1]))) return error;
   const hint = `${m[1]} exists in the work tree but git does not track it, and Nix only sees tracked files of a git flake: git add it.`;
   return { ...error, message: `${error.message}

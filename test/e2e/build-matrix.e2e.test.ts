@@ -6,12 +6,12 @@ import { startHttpCache, type HttpCache } from "../support/http-cache.js";
 import { breakages, makeFleet, testNixConfig } from "../support/nix.js";
 import { PRIVATE_DIR_PREFIX } from "../../src/runner/private-dir.js";
 import { runAction, type Flavour } from "../support/runner-harness.js";
-import { describeWithTools } from "../support/tools.js";
+import { describeEachNix } from "../support/nix-versions.js";
 
 const action = "actions/build-matrix";
 const temps: string[] = [];
 
-describeWithTools(["nix"], "build-matrix action, plan feeding build through the matrix JSON", () => {
+describeEachNix("build-matrix action, plan feeding build through the matrix JSON", () => {
   let workspace: string;
   let cache: HttpCache;
   let secretKey: string;

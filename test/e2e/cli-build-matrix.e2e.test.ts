@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { breakages, makeFleet, testNixConfig } from "../support/nix.js";
 import { repoRoot } from "../support/runner-harness.js";
-import { describeWithTools } from "../support/tools.js";
+import { describeEachNix } from "../support/nix-versions.js";
 
 const cli = join(repoRoot, "dist", "nix-fleet.js");
 const made: string[] = [];
@@ -16,7 +16,7 @@ function nixFleet(args: string[], cwd: string) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-describeWithTools(["nix"], "nix-fleet plan and build (the committed CLI bundle)", () => {
+describeEachNix("nix-fleet plan and build (the committed CLI bundle)", () => {
   it("plans every host, builds and pushes them all, and then plans nothing", () => {
     const fleet = makeFleet().root;
     const cache = mkdtempSync(join(tmpdir(), "cli-cache-"));

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { breakages, makeFleet, testNixConfig } from "../support/nix.js";
 import { repoRoot } from "../support/runner-harness.js";
-import { describeWithTools } from "../support/tools.js";
+import { describeEachNix } from "../support/nix-versions.js";
 
 const cli = join(repoRoot, "dist", "nix-fleet.js");
 const made: string[] = [];
@@ -16,7 +16,7 @@ function nixFleet(args: string[], cwd = repoRoot, env: Record<string, string> = 
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-describeWithTools(["nix"], "nix-fleet check (the committed CLI bundle)", () => {
+describeEachNix("nix-fleet check (the committed CLI bundle)", () => {
   it("checks the bundled example fleet: every host good, exit 0", () => {
     const r = nixFleet(["check", "--flake", "examples/fleet"]);
     expect(r.stderr).toMatch(/3 hosts checked in [\d.]+ s with .*: 3 good, 0 broken\./);

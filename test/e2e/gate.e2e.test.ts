@@ -6,7 +6,7 @@ import { ZERO_SHA } from "../../src/git/git.js";
 import { plantedSecret, secretLine, TestRepo } from "../support/git-repo.js";
 import { breakages, testNixConfig } from "../support/nix.js";
 import { repoRoot, runAction, type Flavour } from "../support/runner-harness.js";
-import { describeWithTools } from "../support/tools.js";
+import { describeEachNix } from "../support/nix-versions.js";
 
 const cleanup: string[] = [];
 afterAll(() => cleanup.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -29,7 +29,7 @@ function cacheDir(): string {
   return dir;
 }
 
-describeWithTools(["nix", "git", "gitleaks"], "the gate (root action.yml), one job", () => {
+describeEachNix("the gate (root action.yml), one job", () => {
   it.each(["github", "forgejo"] as const)("%s: a broken host and a leaked secret fail the gate; the good hosts are still built, but not pushed", async (flavour: Flavour) => {
     const secret = plantedSecret();
     const { repo, event } = fleetRepo(breakages.dbAssertion, { "secrets.env": secretLine(secret) });
@@ -105,9 +105,9 @@ describeWithTools(["nix", "git", "gitleaks"], "the gate (root action.yml), one j
     expect(r.log).toContain("gate failed with: Invalid input 'max-parallel': 0 is out of range. Expected a whole number from 1 to 64.");
     expect(r.log).not.toContain("── flake-check ──");
   });
-});
+}, { tools: ["git", "gitleaks"] });
 
-describeWithTools(["nix", "git", "gitleaks"], "hostile host names", () => {
+describeEachNix("hostile host names", () => {
   it.each(["github", "forgejo"] as const)("%s: a host name carrying a workflow command is an error, shown escaped, and runs nothing; nothing is built, even a host asked for", async (flavour: Flavour) => {
     const { repo, event } = fleetRepo({ "flake.nix": (s) => s.replace("mgmt = ./hosts/mgmt.nix;", 'mgmt = ./hosts/mgmt.nix;\n        "evil\\n::add-mask::built" = ./hosts/mgmt.nix;') });
     const r = await runAction({ action: ".", flavour, workspace: repo.dir, eventName: "push", event, sha: event.after, inputs: { hosts: "web" }, env: { NIX_CONFIG: testNixConfig } });
@@ -119,4 +119,4 @@ describeWithTools(["nix", "git", "gitleaks"], "hostile host names", () => {
     expect(r.log).toContain("build-matrix skipped: no host could be listed");
     expect(r.log).toContain("flake-check failed: could not list the hosts: nixosConfigurations has names that are not host names");
   });
-});
+}, { tools: ["git", "gitleaks"] });

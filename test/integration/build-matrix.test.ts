@@ -12,10 +12,11 @@ import { startHttpCache, type HttpCache } from "../support/http-cache.js";
 import { breakages, makeFleet, testNixConfig } from "../support/nix.js";
 import { keyDir, makeKeyPair, sshClient, type SshClient } from "../support/ssh-client.js";
 import { startTestHost, stopAll, type TestHost } from "../support/test-host.js";
-import { describeWithTools } from "../support/tools.js";
+import { describeEachNix } from "../support/nix-versions.js";
 
-const env = { ...process.env, NIX_CONFIG: `${testNixConfig}\nexperimental-features = nix-command flakes` };
-const nix = (...args: string[]) => execFileSync("nix", args, { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+// Read when called: the Nix under test is on PATH only inside its describe block.
+const nixEnv = () => ({ ...process.env, NIX_CONFIG: `${testNixConfig}\nexperimental-features = nix-command flakes` });
+const nix = (...args: string[]) => execFileSync("nix", args, { env: nixEnv(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 const toplevel = (flake: string, host: string) => `${flake}#nixosConfigurations.${host}.config.system.build.toplevel`;
 const outOf = (flake: string, host: string) => nix("eval", "--raw", `${toplevel(flake, host)}.outPath`);
 const narinfoIn = (dir: string, path: string) => existsSync(join(dir, `${path.slice(11, 43)}.narinfo`));
@@ -45,7 +46,7 @@ async function matrix(values: Record<string, string>, given?: RecordingRuntime) 
   return { report, outputs, log: () => (runtime instanceof TerminalRuntime ? log : runtime.log), options };
 }
 
-describeWithTools(["nix"], "build-matrix against real Nix and an HTTP binary cache", () => {
+describeEachNix("build-matrix against real Nix and an HTTP binary cache", () => {
   let fleet: string;
   let cache: HttpCache;
   beforeAll(async () => {
@@ -157,7 +158,7 @@ describeWithTools(["nix"], "build-matrix against real Nix and an HTTP binary cac
     const keyDir = temp("keys-");
     const secretKey = nix("key", "generate-secret", "--key-name", "fleet-test-1").trim();
     writeFileSync(join(keyDir, "sk"), secretKey);
-    const publicKey = execFileSync("nix", ["key", "convert-secret-to-public"], { env, input: secretKey, encoding: "utf8" }).trim();
+    const publicKey = execFileSync("nix", ["key", "convert-secret-to-public"], { env: nixEnv(), input: secretKey, encoding: "utf8" }).trim();
     const out = outOf(fleet, "web");
     const base = nix("path-info", "--recursive", out).split("\n").find((p) => p.endsWith("-fleet-base"));
     expect(base).toBeDefined();
@@ -178,7 +179,7 @@ describeWithTools(["nix"], "build-matrix against real Nix and an HTTP binary cac
       execFileSync(
         "nix",
         ["build", "--no-link", "--store", temp("store-"), "--option", "substituters", `file://${pushed}`, "--option", "trusted-public-keys", key, out],
-        { env, stdio: "pipe" },
+        { env: nixEnv(), stdio: "pipe" },
       );
     expect(() => substitute(publicKey)).not.toThrow();
     expect(() => substitute(`other-1:${publicKey.split(":")[1]}`)).toThrow();
@@ -237,6 +238,7 @@ describeWithTools(["nix"], "build-matrix against real Nix and an HTTP binary cac
       expect(lines.filter((l) => l.startsWith("eval "))).toHaveLength(1);
       const builds = lines.filter((l) => l.startsWith("build "));
       expect(builds).toHaveLength(3);
+      // Nix 2.15+ names a derivation's outputs `<drv>^*`, which contains the bare `.drv` too.
       for (const [i, h] of report.hosts.entries()) expect(builds.some((b) => b.includes(` ${h.drv}`)), `${i}: ${builds.join("\n")}`).toBe(true);
       expect(builds.join("\n")).not.toContain("#nixosConfigurations");
     } finally {
@@ -266,7 +268,7 @@ describeWithTools(["nix"], "build-matrix against real Nix and an HTTP binary cac
     const keys = temp("keys-");
     const upstreamKey = nix("key", "generate-secret", "--key-name", "upstream-1").trim();
     writeFileSync(join(keys, "upstream"), upstreamKey);
-    const upstreamPublic = execFileSync("nix", ["key", "convert-secret-to-public"], { env, input: upstreamKey, encoding: "utf8" }).trim();
+    const upstreamPublic = execFileSync("nix", ["key", "convert-secret-to-public"], { env: nixEnv(), input: upstreamKey, encoding: "utf8" }).trim();
     const pushKey = nix("key", "generate-secret", "--key-name", "pushed-1").trim();
 
     const out = outOf(own, "web");
@@ -347,7 +349,7 @@ describeWithTools(["nix"], "build-matrix against real Nix and an HTTP binary cac
   });
 });
 
-describeWithTools(["ip", "unshare", "nsenter", "sshd", "ssh", "ssh-keygen", "nix"], "build-matrix pushing over ssh-ng:// into a test host's own store", () => {
+describeEachNix("build-matrix pushing over ssh-ng:// into a test host's own store", () => {
   const keys = keyDir();
   let host: TestHost | undefined;
   let ssh: SshClient;
@@ -360,7 +362,7 @@ describeWithTools(["ip", "unshare", "nsenter", "sshd", "ssh", "ssh-keygen", "nix
     fleet = makeFleet().root;
     temps.push(fleet);
     secretKey = nix("key", "generate-secret", "--key-name", "harmonia-test-1").trim();
-    const publicKey = execFileSync("nix", ["key", "convert-secret-to-public"], { env, input: secretKey, encoding: "utf8" }).trim();
+    const publicKey = execFileSync("nix", ["key", "convert-secret-to-public"], { env: nixEnv(), input: secretKey, encoding: "utf8" }).trim();
     const client = await makeKeyPair(keys.dir, "client");
     // nix-ssh is an untrusted user, as Harmonia setups have it: only paths signed by a key the
     // host trusts get in. root is trusted.
@@ -410,4 +412,4 @@ describeWithTools(["ip", "unshare", "nsenter", "sshd", "ssh", "ssh-keygen", "nix
     expect(report.hosts).toMatchObject([{ host: "mgmt", status: "pushed" }]);
     expect(await valid(out)).toBe(true);
   });
-});
+}, { tools: ["ip", "unshare", "nsenter", "sshd", "ssh", "ssh-keygen"] });

@@ -8,7 +8,7 @@ import { Nix, NixNotFoundError } from "../../src/nix/nix.js";
 import { Inputs, InputError } from "../../src/runner/inputs.js";
 import { breakages, makeFleet, testNixConfig, type FleetEdits } from "../support/nix.js";
 import { RecordingRuntime } from "../support/recording-runtime.js";
-import { describeWithTools } from "../support/tools.js";
+import { describeEachNix } from "../support/nix-versions.js";
 
 const made: string[] = [];
 let savedConfig: string | undefined;
@@ -42,7 +42,7 @@ async function check(flakeDir: string, given: Record<string, string> = {}) {
   return { report, runtime, reportFile: JSON.parse(readFileSync(runtime.outputs.report ?? "", "utf8")) };
 }
 
-describeWithTools(["nix"], "flake-check against real Nix", () => {
+describeEachNix("flake-check against real Nix", (nixUnderTest) => {
   it("passes a good fleet and reports every host good", async () => {
     const { report, runtime, reportFile } = await check(fleet().flake);
     expect(report.result).toBe("success");
@@ -69,8 +69,10 @@ describeWithTools(["nix"], "flake-check against real Nix", () => {
     expect(web).toEqual({ message: "undefined variable 'acmeClient'", file: "hosts/web.nix", line: 4, column: 24 });
     // A plain throw has no position of its own: it is placed at the innermost frame in the repository.
     expect(report.hosts.find((h) => h.host === "db")?.errors[0]?.file).toBe("lib/default.nix");
+    // Nix 2.8's innermost frame is the function (checkAssertions, line 28); 2.26 adds one for the throw itself (line 32).
+    const throwLine = nixUnderTest.version === "2.8" ? 28 : 32;
     expect(runtime.annotations.filter((a) => a.title?.startsWith("host ")).map((a) => [a.title, a.file, a.line])).toEqual([
-      ["host db is broken", "lib/default.nix", 28],
+      ["host db is broken", "lib/default.nix", throwLine],
       ["host web is broken", "hosts/web.nix", 4],
     ]);
   });
@@ -80,7 +82,8 @@ describeWithTools(["nix"], "flake-check against real Nix", () => {
     expect(report.result).toBe("failure");
     expect(report.brokenHosts).toEqual([]);
     expect(report.outputs).toEqual([
-      { output: "flake", errors: [{ message: "syntax error, unexpected '{'", file: "flake.nix", line: 7, column: 16 }] },
+      // 2.26 adds what the parser expected: "syntax error, unexpected '{', expecting INHERIT".
+      { output: "flake", errors: [{ message: expect.stringMatching(/^syntax error, unexpected '\{'/), file: "flake.nix", line: 7, column: 16 }] },
     ]);
   });
 
@@ -97,6 +100,23 @@ describeWithTools(["nix"], "flake-check against real Nix", () => {
     expect(report.result).toBe("failure");
     expect(report.outputs.map((o) => o.output).sort()).toEqual(["build of broken-input", "checks.x86_64-linux.dependency-fails"]);
     expect(report.outputs.find((o) => o.output === "build of broken-input")?.errors[0]?.message).toContain("> input is broken");
+  });
+
+  it("checks another system's checks with all-systems: true; without it only Nix before 2.16 does", async () => {
+    const otherSystem = {
+      "flake.nix": (s: string) =>
+        s.replace("checks.${system}.hostnames-unique", 'checks.aarch64-linux.broken = throw "the aarch64 check is broken";\n      checks.${system}.hostnames-unique'),
+    };
+    const all = await check(fleet(otherSystem).flake, { "all-systems": "true" });
+    expect(all.report.outputs).toMatchObject([{ output: "checks.aarch64-linux.broken", errors: [{ message: "the aarch64 check is broken", file: "flake.nix" }] }]);
+    const current = await check(fleet(otherSystem).flake);
+    if (nixUnderTest.version === "2.8") {
+      // 2.8 has no --all-systems: it evaluates every system's checks (building only its own).
+      expect(current.report.outputs.map((o) => o.output)).toEqual(["checks.aarch64-linux.broken"]);
+    } else {
+      // 2.16+ skips other systems' checks unless told: "The check omitted these incompatible systems".
+      expect(current.report.result).toBe("success");
+    }
   });
 
   it("does not build checks with build-checks: false", async () => {
@@ -191,7 +211,7 @@ describeWithTools(["nix"], "flake-check against real Nix", () => {
     const nix = await Nix.create();
     const [web] = await nix.build([`${f.flake}#nixosConfigurations.web.config.system.build.toplevel`]);
     expect(web?.drvPath).toMatch(/^\/nix\/store\/[a-z0-9]{32}-nixos-system-web\.drv$/);
-    expect(readFileSync(`${web?.outputs.out}/etc/hostname`, "utf8")).toBe("web\n");
+    expect(readFileSync(nixUnderTest.hostPath(`${web?.outputs.out}/etc/hostname`), "utf8")).toBe("web\n");
     const failing = fleet({ "lib/default.nix": (s: string) => s.replace('echo "$hostName" > $out/etc/hostname', "exit 7") });
     await expect(nix.build([`${failing.flake}#nixosConfigurations.db.config.system.build.toplevel`])).rejects.toThrow(/builder for '.*nixos-system-db\.drv' failed with exit code 7/);
   });

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { cacheBase, narinfoHash, narinfoUrl } from "../../src/cache/narinfo.js";
 import { displayUrl } from "../../src/git/remote-url.js";
@@ -88,5 +89,17 @@ describe("parsePathInfo", () => {
   });
   it("skips an invalid path in the old shape", () => {
     expect(parsePathInfo([{ path, valid: false }])).toEqual([]);
+  });
+  it("reads what Nix 2.26 really printed, a missing path among them", () => {
+    const printed = JSON.parse(readFileSync(new URL("../fixtures/nix-2.26/path-info-closure-size.json", import.meta.url), "utf8"));
+    expect(parsePathInfo(printed)).toEqual([
+      {
+        path: "/nix/store/f5nc32l8dph8sjmgydy2pw3rgr2i4igp-nixos-system-web",
+        narSize: 1144,
+        closureSize: 1672,
+        references: ["/nix/store/z05y0439z0kxrnzkcqcw0gi02w5krvc6-fleet-base"],
+        signatures: [expect.stringMatching(/^harmonia-test-1:/)],
+      },
+    ]);
   });
 });

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { groupErrors, locate, toWorkspacePath } from "../../src/actions/flake-check/analyze.js";
+import { explainUntracked, groupErrors, locate, toWorkspacePath } from "../../src/actions/flake-check/analyze.js";
 import { localFlakeDir } from "../../src/nix/flake-ref.js";
 import { evaluationArgs, failureMessage, renderReport } from "../../src/actions/flake-check/run.js";
 import { renderText } from "../../src/runner/report.js";
@@ -40,6 +40,26 @@ describe("locate", () => {
     const thrown: NixError = { message: "m", ignored: false, trace: [{ text: "in nixpkgs", position: { file: `${other}/lib/modules.nix`, line: 9, column: 9 } }, { text: "t", position: { file: `${store}/b.nix`, line: 3, column: 4 } }] };
     expect(locate(thrown, map)).toEqual({ message: "m", file: "b.nix", line: 3, column: 4 });
     expect(locate({ message: "m", ignored: false, trace: [] }, map)).toEqual({ message: "m" });
+  });
+});
+
+describe("explainUntracked", () => {
+  const root = mkdtempSync(join(tmpdir(), "untracked-"));
+  mkdirSync(join(root, "hosts"));
+  writeFileSync(join(root, "hosts", "extra.nix"), "{ }");
+  const map = { storePath: store, root, workspace: root };
+  it.each([
+    { nix: "2.8", message: `getting status of '${store}/hosts/extra.nix': No such file or directory` },
+    { nix: "2.26", message: `path '${store}/hosts/extra.nix' does not exist` },
+  ])("explains a file git does not track, in the words of Nix $nix", ({ message }) => {
+    expect(explainUntracked({ message }, map).message).toBe(
+      `${message}\nhosts/extra.nix exists in the work tree but git does not track it, and Nix only sees tracked files of a git flake: git add it.`,
+    );
+  });
+
+  it("leaves a file that is missing from the work tree too alone", () => {
+    const message = `path '${store}/hosts/gone.nix' does not exist`;
+    expect(explainUntracked({ message }, map).message).toBe(message);
   });
 });
 

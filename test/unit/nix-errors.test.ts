@@ -1,9 +1,19 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseNixErrors } from "../../src/nix/errors.js";
+import { parseNixErrors, type NixError } from "../../src/nix/errors.js";
 
-// Real stderr of `nix flake check --keep-going --show-trace` and `nix eval --show-trace`, Nix 2.8.
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/nix-2.8/${name}`, import.meta.url), "utf8");
+// Real stderr of `nix flake check --keep-going --show-trace` and `nix eval --show-trace`, Nix 2.8
+// and 2.26 (test/fixtures/nix-2.26/ORIGIN.md says how each was captured).
+const fixture = (name: string, version = "2.8") => readFileSync(new URL(`../fixtures/nix-${version}/${name}`, import.meta.url), "utf8");
+/** The parts of each error a table compares, with source paths repository-relative. */
+const summarize = (errors: NixError[]) =>
+  errors.map((e) => ({
+    ...(e.host ? { host: e.host } : {}),
+    ...(e.output ? { output: e.output } : {}),
+    message: e.message,
+    at: e.position ? [e.position.file.replace(/^\/nix\/store\/[a-z0-9]{32}-source\//, ""), e.position.line, e.position.column] : undefined,
+    ignored: e.ignored,
+  }));
 
 describe("parseNixErrors on Nix 2.8 output", () => {
   it.each([
@@ -35,14 +45,7 @@ describe("parseNixErrors on Nix 2.8 output", () => {
       expected: [{ message: "Failed assertions:\n- postgresql must not listen on a privileged port", at: undefined, ignored: false }],
     },
   ])("$file", ({ file, expected }) => {
-    const errors = parseNixErrors(fixture(file));
-    expect(errors.map((e) => ({
-      ...(e.host ? { host: e.host } : {}),
-      ...(e.output ? { output: e.output } : {}),
-      message: e.message,
-      at: e.position ? [e.position.file.replace(/^\/nix\/store\/[a-z0-9]{32}-source\//, ""), e.position.line, e.position.column] : undefined,
-      ignored: e.ignored,
-    }))).toEqual(expected);
+    expect(summarize(parseNixErrors(fixture(file)))).toEqual(expected);
   });
 
   it("keeps the trace frames with their positions, innermost first", () => {
@@ -164,5 +167,92 @@ describe("parseNixErrors on Nix 2.8 output", () => {
 
   it("returns nothing for output without errors", () => {
     expect(parseNixErrors("evaluating flake...\nwarning: unknown flake output 'deploy'\nrunning flake checks...\n")).toEqual([]);
+  });
+});
+
+describe("parseNixErrors on Nix 2.26 output", () => {
+  const assertion = "Failed assertions:\n- postgresql must not listen on a privileged port";
+  const missing = (path: string) => expect.stringMatching(new RegExp(`^path '/nix/store/[a-z0-9]{32}-source/${path}' does not exist$`));
+  it.each([
+    {
+      file: "flake-check-two-broken-hosts.stderr",
+      expected: [
+        { host: "web", message: "undefined variable 'acmeClient'", at: ["hosts/web.nix", 4, 24], ignored: true },
+        { host: "db", message: assertion, at: undefined, ignored: true },
+        { output: "checks.x86_64-linux.hostnames-unique", message: assertion, at: undefined, ignored: true },
+      ],
+    },
+    {
+      file: "flake-check-syntax-error.stderr",
+      expected: [{ message: "syntax error, unexpected '{', expecting INHERIT", at: ["flake.nix", 7, 16], ignored: false }],
+    },
+    {
+      file: "flake-check-unattributed.stderr",
+      expected: [
+        { output: "nixosConfigurations", message: "fleet inventory is incomplete", at: undefined, ignored: true },
+        { output: "checks.x86_64-linux.hostnames-unique", message: "fleet inventory is incomplete", at: undefined, ignored: true },
+      ],
+    },
+    {
+      // The line before, "path '...' does not contain a 'flake.nix', searching up", is not an error.
+      file: "flake-check-not-a-flake.stderr",
+      expected: [{ message: "could not find a flake.nix file", at: undefined, ignored: false }],
+    },
+    {
+      file: "eval-host-assertion.stderr",
+      expected: [{ message: assertion, at: undefined, ignored: false }],
+    },
+    {
+      file: "flake-check-untracked-file.stderr",
+      expected: [
+        { host: "extra", message: missing("hosts/extra.nix"), at: undefined, ignored: true },
+        { output: "checks.x86_64-linux.hostnames-unique", message: missing("hosts/extra.nix"), at: undefined, ignored: true },
+      ],
+    },
+  ])("$file", ({ file, expected }) => {
+    expect(summarize(parseNixErrors(fixture(file, "2.26")))).toEqual(expected);
+  });
+
+  it("keeps the trace innermost first although 2.26 prints it outermost first, and places a throw at the throw", () => {
+    const [web, db] = parseNixErrors(fixture("flake-check-two-broken-hosts.stderr", "2.26"));
+    expect(web?.trace.map((f) => f.text)).toEqual([
+      "while calling the 'import' builtin",
+      "while calling the 'filter' builtin",
+      "while calling the 'map' builtin",
+      "while calling 'failedAssertions'",
+      "from call site",
+      "while evaluating a branch condition",
+      "while calling 'checkAssertions'",
+      "from call site",
+      "in the left operand of the update (//) operator",
+      "while checking the NixOS configuration 'nixosConfigurations.web'",
+    ]);
+    expect(web?.trace[0]?.position).toMatchObject({ line: 37, column: 33 });
+    expect(web?.trace.at(-1)?.position).toBeUndefined();
+    // 2.8 has no frame for the throw builtin; 2.26 points at it (lib/default.nix:32:10).
+    expect(db?.trace[0]).toMatchObject({ text: "while calling the 'throw' builtin", position: { line: 32, column: 10 } });
+  });
+
+  it("joins a frame's continuation line to its text", () => {
+    const errors = parseNixErrors(fixture("flake-check-two-broken-hosts.stderr", "2.26"));
+    const frame = errors[2]?.trace.find((f) => f.text.startsWith("while evaluating derivation 'check-hostnames-unique'"));
+    expect(frame?.text).toMatch(/^while evaluating derivation 'check-hostnames-unique' whose name attribute is located at \/nix\/store\/[a-z0-9]{32}-source\/lib\/default\.nix:10:15$/);
+  });
+
+  it("names the derivations of a failed check and of its failed input, with the log lines", () => {
+    const [check] = parseNixErrors(fixture("flake-check-failing-check.stderr", "2.26"));
+    expect(check?.derivation).toMatch(/^\/nix\/store\/[a-z0-9]{32}-check-hostnames-unique\.drv$/);
+    expect(check?.message).toContain("> duplicate host names");
+    const errors = parseNixErrors(fixture("flake-check-failing-dependency.stderr", "2.26"));
+    expect(errors.map((e) => e.derivation?.replace(/^\/nix\/store\/[a-z0-9]{32}-/, ""))).toEqual(["broken-input.drv", "check-dependency-fails.drv"]);
+    expect(errors[0]?.message).toContain("> input is broken");
+  });
+
+  it("ignores the progress lines 2.26 prints between errors and drops the closing summary", () => {
+    const stderr = fixture("flake-check-two-broken-hosts.stderr", "2.26");
+    expect(stderr).toContain("checking NixOS configuration 'nixosConfigurations.db'...");
+    const messages = parseNixErrors(stderr).map((e) => e.message).join("\n");
+    expect(messages).not.toContain("checking NixOS configuration");
+    expect(messages).not.toContain("some errors were encountered");
   });
 });

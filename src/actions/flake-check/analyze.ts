@@ -107,7 +107,8 @@ export function groupErrors(errors: NixError[], checkNames: Map<string, string> 
  * the copy Nix evaluates. Says so, instead of leaving "No such file or directory".
  */
 export function explainUntracked(error: CheckedError, map: SourceMap): CheckedError {
-  const m = /getting status of '\/nix\/store\/[0-9a-z]{32}-source\/([^']+)': No such file or directory/.exec(error.message);
+  // Nix 2.8: "getting status of '<path>': No such file or directory"; 2.26: "path '<path>' does not exist".
+  const m = /(?:getting status of|path) '\/nix\/store\/[0-9a-z]{32}-source\/([^']+)'(?:: No such file or directory| does not exist)/.exec(error.message);
   if (!m?.[1] || !map.root || !existsSync(join(map.root, m[1]))) return error;
   const hint = `${m[1]} exists in the work tree but git does not track it, and Nix only sees tracked files of a git flake: git add it.`;
   return { ...error, message: `${error.message}\n${hint}` };

@@ -7798,7 +7798,7 @@ ${text}
 
 // src/runner/private-dir.ts
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { basename, isAbsolute as isAbsolute2, join, relative as relative2, resolve } from "node:path";
+import { basename, isAbsolute as isAbsolute3, join, relative as relative2, resolve as resolve2 } from "node:path";
 
 // src/process/run.ts
 import { spawn } from "node:child_process";
@@ -7999,9 +7999,11 @@ async function runChecked(command, options = {}) {
 }
 
 // src/runner/disk-full.ts
-import { dirname, relative, isAbsolute } from "node:path";
+import { dirname, relative, isAbsolute as isAbsolute2 } from "node:path";
 
 // src/runner/inputs.ts
+import { existsSync, statSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
 var InputError = class extends Error {
   constructor(input, message, label2 = `input '${input}'`) {
     super(`Invalid ${label2}: ${message}`);
@@ -8036,6 +8038,14 @@ var Inputs = class {
   }
   optionalString(name) {
     return this.raw(name);
+  }
+  /** The path of a file that must exist, relative to `base` unless absolute; undefined when not given. */
+  existingFile(name, base, expected) {
+    const value = this.raw(name);
+    if (value === void 0) return void 0;
+    const path = isAbsolute(value) ? value : resolve(base, value);
+    if (!existsSync(path) || !statSync(path).isFile()) throw this.error(name, `'${value}' is not a file (${path}). Expected ${expected}.`);
+    return path;
   }
   required(name, expected) {
     const value = this.raw(name);
@@ -8161,7 +8171,7 @@ function userErrorFromHints(tool, hints, text) {
 var FULL = /* @__PURE__ */ new Set(["ENOSPC", "EDQUOT"]);
 function inside(path, dir) {
   const rel = relative(dir, path);
-  return !rel.startsWith("..") && !isAbsolute(rel);
+  return !rel.startsWith("..") && !isAbsolute2(rel);
 }
 function diskFullError(error, path, what, env = process.env) {
   const code = error?.code;
@@ -9224,7 +9234,7 @@ function sortByHost(list) {
 
 // src/actions/build-matrix/options.ts
 import { tmpdir } from "node:os";
-import { resolve as resolve3 } from "node:path";
+import { resolve as resolve4 } from "node:path";
 
 // src/cache/store-uri.ts
 var PUSH_SCHEMES = ["ssh-ng", "ssh", "file", "s3", "http", "https"];
@@ -9247,16 +9257,16 @@ function storeUriProblem(url, schemes, use) {
 }
 
 // src/nix/flake-ref.ts
-import { existsSync, statSync } from "node:fs";
-import { resolve as resolve2 } from "node:path";
+import { existsSync as existsSync2, statSync as statSync2 } from "node:fs";
+import { resolve as resolve3 } from "node:path";
 var SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 function localFlakeDir(flake, cwd) {
   const url = /^(?:path:|git\+file:(?:\/\/)?)([^?]*)(?:\?(.*))?$/.exec(flake);
   if (url) {
     const dir = new URLSearchParams(url[2] ?? "").get("dir");
-    return resolve2(cwd, url[1] || ".", dir ?? "");
+    return resolve3(cwd, url[1] || ".", dir ?? "");
   }
-  return SCHEME.test(flake) ? void 0 : resolve2(cwd, flake || ".");
+  return SCHEME.test(flake) ? void 0 : resolve3(cwd, flake || ".");
 }
 var FLAKE_CREDENTIALS_FIX = "the token in nix-config instead: 'access-tokens = <host>=<token>' (github:, gitlab: and https downloads), or a netrc for git+https (machine <host> login <user> password <token>, in ~/.netrc for git, or netrc-file in nix-config)";
 function readFlakeRef(inputs, input, cwd) {
@@ -9267,10 +9277,10 @@ function readFlakeRef(inputs, input, cwd) {
   }
   const dir = localFlakeDir(flake, cwd);
   if (dir === void 0) return { flake, ref: flake };
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+  if (!existsSync2(dir) || !statSync2(dir).isDirectory()) {
     throw inputs.error(input, `'${flake}' is not a directory (${dir}). Expected the path of a directory holding flake.nix.`);
   }
-  if (!existsSync(resolve2(dir, "flake.nix"))) {
+  if (!existsSync2(resolve3(dir, "flake.nix"))) {
     throw inputs.error(input, `'${flake}' is not a flake: ${dir} has no flake.nix. Expected the path of a directory holding flake.nix.`);
   }
   return { flake, ref: SCHEME.test(flake) ? flake : dir, localDir: dir };
@@ -9398,7 +9408,7 @@ function readBuildMatrixOptions(inputs, env, cwd = process.cwd()) {
     cacheCheck: { timeoutMs: 1e4, retries: 2, concurrency: 16 },
     nixConfig: readNixConfig(inputs, "nix-config"),
     tempRoot: env.RUNNER_TEMP || tmpdir(),
-    reportDir: resolve3(env.RUNNER_TEMP || tmpdir(), "nix-fleet"),
+    reportDir: resolve4(env.RUNNER_TEMP || tmpdir(), "nix-fleet"),
     inputLabel: inputs.label
   };
 }
@@ -9775,7 +9785,7 @@ function failureMessage(report) {
 
 // src/cli/plan.ts
 import { readFileSync } from "node:fs";
-import { resolve as resolve4 } from "node:path";
+import { resolve as resolve5 } from "node:path";
 var matrixOptions = {
   flake: { type: "string" },
   hosts: { type: "string" },
@@ -9795,7 +9805,7 @@ var SECRET_SOURCES = {
 function readSecretFile(option, path) {
   if (path === void 0) return void 0;
   try {
-    return readFileSync(resolve4(path), "utf8");
+    return readFileSync(resolve5(path), "utf8");
   } catch (error) {
     const why = error.code === "ENOENT" ? "no such file" : error.message;
     throw new InputError(option, `cannot read '${path}': ${why}. Expected the path of a readable file.`, `option --${option}`);
@@ -9815,7 +9825,7 @@ async function runMatrixCommand(mode, values, runtime, scratch) {
   const options = readBuildMatrixOptions(inputs, process.env, process.cwd());
   options.tempRoot = scratch;
   options.reportDir = scratch;
-  if (values.report) options.reportPath = resolve4(String(values.report));
+  if (values.report) options.reportPath = resolve5(String(values.report));
   return runBuildMatrix(options, { runtime });
 }
 var planCommand = {
@@ -9867,11 +9877,11 @@ var buildCommand = {
 };
 
 // src/cli/check.ts
-import { resolve as resolve7 } from "node:path";
+import { resolve as resolve8 } from "node:path";
 
 // src/actions/flake-check/options.ts
 import { tmpdir as tmpdir2 } from "node:os";
-import { resolve as resolve5 } from "node:path";
+import { resolve as resolve6 } from "node:path";
 
 // src/nix/eval-args.ts
 var NO_CHECK_FLAGS = {
@@ -9964,7 +9974,7 @@ function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
     extraArgs: readExtraArgs(inputs, "extra-args"),
     workspace: env.GITHUB_WORKSPACE || cwd,
     pathsFromRepositoryRoot: !!env.GITHUB_WORKSPACE,
-    reportDir: resolve5(env.RUNNER_TEMP || tmpdir2(), "nix-fleet"),
+    reportDir: resolve6(env.RUNNER_TEMP || tmpdir2(), "nix-fleet"),
     inputLabel: inputs.label
   };
   if (nixConfig !== void 0) options.nixConfig = nixConfig;
@@ -9973,7 +9983,7 @@ function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
 
 // src/git/git.ts
 import { readFile as readFile3 } from "node:fs/promises";
-import { resolve as resolve6 } from "node:path";
+import { resolve as resolve7 } from "node:path";
 var Git = class {
   constructor(cwd, binary = "git", env = process.env) {
     this.cwd = cwd;
@@ -10025,7 +10035,7 @@ var GitHistory = class extends Git {
     const result = await this.exec(["rev-parse", "--git-path", "shallow"]);
     if (result.exitCode !== 0) return /* @__PURE__ */ new Set();
     try {
-      const text = await readFile3(resolve6(this.cwd, result.stdout.trim()), "utf8");
+      const text = await readFile3(resolve7(this.cwd, result.stdout.trim()), "utf8");
       return new Set(text.split("\n").map((l) => l.trim()).filter(Boolean));
     } catch {
       return /* @__PURE__ */ new Set();
@@ -10111,7 +10121,7 @@ function revisions(include, exclude) {
 }
 
 // src/actions/flake-check/analyze.ts
-import { existsSync as existsSync2 } from "node:fs";
+import { existsSync as existsSync3 } from "node:fs";
 import { join as join4, relative as relative3, sep } from "node:path";
 var ANY_SOURCE = /^\/nix\/store\/[0-9a-df-np-sv-z]{32}-source\/(.+)$/;
 function toWorkspacePath(file, map) {
@@ -10121,7 +10131,7 @@ function toWorkspacePath(file, map) {
     if (file.startsWith(`${map.storePath}/`)) inSource = file.slice(map.storePath.length + 1);
   } else {
     const m = ANY_SOURCE.exec(file);
-    if (m?.[1] && existsSync2(join4(map.root, m[1]))) inSource = m[1];
+    if (m?.[1] && existsSync3(join4(map.root, m[1]))) inSource = m[1];
   }
   if (inSource === void 0) return void 0;
   const onDisk = join4(map.root, inSource);
@@ -10152,7 +10162,7 @@ function groupErrors(errors, checkNames2 = /* @__PURE__ */ new Map()) {
 }
 function explainUntracked(error, map) {
   const m = /(?:getting status of|path) '\/nix\/store\/[0-9a-z]{32}-source\/([^']+)'(?:: No such file or directory| does not exist)/.exec(error.message);
-  if (!m?.[1] || !map.root || !existsSync2(join4(map.root, m[1]))) return error;
+  if (!m?.[1] || !map.root || !existsSync3(join4(map.root, m[1]))) return error;
   const hint = `${m[1]} exists in the work tree but git does not track it, and Nix only sees tracked files of a git flake: git add it.`;
   return { ...error, message: `${error.message}
 ${hint}` };
@@ -10399,7 +10409,7 @@ var checkCommand = {
     const inputs = cliInputs({ ...values, "build-checks": values["no-build"] ? "false" : void 0 }, runtime);
     const options = readFlakeCheckOptions(inputs, { ...process.env, GITHUB_WORKSPACE: "" }, process.cwd());
     options.reportDir = scratch;
-    if (typeof values.report === "string") options.reportPath = resolve7(values.report);
+    if (typeof values.report === "string") options.reportPath = resolve8(values.report);
     const report = await runFlakeCheck(options, { runtime });
     if (values.json) runtime.result(JSON.stringify(report, null, 2));
     if (report.result === "failure") {
@@ -10416,8 +10426,6 @@ import { resolve as resolve9 } from "node:path";
 
 // src/actions/mirror/options.ts
 import { spawnSync } from "node:child_process";
-import { existsSync as existsSync3, statSync as statSync2 } from "node:fs";
-import { isAbsolute as isAbsolute4, resolve as resolve8 } from "node:path";
 
 // src/git/credentials.ts
 var import_keyParser = __toESM(require_keyParser(), 1);
@@ -10525,7 +10533,7 @@ var MirrorCredentials = class _MirrorCredentials {
 };
 
 // src/git/mirror-remote.ts
-import { isAbsolute as isAbsolute3 } from "node:path";
+import { isAbsolute as isAbsolute4 } from "node:path";
 var EXPECTED2 = "Expected an ssh URL (ssh://git@host/owner/repo.git or git@host:owner/repo.git), an https URL (https://host/owner/repo.git), or a local path or file:// URL, without credentials";
 function parseMirrorRemote(value) {
   if (value.startsWith("-") || /[\s\x00-\x1f\x7f]/.test(value)) return { error: `'${value}' is not a git URL. ${EXPECTED2}.` };
@@ -10546,7 +10554,7 @@ function parseMirrorRemote(value) {
     if (isLoopbackHttp(value)) return { kind: "https", url: value, host: /^http:\/\/([^/:]+|\[[^\]]+\])/i.exec(value)?.[1] ?? "" };
     return { error: `'${value}' is plain http: the token and the pushed history would cross the network unencrypted. ${EXPECTED2}.` };
   }
-  if (/^file:\/\/\//i.test(value) || isAbsolute3(value)) return { kind: "local", url: value };
+  if (/^file:\/\/\//i.test(value) || isAbsolute4(value)) return { kind: "local", url: value };
   return { error: `'${value}' is not a git URL this action can push to. ${EXPECTED2}.` };
 }
 
@@ -11152,24 +11160,17 @@ function readMirrorOptions(inputs, env, cwd = process.cwd()) {
     credentials,
     secrets,
     gitleaks: {
-      gitleaksPath: existingFile(inputs, "gitleaks-path", workspace, "the path of the gitleaks executable"),
+      gitleaksPath: inputs.existingFile("gitleaks-path", workspace, "the path of the gitleaks executable"),
       gitleaksVersion,
       downloadUrl: OFFICIAL_DOWNLOAD_URL
     },
-    config: existingFile(inputs, "config", workspace, "the path of a gitleaks TOML config"),
+    config: inputs.existingFile("config", workspace, "the path of a gitleaks TOML config"),
     gitleaksTimeoutMinutes: inputs.int("gitleaks-timeout", 30, { min: 1, max: 1440 }),
     workspace
   };
 }
 function gitAcceptsBranch(branch) {
   return spawnSync("git", ["check-ref-format", `refs/heads/${branch}`], { stdio: "ignore" }).status === 0;
-}
-function existingFile(inputs, name, base, expected) {
-  const value = inputs.optionalString(name);
-  if (value === void 0) return void 0;
-  const path = isAbsolute4(value) ? value : resolve8(base, value);
-  if (!existsSync3(path) || !statSync2(path).isFile()) throw inputs.error(name, `'${value}' is not a file (${path}). Expected ${expected}.`);
-  return path;
 }
 
 // src/actions/mirror/report.ts
@@ -11714,7 +11715,7 @@ import { tmpdir as tmpdir4 } from "node:os";
 
 // src/actions/secret-scan/options.ts
 import { tmpdir as tmpdir3 } from "node:os";
-import { existsSync as existsSync6, readFileSync as readFileSync3, realpathSync as realpathSync2, statSync as statSync3 } from "node:fs";
+import { existsSync as existsSync6, readFileSync as readFileSync3, realpathSync as realpathSync2 } from "node:fs";
 import { isAbsolute as isAbsolute7, relative as relative7, resolve as resolve11 } from "node:path";
 
 // src/runner/output-path.ts
@@ -11805,13 +11806,6 @@ async function trustedFiles(o, repo, root, dir, log) {
 }
 
 // src/actions/secret-scan/options.ts
-function existingFile2(inputs, name, base, expected) {
-  const value = inputs.optionalString(name);
-  if (value === void 0) return void 0;
-  const path = isAbsolute7(value) ? value : resolve11(base, value);
-  if (!existsSync6(path) || !statSync3(path).isFile()) throw inputs.error(name, `'${value}' is not a file (${path}). Expected ${expected}.`);
-  return path;
-}
 function insideDir(path, dir) {
   const rel = relative7(realpathSync2(dir), realpathSync2(path));
   return rel === "" || !rel.startsWith("..") && !isAbsolute7(rel);
@@ -11878,7 +11872,7 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
   }
   const sarif = inputs.optionalString("sarif");
   const { eventName, event } = readEvent(env);
-  const gitleaksPath = existingFile2(inputs, "gitleaks-path", workspace, "the path of the gitleaks executable");
+  const gitleaksPath = inputs.existingFile("gitleaks-path", workspace, "the path of the gitleaks executable");
   if (gitleaksPath && PULL_REQUEST_EVENTS.has(eventName) && insideDir(gitleaksPath, workspace)) {
     throw inputs.error(
       "gitleaks-path",
@@ -11889,8 +11883,8 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
     range,
     rangeText,
     published,
-    config: existingFile2(inputs, "config", workspace, "the path of a gitleaks TOML config"),
-    baseline: existingFile2(inputs, "baseline", workspace, "the path of a gitleaks JSON report to use as baseline"),
+    config: inputs.existingFile("config", workspace, "the path of a gitleaks TOML config"),
+    baseline: inputs.existingFile("baseline", workspace, "the path of a gitleaks JSON report to use as baseline"),
     gitleaksPath,
     gitleaksVersion,
     downloadUrl,

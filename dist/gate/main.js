@@ -2165,9 +2165,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve10, reject) => {
+          return new Promise((resolve11, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve10(data);
+              return err ? reject(err) : resolve11(data);
             });
           });
         }
@@ -2205,12 +2205,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve10, reject) => {
+          return new Promise((resolve11, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve10(data);
+              ) : resolve11(data);
             });
           });
         }
@@ -4477,8 +4477,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve10, reject) => {
-        res = resolve10;
+      const promise = new Promise((resolve11, reject) => {
+        res = resolve11;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -6729,12 +6729,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve10, reject) => {
+      const waitForDrain = () => new Promise((resolve11, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve10;
+          callback = resolve11;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7404,12 +7404,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve10, reject) => {
+      const waitForDrain = () => new Promise((resolve11, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve10;
+          callback = resolve11;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7888,16 +7888,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve10) => {
+        return new Promise((resolve11) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve10;
+            this[kClosedResolve] = resolve11;
           } else {
-            resolve10(null);
+            resolve11(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve10) => {
+        return new Promise((resolve11) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -7908,7 +7908,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve10(null);
+            resolve11(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7959,7 +7959,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve10, reject) => {
+        const socket = await new Promise((resolve11, reject) => {
           client[kConnector]({
             host: host2,
             hostname,
@@ -7971,7 +7971,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve10(socket2);
+              resolve11(socket2);
             }
           });
         });
@@ -8307,8 +8307,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve10) => {
-            this[kClosedResolve] = resolve10;
+          await new Promise((resolve11) => {
+            this[kClosedResolve] = resolve11;
           });
         }
       }
@@ -9577,7 +9577,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve10, reject) => {
+        return await new Promise((resolve11, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9590,7 +9590,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve10(null);
+              resolve11(null);
             }
           }).on("error", noop).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9609,7 +9609,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve10, reject) => {
+      return new Promise((resolve11, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9626,7 +9626,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve10,
+              resolve: resolve11,
               reject,
               length: 0,
               body: []
@@ -9696,18 +9696,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve10, stream, length } = consume2;
+      const { type, body, resolve: resolve11, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve10(chunksDecode(body, length));
+          resolve11(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve10(JSON.parse(chunksDecode(body, length)));
+          resolve11(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve10(chunksConcat(body, length).buffer);
+          resolve11(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve10(new Blob(body, { type: stream[kContentType] }));
+          resolve11(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve10(chunksConcat(body, length));
+          resolve11(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9964,9 +9964,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve10, reject) => {
+        return new Promise((resolve11, reject) => {
           request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve10(data);
+            return err ? reject(err) : resolve11(data);
           });
         });
       }
@@ -10189,9 +10189,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve10, reject) => {
+        return new Promise((resolve11, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve10(data);
+            return err ? reject(err) : resolve11(data);
           });
         });
       }
@@ -10476,9 +10476,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve10, reject) => {
+        return new Promise((resolve11, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve10(data);
+            return err ? reject(err) : resolve11(data);
           });
         });
       }
@@ -10570,9 +10570,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve10, reject) => {
+        return new Promise((resolve11, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve10(data);
+            return err ? reject(err) : resolve11(data);
           });
         });
       }
@@ -14435,7 +14435,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve10, reject) => agent.dispatch(
+        return new Promise((resolve11, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14511,7 +14511,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve10({
+              resolve11({
                 status,
                 statusText,
                 headersList,
@@ -14554,7 +14554,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve10({
+              resolve11({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -18295,8 +18295,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve10) => {
-        setTimeout(resolve10, ms).unref();
+      return new Promise((resolve11) => {
+        setTimeout(resolve11, ms).unref();
       });
     }
     module.exports = {
@@ -21532,11 +21532,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve10) {
-      resolve10(value);
+    return value instanceof P ? value : new P(function(resolve11) {
+      resolve11(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve10, reject) {
+  return new (P || (P = Promise))(function(resolve11, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -21552,7 +21552,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -21830,11 +21830,11 @@ import * as fs2 from "fs";
 import * as path from "path";
 var __awaiter2 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve10) {
-      resolve10(value);
+    return value instanceof P ? value : new P(function(resolve11) {
+      resolve11(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve10, reject) {
+  return new (P || (P = Promise))(function(resolve11, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -21850,7 +21850,7 @@ var __awaiter2 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -21963,11 +21963,11 @@ function isUnixExecutable(stats) {
 // node_modules/@actions/io/lib/io.js
 var __awaiter3 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve10) {
-      resolve10(value);
+    return value instanceof P ? value : new P(function(resolve11) {
+      resolve11(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve10, reject) {
+  return new (P || (P = Promise))(function(resolve11, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -21983,7 +21983,7 @@ var __awaiter3 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -22153,11 +22153,11 @@ function copyFile2(srcFile, destFile, force) {
 import { setTimeout as setTimeout2 } from "timers";
 var __awaiter4 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve10) {
-      resolve10(value);
+    return value instanceof P ? value : new P(function(resolve11) {
+      resolve11(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve10, reject) {
+  return new (P || (P = Promise))(function(resolve11, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -22173,7 +22173,7 @@ var __awaiter4 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -22392,7 +22392,7 @@ var ToolRunner = class extends events.EventEmitter {
         this.toolPath = path3.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
       }
       this.toolPath = yield which(this.toolPath, true);
-      return new Promise((resolve10, reject) => __awaiter4(this, void 0, void 0, function* () {
+      return new Promise((resolve11, reject) => __awaiter4(this, void 0, void 0, function* () {
         this._debug(`exec tool: ${this.toolPath}`);
         this._debug("arguments:");
         for (const arg of this.args) {
@@ -22475,7 +22475,7 @@ var ToolRunner = class extends events.EventEmitter {
           if (error2) {
             reject(error2);
           } else {
-            resolve10(exitCode);
+            resolve11(exitCode);
           }
         });
         if (this.options.input) {
@@ -22598,11 +22598,11 @@ var ExecState = class _ExecState extends events.EventEmitter {
 // node_modules/@actions/exec/lib/exec.js
 var __awaiter5 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve10) {
-      resolve10(value);
+    return value instanceof P ? value : new P(function(resolve11) {
+      resolve11(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve10, reject) {
+  return new (P || (P = Promise))(function(resolve11, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -22618,7 +22618,7 @@ var __awaiter5 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -22643,11 +22643,11 @@ var arch = os4.arch();
 // node_modules/@actions/core/lib/core.js
 var __awaiter6 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve10) {
-      resolve10(value);
+    return value instanceof P ? value : new P(function(resolve11) {
+      resolve11(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve10, reject) {
+  return new (P || (P = Promise))(function(resolve11, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -22663,7 +22663,7 @@ var __awaiter6 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -22737,7 +22737,7 @@ function getState(name) {
 
 // src/runner/private-dir.ts
 import { chmod as chmod2, mkdir as mkdir2, mkdtemp, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
-import { basename as basename3, isAbsolute as isAbsolute2, join as join3, relative as relative3, resolve as resolve2 } from "node:path";
+import { basename as basename3, isAbsolute as isAbsolute3, join as join3, relative as relative3, resolve as resolve3 } from "node:path";
 
 // src/process/run.ts
 import { spawn as spawn2 } from "node:child_process";
@@ -22840,7 +22840,7 @@ function run(command, options = {}) {
   if (!file) throw new Error("run: empty command");
   if (stopping) return Promise.reject(new CommandError(command, null, "", "was not started: the step is being stopped"));
   const stdoutLimit = options.stdoutLimitBytes ?? STDOUT_LIMIT_BYTES;
-  return new Promise((resolve10, reject) => {
+  return new Promise((resolve11, reject) => {
     const child2 = spawn2(file, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
@@ -22925,7 +22925,7 @@ function run(command, options = {}) {
         reject(new CommandError(command, null, stderr, stopping ? `was stopped by ${signal}: the step is being stopped` : `was stopped by ${signal}`));
         return;
       }
-      resolve10({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
+      resolve11({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
     });
   });
 }
@@ -22938,9 +22938,11 @@ async function runChecked(command, options = {}) {
 }
 
 // src/runner/disk-full.ts
-import { dirname as dirname3, relative as relative2, isAbsolute } from "node:path";
+import { dirname as dirname3, relative as relative2, isAbsolute as isAbsolute2 } from "node:path";
 
 // src/runner/inputs.ts
+import { existsSync as existsSync2, statSync } from "node:fs";
+import { isAbsolute, resolve as resolve2 } from "node:path";
 var InputError = class extends Error {
   constructor(input, message, label2 = `input '${input}'`) {
     super(`Invalid ${label2}: ${message}`);
@@ -22977,6 +22979,14 @@ var Inputs = class {
   }
   optionalString(name) {
     return this.raw(name);
+  }
+  /** The path of a file that must exist, relative to `base` unless absolute; undefined when not given. */
+  existingFile(name, base, expected) {
+    const value = this.raw(name);
+    if (value === void 0) return void 0;
+    const path5 = isAbsolute(value) ? value : resolve2(base, value);
+    if (!existsSync2(path5) || !statSync(path5).isFile()) throw this.error(name, `'${value}' is not a file (${path5}). Expected ${expected}.`);
+    return path5;
   }
   required(name, expected) {
     const value = this.raw(name);
@@ -23092,7 +23102,7 @@ function errorKind(error2) {
 var FULL = /* @__PURE__ */ new Set(["ENOSPC", "EDQUOT"]);
 function inside(path5, dir) {
   const rel = relative2(dir, path5);
-  return !rel.startsWith("..") && !isAbsolute(rel);
+  return !rel.startsWith("..") && !isAbsolute2(rel);
 }
 function diskFullError(error2, path5, what, env = process.env) {
   const code = error2?.code;
@@ -23453,11 +23463,11 @@ var semver2 = __toESM(require_semver2(), 1);
 import { ok as ok2 } from "assert";
 var __awaiter7 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve10) {
-      resolve10(value);
+    return value instanceof P ? value : new P(function(resolve11) {
+      resolve11(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve10, reject) {
+  return new (P || (P = Promise))(function(resolve11, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -23473,7 +23483,7 @@ var __awaiter7 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve10(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -23662,11 +23672,11 @@ var actionsToolCache = {
 
 // src/actions/gate/options.ts
 import { tmpdir as tmpdir4 } from "node:os";
-import { resolve as resolve9 } from "node:path";
+import { resolve as resolve10 } from "node:path";
 
 // src/actions/build-matrix/options.ts
 import { tmpdir } from "node:os";
-import { resolve as resolve4 } from "node:path";
+import { resolve as resolve5 } from "node:path";
 
 // src/cache/cachix.ts
 var CACHIX_NAME = /^[a-z0-9][a-z0-9-]*$/;
@@ -23887,16 +23897,16 @@ function basicAuthEnv(user, password, env, scope) {
 }
 
 // src/nix/flake-ref.ts
-import { existsSync as existsSync3, statSync as statSync2 } from "node:fs";
-import { resolve as resolve3 } from "node:path";
+import { existsSync as existsSync4, statSync as statSync3 } from "node:fs";
+import { resolve as resolve4 } from "node:path";
 var SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 function localFlakeDir(flake, cwd) {
   const url = /^(?:path:|git\+file:(?:\/\/)?)([^?]*)(?:\?(.*))?$/.exec(flake);
   if (url) {
     const dir = new URLSearchParams(url[2] ?? "").get("dir");
-    return resolve3(cwd, url[1] || ".", dir ?? "");
+    return resolve4(cwd, url[1] || ".", dir ?? "");
   }
-  return SCHEME.test(flake) ? void 0 : resolve3(cwd, flake || ".");
+  return SCHEME.test(flake) ? void 0 : resolve4(cwd, flake || ".");
 }
 var FLAKE_CREDENTIALS_FIX = "the token in nix-config instead: 'access-tokens = <host>=<token>' (github:, gitlab: and https downloads), or a netrc for git+https (machine <host> login <user> password <token>, in ~/.netrc for git, or netrc-file in nix-config)";
 function readFlakeRef(inputs, input, cwd) {
@@ -23907,10 +23917,10 @@ function readFlakeRef(inputs, input, cwd) {
   }
   const dir = localFlakeDir(flake, cwd);
   if (dir === void 0) return { flake, ref: flake };
-  if (!existsSync3(dir) || !statSync2(dir).isDirectory()) {
+  if (!existsSync4(dir) || !statSync3(dir).isDirectory()) {
     throw inputs.error(input, `'${flake}' is not a directory (${dir}). Expected the path of a directory holding flake.nix.`);
   }
-  if (!existsSync3(resolve3(dir, "flake.nix"))) {
+  if (!existsSync4(resolve4(dir, "flake.nix"))) {
     throw inputs.error(input, `'${flake}' is not a flake: ${dir} has no flake.nix. Expected the path of a directory holding flake.nix.`);
   }
   return { flake, ref: SCHEME.test(flake) ? flake : dir, localDir: dir };
@@ -24038,14 +24048,14 @@ function readBuildMatrixOptions(inputs, env, cwd = process.cwd()) {
     cacheCheck: { timeoutMs: 1e4, retries: 2, concurrency: 16 },
     nixConfig: readNixConfig(inputs, "nix-config"),
     tempRoot: env.RUNNER_TEMP || tmpdir(),
-    reportDir: resolve4(env.RUNNER_TEMP || tmpdir(), "nix-fleet"),
+    reportDir: resolve5(env.RUNNER_TEMP || tmpdir(), "nix-fleet"),
     inputLabel: inputs.label
   };
 }
 
 // src/actions/flake-check/options.ts
 import { tmpdir as tmpdir2 } from "node:os";
-import { resolve as resolve5 } from "node:path";
+import { resolve as resolve6 } from "node:path";
 
 // src/nix/eval-args.ts
 var NO_CHECK_FLAGS = {
@@ -24138,7 +24148,7 @@ function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
     extraArgs: readExtraArgs(inputs, "extra-args"),
     workspace: env.GITHUB_WORKSPACE || cwd,
     pathsFromRepositoryRoot: !!env.GITHUB_WORKSPACE,
-    reportDir: resolve5(env.RUNNER_TEMP || tmpdir2(), "nix-fleet"),
+    reportDir: resolve6(env.RUNNER_TEMP || tmpdir2(), "nix-fleet"),
     inputLabel: inputs.label
   };
   if (nixConfig !== void 0) options.nixConfig = nixConfig;
@@ -24147,12 +24157,12 @@ function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
 
 // src/actions/secret-scan/options.ts
 import { tmpdir as tmpdir3 } from "node:os";
-import { existsSync as existsSync5, readFileSync, realpathSync as realpathSync2, statSync as statSync3 } from "node:fs";
-import { isAbsolute as isAbsolute5, relative as relative6, resolve as resolve8 } from "node:path";
+import { existsSync as existsSync6, readFileSync, realpathSync as realpathSync2 } from "node:fs";
+import { isAbsolute as isAbsolute6, relative as relative6, resolve as resolve9 } from "node:path";
 
 // src/runner/output-path.ts
 import { lstatSync, realpathSync } from "node:fs";
-import { basename as basename4, dirname as dirname5, isAbsolute as isAbsolute3, join as join5, relative as relative4, resolve as resolve6, sep as sep2 } from "node:path";
+import { basename as basename4, dirname as dirname5, isAbsolute as isAbsolute4, join as join5, relative as relative4, resolve as resolve7, sep as sep2 } from "node:path";
 function exists2(path5) {
   try {
     lstatSync(path5);
@@ -24174,15 +24184,15 @@ function realTarget(path5) {
 }
 function inside2(path5, root) {
   const rel = relative4(root, path5);
-  return rel !== "" && !rel.startsWith(`..${sep2}`) && rel !== ".." && !isAbsolute3(rel);
+  return rel !== "" && !rel.startsWith(`..${sep2}`) && rel !== ".." && !isAbsolute4(rel);
 }
 function outputPath(inputs, name, value, roots, confined = true) {
   const where2 = confined ? ` inside the workspace (${roots.workspace}) or RUNNER_TEMP (${roots.temp})` : "";
   const expected = `Expected the path of a new file${where2}, outside .git`;
-  const given = isAbsolute3(value) ? resolve6(value) : resolve6(roots.workspace, value);
+  const given = isAbsolute4(value) ? resolve7(value) : resolve7(roots.workspace, value);
   if (exists2(given)) throw inputs.error(name, `'${value}' already exists (${given}): only files the step creates are written. ${expected}.`);
   const target = realTarget(given);
-  const realRoots = [roots.workspace, roots.temp].map((r) => exists2(r) ? realpathSync(r) : resolve6(r));
+  const realRoots = [roots.workspace, roots.temp].map((r) => exists2(r) ? realpathSync(r) : resolve7(r));
   const root = realRoots.find((r) => inside2(target, r));
   if (confined && !root) throw inputs.error(name, `'${value}' is outside the workspace and RUNNER_TEMP (it resolves to ${target}). ${expected}.`);
   if ((root ? relative4(root, target) : target).split(sep2).includes(".git")) {
@@ -24272,7 +24282,7 @@ async function downloadFile(url, dest, limits = DOWNLOAD_LIMITS, env = process.e
   }
 }
 function request(url, limits, env) {
-  return new Promise((resolve10, reject) => {
+  return new Promise((resolve11, reject) => {
     let tunnel2 = void 0;
     let req;
     let body;
@@ -24291,7 +24301,7 @@ function request(url, limits, env) {
       req = get(url, { headers: { "user-agent": "nix-fleet-actions" }, ...viaTunnel }, (response) => {
         clearTimeout(responseTimer);
         body = response;
-        resolve10(response);
+        resolve11(response);
       });
       req.setTimeout(limits.stallMs, () => fail(`the download stalled: nothing received for ${limits.stallMs / 1e3} s`));
       req.on("error", (error2) => fail(error2.message));
@@ -24630,13 +24640,13 @@ async function installGitleaks(version, o, deps) {
 }
 
 // src/scan/trusted-files.ts
-import { existsSync as existsSync4 } from "node:fs";
+import { existsSync as existsSync5 } from "node:fs";
 import { mkdir as mkdir4, readFile as readFile4, writeFile as writeFile3 } from "node:fs/promises";
-import { basename as basename6, isAbsolute as isAbsolute4, join as join7, relative as relative5, sep as sep3 } from "node:path";
+import { basename as basename6, isAbsolute as isAbsolute5, join as join7, relative as relative5, sep as sep3 } from "node:path";
 
 // src/git/git.ts
 import { readFile as readFile3 } from "node:fs/promises";
-import { resolve as resolve7 } from "node:path";
+import { resolve as resolve8 } from "node:path";
 var Git = class {
   constructor(cwd, binary = "git", env = process.env) {
     this.cwd = cwd;
@@ -24688,7 +24698,7 @@ var GitHistory = class extends Git {
     const result = await this.exec(["rev-parse", "--git-path", "shallow"]);
     if (result.exitCode !== 0) return /* @__PURE__ */ new Set();
     try {
-      const text = await readFile3(resolve7(this.cwd, result.stdout.trim()), "utf8");
+      const text = await readFile3(resolve8(this.cwd, result.stdout.trim()), "utf8");
       return new Set(text.split("\n").map((l) => l.trim()).filter(Boolean));
     } catch {
       return /* @__PURE__ */ new Set();
@@ -25032,7 +25042,7 @@ var History = class {
 var PULL_REQUEST_EVENTS = /* @__PURE__ */ new Set(["pull_request", "pull_request_target"]);
 async function trustedFiles(o, repo, root, dir, log) {
   if (!PULL_REQUEST_EVENTS.has(o.eventName)) {
-    return { source: root, config: o.config, baseline: o.baseline, ignoreFile: existsSync4(join7(root, ".gitleaksignore")) };
+    return { source: root, config: o.config, baseline: o.baseline, ignoreFile: existsSync5(join7(root, ".gitleaksignore")) };
   }
   const baseSha = o.event.pull_request?.base?.sha;
   if (typeof baseSha !== "string" || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(baseSha)) {
@@ -25052,7 +25062,7 @@ async function trustedFiles(o, repo, root, dir, log) {
   const inRepo = (path5) => {
     if (!path5) return void 0;
     const rel = relative5(root, path5);
-    return rel && !rel.startsWith("..") && !isAbsolute4(rel) ? rel.split(sep3).join("/") : void 0;
+    return rel && !rel.startsWith("..") && !isAbsolute5(rel) ? rel.split(sep3).join("/") : void 0;
   };
   await fromBase(".gitleaks.toml", ".gitleaks.toml");
   const ignoreFile = await fromBase(".gitleaksignore", ".gitleaksignore") !== void 0;
@@ -25072,16 +25082,9 @@ async function trustedFiles(o, repo, root, dir, log) {
 }
 
 // src/actions/secret-scan/options.ts
-function existingFile(inputs, name, base, expected) {
-  const value = inputs.optionalString(name);
-  if (value === void 0) return void 0;
-  const path5 = isAbsolute5(value) ? value : resolve8(base, value);
-  if (!existsSync5(path5) || !statSync3(path5).isFile()) throw inputs.error(name, `'${value}' is not a file (${path5}). Expected ${expected}.`);
-  return path5;
-}
 function insideDir(path5, dir) {
   const rel = relative6(realpathSync2(dir), realpathSync2(path5));
-  return rel === "" || !rel.startsWith("..") && !isAbsolute5(rel);
+  return rel === "" || !rel.startsWith("..") && !isAbsolute6(rel);
 }
 function parseUrl(value) {
   try {
@@ -25091,12 +25094,12 @@ function parseUrl(value) {
   }
 }
 function runnerTempDir(env) {
-  return resolve8(env.RUNNER_TEMP || tmpdir3(), "nix-fleet");
+  return resolve9(env.RUNNER_TEMP || tmpdir3(), "nix-fleet");
 }
 function readEvent(env) {
   const eventName = env.GITHUB_EVENT_NAME ?? "";
   const path5 = env.GITHUB_EVENT_PATH;
-  if (!eventName || !path5 || !existsSync5(path5)) return { eventName, event: {} };
+  if (!eventName || !path5 || !existsSync6(path5)) return { eventName, event: {} };
   try {
     return { eventName, event: JSON.parse(readFileSync(path5, "utf8")) };
   } catch (error2) {
@@ -25145,7 +25148,7 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
   }
   const sarif = inputs.optionalString("sarif");
   const { eventName, event } = readEvent(env);
-  const gitleaksPath = existingFile(inputs, "gitleaks-path", workspace, "the path of the gitleaks executable");
+  const gitleaksPath = inputs.existingFile("gitleaks-path", workspace, "the path of the gitleaks executable");
   if (gitleaksPath && PULL_REQUEST_EVENTS.has(eventName) && insideDir(gitleaksPath, workspace)) {
     throw inputs.error(
       "gitleaks-path",
@@ -25156,8 +25159,8 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
     range,
     rangeText,
     published,
-    config: existingFile(inputs, "config", workspace, "the path of a gitleaks TOML config"),
-    baseline: existingFile(inputs, "baseline", workspace, "the path of a gitleaks JSON report to use as baseline"),
+    config: inputs.existingFile("config", workspace, "the path of a gitleaks TOML config"),
+    baseline: inputs.existingFile("baseline", workspace, "the path of a gitleaks JSON report to use as baseline"),
     gitleaksPath,
     gitleaksVersion,
     downloadUrl,
@@ -25185,7 +25188,7 @@ function readGateOptions(inputs, env, cwd = process.cwd()) {
     flakeCheck: { ...flakeCheck, nixConfig: checkNixConfig(flakeCheck.nixConfig, buildMatrix) },
     secretScan: readSecretScanOptions(inputs, env, cwd),
     buildMatrix,
-    reportDir: resolve9(env.RUNNER_TEMP || tmpdir4(), "nix-fleet")
+    reportDir: resolve10(env.RUNNER_TEMP || tmpdir4(), "nix-fleet")
   };
 }
 function checkNixConfig(nixConfig, build) {
@@ -25487,7 +25490,7 @@ var CachePresence = class {
     const headers = { "user-agent": "nix-fleet-actions" };
     const entry = netrcFor(this.netrc, url.hostname);
     if (entry) headers.authorization = `Basic ${Buffer.from(`${entry.login}:${entry.password}`).toString("base64")}`;
-    return new Promise((resolve10, reject) => {
+    return new Promise((resolve11, reject) => {
       const request2 = (secure ? https : http).request(url, { method, headers, agent: secure ? this.agents.https : this.agents.http });
       const timer = setTimeout(() => request2.destroy(new RetryableError(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
       request2.on("response", (response) => {
@@ -25500,7 +25503,7 @@ var CachePresence = class {
         response.on("end", () => {
           clearTimeout(timer);
           const after = Number(response.headers["retry-after"]);
-          resolve10({
+          resolve11({
             status: response.statusCode ?? 0,
             body: Buffer.concat(chunks).toString("utf8"),
             location: response.headers.location,
@@ -26182,7 +26185,7 @@ function failureMessage(report) {
 }
 
 // src/actions/flake-check/analyze.ts
-import { existsSync as existsSync6 } from "node:fs";
+import { existsSync as existsSync7 } from "node:fs";
 import { join as join10, relative as relative7, sep as sep4 } from "node:path";
 var ANY_SOURCE = /^\/nix\/store\/[0-9a-df-np-sv-z]{32}-source\/(.+)$/;
 function toWorkspacePath(file, map) {
@@ -26192,7 +26195,7 @@ function toWorkspacePath(file, map) {
     if (file.startsWith(`${map.storePath}/`)) inSource = file.slice(map.storePath.length + 1);
   } else {
     const m = ANY_SOURCE.exec(file);
-    if (m?.[1] && existsSync6(join10(map.root, m[1]))) inSource = m[1];
+    if (m?.[1] && existsSync7(join10(map.root, m[1]))) inSource = m[1];
   }
   if (inSource === void 0) return void 0;
   const onDisk = join10(map.root, inSource);
@@ -26223,7 +26226,7 @@ function groupErrors(errors, checkNames2 = /* @__PURE__ */ new Map()) {
 }
 function explainUntracked(error2, map) {
   const m = /(?:getting status of|path) '\/nix\/store\/[0-9a-z]{32}-source\/([^']+)'(?:: No such file or directory| does not exist)/.exec(error2.message);
-  if (!m?.[1] || !map.root || !existsSync6(join10(map.root, m[1]))) return error2;
+  if (!m?.[1] || !map.root || !existsSync7(join10(map.root, m[1]))) return error2;
   const hint = `${m[1]} exists in the work tree but git does not track it, and Nix only sees tracked files of a git flake: git add it.`;
   return { ...error2, message: `${error2.message}
 ${hint}` };
@@ -26469,7 +26472,7 @@ function failureMessage3(report) {
 }
 
 // src/actions/secret-scan/run.ts
-import { existsSync as existsSync7 } from "node:fs";
+import { existsSync as existsSync8 } from "node:fs";
 import { mkdir as mkdir6, writeFile as writeFile5 } from "node:fs/promises";
 import { dirname as dirname7, join as join11, relative as relative8, sep as sep5 } from "node:path";
 
@@ -26552,7 +26555,7 @@ async function runSecretScan(options, deps) {
     ({ gitleaks, source } = await locateGitleaks(options, { toolCache: deps.toolCache, log, scratch: scratch.path }));
     runtime.info(`Using ${gitleaks.name} from ${source}.`);
     trust = await trustedFiles(options, repo, root, join11(scratch.path, "trusted"), log);
-    rules = rulesSource(trust.config, trust.source, process.env, existsSync7);
+    rules = rulesSource(trust.config, trust.source, process.env, existsSync8);
     runtime.info(`Rules: ${describeRules(rules)}.`);
     const config = rules.kind === "fleet-defaults" ? await scratch.writeSecret(FLEET_CONFIG_NAME, FLEET_CONFIG) : trust.config;
     if (commits) {

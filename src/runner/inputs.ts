@@ -1,3 +1,6 @@
+import { existsSync, statSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+
 /** A bad input value, found before anything was done. The message names the input and the expected form. */
 export class InputError extends Error {
   constructor(
@@ -53,6 +56,15 @@ export class Inputs {
 
   optionalString(name: string): string | undefined {
     return this.raw(name);
+  }
+
+  /** The path of a file that must exist, relative to `base` unless absolute; undefined when not given. */
+  existingFile(name: string, base: string, expected: string): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    const path = isAbsolute(value) ? value : resolve(base, value);
+    if (!existsSync(path) || !statSync(path).isFile()) throw this.error(name, `'${value}' is not a file (${path}). Expected ${expected}.`);
+    return path;
   }
 
   required(name: string, expected: string): string {

@@ -30481,7 +30481,7 @@ function getState(name) {
 
 // src/runner/private-dir.ts
 import { chmod as chmod2, mkdir as mkdir2, mkdtemp, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
-import { basename as basename3, isAbsolute as isAbsolute2, join as join3, relative as relative3, resolve as resolve2 } from "node:path";
+import { basename as basename3, isAbsolute as isAbsolute3, join as join3, relative as relative3, resolve as resolve3 } from "node:path";
 
 // src/process/run.ts
 import { spawn as spawn2 } from "node:child_process";
@@ -30682,9 +30682,11 @@ async function runChecked(command, options = {}) {
 }
 
 // src/runner/disk-full.ts
-import { dirname as dirname3, relative as relative2, isAbsolute } from "node:path";
+import { dirname as dirname3, relative as relative2, isAbsolute as isAbsolute2 } from "node:path";
 
 // src/runner/inputs.ts
+import { existsSync as existsSync2, statSync } from "node:fs";
+import { isAbsolute, resolve as resolve2 } from "node:path";
 var InputError = class extends Error {
   constructor(input, message, label2 = `input '${input}'`) {
     super(`Invalid ${label2}: ${message}`);
@@ -30721,6 +30723,14 @@ var Inputs = class {
   }
   optionalString(name) {
     return this.raw(name);
+  }
+  /** The path of a file that must exist, relative to `base` unless absolute; undefined when not given. */
+  existingFile(name, base, expected) {
+    const value = this.raw(name);
+    if (value === void 0) return void 0;
+    const path5 = isAbsolute(value) ? value : resolve2(base, value);
+    if (!existsSync2(path5) || !statSync(path5).isFile()) throw this.error(name, `'${value}' is not a file (${path5}). Expected ${expected}.`);
+    return path5;
   }
   required(name, expected) {
     const value = this.raw(name);
@@ -30839,7 +30849,7 @@ function userErrorFromHints(tool, hints, text) {
 var FULL = /* @__PURE__ */ new Set(["ENOSPC", "EDQUOT"]);
 function inside(path5, dir) {
   const rel = relative2(dir, path5);
-  return !rel.startsWith("..") && !isAbsolute(rel);
+  return !rel.startsWith("..") && !isAbsolute2(rel);
 }
 function diskFullError(error2, path5, what, env = process.env) {
   const code = error2?.code;
@@ -31405,8 +31415,6 @@ var actionsToolCache = {
 
 // src/actions/mirror/options.ts
 import { spawnSync } from "node:child_process";
-import { existsSync as existsSync3, statSync as statSync2 } from "node:fs";
-import { isAbsolute as isAbsolute4, resolve as resolve4 } from "node:path";
 
 // src/git/credentials.ts
 var import_keyParser = __toESM(require_keyParser(), 1);
@@ -31585,7 +31593,7 @@ var MirrorCredentials = class _MirrorCredentials {
 };
 
 // src/git/mirror-remote.ts
-import { isAbsolute as isAbsolute3 } from "node:path";
+import { isAbsolute as isAbsolute4 } from "node:path";
 var EXPECTED = "Expected an ssh URL (ssh://git@host/owner/repo.git or git@host:owner/repo.git), an https URL (https://host/owner/repo.git), or a local path or file:// URL, without credentials";
 function parseMirrorRemote(value) {
   if (value.startsWith("-") || /[\s\x00-\x1f\x7f]/.test(value)) return { error: `'${value}' is not a git URL. ${EXPECTED}.` };
@@ -31606,7 +31614,7 @@ function parseMirrorRemote(value) {
     if (isLoopbackHttp(value)) return { kind: "https", url: value, host: /^http:\/\/([^/:]+|\[[^\]]+\])/i.exec(value)?.[1] ?? "" };
     return { error: `'${value}' is plain http: the token and the pushed history would cross the network unencrypted. ${EXPECTED}.` };
   }
-  if (/^file:\/\/\//i.test(value) || isAbsolute3(value)) return { kind: "local", url: value };
+  if (/^file:\/\/\//i.test(value) || isAbsolute4(value)) return { kind: "local", url: value };
   return { error: `'${value}' is not a git URL this action can push to. ${EXPECTED}.` };
 }
 
@@ -32008,7 +32016,7 @@ async function installGitleaks(version, o, deps) {
 
 // src/git/git.ts
 import { readFile as readFile3 } from "node:fs/promises";
-import { resolve as resolve3 } from "node:path";
+import { resolve as resolve4 } from "node:path";
 var Git = class {
   constructor(cwd, binary = "git", env = process.env) {
     this.cwd = cwd;
@@ -32059,7 +32067,7 @@ var GitHistory = class extends Git {
     const result = await this.exec(["rev-parse", "--git-path", "shallow"]);
     if (result.exitCode !== 0) return /* @__PURE__ */ new Set();
     try {
-      const text = await readFile3(resolve3(this.cwd, result.stdout.trim()), "utf8");
+      const text = await readFile3(resolve4(this.cwd, result.stdout.trim()), "utf8");
       return new Set(text.split("\n").map((l) => l.trim()).filter(Boolean));
     } catch {
       return /* @__PURE__ */ new Set();
@@ -32241,24 +32249,17 @@ function readMirrorOptions(inputs, env, cwd = process.cwd()) {
     credentials,
     secrets,
     gitleaks: {
-      gitleaksPath: existingFile(inputs, "gitleaks-path", workspace, "the path of the gitleaks executable"),
+      gitleaksPath: inputs.existingFile("gitleaks-path", workspace, "the path of the gitleaks executable"),
       gitleaksVersion,
       downloadUrl: OFFICIAL_DOWNLOAD_URL
     },
-    config: existingFile(inputs, "config", workspace, "the path of a gitleaks TOML config"),
+    config: inputs.existingFile("config", workspace, "the path of a gitleaks TOML config"),
     gitleaksTimeoutMinutes: inputs.int("gitleaks-timeout", 30, { min: 1, max: 1440 }),
     workspace
   };
 }
 function gitAcceptsBranch(branch) {
   return spawnSync("git", ["check-ref-format", `refs/heads/${branch}`], { stdio: "ignore" }).status === 0;
-}
-function existingFile(inputs, name, base, expected) {
-  const value = inputs.optionalString(name);
-  if (value === void 0) return void 0;
-  const path5 = isAbsolute4(value) ? value : resolve4(base, value);
-  if (!existsSync3(path5) || !statSync2(path5).isFile()) throw inputs.error(name, `'${value}' is not a file (${path5}). Expected ${expected}.`);
-  return path5;
 }
 
 // src/actions/mirror/report.ts

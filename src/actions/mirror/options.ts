@@ -1,6 +1,4 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
 import { knownHostsLines, MirrorCredentials, privateKeyProblem, type MirrorCredentialInputs } from "../../git/credentials.js";
 import { parseMirrorRemote, type MirrorRemote } from "../../git/mirror-remote.js";
 import { displayUrl, urlCredentials } from "../../git/remote-url.js";
@@ -103,11 +101,11 @@ export function readMirrorOptions(inputs: Inputs, env: NodeJS.ProcessEnv, cwd = 
     credentials,
     secrets,
     gitleaks: {
-      gitleaksPath: existingFile(inputs, "gitleaks-path", workspace, "the path of the gitleaks executable"),
+      gitleaksPath: inputs.existingFile("gitleaks-path", workspace, "the path of the gitleaks executable"),
       gitleaksVersion,
       downloadUrl: OFFICIAL_DOWNLOAD_URL,
     },
-    config: existingFile(inputs, "config", workspace, "the path of a gitleaks TOML config"),
+    config: inputs.existingFile("config", workspace, "the path of a gitleaks TOML config"),
     gitleaksTimeoutMinutes: inputs.int("gitleaks-timeout", 30, { min: 1, max: 1440 }),
     workspace,
   };
@@ -118,10 +116,3 @@ function gitAcceptsBranch(branch: string): boolean {
   return spawnSync("git", ["check-ref-format", `refs/heads/${branch}`], { stdio: "ignore" }).status === 0;
 }
 
-function existingFile(inputs: Inputs, name: string, base: string, expected: string): string | undefined {
-  const value = inputs.optionalString(name);
-  if (value === undefined) return undefined;
-  const path = isAbsolute(value) ? value : resolve(base, value);
-  if (!existsSync(path) || !statSync(path).isFile()) throw inputs.error(name, `'${value}' is not a file (${path}). Expected ${expected}.`);
-  return path;
-}

@@ -1,5 +1,5 @@
 import { tmpdir } from "node:os";
-import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
 import { displayUrl, urlCredentials } from "../../git/remote-url.js";
 import type { Inputs } from "../../runner/inputs.js";
@@ -38,13 +38,6 @@ export interface SecretScanOptions {
 }
 
 
-function existingFile(inputs: Inputs, name: string, base: string, expected: string): string | undefined {
-  const value = inputs.optionalString(name);
-  if (value === undefined) return undefined;
-  const path = isAbsolute(value) ? value : resolve(base, value);
-  if (!existsSync(path) || !statSync(path).isFile()) throw inputs.error(name, `'${value}' is not a file (${path}). Expected ${expected}.`);
-  return path;
-}
 
 /** Whether `path`, symlinks resolved, lies in `dir` (symlinks resolved too). */
 function insideDir(path: string, dir: string): boolean {
@@ -128,7 +121,7 @@ export function readSecretScanOptions(inputs: Inputs, env: NodeJS.ProcessEnv, cw
 
   const sarif = inputs.optionalString("sarif");
   const { eventName, event } = readEvent(env);
-  const gitleaksPath = existingFile(inputs, "gitleaks-path", workspace, "the path of the gitleaks executable");
+  const gitleaksPath = inputs.existingFile("gitleaks-path", workspace, "the path of the gitleaks executable");
   if (gitleaksPath && PULL_REQUEST_EVENTS.has(eventName) && insideDir(gitleaksPath, workspace)) {
     // The checkout is the pull request's: its "gitleaks" could pass any leak and run any code.
     throw inputs.error(
@@ -141,8 +134,8 @@ export function readSecretScanOptions(inputs: Inputs, env: NodeJS.ProcessEnv, cw
     range,
     rangeText,
     published,
-    config: existingFile(inputs, "config", workspace, "the path of a gitleaks TOML config"),
-    baseline: existingFile(inputs, "baseline", workspace, "the path of a gitleaks JSON report to use as baseline"),
+    config: inputs.existingFile("config", workspace, "the path of a gitleaks TOML config"),
+    baseline: inputs.existingFile("baseline", workspace, "the path of a gitleaks JSON report to use as baseline"),
     gitleaksPath,
     gitleaksVersion,
     downloadUrl,

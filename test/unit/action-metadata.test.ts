@@ -13,7 +13,7 @@ function inputsReadBy(action: string): Set<string> {
   const dir = join(repoRoot, "src", "actions", action);
   const names = new Set<string>();
   for (const file of readdirSync(dir)) {
-    for (const m of readFileSync(join(dir, file), "utf8").matchAll(/inputs(?:\.(?:string|optionalString|required|secret|bool|int|list|oneOf|args)\(|,)\s*"([^"]+)"/g)) names.add(m[1] as string);
+    for (const m of readFileSync(join(dir, file), "utf8").matchAll(/inputs(?:\.(?:string|optionalString|required|secret|bool|int|list|oneOf|args|existingFile)\(|,)\s*"([^"]+)"/g)) names.add(m[1] as string);
   }
   return names;
 }

@@ -17,7 +17,7 @@ import {
 import { PRIVATE_DIR_STATE } from "../../src/actions/build-matrix/state.js";
 import { configuredNetrcFile } from "../../src/cache/netrc.js";
 import { RecordingRuntime } from "../support/recording-runtime.js";
-import { toplevelsExpression } from "../../src/fleet/plan.js";
+import { toplevelsExpression } from "../../src/fleet/evaluate.js";
 import { Inputs } from "../../src/runner/inputs.js";
 import { repoRoot } from "../support/runner-harness.js";
 

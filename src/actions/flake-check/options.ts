@@ -1,6 +1,7 @@
 import { tmpdir } from "node:os";
 import { resolve } from "node:path";
-import { nixArgsSecrets, readFlakeRef, readNixConfig } from "../../nix/flake-ref.js";
+import { readExtraArgs } from "../../nix/extra-args.js";
+import { readFlakeRef, readNixConfig } from "../../nix/flake-ref.js";
 import type { Inputs } from "../../runner/inputs.js";
 
 export interface FlakeCheckOptions {
@@ -35,12 +36,11 @@ export function readFlakeCheckOptions(
     allSystems: inputs.bool("all-systems", false),
     buildChecks: inputs.bool("build-checks", true),
     keepGoing: inputs.bool("keep-going", true),
-    extraArgs: inputs.args("extra-args"),
+    extraArgs: readExtraArgs(inputs, "extra-args"),
     workspace: env.GITHUB_WORKSPACE || cwd,
     pathsFromRepositoryRoot: !!env.GITHUB_WORKSPACE,
     reportDir: resolve(env.RUNNER_TEMP || tmpdir(), "nix-fleet"),
   };
   if (nixConfig !== undefined) options.nixConfig = nixConfig;
-  for (const token of nixArgsSecrets(options.extraArgs)) inputs.mask(token);
   return options;
 }

@@ -1,0 +1,143 @@
+import type { NixError } from "../nix/errors.js";
+import { Nix, nixErrorsOf } from "../nix/nix.js";
+import { UserError } from "../runner/user-error.js";
+import { mapConcurrent } from "../process/concurrency.js";
+import { checkHostNames, evalHostToplevel, HOST_NAME, listHosts, type HostToplevel } from "./hosts.js";
+
+/**
+ * The one evaluation of a fleet's hosts, used by flake-check, plan and build alike: every
+ * selected host's toplevel instantiated (drvPath forced, which `nix flake check` never does) in
+ * ONE `nix eval`. A broken host costs a few more Nix processes, never one per good host:
+ * - a `throw` or failed `assert` (what NixOS option type errors and assertions are) is caught per
+ *   host by builtins.tryEval inside that one evaluation, and only those hosts are evaluated again,
+ *   alone, for their message;
+ * - an error tryEval cannot catch (undefined variable, missing attribute, a value of the wrong
+ *   type in a builtin) fails the whole call: the host list is halved and each half evaluated
+ *   again, down to the hosts that fail alone, so the processes grow with broken hosts × log2(N).
+ */
+
+export interface EvaluatedHost extends HostToplevel {
+  host: string;
+}
+
+export interface HostEvalFailure {
+  host: string;
+  /** Nix's errors for this host evaluated alone (or why it could not be evaluated at all). */
+  errors: NixError[];
+}
+
+export interface FleetEvaluation {
+  hosts: EvaluatedHost[];
+  failed: HostEvalFailure[];
+  /** How many `nix eval` processes it took (1 when every host evaluates). */
+  nixCalls: number;
+}
+
+/** The hosts could not even be listed: the flake, or nixosConfigurations as a whole, is broken. */
+export class HostsUnlistedError extends Error {
+  constructor(readonly errors: NixError[]) {
+    super(`the hosts could not be listed: ${errors[0]?.message ?? "nix eval failed"}`);
+    this.name = "HostsUnlistedError";
+  }
+}
+
+/**
+ * The Nix function that turns nixosConfigurations into { host = { drv, out, system } or null; },
+ * limited to the selected hosts: null where evaluating the host threw. `outPath` is never a key:
+ * toJSON would collapse the set to that string. deepSeq forces both strings inside tryEval, so
+ * that a throw in the derivation's attributes is caught there, not when JSON is printed.
+ */
+export function toplevelsExpression(selected: readonly string[]): string {
+  for (const name of selected) if (!HOST_NAME.test(name)) throw new Error(`'${name}' is not a host name`);
+  const pick = selected.length
+    ? `builtins.intersectAttrs (builtins.listToAttrs (map (n: { name = n; value = null; }) [ ${selected.map((n) => JSON.stringify(n)).join(" ")} ])) cs`
+    : "cs";
+  const fields = "let t = c.config.system.build.toplevel; v = { drv = t.drvPath; out = t.outPath; system = t.system; }; in builtins.deepSeq v v";
+  return `cs: builtins.mapAttrs (n: c: let r = builtins.tryEval (${fields}); in if r.success then r.value else null) (${pick})`;
+}
+
+export interface EvaluateOptions {
+  /** Evaluation flags from extra-args (--override-input, ...), given to every call. */
+  extraArgs?: string[];
+  /** Hosts evaluated alone at a time for their messages. */
+  concurrency?: number;
+}
+
+/**
+ * Every selected host's toplevel derivation, output and system (empty selection: every host). A
+ * selected host the flake does not have is a failure too: no host is ever dropped silently.
+ * Throws HostsUnlistedError when not even the names of the hosts can be had, and a UserError when
+ * the running Nix cannot read the flake at all.
+ */
+export async function evaluateFleet(nix: Nix, flake: string, selected: readonly string[], options: EvaluateOptions = {}): Promise<FleetEvaluation> {
+  const extraArgs = options.extraArgs ?? [];
+  let nixCalls = 0;
+  const evalGroup = (names: readonly string[]) => {
+    nixCalls++;
+    return nix.evalJson<Record<string, HostToplevel | null>>(`${flake}#nixosConfigurations`, { apply: toplevelsExpression(names), extraArgs });
+  };
+  const values = new Map<string, HostToplevel | null>();
+  const failed: HostEvalFailure[] = [];
+  let names: string[];
+  try {
+    const all = await evalGroup(selected);
+    names = checkHostNames(Object.keys(all));
+    for (const [host, value] of Object.entries(all)) values.set(host, value);
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    // Without even the list of hosts the flake itself is broken: nothing can be evaluated.
+    nixCalls++;
+    try {
+      names = await listHosts(nix, flake, extraArgs);
+    } catch (listing) {
+      if (listing instanceof UserError) throw listing;
+      throw new HostsUnlistedError(nixErrorsOf(listing));
+    }
+    const wanted = selected.length ? names.filter((n) => selected.includes(n)) : names;
+    // The whole failed: each half on its own, down to the hosts that fail alone.
+    const bisect = async (group: readonly string[], known?: unknown): Promise<void> => {
+      if (!group.length) return;
+      if (known !== undefined && group.length === 1) {
+        failed.push({ host: group[0] as string, errors: nixErrorsOf(known) });
+        return;
+      }
+      if (known !== undefined) {
+        const half = Math.ceil(group.length / 2);
+        await Promise.all([bisect(group.slice(0, half)), bisect(group.slice(half))]);
+        return;
+      }
+      try {
+        for (const [host, value] of Object.entries(await evalGroup(group))) values.set(host, value);
+      } catch (e) {
+        if (e instanceof UserError) throw e;
+        await bisect(group, e);
+      }
+    };
+    await bisect(wanted, error);
+  }
+  const hosts: EvaluatedHost[] = [];
+  const threw: string[] = [];
+  for (const [host, value] of values) {
+    if (value) hosts.push({ host, ...value });
+    else threw.push(host);
+  }
+  // Caught by tryEval, which keeps no message: each such host alone, for Nix's own error.
+  await mapConcurrent(threw, options.concurrency ?? 4, async (host) => {
+    nixCalls++;
+    try {
+      hosts.push({ host, ...(await evalHostToplevel(nix, flake, host, extraArgs)) });
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      failed.push({ host, errors: nixErrorsOf(e) });
+    }
+  });
+  for (const host of selected.filter((h) => !names.includes(h))) {
+    failed.push({ host, errors: [{ message: `the flake has no nixosConfigurations.${host}`, trace: [], ignored: false }] });
+  }
+  return { hosts: sortByHost(hosts), failed: sortByHost(failed), nixCalls };
+}
+
+function sortByHost<T extends { host: string }>(list: T[]): T[] {
+  // Plain code-point order: the same on every runner, whatever its locale.
+  return list.sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
+}

@@ -1109,7 +1109,8 @@ function toplevelsExpression(selected) {
   for (const name of selected) if (!HOST_NAME.test(name)) throw new Error(`'${name}' is not a host name`);
   const pick2 = selected.length ? `builtins.intersectAttrs (builtins.listToAttrs (map (n: { name = n; value = null; }) [ ${selected.map((n) => JSON.stringify(n)).join(" ")} ])) cs` : "cs";
   const fields = "let t = c.config.system.build.toplevel; v = { drv = t.drvPath; out = t.outPath; system = t.system; }; in builtins.deepSeq v v";
-  return `cs: builtins.mapAttrs (n: c: let r = builtins.tryEval (${fields}); in if r.success then r.value else null) (${pick2})`;
+  const context = `builtins.addErrorContext "while checking the NixOS configuration 'nixosConfigurations.\${n}'"`;
+  return `cs: builtins.mapAttrs (n: c: ${context} (let r = builtins.tryEval (${fields}); in if r.success then r.value else null)) (${pick2})`;
 }
 async function evaluateFleet(nix, flake, selected, options = {}) {
   const extraArgs = options.extraArgs ?? [];
@@ -1135,25 +1136,30 @@ async function evaluateFleet(nix, flake, selected, options = {}) {
       throw new HostsUnlistedError(nixErrorsOf(listing));
     }
     const wanted = selected.length ? names.filter((n) => selected.includes(n)) : names;
-    const bisect = async (group, known) => {
+    const tryGroup = async (group) => {
       if (!group.length) return;
-      if (known !== void 0 && group.length === 1) {
-        failed.push({ host: group[0], errors: nixErrorsOf(known) });
-        return;
-      }
-      if (known !== void 0) {
-        const half = Math.ceil(group.length / 2);
-        await Promise.all([bisect(group.slice(0, half)), bisect(group.slice(half))]);
-        return;
-      }
       try {
         for (const [host2, value] of Object.entries(await evalGroup(group))) values.set(host2, value);
       } catch (e) {
         if (e instanceof UserError) throw e;
-        await bisect(group, e);
+        await isolate(group, e);
       }
     };
-    await bisect(wanted, error);
+    const isolate = async (group, e) => {
+      const errors = nixErrorsOf(e);
+      const named = errors.map((x) => x.host).find((h) => !!h && group.includes(h));
+      if (named || group.length === 1) {
+        const host2 = named ?? group[0];
+        failed.push({ host: host2, errors });
+        const rest = group.filter((h) => h !== host2);
+        const half2 = Math.ceil(rest.length / 2);
+        await Promise.all([tryGroup(rest.slice(0, half2)), tryGroup(rest.slice(half2))]);
+        return;
+      }
+      const half = Math.ceil(group.length / 2);
+      await Promise.all([tryGroup(group.slice(0, half)), tryGroup(group.slice(half))]);
+    };
+    await isolate(wanted, error);
   }
   const hosts = [];
   const threw = [];

@@ -25806,7 +25806,8 @@ function toplevelsExpression(selected) {
   for (const name of selected) if (!HOST_NAME.test(name)) throw new Error(`'${name}' is not a host name`);
   const pick2 = selected.length ? `builtins.intersectAttrs (builtins.listToAttrs (map (n: { name = n; value = null; }) [ ${selected.map((n) => JSON.stringify(n)).join(" ")} ])) cs` : "cs";
   const fields = "let t = c.config.system.build.toplevel; v = { drv = t.drvPath; out = t.outPath; system = t.system; }; in builtins.deepSeq v v";
-  return `cs: builtins.mapAttrs (n: c: let r = builtins.tryEval (${fields}); in if r.success then r.value else null) (${pick2})`;
+  const context = `builtins.addErrorContext "while checking the NixOS configuration 'nixosConfigurations.\${n}'"`;
+  return `cs: builtins.mapAttrs (n: c: ${context} (let r = builtins.tryEval (${fields}); in if r.success then r.value else null)) (${pick2})`;
 }
 async function evaluateFleet(nix, flake, selected, options = {}) {
   const extraArgs = options.extraArgs ?? [];
@@ -25832,25 +25833,30 @@ async function evaluateFleet(nix, flake, selected, options = {}) {
       throw new HostsUnlistedError(nixErrorsOf(listing));
     }
     const wanted = selected.length ? names.filter((n) => selected.includes(n)) : names;
-    const bisect = async (group2, known) => {
+    const tryGroup = async (group2) => {
       if (!group2.length) return;
-      if (known !== void 0 && group2.length === 1) {
-        failed.push({ host: group2[0], errors: nixErrorsOf(known) });
-        return;
-      }
-      if (known !== void 0) {
-        const half = Math.ceil(group2.length / 2);
-        await Promise.all([bisect(group2.slice(0, half)), bisect(group2.slice(half))]);
-        return;
-      }
       try {
         for (const [host2, value] of Object.entries(await evalGroup(group2))) values.set(host2, value);
       } catch (e) {
         if (e instanceof UserError) throw e;
-        await bisect(group2, e);
+        await isolate(group2, e);
       }
     };
-    await bisect(wanted, error2);
+    const isolate = async (group2, e) => {
+      const errors = nixErrorsOf(e);
+      const named = errors.map((x) => x.host).find((h) => !!h && group2.includes(h));
+      if (named || group2.length === 1) {
+        const host2 = named ?? group2[0];
+        failed.push({ host: host2, errors });
+        const rest = group2.filter((h) => h !== host2);
+        const half2 = Math.ceil(rest.length / 2);
+        await Promise.all([tryGroup(rest.slice(0, half2)), tryGroup(rest.slice(half2))]);
+        return;
+      }
+      const half = Math.ceil(group2.length / 2);
+      await Promise.all([tryGroup(group2.slice(0, half)), tryGroup(group2.slice(half))]);
+    };
+    await isolate(wanted, error2);
   }
   const hosts = [];
   const threw = [];

@@ -12,8 +12,10 @@ import { checkHostNames, evalHostToplevel, HOST_NAME, listHosts, type HostToplev
  *   host by builtins.tryEval inside that one evaluation, and only those hosts are evaluated again,
  *   alone, for their message;
  * - an error tryEval cannot catch (undefined variable, missing attribute, a value of the wrong
- *   type in a builtin) fails the whole call: the host list is halved and each half evaluated
- *   again, down to the hosts that fail alone, so the processes grow with broken hosts × log2(N).
+ *   type in a builtin) fails the whole call: the host Nix's trace names (each host is evaluated
+ *   in an error context naming it) is broken, and the others are evaluated again; when the trace
+ *   names none, the host list is halved and each half evaluated again, down to the hosts that fail
+ *   alone. The processes grow with the broken hosts (× log2(N) at worst), not with the good ones.
  */
 
 export interface EvaluatedHost extends HostToplevel {
@@ -53,7 +55,10 @@ export function toplevelsExpression(selected: readonly string[]): string {
     ? `builtins.intersectAttrs (builtins.listToAttrs (map (n: { name = n; value = null; }) [ ${selected.map((n) => JSON.stringify(n)).join(" ")} ])) cs`
     : "cs";
   const fields = "let t = c.config.system.build.toplevel; v = { drv = t.drvPath; out = t.outPath; system = t.system; }; in builtins.deepSeq v v";
-  return `cs: builtins.mapAttrs (n: c: let r = builtins.tryEval (${fields}); in if r.success then r.value else null) (${pick})`;
+  // The error context names the host in Nix's trace, in the words `nix flake check` uses (which
+  // the error parser reads as the host), so an error tryEval cannot catch still says whose it is.
+  const context = "builtins.addErrorContext \"while checking the NixOS configuration 'nixosConfigurations.${n}'\"";
+  return `cs: builtins.mapAttrs (n: c: ${context} (let r = builtins.tryEval (${fields}); in if r.success then r.value else null)) (${pick})`;
 }
 
 export interface EvaluateOptions {
@@ -94,26 +99,34 @@ export async function evaluateFleet(nix: Nix, flake: string, selected: readonly 
       throw new HostsUnlistedError(nixErrorsOf(listing));
     }
     const wanted = selected.length ? names.filter((n) => selected.includes(n)) : names;
-    // The whole failed: each half on its own, down to the hosts that fail alone.
-    const bisect = async (group: readonly string[], known?: unknown): Promise<void> => {
+    const tryGroup = async (group: readonly string[]): Promise<void> => {
       if (!group.length) return;
-      if (known !== undefined && group.length === 1) {
-        failed.push({ host: group[0] as string, errors: nixErrorsOf(known) });
-        return;
-      }
-      if (known !== undefined) {
-        const half = Math.ceil(group.length / 2);
-        await Promise.all([bisect(group.slice(0, half)), bisect(group.slice(half))]);
-        return;
-      }
       try {
         for (const [host, value] of Object.entries(await evalGroup(group))) values.set(host, value);
       } catch (e) {
         if (e instanceof UserError) throw e;
-        await bisect(group, e);
+        await isolate(group, e);
       }
     };
-    await bisect(wanted, error);
+    // A group failed as a whole. Each host is evaluated inside an error context that names it, so
+    // Nix's trace usually says which host failed: that one is broken (its error is this one), and
+    // the rest are evaluated again in two halves side by side (the hosts before it were evaluated
+    // already, but a failed call prints nothing). Without a name, the halves find it.
+    const isolate = async (group: readonly string[], e: unknown): Promise<void> => {
+      const errors = nixErrorsOf(e);
+      const named = errors.map((x) => x.host).find((h): h is string => !!h && group.includes(h));
+      if (named || group.length === 1) {
+        const host = named ?? (group[0] as string);
+        failed.push({ host, errors });
+        const rest = group.filter((h) => h !== host);
+        const half = Math.ceil(rest.length / 2);
+        await Promise.all([tryGroup(rest.slice(0, half)), tryGroup(rest.slice(half))]);
+        return;
+      }
+      const half = Math.ceil(group.length / 2);
+      await Promise.all([tryGroup(group.slice(0, half)), tryGroup(group.slice(half))]);
+    };
+    await isolate(wanted, error);
   }
   const hosts: EvaluatedHost[] = [];
   const threw: string[] = [];

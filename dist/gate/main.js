@@ -25612,11 +25612,11 @@ function attributeFrames(error2) {
 var NIX_HINTS = [
   {
     // Relative `path:` inputs are locked without a narHash; Nix 2.8 refuses such a lock file
-    // outright, even when the input is overridden. When newer Nix started reading them is not
-    // verified here (only 2.8 was run against them).
+    // outright, even when the input is overridden. Nix's 2.26 release notes introduce relative
+    // path inputs and say earlier versions cannot use such lock files (read there, not run here).
     pattern: /lockfile contains mutable lock '([^\n]*?"type":"path"[^\n]*?)'/,
     problem: (m) => `The flake's lock file has a relative path input (${m[1]}), which this Nix cannot read: it refuses any lock file holding a path input without a narHash.`,
-    fix: "Run with a newer Nix (relative path inputs are read by Nix 2.2x or newer; the exact release was not verified), or make the input a git+file: or github: input and run `nix flake lock` again."
+    fix: "Run with Nix 2.26 or newer (the release that added relative path inputs, per its release notes), or make the input a git+file: or github: input and run `nix flake lock` again."
   },
   {
     pattern: /lockfile contains mutable lock '([^\n]*)'/,
@@ -26252,7 +26252,7 @@ async function userNetrc(runtime, warn, nixConfig) {
 async function planHosts(ctx, results) {
   const { options, runtime, warn } = ctx;
   const evalStarted = Date.now();
-  const evaluation = await runtime.group("Evaluating hosts", () => evaluateFleet(ctx.nix, options.ref, options.hosts, { extraArgs: ctx.evalArgs }));
+  const evaluation = await evaluateFleet(ctx.nix, options.ref, options.hosts, { extraArgs: ctx.evalArgs });
   runtime.info(
     `Evaluated ${evaluation.hosts.length + evaluation.failed.length} hosts in ${seconds(evalStarted)} s (${evaluation.nixCalls} nix evaluation${evaluation.nixCalls === 1 ? "" : "s"}): ${evaluation.failed.length} failed.`
   );

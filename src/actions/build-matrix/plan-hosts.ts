@@ -26,7 +26,7 @@ export interface PlanContext {
 export async function planHosts(ctx: PlanContext, results: Map<string, HostBuildResult>): Promise<void> {
   const { options, runtime, warn } = ctx;
   const evalStarted = Date.now();
-  const evaluation = await runtime.group("Evaluating hosts", () => evaluateFleet(ctx.nix, options.ref, options.hosts, { extraArgs: ctx.evalArgs }));
+  const evaluation = await evaluateFleet(ctx.nix, options.ref, options.hosts, { extraArgs: ctx.evalArgs });
   runtime.info(
     `Evaluated ${evaluation.hosts.length + evaluation.failed.length} hosts in ${seconds(evalStarted)} s (${evaluation.nixCalls} nix evaluation${evaluation.nixCalls === 1 ? "" : "s"}): ${evaluation.failed.length} failed.`,
   );

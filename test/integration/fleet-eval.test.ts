@@ -205,6 +205,25 @@ describeWithTools(["nix"], "what one broken host costs: Nix processes, not one p
     expect(evaluation.nixCalls).toBeLessThanOrEqual(9);
   });
 
+  it("an error whose trace names no host (here: printing the JSON) among 18 hosts: halves, down to the host that fails alone", async () => {
+    // A toplevel that is no derivation, with a function for its system: Nix fails while printing
+    // the result, outside any host's error context.
+    const odd = {
+      "flake.nix": (s: string) =>
+        s.replace(
+          "lib.mkHost { inherit name system; module = file; }) hosts",
+          'lib.mkHost { inherit name system; module = file; }) hosts // { odd.config.system.build.toplevel = { drvPath = "/nix/store/x.drv"; outPath = "/nix/store/x"; system = x: x; }; }',
+        ),
+    };
+    const f = fleet(chain(manyHosts(14), odd));
+    const evaluation = await evaluateFleet(await Nix.create(), f.flake, []);
+    expect(evaluation.failed.map((x) => x.host)).toEqual(["odd"]);
+    expect(evaluation.failed[0]?.errors[0]?.message).toContain("cannot convert a function to JSON");
+    expect(evaluation.hosts).toHaveLength(17);
+    // The failed call, the list of names, then two calls per halving: log2(18) rounded up is 5.
+    expect(evaluation.nixCalls).toBeLessThanOrEqual(2 + 2 * 5);
+  });
+
   it("a selected host the flake lacks is named, not dropped", async () => {
     const f = fleet();
     const evaluation = await evaluateFleet(await Nix.create(), f.flake, ["web", "nosuch"]);

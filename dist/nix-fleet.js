@@ -1176,10 +1176,20 @@ async function evaluateFleet(nix, flake, selected, options = {}) {
       failed.push({ host: host2, errors: nixErrorsOf(e) });
     }
   });
-  for (const host2 of selected.filter((h) => !names.includes(h))) {
-    failed.push({ host: host2, errors: [{ message: `the flake has no nixosConfigurations.${host2}`, trace: [], ignored: false }] });
-  }
+  for (const host2 of selected.filter((h) => !names.includes(h))) failed.push(missingHost(host2));
   return { hosts: sortByHost(hosts), failed: sortByHost(failed), nixCalls };
+}
+function missingHost(host2) {
+  return { host: host2, errors: [{ message: `the flake has no nixosConfigurations.${host2}`, trace: [], ignored: false }] };
+}
+function selectHosts(evaluation, selected) {
+  if (!selected.length) return { ...evaluation, nixCalls: 0 };
+  const known = new Set([...evaluation.hosts, ...evaluation.failed].map((h) => h.host));
+  return {
+    hosts: evaluation.hosts.filter((h) => selected.includes(h.host)),
+    failed: sortByHost([...evaluation.failed.filter((f) => selected.includes(f.host)), ...selected.filter((h) => !known.has(h)).map(missingHost)]),
+    nixCalls: 0
+  };
 }
 function sortByHost(list) {
   return list.sort((a, b) => a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
@@ -1800,9 +1810,10 @@ async function userNetrc(runtime, warn, nixConfig) {
 async function planHosts(ctx, results) {
   const { options, runtime, warn } = ctx;
   const evalStarted = Date.now();
-  const evaluation = await evaluateFleet(ctx.nix, options.ref, options.hosts, { extraArgs: ctx.evalArgs });
+  const evaluation = ctx.evaluated ? selectHosts(ctx.evaluated, options.hosts) : await evaluateFleet(ctx.nix, options.ref, options.hosts, { extraArgs: ctx.evalArgs });
+  const count = evaluation.hosts.length + evaluation.failed.length;
   runtime.info(
-    `Evaluated ${evaluation.hosts.length + evaluation.failed.length} hosts in ${seconds(evalStarted)} s (${evaluation.nixCalls} nix evaluation${evaluation.nixCalls === 1 ? "" : "s"}): ${evaluation.failed.length} failed.`
+    ctx.evaluated ? `Planning ${count} hosts from flake-check's evaluation (no new evaluation): ${evaluation.failed.length} failed.` : `Evaluated ${count} hosts in ${seconds(evalStarted)} s (${evaluation.nixCalls} nix evaluation${evaluation.nixCalls === 1 ? "" : "s"}): ${evaluation.failed.length} failed.`
   );
   for (const f of evaluation.failed) {
     const error = f.errors[0] ? locate(f.errors[0], ctx.map) : { message: "it did not evaluate" };
@@ -1884,7 +1895,7 @@ async function runInside(options, deps, privateDir, checker, started) {
     results.set(host2, { host: host2, status: "planned", pushed: false });
   } else {
     try {
-      await planHosts({ options, nix, checker, runtime, map, evalArgs, warn }, results);
+      await planHosts({ options, nix, checker, runtime, map, evalArgs, warn, evaluated: deps.evaluation }, results);
     } catch (error) {
       if (!(error instanceof HostsUnlistedError)) throw error;
       listing = locate(error.errors[0] ?? { message: error.message, trace: [], ignored: false }, map);
@@ -2303,6 +2314,7 @@ async function runFlakeCheck(options, deps) {
     )
   ]);
   const { evaluation, unlisted } = evaluated;
+  if (evaluation) deps.onEvaluation?.(evaluation);
   const hostResults = /* @__PURE__ */ new Map();
   for (const h of evaluation?.hosts ?? []) hostResults.set(h.host, { host: h.host, status: "ok", errors: [] });
   for (const f of evaluation?.failed ?? []) hostResults.set(f.host, { host: f.host, status: "broken", errors: f.errors.map((e) => locate(e, map)) });

@@ -25873,10 +25873,20 @@ async function evaluateFleet(nix, flake, selected, options = {}) {
       failed.push({ host: host2, errors: nixErrorsOf(e) });
     }
   });
-  for (const host2 of selected.filter((h) => !names.includes(h))) {
-    failed.push({ host: host2, errors: [{ message: `the flake has no nixosConfigurations.${host2}`, trace: [], ignored: false }] });
-  }
+  for (const host2 of selected.filter((h) => !names.includes(h))) failed.push(missingHost(host2));
   return { hosts: sortByHost(hosts), failed: sortByHost(failed), nixCalls };
+}
+function missingHost(host2) {
+  return { host: host2, errors: [{ message: `the flake has no nixosConfigurations.${host2}`, trace: [], ignored: false }] };
+}
+function selectHosts(evaluation, selected) {
+  if (!selected.length) return { ...evaluation, nixCalls: 0 };
+  const known = new Set([...evaluation.hosts, ...evaluation.failed].map((h) => h.host));
+  return {
+    hosts: evaluation.hosts.filter((h) => selected.includes(h.host)),
+    failed: sortByHost([...evaluation.failed.filter((f) => selected.includes(f.host)), ...selected.filter((h) => !known.has(h)).map(missingHost)]),
+    nixCalls: 0
+  };
 }
 function sortByHost(list) {
   return list.sort((a, b) => a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
@@ -26252,9 +26262,10 @@ async function userNetrc(runtime, warn, nixConfig) {
 async function planHosts(ctx, results) {
   const { options, runtime, warn } = ctx;
   const evalStarted = Date.now();
-  const evaluation = await evaluateFleet(ctx.nix, options.ref, options.hosts, { extraArgs: ctx.evalArgs });
+  const evaluation = ctx.evaluated ? selectHosts(ctx.evaluated, options.hosts) : await evaluateFleet(ctx.nix, options.ref, options.hosts, { extraArgs: ctx.evalArgs });
+  const count = evaluation.hosts.length + evaluation.failed.length;
   runtime.info(
-    `Evaluated ${evaluation.hosts.length + evaluation.failed.length} hosts in ${seconds(evalStarted)} s (${evaluation.nixCalls} nix evaluation${evaluation.nixCalls === 1 ? "" : "s"}): ${evaluation.failed.length} failed.`
+    ctx.evaluated ? `Planning ${count} hosts from flake-check's evaluation (no new evaluation): ${evaluation.failed.length} failed.` : `Evaluated ${count} hosts in ${seconds(evalStarted)} s (${evaluation.nixCalls} nix evaluation${evaluation.nixCalls === 1 ? "" : "s"}): ${evaluation.failed.length} failed.`
   );
   for (const f of evaluation.failed) {
     const error2 = f.errors[0] ? locate(f.errors[0], ctx.map) : { message: "it did not evaluate" };
@@ -26336,7 +26347,7 @@ async function runInside(options, deps, privateDir, checker, started) {
     results.set(host2, { host: host2, status: "planned", pushed: false });
   } else {
     try {
-      await planHosts({ options, nix, checker, runtime, map, evalArgs, warn }, results);
+      await planHosts({ options, nix, checker, runtime, map, evalArgs, warn, evaluated: deps.evaluation }, results);
     } catch (error2) {
       if (!(error2 instanceof HostsUnlistedError)) throw error2;
       listing = locate(error2.errors[0] ?? { message: error2.message, trace: [], ignored: false }, map);
@@ -26544,6 +26555,7 @@ async function runFlakeCheck(options, deps) {
     )
   ]);
   const { evaluation, unlisted } = evaluated;
+  if (evaluation) deps.onEvaluation?.(evaluation);
   const hostResults = /* @__PURE__ */ new Map();
   for (const h of evaluation?.hosts ?? []) hostResults.set(h.host, { host: h.host, status: "ok", errors: [] });
   for (const f of evaluation?.failed ?? []) hostResults.set(f.host, { host: f.host, status: "broken", errors: f.errors.map((e) => locate(e, map)) });
@@ -26938,8 +26950,9 @@ async function runGate(options, deps) {
   const stages = [];
   let broken;
   let listed;
+  let evaluation;
   const check = await stage("flake-check", runtime, async (scoped) => {
-    const report2 = await runFlakeCheck(options.flakeCheck, { runtime: scoped });
+    const report2 = await runFlakeCheck(options.flakeCheck, { runtime: scoped, onEvaluation: (e) => evaluation = e });
     broken = report2.brokenHosts;
     listed = report2.hosts.map((h) => h.host);
     return report2.result === "failure" ? { failed: failureMessage2(report2) } : {};
@@ -26961,7 +26974,7 @@ async function runGate(options, deps) {
     const withhold = (scan.status === "failure" || findings > 0) && options.buildMatrix.pushTo !== void 0;
     const build = await stage("build-matrix", runtime, async (scoped) => {
       if (withhold) scoped.warning("secret-scan found secrets or could not run: hosts are built but not pushed.");
-      const report2 = await runBuildMatrix({ ...options.buildMatrix, mode: "all", hosts: selected, pushTo: withhold ? void 0 : options.buildMatrix.pushTo }, { runtime: scoped });
+      const report2 = await runBuildMatrix({ ...options.buildMatrix, mode: "all", hosts: selected, pushTo: withhold ? void 0 : options.buildMatrix.pushTo }, { runtime: scoped, evaluation });
       return report2.result === "failure" ? { failed: failureMessage(report2) } : {};
     });
     if (withhold) build.message = build.message ? `${build.message} (and nothing pushed: secret-scan)` : "built, not pushed: secret-scan found secrets or could not run";

@@ -144,10 +144,27 @@ export async function evaluateFleet(nix: Nix, flake: string, selected: readonly 
       failed.push({ host, errors: nixErrorsOf(e) });
     }
   });
-  for (const host of selected.filter((h) => !names.includes(h))) {
-    failed.push({ host, errors: [{ message: `the flake has no nixosConfigurations.${host}`, trace: [], ignored: false }] });
-  }
+  for (const host of selected.filter((h) => !names.includes(h))) failed.push(missingHost(host));
   return { hosts: sortByHost(hosts), failed: sortByHost(failed), nixCalls };
+}
+
+function missingHost(host: string): HostEvalFailure {
+  return { host, errors: [{ message: `the flake has no nixosConfigurations.${host}`, trace: [], ignored: false }] };
+}
+
+/**
+ * The part of an evaluation of every host that `selected` asks for (empty: all of it), as
+ * evaluateFleet would have given it: a selected host the flake lacks is a failure. It took no
+ * Nix process of its own.
+ */
+export function selectHosts(evaluation: FleetEvaluation, selected: readonly string[]): FleetEvaluation {
+  if (!selected.length) return { ...evaluation, nixCalls: 0 };
+  const known = new Set([...evaluation.hosts, ...evaluation.failed].map((h) => h.host));
+  return {
+    hosts: evaluation.hosts.filter((h) => selected.includes(h.host)),
+    failed: sortByHost([...evaluation.failed.filter((f) => selected.includes(f.host)), ...selected.filter((h) => !known.has(h)).map(missingHost)]),
+    nixCalls: 0,
+  };
 }
 
 function sortByHost<T extends { host: string }>(list: T[]): T[] {

@@ -7,7 +7,7 @@ import { readBuildMatrixOptions } from "../../src/actions/build-matrix/options.j
 import { failureMessage as planFailure, runBuildMatrix } from "../../src/actions/build-matrix/run.js";
 import { readFlakeCheckOptions } from "../../src/actions/flake-check/options.js";
 import { runFlakeCheck } from "../../src/actions/flake-check/run.js";
-import { evaluateFleet } from "../../src/fleet/evaluate.js";
+import { evaluateFleet, type FleetEvaluation } from "../../src/fleet/evaluate.js";
 import { Nix } from "../../src/nix/nix.js";
 import { atLeast } from "../../src/nix/version.js";
 import { Inputs } from "../../src/runner/inputs.js";
@@ -145,11 +145,11 @@ async function check(flake: string, given: Record<string, string> = {}) {
   return { report, runtime };
 }
 
-async function plan(values: Record<string, string>) {
+async function plan(values: Record<string, string>, evaluation?: FleetEvaluation) {
   const runtime = new RecordingRuntime();
   const inputs = new Inputs((name) => values[name], (s) => runtime.setSecret(s));
   const options = readBuildMatrixOptions(inputs, { GITHUB_WORKSPACE: values.flake, RUNNER_TEMP: temp("runner-temp-") }, values.flake);
-  const report = await runBuildMatrix(options, { runtime });
+  const report = await runBuildMatrix(options, { runtime, evaluation });
   return { report, runtime, reportFile: JSON.parse(readFileSync(runtime.outputs.report ?? "", "utf8")) as typeof report };
 }
 
@@ -271,6 +271,24 @@ describeWithTools(["nix"], "plan and build report evaluation errors at repositor
     expect(error?.message).toContain("hosts/extra.nix exists in the work tree but git does not track it");
     const planned = await plan({ flake: f.flake });
     expect(planned.reportFile.hosts.find((h) => h.host === "extra")).toMatchObject({ status: "eval-failed", file: "flake.nix", line });
+  });
+});
+
+describeWithTools(["nix"], "the gate plans from flake-check's evaluation", () => {
+  it("the same plan as a fresh evaluation, with no evaluation of its own; a selected host the flake lacks still named", async () => {
+    const f = fleet(breakages.dbAssertion);
+    let evaluation: FleetEvaluation | undefined;
+    const runtime = new RecordingRuntime();
+    const inputs = new Inputs((name) => ({ flake: f.flake, "build-checks": "false" })[name]);
+    await runFlakeCheck(readFlakeCheckOptions(inputs, { GITHUB_WORKSPACE: f.flake, RUNNER_TEMP: temp("report-") }, f.flake), { runtime, onEvaluation: (e) => (evaluation = e) });
+    expect(evaluation?.hosts.map((h) => h.host)).toEqual(["mgmt", "web"]);
+
+    const fresh = await plan({ flake: f.flake, hosts: "web,db,nosuch" });
+    const reused = await plan({ flake: f.flake, hosts: "web,db,nosuch" }, evaluation);
+    expect(reused.runtime.log).toContain("Planning 3 hosts from flake-check's evaluation (no new evaluation): 2 failed.");
+    expect(reused.report.matrix).toEqual(fresh.report.matrix);
+    expect(reused.report.hosts.map((h) => [h.host, h.status, h.file, h.error?.split("\n")[0]])).toEqual(fresh.report.hosts.map((h) => [h.host, h.status, h.file, h.error?.split("\n")[0]]));
+    expect(reused.report.hosts.find((h) => h.host === "nosuch")?.error).toBe("the flake has no nixosConfigurations.nosuch");
   });
 });
 

@@ -21101,10 +21101,20 @@ async function evaluateFleet(nix, flake, selected, options = {}) {
       failed.push({ host: host2, errors: nixErrorsOf(e) });
     }
   });
-  for (const host2 of selected.filter((h) => !names.includes(h))) {
-    failed.push({ host: host2, errors: [{ message: `the flake has no nixosConfigurations.${host2}`, trace: [], ignored: false }] });
-  }
+  for (const host2 of selected.filter((h) => !names.includes(h))) failed.push(missingHost(host2));
   return { hosts: sortByHost(hosts), failed: sortByHost(failed), nixCalls };
+}
+function missingHost(host2) {
+  return { host: host2, errors: [{ message: `the flake has no nixosConfigurations.${host2}`, trace: [], ignored: false }] };
+}
+function selectHosts(evaluation, selected) {
+  if (!selected.length) return { ...evaluation, nixCalls: 0 };
+  const known = new Set([...evaluation.hosts, ...evaluation.failed].map((h) => h.host));
+  return {
+    hosts: evaluation.hosts.filter((h) => selected.includes(h.host)),
+    failed: sortByHost([...evaluation.failed.filter((f) => selected.includes(f.host)), ...selected.filter((h) => !known.has(h)).map(missingHost)]),
+    nixCalls: 0
+  };
 }
 function sortByHost(list) {
   return list.sort((a, b) => a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
@@ -21529,9 +21539,10 @@ async function userNetrc(runtime, warn, nixConfig) {
 async function planHosts(ctx, results) {
   const { options, runtime, warn } = ctx;
   const evalStarted = Date.now();
-  const evaluation = await evaluateFleet(ctx.nix, options.ref, options.hosts, { extraArgs: ctx.evalArgs });
+  const evaluation = ctx.evaluated ? selectHosts(ctx.evaluated, options.hosts) : await evaluateFleet(ctx.nix, options.ref, options.hosts, { extraArgs: ctx.evalArgs });
+  const count = evaluation.hosts.length + evaluation.failed.length;
   runtime.info(
-    `Evaluated ${evaluation.hosts.length + evaluation.failed.length} hosts in ${seconds(evalStarted)} s (${evaluation.nixCalls} nix evaluation${evaluation.nixCalls === 1 ? "" : "s"}): ${evaluation.failed.length} failed.`
+    ctx.evaluated ? `Planning ${count} hosts from flake-check's evaluation (no new evaluation): ${evaluation.failed.length} failed.` : `Evaluated ${count} hosts in ${seconds(evalStarted)} s (${evaluation.nixCalls} nix evaluation${evaluation.nixCalls === 1 ? "" : "s"}): ${evaluation.failed.length} failed.`
   );
   for (const f of evaluation.failed) {
     const error2 = f.errors[0] ? locate(f.errors[0], ctx.map) : { message: "it did not evaluate" };
@@ -21613,7 +21624,7 @@ async function runInside(options, deps, privateDir, checker, started) {
     results.set(host2, { host: host2, status: "planned", pushed: false });
   } else {
     try {
-      await planHosts({ options, nix, checker, runtime, map, evalArgs, warn }, results);
+      await planHosts({ options, nix, checker, runtime, map, evalArgs, warn, evaluated: deps.evaluation }, results);
     } catch (error2) {
       if (!(error2 instanceof HostsUnlistedError)) throw error2;
       listing = locate(error2.errors[0] ?? { message: error2.message, trace: [], ignored: false }, map);

@@ -20686,10 +20686,11 @@ async function evaluateFleet(nix, flake, selected, options = {}) {
       failed.push({ host, errors: nixErrorsOf(e) });
     }
   });
-  for (const host of selected.filter((h) => !names.includes(h))) {
-    failed.push({ host, errors: [{ message: `the flake has no nixosConfigurations.${host}`, trace: [], ignored: false }] });
-  }
+  for (const host of selected.filter((h) => !names.includes(h))) failed.push(missingHost(host));
   return { hosts: sortByHost(hosts), failed: sortByHost(failed), nixCalls };
+}
+function missingHost(host) {
+  return { host, errors: [{ message: `the flake has no nixosConfigurations.${host}`, trace: [], ignored: false }] };
 }
 function sortByHost(list) {
   return list.sort((a, b) => a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
@@ -20945,6 +20946,7 @@ async function runFlakeCheck(options, deps) {
     )
   ]);
   const { evaluation, unlisted } = evaluated;
+  if (evaluation) deps.onEvaluation?.(evaluation);
   const hostResults = /* @__PURE__ */ new Map();
   for (const h of evaluation?.hosts ?? []) hostResults.set(h.host, { host: h.host, status: "ok", errors: [] });
   for (const f of evaluation?.failed ?? []) hostResults.set(f.host, { host: f.host, status: "broken", errors: f.errors.map((e) => locate(e, map)) });

@@ -1,5 +1,5 @@
 import type { CachePresence } from "../../cache/presence.js";
-import { evaluateFleet } from "../../fleet/evaluate.js";
+import { evaluateFleet, selectHosts, type FleetEvaluation } from "../../fleet/evaluate.js";
 import { displayUrl } from "../../git/remote-url.js";
 import type { Nix } from "../../nix/nix.js";
 import { locate, type SourceMap } from "../../nix/source-map.js";
@@ -16,6 +16,8 @@ export interface PlanContext {
   map: SourceMap;
   evalArgs: string[];
   warn: (message: string) => void;
+  /** Every host evaluated already (by the gate's flake-check), to plan from without a new evaluation. */
+  evaluated?: FleetEvaluation;
 }
 
 /**
@@ -26,9 +28,14 @@ export interface PlanContext {
 export async function planHosts(ctx: PlanContext, results: Map<string, HostBuildResult>): Promise<void> {
   const { options, runtime, warn } = ctx;
   const evalStarted = Date.now();
-  const evaluation = await evaluateFleet(ctx.nix, options.ref, options.hosts, { extraArgs: ctx.evalArgs });
+  const evaluation = ctx.evaluated
+    ? selectHosts(ctx.evaluated, options.hosts)
+    : await evaluateFleet(ctx.nix, options.ref, options.hosts, { extraArgs: ctx.evalArgs });
+  const count = evaluation.hosts.length + evaluation.failed.length;
   runtime.info(
-    `Evaluated ${evaluation.hosts.length + evaluation.failed.length} hosts in ${seconds(evalStarted)} s (${evaluation.nixCalls} nix evaluation${evaluation.nixCalls === 1 ? "" : "s"}): ${evaluation.failed.length} failed.`,
+    ctx.evaluated
+      ? `Planning ${count} hosts from flake-check's evaluation (no new evaluation): ${evaluation.failed.length} failed.`
+      : `Evaluated ${count} hosts in ${seconds(evalStarted)} s (${evaluation.nixCalls} nix evaluation${evaluation.nixCalls === 1 ? "" : "s"}): ${evaluation.failed.length} failed.`,
   );
   for (const f of evaluation.failed) {
     const error = f.errors[0] ? locate(f.errors[0], ctx.map) : { message: "it did not evaluate" };

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { Cachix } from "../../cache/cachix.js";
 import { formatNetrc } from "../../cache/netrc.js";
 import { CachePresence } from "../../cache/presence.js";
-import { HostsUnlistedError } from "../../fleet/evaluate.js";
+import { HostsUnlistedError, type FleetEvaluation } from "../../fleet/evaluate.js";
 import { buildArgs, evaluationArgs, lockArgs } from "../../nix/extra-args.js";
 import { Nix } from "../../nix/nix.js";
 import { locate, sourceMapFor } from "../../nix/source-map.js";
@@ -26,6 +26,11 @@ export interface BuildMatrixDeps {
   runtime: Runtime;
   nix?: Nix;
   cachix?: Cachix;
+  /**
+   * Every host already evaluated with the same flake and evaluation flags (the gate's
+   * flake-check): the plan takes its hosts from it instead of evaluating them again.
+   */
+  evaluation?: FleetEvaluation;
 }
 
 /** GitHub's limit on the jobs one matrix may generate. */
@@ -90,7 +95,7 @@ async function runInside(
     results.set(host, { host, status: "planned", pushed: false });
   } else {
     try {
-      await planHosts({ options, nix, checker, runtime, map, evalArgs, warn }, results);
+      await planHosts({ options, nix, checker, runtime, map, evalArgs, warn, evaluated: deps.evaluation }, results);
     } catch (error) {
       if (!(error instanceof HostsUnlistedError)) throw error;
       listing = locate(error.errors[0] ?? { message: error.message, trace: [], ignored: false }, map);

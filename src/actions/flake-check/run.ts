@@ -16,6 +16,8 @@ export { failureMessage, renderReport } from "./report.js";
 export interface FlakeCheckDeps {
   runtime: Runtime;
   nix?: Nix;
+  /** Given the evaluation of every host, for a caller that plans from it too (the gate). */
+  onEvaluation?: (evaluation: FleetEvaluation) => void;
 }
 
 /**
@@ -56,6 +58,7 @@ export async function runFlakeCheck(options: FlakeCheckOptions, deps: FlakeCheck
     ),
   ]);
   const { evaluation, unlisted } = evaluated;
+  if (evaluation) deps.onEvaluation?.(evaluation);
   const hostResults = new Map<string, HostResult>();
   for (const h of evaluation?.hosts ?? []) hostResults.set(h.host, { host: h.host, status: "ok", errors: [] });
   for (const f of evaluation?.failed ?? []) hostResults.set(f.host, { host: f.host, status: "broken", errors: f.errors.map((e) => locate(e, map)) });

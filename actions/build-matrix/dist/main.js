@@ -21653,7 +21653,10 @@ async function runInside(options, deps, privateDir, checker, started) {
     }
     const cachix = deps.cachix ?? new Cachix();
     const parallel = Math.min(options.maxParallel, planned.length);
-    if (parallel > 1) await registerCaches(nix, runSubstituters(options));
+    if (parallel > 1) {
+      const pushedTo = options.pushTo?.kind === "store" ? [options.pushTo.uri] : [];
+      await registerCaches(nix, [...runSubstituters(options), ...pushedTo]);
+    }
     const live = parallel <= 1;
     if (planned.length) runtime.info(`Building ${planned.length} host${planned.length === 1 ? "" : "s"}, ${parallel} at a time.`);
     const ctx = {

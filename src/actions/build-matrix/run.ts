@@ -124,7 +124,10 @@ async function runInside(
     }
     const cachix = deps.cachix ?? new Cachix();
     const parallel = Math.min(options.maxParallel, planned.length);
-    if (parallel > 1) await registerCaches(nix, runSubstituters(options));
+    if (parallel > 1) {
+      const pushedTo = options.pushTo?.kind === "store" ? [options.pushTo.uri] : [];
+      await registerCaches(nix, [...runSubstituters(options), ...pushedTo]);
+    }
     // One host at a time: its log can be shown as it comes. Side by side, logs would interleave.
     const live = parallel <= 1;
     if (planned.length) runtime.info(`Building ${planned.length} host${planned.length === 1 ? "" : "s"}, ${parallel} at a time.`);
@@ -177,7 +180,8 @@ async function runInside(
  * Nix 2.8 registers an http(s) cache in ~/.cache/nix/binary-cache-v6.sqlite the first time it
  * opens it, and two `nix build`s doing that at once race: one fails a healthy host with
  * "executing SQLite statement ... constraint failed" (REFERENCE.md). Opening each cache once,
- * serially, before the parallel builds registers it, so that the builds only read the row.
+ * serially, before the parallel builds registers it, so that the builds (and `nix copy` to an
+ * http(s) push target, which registers it the same way) only read the row.
  * A cache that cannot be opened is left to the builds to report.
  */
 async function registerCaches(nix: Nix, substituters: readonly string[]): Promise<void> {

@@ -5,8 +5,12 @@
 // latter with the broken host in the middle of the sorted names and last (the worst case: the
 // failed call got furthest). Runs the bundled CLI's `plan` and `check --no-build` on each and
 // prints median times side by side, the ratio to the clean fleet, and the `nix` processes started
-// (counted by a `nix` wrapper first on PATH).
-//   node bench/broken-host.mjs [runs] [sizes, e.g. 100,500]
+// (counted by a `nix` wrapper first on PATH). The variants run in turn within each round, so that
+// the load of a shared machine falls on all of them alike. `work` gives each host that much
+// evaluation to do (a fold over a list of that length in its toplevel's attributes), standing in
+// for the module system's cost per host; 0 (the default) leaves the fixed cost of each Nix
+// process as most of what is measured.
+//   node bench/broken-host.mjs [runs] [sizes, e.g. 100,500] [work, e.g. 20000]
 import { spawnSync } from "node:child_process";
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,14 +20,15 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const runs = Number(process.argv[2] ?? 3);
 const sizes = (process.argv[3] ?? "100,500").split(",").map(Number);
+const work = Number(process.argv[4] ?? 0);
 const cli = join(root, "dist", "nix-fleet.js");
-const work = mkdtempSync(join(tmpdir(), "bench-broken-"));
+const scratch = mkdtempSync(join(tmpdir(), "bench-broken-"));
 
 // Every nix process the CLI starts goes through this wrapper, which counts it.
 const realNix = spawnSync("sh", ["-c", "command -v nix"], { encoding: "utf8" }).stdout.trim();
 if (!realNix) throw new Error("nix is not on PATH");
-const wrapperDir = join(work, "bin");
-const counter = join(work, "nix-calls");
+const wrapperDir = join(scratch, "bin");
+const counter = join(scratch, "nix-calls");
 mkdirSync(wrapperDir);
 writeFileSync(join(wrapperDir, "nix"), `#!/bin/sh\necho x >> "${counter}"\nexec "${realNix}" "$@"\n`);
 chmodSync(join(wrapperDir, "nix"), 0o755);
@@ -34,15 +39,16 @@ const env = {
   NIX_CONFIG: [process.env.NIX_CONFIG ?? "", "sandbox = false", "build-users-group =", "substituters =", "flake-registry ="].join("\n"),
 };
 
-const HOST = '{ name, ... }:\n{\n  networking.hostName = name;\n  services = [ "sshd" ];\n  assertions = [ ];\n}\n';
+const busy = work ? ` (toString (builtins.foldl' (a: b: a + b) 0 (builtins.genList (i: i) ${work})))` : "";
+const HOST = `{ name, ... }:\n{\n  networking.hostName = name;\n  services = [ "sshd"${busy} ];\n  assertions = [ ];\n}\n`;
 const BROKEN = {
-  throw: HOST.replace('[ "sshd" ]', '[ "sshd" (throw "broken on purpose") ]'),
-  uncatchable: HOST.replace('[ "sshd" ]', '[ "sshd" 22 ]'),
+  throw: HOST.replace('[ "sshd"', '[ "sshd" (throw "broken on purpose")'),
+  uncatchable: HOST.replace('[ "sshd"', '[ "sshd" 22'),
 };
 
 /** A fleet of `size` hosts host-000..; `broken` replaces one host's module. */
 function fleet(size, broken) {
-  const dir = mkdtempSync(join(work, "fleet-"));
+  const dir = mkdtempSync(join(scratch, "fleet-"));
   cpSync(join(root, "examples", "fleet", "lib"), join(dir, "lib"), { recursive: true });
   mkdirSync(join(dir, "hosts"));
   writeFileSync(join(dir, "hosts", "node.nix"), HOST);
@@ -83,9 +89,11 @@ function once(command, dir) {
   return { ms, calls: readFileSync(counter, "utf8").split("\n").filter(Boolean).length, status: r.status };
 }
 
-function median(command, dir) {
-  const results = Array.from({ length: runs }, () => once(command, dir)).sort((a, b) => a.ms - b.ms);
-  return results[Math.floor(results.length / 2)];
+/** Each variant's median over `runs` rounds, the variants taking turns within a round. */
+function medians(command, dirs) {
+  const all = dirs.map(() => []);
+  for (let round = 0; round < runs; round++) for (const [i, dir] of dirs.entries()) all[i].push(once(command, dir));
+  return all.map((results) => results.sort((a, b) => a.ms - b.ms)[Math.floor(results.length / 2)]);
 }
 
 const variants = [
@@ -95,13 +103,13 @@ const variants = [
   ["uncatchable (last)", { kind: "uncatchable", position: "last" }],
 ];
 
-console.log(`median of ${runs} runs; nix processes counted per run (including nix --version and flake metadata)`);
+console.log(`median of ${runs} rounds, ${work ? `${work} steps of evaluation per host` : "cheap hosts"}; nix processes counted per run (including nix --version and flake metadata)`);
 for (const size of sizes) {
   const dirs = variants.map(([, broken]) => fleet(size, broken));
   // Warm: the first evaluation of a fleet copies it into the store.
   for (const dir of dirs) once("plan", dir);
   for (const command of ["plan", "check"]) {
-    const results = dirs.map((dir) => median(command, dir));
+    const results = medians(command, dirs);
     const clean = results[0];
     console.log(`\n${command}, ${size} hosts`);
     for (const [i, [label]] of variants.entries()) {
@@ -111,4 +119,4 @@ for (const size of sizes) {
     }
   }
 }
-rmSync(work, { recursive: true, force: true });
+rmSync(scratch, { recursive: true, force: true });

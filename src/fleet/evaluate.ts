@@ -1,7 +1,7 @@
 import type { NixError } from "../nix/errors.js";
 import { Nix, nixErrorsOf } from "../nix/nix.js";
 import { UserError } from "../runner/user-error.js";
-import { mapConcurrent } from "../process/concurrency.js";
+import { concurrencyLimit, mapConcurrent } from "../process/concurrency.js";
 import { checkHostNames, evalHostToplevel, HOST_NAME, listHosts, type HostToplevel } from "./hosts.js";
 
 /**
@@ -64,7 +64,10 @@ export function toplevelsExpression(selected: readonly string[]): string {
 export interface EvaluateOptions {
   /** Evaluation flags from extra-args (--override-input, ...), given to every call. */
   extraArgs?: string[];
-  /** Hosts evaluated alone at a time for their messages. */
+  /**
+   * How many Nix evaluations run at once while broken hosts are isolated (each may hold a whole
+   * nixpkgs evaluation in memory). Default 2.
+   */
   concurrency?: number;
 }
 
@@ -77,10 +80,12 @@ export interface EvaluateOptions {
 export async function evaluateFleet(nix: Nix, flake: string, selected: readonly string[], options: EvaluateOptions = {}): Promise<FleetEvaluation> {
   const extraArgs = options.extraArgs ?? [];
   let nixCalls = 0;
-  const evalGroup = (names: readonly string[]) => {
-    nixCalls++;
-    return nix.evalJson<Record<string, HostToplevel | null>>(`${flake}#nixosConfigurations`, { apply: toplevelsExpression(names), extraArgs });
-  };
+  const limit = concurrencyLimit(options.concurrency ?? 2);
+  const evalGroup = (names: readonly string[]) =>
+    limit(() => {
+      nixCalls++;
+      return nix.evalJson<Record<string, HostToplevel | null>>(`${flake}#nixosConfigurations`, { apply: toplevelsExpression(names), extraArgs });
+    });
   const values = new Map<string, HostToplevel | null>();
   const failed: HostEvalFailure[] = [];
   let names: string[];
@@ -135,7 +140,7 @@ export async function evaluateFleet(nix: Nix, flake: string, selected: readonly 
     else threw.push(host);
   }
   // Caught by tryEval, which keeps no message: each such host alone, for Nix's own error.
-  await mapConcurrent(threw, options.concurrency ?? 4, async (host) => {
+  await mapConcurrent(threw, options.concurrency ?? 2, async (host) => {
     nixCalls++;
     try {
       hosts.push({ host, ...(await evalHostToplevel(nix, flake, host, extraArgs)) });

@@ -20498,6 +20498,20 @@ async function mapConcurrent(items, limit, fn) {
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
 }
+function concurrencyLimit(limit) {
+  let running = 0;
+  const waiting = [];
+  return async (fn) => {
+    if (running >= limit) await new Promise((resolve4) => waiting.push(resolve4));
+    running++;
+    try {
+      return await fn();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
 
 // src/cache/narinfo.ts
 var HASH_PART = /^[0123456789abcdfghijklmnpqrsvwxyz]{32}$/;
@@ -21040,10 +21054,11 @@ function toplevelsExpression(selected) {
 async function evaluateFleet(nix, flake, selected, options = {}) {
   const extraArgs = options.extraArgs ?? [];
   let nixCalls = 0;
-  const evalGroup = (names2) => {
+  const limit = concurrencyLimit(options.concurrency ?? 2);
+  const evalGroup = (names2) => limit(() => {
     nixCalls++;
     return nix.evalJson(`${flake}#nixosConfigurations`, { apply: toplevelsExpression(names2), extraArgs });
-  };
+  });
   const values = /* @__PURE__ */ new Map();
   const failed = [];
   let names;
@@ -21092,7 +21107,7 @@ async function evaluateFleet(nix, flake, selected, options = {}) {
     if (value) hosts.push({ host: host2, ...value });
     else threw.push(host2);
   }
-  await mapConcurrent(threw, options.concurrency ?? 4, async (host2) => {
+  await mapConcurrent(threw, options.concurrency ?? 2, async (host2) => {
     nixCalls++;
     try {
       hosts.push({ host: host2, ...await evalHostToplevel(nix, flake, host2, extraArgs) });

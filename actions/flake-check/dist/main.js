@@ -20578,6 +20578,20 @@ async function mapConcurrent(items, limit, fn) {
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
 }
+function concurrencyLimit(limit) {
+  let running = 0;
+  const waiting = [];
+  return async (fn) => {
+    if (running >= limit) await new Promise((resolve4) => waiting.push(resolve4));
+    running++;
+    try {
+      return await fn();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
 
 // src/fleet/hosts.ts
 var HOST_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
@@ -20625,10 +20639,11 @@ function toplevelsExpression(selected) {
 async function evaluateFleet(nix, flake, selected, options = {}) {
   const extraArgs = options.extraArgs ?? [];
   let nixCalls = 0;
-  const evalGroup = (names2) => {
+  const limit = concurrencyLimit(options.concurrency ?? 2);
+  const evalGroup = (names2) => limit(() => {
     nixCalls++;
     return nix.evalJson(`${flake}#nixosConfigurations`, { apply: toplevelsExpression(names2), extraArgs });
-  };
+  });
   const values = /* @__PURE__ */ new Map();
   const failed = [];
   let names;
@@ -20677,7 +20692,7 @@ async function evaluateFleet(nix, flake, selected, options = {}) {
     if (value) hosts.push({ host, ...value });
     else threw.push(host);
   }
-  await mapConcurrent(threw, options.concurrency ?? 4, async (host) => {
+  await mapConcurrent(threw, options.concurrency ?? 2, async (host) => {
     nixCalls++;
     try {
       hosts.push({ host, ...await evalHostToplevel(nix, flake, host, extraArgs) });

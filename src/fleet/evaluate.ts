@@ -13,9 +13,10 @@ import { checkHostNames, evalHostToplevel, HOST_NAME, listHosts, type HostToplev
  *   alone, for their message;
  * - an error tryEval cannot catch (undefined variable, missing attribute, a value of the wrong
  *   type in a builtin) fails the whole call: the host Nix's trace names (each host is evaluated
- *   in an error context naming it) is broken, and the others are evaluated again; when the trace
- *   names none, the host list is halved and each half evaluated again, down to the hosts that fail
- *   alone. The processes grow with the broken hosts (× log2(N) at worst), not with the good ones.
+ *   in an error context naming it) is broken, and the others are evaluated again, less those
+ *   whose results the failed call had already traced on stderr; when the trace names no host, the
+ *   list is halved and each half evaluated again, down to the hosts that fail alone. The processes
+ *   grow with the broken hosts (× log2(N) at worst), not with the good ones.
  */
 
 export interface EvaluatedHost extends HostToplevel {
@@ -58,7 +59,29 @@ export function toplevelsExpression(selected: readonly string[]): string {
   // The error context names the host in Nix's trace, in the words `nix flake check` uses (which
   // the error parser reads as the host), so an error tryEval cannot catch still says whose it is.
   const context = "builtins.addErrorContext \"while checking the NixOS configuration 'nixosConfigurations.${n}'\"";
-  return `cs: builtins.mapAttrs (n: c: ${context} (let r = builtins.tryEval (${fields}); in if r.success then r.value else null)) (${pick})`;
+  // Each host's result is also traced (stderr) as it is done: when a later host fails the call,
+  // the hosts before it need no second evaluation.
+  const traced = `builtins.trace ("${TRACE_MARK}" + builtins.toJSON { host = n; value = v; }) v`;
+  return `cs: builtins.mapAttrs (n: c: ${context} (let r = builtins.tryEval (${fields}); v = if r.success then r.value else null; in ${traced})) (${pick})`;
+}
+
+/** What starts the trace line of one evaluated host (after Nix's own "trace: "). */
+const TRACE_MARK = "nix-fleet-host ";
+
+/** One host's result from its trace line, if the line is one (and names a host of `group`, when given). */
+export function tracedHost(line: string, group?: readonly string[]): { host: string; value: HostToplevel | null } | undefined {
+  const at = line.indexOf(TRACE_MARK);
+  if (!line.startsWith("trace: ") || at < 0) return undefined;
+  try {
+    const parsed = JSON.parse(line.slice(at + TRACE_MARK.length)) as { host?: unknown; value?: unknown };
+    if (typeof parsed.host !== "string" || !HOST_NAME.test(parsed.host) || (group && !group.includes(parsed.host))) return undefined;
+    const v = parsed.value as Record<string, unknown> | null;
+    if (v === null) return { host: parsed.host, value: null };
+    if (typeof v?.drv !== "string" || typeof v.out !== "string" || typeof v.system !== "string") return undefined;
+    return { host: parsed.host, value: { drv: v.drv, out: v.out, system: v.system } };
+  } catch {
+    return undefined;
+  }
 }
 
 export interface EvaluateOptions {
@@ -81,12 +104,26 @@ export async function evaluateFleet(nix: Nix, flake: string, selected: readonly 
   const extraArgs = options.extraArgs ?? [];
   let nixCalls = 0;
   const limit = concurrencyLimit(options.concurrency ?? 2);
-  const evalGroup = (names: readonly string[]) =>
-    limit(() => {
-      nixCalls++;
-      return nix.evalJson<Record<string, HostToplevel | null>>(`${flake}#nixosConfigurations`, { apply: toplevelsExpression(names), extraArgs });
-    });
   const values = new Map<string, HostToplevel | null>();
+  const evalGroup = (names: readonly string[]) =>
+    limit(async () => {
+      nixCalls++;
+      const traced = new Map<string, HostToplevel | null>();
+      try {
+        return await nix.evalJson<Record<string, HostToplevel | null>>(`${flake}#nixosConfigurations`, {
+          apply: toplevelsExpression(names),
+          extraArgs,
+          onStderrLine: (line) => {
+            const t = tracedHost(line, names.length ? names : undefined);
+            if (t) traced.set(t.host, t.value);
+          },
+        });
+      } catch (error) {
+        // The hosts done before the failure are kept: they are not evaluated again.
+        for (const [host, value] of traced) values.set(host, value);
+        throw error;
+      }
+    });
   const failed: HostEvalFailure[] = [];
   let names: string[];
   try {
@@ -115,21 +152,22 @@ export async function evaluateFleet(nix: Nix, flake: string, selected: readonly 
     };
     // A group failed as a whole. Each host is evaluated inside an error context that names it, so
     // Nix's trace usually says which host failed: that one is broken (its error is this one), and
-    // the rest are evaluated again in two halves side by side (the hosts before it were evaluated
-    // already, but a failed call prints nothing). Without a name, the halves find it.
+    // the rest not traced as done before the failure are evaluated again, in two halves side by
+    // side. Without a name, the halves find it.
     const isolate = async (group: readonly string[], e: unknown): Promise<void> => {
       const errors = nixErrorsOf(e);
       const named = errors.map((x) => x.host).find((h): h is string => !!h && group.includes(h));
       if (named || group.length === 1) {
         const host = named ?? (group[0] as string);
         failed.push({ host, errors });
-        const rest = group.filter((h) => h !== host);
+        const rest = group.filter((h) => h !== host && !values.has(h));
         const half = Math.ceil(rest.length / 2);
         await Promise.all([tryGroup(rest.slice(0, half)), tryGroup(rest.slice(half))]);
         return;
       }
-      const half = Math.ceil(group.length / 2);
-      await Promise.all([tryGroup(group.slice(0, half)), tryGroup(group.slice(half))]);
+      const pending = group.filter((h) => !values.has(h));
+      const half = Math.ceil(pending.length / 2);
+      await Promise.all([tryGroup(pending.slice(0, half)), tryGroup(pending.slice(half))]);
     };
     await isolate(wanted, error);
   }

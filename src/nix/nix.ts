@@ -146,10 +146,13 @@ export class Nix {
    * Evaluations run side by side (hosts one by one, plans), and Nix's SQLite eval cache answers
    * "database is busy" to concurrent writers instead of waiting: so it stays off.
    */
-  async evalJson<T>(installable: string, options: { apply?: string; extraArgs?: string[] } = {}): Promise<T> {
+  async evalJson<T>(
+    installable: string,
+    options: { apply?: string; extraArgs?: string[]; onStderrLine?: (line: string) => void } = {},
+  ): Promise<T> {
     const args = ["eval", "--json", "--show-trace", "--no-eval-cache", ...(options.extraArgs ?? []), installable];
     if (options.apply) args.push("--apply", options.apply);
-    const result = await this.checked(args);
+    const result = await this.checked(args, { onStderrLine: options.onStderrLine });
     return JSON.parse(result.stdout) as T;
   }
 

@@ -197,6 +197,17 @@ describeWithTools(["nix"], "what one broken host costs: Nix processes, not one p
     expect(evaluation.nixCalls).toBe(4);
   });
 
+  it("an uncatchable error in the last host: the hosts before it come from the failed call's trace, no second evaluation", async () => {
+    const f = fleet(manyHosts(14, { "zz-broken": '[ "nginx" 443 ]' }));
+    const evaluation = await evaluateFleet(await Nix.create(), f.flake, []);
+    expect(evaluation.failed.map((x) => x.host)).toEqual(["zz-broken"]);
+    expect(evaluation.hosts).toHaveLength(17);
+    // The failed call and the list of names: every other host was traced as done before it.
+    expect(evaluation.nixCalls).toBe(2);
+    const fresh = await evaluateFleet(await Nix.create(), fleet(manyHosts(14)).flake, []);
+    expect(evaluation.hosts).toEqual(fresh.hosts);
+  });
+
   it("two uncatchable and one throw among 20 hosts: every good host evaluated, a few processes more per broken host", async () => {
     const f = fleet(manyHosts(14, { "bad-a": '[ 1 ]', "bad-b": "[ { } ]", "bad-c": '[ (throw "c") ]' }));
     const evaluation = await evaluateFleet(await Nix.create(), f.flake, []);

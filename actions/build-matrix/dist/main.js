@@ -20980,7 +20980,7 @@ var Nix = class _Nix {
   async evalJson(installable, options = {}) {
     const args = ["eval", "--json", "--show-trace", "--no-eval-cache", ...options.extraArgs ?? [], installable];
     if (options.apply) args.push("--apply", options.apply);
-    const result = await this.checked(args);
+    const result = await this.checked(args, { onStderrLine: options.onStderrLine });
     return JSON.parse(result.stdout);
   }
   /** `nix build --json --no-link`: the one form that prints out paths on every version. */
@@ -21049,17 +21049,46 @@ function toplevelsExpression(selected) {
   const pick2 = selected.length ? `builtins.intersectAttrs (builtins.listToAttrs (map (n: { name = n; value = null; }) [ ${selected.map((n) => JSON.stringify(n)).join(" ")} ])) cs` : "cs";
   const fields = "let t = c.config.system.build.toplevel; v = { drv = t.drvPath; out = t.outPath; system = t.system; }; in builtins.deepSeq v v";
   const context = `builtins.addErrorContext "while checking the NixOS configuration 'nixosConfigurations.\${n}'"`;
-  return `cs: builtins.mapAttrs (n: c: ${context} (let r = builtins.tryEval (${fields}); in if r.success then r.value else null)) (${pick2})`;
+  const traced = `builtins.trace ("${TRACE_MARK}" + builtins.toJSON { host = n; value = v; }) v`;
+  return `cs: builtins.mapAttrs (n: c: ${context} (let r = builtins.tryEval (${fields}); v = if r.success then r.value else null; in ${traced})) (${pick2})`;
+}
+var TRACE_MARK = "nix-fleet-host ";
+function tracedHost(line, group2) {
+  const at = line.indexOf(TRACE_MARK);
+  if (!line.startsWith("trace: ") || at < 0) return void 0;
+  try {
+    const parsed = JSON.parse(line.slice(at + TRACE_MARK.length));
+    if (typeof parsed.host !== "string" || !HOST_NAME.test(parsed.host) || group2 && !group2.includes(parsed.host)) return void 0;
+    const v = parsed.value;
+    if (v === null) return { host: parsed.host, value: null };
+    if (typeof v?.drv !== "string" || typeof v.out !== "string" || typeof v.system !== "string") return void 0;
+    return { host: parsed.host, value: { drv: v.drv, out: v.out, system: v.system } };
+  } catch {
+    return void 0;
+  }
 }
 async function evaluateFleet(nix, flake, selected, options = {}) {
   const extraArgs = options.extraArgs ?? [];
   let nixCalls = 0;
   const limit = concurrencyLimit(options.concurrency ?? 2);
-  const evalGroup = (names2) => limit(() => {
-    nixCalls++;
-    return nix.evalJson(`${flake}#nixosConfigurations`, { apply: toplevelsExpression(names2), extraArgs });
-  });
   const values = /* @__PURE__ */ new Map();
+  const evalGroup = (names2) => limit(async () => {
+    nixCalls++;
+    const traced = /* @__PURE__ */ new Map();
+    try {
+      return await nix.evalJson(`${flake}#nixosConfigurations`, {
+        apply: toplevelsExpression(names2),
+        extraArgs,
+        onStderrLine: (line) => {
+          const t = tracedHost(line, names2.length ? names2 : void 0);
+          if (t) traced.set(t.host, t.value);
+        }
+      });
+    } catch (error2) {
+      for (const [host2, value] of traced) values.set(host2, value);
+      throw error2;
+    }
+  });
   const failed = [];
   let names;
   try {
@@ -21091,13 +21120,14 @@ async function evaluateFleet(nix, flake, selected, options = {}) {
       if (named || group2.length === 1) {
         const host2 = named ?? group2[0];
         failed.push({ host: host2, errors });
-        const rest = group2.filter((h) => h !== host2);
+        const rest = group2.filter((h) => h !== host2 && !values.has(h));
         const half2 = Math.ceil(rest.length / 2);
         await Promise.all([tryGroup(rest.slice(0, half2)), tryGroup(rest.slice(half2))]);
         return;
       }
-      const half = Math.ceil(group2.length / 2);
-      await Promise.all([tryGroup(group2.slice(0, half)), tryGroup(group2.slice(half))]);
+      const pending = group2.filter((h) => !values.has(h));
+      const half = Math.ceil(pending.length / 2);
+      await Promise.all([tryGroup(pending.slice(0, half)), tryGroup(pending.slice(half))]);
     };
     await isolate(wanted, error2);
   }

@@ -61,12 +61,27 @@ export function toplevelsExpression(selected: readonly string[]): string {
   const context = "builtins.addErrorContext \"while checking the NixOS configuration 'nixosConfigurations.${n}'\"";
   // Each host's result is also traced (stderr) as it is done: when a later host fails the call,
   // the hosts before it need no second evaluation.
+  // The names come first, for the same reason: a failed call then needs no listing of its own.
   const traced = `builtins.trace ("${TRACE_MARK}" + builtins.toJSON { host = n; value = v; }) v`;
-  return `cs: builtins.mapAttrs (n: c: ${context} (let r = builtins.tryEval (${fields}); v = if r.success then r.value else null; in ${traced})) (${pick})`;
+  const each = `n: c: ${context} (let r = builtins.tryEval (${fields}); v = if r.success then r.value else null; in ${traced})`;
+  return `cs: let picked = ${pick}; in builtins.trace ("${NAMES_MARK}" + builtins.toJSON (builtins.attrNames picked)) (builtins.mapAttrs (${each}) picked)`;
 }
 
 /** What starts the trace line of one evaluated host (after Nix's own "trace: "). */
 const TRACE_MARK = "nix-fleet-host ";
+/** What starts the trace line of the names of the hosts of a call. */
+const NAMES_MARK = "nix-fleet-hosts ";
+
+/** The names of a call's hosts from their trace line, if the line is that. */
+export function tracedNames(line: string): string[] | undefined {
+  if (!line.startsWith(`trace: ${NAMES_MARK}`)) return undefined;
+  try {
+    const names = JSON.parse(line.slice(`trace: ${NAMES_MARK}`.length)) as unknown;
+    return Array.isArray(names) && names.every((n) => typeof n === "string") ? (names as string[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** One host's result from its trace line, if the line is one (and names a host of `group`, when given). */
 export function tracedHost(line: string, group?: readonly string[]): { host: string; value: HostToplevel | null } | undefined {
@@ -105,9 +120,11 @@ export async function evaluateFleet(nix: Nix, flake: string, selected: readonly 
   let nixCalls = 0;
   const limit = concurrencyLimit(options.concurrency ?? 2);
   const values = new Map<string, HostToplevel | null>();
+  /** The names the first call traced before it failed, if it got that far. */
+  let firstNames: string[] | undefined;
   const evalGroup = (names: readonly string[]) =>
     limit(async () => {
-      nixCalls++;
+      const first = nixCalls++ === 0;
       const traced = new Map<string, HostToplevel | null>();
       try {
         return await nix.evalJson<Record<string, HostToplevel | null>>(`${flake}#nixosConfigurations`, {
@@ -116,6 +133,7 @@ export async function evaluateFleet(nix: Nix, flake: string, selected: readonly 
           onStderrLine: (line) => {
             const t = tracedHost(line, names.length ? names : undefined);
             if (t) traced.set(t.host, t.value);
+            else if (first) firstNames ??= tracedNames(line);
           },
         });
       } catch (error) {
@@ -132,10 +150,16 @@ export async function evaluateFleet(nix: Nix, flake: string, selected: readonly 
     for (const [host, value] of Object.entries(all)) values.set(host, value);
   } catch (error) {
     if (error instanceof UserError) throw error;
-    // Without even the list of hosts the flake itself is broken: nothing can be evaluated.
-    nixCalls++;
+    // Without even the list of hosts the flake itself is broken: nothing can be evaluated. The
+    // failed call traced the names when it got as far as the hosts: else they are listed, for
+    // Nix's own word on why they cannot be.
     try {
-      names = await listHosts(nix, flake, extraArgs);
+      // (With a selection, the traced names are the selected hosts the flake has: as good here.)
+      if (firstNames) names = checkHostNames(firstNames);
+      else {
+        nixCalls++;
+        names = await listHosts(nix, flake, extraArgs);
+      }
     } catch (listing) {
       if (listing instanceof UserError) throw listing;
       throw new HostsUnlistedError(nixErrorsOf(listing));

@@ -21050,9 +21050,20 @@ function toplevelsExpression(selected) {
   const fields = "let t = c.config.system.build.toplevel; v = { drv = t.drvPath; out = t.outPath; system = t.system; }; in builtins.deepSeq v v";
   const context = `builtins.addErrorContext "while checking the NixOS configuration 'nixosConfigurations.\${n}'"`;
   const traced = `builtins.trace ("${TRACE_MARK}" + builtins.toJSON { host = n; value = v; }) v`;
-  return `cs: builtins.mapAttrs (n: c: ${context} (let r = builtins.tryEval (${fields}); v = if r.success then r.value else null; in ${traced})) (${pick2})`;
+  const each = `n: c: ${context} (let r = builtins.tryEval (${fields}); v = if r.success then r.value else null; in ${traced})`;
+  return `cs: let picked = ${pick2}; in builtins.trace ("${NAMES_MARK}" + builtins.toJSON (builtins.attrNames picked)) (builtins.mapAttrs (${each}) picked)`;
 }
 var TRACE_MARK = "nix-fleet-host ";
+var NAMES_MARK = "nix-fleet-hosts ";
+function tracedNames(line) {
+  if (!line.startsWith(`trace: ${NAMES_MARK}`)) return void 0;
+  try {
+    const names = JSON.parse(line.slice(`trace: ${NAMES_MARK}`.length));
+    return Array.isArray(names) && names.every((n) => typeof n === "string") ? names : void 0;
+  } catch {
+    return void 0;
+  }
+}
 function tracedHost(line, group2) {
   const at = line.indexOf(TRACE_MARK);
   if (!line.startsWith("trace: ") || at < 0) return void 0;
@@ -21072,8 +21083,9 @@ async function evaluateFleet(nix, flake, selected, options = {}) {
   let nixCalls = 0;
   const limit = concurrencyLimit(options.concurrency ?? 2);
   const values = /* @__PURE__ */ new Map();
+  let firstNames;
   const evalGroup = (names2) => limit(async () => {
-    nixCalls++;
+    const first = nixCalls++ === 0;
     const traced = /* @__PURE__ */ new Map();
     try {
       return await nix.evalJson(`${flake}#nixosConfigurations`, {
@@ -21082,6 +21094,7 @@ async function evaluateFleet(nix, flake, selected, options = {}) {
         onStderrLine: (line) => {
           const t = tracedHost(line, names2.length ? names2 : void 0);
           if (t) traced.set(t.host, t.value);
+          else if (first) firstNames ??= tracedNames(line);
         }
       });
     } catch (error2) {
@@ -21097,9 +21110,12 @@ async function evaluateFleet(nix, flake, selected, options = {}) {
     for (const [host2, value] of Object.entries(all)) values.set(host2, value);
   } catch (error2) {
     if (error2 instanceof UserError) throw error2;
-    nixCalls++;
     try {
-      names = await listHosts(nix, flake, extraArgs);
+      if (firstNames) names = checkHostNames(firstNames);
+      else {
+        nixCalls++;
+        names = await listHosts(nix, flake, extraArgs);
+      }
     } catch (listing) {
       if (listing instanceof UserError) throw listing;
       throw new HostsUnlistedError(nixErrorsOf(listing));

@@ -6518,7 +6518,7 @@ var require_crypto = __commonJS({
       MAC_INFO,
       bindingAvailable: !!binding,
       init: (() => {
-        return new Promise(async (resolve12, reject) => {
+        return new Promise(async (resolve13, reject) => {
           try {
             POLY1305_WASM_MODULE = await require_poly1305()();
             POLY1305_RESULT_MALLOC = POLY1305_WASM_MODULE._malloc(16);
@@ -6530,7 +6530,7 @@ var require_crypto = __commonJS({
           } catch (ex) {
             return reject(ex);
           }
-          resolve12();
+          resolve13();
         });
       })(),
       NullCipher,
@@ -7813,10 +7813,10 @@ function cutLine(line) {
 }
 var CommandError = class extends Error {
   constructor(command, exitCode, stderr, reason) {
-    const shown = command.map(quoteForDisplay).join(" ");
+    const shown2 = command.map(quoteForDisplay).join(" ");
     const why = reason ?? `exited with code ${exitCode}`;
     const detail = tail(stderr);
-    super(`${shown} ${why}${detail ? `:
+    super(`${shown2} ${why}${detail ? `:
 ${detail}` : ""}`);
     this.command = command;
     this.exitCode = exitCode;
@@ -7901,7 +7901,7 @@ function run(command, options = {}) {
   if (!file) throw new Error("run: empty command");
   if (stopping) return Promise.reject(new CommandError(command, null, "", "was not started: the step is being stopped"));
   const stdoutLimit = options.stdoutLimitBytes ?? STDOUT_LIMIT_BYTES;
-  return new Promise((resolve12, reject) => {
+  return new Promise((resolve13, reject) => {
     const child = spawn(file, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
@@ -7986,7 +7986,7 @@ function run(command, options = {}) {
         reject(new CommandError(command, null, stderr, stopping ? `was stopped by ${signal}: the step is being stopped` : `was stopped by ${signal}`));
         return;
       }
-      resolve12({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
+      resolve13({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
     });
   });
 }
@@ -8177,9 +8177,9 @@ function diskFullError(error, path, what, env = process.env) {
   const code = error?.code;
   if (!code || !FULL.has(code)) return error;
   const temp = env.RUNNER_TEMP;
-  const where2 = temp && inside(path, temp) ? `the temp directory ${temp} (RUNNER_TEMP) is full` : `the disk holding ${dirname(path)} is full`;
+  const where3 = temp && inside(path, temp) ? `the temp directory ${temp} (RUNNER_TEMP) is full` : `the disk holding ${dirname(path)} is full`;
   return new UserError(
-    `${what} could not be written to ${path}: ${where2} (${code}).`,
+    `${what} could not be written to ${path}: ${where3} (${code}).`,
     `free space on that disk${temp ? ", or give the runner a RUNNER_TEMP on a larger one" : ""}, then run again.`
   );
 }
@@ -8363,9 +8363,9 @@ function renderText(report) {
 
 // src/runner/runtime.ts
 function annotationText(a) {
-  const where2 = a.file ? `${a.file}${a.line ? `:${a.line}${a.column ? `:${a.column}` : ""}` : ""}: ` : "";
+  const where3 = a.file ? `${a.file}${a.line ? `:${a.line}${a.column ? `:${a.column}` : ""}` : ""}: ` : "";
   const title = a.title ? `${a.title}: ` : "";
-  return `${a.level}: ${where2}${title}${a.message}`;
+  return `${a.level}: ${where3}${title}${a.message}`;
 }
 
 // src/runner/terminal-runtime.ts
@@ -8386,9 +8386,9 @@ var TerminalRuntime = class {
   /** Inside a group, info lines are detail: shown with --verbose only, as a folded group would be. */
   depth = 0;
   masked(text) {
-    let shown = text;
-    for (const s of this.secrets) shown = shown.split(s).join("***");
-    return shown.endsWith("\n") ? shown : `${shown}
+    let shown2 = text;
+    for (const s of this.secrets) shown2 = shown2.split(s).join("***");
+    return shown2.endsWith("\n") ? shown2 : `${shown2}
 `;
   }
   /**
@@ -8396,9 +8396,9 @@ var TerminalRuntime = class {
    * flakes and tools: there, no line of it may start a workflow command.
    */
   print(text) {
-    const shown = this.masked(text);
-    this.write(insideRunner() ? `${neutralized(shown.slice(0, -1))}
-` : shown);
+    const shown2 = this.masked(text);
+    this.write(insideRunner() ? `${neutralized(shown2.slice(0, -1))}
+` : shown2);
   }
   /** Whether a result went to stdout; after closeResults() none goes. */
   results = "open";
@@ -8458,55 +8458,6 @@ var TerminalRuntime = class {
   }
 };
 
-// src/runner/report-file.ts
-import { randomBytes as randomBytes2 } from "node:crypto";
-import { mkdir as mkdir2, mkdtemp as mkdtemp2, rename, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
-import { basename as basename2, dirname as dirname2, join as join2 } from "node:path";
-var ReportWriteError = class extends Error {
-  constructor(action, path, cause) {
-    super(cause instanceof UserError ? cause.message : `The ${action} report could not be written to ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-    this.action = action;
-    this.path = path;
-    this.name = "ReportWriteError";
-  }
-  action;
-  path;
-};
-async function writeStepReport(dir, action, data, path) {
-  let target = path ?? join2(dir, `${action}-report.json`);
-  let stepDir;
-  try {
-    if (!path) {
-      stepDir = await newStepDir(dir, action);
-      target = join2(stepDir, `${action}-report.json`);
-    }
-    await mkdir2(dirname2(target), { recursive: true });
-    await writeFileWhole(target, JSON.stringify(data, null, 2) + "\n");
-    return target;
-  } catch (error) {
-    if (stepDir) await rm2(stepDir, { recursive: true, force: true });
-    throw new ReportWriteError(action, target, diskFullError(error, target, `The ${action} report`));
-  }
-}
-async function writeFileWhole(path, content) {
-  const temporary = join2(dirname2(path), `.${basename2(path)}.${randomBytes2(6).toString("hex")}.tmp`);
-  try {
-    await writeFile2(temporary, content, { flag: "wx" });
-    await rename(temporary, path);
-  } catch (error) {
-    await rm2(temporary, { force: true });
-    throw error;
-  }
-}
-async function newStepDir(dir, action) {
-  await mkdir2(dir, { recursive: true });
-  return mkdtemp2(join2(dir, `${action}-`));
-}
-
-// src/actions/build-matrix/run.ts
-import { readFile as readFile2 } from "node:fs/promises";
-import { join as join3 } from "node:path";
-
 // src/cache/cachix.ts
 var CACHIX_NAME = /^[a-z0-9][a-z0-9-]*$/;
 function cachixUrl(name) {
@@ -8535,94 +8486,6 @@ var Cachix = class {
     if (result.exitCode !== 0) throw new CommandError(result.command, result.exitCode, result.stderr);
   }
 };
-
-// src/git/remote-url.ts
-var SCHEME_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
-var SCP_LIKE = /^[^\s/@:]+@[^\s/:]+:/;
-function looksLikeGitUrl(value) {
-  return SCHEME_URL.test(value) || SCP_LIKE.test(value);
-}
-function userinfoOf(url) {
-  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\s]*)@/i.exec(url);
-  if (!m?.[1]) return void 0;
-  const at = m[1].indexOf(":");
-  return at < 0 ? { userinfo: m[1], user: m[1], password: "" } : { userinfo: m[1], user: m[1].slice(0, at), password: m[1].slice(at + 1) };
-}
-var HTTP_URL = /^(?:[a-z]+\+)?https?:/i;
-var SECRET_PARAM = /^(?:access[_-]?token|private[_-]?token|auth[_-]?token|token|password|passwd|secret|api[_-]?key)$/i;
-function queryCredentials(url) {
-  const query = /^[^?#]*\?([^#]*)/.exec(url)?.[1];
-  if (!query) return [];
-  return query.split("&").map((pair) => pair.split("=", 2)).filter(([key, value]) => SECRET_PARAM.test(decoded(key)) && value).map(([, value]) => value);
-}
-function decoded(text) {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-function urlCredentials(url) {
-  const info = userinfoOf(url);
-  const http2 = HTTP_URL.test(url);
-  const forms = queryCredentials(url).flatMap((v) => [v, decoded(v)]);
-  if (info && (http2 || info.password)) {
-    const secret = info.password || info.user;
-    forms.push(info.userinfo, secret, decoded(secret));
-    if (http2) forms.push(basicAuth(info.user, info.password));
-  }
-  return [...new Set(forms)].filter((s) => s.length >= 4);
-}
-function urlHasCredentials(url) {
-  if (queryCredentials(url).length) return true;
-  const userinfo = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\s]*)@/i.exec(url)?.[1];
-  if (userinfo === void 0) return false;
-  return HTTP_URL.test(url) || userinfo.includes(":");
-}
-function refuseUrlCredentials(inputs, input, url, instead) {
-  for (const s of urlCredentials(url)) inputs.mask(s);
-  if (urlHasCredentials(url)) {
-    throw inputs.error(input, `'${displayUrl(url)}' has credentials in it. Expected the URL without them, and ${instead}.`);
-  }
-}
-function basicAuth(user, password) {
-  return Buffer.from(`${decoded(user)}:${decoded(password)}`).toString("base64");
-}
-function displayUrl(url) {
-  const info = userinfoOf(url);
-  let shown = info ? url.replace(`${info.userinfo}@`, "***@") : url;
-  for (const value of queryCredentials(url)) shown = shown.replace(`=${value}`, "=***");
-  return shown;
-}
-function remoteAccess(url, env = process.env) {
-  const info = userinfoOf(url);
-  if (!info) return { url, env: {} };
-  if (!/^https?:/i.test(url)) return { url: info.password ? url.replace(`${info.userinfo}@`, `${info.user}@`) : url, env: {} };
-  return { url: url.replace(`${info.userinfo}@`, ""), env: basicAuthEnv(info.user, info.password, env) };
-}
-var TOKEN_USER = "x-access-token";
-function tokenAccess(token, url, env = process.env) {
-  return { env: basicAuthEnv(TOKEN_USER, token, env, url), secrets: tokenForms(token) };
-}
-function tokenForms(token) {
-  return [token, basicAuth(TOKEN_USER, token)];
-}
-function isLoopbackHttp(url) {
-  return /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i.test(url);
-}
-function basicAuthEnv(user, password, env, scope) {
-  const first = Number(env.GIT_CONFIG_COUNT) || 0;
-  const settings = [
-    [scope ? `http.${scope}.extraHeader` : "http.extraHeader", `Authorization: Basic ${basicAuth(user, password)}`],
-    ["credential.helper", ""]
-  ];
-  const extra = { GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_COUNT: String(first + settings.length) };
-  settings.forEach(([key, value], i) => {
-    extra[`GIT_CONFIG_KEY_${first + i}`] = key;
-    extra[`GIT_CONFIG_VALUE_${first + i}`] = value;
-  });
-  return extra;
-}
 
 // src/cache/netrc.ts
 function words(text) {
@@ -8706,6 +8569,108 @@ async function mapConcurrent(items, limit, fn) {
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
+}
+function concurrencyLimit(limit) {
+  let running2 = 0;
+  const waiting = [];
+  return async (fn) => {
+    if (running2 >= limit) await new Promise((resolve13) => waiting.push(resolve13));
+    running2++;
+    try {
+      return await fn();
+    } finally {
+      running2--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+// src/git/remote-url.ts
+var SCHEME_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
+var SCP_LIKE = /^[^\s/@:]+@[^\s/:]+:/;
+function looksLikeGitUrl(value) {
+  return SCHEME_URL.test(value) || SCP_LIKE.test(value);
+}
+function userinfoOf(url) {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\s]*)@/i.exec(url);
+  if (!m?.[1]) return void 0;
+  const at = m[1].indexOf(":");
+  return at < 0 ? { userinfo: m[1], user: m[1], password: "" } : { userinfo: m[1], user: m[1].slice(0, at), password: m[1].slice(at + 1) };
+}
+var HTTP_URL = /^(?:[a-z]+\+)?https?:/i;
+var SECRET_PARAM = /^(?:access[_-]?token|private[_-]?token|auth[_-]?token|token|password|passwd|secret|api[_-]?key)$/i;
+function queryCredentials(url) {
+  const query = /^[^?#]*\?([^#]*)/.exec(url)?.[1];
+  if (!query) return [];
+  return query.split("&").map((pair) => pair.split("=", 2)).filter(([key, value]) => SECRET_PARAM.test(decoded(key)) && value).map(([, value]) => value);
+}
+function decoded(text) {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+function urlCredentials(url) {
+  const info = userinfoOf(url);
+  const http2 = HTTP_URL.test(url);
+  const forms = queryCredentials(url).flatMap((v) => [v, decoded(v)]);
+  if (info && (http2 || info.password)) {
+    const secret = info.password || info.user;
+    forms.push(info.userinfo, secret, decoded(secret));
+    if (http2) forms.push(basicAuth(info.user, info.password));
+  }
+  return [...new Set(forms)].filter((s) => s.length >= 4);
+}
+function urlHasCredentials(url) {
+  if (queryCredentials(url).length) return true;
+  const userinfo = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\s]*)@/i.exec(url)?.[1];
+  if (userinfo === void 0) return false;
+  return HTTP_URL.test(url) || userinfo.includes(":");
+}
+function refuseUrlCredentials(inputs, input, url, instead) {
+  for (const s of urlCredentials(url)) inputs.mask(s);
+  if (urlHasCredentials(url)) {
+    throw inputs.error(input, `'${displayUrl(url)}' has credentials in it. Expected the URL without them, and ${instead}.`);
+  }
+}
+function basicAuth(user, password) {
+  return Buffer.from(`${decoded(user)}:${decoded(password)}`).toString("base64");
+}
+function displayUrl(url) {
+  const info = userinfoOf(url);
+  let shown2 = info ? url.replace(`${info.userinfo}@`, "***@") : url;
+  for (const value of queryCredentials(url)) shown2 = shown2.replace(`=${value}`, "=***");
+  return shown2;
+}
+function remoteAccess(url, env = process.env) {
+  const info = userinfoOf(url);
+  if (!info) return { url, env: {} };
+  if (!/^https?:/i.test(url)) return { url: info.password ? url.replace(`${info.userinfo}@`, `${info.user}@`) : url, env: {} };
+  return { url: url.replace(`${info.userinfo}@`, ""), env: basicAuthEnv(info.user, info.password, env) };
+}
+var TOKEN_USER = "x-access-token";
+function tokenAccess(token, url, env = process.env) {
+  return { env: basicAuthEnv(TOKEN_USER, token, env, url), secrets: tokenForms(token) };
+}
+function tokenForms(token) {
+  return [token, basicAuth(TOKEN_USER, token)];
+}
+function isLoopbackHttp(url) {
+  return /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i.test(url);
+}
+function basicAuthEnv(user, password, env, scope) {
+  const first = Number(env.GIT_CONFIG_COUNT) || 0;
+  const settings = [
+    [scope ? `http.${scope}.extraHeader` : "http.extraHeader", `Authorization: Basic ${basicAuth(user, password)}`],
+    ["credential.helper", ""]
+  ];
+  const extra = { GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_COUNT: String(first + settings.length) };
+  settings.forEach(([key, value], i) => {
+    extra[`GIT_CONFIG_KEY_${first + i}`] = key;
+    extra[`GIT_CONFIG_VALUE_${first + i}`] = value;
+  });
+  return extra;
 }
 
 // src/cache/narinfo.ts
@@ -8881,7 +8846,7 @@ var CachePresence = class {
     const headers = { "user-agent": "nix-fleet-actions" };
     const entry = netrcFor(this.netrc, url.hostname);
     if (entry) headers.authorization = `Basic ${Buffer.from(`${entry.login}:${entry.password}`).toString("base64")}`;
-    return new Promise((resolve12, reject) => {
+    return new Promise((resolve13, reject) => {
       const request2 = (secure ? https : http).request(url, { method, headers, agent: secure ? this.agents.https : this.agents.http });
       const timer = setTimeout(() => request2.destroy(new RetryableError(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
       request2.on("response", (response) => {
@@ -8894,7 +8859,7 @@ var CachePresence = class {
         response.on("end", () => {
           clearTimeout(timer);
           const after = Number(response.headers["retry-after"]);
-          resolve12({
+          resolve13({
             status: response.statusCode ?? 0,
             body: Buffer.concat(chunks).toString("utf8"),
             location: response.headers.location,
@@ -8916,33 +8881,6 @@ var CachePresence = class {
     });
   }
 };
-
-// src/fleet/hosts.ts
-var HOST_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
-var NIX_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_'-]*$/;
-function attrName(name) {
-  return NIX_IDENTIFIER.test(name) ? name : JSON.stringify(name);
-}
-var TOPLEVEL_FIELDS = "t: { drv = t.drvPath; out = t.outPath; system = t.system; }";
-function hostInstallable(flake, host2, attribute) {
-  return `${flake}#nixosConfigurations.${attrName(host2)}.${attribute}`;
-}
-function checkHostNames(names) {
-  const bad = names.filter((n) => !HOST_NAME.test(n));
-  if (bad.length) {
-    throw new Error(`nixosConfigurations has names that are not host names (letters, digits, '_', '.', '-'): ${bad.map((n) => JSON.stringify(n)).join(", ")}`);
-  }
-  return names;
-}
-async function listHosts(nix, flake, extraArgs = []) {
-  return checkHostNames(await nix.evalJson(`${flake}#nixosConfigurations`, { apply: "builtins.attrNames", extraArgs }));
-}
-async function evalHostToplevel(nix, flake, host2, extraArgs = []) {
-  return nix.evalJson(hostInstallable(flake, host2, "config.system.build.toplevel"), {
-    apply: TOPLEVEL_FIELDS,
-    extraArgs
-  });
-}
 
 // src/nix/errors.ts
 var START = /^error(?: \(ignored\))?:(?: error:)?(.*)$/;
@@ -9035,6 +8973,36 @@ function attributeFrames(error) {
   if (built?.[1]) error.derivation = built[1];
 }
 
+// src/nix/hints.ts
+var NIX_HINTS = [
+  {
+    // Relative `path:` inputs are locked without a narHash; Nix 2.8 refuses such a lock file
+    // outright, even when the input is overridden. Nix's 2.26 release notes introduce relative
+    // path inputs and say earlier versions cannot use such lock files (read there, not run here).
+    pattern: /lockfile contains mutable lock '([^\n]*?"type":"path"[^\n]*?)'/,
+    problem: (m) => `The flake's lock file has a relative path input (${m[1]}), which this Nix cannot read: it refuses any lock file holding a path input without a narHash.`,
+    fix: "Run with Nix 2.26 or newer (the release that added relative path inputs, per its release notes), or make the input a git+file: or github: input and run `nix flake lock` again."
+  },
+  {
+    pattern: /lockfile contains mutable lock '([^\n]*)'/,
+    problem: (m) => `The flake's lock file has an input locked without a hash (${m[1]}), which this Nix cannot read.`,
+    fix: "Lock the input to a fixed revision with `nix flake lock` on a current Nix, or run with a newer Nix."
+  }
+];
+
+// src/nix/nix-config.ts
+function composeNixConfig(callerConfig, extraConfig) {
+  const parts = [callerConfig?.trimEnd(), "extra-experimental-features = nix-command flakes", extraConfig?.trimEnd()];
+  return parts.filter((p) => !!p).join("\n");
+}
+function runNixConfig(settings) {
+  const lines2 = settings.nixConfig ? [settings.nixConfig] : [];
+  if (settings.substituters?.length) lines2.push(`extra-substituters = ${settings.substituters.join(" ")}`);
+  if (settings.trustedPublicKeys?.length) lines2.push(`extra-trusted-public-keys = ${settings.trustedPublicKeys.join(" ")}`);
+  if (settings.netrcFile) lines2.push(`netrc-file = ${settings.netrcFile}`);
+  return lines2.join("\n");
+}
+
 // src/nix/version.ts
 function parseNixVersion(text) {
   const matches = [...text.matchAll(/(\d+)\.(\d+)(?:\.(\d+))?/g)];
@@ -9082,6 +9050,13 @@ function nixErrorMessage(error) {
   if (error instanceof NixCommandError && error.errors[0]) return error.errors[0].message;
   return error instanceof Error ? error.message : String(error);
 }
+function nixFailure(result) {
+  return userErrorFromHints("nix", NIX_HINTS, result.stderr) ?? new NixCommandError(result);
+}
+function nixErrorsOf(error) {
+  if (error instanceof NixCommandError && error.errors.length) return error.errors;
+  return [{ message: error instanceof Error ? error.message : String(error), trace: [], ignored: false }];
+}
 var NixNotFoundError = class extends Error {
   constructor(binary) {
     super(
@@ -9099,10 +9074,6 @@ function parsePathInfo(json) {
     references: Array.isArray(e.references) ? e.references : [],
     signatures: Array.isArray(e.signatures) ? e.signatures : []
   }));
-}
-function composeNixConfig(callerConfig, extraConfig) {
-  const parts = [callerConfig?.trimEnd(), "extra-experimental-features = nix-command flakes", extraConfig?.trimEnd()];
-  return parts.filter((p) => !!p).join("\n");
 }
 var Nix = class _Nix {
   constructor(binary, version, env) {
@@ -9135,7 +9106,7 @@ var Nix = class _Nix {
   }
   async checked(args, options = {}) {
     const result = await this.exec(args, options);
-    if (result.exitCode !== 0) throw new NixCommandError(result);
+    if (result.exitCode !== 0) throw nixFailure(result);
     return result;
   }
   /**
@@ -9146,7 +9117,7 @@ var Nix = class _Nix {
     const args = ["eval", "--json", "--show-trace", "--no-eval-cache", installable];
     if (options.apply) args.push("--apply", options.apply);
     args.push(...options.extraArgs ?? []);
-    const result = await this.checked(args);
+    const result = await this.checked(args, { onStderrLine: options.onStderrLine });
     return JSON.parse(result.stdout);
   }
   /** `nix build --json --no-link`: the one form that prints out paths on every version. */
@@ -9180,6 +9151,11 @@ var Nix = class _Nix {
     const { noCheckSigs, ...rest } = options;
     await this.checked(["copy", ...noCheckSigs ? ["--no-check-sigs"] : [], "--to", storeUri, ...paths], rest);
   }
+  /** Opens a store (`nix store ping`/`info`): true when Nix could. For an http(s) cache, Nix records it in its cache database. */
+  async tryOpenStore(uri) {
+    const result = await this.exec(["store", this.features.storeInfo ? "info" : "ping", "--store", uri]);
+    return result.exitCode === 0;
+  }
   /** The store path of the flake's source tree, as it appears in error positions. */
   async flakeSourcePath(flake, extraArgs = []) {
     const result = await this.checked(["flake", "metadata", "--json", flake, ...extraArgs]);
@@ -9196,64 +9172,177 @@ var Nix = class _Nix {
   }
 };
 
-// src/fleet/plan.ts
+// src/fleet/hosts.ts
+var HOST_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+var NIX_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_'-]*$/;
+function attrName(name) {
+  return NIX_IDENTIFIER.test(name) ? name : JSON.stringify(name);
+}
+var TOPLEVEL_FIELDS = "t: { drv = t.drvPath; out = t.outPath; system = t.system; }";
+function hostInstallable(flake, host2, attribute) {
+  return `${flake}#nixosConfigurations.${attrName(host2)}.${attribute}`;
+}
+function checkHostNames(names) {
+  const bad = names.filter((n) => !HOST_NAME.test(n));
+  if (bad.length) {
+    throw new Error(`nixosConfigurations has names that are not host names (letters, digits, '_', '.', '-'): ${bad.map((n) => JSON.stringify(n)).join(", ")}`);
+  }
+  return names;
+}
+async function listHosts(nix, flake, extraArgs = []) {
+  return checkHostNames(await nix.evalJson(`${flake}#nixosConfigurations`, { apply: "builtins.attrNames", extraArgs }));
+}
+async function evalHostToplevel(nix, flake, host2, extraArgs = []) {
+  return nix.evalJson(hostInstallable(flake, host2, "config.system.build.toplevel"), {
+    apply: TOPLEVEL_FIELDS,
+    extraArgs
+  });
+}
+
+// src/fleet/evaluate.ts
+var HostsUnlistedError = class extends Error {
+  constructor(errors) {
+    super(`the hosts could not be listed: ${errors[0]?.message ?? "nix eval failed"}`);
+    this.errors = errors;
+    this.name = "HostsUnlistedError";
+  }
+  errors;
+};
 function toplevelsExpression(selected) {
   for (const name of selected) if (!HOST_NAME.test(name)) throw new Error(`'${name}' is not a host name`);
-  const pick = selected.length ? `builtins.intersectAttrs (builtins.listToAttrs (map (n: { name = n; value = null; }) [ ${selected.map((n) => JSON.stringify(n)).join(" ")} ])) cs` : "cs";
-  return `cs: builtins.mapAttrs (n: c: (${TOPLEVEL_FIELDS}) c.config.system.build.toplevel) (${pick})`;
+  const pick2 = selected.length ? `builtins.intersectAttrs (builtins.listToAttrs (map (n: { name = n; value = null; }) [ ${selected.map((n) => JSON.stringify(n)).join(" ")} ])) cs` : "cs";
+  const fields = "let t = c.config.system.build.toplevel; v = { drv = t.drvPath; out = t.outPath; system = t.system; }; in builtins.deepSeq v v";
+  const context = `builtins.addErrorContext "while checking the NixOS configuration 'nixosConfigurations.\${n}'"`;
+  const traced = `builtins.trace ("${TRACE_MARK}" + builtins.toJSON { host = n; value = v; }) v`;
+  const each = `n: c: ${context} (let r = builtins.tryEval (${fields}); v = if r.success then r.value else null; in ${traced})`;
+  return `cs: let picked = ${pick2}; in builtins.trace ("${NAMES_MARK}" + builtins.toJSON (builtins.attrNames picked)) (builtins.mapAttrs (${each}) picked)`;
+}
+var TRACE_MARK = "nix-fleet-host ";
+var NAMES_MARK = "nix-fleet-hosts ";
+function tracedNames(line) {
+  if (!line.startsWith(`trace: ${NAMES_MARK}`)) return void 0;
+  try {
+    const names = JSON.parse(line.slice(`trace: ${NAMES_MARK}`.length));
+    return Array.isArray(names) && names.every((n) => typeof n === "string") ? names : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function tracedHost(line, group) {
+  const at = line.indexOf(TRACE_MARK);
+  if (!line.startsWith("trace: ") || at < 0) return void 0;
+  try {
+    const parsed = JSON.parse(line.slice(at + TRACE_MARK.length));
+    if (typeof parsed.host !== "string" || !HOST_NAME.test(parsed.host) || group && !group.includes(parsed.host)) return void 0;
+    const v = parsed.value;
+    if (v === null) return { host: parsed.host, value: null };
+    if (typeof v?.drv !== "string" || typeof v.out !== "string" || typeof v.system !== "string") return void 0;
+    return { host: parsed.host, value: { drv: v.drv, out: v.out, system: v.system } };
+  } catch {
+    return void 0;
+  }
 }
 async function evaluateFleet(nix, flake, selected, options = {}) {
-  const missing = (names) => selected.filter((h) => !names.includes(h)).map((host2) => ({ host: host2, message: `the flake has no nixosConfigurations.${host2}` }));
+  const extraArgs = options.extraArgs ?? [];
+  let nixCalls = 0;
+  const limit = concurrencyLimit(options.concurrency ?? 2);
+  const values = /* @__PURE__ */ new Map();
+  let firstNames;
+  const evalGroup = (names2) => limit(async () => {
+    const first = nixCalls++ === 0;
+    const traced = /* @__PURE__ */ new Map();
+    try {
+      return await nix.evalJson(`${flake}#nixosConfigurations`, {
+        apply: toplevelsExpression(names2),
+        extraArgs,
+        onStderrLine: (line) => {
+          const t = tracedHost(line, names2.length ? names2 : void 0);
+          if (t) traced.set(t.host, t.value);
+          else if (first) firstNames ??= tracedNames(line);
+        }
+      });
+    } catch (error) {
+      for (const [host2, value] of traced) values.set(host2, value);
+      throw error;
+    }
+  });
+  const failed = [];
+  let names;
   try {
-    const all = await nix.evalJson(`${flake}#nixosConfigurations`, { apply: toplevelsExpression(selected) });
-    checkHostNames(Object.keys(all));
-    const hosts = Object.entries(all).map(([host2, t]) => ({ host: host2, ...t }));
-    return { hosts: sortByHost(hosts), failed: missing(Object.keys(all)), isolated: false };
+    const all = await evalGroup(selected);
+    names = checkHostNames(Object.keys(all));
+    for (const [host2, value] of Object.entries(all)) values.set(host2, value);
   } catch (error) {
-    const names = await listHosts(nix, flake);
-    const wanted = selected.length ? names.filter((n) => selected.includes(n)) : names;
-    const hosts = [];
-    const failed = missing(names);
-    await mapConcurrent(wanted, options.concurrency ?? 4, async (host2) => {
-      const started = Date.now();
-      try {
-        hosts.push({ host: host2, ...await evalHostToplevel(nix, flake, host2) });
-        options.onHost?.(host2, true, (Date.now() - started) / 1e3);
-      } catch (e) {
-        failed.push({ host: host2, message: nixErrorMessage(e) });
-        options.onHost?.(host2, false, (Date.now() - started) / 1e3);
+    if (error instanceof UserError) throw error;
+    try {
+      if (firstNames) names = checkHostNames(firstNames);
+      else {
+        nixCalls++;
+        names = await listHosts(nix, flake, extraArgs);
       }
-    });
-    if (!hosts.length && !failed.length) throw error;
-    return { hosts: sortByHost(hosts), failed: sortByHost(failed), isolated: true };
+    } catch (listing) {
+      if (listing instanceof UserError) throw listing;
+      throw new HostsUnlistedError(nixErrorsOf(listing));
+    }
+    const wanted = selected.length ? names.filter((n) => selected.includes(n)) : names;
+    const tryGroup = async (group) => {
+      if (!group.length) return;
+      try {
+        for (const [host2, value] of Object.entries(await evalGroup(group))) values.set(host2, value);
+      } catch (e) {
+        if (e instanceof UserError) throw e;
+        await isolate(group, e);
+      }
+    };
+    const isolate = async (group, e) => {
+      const errors = nixErrorsOf(e);
+      const named = errors.map((x) => x.host).find((h) => !!h && group.includes(h));
+      if (named || group.length === 1) {
+        const host2 = named ?? group[0];
+        failed.push({ host: host2, errors });
+        const rest = group.filter((h) => h !== host2 && !values.has(h));
+        const half2 = Math.ceil(rest.length / 2);
+        await Promise.all([tryGroup(rest.slice(0, half2)), tryGroup(rest.slice(half2))]);
+        return;
+      }
+      const pending = group.filter((h) => !values.has(h));
+      const half = Math.ceil(pending.length / 2);
+      await Promise.all([tryGroup(pending.slice(0, half)), tryGroup(pending.slice(half))]);
+    };
+    await isolate(wanted, error);
   }
+  const hosts = [];
+  const threw = [];
+  for (const [host2, value] of values) {
+    if (value) hosts.push({ host: host2, ...value });
+    else threw.push(host2);
+  }
+  await mapConcurrent(threw, options.concurrency ?? 2, async (host2) => {
+    nixCalls++;
+    try {
+      hosts.push({ host: host2, ...await evalHostToplevel(nix, flake, host2, extraArgs) });
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      failed.push({ host: host2, errors: nixErrorsOf(e) });
+    }
+  });
+  for (const host2 of selected.filter((h) => !names.includes(h))) failed.push(missingHost(host2));
+  return { hosts: sortByHost(hosts), failed: sortByHost(failed), nixCalls };
+}
+function missingHost(host2) {
+  return { host: host2, errors: [{ message: `the flake has no nixosConfigurations.${host2}`, trace: [], ignored: false }] };
+}
+function selectHosts(evaluation, selected) {
+  if (!selected.length) return { ...evaluation, nixCalls: 0 };
+  const known = new Set([...evaluation.hosts, ...evaluation.failed].map((h) => h.host));
+  return {
+    hosts: evaluation.hosts.filter((h) => selected.includes(h.host)),
+    failed: sortByHost([...evaluation.failed.filter((f) => selected.includes(f.host)), ...selected.filter((h) => !known.has(h)).map(missingHost)]),
+    nixCalls: 0
+  };
 }
 function sortByHost(list) {
   return list.sort((a, b) => a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
-}
-
-// src/actions/build-matrix/options.ts
-import { tmpdir } from "node:os";
-import { resolve as resolve4 } from "node:path";
-
-// src/cache/store-uri.ts
-var PUSH_SCHEMES = ["ssh-ng", "ssh", "file", "s3", "http", "https"];
-var CACHE_SCHEMES = ["http", "https", "file", "s3"];
-function urlScheme(value) {
-  return /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
-}
-function storeUriProblem(url, schemes, use) {
-  if (/[\s\x00-\x1f\x7f]/.test(url)) {
-    return use === "cache" ? `'${url}' has whitespace in it, which Nix would read as more than one substituter, none of them checked` : `'${url}' has whitespace in it`;
-  }
-  if (use === "cache" && url.includes("#")) return `'${url}' has a '#' in it, which starts a comment in nix.conf`;
-  const scheme = urlScheme(url);
-  if (!scheme || !schemes.includes(scheme)) return `'${url}' is not a URL with one of the schemes ${schemes.map((s) => `${s}://`).join(", ")}`;
-  const authority = /^[^:]+:\/\/([^/?#]*)/.exec(url)?.[1] ?? "";
-  const host2 = authority.slice(authority.lastIndexOf("@") + 1);
-  if (authority.startsWith("-") || host2.startsWith("-")) return `'${url}' names a host starting with '-', which ssh would take for an option`;
-  if ((scheme === "ssh" || scheme === "ssh-ng") && !host2) return `'${url}' names no host`;
-  return void 0;
 }
 
 // src/nix/flake-ref.ts
@@ -9318,572 +9407,7 @@ function nixArgsSecrets(args) {
   return values.flatMap((v) => nixConfigSecrets(`access-tokens = ${v}`));
 }
 
-// src/actions/build-matrix/options.ts
-var MODES = ["plan", "build", "all"];
-function host(inputs, name, value) {
-  if (!HOST_NAME.test(value)) throw inputs.error(name, `'${value}' is not a host name. Expected names of nixosConfigurations, such as web or db-1.`);
-  return value;
-}
-function refuseCredentials(inputs, name, url) {
-  const instead = /^https?:/i.test(url) ? "the credentials in the netrc (cache-netrc: machine <host> login <user> password <token>)" : "an ssh key the runner's ssh configuration offers";
-  refuseUrlCredentials(inputs, name, url, instead);
-}
-function readCacheUrl(inputs, url) {
-  const problem = storeUriProblem(url, CACHE_SCHEMES, "cache");
-  if (problem) throw inputs.error("caches", `${problem}. Expected http(s)://, file:// or s3:// substituter URLs, one per line or comma.`);
-  return url;
-}
-function parsePushTarget(inputs, value) {
-  if (!value) return void 0;
-  const expected = "a store URI (ssh-ng://user@host, file:///dir, s3://bucket, https://cache) or cachix:<name>";
-  if (value.startsWith("cachix:")) {
-    const name = value.slice("cachix:".length);
-    if (!CACHIX_NAME.test(name)) throw inputs.error("push-to", `'${name}' is not a Cachix cache name. Expected cachix:<name> with lower-case letters, digits and dashes.`);
-    return { kind: "cachix", name };
-  }
-  refuseCredentials(inputs, "push-to", value);
-  const problem = storeUriProblem(value, PUSH_SCHEMES, "push");
-  if (problem) throw inputs.error("push-to", `${problem}. Expected ${expected}.`);
-  return { kind: "store", uri: value };
-}
-function askedHosts(options) {
-  return options.mode === "build" && options.host ? { input: "host", hosts: [options.host] } : { input: "hosts", hosts: options.hosts };
-}
-function checkHostsKnown(options, known) {
-  const { input, hosts } = askedHosts(options);
-  const problem = unknownHostsProblem(hosts, known);
-  if (problem) throw new InputError(input, problem, options.inputLabel?.(input));
-}
-function unknownHostsProblem(asked, known) {
-  const unknown = asked.filter((h) => !known.includes(h));
-  if (!unknown.length) return void 0;
-  const names = unknown.map((h) => `'${h}'`).join(", ");
-  const has = known.length ? `the flake's hosts are ${known.join(", ")}` : "the flake has no hosts";
-  return `${names} ${unknown.length === 1 ? "is not a host" : "are not hosts"} of the flake (nixosConfigurations). Expected names of nixosConfigurations: ${has}.`;
-}
-function readBuildMatrixOptions(inputs, env, cwd = process.cwd()) {
-  const mode = inputs.oneOf("mode", MODES, "plan");
-  const { flake, ref } = readFlakeRef(inputs, "flake", cwd);
-  const hosts = inputs.list("hosts").map((h) => host(inputs, "hosts", h));
-  const hostValue = inputs.optionalString("host");
-  if (mode === "build" && !hostValue) {
-    throw inputs.error("host", "it is required with mode 'build'. Expected the host of this matrix job, such as ${{ matrix.host }}.");
-  }
-  const cacheValues = inputs.list("caches");
-  for (const cache of cacheValues) refuseCredentials(inputs, "caches", cache);
-  const caches = cacheValues.map((cache) => readCacheUrl(inputs, cache));
-  const cachePublicKeys = inputs.list("cache-public-keys");
-  for (const key of cachePublicKeys) {
-    if (!/^[^:\s#]+:[A-Za-z0-9+/]{43}=$/.test(key)) throw inputs.error("cache-public-keys", `'${key}' is not a Nix public key. Expected <name>:<base64 Ed25519 key>, as nix key convert-secret-to-public prints.`);
-  }
-  const netrcText = inputs.secret("cache-netrc");
-  const signingKey = inputs.secret("signing-key")?.trim();
-  const cachixAuthToken = inputs.secret("cachix-auth-token")?.trim();
-  let cacheNetrc;
-  if (netrcText) {
-    cacheNetrc = parseNetrc(netrcText);
-    if (!cacheNetrc.length) throw inputs.error("cache-netrc", "it has no machine entry. Expected netrc text: machine <host> login <user> password <token>.");
-  }
-  if (signingKey && !/^[^:\s]+:[A-Za-z0-9+/]{86}==$/.test(signingKey)) {
-    throw inputs.error("signing-key", "it is not a Nix secret key. Expected <name>:<base64>, as nix key generate-secret prints.");
-  }
-  const pushTo = parsePushTarget(inputs, inputs.optionalString("push-to"));
-  if (pushTo?.kind === "cachix" && !cachixAuthToken) {
-    throw inputs.error("cachix-auth-token", `it is required to push to cachix:${pushTo.name}. Expected the cache's auth token from a secret.`);
-  }
-  return {
-    mode,
-    flake,
-    ref,
-    hosts,
-    host: hostValue === void 0 ? void 0 : host(inputs, "host", hostValue),
-    caches,
-    cachePublicKeys,
-    cacheNetrc,
-    skipCached: inputs.bool("skip-cached", true),
-    pushTo,
-    signingKey,
-    cachixAuthToken,
-    maxParallel: inputs.int("max-parallel", 2, { min: 1, max: 64 }),
-    cacheCheck: { timeoutMs: 1e4, retries: 2, concurrency: 16 },
-    nixConfig: readNixConfig(inputs, "nix-config"),
-    tempRoot: env.RUNNER_TEMP || tmpdir(),
-    reportDir: resolve4(env.RUNNER_TEMP || tmpdir(), "nix-fleet"),
-    inputLabel: inputs.label
-  };
-}
-
-// src/actions/build-matrix/run.ts
-var FAILED_TAIL_LINES = 25;
-function cacheCredentials(options) {
-  const entries = [...options.cacheNetrc ?? []];
-  const token = options.cachixAuthToken;
-  if (token) {
-    const urls = [...options.caches, ...options.pushTo?.kind === "cachix" ? [cachixUrl(options.pushTo.name)] : []];
-    for (const cache of urls) {
-      const hostname = safeHostname(cache);
-      if (hostname?.endsWith(".cachix.org") && !entries.some((e) => e.machine === hostname)) {
-        entries.push({ machine: hostname, login: "", password: token });
-      }
-    }
-  }
-  return entries;
-}
-function safeHostname(url) {
-  try {
-    return new URL(url).hostname || void 0;
-  } catch {
-    return void 0;
-  }
-}
-function nixConfigFor(options, netrcFile) {
-  const lines2 = options.nixConfig ? [options.nixConfig] : [];
-  const substituters = [...options.caches];
-  const target = options.pushTo;
-  if (target?.kind === "cachix" && options.cachePublicKeys.some((k) => k.startsWith(`${target.name}.cachix.org-`))) {
-    const url = cachixUrl(target.name);
-    if (!substituters.includes(url)) substituters.push(url);
-  }
-  if (substituters.length) lines2.push(`extra-substituters = ${substituters.join(" ")}`);
-  if (options.cachePublicKeys.length) lines2.push(`extra-trusted-public-keys = ${options.cachePublicKeys.join(" ")}`);
-  if (netrcFile) lines2.push(`netrc-file = ${netrcFile}`);
-  return lines2.join("\n");
-}
-function confirmUrl(target) {
-  if (target.kind === "cachix") return cachixUrl(target.name);
-  return /^(https?|file):\/\//.test(target.uri) ? target.uri : void 0;
-}
-var SIGNS_ON_WRITE = /^(file|https?|s3):\/\//i;
-function pushStoreUri(uri, keyFile) {
-  if (!keyFile || !SIGNS_ON_WRITE.test(uri)) return uri;
-  const [base, fragment] = uri.split("#", 2);
-  return `${base}${base?.includes("?") ? "&" : "?"}secret-key=${keyFile}${fragment === void 0 ? "" : `#${fragment}`}`;
-}
-var UNTRUSTED_SETTING = /ignoring untrusted substituter|ignoring the client-specified setting|is a restricted setting|not a trusted user/i;
-function ignoredSettingNotice(line) {
-  return UNTRUSTED_SETTING.test(line);
-}
-function seconds(since) {
-  return Math.round((Date.now() - since) / 100) / 10;
-}
-var LOG_LINES_KEPT = 2e3;
-var LogBuffer = class {
-  constructor(limit = LOG_LINES_KEPT) {
-    this.limit = limit;
-  }
-  limit;
-  lines = [];
-  dropped = 0;
-  push(line) {
-    this.lines.push(line);
-    if (this.lines.length > this.limit) {
-      this.lines.shift();
-      this.dropped++;
-    }
-  }
-  text() {
-    const head = this.dropped ? `[${this.dropped} earlier lines left out]
-` : "";
-    return head + this.lines.join("\n");
-  }
-  tail(count) {
-    return this.lines.slice(-count).join("\n");
-  }
-};
-async function runBuildMatrix(options, deps) {
-  const { runtime } = deps;
-  const started = Date.now();
-  for (const entry of cacheCredentials(options)) if (entry.password) runtime.setSecret(entry.password);
-  const privateDir = await PrivateDir.create(runtime, options.tempRoot);
-  const checker = new CachePresence({ ...options.cacheCheck, netrc: cacheCredentials(options) });
-  try {
-    return await runInside(options, deps, privateDir, checker, started);
-  } finally {
-    checker.close();
-    await privateDir.close();
-  }
-}
-async function userNetrc(runtime, warn, nixConfig) {
-  const confDir = process.env.NIX_CONF_DIR || "/etc/nix";
-  const nixConf = await readFile2(join3(confDir, "nix.conf"), "utf8").catch(() => void 0);
-  const file = configuredNetrcFile([process.env.NIX_CONFIG, nixConfig].filter(Boolean).join("\n") || void 0, nixConf, confDir);
-  let text;
-  try {
-    text = await readFile2(file, "utf8");
-  } catch (error) {
-    const code = error.code;
-    if (code !== "ENOENT") warn(`the netrc file ${file} cannot be read (${code ?? "error"}): Nix will not use its credentials in this run.`);
-    return [];
-  }
-  const entries = parseNetrc(text);
-  for (const entry of entries) if (entry.password) runtime.setSecret(entry.password);
-  return entries;
-}
-async function runInside(options, deps, privateDir, checker, started) {
-  const { runtime } = deps;
-  const warnings = [];
-  const warn = (message) => {
-    if (warnings.includes(message)) return;
-    warnings.push(message);
-    runtime.warning(message);
-  };
-  const credentials = cacheCredentials(options);
-  let netrcFile;
-  if (credentials.length) {
-    const own = (await userNetrc(runtime, warn, options.nixConfig)).filter((u) => !credentials.some((c) => c.machine === u.machine));
-    netrcFile = await privateDir.writeSecret("netrc", formatNetrc([...credentials, ...own]));
-  }
-  const nix = deps.nix ?? await Nix.create({ extraConfig: nixConfigFor(options, netrcFile) });
-  runtime.info(`build-matrix (${options.mode}) on '${options.flake}' with ${nix.version.text}`);
-  if (askedHosts(options).hosts.length) {
-    const known = await listHosts(nix, options.ref).catch(() => void 0);
-    if (known) checkHostsKnown(options, known);
-  }
-  const results = /* @__PURE__ */ new Map();
-  if (options.mode === "build") {
-    const host2 = options.host;
-    results.set(host2, { host: host2, status: "planned", pushed: false });
-  } else {
-    await plan(options, nix, checker, runtime, results, warn);
-  }
-  const planned = [...results.values()].filter((h) => h.status === "planned");
-  const matrix = {
-    include: planned.filter((h) => h.drv).map((h) => ({ host: h.host, system: h.system ?? "", drv: h.drv ?? "", out: h.out ?? "" }))
-  };
-  if (options.mode !== "build") {
-    if (matrix.include.length > MAX_MATRIX_JOBS) {
-      warn(`the matrix has ${matrix.include.length} hosts, more than the ${MAX_MATRIX_JOBS} jobs GitHub allows in one matrix: split the fleet with 'hosts', or build with mode 'all'.`);
-    }
-    runtime.setOutput("matrix", JSON.stringify(matrix));
-    runtime.setOutput("hosts", JSON.stringify(matrix.include.map((e) => e.host)));
-    runtime.setOutput("cached", JSON.stringify([...results.values()].filter((h) => h.status === "cached").map((h) => h.host)));
-    runtime.setOutput("empty", String(matrix.include.length === 0));
-  }
-  if (options.mode !== "plan") {
-    let keyFile;
-    if (options.signingKey && options.pushTo?.kind === "store") {
-      keyFile = await privateDir.writeSecret("signing-key", `${options.signingKey}
-`);
-    }
-    const cachix = deps.cachix ?? new Cachix();
-    const live = options.maxParallel === 1 || planned.length === 1;
-    if (planned.length) runtime.info(`Building ${planned.length} host${planned.length === 1 ? "" : "s"}, ${Math.min(options.maxParallel, planned.length)} at a time.`);
-    await mapConcurrent(planned, options.maxParallel, (result) => buildHost(result, { options, nix, runtime, checker, cachix, keyFile, warn, live }));
-    const built = [...results.values()].filter((h) => h.out && (h.status === "built" || h.status === "pushed"));
-    runtime.setOutput("out-paths", JSON.stringify(Object.fromEntries(built.map((h) => [h.host, h.out]))));
-    runtime.setOutput(
-      "results",
-      JSON.stringify(
-        Object.fromEntries(
-          [...results.values()].map((h) => [h.host, { status: h.status, seconds: h.seconds ?? 0, closureBytes: h.closureBytes ?? null, pushed: h.pushed }])
-        )
-      )
-    );
-  }
-  const hosts = [...results.values()].sort((a, b) => a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
-  const report = {
-    mode: options.mode,
-    flake: options.flake,
-    result: hosts.some((h) => h.status === "failed" || h.status === "eval-failed") ? "failure" : "success",
-    nixVersion: nix.version.text,
-    hosts,
-    matrix,
-    warnings,
-    seconds: seconds(started)
-  };
-  runtime.report(renderReport(report));
-  runtime.setOutput("report", await writeStepReport(options.reportDir, "build-matrix", report, options.reportPath));
-  return report;
-}
-var MAX_MATRIX_JOBS = 256;
-async function plan(options, nix, checker, runtime, results, warn) {
-  const evalStarted = Date.now();
-  const evaluation = await runtime.group(
-    "Evaluating hosts",
-    () => evaluateFleet(nix, options.ref, options.hosts, {
-      onHost: (host2, ok, s) => runtime.info(`  ${host2}: ${ok ? "evaluated" : "failed to evaluate"} (${s.toFixed(1)} s)`)
-    })
-  );
-  if (evaluation.isolated) runtime.info("The one evaluation of all hosts failed: evaluated each host on its own instead.");
-  runtime.info(`Evaluated ${evaluation.hosts.length + evaluation.failed.length} hosts in ${seconds(evalStarted)} s.`);
-  for (const f of evaluation.failed) {
-    results.set(f.host, { host: f.host, status: "eval-failed", pushed: false, error: f.message });
-    runtime.annotate({ level: "error", title: `host ${f.host} failed to evaluate`, message: f.message });
-  }
-  for (const h of evaluation.hosts) results.set(h.host, { host: h.host, status: "planned", system: h.system, drv: h.drv, out: h.out, pushed: false });
-  const asked = options.caches.filter((c) => !/^s3:\/\//i.test(c));
-  if (asked.length < options.caches.length) {
-    runtime.info("s3:// caches are used as substituters but not asked which hosts they hold: no host is skipped for them.");
-  }
-  if (!options.skipCached || !asked.length || !evaluation.hosts.length) return;
-  const checkStarted = Date.now();
-  const presence = await checker.check(
-    asked,
-    evaluation.hosts.map((h) => h.out)
-  );
-  const failures = /* @__PURE__ */ new Map();
-  for (const [i, p] of presence.entries()) {
-    const result = results.get(evaluation.hosts[i].host);
-    if (p.cachedIn.length) {
-      result.status = "cached";
-      result.cachedIn = p.cachedIn.map(displayUrl);
-    }
-    for (const e of p.errors) failures.set(e.cache, { count: (failures.get(e.cache)?.count ?? 0) + 1, message: e.message });
-  }
-  for (const [cache, f] of failures) {
-    warn(`cache ${displayUrl(cache)} could not be asked about ${f.count} host${f.count === 1 ? "" : "s"} (${f.message}): counted as not cached there.`);
-  }
-  const cached = [...results.values()].filter((h) => h.status === "cached").length;
-  runtime.info(`Asked ${asked.length} cache${asked.length === 1 ? "" : "s"} in ${seconds(checkStarted)} s: ${cached} of ${evaluation.hosts.length} hosts already cached.`);
-}
-async function buildHost(result, ctx) {
-  const { options, nix, runtime } = ctx;
-  const started = Date.now();
-  const log = new LogBuffer();
-  const onLine = (line2) => {
-    log.push(line2);
-    if (ctx.live) runtime.untrusted(line2);
-    if (ignoredSettingNotice(line2)) {
-      ctx.warn(`Nix ignored some of this run's settings (caches, keys or netrc) because the runner's user is not a trusted user of the Nix daemon: "${line2.trim()}". Add the user to trusted-users, or set the caches in the daemon's nix.conf.`);
-    }
-  };
-  let stage = "build";
-  const attempt = async () => {
-    try {
-      if (!result.drv) {
-        stage = "evaluation";
-        const toplevel = await evalHostToplevel(nix, options.ref, result.host);
-        Object.assign(result, toplevel);
-        stage = "build";
-      }
-      const built = await nix.buildDerivation(result.drv, ["--print-build-logs"], { onStderrLine: onLine });
-      const out = built.outputs.out;
-      if (!out) throw new Error(`nix build printed no output path for ${result.host}`);
-      if (result.out && out !== result.out) ctx.warn(`${result.host}: built ${out}, but the plan had ${result.out}`);
-      result.out = out;
-      result.status = "built";
-      try {
-        const [info] = await nix.pathInfo([out], { closureSize: true });
-        result.closureBytes = info?.closureSize;
-      } catch (error) {
-        ctx.warn(`${result.host}: could not measure the closure of ${out}: ${nixErrorMessage(error)}`);
-      }
-      if (options.pushTo) {
-        stage = "push";
-        await push(options.pushTo, out, ctx, onLine);
-        result.status = "pushed";
-        result.pushed = true;
-      }
-    } catch (error) {
-      result.status = stage === "evaluation" ? "eval-failed" : "failed";
-      result.error = stage === "push" ? `push failed: ${nixErrorMessage(error)}` : nixErrorMessage(error);
-      result.errorKind = errorKind(error);
-      result.logTail = tail(error instanceof CommandError ? error.stderr : log.tail(FAILED_TAIL_LINES) || String(error), FAILED_TAIL_LINES);
-    }
-    result.seconds = seconds(started);
-  };
-  if (ctx.live) await runtime.group(`${result.host}: building`, attempt);
-  else await attempt();
-  const size = result.closureBytes === void 0 ? "" : `, closure ${formatBytes(result.closureBytes)}`;
-  const line = `${result.host}: ${result.status} in ${result.seconds} s${size}`;
-  runtime.info(line);
-  const text = log.text();
-  if (!ctx.live && text) await runtime.group(`${result.host}: log`, async () => runtime.untrusted(text));
-  if (result.status === "failed" || result.status === "eval-failed") {
-    const title = result.status === "eval-failed" ? `host ${result.host} failed to evaluate` : `host ${result.host} failed`;
-    runtime.annotate({ level: "error", title, message: result.error ?? "" });
-    runtime.info(`${result.host}: last lines of the ${stage}:`);
-    runtime.untrusted(result.logTail ?? "");
-  }
-}
-var CONFIRM_ATTEMPTS = 3;
-var CONFIRM_DELAY_MS = 300;
-async function push(target, out, ctx, onStderrLine) {
-  const { nix, options, checker } = ctx;
-  if (target.kind === "cachix") {
-    await ctx.cachix.push(target.name, [out], { authToken: options.cachixAuthToken, signingKey: options.signingKey }, onStderrLine);
-  } else {
-    const remote = /^ssh(-ng)?:\/\//.test(target.uri);
-    if (ctx.keyFile && remote) {
-      try {
-        await nix.signClosure(ctx.keyFile, [out]);
-      } catch (error) {
-        throw new Error(
-          `signing ${out} in the local store failed: ${nixErrorMessage(error)}. The runner's Nix user must be in trusted-users to sign, or push as a trusted ssh user without signing-key.`
-        );
-      }
-    }
-    await nix.copyTo(pushStoreUri(target.uri, ctx.keyFile), [out], { onStderrLine, noCheckSigs: remote && !ctx.keyFile });
-  }
-  const url = confirmUrl(target);
-  if (!url) return;
-  for (let attempt = 1; ; attempt++) {
-    const presence = await checker.presence(url, out);
-    if (presence.state === "present") return;
-    if (presence.state === "error") {
-      ctx.warn(`could not confirm the push of ${out} to ${displayUrl(url)}: ${presence.message}`);
-      return;
-    }
-    if (attempt === CONFIRM_ATTEMPTS) throw new Error(`${displayUrl(url)} does not list ${out} after the push`);
-    await new Promise((r) => setTimeout(r, CONFIRM_DELAY_MS));
-  }
-}
-function formatBytes(bytes) {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
-var STATUS_TEXT = {
-  planned: "\u{1F528} to build",
-  cached: "\u2705 cached",
-  built: "\u2705 built",
-  pushed: "\u2705 pushed",
-  failed: "\u274C failed",
-  "eval-failed": "\u274C eval-failed"
-};
-function renderReport(report) {
-  const failed = report.hosts.filter((h) => h.status === "failed" || h.status === "eval-failed");
-  const r = new Report(`build-matrix (${report.mode}): ${failed.length ? `${failed.length} host${failed.length === 1 ? "" : "s"} failed` : "all hosts good"}`);
-  const count = (s) => report.hosts.filter((h) => h.status === s).length;
-  const parts = ["cached", "planned", "built", "pushed", "failed", "eval-failed"].filter((s) => count(s)).map((s) => `${count(s)} ${s === "planned" ? "to build" : s}`);
-  r.paragraph(`${report.hosts.length} hosts in ${report.seconds} s with ${report.nixVersion}: ${parts.join(", ") || "none"}.`);
-  if (report.hosts.length) {
-    r.table(
-      ["Host", "Status", "Time", "Closure", "Detail"],
-      report.hosts.map((h) => [
-        h.host,
-        STATUS_TEXT[h.status],
-        h.seconds === void 0 ? "" : `${h.seconds} s`,
-        h.closureBytes === void 0 ? "" : formatBytes(h.closureBytes),
-        h.error ? headline(h.error) : h.status === "cached" ? `in ${(h.cachedIn ?? []).join(", ")}` : h.out ?? ""
-      ])
-    );
-  }
-  if (report.warnings.length) {
-    r.heading("Warnings");
-    r.list(report.warnings);
-  }
-  for (const h of failed) {
-    const detail = h.logTail || h.error;
-    if (detail && (detail.includes("\n") || h.logTail)) r.code(`${h.host}: ${h.status}`, detail);
-  }
-  return r;
-}
-function failureMessage(report) {
-  const evalFailed = report.hosts.filter((h) => h.status === "eval-failed").map((h) => h.host);
-  const failed = report.hosts.filter((h) => h.status === "failed").map((h) => h.host);
-  const parts = [];
-  if (evalFailed.length) parts.push(`failed to evaluate: ${evalFailed.join(", ")}`);
-  if (failed.length) parts.push(`failed to build or push: ${failed.join(", ")}`);
-  return `${evalFailed.length + failed.length} of ${report.hosts.length} hosts failed (${parts.join("; ")})`;
-}
-
-// src/cli/plan.ts
-import { readFileSync } from "node:fs";
-import { resolve as resolve5 } from "node:path";
-var matrixOptions = {
-  flake: { type: "string" },
-  hosts: { type: "string" },
-  caches: { type: "string" },
-  "cache-public-keys": { type: "string" },
-  "cache-netrc-file": { type: "string" },
-  "no-skip-cached": { type: "boolean" },
-  json: { type: "boolean" },
-  report: { type: "string" },
-  "nix-config": { type: "string" }
-};
-var SECRET_SOURCES = {
-  "cache-netrc": "option --cache-netrc-file",
-  "signing-key": "option --signing-key-file",
-  "cachix-auth-token": "environment variable CACHIX_AUTH_TOKEN"
-};
-function readSecretFile(option, path) {
-  if (path === void 0) return void 0;
-  try {
-    return readFileSync(resolve5(path), "utf8");
-  } catch (error) {
-    const why = error.code === "ENOENT" ? "no such file" : error.message;
-    throw new InputError(option, `cannot read '${path}': ${why}. Expected the path of a readable file.`, `option --${option}`);
-  }
-}
-async function runMatrixCommand(mode, values, runtime, scratch) {
-  const given = {
-    ...values,
-    mode,
-    "skip-cached": values["no-skip-cached"] ? "false" : void 0,
-    "cache-netrc": readSecretFile("cache-netrc-file", values["cache-netrc-file"]),
-    "signing-key": readSecretFile("signing-key-file", values["signing-key-file"]),
-    "cachix-auth-token": process.env.CACHIX_AUTH_TOKEN
-  };
-  const label2 = (name) => SECRET_SOURCES[name] ?? cliOptionLabel(name);
-  const inputs = new Inputs((name) => typeof given[name] === "boolean" ? String(given[name]) : given[name], (s) => runtime.setSecret(s), label2);
-  const options = readBuildMatrixOptions(inputs, process.env, process.cwd());
-  options.tempRoot = scratch;
-  options.reportDir = scratch;
-  if (values.report) options.reportPath = resolve5(String(values.report));
-  return runBuildMatrix(options, { runtime });
-}
-var planCommand = {
-  name: "plan",
-  usage: `  nix-fleet plan [--flake PATH] [--hosts a,b] [--caches URLS] [--cache-public-keys KEYS]
-                 [--cache-netrc-file FILE] [--no-skip-cached] [--nix-config LINES] [--json] [--report FILE]
-      Evaluates every host once, asks the caches which toplevels they hold, and prints the
-      build matrix ({"include": [{host, system, drv, out}]}) on stdout; --json prints the report.`,
-  options: matrixOptions,
-  async run(values, runtime, scratch) {
-    const report = await runMatrixCommand("plan", values, runtime, scratch);
-    runtime.result(JSON.stringify(values.json ? report : report.matrix, null, values.json ? 2 : void 0));
-    if (report.result === "failure") {
-      runtime.info(`nix-fleet plan failed: ${failureMessage(report)}`);
-      return 1;
-    }
-    return 0;
-  }
-};
-
-// src/cli/build.ts
-var buildCommand = {
-  name: "build",
-  usage: `  nix-fleet build (--host HOST | --all) [--flake PATH] [--hosts a,b] [--caches URLS]
-                  [--cache-public-keys KEYS] [--cache-netrc-file FILE] [--no-skip-cached] [--nix-config LINES]
-                  [--push-to URI] [--signing-key-file FILE] [--max-parallel N] [--json] [--report FILE]
-      Builds one host, or every uncached host (--all), never stopping at a failure; pushes each
-      closure to --push-to (a store URI, or cachix:NAME with CACHIX_AUTH_TOKEN set).`,
-  options: {
-    ...matrixOptions,
-    host: { type: "string" },
-    all: { type: "boolean" },
-    "push-to": { type: "string" },
-    "signing-key-file": { type: "string" },
-    "max-parallel": { type: "string" }
-  },
-  async run(values, runtime, scratch) {
-    if (values.all === (values.host !== void 0)) {
-      throw new InputError("host", "give either --host HOST or --all. Expected one of them.", "options --host/--all");
-    }
-    const report = await runMatrixCommand(values.all ? "all" : "build", values, runtime, scratch);
-    if (values.json) runtime.result(JSON.stringify(report, null, 2));
-    if (report.result === "failure") {
-      runtime.info(`nix-fleet build failed: ${failureMessage(report)}`);
-      return 1;
-    }
-    return 0;
-  }
-};
-
-// src/cli/check.ts
-import { resolve as resolve8 } from "node:path";
-
-// src/actions/flake-check/options.ts
-import { tmpdir as tmpdir2 } from "node:os";
-import { resolve as resolve6 } from "node:path";
-
-// src/nix/eval-args.ts
+// src/nix/extra-args.ts
 var NO_CHECK_FLAGS = {
   "--help": "prints Nix's help and exits without checking anything",
   "-h": "asks for Nix's help instead of a check",
@@ -9962,28 +9486,53 @@ function extraArgsRejectedByNix(stderr, args) {
   }
   return void 0;
 }
-
-// src/actions/flake-check/options.ts
-function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
-  const nixConfig = readNixConfig(inputs, "nix-config");
-  const options = {
-    ...readFlakeRef(inputs, "flake", cwd),
-    allSystems: inputs.bool("all-systems", false),
-    buildChecks: inputs.bool("build-checks", true),
-    keepGoing: inputs.bool("keep-going", true),
-    extraArgs: readExtraArgs(inputs, "extra-args"),
-    workspace: env.GITHUB_WORKSPACE || cwd,
-    pathsFromRepositoryRoot: !!env.GITHUB_WORKSPACE,
-    reportDir: resolve6(env.RUNNER_TEMP || tmpdir2(), "nix-fleet"),
-    inputLabel: inputs.label
-  };
-  if (nixConfig !== void 0) options.nixConfig = nixConfig;
-  return options;
+var EVALUATION_FLAGS = {
+  "--override-input": 2,
+  "--override-flake": 2,
+  "--inputs-from": 1,
+  "--reference-lock-file": 1,
+  "--impure": 0,
+  "--option": 2,
+  "--arg": 2,
+  "--argstr": 2,
+  "--no-update-lock-file": 0
+};
+var LOCK_FLAGS = {
+  "--override-input": 2,
+  "--override-flake": 2,
+  "--inputs-from": 1,
+  "--reference-lock-file": 1,
+  "--option": 2,
+  "--no-update-lock-file": 0
+};
+var BUILD_FLAGS = { "--option": 2 };
+function pick(extraArgs, flags) {
+  const picked = [];
+  for (let i = 0; i < extraArgs.length; i++) {
+    const arity = flags[extraArgs[i] ?? ""];
+    if (arity === void 0) continue;
+    picked.push(...extraArgs.slice(i, i + 1 + arity));
+    i += arity;
+  }
+  return picked;
+}
+function evaluationArgs(extraArgs) {
+  return pick(extraArgs, EVALUATION_FLAGS);
+}
+function lockArgs(extraArgs) {
+  return pick(extraArgs, LOCK_FLAGS);
+}
+function buildArgs(extraArgs) {
+  return pick(extraArgs, BUILD_FLAGS);
 }
 
+// src/nix/source-map.ts
+import { existsSync as existsSync3, readdirSync, readFileSync } from "node:fs";
+import { dirname as dirname2, join as join2, relative as relative3, resolve as resolve5, sep } from "node:path";
+
 // src/git/git.ts
-import { readFile as readFile3 } from "node:fs/promises";
-import { resolve as resolve7 } from "node:path";
+import { readFile as readFile2 } from "node:fs/promises";
+import { resolve as resolve4 } from "node:path";
 var Git = class {
   constructor(cwd, binary = "git", env = process.env) {
     this.cwd = cwd;
@@ -10035,7 +9584,7 @@ var GitHistory = class extends Git {
     const result = await this.exec(["rev-parse", "--git-path", "shallow"]);
     if (result.exitCode !== 0) return /* @__PURE__ */ new Set();
     try {
-      const text = await readFile3(resolve7(this.cwd, result.stdout.trim()), "utf8");
+      const text = await readFile2(resolve4(this.cwd, result.stdout.trim()), "utf8");
       return new Set(text.split("\n").map((l) => l.trim()).filter(Boolean));
     } catch {
       return /* @__PURE__ */ new Set();
@@ -10120,32 +9669,825 @@ function revisions(include, exclude) {
 `).join("");
 }
 
-// src/actions/flake-check/analyze.ts
-import { existsSync as existsSync3 } from "node:fs";
-import { join as join4, relative as relative3, sep } from "node:path";
+// src/nix/source-map.ts
 var ANY_SOURCE = /^\/nix\/store\/[0-9a-df-np-sv-z]{32}-source\/(.+)$/;
-function toWorkspacePath(file, map) {
+function inSourceTree(file, map) {
   if (!map.root) return void 0;
-  let inSource;
-  if (map.storePath) {
-    if (file.startsWith(`${map.storePath}/`)) inSource = file.slice(map.storePath.length + 1);
-  } else {
-    const m = ANY_SOURCE.exec(file);
-    if (m?.[1] && existsSync3(join4(map.root, m[1]))) inSource = m[1];
-  }
-  if (inSource === void 0) return void 0;
-  const onDisk = join4(map.root, inSource);
+  if (map.storePath) return file.startsWith(`${map.storePath}/`) ? file.slice(map.storePath.length + 1) : void 0;
+  const m = ANY_SOURCE.exec(file);
+  return m?.[1] && existsSync3(join2(map.root, m[1])) ? m[1] : void 0;
+}
+function shown(onDisk, map) {
   const rel = relative3(map.workspace, onDisk);
   return rel.startsWith("..") ? onDisk : rel.split(sep).join("/");
 }
+function toWorkspacePath(file, map) {
+  const inSource = inSourceTree(file, map);
+  return inSource === void 0 || !map.root ? void 0 : shown(join2(map.root, inSource), map);
+}
 function locate(error, map) {
+  const untracked = untrackedFile(error.message, map);
+  if (untracked) {
+    const hint = `${untracked.path} exists in the work tree but git does not track it, and Nix only sees tracked files of a git flake: git add it.`;
+    return { message: `${error.message}
+${hint}`, ...untracked.referencedAt ?? positionOf(error, map) };
+  }
+  return { message: error.message, ...positionOf(error, map) };
+}
+function positionOf(error, map) {
   const candidates = [error.position, ...error.trace.map((f) => f.position)];
   for (const pos of candidates) {
     const file = pos && toWorkspacePath(pos.file, map);
-    if (pos && file) return explainUntracked({ message: error.message, file, line: pos.line, column: pos.column }, map);
+    if (pos && file) return { file, line: pos.line, column: pos.column };
   }
-  return explainUntracked({ message: error.message }, map);
+  return {};
 }
+var MAX_FILES_SEARCHED = 2e3;
+function untrackedFile(message, map) {
+  const m = /(?:getting status of|path) '(\/nix\/store\/[0-9a-z]{32}-source\/[^']+)'(?:: No such file or directory| does not exist)/.exec(message);
+  const inSource = m?.[1] && ANY_SOURCE.exec(m[1])?.[1];
+  if (!inSource || !map.root || !existsSync3(join2(map.root, inSource))) return void 0;
+  const missing = resolve5(map.root, inSource);
+  const files = nixFiles(map.root);
+  for (const file of files) {
+    const lines2 = readFileSync(file, "utf8").split("\n");
+    for (const [i, text] of lines2.entries()) {
+      for (const literal of text.matchAll(/(?<![\w/])(\.{1,2}\/[\w./+-]*)/g)) {
+        const target = resolve5(dirname2(file), literal[1] ?? "");
+        if (target === missing || target === dirname2(missing) && missing.endsWith(`${sep}default.nix`)) {
+          return { path: inSource, referencedAt: { file: shown(file, map), line: i + 1, column: (literal.index ?? 0) + 1 } };
+        }
+      }
+    }
+  }
+  return { path: inSource };
+}
+function nixFiles(root) {
+  const found = [];
+  const walk = (dir) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (found.length >= MAX_FILES_SEARCHED) return;
+      if (e.name === ".git" || e.name === "node_modules" || e.name === "result") continue;
+      const path = join2(dir, e.name);
+      if (e.isDirectory()) walk(path);
+      else if (e.name.endsWith(".nix")) found.push(path);
+    }
+  };
+  walk(root);
+  return found.sort();
+}
+async function sourceMapFor(nix, where3, lockFlags) {
+  const gitRoot = where3.localDir && !where3.flake.startsWith("path:") ? await new Git(where3.localDir).tryToplevel() : void 0;
+  const map = { root: gitRoot || where3.localDir, workspace: where3.pathsFromRepositoryRoot && gitRoot ? gitRoot : where3.workspace };
+  try {
+    map.storePath = await nix.flakeSourcePath(where3.ref, lockFlags);
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+  }
+  return map;
+}
+
+// src/runner/report-file.ts
+import { randomBytes as randomBytes2 } from "node:crypto";
+import { mkdir as mkdir2, mkdtemp as mkdtemp2, rename, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
+import { basename as basename2, dirname as dirname3, join as join3 } from "node:path";
+var ReportWriteError = class extends Error {
+  constructor(action, path, cause) {
+    super(cause instanceof UserError ? cause.message : `The ${action} report could not be written to ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.action = action;
+    this.path = path;
+    this.name = "ReportWriteError";
+  }
+  action;
+  path;
+};
+async function writeStepReport(dir, action, data, path) {
+  let target = path ?? join3(dir, `${action}-report.json`);
+  let stepDir;
+  try {
+    if (!path) {
+      stepDir = await newStepDir(dir, action);
+      target = join3(stepDir, `${action}-report.json`);
+    }
+    await mkdir2(dirname3(target), { recursive: true });
+    await writeFileWhole(target, JSON.stringify(data, null, 2) + "\n");
+    return target;
+  } catch (error) {
+    if (stepDir) await rm2(stepDir, { recursive: true, force: true });
+    throw new ReportWriteError(action, target, diskFullError(error, target, `The ${action} report`));
+  }
+}
+async function writeFileWhole(path, content) {
+  const temporary = join3(dirname3(path), `.${basename2(path)}.${randomBytes2(6).toString("hex")}.tmp`);
+  try {
+    await writeFile2(temporary, content, { flag: "wx" });
+    await rename(temporary, path);
+  } catch (error) {
+    await rm2(temporary, { force: true });
+    throw error;
+  }
+}
+async function newStepDir(dir, action) {
+  await mkdir2(dir, { recursive: true });
+  return mkdtemp2(join3(dir, `${action}-`));
+}
+
+// src/actions/build-matrix/log-buffer.ts
+var LOG_LINES_KEPT = 2e3;
+var LogBuffer = class {
+  constructor(limit = LOG_LINES_KEPT) {
+    this.limit = limit;
+  }
+  limit;
+  lines = [];
+  dropped = 0;
+  push(line) {
+    this.lines.push(line);
+    if (this.lines.length > this.limit) {
+      this.lines.shift();
+      this.dropped++;
+    }
+  }
+  text() {
+    const head = this.dropped ? `[${this.dropped} earlier lines left out]
+` : "";
+    return head + this.lines.join("\n");
+  }
+  tail(count) {
+    return this.lines.slice(-count).join("\n");
+  }
+};
+
+// src/actions/build-matrix/push.ts
+function confirmUrl(target) {
+  if (target.kind === "cachix") return cachixUrl(target.name);
+  return /^(https?|file):\/\//.test(target.uri) ? target.uri : void 0;
+}
+var SIGNS_ON_WRITE = /^(file|https?|s3):\/\//i;
+function pushStoreUri(uri, keyFile) {
+  if (!keyFile || !SIGNS_ON_WRITE.test(uri)) return uri;
+  const [base, fragment] = uri.split("#", 2);
+  return `${base}${base?.includes("?") ? "&" : "?"}secret-key=${keyFile}${fragment === void 0 ? "" : `#${fragment}`}`;
+}
+var CONFIRM_ATTEMPTS = 3;
+var CONFIRM_DELAY_MS = 300;
+async function push(target, out, ctx, onStderrLine) {
+  const { nix, checker } = ctx;
+  if (target.kind === "cachix") {
+    await ctx.cachix.push(target.name, [out], { authToken: ctx.cachixAuthToken, signingKey: ctx.signingKey }, onStderrLine);
+  } else {
+    const remote = /^ssh(-ng)?:\/\//.test(target.uri);
+    if (ctx.keyFile && remote) {
+      try {
+        await nix.signClosure(ctx.keyFile, [out]);
+      } catch (error) {
+        throw new Error(
+          `signing ${out} in the local store failed: ${nixErrorMessage(error)}. The runner's Nix user must be in trusted-users to sign, or push as a trusted ssh user without signing-key.`
+        );
+      }
+    }
+    await nix.copyTo(pushStoreUri(target.uri, ctx.keyFile), [out], { onStderrLine, noCheckSigs: remote && !ctx.keyFile });
+  }
+  const url = confirmUrl(target);
+  if (!url) return;
+  for (let attempt = 1; ; attempt++) {
+    const presence = await checker.presence(url, out);
+    if (presence.state === "present") return;
+    if (presence.state === "error") {
+      ctx.warn(`could not confirm the push of ${out} to ${displayUrl(url)}: ${presence.message}`);
+      return;
+    }
+    if (attempt === CONFIRM_ATTEMPTS) throw new Error(`${displayUrl(url)} does not list ${out} after the push`);
+    await new Promise((r) => setTimeout(r, CONFIRM_DELAY_MS));
+  }
+}
+
+// src/actions/build-matrix/report.ts
+function evaluationFailure(host2, error) {
+  const result = { host: host2, status: "eval-failed", pushed: false, error: error.message };
+  if (error.file) Object.assign(result, { file: error.file, line: error.line, column: error.column });
+  return result;
+}
+function formatBytes(bytes) {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+var STATUS_TEXT = {
+  planned: "\u{1F528} to build",
+  cached: "\u2705 cached",
+  built: "\u2705 built",
+  pushed: "\u2705 pushed",
+  failed: "\u274C failed",
+  "eval-failed": "\u274C eval-failed"
+};
+function where(h) {
+  return h.file ? ` (${h.file}:${h.line}${h.column ? `:${h.column}` : ""})` : "";
+}
+function renderReport(report) {
+  const failed = report.hosts.filter((h) => h.status === "failed" || h.status === "eval-failed");
+  const r = new Report(`build-matrix (${report.mode}): ${failed.length ? `${failed.length} host${failed.length === 1 ? "" : "s"} failed` : "all hosts good"}`);
+  const count = (s) => report.hosts.filter((h) => h.status === s).length;
+  const parts = ["cached", "planned", "built", "pushed", "failed", "eval-failed"].filter((s) => count(s)).map((s) => `${count(s)} ${s === "planned" ? "to build" : s}`);
+  if (report.listing) {
+    const at = report.listing.file ? ` (${report.listing.file}:${report.listing.line})` : "";
+    r.paragraph(`The hosts could not be listed, so nothing was planned (${report.seconds} s, ${report.nixVersion}): ${headline(report.listing.message)}${at}`);
+  } else r.paragraph(`${report.hosts.length} hosts in ${report.seconds} s with ${report.nixVersion}: ${parts.join(", ") || "none"}.`);
+  if (report.hosts.length) {
+    r.table(
+      ["Host", "Status", "Time", "Closure", "Detail"],
+      report.hosts.map((h) => [
+        h.host,
+        STATUS_TEXT[h.status],
+        h.seconds === void 0 ? "" : `${h.seconds} s`,
+        h.closureBytes === void 0 ? "" : formatBytes(h.closureBytes),
+        h.error ? headline(h.error) + where(h) : h.status === "cached" ? `in ${(h.cachedIn ?? []).join(", ")}` : h.out ?? ""
+      ])
+    );
+  }
+  if (report.warnings.length) {
+    r.heading("Warnings");
+    r.list(report.warnings);
+  }
+  for (const h of failed) {
+    const detail = h.logTail || h.error;
+    if (detail && (detail.includes("\n") || h.logTail)) r.code(`${h.host}: ${h.status}${where(h)}`, detail);
+  }
+  return r;
+}
+function failureMessage(report) {
+  const evalFailed = report.hosts.filter((h) => h.status === "eval-failed").map((h) => h.host);
+  const failed = report.hosts.filter((h) => h.status === "failed").map((h) => h.host);
+  const parts = [];
+  if (report.listing) return `could not list the hosts: ${headline(report.listing.message)}`;
+  if (evalFailed.length) parts.push(`failed to evaluate: ${evalFailed.join(", ")}`);
+  if (failed.length) parts.push(`failed to build or push: ${failed.join(", ")}`);
+  return `${evalFailed.length + failed.length} of ${report.hosts.length} hosts failed (${parts.join("; ")})`;
+}
+
+// src/actions/build-matrix/build-host.ts
+var FAILED_TAIL_LINES = 25;
+var UNTRUSTED_SETTING = /ignoring untrusted substituter|ignoring the client-specified setting|is a restricted setting|not a trusted user/i;
+function ignoredSettingNotice(line) {
+  return UNTRUSTED_SETTING.test(line);
+}
+function seconds(since) {
+  return Math.round((Date.now() - since) / 100) / 10;
+}
+async function buildHost(result, ctx) {
+  const { options, nix, runtime } = ctx;
+  const started = Date.now();
+  const log = new LogBuffer();
+  const onLine = (line) => {
+    log.push(line);
+    if (ctx.live) runtime.untrusted(line);
+    if (ignoredSettingNotice(line)) {
+      ctx.warn(`Nix ignored some of this run's settings (caches, keys or netrc) because the runner's user is not a trusted user of the Nix daemon: "${line.trim()}". Add the user to trusted-users, or set the caches in the daemon's nix.conf.`);
+    }
+  };
+  let stage = "build";
+  const attempt = async () => {
+    try {
+      if (!result.drv) {
+        stage = "evaluation";
+        if (!await evaluateAlone(result, nix, ctx)) return;
+        stage = "build";
+      }
+      const built = await nix.buildDerivation(result.drv, ["--print-build-logs", ...ctx.buildArgs], { onStderrLine: onLine });
+      const out = built.outputs.out;
+      if (!out) throw new Error(`nix build printed no output path for ${result.host}`);
+      if (result.out && out !== result.out) ctx.warn(`${result.host}: built ${out}, but the plan had ${result.out}`);
+      result.out = out;
+      result.status = "built";
+      try {
+        const [info] = await nix.pathInfo([out], { closureSize: true });
+        result.closureBytes = info?.closureSize;
+      } catch (error) {
+        ctx.warn(`${result.host}: could not measure the closure of ${out}: ${nixErrorMessage(error)}`);
+      }
+      if (options.pushTo) {
+        stage = "push";
+        await push(options.pushTo, out, ctx, onLine);
+        result.status = "pushed";
+        result.pushed = true;
+      }
+    } catch (error) {
+      result.status = stage === "evaluation" ? "eval-failed" : "failed";
+      result.error = stage === "push" ? `push failed: ${nixErrorMessage(error)}` : nixErrorMessage(error);
+      result.errorKind = errorKind(error);
+      result.logTail = tail(error instanceof CommandError ? error.stderr : log.tail(FAILED_TAIL_LINES) || String(error), FAILED_TAIL_LINES);
+    } finally {
+      result.seconds = seconds(started);
+    }
+  };
+  if (ctx.live) await runtime.group(`${result.host}: building`, attempt);
+  else await attempt();
+  const size = result.closureBytes === void 0 ? "" : `, closure ${formatBytes(result.closureBytes)}`;
+  runtime.info(`${result.host}: ${result.status} in ${result.seconds} s${size}`);
+  const text = log.text();
+  if (!ctx.live && text) await runtime.group(`${result.host}: log`, async () => runtime.untrusted(text));
+  if (result.status === "failed" || result.status === "eval-failed") {
+    const title = result.status === "eval-failed" ? `host ${result.host} failed to evaluate` : `host ${result.host} failed`;
+    runtime.annotate({ level: "error", title, message: result.error ?? "", file: result.file, line: result.line, column: result.column });
+    if (result.logTail) {
+      runtime.info(`${result.host}: last lines of the ${stage}:`);
+      runtime.untrusted(result.logTail);
+    }
+  }
+}
+async function evaluateAlone(result, nix, ctx) {
+  let evaluation;
+  try {
+    evaluation = await evaluateFleet(nix, ctx.options.ref, [result.host], { extraArgs: ctx.evalArgs });
+  } catch (error2) {
+    if (!(error2 instanceof HostsUnlistedError) || !error2.errors[0]) throw error2;
+    Object.assign(result, evaluationFailure(result.host, locate(error2.errors[0], ctx.map)));
+    return false;
+  }
+  const evaluated = evaluation.hosts[0];
+  if (evaluated) {
+    Object.assign(result, { system: evaluated.system, drv: evaluated.drv, out: evaluated.out });
+    return true;
+  }
+  const failure = evaluation.failed[0];
+  const error = failure?.errors[0] ? locate(failure.errors[0], ctx.map) : { message: `${result.host} did not evaluate` };
+  Object.assign(result, evaluationFailure(result.host, error));
+  return false;
+}
+
+// src/actions/build-matrix/caches.ts
+import { readFile as readFile3 } from "node:fs/promises";
+import { join as join4 } from "node:path";
+function cacheCredentials(options) {
+  const entries = [...options.cacheNetrc ?? []];
+  const token = options.cachixAuthToken;
+  if (token) {
+    const urls = [...options.caches, ...options.pushTo?.kind === "cachix" ? [cachixUrl(options.pushTo.name)] : []];
+    for (const cache of urls) {
+      const hostname = safeHostname(cache);
+      if (hostname?.endsWith(".cachix.org") && !entries.some((e) => e.machine === hostname)) {
+        entries.push({ machine: hostname, login: "", password: token });
+      }
+    }
+  }
+  return entries;
+}
+function safeHostname(url) {
+  try {
+    return new URL(url).hostname || void 0;
+  } catch {
+    return void 0;
+  }
+}
+function runSubstituters(options) {
+  const substituters = [...options.caches];
+  const target = options.pushTo;
+  if (target?.kind === "cachix" && options.cachePublicKeys.some((k) => k.startsWith(`${target.name}.cachix.org-`))) {
+    const url = cachixUrl(target.name);
+    if (!substituters.includes(url)) substituters.push(url);
+  }
+  return substituters;
+}
+function nixConfigFor(options, netrcFile) {
+  return runNixConfig({ nixConfig: options.nixConfig, substituters: runSubstituters(options), trustedPublicKeys: options.cachePublicKeys, netrcFile });
+}
+async function userNetrc(runtime, warn, nixConfig) {
+  const confDir = process.env.NIX_CONF_DIR || "/etc/nix";
+  const nixConf = await readFile3(join4(confDir, "nix.conf"), "utf8").catch(() => void 0);
+  const file = configuredNetrcFile([process.env.NIX_CONFIG, nixConfig].filter(Boolean).join("\n") || void 0, nixConf, confDir);
+  let text;
+  try {
+    text = await readFile3(file, "utf8");
+  } catch (error) {
+    const code = error.code;
+    if (code !== "ENOENT") warn(`the netrc file ${file} cannot be read (${code ?? "error"}): Nix will not use its credentials in this run.`);
+    return [];
+  }
+  const entries = parseNetrc(text);
+  for (const entry of entries) if (entry.password) runtime.setSecret(entry.password);
+  return entries;
+}
+
+// src/actions/build-matrix/options.ts
+import { tmpdir } from "node:os";
+import { resolve as resolve6 } from "node:path";
+
+// src/cache/store-uri.ts
+var PUSH_SCHEMES = ["ssh-ng", "ssh", "file", "s3", "http", "https"];
+var CACHE_SCHEMES = ["http", "https", "file", "s3"];
+function urlScheme(value) {
+  return /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
+}
+function storeUriProblem(url, schemes, use) {
+  if (/[\s\x00-\x1f\x7f]/.test(url)) {
+    return use === "cache" ? `'${url}' has whitespace in it, which Nix would read as more than one substituter, none of them checked` : `'${url}' has whitespace in it`;
+  }
+  if (use === "cache" && url.includes("#")) return `'${url}' has a '#' in it, which starts a comment in nix.conf`;
+  const scheme = urlScheme(url);
+  if (!scheme || !schemes.includes(scheme)) return `'${url}' is not a URL with one of the schemes ${schemes.map((s) => `${s}://`).join(", ")}`;
+  const authority = /^[^:]+:\/\/([^/?#]*)/.exec(url)?.[1] ?? "";
+  const host2 = authority.slice(authority.lastIndexOf("@") + 1);
+  if (authority.startsWith("-") || host2.startsWith("-")) return `'${url}' names a host starting with '-', which ssh would take for an option`;
+  if ((scheme === "ssh" || scheme === "ssh-ng") && !host2) return `'${url}' names no host`;
+  return void 0;
+}
+
+// src/actions/build-matrix/options.ts
+var MODES = ["plan", "build", "all"];
+function host(inputs, name, value) {
+  if (!HOST_NAME.test(value)) throw inputs.error(name, `'${value}' is not a host name. Expected names of nixosConfigurations, such as web or db-1.`);
+  return value;
+}
+function refuseCredentials(inputs, name, url) {
+  const instead = /^https?:/i.test(url) ? "the credentials in the netrc (cache-netrc: machine <host> login <user> password <token>)" : "an ssh key the runner's ssh configuration offers";
+  refuseUrlCredentials(inputs, name, url, instead);
+}
+function readCacheUrl(inputs, url) {
+  const problem = storeUriProblem(url, CACHE_SCHEMES, "cache");
+  if (problem) throw inputs.error("caches", `${problem}. Expected http(s)://, file:// or s3:// substituter URLs, one per line or comma.`);
+  return url;
+}
+function parsePushTarget(inputs, value) {
+  if (!value) return void 0;
+  const expected = "a store URI (ssh-ng://user@host, file:///dir, s3://bucket, https://cache) or cachix:<name>";
+  if (value.startsWith("cachix:")) {
+    const name = value.slice("cachix:".length);
+    if (!CACHIX_NAME.test(name)) throw inputs.error("push-to", `'${name}' is not a Cachix cache name. Expected cachix:<name> with lower-case letters, digits and dashes.`);
+    return { kind: "cachix", name };
+  }
+  refuseCredentials(inputs, "push-to", value);
+  const problem = storeUriProblem(value, PUSH_SCHEMES, "push");
+  if (problem) throw inputs.error("push-to", `${problem}. Expected ${expected}.`);
+  return { kind: "store", uri: value };
+}
+function askedHosts(options) {
+  return options.mode === "build" && options.host ? { input: "host", hosts: [options.host] } : { input: "hosts", hosts: options.hosts };
+}
+function checkHostsKnown(options, known) {
+  const { input, hosts } = askedHosts(options);
+  const problem = unknownHostsProblem(hosts, known);
+  if (problem) throw new InputError(input, problem, options.inputLabel?.(input));
+}
+function unknownHostsProblem(asked, known) {
+  const unknown = asked.filter((h) => !known.includes(h));
+  if (!unknown.length) return void 0;
+  const names = unknown.map((h) => `'${h}'`).join(", ");
+  const has = known.length ? `the flake's hosts are ${known.join(", ")}` : "the flake has no hosts";
+  return `${names} ${unknown.length === 1 ? "is not a host" : "are not hosts"} of the flake (nixosConfigurations). Expected names of nixosConfigurations: ${has}.`;
+}
+function readBuildMatrixOptions(inputs, env, cwd = process.cwd()) {
+  const mode = inputs.oneOf("mode", MODES, "plan");
+  const flakeRef = readFlakeRef(inputs, "flake", cwd);
+  const hosts = inputs.list("hosts").map((h) => host(inputs, "hosts", h));
+  const hostValue = inputs.optionalString("host");
+  if (mode === "build" && !hostValue) {
+    throw inputs.error("host", "it is required with mode 'build'. Expected the host of this matrix job, such as ${{ matrix.host }}.");
+  }
+  const cacheValues = inputs.list("caches");
+  for (const cache of cacheValues) refuseCredentials(inputs, "caches", cache);
+  const caches = cacheValues.map((cache) => readCacheUrl(inputs, cache));
+  const cachePublicKeys = inputs.list("cache-public-keys");
+  for (const key of cachePublicKeys) {
+    if (!/^[^:\s#]+:[A-Za-z0-9+/]{43}=$/.test(key)) throw inputs.error("cache-public-keys", `'${key}' is not a Nix public key. Expected <name>:<base64 Ed25519 key>, as nix key convert-secret-to-public prints.`);
+  }
+  const netrcText = inputs.secret("cache-netrc");
+  const signingKey = inputs.secret("signing-key")?.trim();
+  const cachixAuthToken = inputs.secret("cachix-auth-token")?.trim();
+  let cacheNetrc;
+  if (netrcText) {
+    cacheNetrc = parseNetrc(netrcText);
+    if (!cacheNetrc.length) throw inputs.error("cache-netrc", "it has no machine entry. Expected netrc text: machine <host> login <user> password <token>.");
+  }
+  if (signingKey && !/^[^:\s]+:[A-Za-z0-9+/]{86}==$/.test(signingKey)) {
+    throw inputs.error("signing-key", "it is not a Nix secret key. Expected <name>:<base64>, as nix key generate-secret prints.");
+  }
+  const pushTo = parsePushTarget(inputs, inputs.optionalString("push-to"));
+  if (pushTo?.kind === "cachix" && !cachixAuthToken) {
+    throw inputs.error("cachix-auth-token", `it is required to push to cachix:${pushTo.name}. Expected the cache's auth token from a secret.`);
+  }
+  return {
+    mode,
+    ...flakeRef,
+    extraArgs: readExtraArgs(inputs, "extra-args", {}),
+    workspace: env.GITHUB_WORKSPACE || cwd,
+    pathsFromRepositoryRoot: !!env.GITHUB_WORKSPACE,
+    hosts,
+    host: hostValue === void 0 ? void 0 : host(inputs, "host", hostValue),
+    caches,
+    cachePublicKeys,
+    cacheNetrc,
+    skipCached: inputs.bool("skip-cached", true),
+    pushTo,
+    signingKey,
+    cachixAuthToken,
+    maxParallel: inputs.int("max-parallel", 2, { min: 1, max: 64 }),
+    cacheCheck: { timeoutMs: 1e4, retries: 2, concurrency: 16 },
+    nixConfig: readNixConfig(inputs, "nix-config"),
+    tempRoot: env.RUNNER_TEMP || tmpdir(),
+    reportDir: resolve6(env.RUNNER_TEMP || tmpdir(), "nix-fleet"),
+    inputLabel: inputs.label
+  };
+}
+
+// src/actions/build-matrix/plan-hosts.ts
+async function planHosts(ctx, results) {
+  const { options, runtime, warn } = ctx;
+  const evalStarted = Date.now();
+  const evaluation = ctx.evaluated ? selectHosts(ctx.evaluated, options.hosts) : await evaluateFleet(ctx.nix, options.ref, options.hosts, { extraArgs: ctx.evalArgs });
+  const count = evaluation.hosts.length + evaluation.failed.length;
+  runtime.info(
+    ctx.evaluated ? `Planning ${count} hosts from flake-check's evaluation (no new evaluation): ${evaluation.failed.length} failed.` : `Evaluated ${count} hosts in ${seconds(evalStarted)} s (${evaluation.nixCalls} nix evaluation${evaluation.nixCalls === 1 ? "" : "s"}): ${evaluation.failed.length} failed.`
+  );
+  for (const f of evaluation.failed) {
+    const error = f.errors[0] ? locate(f.errors[0], ctx.map) : { message: "it did not evaluate" };
+    const result = evaluationFailure(f.host, error);
+    results.set(f.host, result);
+    runtime.annotate({ level: "error", title: `host ${f.host} failed to evaluate`, message: error.message, file: result.file, line: result.line, column: result.column });
+  }
+  for (const h of evaluation.hosts) results.set(h.host, { host: h.host, status: "planned", system: h.system, drv: h.drv, out: h.out, pushed: false });
+  const asked = options.caches.filter((c) => !/^s3:\/\//i.test(c));
+  if (asked.length < options.caches.length) {
+    runtime.info("s3:// caches are used as substituters but not asked which hosts they hold: no host is skipped for them.");
+  }
+  if (!options.skipCached || !asked.length || !evaluation.hosts.length) return;
+  const checkStarted = Date.now();
+  const presence = await ctx.checker.check(
+    asked,
+    evaluation.hosts.map((h) => h.out)
+  );
+  const failures = /* @__PURE__ */ new Map();
+  for (const [i, p] of presence.entries()) {
+    const result = results.get(evaluation.hosts[i].host);
+    if (p.cachedIn.length) {
+      result.status = "cached";
+      result.cachedIn = p.cachedIn.map(displayUrl);
+    }
+    for (const e of p.errors) failures.set(e.cache, { count: (failures.get(e.cache)?.count ?? 0) + 1, message: e.message });
+  }
+  for (const [cache, f] of failures) {
+    warn(`cache ${displayUrl(cache)} could not be asked about ${f.count} host${f.count === 1 ? "" : "s"} (${f.message}): counted as not cached there.`);
+  }
+  const cached = [...results.values()].filter((h) => h.status === "cached").length;
+  runtime.info(`Asked ${asked.length} cache${asked.length === 1 ? "" : "s"} in ${seconds(checkStarted)} s: ${cached} of ${evaluation.hosts.length} hosts already cached.`);
+}
+
+// src/actions/build-matrix/run.ts
+var MAX_MATRIX_JOBS = 256;
+async function runBuildMatrix(options, deps) {
+  const { runtime } = deps;
+  const started = Date.now();
+  for (const entry of cacheCredentials(options)) if (entry.password) runtime.setSecret(entry.password);
+  const privateDir = await PrivateDir.create(runtime, options.tempRoot);
+  const checker = new CachePresence({ ...options.cacheCheck, netrc: cacheCredentials(options) });
+  try {
+    return await runInside(options, deps, privateDir, checker, started);
+  } finally {
+    checker.close();
+    await privateDir.close();
+  }
+}
+async function runInside(options, deps, privateDir, checker, started) {
+  const { runtime } = deps;
+  const warnings = [];
+  const warn = (message) => {
+    if (warnings.includes(message)) return;
+    warnings.push(message);
+    runtime.warning(message);
+  };
+  const credentials = cacheCredentials(options);
+  let netrcFile;
+  if (credentials.length) {
+    const own = (await userNetrc(runtime, warn, options.nixConfig)).filter((u) => !credentials.some((c) => c.machine === u.machine));
+    netrcFile = await privateDir.writeSecret("netrc", formatNetrc([...credentials, ...own]));
+  }
+  const nix = deps.nix ?? await Nix.create({ extraConfig: nixConfigFor(options, netrcFile) });
+  runtime.info(`build-matrix (${options.mode}) on '${options.flake}' with ${nix.version.text}`);
+  const evalArgs = evaluationArgs(options.extraArgs);
+  const map = await sourceMapFor(nix, options, lockArgs(options.extraArgs));
+  if (askedHosts(options).hosts.length) {
+    const known = await listHosts(nix, options.ref, evalArgs).catch(() => void 0);
+    if (known) checkHostsKnown(options, known);
+  }
+  const results = /* @__PURE__ */ new Map();
+  let listing;
+  if (options.mode === "build") {
+    const host2 = options.host;
+    results.set(host2, { host: host2, status: "planned", pushed: false });
+  } else {
+    try {
+      await planHosts({ options, nix, checker, runtime, map, evalArgs, warn, evaluated: deps.evaluation }, results);
+    } catch (error) {
+      if (!(error instanceof HostsUnlistedError)) throw error;
+      listing = locate(error.errors[0] ?? { message: error.message, trace: [], ignored: false }, map);
+      runtime.annotate({ level: "error", title: "the hosts could not be listed", message: listing.message, file: listing.file, line: listing.line, column: listing.column });
+    }
+  }
+  const planned = [...results.values()].filter((h) => h.status === "planned");
+  const matrix = {
+    include: planned.filter((h) => h.drv).map((h) => ({ host: h.host, system: h.system ?? "", drv: h.drv ?? "", out: h.out ?? "" }))
+  };
+  if (options.mode !== "build") {
+    if (matrix.include.length > MAX_MATRIX_JOBS) {
+      warn(`the matrix has ${matrix.include.length} hosts, more than the ${MAX_MATRIX_JOBS} jobs GitHub allows in one matrix: split the fleet with 'hosts', or build with mode 'all'.`);
+    }
+    runtime.setOutput("matrix", JSON.stringify(matrix));
+    runtime.setOutput("hosts", JSON.stringify(matrix.include.map((e) => e.host)));
+    runtime.setOutput("cached", JSON.stringify([...results.values()].filter((h) => h.status === "cached").map((h) => h.host)));
+    runtime.setOutput("empty", String(matrix.include.length === 0));
+  }
+  if (options.mode !== "plan") {
+    let keyFile;
+    if (options.signingKey && options.pushTo?.kind === "store") {
+      keyFile = await privateDir.writeSecret("signing-key", `${options.signingKey}
+`);
+    }
+    const cachix = deps.cachix ?? new Cachix();
+    const parallel = Math.min(options.maxParallel, planned.length);
+    if (parallel > 1) {
+      const pushedTo = options.pushTo?.kind === "store" ? [options.pushTo.uri] : [];
+      await registerCaches(nix, [...runSubstituters(options), ...pushedTo]);
+    }
+    const live = parallel <= 1;
+    if (planned.length) runtime.info(`Building ${planned.length} host${planned.length === 1 ? "" : "s"}, ${parallel} at a time.`);
+    const ctx = {
+      options,
+      nix,
+      runtime,
+      checker,
+      cachix,
+      cachixAuthToken: options.cachixAuthToken,
+      signingKey: options.signingKey,
+      keyFile,
+      warn,
+      live,
+      map,
+      evalArgs,
+      buildArgs: buildArgs(options.extraArgs)
+    };
+    await mapConcurrent(planned, options.maxParallel, (result) => buildHost(result, ctx));
+    const built = [...results.values()].filter((h) => h.out && (h.status === "built" || h.status === "pushed"));
+    runtime.setOutput("out-paths", JSON.stringify(Object.fromEntries(built.map((h) => [h.host, h.out]))));
+    runtime.setOutput(
+      "results",
+      JSON.stringify(
+        Object.fromEntries(
+          [...results.values()].map((h) => [h.host, { status: h.status, seconds: h.seconds ?? 0, closureBytes: h.closureBytes ?? null, pushed: h.pushed }])
+        )
+      )
+    );
+  }
+  const hosts = [...results.values()].sort((a, b) => a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
+  const report = {
+    mode: options.mode,
+    flake: options.flake,
+    result: listing || hosts.some((h) => h.status === "failed" || h.status === "eval-failed") ? "failure" : "success",
+    nixVersion: nix.version.text,
+    hosts,
+    matrix,
+    warnings,
+    seconds: seconds(started)
+  };
+  if (listing) report.listing = listing;
+  runtime.report(renderReport(report));
+  runtime.setOutput("report", await writeStepReport(options.reportDir, "build-matrix", report, options.reportPath));
+  return report;
+}
+async function registerCaches(nix, substituters) {
+  for (const cache of substituters.filter((c) => /^https?:\/\//i.test(c))) await nix.tryOpenStore(cache);
+}
+
+// src/cli/plan.ts
+import { readFileSync as readFileSync2 } from "node:fs";
+import { resolve as resolve7 } from "node:path";
+var matrixOptions = {
+  flake: { type: "string" },
+  hosts: { type: "string" },
+  caches: { type: "string" },
+  "cache-public-keys": { type: "string" },
+  "cache-netrc-file": { type: "string" },
+  "no-skip-cached": { type: "boolean" },
+  json: { type: "boolean" },
+  report: { type: "string" },
+  "nix-config": { type: "string" },
+  "extra-args": { type: "string" }
+};
+var SECRET_SOURCES = {
+  "cache-netrc": "option --cache-netrc-file",
+  "signing-key": "option --signing-key-file",
+  "cachix-auth-token": "environment variable CACHIX_AUTH_TOKEN"
+};
+function readSecretFile(option, path) {
+  if (path === void 0) return void 0;
+  try {
+    return readFileSync2(resolve7(path), "utf8");
+  } catch (error) {
+    const why = error.code === "ENOENT" ? "no such file" : error.message;
+    throw new InputError(option, `cannot read '${path}': ${why}. Expected the path of a readable file.`, `option --${option}`);
+  }
+}
+async function runMatrixCommand(mode, values, runtime, scratch) {
+  const given = {
+    ...values,
+    mode,
+    "skip-cached": values["no-skip-cached"] ? "false" : void 0,
+    "cache-netrc": readSecretFile("cache-netrc-file", values["cache-netrc-file"]),
+    "signing-key": readSecretFile("signing-key-file", values["signing-key-file"]),
+    "cachix-auth-token": process.env.CACHIX_AUTH_TOKEN
+  };
+  const label2 = (name) => SECRET_SOURCES[name] ?? cliOptionLabel(name);
+  const inputs = new Inputs((name) => typeof given[name] === "boolean" ? String(given[name]) : given[name], (s) => runtime.setSecret(s), label2);
+  const options = readBuildMatrixOptions(inputs, { ...process.env, GITHUB_WORKSPACE: "" }, process.cwd());
+  options.tempRoot = scratch;
+  options.reportDir = scratch;
+  if (values.report) options.reportPath = resolve7(String(values.report));
+  return runBuildMatrix(options, { runtime });
+}
+var planCommand = {
+  name: "plan",
+  usage: `  nix-fleet plan [--flake PATH] [--hosts a,b] [--caches URLS] [--cache-public-keys KEYS]
+                 [--cache-netrc-file FILE] [--no-skip-cached] [--nix-config LINES] [--extra-args ARGS]
+                 [--json] [--report FILE]
+      Evaluates every host once, asks the caches which toplevels they hold, and prints the
+      build matrix ({"include": [{host, system, drv, out}]}) on stdout; --json prints the report.
+      --extra-args takes evaluation flags (input overrides, options) for every evaluation, as check does.`,
+  options: matrixOptions,
+  async run(values, runtime, scratch) {
+    const report = await runMatrixCommand("plan", values, runtime, scratch);
+    runtime.result(JSON.stringify(values.json ? report : report.matrix, null, values.json ? 2 : void 0));
+    if (report.result === "failure") {
+      runtime.info(`nix-fleet plan failed: ${failureMessage(report)}`);
+      return 1;
+    }
+    return 0;
+  }
+};
+
+// src/cli/build.ts
+var buildCommand = {
+  name: "build",
+  usage: `  nix-fleet build (--host HOST | --all) [--flake PATH] [--hosts a,b] [--caches URLS]
+                  [--cache-public-keys KEYS] [--cache-netrc-file FILE] [--no-skip-cached] [--nix-config LINES]
+                  [--extra-args ARGS]
+                  [--push-to URI] [--signing-key-file FILE] [--max-parallel N] [--json] [--report FILE]
+      Builds one host, or every uncached host (--all), never stopping at a failure; pushes each
+      closure to --push-to (a store URI, or cachix:NAME with CACHIX_AUTH_TOKEN set).`,
+  options: {
+    ...matrixOptions,
+    host: { type: "string" },
+    all: { type: "boolean" },
+    "push-to": { type: "string" },
+    "signing-key-file": { type: "string" },
+    "max-parallel": { type: "string" }
+  },
+  async run(values, runtime, scratch) {
+    if (values.all === (values.host !== void 0)) {
+      throw new InputError("host", "give either --host HOST or --all. Expected one of them.", "options --host/--all");
+    }
+    const report = await runMatrixCommand(values.all ? "all" : "build", values, runtime, scratch);
+    if (values.json) runtime.result(JSON.stringify(report, null, 2));
+    if (report.result === "failure") {
+      runtime.info(`nix-fleet build failed: ${failureMessage(report)}`);
+      return 1;
+    }
+    return 0;
+  }
+};
+
+// src/cli/check.ts
+import { resolve as resolve9 } from "node:path";
+
+// src/actions/flake-check/options.ts
+import { tmpdir as tmpdir2 } from "node:os";
+import { resolve as resolve8 } from "node:path";
+function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
+  const nixConfig = readNixConfig(inputs, "nix-config");
+  const options = {
+    ...readFlakeRef(inputs, "flake", cwd),
+    allSystems: inputs.bool("all-systems", false),
+    buildChecks: inputs.bool("build-checks", true),
+    keepGoing: inputs.bool("keep-going", true),
+    extraArgs: readExtraArgs(inputs, "extra-args"),
+    workspace: env.GITHUB_WORKSPACE || cwd,
+    pathsFromRepositoryRoot: !!env.GITHUB_WORKSPACE,
+    reportDir: resolve8(env.RUNNER_TEMP || tmpdir2(), "nix-fleet"),
+    inputLabel: inputs.label
+  };
+  if (nixConfig !== void 0) options.nixConfig = nixConfig;
+  return options;
+}
+
+// src/actions/flake-check/analyze.ts
 function derivationName(drvPath) {
   return drvPath.replace(/^.*\/[0-9a-z]{32}-/, "").replace(/\.drv$/, "");
 }
@@ -10160,21 +10502,8 @@ function groupErrors(errors, checkNames2 = /* @__PURE__ */ new Map()) {
   }
   return result;
 }
-function explainUntracked(error, map) {
-  const m = /(?:getting status of|path) '\/nix\/store\/[0-9a-z]{32}-source\/([^']+)'(?:: No such file or directory| does not exist)/.exec(error.message);
-  if (!m?.[1] || !map.root || !existsSync3(join4(map.root, m[1]))) return error;
-  const hint = `${m[1]} exists in the work tree but git does not track it, and Nix only sees tracked files of a git flake: git add it.`;
-  return { ...error, message: `${error.message}
-${hint}` };
-}
 
-// src/actions/flake-check/run.ts
-var GITHUB_ANNOTATION_LIMIT = 10;
-var HOST_EVAL_CONCURRENCY = 4;
-function errorsOf(e) {
-  if (e instanceof NixCommandError && e.errors.length) return e.errors;
-  return [{ message: e instanceof Error ? e.message : String(e), trace: [], ignored: false }];
-}
+// src/actions/flake-check/checks.ts
 async function checkNames(nix, flake, evalArgs) {
   const apply = "cs: builtins.mapAttrs (s: v: builtins.mapAttrs (n: c: let r = builtins.tryEval c.drvPath; in if r.success then r.value else null) v) cs";
   const names = /* @__PURE__ */ new Map();
@@ -10187,135 +10516,10 @@ async function checkNames(nix, flake, evalArgs) {
   }
   return names;
 }
-async function runFlakeCheck(options, deps) {
-  const { runtime } = deps;
-  const started = Date.now();
-  const [nix, gitRoot] = await Promise.all([
-    deps.nix ?? Nix.create({ extraConfig: options.nixConfig }),
-    options.localDir && !options.flake.startsWith("path:") ? new Git(options.localDir).tryToplevel() : void 0
-  ]);
-  runtime.info(`Checking flake '${options.flake}' with ${nix.version.text}`);
-  if (options.allSystems && !nix.features.flakeCheckAllSystems) {
-    runtime.info(`${nix.version.text} has no --all-systems: it checks every system anyway.`);
-  }
-  const evalArgs = evaluationArgs(options.extraArgs);
-  const root = gitRoot || options.localDir;
-  const map = { root, workspace: options.pathsFromRepositoryRoot && gitRoot ? gitRoot : options.workspace };
-  map.storePath = await nix.flakeSourcePath(options.ref, evaluationArgs(options.extraArgs, LOCK_FLAGS)).catch(() => void 0);
-  const [listed, result] = await Promise.all([
-    listHosts(nix, options.ref, evalArgs).then(
-      (names) => ({ names, error: void 0 }),
-      (error) => ({ names: [], error })
-    ),
-    runtime.group(
-      "nix flake check output",
-      () => nix.flakeCheck(options.ref, {
-        keepGoing: options.keepGoing,
-        build: options.buildChecks,
-        allSystems: options.allSystems,
-        extraArgs: options.extraArgs,
-        onStderrLine: (line) => runtime.untrusted(line)
-      })
-    )
-  ]);
-  const rejected = result.exitCode === 0 ? void 0 : extraArgsRejectedByNix(result.stderr, options.extraArgs);
-  if (rejected) throw new InputError("extra-args", rejected, options.inputLabel?.("extra-args"));
-  const hosts = listed.names;
-  const hostResults = /* @__PURE__ */ new Map();
-  for (const host2 of hosts) hostResults.set(host2, { host: host2, status: result.exitCode === 0 ? "ok" : "unknown", errors: [] });
-  const outputs = [];
-  const flakeErrors = [];
-  if (result.exitCode !== 0) {
-    const errors = parseNixErrors(result.stderr);
-    const names = errors.some((e) => e.derivation) ? await checkNames(nix, options.ref, evalArgs) : /* @__PURE__ */ new Map();
-    const found = groupErrors(errors, names);
-    for (const [host2, errs] of found.byHost) hostResults.set(host2, { host: host2, status: "broken", errors: errs.map((e) => locate(e, map)) });
-    for (const [output, errs] of found.byOutput) outputs.push({ output, errors: errs.map((e) => locate(e, map)) });
-    const unexplained = errors.length ? found.unattributed : [{ message: tail(result.stderr) || `nix flake check exited with code ${result.exitCode}`, trace: [], ignored: false }];
-    if (!options.keepGoing) {
-      runtime.info("keep-going is off: Nix stopped at the first error, so hosts after it were not checked.");
-    } else if (unexplained.length) {
-      const pending = hosts.filter((h) => hostResults.get(h)?.status !== "broken");
-      if (pending.length) {
-        runtime.info(`The check did not say which hosts broke: evaluating ${pending.length} hosts one by one.`);
-        for (const r of await evaluateHostsOneByOne(nix, options.ref, pending, map, runtime, evalArgs)) hostResults.set(r.host, r);
-      }
-    } else {
-      for (const h of hostResults.values()) if (h.status === "unknown") h.status = "ok";
-    }
-    const anyBroken = [...hostResults.values()].some((h) => h.status === "broken");
-    flakeErrors.push(...unexplained.filter((e) => !(e.output === "nixosConfigurations" && anyBroken)));
-  }
-  const listing = listed.error ? errorsOf(listed.error).filter((e) => !parseNixErrors(result.stderr).some((x) => x.message === e.message)) : [];
-  if (listing.length) outputs.unshift({ output: "hosts", errors: listing.map((e) => locate(e, map)) });
-  if (flakeErrors.length) outputs.unshift({ output: "flake", errors: dedupe(flakeErrors).map((e) => locate(e, map)) });
-  const hostList = [...hostResults.values()].sort((a, b) => a.host.localeCompare(b.host));
-  const brokenHosts = hostList.filter((h) => h.status === "broken").map((h) => h.host);
-  const report = {
-    flake: options.flake,
-    result: brokenHosts.length || outputs.length ? "failure" : "success",
-    nixVersion: nix.version.text,
-    hosts: hostList,
-    brokenHosts,
-    outputs,
-    seconds: Math.round((Date.now() - started) / 100) / 10
-  };
-  annotate(runtime, report);
-  runtime.report(renderReport2(report));
-  const reportPath = await writeStepReport(options.reportDir, "flake-check", report, options.reportPath);
-  runtime.setOutput("result", report.result);
-  runtime.setOutput("broken-hosts", JSON.stringify(brokenHosts));
-  runtime.setOutput("report", reportPath);
-  return report;
-}
-var EVALUATION_FLAGS = {
-  "--override-input": 2,
-  "--override-flake": 2,
-  "--inputs-from": 1,
-  "--reference-lock-file": 1,
-  "--impure": 0,
-  "--option": 2,
-  "--arg": 2,
-  "--argstr": 2,
-  "--no-update-lock-file": 0
-};
-var LOCK_FLAGS = {
-  "--override-input": 2,
-  "--override-flake": 2,
-  "--inputs-from": 1,
-  "--reference-lock-file": 1,
-  "--option": 2,
-  "--no-update-lock-file": 0
-};
-function evaluationArgs(extraArgs, flags = EVALUATION_FLAGS) {
-  const picked = [];
-  for (let i = 0; i < extraArgs.length; i++) {
-    const arity = flags[extraArgs[i] ?? ""];
-    if (arity === void 0) continue;
-    picked.push(...extraArgs.slice(i, i + 1 + arity));
-    i += arity;
-  }
-  return picked;
-}
-async function evaluateHostsOneByOne(nix, flake, hosts, map, runtime, evalArgs = []) {
-  return mapConcurrent(hosts, HOST_EVAL_CONCURRENCY, async (host2) => {
-    const t0 = Date.now();
-    const seconds2 = () => ((Date.now() - t0) / 1e3).toFixed(1);
-    try {
-      await evalHostToplevel(nix, flake, host2, evalArgs);
-      runtime.info(`  ${host2}: ok (${seconds2()} s)`);
-      return { host: host2, status: "ok", errors: [] };
-    } catch (e) {
-      runtime.info(`  ${host2}: broken (${seconds2()} s)`);
-      return { host: host2, status: "broken", errors: errorsOf(e).map((x) => locate(x, map)) };
-    }
-  });
-}
-function dedupe(errors) {
-  const seen = /* @__PURE__ */ new Set();
-  return errors.filter((e) => !seen.has(e.message) && seen.add(e.message));
-}
-function where(e) {
+
+// src/actions/flake-check/report.ts
+var GITHUB_ANNOTATION_LIMIT = 10;
+function where2(e) {
   return e.file ? `${e.file}:${e.line}${e.column ? `:${e.column}` : ""}` : "";
 }
 function annotate(runtime, report) {
@@ -10333,18 +10537,20 @@ function annotate(runtime, report) {
 function renderReport2(report) {
   const r = new Report(`flake-check: ${report.result === "success" ? "all hosts good" : "failed"}`);
   const count = (status) => report.hosts.filter((h) => h.status === status).length;
-  const unchecked = count("unknown");
-  r.paragraph(
-    `${report.hosts.length} hosts checked in ${report.seconds} s with ${report.nixVersion}: ${count("ok")} good, ${count("broken")} broken${unchecked ? `, ${unchecked} not checked` : ""}.`
-  );
+  if (!report.hostsListed) {
+    const why = report.outputs.find((o) => o.output === "hosts" || o.output === "flake")?.errors[0]?.message;
+    r.paragraph(`The hosts could not be listed, so no host was checked (${report.seconds} s, ${report.nixVersion})${why ? `: ${headline(why)}` : "."}`);
+  } else {
+    r.paragraph(`${report.hosts.length} hosts checked in ${report.seconds} s with ${report.nixVersion}: ${count("ok")} good, ${count("broken")} broken.`);
+  }
   if (report.hosts.length) {
     r.table(
       ["Host", "Status", "Error", "Location"],
       report.hosts.map((h) => {
         const e = h.errors[0];
-        const status = h.status === "ok" ? "\u2705 ok" : h.status === "broken" ? "\u274C broken" : "\u2754 not checked";
+        const status = h.status === "ok" ? "\u2705 ok" : "\u274C broken";
         const more = h.errors.length > 1 ? ` (+${h.errors.length - 1} more)` : "";
-        return [h.host, status, e ? headline(e.message) + more : "", e ? where(e) : ""];
+        return [h.host, status, e ? headline(e.message) + more : "", e ? where2(e) : ""];
       })
     );
   }
@@ -10356,12 +10562,12 @@ function renderReport2(report) {
     r.heading("Other errors");
     r.table(
       ["Output", "Error", "Location"],
-      report.outputs.flatMap((o) => o.errors.map((e) => [o.output, headline(e.message), where(e)]))
+      report.outputs.flatMap((o) => o.errors.map((e) => [o.output, headline(e.message), where2(e)]))
     );
   }
   const full = [...report.hosts.map((h) => [h.host, h.errors]), ...report.outputs.map((o) => [o.output, o.errors])];
   for (const [name, errors] of full) {
-    for (const e of errors) if (e.message.includes("\n")) r.code(`${name}: ${where(e) || "error"}`, e.message);
+    for (const e of errors) if (e.message.includes("\n")) r.code(`${name}: ${where2(e) || "error"}`, e.message);
   }
   return r;
 }
@@ -10377,6 +10583,89 @@ function failureMessage2(report) {
   const others = report.outputs.filter((o) => o.output !== "flake" && o.output !== "hosts").map((o) => o.output);
   if (others.length) parts.push(`failed: ${others.join(", ")}`);
   return parts.join("; ");
+}
+
+// src/actions/flake-check/run.ts
+async function runFlakeCheck(options, deps) {
+  const { runtime } = deps;
+  const started = Date.now();
+  const nix = deps.nix ?? await Nix.create({ extraConfig: options.nixConfig });
+  runtime.info(`Checking flake '${options.flake}' with ${nix.version.text}`);
+  if (options.allSystems && !nix.features.flakeCheckAllSystems) {
+    runtime.info(`${nix.version.text} has no --all-systems: it checks every system anyway.`);
+  }
+  const evalArgs = evaluationArgs(options.extraArgs);
+  const map = await sourceMapFor(nix, options, lockArgs(options.extraArgs));
+  const [evaluated, result] = await Promise.all([
+    evaluateFleet(nix, options.ref, [], { extraArgs: evalArgs }).then(
+      (evaluation2) => ({ evaluation: evaluation2 }),
+      (error) => {
+        if (error instanceof HostsUnlistedError) return { unlisted: error.errors };
+        throw error;
+      }
+    ),
+    runtime.group(
+      "nix flake check output",
+      () => nix.flakeCheck(options.ref, {
+        keepGoing: options.keepGoing,
+        build: options.buildChecks,
+        allSystems: options.allSystems,
+        extraArgs: options.extraArgs,
+        onStderrLine: (line) => runtime.untrusted(line)
+      })
+    )
+  ]);
+  const rejected = result.exitCode === 0 ? void 0 : extraArgsRejectedByNix(result.stderr, options.extraArgs);
+  if (rejected) throw new InputError("extra-args", rejected, options.inputLabel?.("extra-args"));
+  const { evaluation, unlisted } = evaluated;
+  if (evaluation) deps.onEvaluation?.(evaluation);
+  const hostResults = /* @__PURE__ */ new Map();
+  for (const h of evaluation?.hosts ?? []) hostResults.set(h.host, { host: h.host, status: "ok", errors: [] });
+  for (const f of evaluation?.failed ?? []) hostResults.set(f.host, { host: f.host, status: "broken", errors: f.errors.map((e) => locate(e, map)) });
+  const outputs = [];
+  const flakeErrors = [];
+  const checkErrors = result.exitCode === 0 ? [] : parseNixErrors(result.stderr);
+  if (result.exitCode !== 0) {
+    const names = checkErrors.some((e) => e.derivation) ? await checkNames(nix, options.ref, evalArgs) : /* @__PURE__ */ new Map();
+    const found = groupErrors(checkErrors, names);
+    for (const [host2, errs] of found.byHost) {
+      const known = hostResults.get(host2) ?? { host: host2, status: "broken", errors: [] };
+      const more = errs.map((e) => locate(e, map)).filter((e) => !known.errors.some((k) => k.message === e.message));
+      hostResults.set(host2, { host: host2, status: "broken", errors: [...known.errors, ...more] });
+    }
+    for (const [output, errs] of found.byOutput) outputs.push({ output, errors: errs.map((e) => locate(e, map)) });
+    const unexplained = checkErrors.length ? found.unattributed : [{ message: tail(result.stderr) || `nix flake check exited with code ${result.exitCode}`, trace: [], ignored: false }];
+    if (!options.keepGoing) runtime.info("keep-going is off: nix flake check stopped at its first error (every host was still evaluated).");
+    const anyBroken = [...hostResults.values()].some((h) => h.status === "broken");
+    const hostMessages = new Set([...hostResults.values()].flatMap((h) => h.errors.map((e) => e.message)));
+    flakeErrors.push(...unexplained.filter((e) => !(e.output === "nixosConfigurations" && anyBroken) && !hostMessages.has(locate(e, map).message)));
+  }
+  const listing = (unlisted ?? []).filter((e) => !checkErrors.some((x) => x.message === e.message));
+  if (listing.length) outputs.unshift({ output: "hosts", errors: listing.map((e) => locate(e, map)) });
+  if (flakeErrors.length) outputs.unshift({ output: "flake", errors: dedupe(flakeErrors).map((e) => locate(e, map)) });
+  const hostList = [...hostResults.values()].sort((a, b) => a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
+  const brokenHosts = hostList.filter((h) => h.status === "broken").map((h) => h.host);
+  const report = {
+    flake: options.flake,
+    result: brokenHosts.length || outputs.length || unlisted ? "failure" : "success",
+    nixVersion: nix.version.text,
+    hostsListed: !unlisted,
+    hosts: hostList,
+    brokenHosts,
+    outputs,
+    seconds: Math.round((Date.now() - started) / 100) / 10
+  };
+  annotate(runtime, report);
+  runtime.report(renderReport2(report));
+  const reportPath = await writeStepReport(options.reportDir, "flake-check", report, options.reportPath);
+  runtime.setOutput("result", report.result);
+  runtime.setOutput("broken-hosts", JSON.stringify(brokenHosts));
+  runtime.setOutput("report", reportPath);
+  return report;
+}
+function dedupe(errors) {
+  const seen = /* @__PURE__ */ new Set();
+  return errors.filter((e) => !seen.has(e.message) && seen.add(e.message));
 }
 
 // src/cli/command.ts
@@ -10409,7 +10698,7 @@ var checkCommand = {
     const inputs = cliInputs({ ...values, "build-checks": values["no-build"] ? "false" : void 0 }, runtime);
     const options = readFlakeCheckOptions(inputs, { ...process.env, GITHUB_WORKSPACE: "" }, process.cwd());
     options.reportDir = scratch;
-    if (typeof values.report === "string") options.reportPath = resolve8(values.report);
+    if (typeof values.report === "string") options.reportPath = resolve9(values.report);
     const report = await runFlakeCheck(options, { runtime });
     if (values.json) runtime.result(JSON.stringify(report, null, 2));
     if (report.result === "failure") {
@@ -10421,8 +10710,8 @@ var checkCommand = {
 };
 
 // src/cli/mirror.ts
-import { readFileSync as readFileSync2 } from "node:fs";
-import { resolve as resolve9 } from "node:path";
+import { readFileSync as readFileSync3 } from "node:fs";
+import { resolve as resolve10 } from "node:path";
 
 // src/actions/mirror/options.ts
 import { spawnSync } from "node:child_process";
@@ -10639,7 +10928,7 @@ async function downloadFile(url, dest, limits = DOWNLOAD_LIMITS, env = process.e
   }
 }
 function request(url, limits, env) {
-  return new Promise((resolve12, reject) => {
+  return new Promise((resolve13, reject) => {
     let tunnel = void 0;
     let req;
     let body;
@@ -10658,7 +10947,7 @@ function request(url, limits, env) {
       req = get(url, { headers: { "user-agent": "nix-fleet-actions" }, ...viaTunnel }, (response) => {
         clearTimeout(responseTimer);
         body = response;
-        resolve12(response);
+        resolve13(response);
       });
       req.setTimeout(limits.stallMs, () => fail(`the download stalled: nothing received for ${limits.stallMs / 1e3} s`));
       req.on("error", (error) => fail(error.message));
@@ -10671,19 +10960,19 @@ function request(url, limits, env) {
       return;
     }
     if (!proxy) return send();
-    const shown = displayProxy(proxy.href);
-    if (proxy.protocol !== "http:") return fail(`the proxy ${shown} is not http://: only http proxies are supported`);
+    const shown2 = displayProxy(proxy.href);
+    if (proxy.protocol !== "http:") return fail(`the proxy ${shown2} is not http://: only http proxies are supported`);
     const auth = proxy.username ? { "proxy-authorization": `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString("base64")}` } : {};
     const target = `${url.hostname}:${url.port || 443}`;
     tunnel = httpRequest({ host: proxy.hostname, port: proxy.port || 80, method: "CONNECT", path: target, headers: { host: target, ...auth } });
     tunnel.on("connect", (response, socket) => {
       if (response.statusCode !== 200) {
         socket.destroy();
-        return fail(`the proxy ${shown} refused a tunnel to ${target}: HTTP ${response.statusCode}`);
+        return fail(`the proxy ${shown2} refused a tunnel to ${target}: HTTP ${response.statusCode}`);
       }
       send(socket);
     });
-    tunnel.on("error", (error) => fail(`the proxy ${shown}: ${error.message}`));
+    tunnel.on("error", (error) => fail(`the proxy ${shown2}: ${error.message}`));
     tunnel.end();
   });
 }
@@ -11353,14 +11642,14 @@ var DEEPEN_STEPS = [50, 200, 1e3];
 async function requireCommit(rev, label2, git, log) {
   return new History(git, log).commit(rev, label2);
 }
-async function resolveRange(plan2, git, log) {
+async function resolveRange(plan, git, log) {
   const history = new History(git, log);
-  switch (plan2.kind) {
+  switch (plan.kind) {
     case "nothing":
-      return { include: [], exclude: [], why: plan2.why };
+      return { include: [], exclude: [], why: plan.why };
     case "all":
       await history.complete("the whole history");
-      return { include: "all", exclude: [], why: plan2.why };
+      return { include: "all", exclude: [], why: plan.why };
     case "local": {
       const head = await history.commit("HEAD", "HEAD");
       const upstream = await git.tryCommit("HEAD@{upstream}");
@@ -11368,30 +11657,30 @@ async function resolveRange(plan2, git, log) {
         await history.complete("the whole history");
         return { include: [head], exclude: [], why: "no upstream branch: the whole history of HEAD" };
       }
-      return history.between(upstream, head, plan2.why);
+      return history.between(upstream, head, plan.why);
     }
     case "between": {
-      const to = await history.commit(plan2.to, plan2.to);
-      const from = await history.findOrDeepen(plan2.from, to);
+      const to = await history.commit(plan.to, plan.to);
+      const from = await history.findOrDeepen(plan.from, to);
       if (from) {
-        const forced = plan2.push !== void 0 && !plan2.push.forced && !await git.isAncestor(from, to);
-        return history.between(from, to, forced ? `force ${plan2.why}` : plan2.why);
+        const forced = plan.push !== void 0 && !plan.push.forced && !await git.isAncestor(from, to);
+        return history.between(from, to, forced ? `force ${plan.why}` : plan.why);
       }
-      if (plan2.push) {
-        log.warning(`the commit before the push (${plan2.from}) is not in this clone: scanning every commit of the push that no other ref reaches.`);
-        return history.newBranch(to, plan2.push.branch, `${plan2.why} (previous commit unknown)`);
+      if (plan.push) {
+        log.warning(`the commit before the push (${plan.from}) is not in this clone: scanning every commit of the push that no other ref reaches.`);
+        return history.newBranch(to, plan.push.branch, `${plan.why} (previous commit unknown)`);
       }
-      throw new Error(`'${plan2.from}' is not a commit of this clone, even after fetching${history.fetchFailure()}. ${FIX}`);
+      throw new Error(`'${plan.from}' is not a commit of this clone, even after fetching${history.fetchFailure()}. ${FIX}`);
     }
     case "new-branch": {
-      const tip = await history.commit(plan2.tip, plan2.tip);
-      return history.newBranch(tip, plan2.branch, plan2.why);
+      const tip = await history.commit(plan.tip, plan.tip);
+      return history.newBranch(tip, plan.branch, plan.why);
     }
     case "unpublished": {
-      const tip = await history.commit(plan2.tip, plan2.tip);
+      const tip = await history.commit(plan.tip, plan.tip);
       await history.complete("the history a mirror push would publish");
-      const published = await publishedCommit(plan2.published, git, log);
-      return { include: [tip], exclude: published ? [published] : [], why: published ? plan2.why : `${plan2.why}: nothing published yet` };
+      const published = await publishedCommit(plan.published, git, log);
+      return { include: [tip], exclude: published ? [published] : [], why: published ? plan.why : `${plan.why}: nothing published yet` };
     }
   }
 }
@@ -11546,8 +11835,8 @@ async function runMirror(options, deps, paths) {
     const skip = (why) => finish({ ...base, result: "skipped", skipped: why, commits: 0, range: "", scan: { scanned: false, why: "nothing to publish" } });
     if (previous === sha && !tags.length) return skip(`the mirror's ${branch} is already at ${sha.slice(0, 12)}`);
     await completeHistory(repo, log);
-    const plan2 = { kind: "unpublished", tip: sha, published: { kind: "remote", url: remote.url, branch }, why: `what publishing ${sha.slice(0, 12)} to ${branch} makes public` };
-    const range = await atMirror(resolveRange(plan2, mirror, log));
+    const plan = { kind: "unpublished", tip: sha, published: { kind: "remote", url: remote.url, branch }, why: `what publishing ${sha.slice(0, 12)} to ${branch} makes public` };
+    const range = await atMirror(resolveRange(plan, mirror, log));
     const previousHere = previous ? await repo.tryCommit(previous) : void 0;
     if (previousHere && previous !== sha && await repo.isAncestor(sha, previousHere)) {
       return skip(`the mirror's ${branch} is at ${previousHere.slice(0, 12)}, which already contains ${sha.slice(0, 12)}`);
@@ -11653,7 +11942,7 @@ var SECRET_SOURCES2 = {
 function readFileOption(option, path) {
   if (path === void 0) return void 0;
   try {
-    return readFileSync2(resolve9(path), "utf8");
+    return readFileSync3(resolve10(path), "utf8");
   } catch (error) {
     const why = error.code === "ENOENT" ? "no such file" : error.message;
     throw new InputError(option, `cannot read '${path}': ${why}. Expected the path of a readable file.`, `option --${option}`);
@@ -11715,12 +12004,12 @@ import { tmpdir as tmpdir4 } from "node:os";
 
 // src/actions/secret-scan/options.ts
 import { tmpdir as tmpdir3 } from "node:os";
-import { existsSync as existsSync6, readFileSync as readFileSync3, realpathSync as realpathSync2 } from "node:fs";
-import { isAbsolute as isAbsolute7, relative as relative7, resolve as resolve11 } from "node:path";
+import { existsSync as existsSync6, readFileSync as readFileSync4, realpathSync as realpathSync2 } from "node:fs";
+import { isAbsolute as isAbsolute7, relative as relative7, resolve as resolve12 } from "node:path";
 
 // src/runner/output-path.ts
 import { lstatSync, realpathSync } from "node:fs";
-import { basename as basename4, dirname as dirname3, isAbsolute as isAbsolute5, join as join7, relative as relative5, resolve as resolve10, sep as sep3 } from "node:path";
+import { basename as basename4, dirname as dirname4, isAbsolute as isAbsolute5, join as join7, relative as relative5, resolve as resolve11, sep as sep3 } from "node:path";
 function exists(path) {
   try {
     lstatSync(path);
@@ -11734,7 +12023,7 @@ function realTarget(path) {
   const rest = [];
   while (!exists(existing)) {
     rest.unshift(basename4(existing));
-    const parent = dirname3(existing);
+    const parent = dirname4(existing);
     if (parent === existing) break;
     existing = parent;
   }
@@ -11745,12 +12034,12 @@ function inside2(path, root) {
   return rel !== "" && !rel.startsWith(`..${sep3}`) && rel !== ".." && !isAbsolute5(rel);
 }
 function outputPath(inputs, name, value, roots, confined = true) {
-  const where2 = confined ? ` inside the workspace (${roots.workspace}) or RUNNER_TEMP (${roots.temp})` : "";
-  const expected = `Expected the path of a new file${where2}, outside .git`;
-  const given = isAbsolute5(value) ? resolve10(value) : resolve10(roots.workspace, value);
+  const where3 = confined ? ` inside the workspace (${roots.workspace}) or RUNNER_TEMP (${roots.temp})` : "";
+  const expected = `Expected the path of a new file${where3}, outside .git`;
+  const given = isAbsolute5(value) ? resolve11(value) : resolve11(roots.workspace, value);
   if (exists(given)) throw inputs.error(name, `'${value}' already exists (${given}): only files the step creates are written. ${expected}.`);
   const target = realTarget(given);
-  const realRoots = [roots.workspace, roots.temp].map((r) => exists(r) ? realpathSync(r) : resolve10(r));
+  const realRoots = [roots.workspace, roots.temp].map((r) => exists(r) ? realpathSync(r) : resolve11(r));
   const root = realRoots.find((r) => inside2(target, r));
   if (confined && !root) throw inputs.error(name, `'${value}' is outside the workspace and RUNNER_TEMP (it resolves to ${target}). ${expected}.`);
   if ((root ? relative5(root, target) : target).split(sep3).includes(".git")) {
@@ -11790,15 +12079,15 @@ async function trustedFiles(o, repo, root, dir, log) {
   };
   await fromBase(".gitleaks.toml", ".gitleaks.toml");
   const ignoreFile = await fromBase(".gitleaksignore", ".gitleaksignore") !== void 0;
-  const pick = async (path, name) => {
+  const pick2 = async (path, name) => {
     const rel = inRepo(path);
     if (!rel) return path;
     const trusted = await fromBase(rel, `${name}-${basename5(rel)}`);
     if (!trusted) log.warning(`${rel} (input '${name}') is not in the pull request's base commit: scanning without it.`);
     return trusted;
   };
-  const config = await pick(o.config, "config");
-  const baseline = await pick(o.baseline, "baseline");
+  const config = await pick2(o.config, "config");
+  const baseline = await pick2(o.baseline, "baseline");
   if (changed.length) {
     log.warning(`this pull request changes ${changed.join(", ")}: the scan uses the base commit's version instead, so that a pull request cannot switch its own scan off.`);
   }
@@ -11818,14 +12107,14 @@ function parseUrl(value) {
   }
 }
 function runnerTempDir(env) {
-  return resolve11(env.RUNNER_TEMP || tmpdir3(), "nix-fleet");
+  return resolve12(env.RUNNER_TEMP || tmpdir3(), "nix-fleet");
 }
 function readEvent(env) {
   const eventName = env.GITHUB_EVENT_NAME ?? "";
   const path = env.GITHUB_EVENT_PATH;
   if (!eventName || !path || !existsSync6(path)) return { eventName, event: {} };
   try {
-    return { eventName, event: JSON.parse(readFileSync3(path, "utf8")) };
+    return { eventName, event: JSON.parse(readFileSync4(path, "utf8")) };
   } catch (error) {
     throw new Error(`the event payload ${path} is not JSON: ${error.message}`);
   }
@@ -11931,18 +12220,18 @@ function failureMessage3(report) {
 // src/actions/secret-scan/run.ts
 import { existsSync as existsSync7 } from "node:fs";
 import { mkdir as mkdir5, writeFile as writeFile4 } from "node:fs/promises";
-import { dirname as dirname4, join as join9, relative as relative8, sep as sep5 } from "node:path";
+import { dirname as dirname5, join as join9, relative as relative8, sep as sep5 } from "node:path";
 async function runSecretScan(options, deps) {
   const { runtime } = deps;
   for (const secret of options.secrets) runtime.setSecret(secret);
   const started = Date.now();
   const log = { info: (m) => runtime.info(m), warning: (m) => runtime.warning(m) };
-  const plan2 = planRange(options.range, options.eventName, options.event, options.published);
+  const plan = planRange(options.range, options.eventName, options.event, options.published);
   const git = new GitHistory(options.workspace);
   const root = await git.tryToplevel();
   if (!root) throw new Error(`${options.workspace} is not a git work tree. Check the repository out (actions/checkout) before scanning it.`);
   const repo = new GitHistory(root);
-  const range = await resolveRange(plan2, repo, log);
+  const range = await resolveRange(plan, repo, log);
   const spec = rangeSpec(range);
   const commits = (await repo.revList(range.include, range.exclude, { noMerges: true })).length;
   runtime.info(commits ? `Scanning ${commits} commits (${range.why}): ${spec}` : `No commits to scan (${range.why}).`);
@@ -12025,7 +12314,7 @@ async function runSecretScan(options, deps) {
   return report;
 }
 async function writeJson(path, data) {
-  await mkdir5(dirname4(path), { recursive: true });
+  await mkdir5(dirname5(path), { recursive: true });
   await writeFile4(path, JSON.stringify(data, null, 2) + "\n", { flag: "wx" });
 }
 

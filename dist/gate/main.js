@@ -2165,9 +2165,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve11, reject) => {
+          return new Promise((resolve12, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve11(data);
+              return err ? reject(err) : resolve12(data);
             });
           });
         }
@@ -2205,12 +2205,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve11, reject) => {
+          return new Promise((resolve12, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve11(data);
+              ) : resolve12(data);
             });
           });
         }
@@ -4477,8 +4477,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve11, reject) => {
-        res = resolve11;
+      const promise = new Promise((resolve12, reject) => {
+        res = resolve12;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -6729,12 +6729,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve11, reject) => {
+      const waitForDrain = () => new Promise((resolve12, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve11;
+          callback = resolve12;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7404,12 +7404,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve11, reject) => {
+      const waitForDrain = () => new Promise((resolve12, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve11;
+          callback = resolve12;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7888,16 +7888,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve11) => {
+        return new Promise((resolve12) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve11;
+            this[kClosedResolve] = resolve12;
           } else {
-            resolve11(null);
+            resolve12(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve11) => {
+        return new Promise((resolve12) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -7908,7 +7908,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve11(null);
+            resolve12(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7959,7 +7959,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve11, reject) => {
+        const socket = await new Promise((resolve12, reject) => {
           client[kConnector]({
             host: host2,
             hostname,
@@ -7971,7 +7971,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve11(socket2);
+              resolve12(socket2);
             }
           });
         });
@@ -8307,8 +8307,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve11) => {
-            this[kClosedResolve] = resolve11;
+          await new Promise((resolve12) => {
+            this[kClosedResolve] = resolve12;
           });
         }
       }
@@ -9577,7 +9577,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve11, reject) => {
+        return await new Promise((resolve12, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9590,7 +9590,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve11(null);
+              resolve12(null);
             }
           }).on("error", noop).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9609,7 +9609,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve11, reject) => {
+      return new Promise((resolve12, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9626,7 +9626,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve11,
+              resolve: resolve12,
               reject,
               length: 0,
               body: []
@@ -9696,18 +9696,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve11, stream, length } = consume2;
+      const { type, body, resolve: resolve12, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve11(chunksDecode(body, length));
+          resolve12(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve11(JSON.parse(chunksDecode(body, length)));
+          resolve12(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve11(chunksConcat(body, length).buffer);
+          resolve12(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve11(new Blob(body, { type: stream[kContentType] }));
+          resolve12(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve11(chunksConcat(body, length));
+          resolve12(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9964,9 +9964,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve12, reject) => {
           request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve11(data);
+            return err ? reject(err) : resolve12(data);
           });
         });
       }
@@ -10189,9 +10189,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve12, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve11(data);
+            return err ? reject(err) : resolve12(data);
           });
         });
       }
@@ -10476,9 +10476,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve12, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve11(data);
+            return err ? reject(err) : resolve12(data);
           });
         });
       }
@@ -10570,9 +10570,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve12, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve11(data);
+            return err ? reject(err) : resolve12(data);
           });
         });
       }
@@ -14435,7 +14435,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve11, reject) => agent.dispatch(
+        return new Promise((resolve12, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14511,7 +14511,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve11({
+              resolve12({
                 status,
                 statusText,
                 headersList,
@@ -14554,7 +14554,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve11({
+              resolve12({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -18295,8 +18295,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve11) => {
-        setTimeout(resolve11, ms).unref();
+      return new Promise((resolve12) => {
+        setTimeout(resolve12, ms).unref();
       });
     }
     module.exports = {
@@ -21532,11 +21532,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve11) {
-      resolve11(value);
+    return value instanceof P ? value : new P(function(resolve12) {
+      resolve12(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve11, reject) {
+  return new (P || (P = Promise))(function(resolve12, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -21552,7 +21552,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve12(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -21830,11 +21830,11 @@ import * as fs2 from "fs";
 import * as path from "path";
 var __awaiter2 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve11) {
-      resolve11(value);
+    return value instanceof P ? value : new P(function(resolve12) {
+      resolve12(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve11, reject) {
+  return new (P || (P = Promise))(function(resolve12, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -21850,7 +21850,7 @@ var __awaiter2 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve12(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -21963,11 +21963,11 @@ function isUnixExecutable(stats) {
 // node_modules/@actions/io/lib/io.js
 var __awaiter3 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve11) {
-      resolve11(value);
+    return value instanceof P ? value : new P(function(resolve12) {
+      resolve12(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve11, reject) {
+  return new (P || (P = Promise))(function(resolve12, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -21983,7 +21983,7 @@ var __awaiter3 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve12(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -22153,11 +22153,11 @@ function copyFile2(srcFile, destFile, force) {
 import { setTimeout as setTimeout2 } from "timers";
 var __awaiter4 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve11) {
-      resolve11(value);
+    return value instanceof P ? value : new P(function(resolve12) {
+      resolve12(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve11, reject) {
+  return new (P || (P = Promise))(function(resolve12, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -22173,7 +22173,7 @@ var __awaiter4 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve12(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -22392,7 +22392,7 @@ var ToolRunner = class extends events.EventEmitter {
         this.toolPath = path3.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
       }
       this.toolPath = yield which(this.toolPath, true);
-      return new Promise((resolve11, reject) => __awaiter4(this, void 0, void 0, function* () {
+      return new Promise((resolve12, reject) => __awaiter4(this, void 0, void 0, function* () {
         this._debug(`exec tool: ${this.toolPath}`);
         this._debug("arguments:");
         for (const arg of this.args) {
@@ -22475,7 +22475,7 @@ var ToolRunner = class extends events.EventEmitter {
           if (error2) {
             reject(error2);
           } else {
-            resolve11(exitCode);
+            resolve12(exitCode);
           }
         });
         if (this.options.input) {
@@ -22598,11 +22598,11 @@ var ExecState = class _ExecState extends events.EventEmitter {
 // node_modules/@actions/exec/lib/exec.js
 var __awaiter5 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve11) {
-      resolve11(value);
+    return value instanceof P ? value : new P(function(resolve12) {
+      resolve12(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve11, reject) {
+  return new (P || (P = Promise))(function(resolve12, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -22618,7 +22618,7 @@ var __awaiter5 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve12(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -22643,11 +22643,11 @@ var arch = os4.arch();
 // node_modules/@actions/core/lib/core.js
 var __awaiter6 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve11) {
-      resolve11(value);
+    return value instanceof P ? value : new P(function(resolve12) {
+      resolve12(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve11, reject) {
+  return new (P || (P = Promise))(function(resolve12, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -22663,7 +22663,7 @@ var __awaiter6 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve12(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -22752,10 +22752,10 @@ function cutLine(line) {
 }
 var CommandError = class extends Error {
   constructor(command, exitCode, stderr, reason) {
-    const shown = command.map(quoteForDisplay).join(" ");
+    const shown2 = command.map(quoteForDisplay).join(" ");
     const why = reason ?? `exited with code ${exitCode}`;
     const detail = tail(stderr);
-    super(`${shown} ${why}${detail ? `:
+    super(`${shown2} ${why}${detail ? `:
 ${detail}` : ""}`);
     this.command = command;
     this.exitCode = exitCode;
@@ -22840,7 +22840,7 @@ function run(command, options = {}) {
   if (!file) throw new Error("run: empty command");
   if (stopping) return Promise.reject(new CommandError(command, null, "", "was not started: the step is being stopped"));
   const stdoutLimit = options.stdoutLimitBytes ?? STDOUT_LIMIT_BYTES;
-  return new Promise((resolve11, reject) => {
+  return new Promise((resolve12, reject) => {
     const child2 = spawn2(file, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
@@ -22925,7 +22925,7 @@ function run(command, options = {}) {
         reject(new CommandError(command, null, stderr, stopping ? `was stopped by ${signal}: the step is being stopped` : `was stopped by ${signal}`));
         return;
       }
-      resolve11({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
+      resolve12({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
     });
   });
 }
@@ -23097,6 +23097,16 @@ function errorKind(error2) {
   if (error2 instanceof Error && error2.cause !== void 0) return errorKind(error2.cause);
   return "failure";
 }
+function userErrorFromHints(tool, hints, text) {
+  for (const hint of hints) {
+    const match = text.match(hint.pattern);
+    if (match) {
+      const problem = typeof hint.problem === "function" ? hint.problem(match) : hint.problem;
+      return new UserError(problem, hint.fix, tool);
+    }
+  }
+  return void 0;
+}
 
 // src/runner/disk-full.ts
 var FULL = /* @__PURE__ */ new Set(["ENOSPC", "EDQUOT"]);
@@ -23108,9 +23118,9 @@ function diskFullError(error2, path5, what, env = process.env) {
   const code = error2?.code;
   if (!code || !FULL.has(code)) return error2;
   const temp = env.RUNNER_TEMP;
-  const where2 = temp && inside(path5, temp) ? `the temp directory ${temp} (RUNNER_TEMP) is full` : `the disk holding ${dirname3(path5)} is full`;
+  const where3 = temp && inside(path5, temp) ? `the temp directory ${temp} (RUNNER_TEMP) is full` : `the disk holding ${dirname3(path5)} is full`;
   return new UserError(
-    `${what} could not be written to ${path5}: ${where2} (${code}).`,
+    `${what} could not be written to ${path5}: ${where3} (${code}).`,
     `free space on that disk${temp ? ", or give the runner a RUNNER_TEMP on a larger one" : ""}, then run again.`
   );
 }
@@ -23347,9 +23357,9 @@ function renderText(report) {
 
 // src/runner/runtime.ts
 function annotationText(a) {
-  const where2 = a.file ? `${a.file}${a.line ? `:${a.line}${a.column ? `:${a.column}` : ""}` : ""}: ` : "";
+  const where3 = a.file ? `${a.file}${a.line ? `:${a.line}${a.column ? `:${a.column}` : ""}` : ""}: ` : "";
   const title = a.title ? `${a.title}: ` : "";
-  return `${a.level}: ${where2}${title}${a.message}`;
+  return `${a.level}: ${where3}${title}${a.message}`;
 }
 
 // src/runner/actions-runtime.ts
@@ -23463,11 +23473,11 @@ var semver2 = __toESM(require_semver2(), 1);
 import { ok as ok2 } from "assert";
 var __awaiter7 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve11) {
-      resolve11(value);
+    return value instanceof P ? value : new P(function(resolve12) {
+      resolve12(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve11, reject) {
+  return new (P || (P = Promise))(function(resolve12, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -23483,7 +23493,7 @@ var __awaiter7 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve12(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -23673,6 +23683,19 @@ var actionsToolCache = {
 // src/actions/gate/options.ts
 import { tmpdir as tmpdir4 } from "node:os";
 import { resolve as resolve10 } from "node:path";
+
+// src/nix/nix-config.ts
+function composeNixConfig(callerConfig, extraConfig) {
+  const parts = [callerConfig?.trimEnd(), "extra-experimental-features = nix-command flakes", extraConfig?.trimEnd()];
+  return parts.filter((p) => !!p).join("\n");
+}
+function runNixConfig(settings) {
+  const lines2 = settings.nixConfig ? [settings.nixConfig] : [];
+  if (settings.substituters?.length) lines2.push(`extra-substituters = ${settings.substituters.join(" ")}`);
+  if (settings.trustedPublicKeys?.length) lines2.push(`extra-trusted-public-keys = ${settings.trustedPublicKeys.join(" ")}`);
+  if (settings.netrcFile) lines2.push(`netrc-file = ${settings.netrcFile}`);
+  return lines2.join("\n");
+}
 
 // src/actions/build-matrix/options.ts
 import { tmpdir } from "node:os";
@@ -23872,9 +23895,9 @@ function basicAuth(user, password) {
 }
 function displayUrl(url) {
   const info2 = userinfoOf(url);
-  let shown = info2 ? url.replace(`${info2.userinfo}@`, "***@") : url;
-  for (const value of queryCredentials(url)) shown = shown.replace(`=${value}`, "=***");
-  return shown;
+  let shown2 = info2 ? url.replace(`${info2.userinfo}@`, "***@") : url;
+  for (const value of queryCredentials(url)) shown2 = shown2.replace(`=${value}`, "=***");
+  return shown2;
 }
 function remoteAccess(url, env = process.env) {
   const info2 = userinfoOf(url);
@@ -23958,106 +23981,7 @@ function nixArgsSecrets(args) {
   return values.flatMap((v) => nixConfigSecrets(`access-tokens = ${v}`));
 }
 
-// src/actions/build-matrix/options.ts
-var MODES = ["plan", "build", "all"];
-function host(inputs, name, value) {
-  if (!HOST_NAME.test(value)) throw inputs.error(name, `'${value}' is not a host name. Expected names of nixosConfigurations, such as web or db-1.`);
-  return value;
-}
-function refuseCredentials(inputs, name, url) {
-  const instead = /^https?:/i.test(url) ? "the credentials in the netrc (cache-netrc: machine <host> login <user> password <token>)" : "an ssh key the runner's ssh configuration offers";
-  refuseUrlCredentials(inputs, name, url, instead);
-}
-function readCacheUrl(inputs, url) {
-  const problem = storeUriProblem(url, CACHE_SCHEMES, "cache");
-  if (problem) throw inputs.error("caches", `${problem}. Expected http(s)://, file:// or s3:// substituter URLs, one per line or comma.`);
-  return url;
-}
-function parsePushTarget(inputs, value) {
-  if (!value) return void 0;
-  const expected = "a store URI (ssh-ng://user@host, file:///dir, s3://bucket, https://cache) or cachix:<name>";
-  if (value.startsWith("cachix:")) {
-    const name = value.slice("cachix:".length);
-    if (!CACHIX_NAME.test(name)) throw inputs.error("push-to", `'${name}' is not a Cachix cache name. Expected cachix:<name> with lower-case letters, digits and dashes.`);
-    return { kind: "cachix", name };
-  }
-  refuseCredentials(inputs, "push-to", value);
-  const problem = storeUriProblem(value, PUSH_SCHEMES, "push");
-  if (problem) throw inputs.error("push-to", `${problem}. Expected ${expected}.`);
-  return { kind: "store", uri: value };
-}
-function askedHosts(options) {
-  return options.mode === "build" && options.host ? { input: "host", hosts: [options.host] } : { input: "hosts", hosts: options.hosts };
-}
-function checkHostsKnown(options, known) {
-  const { input, hosts } = askedHosts(options);
-  const problem = unknownHostsProblem(hosts, known);
-  if (problem) throw new InputError(input, problem, options.inputLabel?.(input));
-}
-function unknownHostsProblem(asked, known) {
-  const unknown = asked.filter((h) => !known.includes(h));
-  if (!unknown.length) return void 0;
-  const names = unknown.map((h) => `'${h}'`).join(", ");
-  const has = known.length ? `the flake's hosts are ${known.join(", ")}` : "the flake has no hosts";
-  return `${names} ${unknown.length === 1 ? "is not a host" : "are not hosts"} of the flake (nixosConfigurations). Expected names of nixosConfigurations: ${has}.`;
-}
-function readBuildMatrixOptions(inputs, env, cwd = process.cwd()) {
-  const mode = inputs.oneOf("mode", MODES, "plan");
-  const { flake, ref } = readFlakeRef(inputs, "flake", cwd);
-  const hosts = inputs.list("hosts").map((h) => host(inputs, "hosts", h));
-  const hostValue = inputs.optionalString("host");
-  if (mode === "build" && !hostValue) {
-    throw inputs.error("host", "it is required with mode 'build'. Expected the host of this matrix job, such as ${{ matrix.host }}.");
-  }
-  const cacheValues = inputs.list("caches");
-  for (const cache of cacheValues) refuseCredentials(inputs, "caches", cache);
-  const caches = cacheValues.map((cache) => readCacheUrl(inputs, cache));
-  const cachePublicKeys = inputs.list("cache-public-keys");
-  for (const key of cachePublicKeys) {
-    if (!/^[^:\s#]+:[A-Za-z0-9+/]{43}=$/.test(key)) throw inputs.error("cache-public-keys", `'${key}' is not a Nix public key. Expected <name>:<base64 Ed25519 key>, as nix key convert-secret-to-public prints.`);
-  }
-  const netrcText = inputs.secret("cache-netrc");
-  const signingKey = inputs.secret("signing-key")?.trim();
-  const cachixAuthToken = inputs.secret("cachix-auth-token")?.trim();
-  let cacheNetrc;
-  if (netrcText) {
-    cacheNetrc = parseNetrc(netrcText);
-    if (!cacheNetrc.length) throw inputs.error("cache-netrc", "it has no machine entry. Expected netrc text: machine <host> login <user> password <token>.");
-  }
-  if (signingKey && !/^[^:\s]+:[A-Za-z0-9+/]{86}==$/.test(signingKey)) {
-    throw inputs.error("signing-key", "it is not a Nix secret key. Expected <name>:<base64>, as nix key generate-secret prints.");
-  }
-  const pushTo = parsePushTarget(inputs, inputs.optionalString("push-to"));
-  if (pushTo?.kind === "cachix" && !cachixAuthToken) {
-    throw inputs.error("cachix-auth-token", `it is required to push to cachix:${pushTo.name}. Expected the cache's auth token from a secret.`);
-  }
-  return {
-    mode,
-    flake,
-    ref,
-    hosts,
-    host: hostValue === void 0 ? void 0 : host(inputs, "host", hostValue),
-    caches,
-    cachePublicKeys,
-    cacheNetrc,
-    skipCached: inputs.bool("skip-cached", true),
-    pushTo,
-    signingKey,
-    cachixAuthToken,
-    maxParallel: inputs.int("max-parallel", 2, { min: 1, max: 64 }),
-    cacheCheck: { timeoutMs: 1e4, retries: 2, concurrency: 16 },
-    nixConfig: readNixConfig(inputs, "nix-config"),
-    tempRoot: env.RUNNER_TEMP || tmpdir(),
-    reportDir: resolve5(env.RUNNER_TEMP || tmpdir(), "nix-fleet"),
-    inputLabel: inputs.label
-  };
-}
-
-// src/actions/flake-check/options.ts
-import { tmpdir as tmpdir2 } from "node:os";
-import { resolve as resolve6 } from "node:path";
-
-// src/nix/eval-args.ts
+// src/nix/extra-args.ts
 var NO_CHECK_FLAGS = {
   "--help": "prints Nix's help and exits without checking anything",
   "-h": "asks for Nix's help instead of a check",
@@ -24136,8 +24060,146 @@ function extraArgsRejectedByNix(stderr, args) {
   }
   return void 0;
 }
+var EVALUATION_FLAGS = {
+  "--override-input": 2,
+  "--override-flake": 2,
+  "--inputs-from": 1,
+  "--reference-lock-file": 1,
+  "--impure": 0,
+  "--option": 2,
+  "--arg": 2,
+  "--argstr": 2,
+  "--no-update-lock-file": 0
+};
+var LOCK_FLAGS = {
+  "--override-input": 2,
+  "--override-flake": 2,
+  "--inputs-from": 1,
+  "--reference-lock-file": 1,
+  "--option": 2,
+  "--no-update-lock-file": 0
+};
+var BUILD_FLAGS = { "--option": 2 };
+function pick(extraArgs, flags) {
+  const picked = [];
+  for (let i = 0; i < extraArgs.length; i++) {
+    const arity = flags[extraArgs[i] ?? ""];
+    if (arity === void 0) continue;
+    picked.push(...extraArgs.slice(i, i + 1 + arity));
+    i += arity;
+  }
+  return picked;
+}
+function evaluationArgs(extraArgs) {
+  return pick(extraArgs, EVALUATION_FLAGS);
+}
+function lockArgs(extraArgs) {
+  return pick(extraArgs, LOCK_FLAGS);
+}
+function buildArgs(extraArgs) {
+  return pick(extraArgs, BUILD_FLAGS);
+}
+
+// src/actions/build-matrix/options.ts
+var MODES = ["plan", "build", "all"];
+function host(inputs, name, value) {
+  if (!HOST_NAME.test(value)) throw inputs.error(name, `'${value}' is not a host name. Expected names of nixosConfigurations, such as web or db-1.`);
+  return value;
+}
+function refuseCredentials(inputs, name, url) {
+  const instead = /^https?:/i.test(url) ? "the credentials in the netrc (cache-netrc: machine <host> login <user> password <token>)" : "an ssh key the runner's ssh configuration offers";
+  refuseUrlCredentials(inputs, name, url, instead);
+}
+function readCacheUrl(inputs, url) {
+  const problem = storeUriProblem(url, CACHE_SCHEMES, "cache");
+  if (problem) throw inputs.error("caches", `${problem}. Expected http(s)://, file:// or s3:// substituter URLs, one per line or comma.`);
+  return url;
+}
+function parsePushTarget(inputs, value) {
+  if (!value) return void 0;
+  const expected = "a store URI (ssh-ng://user@host, file:///dir, s3://bucket, https://cache) or cachix:<name>";
+  if (value.startsWith("cachix:")) {
+    const name = value.slice("cachix:".length);
+    if (!CACHIX_NAME.test(name)) throw inputs.error("push-to", `'${name}' is not a Cachix cache name. Expected cachix:<name> with lower-case letters, digits and dashes.`);
+    return { kind: "cachix", name };
+  }
+  refuseCredentials(inputs, "push-to", value);
+  const problem = storeUriProblem(value, PUSH_SCHEMES, "push");
+  if (problem) throw inputs.error("push-to", `${problem}. Expected ${expected}.`);
+  return { kind: "store", uri: value };
+}
+function askedHosts(options) {
+  return options.mode === "build" && options.host ? { input: "host", hosts: [options.host] } : { input: "hosts", hosts: options.hosts };
+}
+function checkHostsKnown(options, known) {
+  const { input, hosts } = askedHosts(options);
+  const problem = unknownHostsProblem(hosts, known);
+  if (problem) throw new InputError(input, problem, options.inputLabel?.(input));
+}
+function unknownHostsProblem(asked, known) {
+  const unknown = asked.filter((h) => !known.includes(h));
+  if (!unknown.length) return void 0;
+  const names = unknown.map((h) => `'${h}'`).join(", ");
+  const has = known.length ? `the flake's hosts are ${known.join(", ")}` : "the flake has no hosts";
+  return `${names} ${unknown.length === 1 ? "is not a host" : "are not hosts"} of the flake (nixosConfigurations). Expected names of nixosConfigurations: ${has}.`;
+}
+function readBuildMatrixOptions(inputs, env, cwd = process.cwd()) {
+  const mode = inputs.oneOf("mode", MODES, "plan");
+  const flakeRef = readFlakeRef(inputs, "flake", cwd);
+  const hosts = inputs.list("hosts").map((h) => host(inputs, "hosts", h));
+  const hostValue = inputs.optionalString("host");
+  if (mode === "build" && !hostValue) {
+    throw inputs.error("host", "it is required with mode 'build'. Expected the host of this matrix job, such as ${{ matrix.host }}.");
+  }
+  const cacheValues = inputs.list("caches");
+  for (const cache of cacheValues) refuseCredentials(inputs, "caches", cache);
+  const caches = cacheValues.map((cache) => readCacheUrl(inputs, cache));
+  const cachePublicKeys = inputs.list("cache-public-keys");
+  for (const key of cachePublicKeys) {
+    if (!/^[^:\s#]+:[A-Za-z0-9+/]{43}=$/.test(key)) throw inputs.error("cache-public-keys", `'${key}' is not a Nix public key. Expected <name>:<base64 Ed25519 key>, as nix key convert-secret-to-public prints.`);
+  }
+  const netrcText = inputs.secret("cache-netrc");
+  const signingKey = inputs.secret("signing-key")?.trim();
+  const cachixAuthToken = inputs.secret("cachix-auth-token")?.trim();
+  let cacheNetrc;
+  if (netrcText) {
+    cacheNetrc = parseNetrc(netrcText);
+    if (!cacheNetrc.length) throw inputs.error("cache-netrc", "it has no machine entry. Expected netrc text: machine <host> login <user> password <token>.");
+  }
+  if (signingKey && !/^[^:\s]+:[A-Za-z0-9+/]{86}==$/.test(signingKey)) {
+    throw inputs.error("signing-key", "it is not a Nix secret key. Expected <name>:<base64>, as nix key generate-secret prints.");
+  }
+  const pushTo = parsePushTarget(inputs, inputs.optionalString("push-to"));
+  if (pushTo?.kind === "cachix" && !cachixAuthToken) {
+    throw inputs.error("cachix-auth-token", `it is required to push to cachix:${pushTo.name}. Expected the cache's auth token from a secret.`);
+  }
+  return {
+    mode,
+    ...flakeRef,
+    extraArgs: readExtraArgs(inputs, "extra-args", {}),
+    workspace: env.GITHUB_WORKSPACE || cwd,
+    pathsFromRepositoryRoot: !!env.GITHUB_WORKSPACE,
+    hosts,
+    host: hostValue === void 0 ? void 0 : host(inputs, "host", hostValue),
+    caches,
+    cachePublicKeys,
+    cacheNetrc,
+    skipCached: inputs.bool("skip-cached", true),
+    pushTo,
+    signingKey,
+    cachixAuthToken,
+    maxParallel: inputs.int("max-parallel", 2, { min: 1, max: 64 }),
+    cacheCheck: { timeoutMs: 1e4, retries: 2, concurrency: 16 },
+    nixConfig: readNixConfig(inputs, "nix-config"),
+    tempRoot: env.RUNNER_TEMP || tmpdir(),
+    reportDir: resolve5(env.RUNNER_TEMP || tmpdir(), "nix-fleet"),
+    inputLabel: inputs.label
+  };
+}
 
 // src/actions/flake-check/options.ts
+import { tmpdir as tmpdir2 } from "node:os";
+import { resolve as resolve6 } from "node:path";
 function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
   const nixConfig = readNixConfig(inputs, "nix-config");
   const options = {
@@ -24187,8 +24249,8 @@ function inside2(path5, root) {
   return rel !== "" && !rel.startsWith(`..${sep2}`) && rel !== ".." && !isAbsolute4(rel);
 }
 function outputPath(inputs, name, value, roots, confined = true) {
-  const where2 = confined ? ` inside the workspace (${roots.workspace}) or RUNNER_TEMP (${roots.temp})` : "";
-  const expected = `Expected the path of a new file${where2}, outside .git`;
+  const where3 = confined ? ` inside the workspace (${roots.workspace}) or RUNNER_TEMP (${roots.temp})` : "";
+  const expected = `Expected the path of a new file${where3}, outside .git`;
   const given = isAbsolute4(value) ? resolve7(value) : resolve7(roots.workspace, value);
   if (exists2(given)) throw inputs.error(name, `'${value}' already exists (${given}): only files the step creates are written. ${expected}.`);
   const target = realTarget(given);
@@ -24282,7 +24344,7 @@ async function downloadFile(url, dest, limits = DOWNLOAD_LIMITS, env = process.e
   }
 }
 function request(url, limits, env) {
-  return new Promise((resolve11, reject) => {
+  return new Promise((resolve12, reject) => {
     let tunnel2 = void 0;
     let req;
     let body;
@@ -24301,7 +24363,7 @@ function request(url, limits, env) {
       req = get(url, { headers: { "user-agent": "nix-fleet-actions" }, ...viaTunnel }, (response) => {
         clearTimeout(responseTimer);
         body = response;
-        resolve11(response);
+        resolve12(response);
       });
       req.setTimeout(limits.stallMs, () => fail(`the download stalled: nothing received for ${limits.stallMs / 1e3} s`));
       req.on("error", (error2) => fail(error2.message));
@@ -24314,19 +24376,19 @@ function request(url, limits, env) {
       return;
     }
     if (!proxy) return send();
-    const shown = displayProxy(proxy.href);
-    if (proxy.protocol !== "http:") return fail(`the proxy ${shown} is not http://: only http proxies are supported`);
+    const shown2 = displayProxy(proxy.href);
+    if (proxy.protocol !== "http:") return fail(`the proxy ${shown2} is not http://: only http proxies are supported`);
     const auth = proxy.username ? { "proxy-authorization": `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString("base64")}` } : {};
     const target = `${url.hostname}:${url.port || 443}`;
     tunnel2 = httpRequest({ host: proxy.hostname, port: proxy.port || 80, method: "CONNECT", path: target, headers: { host: target, ...auth } });
     tunnel2.on("connect", (response, socket) => {
       if (response.statusCode !== 200) {
         socket.destroy();
-        return fail(`the proxy ${shown} refused a tunnel to ${target}: HTTP ${response.statusCode}`);
+        return fail(`the proxy ${shown2} refused a tunnel to ${target}: HTTP ${response.statusCode}`);
       }
       send(socket);
     });
-    tunnel2.on("error", (error2) => fail(`the proxy ${shown}: ${error2.message}`));
+    tunnel2.on("error", (error2) => fail(`the proxy ${shown2}: ${error2.message}`));
     tunnel2.end();
   });
 }
@@ -24886,14 +24948,14 @@ var DEEPEN_STEPS = [50, 200, 1e3];
 async function requireCommit(rev, label2, git, log) {
   return new History(git, log).commit(rev, label2);
 }
-async function resolveRange(plan2, git, log) {
+async function resolveRange(plan, git, log) {
   const history = new History(git, log);
-  switch (plan2.kind) {
+  switch (plan.kind) {
     case "nothing":
-      return { include: [], exclude: [], why: plan2.why };
+      return { include: [], exclude: [], why: plan.why };
     case "all":
       await history.complete("the whole history");
-      return { include: "all", exclude: [], why: plan2.why };
+      return { include: "all", exclude: [], why: plan.why };
     case "local": {
       const head = await history.commit("HEAD", "HEAD");
       const upstream = await git.tryCommit("HEAD@{upstream}");
@@ -24901,30 +24963,30 @@ async function resolveRange(plan2, git, log) {
         await history.complete("the whole history");
         return { include: [head], exclude: [], why: "no upstream branch: the whole history of HEAD" };
       }
-      return history.between(upstream, head, plan2.why);
+      return history.between(upstream, head, plan.why);
     }
     case "between": {
-      const to = await history.commit(plan2.to, plan2.to);
-      const from = await history.findOrDeepen(plan2.from, to);
+      const to = await history.commit(plan.to, plan.to);
+      const from = await history.findOrDeepen(plan.from, to);
       if (from) {
-        const forced = plan2.push !== void 0 && !plan2.push.forced && !await git.isAncestor(from, to);
-        return history.between(from, to, forced ? `force ${plan2.why}` : plan2.why);
+        const forced = plan.push !== void 0 && !plan.push.forced && !await git.isAncestor(from, to);
+        return history.between(from, to, forced ? `force ${plan.why}` : plan.why);
       }
-      if (plan2.push) {
-        log.warning(`the commit before the push (${plan2.from}) is not in this clone: scanning every commit of the push that no other ref reaches.`);
-        return history.newBranch(to, plan2.push.branch, `${plan2.why} (previous commit unknown)`);
+      if (plan.push) {
+        log.warning(`the commit before the push (${plan.from}) is not in this clone: scanning every commit of the push that no other ref reaches.`);
+        return history.newBranch(to, plan.push.branch, `${plan.why} (previous commit unknown)`);
       }
-      throw new Error(`'${plan2.from}' is not a commit of this clone, even after fetching${history.fetchFailure()}. ${FIX}`);
+      throw new Error(`'${plan.from}' is not a commit of this clone, even after fetching${history.fetchFailure()}. ${FIX}`);
     }
     case "new-branch": {
-      const tip = await history.commit(plan2.tip, plan2.tip);
-      return history.newBranch(tip, plan2.branch, plan2.why);
+      const tip = await history.commit(plan.tip, plan.tip);
+      return history.newBranch(tip, plan.branch, plan.why);
     }
     case "unpublished": {
-      const tip = await history.commit(plan2.tip, plan2.tip);
+      const tip = await history.commit(plan.tip, plan.tip);
       await history.complete("the history a mirror push would publish");
-      const published = await publishedCommit(plan2.published, git, log);
-      return { include: [tip], exclude: published ? [published] : [], why: published ? plan2.why : `${plan2.why}: nothing published yet` };
+      const published = await publishedCommit(plan.published, git, log);
+      return { include: [tip], exclude: published ? [published] : [], why: published ? plan.why : `${plan.why}: nothing published yet` };
     }
   }
 }
@@ -25066,15 +25128,15 @@ async function trustedFiles(o, repo, root, dir, log) {
   };
   await fromBase(".gitleaks.toml", ".gitleaks.toml");
   const ignoreFile = await fromBase(".gitleaksignore", ".gitleaksignore") !== void 0;
-  const pick = async (path5, name) => {
+  const pick2 = async (path5, name) => {
     const rel = inRepo(path5);
     if (!rel) return path5;
     const trusted = await fromBase(rel, `${name}-${basename6(rel)}`);
     if (!trusted) log.warning(`${rel} (input '${name}') is not in the pull request's base commit: scanning without it.`);
     return trusted;
   };
-  const config = await pick(o.config, "config");
-  const baseline = await pick(o.baseline, "baseline");
+  const config = await pick2(o.config, "config");
+  const baseline = await pick2(o.baseline, "baseline");
   if (changed.length) {
     log.warning(`this pull request changes ${changed.join(", ")}: the scan uses the base commit's version instead, so that a pull request cannot switch its own scan off.`);
   }
@@ -25177,7 +25239,7 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
 }
 
 // src/actions/gate/options.ts
-var GATE_FIXED_INPUTS = { mode: "all", host: void 0, "extra-args": void 0 };
+var GATE_FIXED_INPUTS = { mode: "all", host: void 0 };
 function gateInputSource(source) {
   return (name) => name in GATE_FIXED_INPUTS ? GATE_FIXED_INPUTS[name] : source(name);
 }
@@ -25192,11 +25254,8 @@ function readGateOptions(inputs, env, cwd = process.cwd()) {
   };
 }
 function checkNixConfig(nixConfig, build) {
-  const lines2 = nixConfig ? [nixConfig] : [];
   const substituters = build.caches.filter((c) => /^(https?|file):/.test(c));
-  if (substituters.length) lines2.push(`extra-substituters = ${substituters.join(" ")}`);
-  if (build.cachePublicKeys.length) lines2.push(`extra-trusted-public-keys = ${build.cachePublicKeys.join(" ")}`);
-  return lines2.length ? lines2.join("\n") : void 0;
+  return runNixConfig({ nixConfig, substituters, trustedPublicKeys: build.cachePublicKeys }) || void 0;
 }
 
 // src/runner/report-file.ts
@@ -25293,10 +25352,6 @@ var ScopedRuntime = class {
   }
 };
 
-// src/actions/build-matrix/run.ts
-import { readFile as readFile6 } from "node:fs/promises";
-import { join as join9 } from "node:path";
-
 // src/cache/presence.ts
 import { access as access3, readFile as readFile5 } from "node:fs/promises";
 import http from "node:http";
@@ -25315,6 +25370,20 @@ async function mapConcurrent(items, limit, fn) {
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
+}
+function concurrencyLimit(limit) {
+  let running2 = 0;
+  const waiting = [];
+  return async (fn) => {
+    if (running2 >= limit) await new Promise((resolve12) => waiting.push(resolve12));
+    running2++;
+    try {
+      return await fn();
+    } finally {
+      running2--;
+      waiting.shift()?.();
+    }
+  };
 }
 
 // src/cache/narinfo.ts
@@ -25490,7 +25559,7 @@ var CachePresence = class {
     const headers = { "user-agent": "nix-fleet-actions" };
     const entry = netrcFor(this.netrc, url.hostname);
     if (entry) headers.authorization = `Basic ${Buffer.from(`${entry.login}:${entry.password}`).toString("base64")}`;
-    return new Promise((resolve11, reject) => {
+    return new Promise((resolve12, reject) => {
       const request2 = (secure ? https : http).request(url, { method, headers, agent: secure ? this.agents.https : this.agents.http });
       const timer = setTimeout(() => request2.destroy(new RetryableError(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
       request2.on("response", (response) => {
@@ -25503,7 +25572,7 @@ var CachePresence = class {
         response.on("end", () => {
           clearTimeout(timer);
           const after = Number(response.headers["retry-after"]);
-          resolve11({
+          resolve12({
             status: response.statusCode ?? 0,
             body: Buffer.concat(chunks).toString("utf8"),
             location: response.headers.location,
@@ -25617,6 +25686,23 @@ function attributeFrames(error2) {
   if (built?.[1]) error2.derivation = built[1];
 }
 
+// src/nix/hints.ts
+var NIX_HINTS = [
+  {
+    // Relative `path:` inputs are locked without a narHash; Nix 2.8 refuses such a lock file
+    // outright, even when the input is overridden. Nix's 2.26 release notes introduce relative
+    // path inputs and say earlier versions cannot use such lock files (read there, not run here).
+    pattern: /lockfile contains mutable lock '([^\n]*?"type":"path"[^\n]*?)'/,
+    problem: (m) => `The flake's lock file has a relative path input (${m[1]}), which this Nix cannot read: it refuses any lock file holding a path input without a narHash.`,
+    fix: "Run with Nix 2.26 or newer (the release that added relative path inputs, per its release notes), or make the input a git+file: or github: input and run `nix flake lock` again."
+  },
+  {
+    pattern: /lockfile contains mutable lock '([^\n]*)'/,
+    problem: (m) => `The flake's lock file has an input locked without a hash (${m[1]}), which this Nix cannot read.`,
+    fix: "Lock the input to a fixed revision with `nix flake lock` on a current Nix, or run with a newer Nix."
+  }
+];
+
 // src/nix/version.ts
 function parseNixVersion(text) {
   const matches = [...text.matchAll(/(\d+)\.(\d+)(?:\.(\d+))?/g)];
@@ -25664,6 +25750,13 @@ function nixErrorMessage(error2) {
   if (error2 instanceof NixCommandError && error2.errors[0]) return error2.errors[0].message;
   return error2 instanceof Error ? error2.message : String(error2);
 }
+function nixFailure(result) {
+  return userErrorFromHints("nix", NIX_HINTS, result.stderr) ?? new NixCommandError(result);
+}
+function nixErrorsOf(error2) {
+  if (error2 instanceof NixCommandError && error2.errors.length) return error2.errors;
+  return [{ message: error2 instanceof Error ? error2.message : String(error2), trace: [], ignored: false }];
+}
 var NixNotFoundError = class extends Error {
   constructor(binary) {
     super(
@@ -25681,10 +25774,6 @@ function parsePathInfo(json) {
     references: Array.isArray(e.references) ? e.references : [],
     signatures: Array.isArray(e.signatures) ? e.signatures : []
   }));
-}
-function composeNixConfig(callerConfig, extraConfig) {
-  const parts = [callerConfig?.trimEnd(), "extra-experimental-features = nix-command flakes", extraConfig?.trimEnd()];
-  return parts.filter((p) => !!p).join("\n");
 }
 var Nix = class _Nix {
   constructor(binary, version, env) {
@@ -25717,7 +25806,7 @@ var Nix = class _Nix {
   }
   async checked(args, options = {}) {
     const result = await this.exec(args, options);
-    if (result.exitCode !== 0) throw new NixCommandError(result);
+    if (result.exitCode !== 0) throw nixFailure(result);
     return result;
   }
   /**
@@ -25728,7 +25817,7 @@ var Nix = class _Nix {
     const args = ["eval", "--json", "--show-trace", "--no-eval-cache", installable];
     if (options.apply) args.push("--apply", options.apply);
     args.push(...options.extraArgs ?? []);
-    const result = await this.checked(args);
+    const result = await this.checked(args, { onStderrLine: options.onStderrLine });
     return JSON.parse(result.stdout);
   }
   /** `nix build --json --no-link`: the one form that prints out paths on every version. */
@@ -25762,6 +25851,11 @@ var Nix = class _Nix {
     const { noCheckSigs, ...rest } = options;
     await this.checked(["copy", ...noCheckSigs ? ["--no-check-sigs"] : [], "--to", storeUri, ...paths], rest);
   }
+  /** Opens a store (`nix store ping`/`info`): true when Nix could. For an http(s) cache, Nix records it in its cache database. */
+  async tryOpenStore(uri) {
+    const result = await this.exec(["store", this.features.storeInfo ? "info" : "ping", "--store", uri]);
+    return result.exitCode === 0;
+  }
   /** The store path of the flake's source tree, as it appears in error positions. */
   async flakeSourcePath(flake, extraArgs = []) {
     const result = await this.checked(["flake", "metadata", "--json", flake, ...extraArgs]);
@@ -25778,95 +25872,239 @@ var Nix = class _Nix {
   }
 };
 
-// src/fleet/plan.ts
+// src/fleet/evaluate.ts
+var HostsUnlistedError = class extends Error {
+  constructor(errors) {
+    super(`the hosts could not be listed: ${errors[0]?.message ?? "nix eval failed"}`);
+    this.errors = errors;
+    this.name = "HostsUnlistedError";
+  }
+  errors;
+};
 function toplevelsExpression(selected) {
   for (const name of selected) if (!HOST_NAME.test(name)) throw new Error(`'${name}' is not a host name`);
-  const pick = selected.length ? `builtins.intersectAttrs (builtins.listToAttrs (map (n: { name = n; value = null; }) [ ${selected.map((n) => JSON.stringify(n)).join(" ")} ])) cs` : "cs";
-  return `cs: builtins.mapAttrs (n: c: (${TOPLEVEL_FIELDS}) c.config.system.build.toplevel) (${pick})`;
+  const pick2 = selected.length ? `builtins.intersectAttrs (builtins.listToAttrs (map (n: { name = n; value = null; }) [ ${selected.map((n) => JSON.stringify(n)).join(" ")} ])) cs` : "cs";
+  const fields = "let t = c.config.system.build.toplevel; v = { drv = t.drvPath; out = t.outPath; system = t.system; }; in builtins.deepSeq v v";
+  const context = `builtins.addErrorContext "while checking the NixOS configuration 'nixosConfigurations.\${n}'"`;
+  const traced = `builtins.trace ("${TRACE_MARK}" + builtins.toJSON { host = n; value = v; }) v`;
+  const each = `n: c: ${context} (let r = builtins.tryEval (${fields}); v = if r.success then r.value else null; in ${traced})`;
+  return `cs: let picked = ${pick2}; in builtins.trace ("${NAMES_MARK}" + builtins.toJSON (builtins.attrNames picked)) (builtins.mapAttrs (${each}) picked)`;
+}
+var TRACE_MARK = "nix-fleet-host ";
+var NAMES_MARK = "nix-fleet-hosts ";
+function tracedNames(line) {
+  if (!line.startsWith(`trace: ${NAMES_MARK}`)) return void 0;
+  try {
+    const names = JSON.parse(line.slice(`trace: ${NAMES_MARK}`.length));
+    return Array.isArray(names) && names.every((n) => typeof n === "string") ? names : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function tracedHost(line, group2) {
+  const at = line.indexOf(TRACE_MARK);
+  if (!line.startsWith("trace: ") || at < 0) return void 0;
+  try {
+    const parsed = JSON.parse(line.slice(at + TRACE_MARK.length));
+    if (typeof parsed.host !== "string" || !HOST_NAME.test(parsed.host) || group2 && !group2.includes(parsed.host)) return void 0;
+    const v = parsed.value;
+    if (v === null) return { host: parsed.host, value: null };
+    if (typeof v?.drv !== "string" || typeof v.out !== "string" || typeof v.system !== "string") return void 0;
+    return { host: parsed.host, value: { drv: v.drv, out: v.out, system: v.system } };
+  } catch {
+    return void 0;
+  }
 }
 async function evaluateFleet(nix, flake, selected, options = {}) {
-  const missing = (names) => selected.filter((h) => !names.includes(h)).map((host2) => ({ host: host2, message: `the flake has no nixosConfigurations.${host2}` }));
+  const extraArgs = options.extraArgs ?? [];
+  let nixCalls = 0;
+  const limit = concurrencyLimit(options.concurrency ?? 2);
+  const values = /* @__PURE__ */ new Map();
+  let firstNames;
+  const evalGroup = (names2) => limit(async () => {
+    const first = nixCalls++ === 0;
+    const traced = /* @__PURE__ */ new Map();
+    try {
+      return await nix.evalJson(`${flake}#nixosConfigurations`, {
+        apply: toplevelsExpression(names2),
+        extraArgs,
+        onStderrLine: (line) => {
+          const t = tracedHost(line, names2.length ? names2 : void 0);
+          if (t) traced.set(t.host, t.value);
+          else if (first) firstNames ??= tracedNames(line);
+        }
+      });
+    } catch (error2) {
+      for (const [host2, value] of traced) values.set(host2, value);
+      throw error2;
+    }
+  });
+  const failed = [];
+  let names;
   try {
-    const all = await nix.evalJson(`${flake}#nixosConfigurations`, { apply: toplevelsExpression(selected) });
-    checkHostNames(Object.keys(all));
-    const hosts = Object.entries(all).map(([host2, t]) => ({ host: host2, ...t }));
-    return { hosts: sortByHost(hosts), failed: missing(Object.keys(all)), isolated: false };
+    const all = await evalGroup(selected);
+    names = checkHostNames(Object.keys(all));
+    for (const [host2, value] of Object.entries(all)) values.set(host2, value);
   } catch (error2) {
-    const names = await listHosts(nix, flake);
-    const wanted = selected.length ? names.filter((n) => selected.includes(n)) : names;
-    const hosts = [];
-    const failed = missing(names);
-    await mapConcurrent(wanted, options.concurrency ?? 4, async (host2) => {
-      const started = Date.now();
-      try {
-        hosts.push({ host: host2, ...await evalHostToplevel(nix, flake, host2) });
-        options.onHost?.(host2, true, (Date.now() - started) / 1e3);
-      } catch (e) {
-        failed.push({ host: host2, message: nixErrorMessage(e) });
-        options.onHost?.(host2, false, (Date.now() - started) / 1e3);
+    if (error2 instanceof UserError) throw error2;
+    try {
+      if (firstNames) names = checkHostNames(firstNames);
+      else {
+        nixCalls++;
+        names = await listHosts(nix, flake, extraArgs);
       }
-    });
-    if (!hosts.length && !failed.length) throw error2;
-    return { hosts: sortByHost(hosts), failed: sortByHost(failed), isolated: true };
+    } catch (listing) {
+      if (listing instanceof UserError) throw listing;
+      throw new HostsUnlistedError(nixErrorsOf(listing));
+    }
+    const wanted = selected.length ? names.filter((n) => selected.includes(n)) : names;
+    const tryGroup = async (group2) => {
+      if (!group2.length) return;
+      try {
+        for (const [host2, value] of Object.entries(await evalGroup(group2))) values.set(host2, value);
+      } catch (e) {
+        if (e instanceof UserError) throw e;
+        await isolate(group2, e);
+      }
+    };
+    const isolate = async (group2, e) => {
+      const errors = nixErrorsOf(e);
+      const named = errors.map((x) => x.host).find((h) => !!h && group2.includes(h));
+      if (named || group2.length === 1) {
+        const host2 = named ?? group2[0];
+        failed.push({ host: host2, errors });
+        const rest = group2.filter((h) => h !== host2 && !values.has(h));
+        const half2 = Math.ceil(rest.length / 2);
+        await Promise.all([tryGroup(rest.slice(0, half2)), tryGroup(rest.slice(half2))]);
+        return;
+      }
+      const pending = group2.filter((h) => !values.has(h));
+      const half = Math.ceil(pending.length / 2);
+      await Promise.all([tryGroup(pending.slice(0, half)), tryGroup(pending.slice(half))]);
+    };
+    await isolate(wanted, error2);
   }
+  const hosts = [];
+  const threw = [];
+  for (const [host2, value] of values) {
+    if (value) hosts.push({ host: host2, ...value });
+    else threw.push(host2);
+  }
+  await mapConcurrent(threw, options.concurrency ?? 2, async (host2) => {
+    nixCalls++;
+    try {
+      hosts.push({ host: host2, ...await evalHostToplevel(nix, flake, host2, extraArgs) });
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      failed.push({ host: host2, errors: nixErrorsOf(e) });
+    }
+  });
+  for (const host2 of selected.filter((h) => !names.includes(h))) failed.push(missingHost(host2));
+  return { hosts: sortByHost(hosts), failed: sortByHost(failed), nixCalls };
+}
+function missingHost(host2) {
+  return { host: host2, errors: [{ message: `the flake has no nixosConfigurations.${host2}`, trace: [], ignored: false }] };
+}
+function selectHosts(evaluation, selected) {
+  if (!selected.length) return { ...evaluation, nixCalls: 0 };
+  const known = new Set([...evaluation.hosts, ...evaluation.failed].map((h) => h.host));
+  return {
+    hosts: evaluation.hosts.filter((h) => selected.includes(h.host)),
+    failed: sortByHost([...evaluation.failed.filter((f) => selected.includes(f.host)), ...selected.filter((h) => !known.has(h)).map(missingHost)]),
+    nixCalls: 0
+  };
 }
 function sortByHost(list) {
   return list.sort((a, b) => a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
 }
 
-// src/actions/build-matrix/run.ts
-var FAILED_TAIL_LINES = 25;
-function cacheCredentials(options) {
-  const entries = [...options.cacheNetrc ?? []];
-  const token = options.cachixAuthToken;
-  if (token) {
-    const urls = [...options.caches, ...options.pushTo?.kind === "cachix" ? [cachixUrl(options.pushTo.name)] : []];
-    for (const cache of urls) {
-      const hostname = safeHostname(cache);
-      if (hostname?.endsWith(".cachix.org") && !entries.some((e) => e.machine === hostname)) {
-        entries.push({ machine: hostname, login: "", password: token });
+// src/nix/source-map.ts
+import { existsSync as existsSync7, readdirSync as readdirSync2, readFileSync as readFileSync2 } from "node:fs";
+import { dirname as dirname7, join as join9, relative as relative7, resolve as resolve11, sep as sep4 } from "node:path";
+var ANY_SOURCE = /^\/nix\/store\/[0-9a-df-np-sv-z]{32}-source\/(.+)$/;
+function inSourceTree(file, map) {
+  if (!map.root) return void 0;
+  if (map.storePath) return file.startsWith(`${map.storePath}/`) ? file.slice(map.storePath.length + 1) : void 0;
+  const m = ANY_SOURCE.exec(file);
+  return m?.[1] && existsSync7(join9(map.root, m[1])) ? m[1] : void 0;
+}
+function shown(onDisk, map) {
+  const rel = relative7(map.workspace, onDisk);
+  return rel.startsWith("..") ? onDisk : rel.split(sep4).join("/");
+}
+function toWorkspacePath(file, map) {
+  const inSource = inSourceTree(file, map);
+  return inSource === void 0 || !map.root ? void 0 : shown(join9(map.root, inSource), map);
+}
+function locate(error2, map) {
+  const untracked = untrackedFile(error2.message, map);
+  if (untracked) {
+    const hint = `${untracked.path} exists in the work tree but git does not track it, and Nix only sees tracked files of a git flake: git add it.`;
+    return { message: `${error2.message}
+${hint}`, ...untracked.referencedAt ?? positionOf(error2, map) };
+  }
+  return { message: error2.message, ...positionOf(error2, map) };
+}
+function positionOf(error2, map) {
+  const candidates = [error2.position, ...error2.trace.map((f) => f.position)];
+  for (const pos of candidates) {
+    const file = pos && toWorkspacePath(pos.file, map);
+    if (pos && file) return { file, line: pos.line, column: pos.column };
+  }
+  return {};
+}
+var MAX_FILES_SEARCHED = 2e3;
+function untrackedFile(message, map) {
+  const m = /(?:getting status of|path) '(\/nix\/store\/[0-9a-z]{32}-source\/[^']+)'(?:: No such file or directory| does not exist)/.exec(message);
+  const inSource = m?.[1] && ANY_SOURCE.exec(m[1])?.[1];
+  if (!inSource || !map.root || !existsSync7(join9(map.root, inSource))) return void 0;
+  const missing = resolve11(map.root, inSource);
+  const files = nixFiles(map.root);
+  for (const file of files) {
+    const lines2 = readFileSync2(file, "utf8").split("\n");
+    for (const [i, text] of lines2.entries()) {
+      for (const literal of text.matchAll(/(?<![\w/])(\.{1,2}\/[\w./+-]*)/g)) {
+        const target = resolve11(dirname7(file), literal[1] ?? "");
+        if (target === missing || target === dirname7(missing) && missing.endsWith(`${sep4}default.nix`)) {
+          return { path: inSource, referencedAt: { file: shown(file, map), line: i + 1, column: (literal.index ?? 0) + 1 } };
+        }
       }
     }
   }
-  return entries;
+  return { path: inSource };
 }
-function safeHostname(url) {
+function nixFiles(root) {
+  const found = [];
+  const walk = (dir) => {
+    let entries;
+    try {
+      entries = readdirSync2(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (found.length >= MAX_FILES_SEARCHED) return;
+      if (e.name === ".git" || e.name === "node_modules" || e.name === "result") continue;
+      const path5 = join9(dir, e.name);
+      if (e.isDirectory()) walk(path5);
+      else if (e.name.endsWith(".nix")) found.push(path5);
+    }
+  };
+  walk(root);
+  return found.sort();
+}
+async function sourceMapFor(nix, where3, lockFlags) {
+  const gitRoot = where3.localDir && !where3.flake.startsWith("path:") ? await new Git(where3.localDir).tryToplevel() : void 0;
+  const map = { root: gitRoot || where3.localDir, workspace: where3.pathsFromRepositoryRoot && gitRoot ? gitRoot : where3.workspace };
   try {
-    return new URL(url).hostname || void 0;
-  } catch {
-    return void 0;
+    map.storePath = await nix.flakeSourcePath(where3.ref, lockFlags);
+  } catch (error2) {
+    if (error2 instanceof UserError) throw error2;
   }
+  return map;
 }
-function nixConfigFor(options, netrcFile) {
-  const lines2 = options.nixConfig ? [options.nixConfig] : [];
-  const substituters = [...options.caches];
-  const target = options.pushTo;
-  if (target?.kind === "cachix" && options.cachePublicKeys.some((k) => k.startsWith(`${target.name}.cachix.org-`))) {
-    const url = cachixUrl(target.name);
-    if (!substituters.includes(url)) substituters.push(url);
-  }
-  if (substituters.length) lines2.push(`extra-substituters = ${substituters.join(" ")}`);
-  if (options.cachePublicKeys.length) lines2.push(`extra-trusted-public-keys = ${options.cachePublicKeys.join(" ")}`);
-  if (netrcFile) lines2.push(`netrc-file = ${netrcFile}`);
-  return lines2.join("\n");
-}
-function confirmUrl(target) {
-  if (target.kind === "cachix") return cachixUrl(target.name);
-  return /^(https?|file):\/\//.test(target.uri) ? target.uri : void 0;
-}
-var SIGNS_ON_WRITE = /^(file|https?|s3):\/\//i;
-function pushStoreUri(uri, keyFile) {
-  if (!keyFile || !SIGNS_ON_WRITE.test(uri)) return uri;
-  const [base, fragment] = uri.split("#", 2);
-  return `${base}${base?.includes("?") ? "&" : "?"}secret-key=${keyFile}${fragment === void 0 ? "" : `#${fragment}`}`;
-}
-var UNTRUSTED_SETTING = /ignoring untrusted substituter|ignoring the client-specified setting|is a restricted setting|not a trusted user/i;
-function ignoredSettingNotice(line) {
-  return UNTRUSTED_SETTING.test(line);
-}
-function seconds(since) {
-  return Math.round((Date.now() - since) / 100) / 10;
-}
+
+// src/actions/build-matrix/log-buffer.ts
 var LOG_LINES_KEPT = 2e3;
 var LogBuffer = class {
   constructor(limit = LOG_LINES_KEPT) {
@@ -25891,218 +26129,24 @@ var LogBuffer = class {
     return this.lines.slice(-count).join("\n");
   }
 };
-async function runBuildMatrix(options, deps) {
-  const { runtime } = deps;
-  const started = Date.now();
-  for (const entry of cacheCredentials(options)) if (entry.password) runtime.setSecret(entry.password);
-  const privateDir = await PrivateDir.create(runtime, options.tempRoot);
-  const checker = new CachePresence({ ...options.cacheCheck, netrc: cacheCredentials(options) });
-  try {
-    return await runInside(options, deps, privateDir, checker, started);
-  } finally {
-    checker.close();
-    await privateDir.close();
-  }
+
+// src/actions/build-matrix/push.ts
+function confirmUrl(target) {
+  if (target.kind === "cachix") return cachixUrl(target.name);
+  return /^(https?|file):\/\//.test(target.uri) ? target.uri : void 0;
 }
-async function userNetrc(runtime, warn, nixConfig) {
-  const confDir = process.env.NIX_CONF_DIR || "/etc/nix";
-  const nixConf = await readFile6(join9(confDir, "nix.conf"), "utf8").catch(() => void 0);
-  const file = configuredNetrcFile([process.env.NIX_CONFIG, nixConfig].filter(Boolean).join("\n") || void 0, nixConf, confDir);
-  let text;
-  try {
-    text = await readFile6(file, "utf8");
-  } catch (error2) {
-    const code = error2.code;
-    if (code !== "ENOENT") warn(`the netrc file ${file} cannot be read (${code ?? "error"}): Nix will not use its credentials in this run.`);
-    return [];
-  }
-  const entries = parseNetrc(text);
-  for (const entry of entries) if (entry.password) runtime.setSecret(entry.password);
-  return entries;
-}
-async function runInside(options, deps, privateDir, checker, started) {
-  const { runtime } = deps;
-  const warnings = [];
-  const warn = (message) => {
-    if (warnings.includes(message)) return;
-    warnings.push(message);
-    runtime.warning(message);
-  };
-  const credentials = cacheCredentials(options);
-  let netrcFile;
-  if (credentials.length) {
-    const own = (await userNetrc(runtime, warn, options.nixConfig)).filter((u) => !credentials.some((c) => c.machine === u.machine));
-    netrcFile = await privateDir.writeSecret("netrc", formatNetrc([...credentials, ...own]));
-  }
-  const nix = deps.nix ?? await Nix.create({ extraConfig: nixConfigFor(options, netrcFile) });
-  runtime.info(`build-matrix (${options.mode}) on '${options.flake}' with ${nix.version.text}`);
-  if (askedHosts(options).hosts.length) {
-    const known = await listHosts(nix, options.ref).catch(() => void 0);
-    if (known) checkHostsKnown(options, known);
-  }
-  const results = /* @__PURE__ */ new Map();
-  if (options.mode === "build") {
-    const host2 = options.host;
-    results.set(host2, { host: host2, status: "planned", pushed: false });
-  } else {
-    await plan(options, nix, checker, runtime, results, warn);
-  }
-  const planned = [...results.values()].filter((h) => h.status === "planned");
-  const matrix = {
-    include: planned.filter((h) => h.drv).map((h) => ({ host: h.host, system: h.system ?? "", drv: h.drv ?? "", out: h.out ?? "" }))
-  };
-  if (options.mode !== "build") {
-    if (matrix.include.length > MAX_MATRIX_JOBS) {
-      warn(`the matrix has ${matrix.include.length} hosts, more than the ${MAX_MATRIX_JOBS} jobs GitHub allows in one matrix: split the fleet with 'hosts', or build with mode 'all'.`);
-    }
-    runtime.setOutput("matrix", JSON.stringify(matrix));
-    runtime.setOutput("hosts", JSON.stringify(matrix.include.map((e) => e.host)));
-    runtime.setOutput("cached", JSON.stringify([...results.values()].filter((h) => h.status === "cached").map((h) => h.host)));
-    runtime.setOutput("empty", String(matrix.include.length === 0));
-  }
-  if (options.mode !== "plan") {
-    let keyFile;
-    if (options.signingKey && options.pushTo?.kind === "store") {
-      keyFile = await privateDir.writeSecret("signing-key", `${options.signingKey}
-`);
-    }
-    const cachix = deps.cachix ?? new Cachix();
-    const live = options.maxParallel === 1 || planned.length === 1;
-    if (planned.length) runtime.info(`Building ${planned.length} host${planned.length === 1 ? "" : "s"}, ${Math.min(options.maxParallel, planned.length)} at a time.`);
-    await mapConcurrent(planned, options.maxParallel, (result) => buildHost(result, { options, nix, runtime, checker, cachix, keyFile, warn, live }));
-    const built = [...results.values()].filter((h) => h.out && (h.status === "built" || h.status === "pushed"));
-    runtime.setOutput("out-paths", JSON.stringify(Object.fromEntries(built.map((h) => [h.host, h.out]))));
-    runtime.setOutput(
-      "results",
-      JSON.stringify(
-        Object.fromEntries(
-          [...results.values()].map((h) => [h.host, { status: h.status, seconds: h.seconds ?? 0, closureBytes: h.closureBytes ?? null, pushed: h.pushed }])
-        )
-      )
-    );
-  }
-  const hosts = [...results.values()].sort((a, b) => a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
-  const report = {
-    mode: options.mode,
-    flake: options.flake,
-    result: hosts.some((h) => h.status === "failed" || h.status === "eval-failed") ? "failure" : "success",
-    nixVersion: nix.version.text,
-    hosts,
-    matrix,
-    warnings,
-    seconds: seconds(started)
-  };
-  runtime.report(renderReport(report));
-  runtime.setOutput("report", await writeStepReport(options.reportDir, "build-matrix", report, options.reportPath));
-  return report;
-}
-var MAX_MATRIX_JOBS = 256;
-async function plan(options, nix, checker, runtime, results, warn) {
-  const evalStarted = Date.now();
-  const evaluation = await runtime.group(
-    "Evaluating hosts",
-    () => evaluateFleet(nix, options.ref, options.hosts, {
-      onHost: (host2, ok3, s) => runtime.info(`  ${host2}: ${ok3 ? "evaluated" : "failed to evaluate"} (${s.toFixed(1)} s)`)
-    })
-  );
-  if (evaluation.isolated) runtime.info("The one evaluation of all hosts failed: evaluated each host on its own instead.");
-  runtime.info(`Evaluated ${evaluation.hosts.length + evaluation.failed.length} hosts in ${seconds(evalStarted)} s.`);
-  for (const f of evaluation.failed) {
-    results.set(f.host, { host: f.host, status: "eval-failed", pushed: false, error: f.message });
-    runtime.annotate({ level: "error", title: `host ${f.host} failed to evaluate`, message: f.message });
-  }
-  for (const h of evaluation.hosts) results.set(h.host, { host: h.host, status: "planned", system: h.system, drv: h.drv, out: h.out, pushed: false });
-  const asked = options.caches.filter((c) => !/^s3:\/\//i.test(c));
-  if (asked.length < options.caches.length) {
-    runtime.info("s3:// caches are used as substituters but not asked which hosts they hold: no host is skipped for them.");
-  }
-  if (!options.skipCached || !asked.length || !evaluation.hosts.length) return;
-  const checkStarted = Date.now();
-  const presence = await checker.check(
-    asked,
-    evaluation.hosts.map((h) => h.out)
-  );
-  const failures = /* @__PURE__ */ new Map();
-  for (const [i, p] of presence.entries()) {
-    const result = results.get(evaluation.hosts[i].host);
-    if (p.cachedIn.length) {
-      result.status = "cached";
-      result.cachedIn = p.cachedIn.map(displayUrl);
-    }
-    for (const e of p.errors) failures.set(e.cache, { count: (failures.get(e.cache)?.count ?? 0) + 1, message: e.message });
-  }
-  for (const [cache, f] of failures) {
-    warn(`cache ${displayUrl(cache)} could not be asked about ${f.count} host${f.count === 1 ? "" : "s"} (${f.message}): counted as not cached there.`);
-  }
-  const cached = [...results.values()].filter((h) => h.status === "cached").length;
-  runtime.info(`Asked ${asked.length} cache${asked.length === 1 ? "" : "s"} in ${seconds(checkStarted)} s: ${cached} of ${evaluation.hosts.length} hosts already cached.`);
-}
-async function buildHost(result, ctx) {
-  const { options, nix, runtime } = ctx;
-  const started = Date.now();
-  const log = new LogBuffer();
-  const onLine = (line2) => {
-    log.push(line2);
-    if (ctx.live) runtime.untrusted(line2);
-    if (ignoredSettingNotice(line2)) {
-      ctx.warn(`Nix ignored some of this run's settings (caches, keys or netrc) because the runner's user is not a trusted user of the Nix daemon: "${line2.trim()}". Add the user to trusted-users, or set the caches in the daemon's nix.conf.`);
-    }
-  };
-  let stage2 = "build";
-  const attempt = async () => {
-    try {
-      if (!result.drv) {
-        stage2 = "evaluation";
-        const toplevel = await evalHostToplevel(nix, options.ref, result.host);
-        Object.assign(result, toplevel);
-        stage2 = "build";
-      }
-      const built = await nix.buildDerivation(result.drv, ["--print-build-logs"], { onStderrLine: onLine });
-      const out = built.outputs.out;
-      if (!out) throw new Error(`nix build printed no output path for ${result.host}`);
-      if (result.out && out !== result.out) ctx.warn(`${result.host}: built ${out}, but the plan had ${result.out}`);
-      result.out = out;
-      result.status = "built";
-      try {
-        const [info2] = await nix.pathInfo([out], { closureSize: true });
-        result.closureBytes = info2?.closureSize;
-      } catch (error2) {
-        ctx.warn(`${result.host}: could not measure the closure of ${out}: ${nixErrorMessage(error2)}`);
-      }
-      if (options.pushTo) {
-        stage2 = "push";
-        await push(options.pushTo, out, ctx, onLine);
-        result.status = "pushed";
-        result.pushed = true;
-      }
-    } catch (error2) {
-      result.status = stage2 === "evaluation" ? "eval-failed" : "failed";
-      result.error = stage2 === "push" ? `push failed: ${nixErrorMessage(error2)}` : nixErrorMessage(error2);
-      result.errorKind = errorKind(error2);
-      result.logTail = tail(error2 instanceof CommandError ? error2.stderr : log.tail(FAILED_TAIL_LINES) || String(error2), FAILED_TAIL_LINES);
-    }
-    result.seconds = seconds(started);
-  };
-  if (ctx.live) await runtime.group(`${result.host}: building`, attempt);
-  else await attempt();
-  const size = result.closureBytes === void 0 ? "" : `, closure ${formatBytes(result.closureBytes)}`;
-  const line = `${result.host}: ${result.status} in ${result.seconds} s${size}`;
-  runtime.info(line);
-  const text = log.text();
-  if (!ctx.live && text) await runtime.group(`${result.host}: log`, async () => runtime.untrusted(text));
-  if (result.status === "failed" || result.status === "eval-failed") {
-    const title = result.status === "eval-failed" ? `host ${result.host} failed to evaluate` : `host ${result.host} failed`;
-    runtime.annotate({ level: "error", title, message: result.error ?? "" });
-    runtime.info(`${result.host}: last lines of the ${stage2}:`);
-    runtime.untrusted(result.logTail ?? "");
-  }
+var SIGNS_ON_WRITE = /^(file|https?|s3):\/\//i;
+function pushStoreUri(uri, keyFile) {
+  if (!keyFile || !SIGNS_ON_WRITE.test(uri)) return uri;
+  const [base, fragment] = uri.split("#", 2);
+  return `${base}${base?.includes("?") ? "&" : "?"}secret-key=${keyFile}${fragment === void 0 ? "" : `#${fragment}`}`;
 }
 var CONFIRM_ATTEMPTS = 3;
 var CONFIRM_DELAY_MS = 300;
 async function push(target, out, ctx, onStderrLine) {
-  const { nix, options, checker } = ctx;
+  const { nix, checker } = ctx;
   if (target.kind === "cachix") {
-    await ctx.cachix.push(target.name, [out], { authToken: options.cachixAuthToken, signingKey: options.signingKey }, onStderrLine);
+    await ctx.cachix.push(target.name, [out], { authToken: ctx.cachixAuthToken, signingKey: ctx.signingKey }, onStderrLine);
   } else {
     const remote = /^ssh(-ng)?:\/\//.test(target.uri);
     if (ctx.keyFile && remote) {
@@ -26129,6 +26173,13 @@ async function push(target, out, ctx, onStderrLine) {
     await new Promise((r) => setTimeout(r, CONFIRM_DELAY_MS));
   }
 }
+
+// src/actions/build-matrix/report.ts
+function evaluationFailure(host2, error2) {
+  const result = { host: host2, status: "eval-failed", pushed: false, error: error2.message };
+  if (error2.file) Object.assign(result, { file: error2.file, line: error2.line, column: error2.column });
+  return result;
+}
 function formatBytes(bytes) {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let value = bytes;
@@ -26147,12 +26198,18 @@ var STATUS_TEXT = {
   failed: "\u274C failed",
   "eval-failed": "\u274C eval-failed"
 };
+function where(h) {
+  return h.file ? ` (${h.file}:${h.line}${h.column ? `:${h.column}` : ""})` : "";
+}
 function renderReport(report) {
   const failed = report.hosts.filter((h) => h.status === "failed" || h.status === "eval-failed");
   const r = new Report(`build-matrix (${report.mode}): ${failed.length ? `${failed.length} host${failed.length === 1 ? "" : "s"} failed` : "all hosts good"}`);
   const count = (s) => report.hosts.filter((h) => h.status === s).length;
   const parts = ["cached", "planned", "built", "pushed", "failed", "eval-failed"].filter((s) => count(s)).map((s) => `${count(s)} ${s === "planned" ? "to build" : s}`);
-  r.paragraph(`${report.hosts.length} hosts in ${report.seconds} s with ${report.nixVersion}: ${parts.join(", ") || "none"}.`);
+  if (report.listing) {
+    const at = report.listing.file ? ` (${report.listing.file}:${report.listing.line})` : "";
+    r.paragraph(`The hosts could not be listed, so nothing was planned (${report.seconds} s, ${report.nixVersion}): ${headline(report.listing.message)}${at}`);
+  } else r.paragraph(`${report.hosts.length} hosts in ${report.seconds} s with ${report.nixVersion}: ${parts.join(", ") || "none"}.`);
   if (report.hosts.length) {
     r.table(
       ["Host", "Status", "Time", "Closure", "Detail"],
@@ -26161,7 +26218,7 @@ function renderReport(report) {
         STATUS_TEXT[h.status],
         h.seconds === void 0 ? "" : `${h.seconds} s`,
         h.closureBytes === void 0 ? "" : formatBytes(h.closureBytes),
-        h.error ? headline(h.error) : h.status === "cached" ? `in ${(h.cachedIn ?? []).join(", ")}` : h.out ?? ""
+        h.error ? headline(h.error) + where(h) : h.status === "cached" ? `in ${(h.cachedIn ?? []).join(", ")}` : h.out ?? ""
       ])
     );
   }
@@ -26171,7 +26228,7 @@ function renderReport(report) {
   }
   for (const h of failed) {
     const detail = h.logTail || h.error;
-    if (detail && (detail.includes("\n") || h.logTail)) r.code(`${h.host}: ${h.status}`, detail);
+    if (detail && (detail.includes("\n") || h.logTail)) r.code(`${h.host}: ${h.status}${where(h)}`, detail);
   }
   return r;
 }
@@ -26179,37 +26236,323 @@ function failureMessage(report) {
   const evalFailed = report.hosts.filter((h) => h.status === "eval-failed").map((h) => h.host);
   const failed = report.hosts.filter((h) => h.status === "failed").map((h) => h.host);
   const parts = [];
+  if (report.listing) return `could not list the hosts: ${headline(report.listing.message)}`;
   if (evalFailed.length) parts.push(`failed to evaluate: ${evalFailed.join(", ")}`);
   if (failed.length) parts.push(`failed to build or push: ${failed.join(", ")}`);
   return `${evalFailed.length + failed.length} of ${report.hosts.length} hosts failed (${parts.join("; ")})`;
 }
 
-// src/actions/flake-check/analyze.ts
-import { existsSync as existsSync7 } from "node:fs";
-import { join as join10, relative as relative7, sep as sep4 } from "node:path";
-var ANY_SOURCE = /^\/nix\/store\/[0-9a-df-np-sv-z]{32}-source\/(.+)$/;
-function toWorkspacePath(file, map) {
-  if (!map.root) return void 0;
-  let inSource;
-  if (map.storePath) {
-    if (file.startsWith(`${map.storePath}/`)) inSource = file.slice(map.storePath.length + 1);
+// src/actions/build-matrix/build-host.ts
+var FAILED_TAIL_LINES = 25;
+var UNTRUSTED_SETTING = /ignoring untrusted substituter|ignoring the client-specified setting|is a restricted setting|not a trusted user/i;
+function ignoredSettingNotice(line) {
+  return UNTRUSTED_SETTING.test(line);
+}
+function seconds(since) {
+  return Math.round((Date.now() - since) / 100) / 10;
+}
+async function buildHost(result, ctx) {
+  const { options, nix, runtime } = ctx;
+  const started = Date.now();
+  const log = new LogBuffer();
+  const onLine = (line) => {
+    log.push(line);
+    if (ctx.live) runtime.untrusted(line);
+    if (ignoredSettingNotice(line)) {
+      ctx.warn(`Nix ignored some of this run's settings (caches, keys or netrc) because the runner's user is not a trusted user of the Nix daemon: "${line.trim()}". Add the user to trusted-users, or set the caches in the daemon's nix.conf.`);
+    }
+  };
+  let stage2 = "build";
+  const attempt = async () => {
+    try {
+      if (!result.drv) {
+        stage2 = "evaluation";
+        if (!await evaluateAlone(result, nix, ctx)) return;
+        stage2 = "build";
+      }
+      const built = await nix.buildDerivation(result.drv, ["--print-build-logs", ...ctx.buildArgs], { onStderrLine: onLine });
+      const out = built.outputs.out;
+      if (!out) throw new Error(`nix build printed no output path for ${result.host}`);
+      if (result.out && out !== result.out) ctx.warn(`${result.host}: built ${out}, but the plan had ${result.out}`);
+      result.out = out;
+      result.status = "built";
+      try {
+        const [info2] = await nix.pathInfo([out], { closureSize: true });
+        result.closureBytes = info2?.closureSize;
+      } catch (error2) {
+        ctx.warn(`${result.host}: could not measure the closure of ${out}: ${nixErrorMessage(error2)}`);
+      }
+      if (options.pushTo) {
+        stage2 = "push";
+        await push(options.pushTo, out, ctx, onLine);
+        result.status = "pushed";
+        result.pushed = true;
+      }
+    } catch (error2) {
+      result.status = stage2 === "evaluation" ? "eval-failed" : "failed";
+      result.error = stage2 === "push" ? `push failed: ${nixErrorMessage(error2)}` : nixErrorMessage(error2);
+      result.errorKind = errorKind(error2);
+      result.logTail = tail(error2 instanceof CommandError ? error2.stderr : log.tail(FAILED_TAIL_LINES) || String(error2), FAILED_TAIL_LINES);
+    } finally {
+      result.seconds = seconds(started);
+    }
+  };
+  if (ctx.live) await runtime.group(`${result.host}: building`, attempt);
+  else await attempt();
+  const size = result.closureBytes === void 0 ? "" : `, closure ${formatBytes(result.closureBytes)}`;
+  runtime.info(`${result.host}: ${result.status} in ${result.seconds} s${size}`);
+  const text = log.text();
+  if (!ctx.live && text) await runtime.group(`${result.host}: log`, async () => runtime.untrusted(text));
+  if (result.status === "failed" || result.status === "eval-failed") {
+    const title = result.status === "eval-failed" ? `host ${result.host} failed to evaluate` : `host ${result.host} failed`;
+    runtime.annotate({ level: "error", title, message: result.error ?? "", file: result.file, line: result.line, column: result.column });
+    if (result.logTail) {
+      runtime.info(`${result.host}: last lines of the ${stage2}:`);
+      runtime.untrusted(result.logTail);
+    }
+  }
+}
+async function evaluateAlone(result, nix, ctx) {
+  let evaluation;
+  try {
+    evaluation = await evaluateFleet(nix, ctx.options.ref, [result.host], { extraArgs: ctx.evalArgs });
+  } catch (error3) {
+    if (!(error3 instanceof HostsUnlistedError) || !error3.errors[0]) throw error3;
+    Object.assign(result, evaluationFailure(result.host, locate(error3.errors[0], ctx.map)));
+    return false;
+  }
+  const evaluated = evaluation.hosts[0];
+  if (evaluated) {
+    Object.assign(result, { system: evaluated.system, drv: evaluated.drv, out: evaluated.out });
+    return true;
+  }
+  const failure = evaluation.failed[0];
+  const error2 = failure?.errors[0] ? locate(failure.errors[0], ctx.map) : { message: `${result.host} did not evaluate` };
+  Object.assign(result, evaluationFailure(result.host, error2));
+  return false;
+}
+
+// src/actions/build-matrix/caches.ts
+import { readFile as readFile6 } from "node:fs/promises";
+import { join as join10 } from "node:path";
+function cacheCredentials(options) {
+  const entries = [...options.cacheNetrc ?? []];
+  const token = options.cachixAuthToken;
+  if (token) {
+    const urls = [...options.caches, ...options.pushTo?.kind === "cachix" ? [cachixUrl(options.pushTo.name)] : []];
+    for (const cache of urls) {
+      const hostname = safeHostname(cache);
+      if (hostname?.endsWith(".cachix.org") && !entries.some((e) => e.machine === hostname)) {
+        entries.push({ machine: hostname, login: "", password: token });
+      }
+    }
+  }
+  return entries;
+}
+function safeHostname(url) {
+  try {
+    return new URL(url).hostname || void 0;
+  } catch {
+    return void 0;
+  }
+}
+function runSubstituters(options) {
+  const substituters = [...options.caches];
+  const target = options.pushTo;
+  if (target?.kind === "cachix" && options.cachePublicKeys.some((k) => k.startsWith(`${target.name}.cachix.org-`))) {
+    const url = cachixUrl(target.name);
+    if (!substituters.includes(url)) substituters.push(url);
+  }
+  return substituters;
+}
+function nixConfigFor(options, netrcFile) {
+  return runNixConfig({ nixConfig: options.nixConfig, substituters: runSubstituters(options), trustedPublicKeys: options.cachePublicKeys, netrcFile });
+}
+async function userNetrc(runtime, warn, nixConfig) {
+  const confDir = process.env.NIX_CONF_DIR || "/etc/nix";
+  const nixConf = await readFile6(join10(confDir, "nix.conf"), "utf8").catch(() => void 0);
+  const file = configuredNetrcFile([process.env.NIX_CONFIG, nixConfig].filter(Boolean).join("\n") || void 0, nixConf, confDir);
+  let text;
+  try {
+    text = await readFile6(file, "utf8");
+  } catch (error2) {
+    const code = error2.code;
+    if (code !== "ENOENT") warn(`the netrc file ${file} cannot be read (${code ?? "error"}): Nix will not use its credentials in this run.`);
+    return [];
+  }
+  const entries = parseNetrc(text);
+  for (const entry of entries) if (entry.password) runtime.setSecret(entry.password);
+  return entries;
+}
+
+// src/actions/build-matrix/plan-hosts.ts
+async function planHosts(ctx, results) {
+  const { options, runtime, warn } = ctx;
+  const evalStarted = Date.now();
+  const evaluation = ctx.evaluated ? selectHosts(ctx.evaluated, options.hosts) : await evaluateFleet(ctx.nix, options.ref, options.hosts, { extraArgs: ctx.evalArgs });
+  const count = evaluation.hosts.length + evaluation.failed.length;
+  runtime.info(
+    ctx.evaluated ? `Planning ${count} hosts from flake-check's evaluation (no new evaluation): ${evaluation.failed.length} failed.` : `Evaluated ${count} hosts in ${seconds(evalStarted)} s (${evaluation.nixCalls} nix evaluation${evaluation.nixCalls === 1 ? "" : "s"}): ${evaluation.failed.length} failed.`
+  );
+  for (const f of evaluation.failed) {
+    const error2 = f.errors[0] ? locate(f.errors[0], ctx.map) : { message: "it did not evaluate" };
+    const result = evaluationFailure(f.host, error2);
+    results.set(f.host, result);
+    runtime.annotate({ level: "error", title: `host ${f.host} failed to evaluate`, message: error2.message, file: result.file, line: result.line, column: result.column });
+  }
+  for (const h of evaluation.hosts) results.set(h.host, { host: h.host, status: "planned", system: h.system, drv: h.drv, out: h.out, pushed: false });
+  const asked = options.caches.filter((c) => !/^s3:\/\//i.test(c));
+  if (asked.length < options.caches.length) {
+    runtime.info("s3:// caches are used as substituters but not asked which hosts they hold: no host is skipped for them.");
+  }
+  if (!options.skipCached || !asked.length || !evaluation.hosts.length) return;
+  const checkStarted = Date.now();
+  const presence = await ctx.checker.check(
+    asked,
+    evaluation.hosts.map((h) => h.out)
+  );
+  const failures = /* @__PURE__ */ new Map();
+  for (const [i, p] of presence.entries()) {
+    const result = results.get(evaluation.hosts[i].host);
+    if (p.cachedIn.length) {
+      result.status = "cached";
+      result.cachedIn = p.cachedIn.map(displayUrl);
+    }
+    for (const e of p.errors) failures.set(e.cache, { count: (failures.get(e.cache)?.count ?? 0) + 1, message: e.message });
+  }
+  for (const [cache, f] of failures) {
+    warn(`cache ${displayUrl(cache)} could not be asked about ${f.count} host${f.count === 1 ? "" : "s"} (${f.message}): counted as not cached there.`);
+  }
+  const cached = [...results.values()].filter((h) => h.status === "cached").length;
+  runtime.info(`Asked ${asked.length} cache${asked.length === 1 ? "" : "s"} in ${seconds(checkStarted)} s: ${cached} of ${evaluation.hosts.length} hosts already cached.`);
+}
+
+// src/actions/build-matrix/run.ts
+var MAX_MATRIX_JOBS = 256;
+async function runBuildMatrix(options, deps) {
+  const { runtime } = deps;
+  const started = Date.now();
+  for (const entry of cacheCredentials(options)) if (entry.password) runtime.setSecret(entry.password);
+  const privateDir = await PrivateDir.create(runtime, options.tempRoot);
+  const checker = new CachePresence({ ...options.cacheCheck, netrc: cacheCredentials(options) });
+  try {
+    return await runInside(options, deps, privateDir, checker, started);
+  } finally {
+    checker.close();
+    await privateDir.close();
+  }
+}
+async function runInside(options, deps, privateDir, checker, started) {
+  const { runtime } = deps;
+  const warnings = [];
+  const warn = (message) => {
+    if (warnings.includes(message)) return;
+    warnings.push(message);
+    runtime.warning(message);
+  };
+  const credentials = cacheCredentials(options);
+  let netrcFile;
+  if (credentials.length) {
+    const own = (await userNetrc(runtime, warn, options.nixConfig)).filter((u) => !credentials.some((c) => c.machine === u.machine));
+    netrcFile = await privateDir.writeSecret("netrc", formatNetrc([...credentials, ...own]));
+  }
+  const nix = deps.nix ?? await Nix.create({ extraConfig: nixConfigFor(options, netrcFile) });
+  runtime.info(`build-matrix (${options.mode}) on '${options.flake}' with ${nix.version.text}`);
+  const evalArgs = evaluationArgs(options.extraArgs);
+  const map = await sourceMapFor(nix, options, lockArgs(options.extraArgs));
+  if (askedHosts(options).hosts.length) {
+    const known = await listHosts(nix, options.ref, evalArgs).catch(() => void 0);
+    if (known) checkHostsKnown(options, known);
+  }
+  const results = /* @__PURE__ */ new Map();
+  let listing;
+  if (options.mode === "build") {
+    const host2 = options.host;
+    results.set(host2, { host: host2, status: "planned", pushed: false });
   } else {
-    const m = ANY_SOURCE.exec(file);
-    if (m?.[1] && existsSync7(join10(map.root, m[1]))) inSource = m[1];
+    try {
+      await planHosts({ options, nix, checker, runtime, map, evalArgs, warn, evaluated: deps.evaluation }, results);
+    } catch (error2) {
+      if (!(error2 instanceof HostsUnlistedError)) throw error2;
+      listing = locate(error2.errors[0] ?? { message: error2.message, trace: [], ignored: false }, map);
+      runtime.annotate({ level: "error", title: "the hosts could not be listed", message: listing.message, file: listing.file, line: listing.line, column: listing.column });
+    }
   }
-  if (inSource === void 0) return void 0;
-  const onDisk = join10(map.root, inSource);
-  const rel = relative7(map.workspace, onDisk);
-  return rel.startsWith("..") ? onDisk : rel.split(sep4).join("/");
-}
-function locate(error2, map) {
-  const candidates = [error2.position, ...error2.trace.map((f) => f.position)];
-  for (const pos of candidates) {
-    const file = pos && toWorkspacePath(pos.file, map);
-    if (pos && file) return explainUntracked({ message: error2.message, file, line: pos.line, column: pos.column }, map);
+  const planned = [...results.values()].filter((h) => h.status === "planned");
+  const matrix = {
+    include: planned.filter((h) => h.drv).map((h) => ({ host: h.host, system: h.system ?? "", drv: h.drv ?? "", out: h.out ?? "" }))
+  };
+  if (options.mode !== "build") {
+    if (matrix.include.length > MAX_MATRIX_JOBS) {
+      warn(`the matrix has ${matrix.include.length} hosts, more than the ${MAX_MATRIX_JOBS} jobs GitHub allows in one matrix: split the fleet with 'hosts', or build with mode 'all'.`);
+    }
+    runtime.setOutput("matrix", JSON.stringify(matrix));
+    runtime.setOutput("hosts", JSON.stringify(matrix.include.map((e) => e.host)));
+    runtime.setOutput("cached", JSON.stringify([...results.values()].filter((h) => h.status === "cached").map((h) => h.host)));
+    runtime.setOutput("empty", String(matrix.include.length === 0));
   }
-  return explainUntracked({ message: error2.message }, map);
+  if (options.mode !== "plan") {
+    let keyFile;
+    if (options.signingKey && options.pushTo?.kind === "store") {
+      keyFile = await privateDir.writeSecret("signing-key", `${options.signingKey}
+`);
+    }
+    const cachix = deps.cachix ?? new Cachix();
+    const parallel = Math.min(options.maxParallel, planned.length);
+    if (parallel > 1) {
+      const pushedTo = options.pushTo?.kind === "store" ? [options.pushTo.uri] : [];
+      await registerCaches(nix, [...runSubstituters(options), ...pushedTo]);
+    }
+    const live = parallel <= 1;
+    if (planned.length) runtime.info(`Building ${planned.length} host${planned.length === 1 ? "" : "s"}, ${parallel} at a time.`);
+    const ctx = {
+      options,
+      nix,
+      runtime,
+      checker,
+      cachix,
+      cachixAuthToken: options.cachixAuthToken,
+      signingKey: options.signingKey,
+      keyFile,
+      warn,
+      live,
+      map,
+      evalArgs,
+      buildArgs: buildArgs(options.extraArgs)
+    };
+    await mapConcurrent(planned, options.maxParallel, (result) => buildHost(result, ctx));
+    const built = [...results.values()].filter((h) => h.out && (h.status === "built" || h.status === "pushed"));
+    runtime.setOutput("out-paths", JSON.stringify(Object.fromEntries(built.map((h) => [h.host, h.out]))));
+    runtime.setOutput(
+      "results",
+      JSON.stringify(
+        Object.fromEntries(
+          [...results.values()].map((h) => [h.host, { status: h.status, seconds: h.seconds ?? 0, closureBytes: h.closureBytes ?? null, pushed: h.pushed }])
+        )
+      )
+    );
+  }
+  const hosts = [...results.values()].sort((a, b) => a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
+  const report = {
+    mode: options.mode,
+    flake: options.flake,
+    result: listing || hosts.some((h) => h.status === "failed" || h.status === "eval-failed") ? "failure" : "success",
+    nixVersion: nix.version.text,
+    hosts,
+    matrix,
+    warnings,
+    seconds: seconds(started)
+  };
+  if (listing) report.listing = listing;
+  runtime.report(renderReport(report));
+  runtime.setOutput("report", await writeStepReport(options.reportDir, "build-matrix", report, options.reportPath));
+  return report;
 }
+async function registerCaches(nix, substituters) {
+  for (const cache of substituters.filter((c) => /^https?:\/\//i.test(c))) await nix.tryOpenStore(cache);
+}
+
+// src/actions/flake-check/analyze.ts
 function derivationName(drvPath) {
   return drvPath.replace(/^.*\/[0-9a-z]{32}-/, "").replace(/\.drv$/, "");
 }
@@ -26224,21 +26567,8 @@ function groupErrors(errors, checkNames2 = /* @__PURE__ */ new Map()) {
   }
   return result;
 }
-function explainUntracked(error2, map) {
-  const m = /(?:getting status of|path) '\/nix\/store\/[0-9a-z]{32}-source\/([^']+)'(?:: No such file or directory| does not exist)/.exec(error2.message);
-  if (!m?.[1] || !map.root || !existsSync7(join10(map.root, m[1]))) return error2;
-  const hint = `${m[1]} exists in the work tree but git does not track it, and Nix only sees tracked files of a git flake: git add it.`;
-  return { ...error2, message: `${error2.message}
-${hint}` };
-}
 
-// src/actions/flake-check/run.ts
-var GITHUB_ANNOTATION_LIMIT = 10;
-var HOST_EVAL_CONCURRENCY = 4;
-function errorsOf(e) {
-  if (e instanceof NixCommandError && e.errors.length) return e.errors;
-  return [{ message: e instanceof Error ? e.message : String(e), trace: [], ignored: false }];
-}
+// src/actions/flake-check/checks.ts
 async function checkNames(nix, flake, evalArgs) {
   const apply = "cs: builtins.mapAttrs (s: v: builtins.mapAttrs (n: c: let r = builtins.tryEval c.drvPath; in if r.success then r.value else null) v) cs";
   const names = /* @__PURE__ */ new Map();
@@ -26251,135 +26581,10 @@ async function checkNames(nix, flake, evalArgs) {
   }
   return names;
 }
-async function runFlakeCheck(options, deps) {
-  const { runtime } = deps;
-  const started = Date.now();
-  const [nix, gitRoot] = await Promise.all([
-    deps.nix ?? Nix.create({ extraConfig: options.nixConfig }),
-    options.localDir && !options.flake.startsWith("path:") ? new Git(options.localDir).tryToplevel() : void 0
-  ]);
-  runtime.info(`Checking flake '${options.flake}' with ${nix.version.text}`);
-  if (options.allSystems && !nix.features.flakeCheckAllSystems) {
-    runtime.info(`${nix.version.text} has no --all-systems: it checks every system anyway.`);
-  }
-  const evalArgs = evaluationArgs(options.extraArgs);
-  const root = gitRoot || options.localDir;
-  const map = { root, workspace: options.pathsFromRepositoryRoot && gitRoot ? gitRoot : options.workspace };
-  map.storePath = await nix.flakeSourcePath(options.ref, evaluationArgs(options.extraArgs, LOCK_FLAGS)).catch(() => void 0);
-  const [listed, result] = await Promise.all([
-    listHosts(nix, options.ref, evalArgs).then(
-      (names) => ({ names, error: void 0 }),
-      (error2) => ({ names: [], error: error2 })
-    ),
-    runtime.group(
-      "nix flake check output",
-      () => nix.flakeCheck(options.ref, {
-        keepGoing: options.keepGoing,
-        build: options.buildChecks,
-        allSystems: options.allSystems,
-        extraArgs: options.extraArgs,
-        onStderrLine: (line) => runtime.untrusted(line)
-      })
-    )
-  ]);
-  const rejected = result.exitCode === 0 ? void 0 : extraArgsRejectedByNix(result.stderr, options.extraArgs);
-  if (rejected) throw new InputError("extra-args", rejected, options.inputLabel?.("extra-args"));
-  const hosts = listed.names;
-  const hostResults = /* @__PURE__ */ new Map();
-  for (const host2 of hosts) hostResults.set(host2, { host: host2, status: result.exitCode === 0 ? "ok" : "unknown", errors: [] });
-  const outputs = [];
-  const flakeErrors = [];
-  if (result.exitCode !== 0) {
-    const errors = parseNixErrors(result.stderr);
-    const names = errors.some((e) => e.derivation) ? await checkNames(nix, options.ref, evalArgs) : /* @__PURE__ */ new Map();
-    const found = groupErrors(errors, names);
-    for (const [host2, errs] of found.byHost) hostResults.set(host2, { host: host2, status: "broken", errors: errs.map((e) => locate(e, map)) });
-    for (const [output, errs] of found.byOutput) outputs.push({ output, errors: errs.map((e) => locate(e, map)) });
-    const unexplained = errors.length ? found.unattributed : [{ message: tail(result.stderr) || `nix flake check exited with code ${result.exitCode}`, trace: [], ignored: false }];
-    if (!options.keepGoing) {
-      runtime.info("keep-going is off: Nix stopped at the first error, so hosts after it were not checked.");
-    } else if (unexplained.length) {
-      const pending = hosts.filter((h) => hostResults.get(h)?.status !== "broken");
-      if (pending.length) {
-        runtime.info(`The check did not say which hosts broke: evaluating ${pending.length} hosts one by one.`);
-        for (const r of await evaluateHostsOneByOne(nix, options.ref, pending, map, runtime, evalArgs)) hostResults.set(r.host, r);
-      }
-    } else {
-      for (const h of hostResults.values()) if (h.status === "unknown") h.status = "ok";
-    }
-    const anyBroken = [...hostResults.values()].some((h) => h.status === "broken");
-    flakeErrors.push(...unexplained.filter((e) => !(e.output === "nixosConfigurations" && anyBroken)));
-  }
-  const listing = listed.error ? errorsOf(listed.error).filter((e) => !parseNixErrors(result.stderr).some((x) => x.message === e.message)) : [];
-  if (listing.length) outputs.unshift({ output: "hosts", errors: listing.map((e) => locate(e, map)) });
-  if (flakeErrors.length) outputs.unshift({ output: "flake", errors: dedupe(flakeErrors).map((e) => locate(e, map)) });
-  const hostList = [...hostResults.values()].sort((a, b) => a.host.localeCompare(b.host));
-  const brokenHosts = hostList.filter((h) => h.status === "broken").map((h) => h.host);
-  const report = {
-    flake: options.flake,
-    result: brokenHosts.length || outputs.length ? "failure" : "success",
-    nixVersion: nix.version.text,
-    hosts: hostList,
-    brokenHosts,
-    outputs,
-    seconds: Math.round((Date.now() - started) / 100) / 10
-  };
-  annotate(runtime, report);
-  runtime.report(renderReport2(report));
-  const reportPath = await writeStepReport(options.reportDir, "flake-check", report, options.reportPath);
-  runtime.setOutput("result", report.result);
-  runtime.setOutput("broken-hosts", JSON.stringify(brokenHosts));
-  runtime.setOutput("report", reportPath);
-  return report;
-}
-var EVALUATION_FLAGS = {
-  "--override-input": 2,
-  "--override-flake": 2,
-  "--inputs-from": 1,
-  "--reference-lock-file": 1,
-  "--impure": 0,
-  "--option": 2,
-  "--arg": 2,
-  "--argstr": 2,
-  "--no-update-lock-file": 0
-};
-var LOCK_FLAGS = {
-  "--override-input": 2,
-  "--override-flake": 2,
-  "--inputs-from": 1,
-  "--reference-lock-file": 1,
-  "--option": 2,
-  "--no-update-lock-file": 0
-};
-function evaluationArgs(extraArgs, flags = EVALUATION_FLAGS) {
-  const picked = [];
-  for (let i = 0; i < extraArgs.length; i++) {
-    const arity = flags[extraArgs[i] ?? ""];
-    if (arity === void 0) continue;
-    picked.push(...extraArgs.slice(i, i + 1 + arity));
-    i += arity;
-  }
-  return picked;
-}
-async function evaluateHostsOneByOne(nix, flake, hosts, map, runtime, evalArgs = []) {
-  return mapConcurrent(hosts, HOST_EVAL_CONCURRENCY, async (host2) => {
-    const t0 = Date.now();
-    const seconds2 = () => ((Date.now() - t0) / 1e3).toFixed(1);
-    try {
-      await evalHostToplevel(nix, flake, host2, evalArgs);
-      runtime.info(`  ${host2}: ok (${seconds2()} s)`);
-      return { host: host2, status: "ok", errors: [] };
-    } catch (e) {
-      runtime.info(`  ${host2}: broken (${seconds2()} s)`);
-      return { host: host2, status: "broken", errors: errorsOf(e).map((x) => locate(x, map)) };
-    }
-  });
-}
-function dedupe(errors) {
-  const seen = /* @__PURE__ */ new Set();
-  return errors.filter((e) => !seen.has(e.message) && seen.add(e.message));
-}
-function where(e) {
+
+// src/actions/flake-check/report.ts
+var GITHUB_ANNOTATION_LIMIT = 10;
+function where2(e) {
   return e.file ? `${e.file}:${e.line}${e.column ? `:${e.column}` : ""}` : "";
 }
 function annotate(runtime, report) {
@@ -26397,18 +26602,20 @@ function annotate(runtime, report) {
 function renderReport2(report) {
   const r = new Report(`flake-check: ${report.result === "success" ? "all hosts good" : "failed"}`);
   const count = (status) => report.hosts.filter((h) => h.status === status).length;
-  const unchecked = count("unknown");
-  r.paragraph(
-    `${report.hosts.length} hosts checked in ${report.seconds} s with ${report.nixVersion}: ${count("ok")} good, ${count("broken")} broken${unchecked ? `, ${unchecked} not checked` : ""}.`
-  );
+  if (!report.hostsListed) {
+    const why = report.outputs.find((o) => o.output === "hosts" || o.output === "flake")?.errors[0]?.message;
+    r.paragraph(`The hosts could not be listed, so no host was checked (${report.seconds} s, ${report.nixVersion})${why ? `: ${headline(why)}` : "."}`);
+  } else {
+    r.paragraph(`${report.hosts.length} hosts checked in ${report.seconds} s with ${report.nixVersion}: ${count("ok")} good, ${count("broken")} broken.`);
+  }
   if (report.hosts.length) {
     r.table(
       ["Host", "Status", "Error", "Location"],
       report.hosts.map((h) => {
         const e = h.errors[0];
-        const status = h.status === "ok" ? "\u2705 ok" : h.status === "broken" ? "\u274C broken" : "\u2754 not checked";
+        const status = h.status === "ok" ? "\u2705 ok" : "\u274C broken";
         const more = h.errors.length > 1 ? ` (+${h.errors.length - 1} more)` : "";
-        return [h.host, status, e ? headline(e.message) + more : "", e ? where(e) : ""];
+        return [h.host, status, e ? headline(e.message) + more : "", e ? where2(e) : ""];
       })
     );
   }
@@ -26420,12 +26627,12 @@ function renderReport2(report) {
     r.heading("Other errors");
     r.table(
       ["Output", "Error", "Location"],
-      report.outputs.flatMap((o) => o.errors.map((e) => [o.output, headline(e.message), where(e)]))
+      report.outputs.flatMap((o) => o.errors.map((e) => [o.output, headline(e.message), where2(e)]))
     );
   }
   const full = [...report.hosts.map((h) => [h.host, h.errors]), ...report.outputs.map((o) => [o.output, o.errors])];
   for (const [name, errors] of full) {
-    for (const e of errors) if (e.message.includes("\n")) r.code(`${name}: ${where(e) || "error"}`, e.message);
+    for (const e of errors) if (e.message.includes("\n")) r.code(`${name}: ${where2(e) || "error"}`, e.message);
   }
   return r;
 }
@@ -26441,6 +26648,89 @@ function failureMessage2(report) {
   const others = report.outputs.filter((o) => o.output !== "flake" && o.output !== "hosts").map((o) => o.output);
   if (others.length) parts.push(`failed: ${others.join(", ")}`);
   return parts.join("; ");
+}
+
+// src/actions/flake-check/run.ts
+async function runFlakeCheck(options, deps) {
+  const { runtime } = deps;
+  const started = Date.now();
+  const nix = deps.nix ?? await Nix.create({ extraConfig: options.nixConfig });
+  runtime.info(`Checking flake '${options.flake}' with ${nix.version.text}`);
+  if (options.allSystems && !nix.features.flakeCheckAllSystems) {
+    runtime.info(`${nix.version.text} has no --all-systems: it checks every system anyway.`);
+  }
+  const evalArgs = evaluationArgs(options.extraArgs);
+  const map = await sourceMapFor(nix, options, lockArgs(options.extraArgs));
+  const [evaluated, result] = await Promise.all([
+    evaluateFleet(nix, options.ref, [], { extraArgs: evalArgs }).then(
+      (evaluation2) => ({ evaluation: evaluation2 }),
+      (error2) => {
+        if (error2 instanceof HostsUnlistedError) return { unlisted: error2.errors };
+        throw error2;
+      }
+    ),
+    runtime.group(
+      "nix flake check output",
+      () => nix.flakeCheck(options.ref, {
+        keepGoing: options.keepGoing,
+        build: options.buildChecks,
+        allSystems: options.allSystems,
+        extraArgs: options.extraArgs,
+        onStderrLine: (line) => runtime.untrusted(line)
+      })
+    )
+  ]);
+  const rejected = result.exitCode === 0 ? void 0 : extraArgsRejectedByNix(result.stderr, options.extraArgs);
+  if (rejected) throw new InputError("extra-args", rejected, options.inputLabel?.("extra-args"));
+  const { evaluation, unlisted } = evaluated;
+  if (evaluation) deps.onEvaluation?.(evaluation);
+  const hostResults = /* @__PURE__ */ new Map();
+  for (const h of evaluation?.hosts ?? []) hostResults.set(h.host, { host: h.host, status: "ok", errors: [] });
+  for (const f of evaluation?.failed ?? []) hostResults.set(f.host, { host: f.host, status: "broken", errors: f.errors.map((e) => locate(e, map)) });
+  const outputs = [];
+  const flakeErrors = [];
+  const checkErrors = result.exitCode === 0 ? [] : parseNixErrors(result.stderr);
+  if (result.exitCode !== 0) {
+    const names = checkErrors.some((e) => e.derivation) ? await checkNames(nix, options.ref, evalArgs) : /* @__PURE__ */ new Map();
+    const found = groupErrors(checkErrors, names);
+    for (const [host2, errs] of found.byHost) {
+      const known = hostResults.get(host2) ?? { host: host2, status: "broken", errors: [] };
+      const more = errs.map((e) => locate(e, map)).filter((e) => !known.errors.some((k) => k.message === e.message));
+      hostResults.set(host2, { host: host2, status: "broken", errors: [...known.errors, ...more] });
+    }
+    for (const [output, errs] of found.byOutput) outputs.push({ output, errors: errs.map((e) => locate(e, map)) });
+    const unexplained = checkErrors.length ? found.unattributed : [{ message: tail(result.stderr) || `nix flake check exited with code ${result.exitCode}`, trace: [], ignored: false }];
+    if (!options.keepGoing) runtime.info("keep-going is off: nix flake check stopped at its first error (every host was still evaluated).");
+    const anyBroken = [...hostResults.values()].some((h) => h.status === "broken");
+    const hostMessages = new Set([...hostResults.values()].flatMap((h) => h.errors.map((e) => e.message)));
+    flakeErrors.push(...unexplained.filter((e) => !(e.output === "nixosConfigurations" && anyBroken) && !hostMessages.has(locate(e, map).message)));
+  }
+  const listing = (unlisted ?? []).filter((e) => !checkErrors.some((x) => x.message === e.message));
+  if (listing.length) outputs.unshift({ output: "hosts", errors: listing.map((e) => locate(e, map)) });
+  if (flakeErrors.length) outputs.unshift({ output: "flake", errors: dedupe(flakeErrors).map((e) => locate(e, map)) });
+  const hostList = [...hostResults.values()].sort((a, b) => a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
+  const brokenHosts = hostList.filter((h) => h.status === "broken").map((h) => h.host);
+  const report = {
+    flake: options.flake,
+    result: brokenHosts.length || outputs.length || unlisted ? "failure" : "success",
+    nixVersion: nix.version.text,
+    hostsListed: !unlisted,
+    hosts: hostList,
+    brokenHosts,
+    outputs,
+    seconds: Math.round((Date.now() - started) / 100) / 10
+  };
+  annotate(runtime, report);
+  runtime.report(renderReport2(report));
+  const reportPath = await writeStepReport(options.reportDir, "flake-check", report, options.reportPath);
+  runtime.setOutput("result", report.result);
+  runtime.setOutput("broken-hosts", JSON.stringify(brokenHosts));
+  runtime.setOutput("report", reportPath);
+  return report;
+}
+function dedupe(errors) {
+  const seen = /* @__PURE__ */ new Set();
+  return errors.filter((e) => !seen.has(e.message) && seen.add(e.message));
 }
 
 // src/actions/secret-scan/report.ts
@@ -26474,7 +26764,7 @@ function failureMessage3(report) {
 // src/actions/secret-scan/run.ts
 import { existsSync as existsSync8 } from "node:fs";
 import { mkdir as mkdir6, writeFile as writeFile5 } from "node:fs/promises";
-import { dirname as dirname7, join as join11, relative as relative8, sep as sep5 } from "node:path";
+import { dirname as dirname8, join as join11, relative as relative8, sep as sep5 } from "node:path";
 
 // src/scan/fleet-config.ts
 var TOKEN = String.raw`[\w=-]`;
@@ -26535,12 +26825,12 @@ async function runSecretScan(options, deps) {
   for (const secret of options.secrets) runtime.setSecret(secret);
   const started = Date.now();
   const log = { info: (m) => runtime.info(m), warning: (m) => runtime.warning(m) };
-  const plan2 = planRange(options.range, options.eventName, options.event, options.published);
+  const plan = planRange(options.range, options.eventName, options.event, options.published);
   const git = new GitHistory(options.workspace);
   const root = await git.tryToplevel();
   if (!root) throw new Error(`${options.workspace} is not a git work tree. Check the repository out (actions/checkout) before scanning it.`);
   const repo = new GitHistory(root);
-  const range = await resolveRange(plan2, repo, log);
+  const range = await resolveRange(plan, repo, log);
   const spec = rangeSpec(range);
   const commits = (await repo.revList(range.include, range.exclude, { noMerges: true })).length;
   runtime.info(commits ? `Scanning ${commits} commits (${range.why}): ${spec}` : `No commits to scan (${range.why}).`);
@@ -26623,7 +26913,7 @@ async function runSecretScan(options, deps) {
   return report;
 }
 async function writeJson(path5, data) {
-  await mkdir6(dirname7(path5), { recursive: true });
+  await mkdir6(dirname8(path5), { recursive: true });
   await writeFile5(path5, JSON.stringify(data, null, 2) + "\n", { flag: "wx" });
 }
 
@@ -26659,8 +26949,9 @@ async function runGate(options, deps) {
   const stages = [];
   let broken;
   let listed;
+  let evaluation;
   const check = await stage("flake-check", runtime, async (scoped) => {
-    const report2 = await runFlakeCheck(options.flakeCheck, { runtime: scoped });
+    const report2 = await runFlakeCheck(options.flakeCheck, { runtime: scoped, onEvaluation: (e) => evaluation = e });
     broken = report2.brokenHosts;
     listed = report2.hosts.map((h) => h.host);
     return report2.result === "failure" ? { failed: failureMessage2(report2) } : {};
@@ -26682,7 +26973,7 @@ async function runGate(options, deps) {
     const withhold = (scan.status === "failure" || findings > 0) && options.buildMatrix.pushTo !== void 0;
     const build = await stage("build-matrix", runtime, async (scoped) => {
       if (withhold) scoped.warning("secret-scan found secrets or could not run: hosts are built but not pushed.");
-      const report2 = await runBuildMatrix({ ...options.buildMatrix, mode: "all", hosts: selected, pushTo: withhold ? void 0 : options.buildMatrix.pushTo }, { runtime: scoped });
+      const report2 = await runBuildMatrix({ ...options.buildMatrix, mode: "all", hosts: selected, pushTo: withhold ? void 0 : options.buildMatrix.pushTo }, { runtime: scoped, evaluation });
       return report2.result === "failure" ? { failed: failureMessage(report2) } : {};
     });
     if (withhold) build.message = build.message ? `${build.message} (and nothing pushed: secret-scan)` : "built, not pushed: secret-scan found secrets or could not run";

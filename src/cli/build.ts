@@ -7,6 +7,7 @@ export const buildCommand: Command = {
   name: "build",
   usage: `  nix-fleet build (--host HOST | --all) [--flake PATH] [--hosts a,b] [--caches URLS]
                   [--cache-public-keys KEYS] [--cache-netrc-file FILE] [--no-skip-cached] [--nix-config LINES]
+                  [--extra-args ARGS]
                   [--push-to URI] [--signing-key-file FILE] [--max-parallel N] [--json] [--report FILE]
       Builds one host, or every uncached host (--all), never stopping at a failure; pushes each
       closure to --push-to (a store URI, or cachix:NAME with CACHIX_AUTH_TOKEN set).`,

@@ -17,6 +17,7 @@ export const matrixOptions = {
   json: { type: "boolean" },
   report: { type: "string" },
   "nix-config": { type: "string" },
+  "extra-args": { type: "string" },
 } as const;
 
 const SECRET_SOURCES: Record<string, string> = {
@@ -54,7 +55,8 @@ export async function runMatrixCommand(
   // Secrets arrive through files and the environment: errors name what the user actually gave.
   const label = (name: string) => SECRET_SOURCES[name] ?? cliOptionLabel(name);
   const inputs = new Inputs((name) => (typeof given[name] === "boolean" ? String(given[name]) : (given[name] as string | undefined)), (s) => runtime.setSecret(s), label);
-  const options = readBuildMatrixOptions(inputs, process.env, process.cwd());
+  // In a terminal, paths are shown relative to where the user stands.
+  const options = readBuildMatrixOptions(inputs, { ...process.env, GITHUB_WORKSPACE: "" }, process.cwd());
   options.tempRoot = scratch;
   options.reportDir = scratch;
   if (values.report) options.reportPath = resolve(String(values.report));
@@ -64,9 +66,11 @@ export async function runMatrixCommand(
 export const planCommand: Command = {
   name: "plan",
   usage: `  nix-fleet plan [--flake PATH] [--hosts a,b] [--caches URLS] [--cache-public-keys KEYS]
-                 [--cache-netrc-file FILE] [--no-skip-cached] [--nix-config LINES] [--json] [--report FILE]
+                 [--cache-netrc-file FILE] [--no-skip-cached] [--nix-config LINES] [--extra-args ARGS]
+                 [--json] [--report FILE]
       Evaluates every host once, asks the caches which toplevels they hold, and prints the
-      build matrix ({"include": [{host, system, drv, out}]}) on stdout; --json prints the report.`,
+      build matrix ({"include": [{host, system, drv, out}]}) on stdout; --json prints the report.
+      --extra-args takes evaluation flags (input overrides, options) for every evaluation, as check does.`,
   options: matrixOptions,
   async run(values, runtime, scratch) {
     const report = await runMatrixCommand("plan", values, runtime, scratch);

@@ -1,5 +1,8 @@
 import { CommandError, CommandNotFoundError, run, type RunOptions, type RunResult } from "../process/run.js";
+import { userErrorFromHints } from "../runner/user-error.js";
 import { parseNixErrors, type NixError } from "./errors.js";
+import { NIX_HINTS } from "./hints.js";
+import { composeNixConfig } from "./nix-config.js";
 import { nixFeatures, parseNixVersion, type NixVersion } from "./version.js";
 
 /** A Nix command failed. Carries the parsed errors as well as the command, exit code and stderr. */
@@ -25,6 +28,17 @@ export class NixCommandError extends CommandError {
 export function nixErrorMessage(error: unknown): string {
   if (error instanceof NixCommandError && error.errors[0]) return error.errors[0].message;
   return error instanceof Error ? error.message : String(error);
+}
+
+/** A failed Nix command as an error: a UserError with the fix when the cause is the user's setup. */
+export function nixFailure(result: RunResult): Error {
+  return userErrorFromHints("nix", NIX_HINTS, result.stderr) ?? new NixCommandError(result);
+}
+
+/** Nix's parsed errors from a failure, or the failure itself as one error when Nix printed none. */
+export function nixErrorsOf(error: unknown): NixError[] {
+  if (error instanceof NixCommandError && error.errors.length) return error.errors;
+  return [{ message: error instanceof Error ? error.message : String(error), trace: [], ignored: false }];
 }
 
 export class NixNotFoundError extends Error {
@@ -87,16 +101,6 @@ export interface NixOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/**
- * Builds the NIX_CONFIG a run uses: the caller's own NIX_CONFIG kept, then what this toolkit needs
- * (flakes and the new CLI, added to whatever the caller enabled), then the user's extra lines.
- * nix.conf is left alone: NIX_CONFIG is read after it.
- */
-export function composeNixConfig(callerConfig: string | undefined, extraConfig: string | undefined): string {
-  const parts = [callerConfig?.trimEnd(), "extra-experimental-features = nix-command flakes", extraConfig?.trimEnd()];
-  return parts.filter((p): p is string => !!p).join("\n");
-}
-
 /** The Nix CLI. Every call goes through exec(); the version decides which flags exist. */
 export class Nix {
   readonly features: ReturnType<typeof nixFeatures>;
@@ -134,7 +138,7 @@ export class Nix {
 
   private async checked(args: string[], options: Omit<RunOptions, "env"> = {}): Promise<RunResult> {
     const result = await this.exec(args, options);
-    if (result.exitCode !== 0) throw new NixCommandError(result);
+    if (result.exitCode !== 0) throw nixFailure(result);
     return result;
   }
 
@@ -142,11 +146,15 @@ export class Nix {
    * Evaluations run side by side (hosts one by one, plans), and Nix's SQLite eval cache answers
    * "database is busy" to concurrent writers instead of waiting: so it stays off.
    */
-  async evalJson<T>(installable: string, options: { apply?: string; extraArgs?: string[] } = {}): Promise<T> {
+  async evalJson<T>(
+    installable: string,
+    options: { apply?: string; extraArgs?: string[]; onStderrLine?: (line: string) => void } = {},
+  ): Promise<T> {
     const args = ["eval", "--json", "--show-trace", "--no-eval-cache", installable];
     if (options.apply) args.push("--apply", options.apply);
+    // The user's arguments last: a flag short of its value fails, instead of taking the flake for it.
     args.push(...(options.extraArgs ?? []));
-    const result = await this.checked(args);
+    const result = await this.checked(args, { onStderrLine: options.onStderrLine });
     return JSON.parse(result.stdout) as T;
   }
 
@@ -190,6 +198,12 @@ export class Nix {
     await this.checked(["copy", ...(noCheckSigs ? ["--no-check-sigs"] : []), "--to", storeUri, ...paths], rest);
   }
 
+  /** Opens a store (`nix store ping`/`info`): true when Nix could. For an http(s) cache, Nix records it in its cache database. */
+  async tryOpenStore(uri: string): Promise<boolean> {
+    const result = await this.exec(["store", this.features.storeInfo ? "info" : "ping", "--store", uri]);
+    return result.exitCode === 0;
+  }
+
   /** The store path of the flake's source tree, as it appears in error positions. */
   async flakeSourcePath(flake: string, extraArgs: string[] = []): Promise<string> {
     const result = await this.checked(["flake", "metadata", "--json", flake, ...extraArgs]);
@@ -202,7 +216,6 @@ export class Nix {
     if (options.keepGoing) args.push("--keep-going");
     if (!options.build) args.push("--no-build");
     if (options.allSystems && this.features.flakeCheckAllSystems) args.push("--all-systems");
-    // The user's arguments last: a flag short of its value fails, instead of taking the flake for it.
     args.push(flake, ...options.extraArgs);
     return this.exec(args, { onStderrLine: options.onStderrLine });
   }

@@ -69,8 +69,9 @@ describeEachNix("build-matrix action, plan feeding build through the matrix JSON
     expect(result.exitCode).toBe(1);
     expect(result.log).toContain("build-matrix failed with: 1 of 3 hosts failed (failed to evaluate: db)");
     expect(JSON.parse(result.outputs.results ?? "")).toMatchObject({ db: { status: "eval-failed" }, mgmt: { status: "built" }, web: { status: "built" } });
-    if (flavour === "github") expect(result.log).toContain("::error title=host db failed to evaluate::");
-    else expect(result.log).toContain("error: host db failed to evaluate:");
+    // Annotated where the error lies in the repository (the assertion throws in lib/default.nix).
+    if (flavour === "github") expect(result.log).toContain("::error title=host db failed to evaluate,file=lib/default.nix,line=28,col=21::");
+    else expect(result.log).toContain("error: lib/default.nix:28:21: host db failed to evaluate:");
   });
 
   it.each(["github", "forgejo"] as const)("%s: a host's build and evaluation output cannot run workflow commands", async (flavour) => {

@@ -61,6 +61,8 @@ describeEachNix("the gate (root action.yml), one job", () => {
     cleanup.push(r.runnerTemp);
     expect(r.log).not.toContain("failed with");
     expect(r.exitCode).toBe(0);
+    // build-matrix plans from the evaluation flake-check made: every host evaluated once.
+    expect(r.log).toContain("Planning 3 hosts from flake-check's evaluation (no new evaluation): 0 failed.");
     expect(r.outputs).toMatchObject({ result: "success", "broken-hosts": "[]", findings: "0" });
     expect(Object.values(JSON.parse(r.outputs.results ?? "{}")).map((x) => (x as { status: string }).status)).toEqual(["pushed", "pushed", "pushed"]);
     expect(readdirSync(cache).filter((f) => f.endsWith(".narinfo")).length).toBeGreaterThanOrEqual(4);

@@ -2,9 +2,11 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { explainUntracked, groupErrors, locate, toWorkspacePath } from "../../src/actions/flake-check/analyze.js";
+import { groupErrors } from "../../src/actions/flake-check/analyze.js";
+import { locate, toWorkspacePath } from "../../src/nix/source-map.js";
+import { evaluationArgs } from "../../src/nix/extra-args.js";
 import { localFlakeDir } from "../../src/nix/flake-ref.js";
-import { evaluationArgs, failureMessage, renderReport } from "../../src/actions/flake-check/run.js";
+import { failureMessage, renderReport } from "../../src/actions/flake-check/run.js";
 import { renderText } from "../../src/runner/report.js";
 import type { NixError } from "../../src/nix/errors.js";
 
@@ -43,23 +45,24 @@ describe("locate", () => {
   });
 });
 
-describe("explainUntracked", () => {
+describe("an untracked file, in the words of each Nix", () => {
   const root = mkdtempSync(join(tmpdir(), "untracked-"));
   mkdirSync(join(root, "hosts"));
   writeFileSync(join(root, "hosts", "extra.nix"), "{ }");
   const map = { storePath: store, root, workspace: root };
+  const untracked = (message: string): NixError => ({ message, trace: [], ignored: false });
   it.each([
     { nix: "2.8", message: `getting status of '${store}/hosts/extra.nix': No such file or directory` },
     { nix: "2.26", message: `path '${store}/hosts/extra.nix' does not exist` },
   ])("explains a file git does not track, in the words of Nix $nix", ({ message }) => {
-    expect(explainUntracked({ message }, map).message).toBe(
+    expect(locate(untracked(message), map).message).toBe(
       `${message}\nhosts/extra.nix exists in the work tree but git does not track it, and Nix only sees tracked files of a git flake: git add it.`,
     );
   });
 
   it("leaves a file that is missing from the work tree too alone", () => {
     const message = `path '${store}/hosts/gone.nix' does not exist`;
-    expect(explainUntracked({ message }, map).message).toBe(message);
+    expect(locate(untracked(message), map).message).toBe(message);
   });
 });
 
@@ -110,7 +113,7 @@ describe("failureMessage", () => {
   it("lists broken hosts, the flake error and failed outputs", () => {
     expect(
       failureMessage({
-        flake: ".", result: "failure", nixVersion: "2.8", seconds: 1, brokenHosts: ["db", "web"],
+        flake: ".", result: "failure", nixVersion: "2.8", seconds: 1, hostsListed: true, brokenHosts: ["db", "web"],
         hosts: [{ host: "db", status: "broken", errors: [] }, { host: "web", status: "broken", errors: [] }, { host: "mgmt", status: "ok", errors: [] }],
         outputs: [{ output: "checks.x86_64-linux.fmt", errors: [{ message: "x" }] }],
       }),
@@ -121,20 +124,30 @@ describe("failureMessage", () => {
 describe("renderReport", () => {
   it("says when there are more errors than GitHub shows annotations", () => {
     const hosts = Array.from({ length: 11 }, (_, i) => ({ host: `h${i}`, status: "broken" as const, errors: [{ message: "boom" }] }));
-    const base = { flake: ".", result: "failure" as const, nixVersion: "2.8", seconds: 1, outputs: [] };
+    const base = { flake: ".", result: "failure" as const, nixVersion: "2.8", seconds: 1, hostsListed: true, outputs: [] };
     expect(renderText(renderReport({ ...base, hosts, brokenHosts: hosts.map((h) => h.host) }))).toContain("GitHub shows only the first 10 error annotations of a step: all 11 errors are listed here.");
     expect(renderText(renderReport({ ...base, hosts: hosts.slice(1), brokenHosts: [] }))).not.toContain("GitHub shows only");
   });
 
-  it("counts hosts that were not checked apart from good ones", () => {
+  it("counts good and broken hosts, each error at its file:line", () => {
     const text = renderText(
       renderReport({
-        flake: ".", result: "failure", nixVersion: "nix (Nix) 2.8.0", seconds: 1.5, brokenHosts: ["db"], outputs: [],
-        hosts: [{ host: "db", status: "broken", errors: [{ message: "boom", file: "hosts/db.nix", line: 3 }] }, { host: "mgmt", status: "unknown", errors: [] }, { host: "web", status: "ok", errors: [] }],
+        flake: ".", result: "failure", nixVersion: "nix (Nix) 2.8.0", seconds: 1.5, hostsListed: true, brokenHosts: ["db"], outputs: [],
+        hosts: [{ host: "db", status: "broken", errors: [{ message: "boom", file: "hosts/db.nix", line: 3 }] }, { host: "web", status: "ok", errors: [] }],
       }),
     );
-    expect(text).toContain("3 hosts checked in 1.5 s with nix (Nix) 2.8.0: 1 good, 1 broken, 1 not checked.");
-    expect(text).toMatch(/^mgmt\s+❔ not checked$/m);
+    expect(text).toContain("2 hosts checked in 1.5 s with nix (Nix) 2.8.0: 1 good, 1 broken.");
     expect(text).toMatch(/^db\s+❌ broken\s+boom\s+hosts\/db\.nix:3$/m);
+  });
+
+  it("when the hosts could not be listed, says so and why, never '0 hosts checked'", () => {
+    const text = renderText(
+      renderReport({
+        flake: ".", result: "failure", nixVersion: "nix (Nix) 2.8.0", seconds: 0.4, hostsListed: false, brokenHosts: [], hosts: [],
+        outputs: [{ output: "hosts", errors: [{ message: "flake has no attribute 'nixosConfigurations'" }] }],
+      }),
+    );
+    expect(text).toContain("The hosts could not be listed, so no host was checked (0.4 s, nix (Nix) 2.8.0): flake has no attribute 'nixosConfigurations'");
+    expect(text).not.toMatch(/0 hosts checked/);
   });
 });

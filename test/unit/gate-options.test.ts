@@ -23,6 +23,16 @@ describe("the gate's options", () => {
     expect(read({ flake: "examples/fleet" }).flakeCheck.nixConfig).toBeUndefined();
   });
 
+  it("gives extra-args to both stages that run Nix, masking the tokens in it", () => {
+    const masked: string[] = [];
+    const values: Record<string, string> = { flake: "examples/fleet", "extra-args": "--override-input site path:/srv/site --option access-tokens github.com=ghp_secret" };
+    const o = readGateOptions(new Inputs(gateInputSource((n) => values[n]), (s) => masked.push(s)), { RUNNER_TEMP: "/tmp/runner" }, repoRoot);
+    const expected = ["--override-input", "site", "path:/srv/site", "--option", "access-tokens", "github.com=ghp_secret"];
+    expect(o.flakeCheck.extraArgs).toEqual(expected);
+    expect(o.buildMatrix.extraArgs).toEqual(expected);
+    expect(masked).toContain("ghp_secret");
+  });
+
   it("reads every stage's inputs first: a bad one in the last stage fails before anything runs", () => {
     expect(() => read({ flake: "examples/fleet", "max-parallel": "x" })).toThrow("Invalid input 'max-parallel'");
     expect(() => read({ flake: "examples/fleet", range: "a b" })).toThrow("Invalid input 'range'");

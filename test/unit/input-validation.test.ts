@@ -6,7 +6,7 @@ import { readBuildMatrixOptions, unknownHostsProblem } from "../../src/actions/b
 import { readFlakeCheckOptions } from "../../src/actions/flake-check/options.js";
 import { CACHE_SCHEMES, PUSH_SCHEMES, storeUriProblem } from "../../src/cache/store-uri.js";
 import { displayUrl, urlCredentials, urlHasCredentials } from "../../src/git/remote-url.js";
-import { extraArgsProblem, extraArgsRejectedByNix } from "../../src/nix/eval-args.js";
+import { extraArgsProblem, extraArgsRejectedByNix } from "../../src/nix/extra-args.js";
 import { cliOptionLabel, Inputs } from "../../src/runner/inputs.js";
 import { repoRoot } from "../support/runner-harness.js";
 

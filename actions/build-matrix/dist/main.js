@@ -2165,9 +2165,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve5, reject) => {
+          return new Promise((resolve6, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve5(data);
+              return err ? reject(err) : resolve6(data);
             });
           });
         }
@@ -2205,12 +2205,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve5, reject) => {
+          return new Promise((resolve6, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve5(data);
+              ) : resolve6(data);
             });
           });
         }
@@ -4477,8 +4477,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve5, reject) => {
-        res = resolve5;
+      const promise = new Promise((resolve6, reject) => {
+        res = resolve6;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -6729,12 +6729,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve5, reject) => {
+      const waitForDrain = () => new Promise((resolve6, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve5;
+          callback = resolve6;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7404,12 +7404,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve5, reject) => {
+      const waitForDrain = () => new Promise((resolve6, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve5;
+          callback = resolve6;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7888,16 +7888,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve5) => {
+        return new Promise((resolve6) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve5;
+            this[kClosedResolve] = resolve6;
           } else {
-            resolve5(null);
+            resolve6(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve5) => {
+        return new Promise((resolve6) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request = requests[i];
@@ -7908,7 +7908,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve5(null);
+            resolve6(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7959,7 +7959,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve5, reject) => {
+        const socket = await new Promise((resolve6, reject) => {
           client[kConnector]({
             host: host2,
             hostname,
@@ -7971,7 +7971,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve5(socket2);
+              resolve6(socket2);
             }
           });
         });
@@ -8307,8 +8307,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve5) => {
-            this[kClosedResolve] = resolve5;
+          await new Promise((resolve6) => {
+            this[kClosedResolve] = resolve6;
           });
         }
       }
@@ -9577,7 +9577,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve5, reject) => {
+        return await new Promise((resolve6, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9590,7 +9590,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve5(null);
+              resolve6(null);
             }
           }).on("error", noop).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9609,7 +9609,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve5, reject) => {
+      return new Promise((resolve6, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9626,7 +9626,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve5,
+              resolve: resolve6,
               reject,
               length: 0,
               body: []
@@ -9696,18 +9696,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve5, stream, length } = consume2;
+      const { type, body, resolve: resolve6, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve5(chunksDecode(body, length));
+          resolve6(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve5(JSON.parse(chunksDecode(body, length)));
+          resolve6(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve5(chunksConcat(body, length).buffer);
+          resolve6(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve5(new Blob(body, { type: stream[kContentType] }));
+          resolve6(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve5(chunksConcat(body, length));
+          resolve6(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9964,9 +9964,9 @@ var require_api_request = __commonJS({
     };
     function request(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve6, reject) => {
           request.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve5(data);
+            return err ? reject(err) : resolve6(data);
           });
         });
       }
@@ -10189,9 +10189,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve6, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve5(data);
+            return err ? reject(err) : resolve6(data);
           });
         });
       }
@@ -10476,9 +10476,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve6, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve5(data);
+            return err ? reject(err) : resolve6(data);
           });
         });
       }
@@ -10570,9 +10570,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve6, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve5(data);
+            return err ? reject(err) : resolve6(data);
           });
         });
       }
@@ -14435,7 +14435,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve5, reject) => agent.dispatch(
+        return new Promise((resolve6, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14511,7 +14511,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve5({
+              resolve6({
                 status,
                 statusText,
                 headersList,
@@ -14554,7 +14554,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve5({
+              resolve6({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -18295,8 +18295,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve5) => {
-        setTimeout(resolve5, ms).unref();
+      return new Promise((resolve6) => {
+        setTimeout(resolve6, ms).unref();
       });
     }
     module.exports = {
@@ -19319,11 +19319,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve5) {
-      resolve5(value);
+    return value instanceof P ? value : new P(function(resolve6) {
+      resolve6(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve5, reject) {
+  return new (P || (P = Promise))(function(resolve6, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -19339,7 +19339,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve6(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -19618,11 +19618,11 @@ var arch = os3.arch();
 // node_modules/@actions/core/lib/core.js
 var __awaiter2 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve5) {
-      resolve5(value);
+    return value instanceof P ? value : new P(function(resolve6) {
+      resolve6(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve5, reject) {
+  return new (P || (P = Promise))(function(resolve6, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -19638,7 +19638,7 @@ var __awaiter2 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve6(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -19724,10 +19724,10 @@ function cutLine(line) {
 }
 var CommandError = class extends Error {
   constructor(command, exitCode, stderr, reason) {
-    const shown = command.map(quoteForDisplay).join(" ");
+    const shown2 = command.map(quoteForDisplay).join(" ");
     const why = reason ?? `exited with code ${exitCode}`;
     const detail = tail(stderr);
-    super(`${shown} ${why}${detail ? `:
+    super(`${shown2} ${why}${detail ? `:
 ${detail}` : ""}`);
     this.command = command;
     this.exitCode = exitCode;
@@ -19812,7 +19812,7 @@ function run(command, options = {}) {
   if (!file) throw new Error("run: empty command");
   if (stopping) return Promise.reject(new CommandError(command, null, "", "was not started: the step is being stopped"));
   const stdoutLimit = options.stdoutLimitBytes ?? STDOUT_LIMIT_BYTES;
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve6, reject) => {
     const child = spawn(file, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
@@ -19897,9 +19897,16 @@ function run(command, options = {}) {
         reject(new CommandError(command, null, stderr, stopping ? `was stopped by ${signal}: the step is being stopped` : `was stopped by ${signal}`));
         return;
       }
-      resolve5({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
+      resolve6({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
     });
   });
+}
+async function runChecked(command, options = {}) {
+  const result = await run(command, options);
+  if (!(options.okCodes ?? [0]).includes(result.exitCode)) {
+    throw new CommandError(command, result.exitCode, result.stderr);
+  }
+  return result;
 }
 
 // src/runner/disk-full.ts
@@ -20062,6 +20069,16 @@ function errorKind(error2) {
   if (error2 instanceof Error && error2.cause !== void 0) return errorKind(error2.cause);
   return "failure";
 }
+function userErrorFromHints(tool, hints, text) {
+  for (const hint of hints) {
+    const match = text.match(hint.pattern);
+    if (match) {
+      const problem = typeof hint.problem === "function" ? hint.problem(match) : hint.problem;
+      return new UserError(problem, hint.fix, tool);
+    }
+  }
+  return void 0;
+}
 
 // src/runner/disk-full.ts
 var FULL = /* @__PURE__ */ new Set(["ENOSPC", "EDQUOT"]);
@@ -20073,9 +20090,9 @@ function diskFullError(error2, path, what, env = process.env) {
   const code = error2?.code;
   if (!code || !FULL.has(code)) return error2;
   const temp = env.RUNNER_TEMP;
-  const where = temp && inside(path, temp) ? `the temp directory ${temp} (RUNNER_TEMP) is full` : `the disk holding ${dirname(path)} is full`;
+  const where2 = temp && inside(path, temp) ? `the temp directory ${temp} (RUNNER_TEMP) is full` : `the disk holding ${dirname(path)} is full`;
   return new UserError(
-    `${what} could not be written to ${path}: ${where} (${code}).`,
+    `${what} could not be written to ${path}: ${where2} (${code}).`,
     `free space on that disk${temp ? ", or give the runner a RUNNER_TEMP on a larger one" : ""}, then run again.`
   );
 }
@@ -20312,9 +20329,9 @@ function renderText(report) {
 
 // src/runner/runtime.ts
 function annotationText(a) {
-  const where = a.file ? `${a.file}${a.line ? `:${a.line}${a.column ? `:${a.column}` : ""}` : ""}: ` : "";
+  const where2 = a.file ? `${a.file}${a.line ? `:${a.line}${a.column ? `:${a.column}` : ""}` : ""}: ` : "";
   const title = a.title ? `${a.title}: ` : "";
-  return `${a.level}: ${where}${title}${a.message}`;
+  return `${a.level}: ${where2}${title}${a.message}`;
 }
 
 // src/runner/actions-runtime.ts
@@ -20607,9 +20624,9 @@ function basicAuth(user, password) {
 }
 function displayUrl(url) {
   const info2 = userinfoOf(url);
-  let shown = info2 ? url.replace(`${info2.userinfo}@`, "***@") : url;
-  for (const value of queryCredentials(url)) shown = shown.replace(`=${value}`, "=***");
-  return shown;
+  let shown2 = info2 ? url.replace(`${info2.userinfo}@`, "***@") : url;
+  for (const value of queryCredentials(url)) shown2 = shown2.replace(`=${value}`, "=***");
+  return shown2;
 }
 
 // src/nix/flake-ref.ts
@@ -20665,6 +20682,119 @@ function nixConfigSecrets(config) {
   }
   return secrets;
 }
+function nixArgsSecrets(args) {
+  const values = [];
+  args.forEach((arg, i) => {
+    if (arg === "--access-tokens" || arg === "--extra-access-tokens") values.push(args[i + 1] ?? "");
+    if (arg === "--option" && /^(extra-)?access-tokens$/.test(args[i + 1] ?? "")) values.push(args[i + 2] ?? "");
+  });
+  return values.flatMap((v) => nixConfigSecrets(`access-tokens = ${v}`));
+}
+
+// src/nix/extra-args.ts
+var NO_CHECK_FLAGS = {
+  "--help": "prints Nix's help and exits without checking anything",
+  "-h": "asks for Nix's help instead of a check",
+  "--version": "prints Nix's version and exits without checking anything",
+  "--dry-run": "would only say what would be built, without checking it"
+};
+var FLAKE_CHECK_FLAG_INPUTS = {
+  "--no-build": "build-checks: false",
+  "--all-systems": "all-systems: true",
+  "--keep-going": "keep-going: true",
+  "--no-keep-going": "keep-going: false",
+  "-k": "keep-going: true"
+};
+var EXPECTED = "flags of nix flake check, nix eval and nix build, such as --override-input NAME REF, --impure or --option NAME VALUE";
+function shortFlags(arg) {
+  return /^-[A-Za-z]{2,}$/.test(arg) ? [...arg.slice(1)].map((c) => `-${c}`) : [arg];
+}
+function extraArgsProblem(args, owned = FLAKE_CHECK_FLAG_INPUTS) {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") return void 0;
+    const arity = VALUE_FLAGS[arg];
+    if (arity !== void 0) {
+      if (i + arity >= args.length) return `'${arg}' needs ${arity === 1 ? "a value" : `${arity} values`} after it. Expected ${EXPECTED}`;
+      i += arity;
+      continue;
+    }
+    const flag = arg.includes("=") && arg.startsWith("--") ? arg.slice(0, arg.indexOf("=")) : arg;
+    for (const f of shortFlags(flag)) {
+      const why = NO_CHECK_FLAGS[f];
+      if (why) return `'${f}' ${why}. Expected ${EXPECTED}, none that stops the check`;
+      const input = owned[f];
+      if (input) return `'${f}' is what the input ${input} does. Expected the input set instead of the flag`;
+      if (f === "--log-format") return `'${f}' changes the error text that the report is made of. Expected ${EXPECTED}`;
+    }
+  }
+  return void 0;
+}
+var VALUE_FLAGS = {
+  "--option": 2,
+  "--arg": 2,
+  "--argstr": 2,
+  "--override-input": 2,
+  "--override-flake": 2,
+  "--update-input": 1,
+  "--inputs-from": 1,
+  "--reference-lock-file": 1,
+  "--output-lock-file": 1,
+  "--eval-store": 1,
+  "--store": 1,
+  "--include": 1,
+  "-I": 1,
+  "--expr": 1,
+  "--file": 1,
+  "--access-tokens": 1,
+  "--extra-access-tokens": 1
+};
+function readExtraArgs(inputs, input, owned = FLAKE_CHECK_FLAG_INPUTS) {
+  const args = inputs.args(input);
+  for (const token of nixArgsSecrets(args)) inputs.mask(token);
+  const problem = extraArgsProblem(args, owned);
+  if (problem) throw inputs.error(input, `${problem}.`);
+  return args;
+}
+var EVALUATION_FLAGS = {
+  "--override-input": 2,
+  "--override-flake": 2,
+  "--inputs-from": 1,
+  "--reference-lock-file": 1,
+  "--impure": 0,
+  "--option": 2,
+  "--arg": 2,
+  "--argstr": 2,
+  "--no-update-lock-file": 0
+};
+var LOCK_FLAGS = {
+  "--override-input": 2,
+  "--override-flake": 2,
+  "--inputs-from": 1,
+  "--reference-lock-file": 1,
+  "--option": 2,
+  "--no-update-lock-file": 0
+};
+var BUILD_FLAGS = { "--option": 2 };
+function pick(extraArgs, flags) {
+  const picked = [];
+  for (let i = 0; i < extraArgs.length; i++) {
+    const arity = flags[extraArgs[i] ?? ""];
+    if (arity === void 0) continue;
+    picked.push(...extraArgs.slice(i, i + 1 + arity));
+    i += arity;
+  }
+  return picked;
+}
+function evaluationArgs(extraArgs) {
+  return pick(extraArgs, EVALUATION_FLAGS);
+}
+function lockArgs(extraArgs) {
+  return pick(extraArgs, LOCK_FLAGS);
+}
+function buildArgs(extraArgs) {
+  return pick(extraArgs, BUILD_FLAGS);
+}
 
 // src/actions/build-matrix/options.ts
 var MODES = ["plan", "build", "all"];
@@ -20711,7 +20841,7 @@ function unknownHostsProblem(asked, known) {
 }
 function readBuildMatrixOptions(inputs, env, cwd = process.cwd()) {
   const mode = inputs.oneOf("mode", MODES, "plan");
-  const { flake, ref } = readFlakeRef(inputs, "flake", cwd);
+  const flakeRef = readFlakeRef(inputs, "flake", cwd);
   const hosts = inputs.list("hosts").map((h) => host(inputs, "hosts", h));
   const hostValue = inputs.optionalString("host");
   if (mode === "build" && !hostValue) {
@@ -20741,8 +20871,10 @@ function readBuildMatrixOptions(inputs, env, cwd = process.cwd()) {
   }
   return {
     mode,
-    flake,
-    ref,
+    ...flakeRef,
+    extraArgs: readExtraArgs(inputs, "extra-args", {}),
+    workspace: env.GITHUB_WORKSPACE || cwd,
+    pathsFromRepositoryRoot: !!env.GITHUB_WORKSPACE,
     hosts,
     host: hostValue === void 0 ? void 0 : host(inputs, "host", hostValue),
     caches,
@@ -20760,55 +20892,6 @@ function readBuildMatrixOptions(inputs, env, cwd = process.cwd()) {
     inputLabel: inputs.label
   };
 }
-
-// src/runner/report-file.ts
-import { randomBytes as randomBytes2 } from "node:crypto";
-import { mkdir as mkdir3, mkdtemp as mkdtemp2, rename as rename2, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
-import { basename as basename2, dirname as dirname2, join as join2 } from "node:path";
-var ReportWriteError = class extends Error {
-  constructor(action, path, cause) {
-    super(cause instanceof UserError ? cause.message : `The ${action} report could not be written to ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-    this.action = action;
-    this.path = path;
-    this.name = "ReportWriteError";
-  }
-  action;
-  path;
-};
-async function writeStepReport(dir, action, data, path) {
-  let target = path ?? join2(dir, `${action}-report.json`);
-  let stepDir;
-  try {
-    if (!path) {
-      stepDir = await newStepDir(dir, action);
-      target = join2(stepDir, `${action}-report.json`);
-    }
-    await mkdir3(dirname2(target), { recursive: true });
-    await writeFileWhole(target, JSON.stringify(data, null, 2) + "\n");
-    return target;
-  } catch (error2) {
-    if (stepDir) await rm3(stepDir, { recursive: true, force: true });
-    throw new ReportWriteError(action, target, diskFullError(error2, target, `The ${action} report`));
-  }
-}
-async function writeFileWhole(path, content) {
-  const temporary = join2(dirname2(path), `.${basename2(path)}.${randomBytes2(6).toString("hex")}.tmp`);
-  try {
-    await writeFile3(temporary, content, { flag: "wx" });
-    await rename2(temporary, path);
-  } catch (error2) {
-    await rm3(temporary, { force: true });
-    throw error2;
-  }
-}
-async function newStepDir(dir, action) {
-  await mkdir3(dir, { recursive: true });
-  return mkdtemp2(join2(dir, `${action}-`));
-}
-
-// src/actions/build-matrix/run.ts
-import { readFile as readFile2 } from "node:fs/promises";
-import { join as join3 } from "node:path";
 
 // src/cache/presence.ts
 import { access as access2, readFile } from "node:fs/promises";
@@ -20828,6 +20911,20 @@ async function mapConcurrent(items, limit, fn) {
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
+}
+function concurrencyLimit(limit) {
+  let running2 = 0;
+  const waiting = [];
+  return async (fn) => {
+    if (running2 >= limit) await new Promise((resolve6) => waiting.push(resolve6));
+    running2++;
+    try {
+      return await fn();
+    } finally {
+      running2--;
+      waiting.shift()?.();
+    }
+  };
 }
 
 // src/cache/narinfo.ts
@@ -21003,7 +21100,7 @@ var CachePresence = class {
     const headers = { "user-agent": "nix-fleet-actions" };
     const entry = netrcFor(this.netrc, url.hostname);
     if (entry) headers.authorization = `Basic ${Buffer.from(`${entry.login}:${entry.password}`).toString("base64")}`;
-    return new Promise((resolve5, reject) => {
+    return new Promise((resolve6, reject) => {
       const request = (secure ? https : http).request(url, { method, headers, agent: secure ? this.agents.https : this.agents.http });
       const timer = setTimeout(() => request.destroy(new RetryableError(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
       request.on("response", (response) => {
@@ -21016,7 +21113,7 @@ var CachePresence = class {
         response.on("end", () => {
           clearTimeout(timer);
           const after = Number(response.headers["retry-after"]);
-          resolve5({
+          resolve6({
             status: response.statusCode ?? 0,
             body: Buffer.concat(chunks).toString("utf8"),
             location: response.headers.location,
@@ -21130,6 +21227,36 @@ function attributeFrames(error2) {
   if (built?.[1]) error2.derivation = built[1];
 }
 
+// src/nix/hints.ts
+var NIX_HINTS = [
+  {
+    // Relative `path:` inputs are locked without a narHash; Nix 2.8 refuses such a lock file
+    // outright, even when the input is overridden. Nix's 2.26 release notes introduce relative
+    // path inputs and say earlier versions cannot use such lock files (read there, not run here).
+    pattern: /lockfile contains mutable lock '([^\n]*?"type":"path"[^\n]*?)'/,
+    problem: (m) => `The flake's lock file has a relative path input (${m[1]}), which this Nix cannot read: it refuses any lock file holding a path input without a narHash.`,
+    fix: "Run with Nix 2.26 or newer (the release that added relative path inputs, per its release notes), or make the input a git+file: or github: input and run `nix flake lock` again."
+  },
+  {
+    pattern: /lockfile contains mutable lock '([^\n]*)'/,
+    problem: (m) => `The flake's lock file has an input locked without a hash (${m[1]}), which this Nix cannot read.`,
+    fix: "Lock the input to a fixed revision with `nix flake lock` on a current Nix, or run with a newer Nix."
+  }
+];
+
+// src/nix/nix-config.ts
+function composeNixConfig(callerConfig, extraConfig) {
+  const parts = [callerConfig?.trimEnd(), "extra-experimental-features = nix-command flakes", extraConfig?.trimEnd()];
+  return parts.filter((p) => !!p).join("\n");
+}
+function runNixConfig(settings) {
+  const lines = settings.nixConfig ? [settings.nixConfig] : [];
+  if (settings.substituters?.length) lines.push(`extra-substituters = ${settings.substituters.join(" ")}`);
+  if (settings.trustedPublicKeys?.length) lines.push(`extra-trusted-public-keys = ${settings.trustedPublicKeys.join(" ")}`);
+  if (settings.netrcFile) lines.push(`netrc-file = ${settings.netrcFile}`);
+  return lines.join("\n");
+}
+
 // src/nix/version.ts
 function parseNixVersion(text) {
   const matches = [...text.matchAll(/(\d+)\.(\d+)(?:\.(\d+))?/g)];
@@ -21177,6 +21304,13 @@ function nixErrorMessage(error2) {
   if (error2 instanceof NixCommandError && error2.errors[0]) return error2.errors[0].message;
   return error2 instanceof Error ? error2.message : String(error2);
 }
+function nixFailure(result) {
+  return userErrorFromHints("nix", NIX_HINTS, result.stderr) ?? new NixCommandError(result);
+}
+function nixErrorsOf(error2) {
+  if (error2 instanceof NixCommandError && error2.errors.length) return error2.errors;
+  return [{ message: error2 instanceof Error ? error2.message : String(error2), trace: [], ignored: false }];
+}
 var NixNotFoundError = class extends Error {
   constructor(binary) {
     super(
@@ -21194,10 +21328,6 @@ function parsePathInfo(json) {
     references: Array.isArray(e.references) ? e.references : [],
     signatures: Array.isArray(e.signatures) ? e.signatures : []
   }));
-}
-function composeNixConfig(callerConfig, extraConfig) {
-  const parts = [callerConfig?.trimEnd(), "extra-experimental-features = nix-command flakes", extraConfig?.trimEnd()];
-  return parts.filter((p) => !!p).join("\n");
 }
 var Nix = class _Nix {
   constructor(binary, version, env) {
@@ -21230,7 +21360,7 @@ var Nix = class _Nix {
   }
   async checked(args, options = {}) {
     const result = await this.exec(args, options);
-    if (result.exitCode !== 0) throw new NixCommandError(result);
+    if (result.exitCode !== 0) throw nixFailure(result);
     return result;
   }
   /**
@@ -21241,7 +21371,7 @@ var Nix = class _Nix {
     const args = ["eval", "--json", "--show-trace", "--no-eval-cache", installable];
     if (options.apply) args.push("--apply", options.apply);
     args.push(...options.extraArgs ?? []);
-    const result = await this.checked(args);
+    const result = await this.checked(args, { onStderrLine: options.onStderrLine });
     return JSON.parse(result.stdout);
   }
   /** `nix build --json --no-link`: the one form that prints out paths on every version. */
@@ -21275,6 +21405,11 @@ var Nix = class _Nix {
     const { noCheckSigs, ...rest } = options;
     await this.checked(["copy", ...noCheckSigs ? ["--no-check-sigs"] : [], "--to", storeUri, ...paths], rest);
   }
+  /** Opens a store (`nix store ping`/`info`): true when Nix could. For an http(s) cache, Nix records it in its cache database. */
+  async tryOpenStore(uri) {
+    const result = await this.exec(["store", this.features.storeInfo ? "info" : "ping", "--store", uri]);
+    return result.exitCode === 0;
+  }
   /** The store path of the flake's source tree, as it appears in error positions. */
   async flakeSourcePath(flake, extraArgs = []) {
     const result = await this.checked(["flake", "metadata", "--json", flake, ...extraArgs]);
@@ -21291,95 +21426,319 @@ var Nix = class _Nix {
   }
 };
 
-// src/fleet/plan.ts
+// src/fleet/evaluate.ts
+var HostsUnlistedError = class extends Error {
+  constructor(errors) {
+    super(`the hosts could not be listed: ${errors[0]?.message ?? "nix eval failed"}`);
+    this.errors = errors;
+    this.name = "HostsUnlistedError";
+  }
+  errors;
+};
 function toplevelsExpression(selected) {
   for (const name of selected) if (!HOST_NAME.test(name)) throw new Error(`'${name}' is not a host name`);
-  const pick = selected.length ? `builtins.intersectAttrs (builtins.listToAttrs (map (n: { name = n; value = null; }) [ ${selected.map((n) => JSON.stringify(n)).join(" ")} ])) cs` : "cs";
-  return `cs: builtins.mapAttrs (n: c: (${TOPLEVEL_FIELDS}) c.config.system.build.toplevel) (${pick})`;
+  const pick2 = selected.length ? `builtins.intersectAttrs (builtins.listToAttrs (map (n: { name = n; value = null; }) [ ${selected.map((n) => JSON.stringify(n)).join(" ")} ])) cs` : "cs";
+  const fields = "let t = c.config.system.build.toplevel; v = { drv = t.drvPath; out = t.outPath; system = t.system; }; in builtins.deepSeq v v";
+  const context = `builtins.addErrorContext "while checking the NixOS configuration 'nixosConfigurations.\${n}'"`;
+  const traced = `builtins.trace ("${TRACE_MARK}" + builtins.toJSON { host = n; value = v; }) v`;
+  const each = `n: c: ${context} (let r = builtins.tryEval (${fields}); v = if r.success then r.value else null; in ${traced})`;
+  return `cs: let picked = ${pick2}; in builtins.trace ("${NAMES_MARK}" + builtins.toJSON (builtins.attrNames picked)) (builtins.mapAttrs (${each}) picked)`;
+}
+var TRACE_MARK = "nix-fleet-host ";
+var NAMES_MARK = "nix-fleet-hosts ";
+function tracedNames(line) {
+  if (!line.startsWith(`trace: ${NAMES_MARK}`)) return void 0;
+  try {
+    const names = JSON.parse(line.slice(`trace: ${NAMES_MARK}`.length));
+    return Array.isArray(names) && names.every((n) => typeof n === "string") ? names : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function tracedHost(line, group2) {
+  const at = line.indexOf(TRACE_MARK);
+  if (!line.startsWith("trace: ") || at < 0) return void 0;
+  try {
+    const parsed = JSON.parse(line.slice(at + TRACE_MARK.length));
+    if (typeof parsed.host !== "string" || !HOST_NAME.test(parsed.host) || group2 && !group2.includes(parsed.host)) return void 0;
+    const v = parsed.value;
+    if (v === null) return { host: parsed.host, value: null };
+    if (typeof v?.drv !== "string" || typeof v.out !== "string" || typeof v.system !== "string") return void 0;
+    return { host: parsed.host, value: { drv: v.drv, out: v.out, system: v.system } };
+  } catch {
+    return void 0;
+  }
 }
 async function evaluateFleet(nix, flake, selected, options = {}) {
-  const missing = (names) => selected.filter((h) => !names.includes(h)).map((host2) => ({ host: host2, message: `the flake has no nixosConfigurations.${host2}` }));
+  const extraArgs = options.extraArgs ?? [];
+  let nixCalls = 0;
+  const limit = concurrencyLimit(options.concurrency ?? 2);
+  const values = /* @__PURE__ */ new Map();
+  let firstNames;
+  const evalGroup = (names2) => limit(async () => {
+    const first = nixCalls++ === 0;
+    const traced = /* @__PURE__ */ new Map();
+    try {
+      return await nix.evalJson(`${flake}#nixosConfigurations`, {
+        apply: toplevelsExpression(names2),
+        extraArgs,
+        onStderrLine: (line) => {
+          const t = tracedHost(line, names2.length ? names2 : void 0);
+          if (t) traced.set(t.host, t.value);
+          else if (first) firstNames ??= tracedNames(line);
+        }
+      });
+    } catch (error2) {
+      for (const [host2, value] of traced) values.set(host2, value);
+      throw error2;
+    }
+  });
+  const failed = [];
+  let names;
   try {
-    const all = await nix.evalJson(`${flake}#nixosConfigurations`, { apply: toplevelsExpression(selected) });
-    checkHostNames(Object.keys(all));
-    const hosts = Object.entries(all).map(([host2, t]) => ({ host: host2, ...t }));
-    return { hosts: sortByHost(hosts), failed: missing(Object.keys(all)), isolated: false };
+    const all = await evalGroup(selected);
+    names = checkHostNames(Object.keys(all));
+    for (const [host2, value] of Object.entries(all)) values.set(host2, value);
   } catch (error2) {
-    const names = await listHosts(nix, flake);
-    const wanted = selected.length ? names.filter((n) => selected.includes(n)) : names;
-    const hosts = [];
-    const failed = missing(names);
-    await mapConcurrent(wanted, options.concurrency ?? 4, async (host2) => {
-      const started = Date.now();
-      try {
-        hosts.push({ host: host2, ...await evalHostToplevel(nix, flake, host2) });
-        options.onHost?.(host2, true, (Date.now() - started) / 1e3);
-      } catch (e) {
-        failed.push({ host: host2, message: nixErrorMessage(e) });
-        options.onHost?.(host2, false, (Date.now() - started) / 1e3);
+    if (error2 instanceof UserError) throw error2;
+    try {
+      if (firstNames) names = checkHostNames(firstNames);
+      else {
+        nixCalls++;
+        names = await listHosts(nix, flake, extraArgs);
       }
-    });
-    if (!hosts.length && !failed.length) throw error2;
-    return { hosts: sortByHost(hosts), failed: sortByHost(failed), isolated: true };
+    } catch (listing) {
+      if (listing instanceof UserError) throw listing;
+      throw new HostsUnlistedError(nixErrorsOf(listing));
+    }
+    const wanted = selected.length ? names.filter((n) => selected.includes(n)) : names;
+    const tryGroup = async (group2) => {
+      if (!group2.length) return;
+      try {
+        for (const [host2, value] of Object.entries(await evalGroup(group2))) values.set(host2, value);
+      } catch (e) {
+        if (e instanceof UserError) throw e;
+        await isolate(group2, e);
+      }
+    };
+    const isolate = async (group2, e) => {
+      const errors = nixErrorsOf(e);
+      const named = errors.map((x) => x.host).find((h) => !!h && group2.includes(h));
+      if (named || group2.length === 1) {
+        const host2 = named ?? group2[0];
+        failed.push({ host: host2, errors });
+        const rest = group2.filter((h) => h !== host2 && !values.has(h));
+        const half2 = Math.ceil(rest.length / 2);
+        await Promise.all([tryGroup(rest.slice(0, half2)), tryGroup(rest.slice(half2))]);
+        return;
+      }
+      const pending = group2.filter((h) => !values.has(h));
+      const half = Math.ceil(pending.length / 2);
+      await Promise.all([tryGroup(pending.slice(0, half)), tryGroup(pending.slice(half))]);
+    };
+    await isolate(wanted, error2);
   }
+  const hosts = [];
+  const threw = [];
+  for (const [host2, value] of values) {
+    if (value) hosts.push({ host: host2, ...value });
+    else threw.push(host2);
+  }
+  await mapConcurrent(threw, options.concurrency ?? 2, async (host2) => {
+    nixCalls++;
+    try {
+      hosts.push({ host: host2, ...await evalHostToplevel(nix, flake, host2, extraArgs) });
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      failed.push({ host: host2, errors: nixErrorsOf(e) });
+    }
+  });
+  for (const host2 of selected.filter((h) => !names.includes(h))) failed.push(missingHost(host2));
+  return { hosts: sortByHost(hosts), failed: sortByHost(failed), nixCalls };
+}
+function missingHost(host2) {
+  return { host: host2, errors: [{ message: `the flake has no nixosConfigurations.${host2}`, trace: [], ignored: false }] };
+}
+function selectHosts(evaluation, selected) {
+  if (!selected.length) return { ...evaluation, nixCalls: 0 };
+  const known = new Set([...evaluation.hosts, ...evaluation.failed].map((h) => h.host));
+  return {
+    hosts: evaluation.hosts.filter((h) => selected.includes(h.host)),
+    failed: sortByHost([...evaluation.failed.filter((f) => selected.includes(f.host)), ...selected.filter((h) => !known.has(h)).map(missingHost)]),
+    nixCalls: 0
+  };
 }
 function sortByHost(list) {
   return list.sort((a, b) => a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
 }
 
-// src/actions/build-matrix/run.ts
-var FAILED_TAIL_LINES = 25;
-function cacheCredentials(options) {
-  const entries = [...options.cacheNetrc ?? []];
-  const token = options.cachixAuthToken;
-  if (token) {
-    const urls = [...options.caches, ...options.pushTo?.kind === "cachix" ? [cachixUrl(options.pushTo.name)] : []];
-    for (const cache of urls) {
-      const hostname = safeHostname(cache);
-      if (hostname?.endsWith(".cachix.org") && !entries.some((e) => e.machine === hostname)) {
-        entries.push({ machine: hostname, login: "", password: token });
+// src/nix/source-map.ts
+import { existsSync as existsSync4, readdirSync, readFileSync } from "node:fs";
+import { dirname as dirname2, join as join2, relative as relative3, resolve as resolve5, sep } from "node:path";
+
+// src/git/git.ts
+var Git = class {
+  constructor(cwd, binary = "git", env = process.env) {
+    this.cwd = cwd;
+    this.binary = binary;
+    this.env = env;
+  }
+  cwd;
+  binary;
+  env;
+  exec(args, options = {}) {
+    return run([this.binary, ...args], { ...options, cwd: this.cwd, env: this.env });
+  }
+  async checked(args, options = {}) {
+    return (await runChecked([this.binary, ...args], { ...options, cwd: this.cwd, env: this.env })).stdout;
+  }
+  /** The same git with more environment (credentials for one remote, GIT_DIR, ...). */
+  withEnv(extra) {
+    const Self = this.constructor;
+    return new Self(this.cwd, this.binary, { ...this.env, ...extra });
+  }
+  /** The top of the work tree that holds cwd, or undefined outside one (or without git). */
+  async tryToplevel() {
+    try {
+      const result = await this.exec(["rev-parse", "--show-toplevel"]);
+      return result.exitCode === 0 ? result.stdout.trim() : void 0;
+    } catch (error2) {
+      if (error2 instanceof CommandNotFoundError) return void 0;
+      throw error2;
+    }
+  }
+};
+
+// src/nix/source-map.ts
+var ANY_SOURCE = /^\/nix\/store\/[0-9a-df-np-sv-z]{32}-source\/(.+)$/;
+function inSourceTree(file, map) {
+  if (!map.root) return void 0;
+  if (map.storePath) return file.startsWith(`${map.storePath}/`) ? file.slice(map.storePath.length + 1) : void 0;
+  const m = ANY_SOURCE.exec(file);
+  return m?.[1] && existsSync4(join2(map.root, m[1])) ? m[1] : void 0;
+}
+function shown(onDisk, map) {
+  const rel = relative3(map.workspace, onDisk);
+  return rel.startsWith("..") ? onDisk : rel.split(sep).join("/");
+}
+function toWorkspacePath(file, map) {
+  const inSource = inSourceTree(file, map);
+  return inSource === void 0 || !map.root ? void 0 : shown(join2(map.root, inSource), map);
+}
+function locate(error2, map) {
+  const untracked = untrackedFile(error2.message, map);
+  if (untracked) {
+    const hint = `${untracked.path} exists in the work tree but git does not track it, and Nix only sees tracked files of a git flake: git add it.`;
+    return { message: `${error2.message}
+${hint}`, ...untracked.referencedAt ?? positionOf(error2, map) };
+  }
+  return { message: error2.message, ...positionOf(error2, map) };
+}
+function positionOf(error2, map) {
+  const candidates = [error2.position, ...error2.trace.map((f) => f.position)];
+  for (const pos of candidates) {
+    const file = pos && toWorkspacePath(pos.file, map);
+    if (pos && file) return { file, line: pos.line, column: pos.column };
+  }
+  return {};
+}
+var MAX_FILES_SEARCHED = 2e3;
+function untrackedFile(message, map) {
+  const m = /(?:getting status of|path) '(\/nix\/store\/[0-9a-z]{32}-source\/[^']+)'(?:: No such file or directory| does not exist)/.exec(message);
+  const inSource = m?.[1] && ANY_SOURCE.exec(m[1])?.[1];
+  if (!inSource || !map.root || !existsSync4(join2(map.root, inSource))) return void 0;
+  const missing = resolve5(map.root, inSource);
+  const files = nixFiles(map.root);
+  for (const file of files) {
+    const lines = readFileSync(file, "utf8").split("\n");
+    for (const [i, text] of lines.entries()) {
+      for (const literal of text.matchAll(/(?<![\w/])(\.{1,2}\/[\w./+-]*)/g)) {
+        const target = resolve5(dirname2(file), literal[1] ?? "");
+        if (target === missing || target === dirname2(missing) && missing.endsWith(`${sep}default.nix`)) {
+          return { path: inSource, referencedAt: { file: shown(file, map), line: i + 1, column: (literal.index ?? 0) + 1 } };
+        }
       }
     }
   }
-  return entries;
+  return { path: inSource };
 }
-function safeHostname(url) {
+function nixFiles(root) {
+  const found = [];
+  const walk = (dir) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (found.length >= MAX_FILES_SEARCHED) return;
+      if (e.name === ".git" || e.name === "node_modules" || e.name === "result") continue;
+      const path = join2(dir, e.name);
+      if (e.isDirectory()) walk(path);
+      else if (e.name.endsWith(".nix")) found.push(path);
+    }
+  };
+  walk(root);
+  return found.sort();
+}
+async function sourceMapFor(nix, where2, lockFlags) {
+  const gitRoot = where2.localDir && !where2.flake.startsWith("path:") ? await new Git(where2.localDir).tryToplevel() : void 0;
+  const map = { root: gitRoot || where2.localDir, workspace: where2.pathsFromRepositoryRoot && gitRoot ? gitRoot : where2.workspace };
   try {
-    return new URL(url).hostname || void 0;
-  } catch {
-    return void 0;
+    map.storePath = await nix.flakeSourcePath(where2.ref, lockFlags);
+  } catch (error2) {
+    if (error2 instanceof UserError) throw error2;
+  }
+  return map;
+}
+
+// src/runner/report-file.ts
+import { randomBytes as randomBytes2 } from "node:crypto";
+import { mkdir as mkdir3, mkdtemp as mkdtemp2, rename as rename2, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
+import { basename as basename2, dirname as dirname3, join as join3 } from "node:path";
+var ReportWriteError = class extends Error {
+  constructor(action, path, cause) {
+    super(cause instanceof UserError ? cause.message : `The ${action} report could not be written to ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.action = action;
+    this.path = path;
+    this.name = "ReportWriteError";
+  }
+  action;
+  path;
+};
+async function writeStepReport(dir, action, data, path) {
+  let target = path ?? join3(dir, `${action}-report.json`);
+  let stepDir;
+  try {
+    if (!path) {
+      stepDir = await newStepDir(dir, action);
+      target = join3(stepDir, `${action}-report.json`);
+    }
+    await mkdir3(dirname3(target), { recursive: true });
+    await writeFileWhole(target, JSON.stringify(data, null, 2) + "\n");
+    return target;
+  } catch (error2) {
+    if (stepDir) await rm3(stepDir, { recursive: true, force: true });
+    throw new ReportWriteError(action, target, diskFullError(error2, target, `The ${action} report`));
   }
 }
-function nixConfigFor(options, netrcFile) {
-  const lines = options.nixConfig ? [options.nixConfig] : [];
-  const substituters = [...options.caches];
-  const target = options.pushTo;
-  if (target?.kind === "cachix" && options.cachePublicKeys.some((k) => k.startsWith(`${target.name}.cachix.org-`))) {
-    const url = cachixUrl(target.name);
-    if (!substituters.includes(url)) substituters.push(url);
+async function writeFileWhole(path, content) {
+  const temporary = join3(dirname3(path), `.${basename2(path)}.${randomBytes2(6).toString("hex")}.tmp`);
+  try {
+    await writeFile3(temporary, content, { flag: "wx" });
+    await rename2(temporary, path);
+  } catch (error2) {
+    await rm3(temporary, { force: true });
+    throw error2;
   }
-  if (substituters.length) lines.push(`extra-substituters = ${substituters.join(" ")}`);
-  if (options.cachePublicKeys.length) lines.push(`extra-trusted-public-keys = ${options.cachePublicKeys.join(" ")}`);
-  if (netrcFile) lines.push(`netrc-file = ${netrcFile}`);
-  return lines.join("\n");
 }
-function confirmUrl(target) {
-  if (target.kind === "cachix") return cachixUrl(target.name);
-  return /^(https?|file):\/\//.test(target.uri) ? target.uri : void 0;
+async function newStepDir(dir, action) {
+  await mkdir3(dir, { recursive: true });
+  return mkdtemp2(join3(dir, `${action}-`));
 }
-var SIGNS_ON_WRITE = /^(file|https?|s3):\/\//i;
-function pushStoreUri(uri, keyFile) {
-  if (!keyFile || !SIGNS_ON_WRITE.test(uri)) return uri;
-  const [base, fragment] = uri.split("#", 2);
-  return `${base}${base?.includes("?") ? "&" : "?"}secret-key=${keyFile}${fragment === void 0 ? "" : `#${fragment}`}`;
-}
-var UNTRUSTED_SETTING = /ignoring untrusted substituter|ignoring the client-specified setting|is a restricted setting|not a trusted user/i;
-function ignoredSettingNotice(line) {
-  return UNTRUSTED_SETTING.test(line);
-}
-function seconds(since) {
-  return Math.round((Date.now() - since) / 100) / 10;
-}
+
+// src/actions/build-matrix/log-buffer.ts
 var LOG_LINES_KEPT = 2e3;
 var LogBuffer = class {
   constructor(limit = LOG_LINES_KEPT) {
@@ -21404,218 +21763,24 @@ var LogBuffer = class {
     return this.lines.slice(-count).join("\n");
   }
 };
-async function runBuildMatrix(options, deps) {
-  const { runtime } = deps;
-  const started = Date.now();
-  for (const entry of cacheCredentials(options)) if (entry.password) runtime.setSecret(entry.password);
-  const privateDir = await PrivateDir.create(runtime, options.tempRoot);
-  const checker = new CachePresence({ ...options.cacheCheck, netrc: cacheCredentials(options) });
-  try {
-    return await runInside(options, deps, privateDir, checker, started);
-  } finally {
-    checker.close();
-    await privateDir.close();
-  }
+
+// src/actions/build-matrix/push.ts
+function confirmUrl(target) {
+  if (target.kind === "cachix") return cachixUrl(target.name);
+  return /^(https?|file):\/\//.test(target.uri) ? target.uri : void 0;
 }
-async function userNetrc(runtime, warn, nixConfig) {
-  const confDir = process.env.NIX_CONF_DIR || "/etc/nix";
-  const nixConf = await readFile2(join3(confDir, "nix.conf"), "utf8").catch(() => void 0);
-  const file = configuredNetrcFile([process.env.NIX_CONFIG, nixConfig].filter(Boolean).join("\n") || void 0, nixConf, confDir);
-  let text;
-  try {
-    text = await readFile2(file, "utf8");
-  } catch (error2) {
-    const code = error2.code;
-    if (code !== "ENOENT") warn(`the netrc file ${file} cannot be read (${code ?? "error"}): Nix will not use its credentials in this run.`);
-    return [];
-  }
-  const entries = parseNetrc(text);
-  for (const entry of entries) if (entry.password) runtime.setSecret(entry.password);
-  return entries;
-}
-async function runInside(options, deps, privateDir, checker, started) {
-  const { runtime } = deps;
-  const warnings = [];
-  const warn = (message) => {
-    if (warnings.includes(message)) return;
-    warnings.push(message);
-    runtime.warning(message);
-  };
-  const credentials = cacheCredentials(options);
-  let netrcFile;
-  if (credentials.length) {
-    const own = (await userNetrc(runtime, warn, options.nixConfig)).filter((u) => !credentials.some((c) => c.machine === u.machine));
-    netrcFile = await privateDir.writeSecret("netrc", formatNetrc([...credentials, ...own]));
-  }
-  const nix = deps.nix ?? await Nix.create({ extraConfig: nixConfigFor(options, netrcFile) });
-  runtime.info(`build-matrix (${options.mode}) on '${options.flake}' with ${nix.version.text}`);
-  if (askedHosts(options).hosts.length) {
-    const known = await listHosts(nix, options.ref).catch(() => void 0);
-    if (known) checkHostsKnown(options, known);
-  }
-  const results = /* @__PURE__ */ new Map();
-  if (options.mode === "build") {
-    const host2 = options.host;
-    results.set(host2, { host: host2, status: "planned", pushed: false });
-  } else {
-    await plan(options, nix, checker, runtime, results, warn);
-  }
-  const planned = [...results.values()].filter((h) => h.status === "planned");
-  const matrix = {
-    include: planned.filter((h) => h.drv).map((h) => ({ host: h.host, system: h.system ?? "", drv: h.drv ?? "", out: h.out ?? "" }))
-  };
-  if (options.mode !== "build") {
-    if (matrix.include.length > MAX_MATRIX_JOBS) {
-      warn(`the matrix has ${matrix.include.length} hosts, more than the ${MAX_MATRIX_JOBS} jobs GitHub allows in one matrix: split the fleet with 'hosts', or build with mode 'all'.`);
-    }
-    runtime.setOutput("matrix", JSON.stringify(matrix));
-    runtime.setOutput("hosts", JSON.stringify(matrix.include.map((e) => e.host)));
-    runtime.setOutput("cached", JSON.stringify([...results.values()].filter((h) => h.status === "cached").map((h) => h.host)));
-    runtime.setOutput("empty", String(matrix.include.length === 0));
-  }
-  if (options.mode !== "plan") {
-    let keyFile;
-    if (options.signingKey && options.pushTo?.kind === "store") {
-      keyFile = await privateDir.writeSecret("signing-key", `${options.signingKey}
-`);
-    }
-    const cachix = deps.cachix ?? new Cachix();
-    const live = options.maxParallel === 1 || planned.length === 1;
-    if (planned.length) runtime.info(`Building ${planned.length} host${planned.length === 1 ? "" : "s"}, ${Math.min(options.maxParallel, planned.length)} at a time.`);
-    await mapConcurrent(planned, options.maxParallel, (result) => buildHost(result, { options, nix, runtime, checker, cachix, keyFile, warn, live }));
-    const built = [...results.values()].filter((h) => h.out && (h.status === "built" || h.status === "pushed"));
-    runtime.setOutput("out-paths", JSON.stringify(Object.fromEntries(built.map((h) => [h.host, h.out]))));
-    runtime.setOutput(
-      "results",
-      JSON.stringify(
-        Object.fromEntries(
-          [...results.values()].map((h) => [h.host, { status: h.status, seconds: h.seconds ?? 0, closureBytes: h.closureBytes ?? null, pushed: h.pushed }])
-        )
-      )
-    );
-  }
-  const hosts = [...results.values()].sort((a, b) => a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
-  const report = {
-    mode: options.mode,
-    flake: options.flake,
-    result: hosts.some((h) => h.status === "failed" || h.status === "eval-failed") ? "failure" : "success",
-    nixVersion: nix.version.text,
-    hosts,
-    matrix,
-    warnings,
-    seconds: seconds(started)
-  };
-  runtime.report(renderReport(report));
-  runtime.setOutput("report", await writeStepReport(options.reportDir, "build-matrix", report, options.reportPath));
-  return report;
-}
-var MAX_MATRIX_JOBS = 256;
-async function plan(options, nix, checker, runtime, results, warn) {
-  const evalStarted = Date.now();
-  const evaluation = await runtime.group(
-    "Evaluating hosts",
-    () => evaluateFleet(nix, options.ref, options.hosts, {
-      onHost: (host2, ok, s) => runtime.info(`  ${host2}: ${ok ? "evaluated" : "failed to evaluate"} (${s.toFixed(1)} s)`)
-    })
-  );
-  if (evaluation.isolated) runtime.info("The one evaluation of all hosts failed: evaluated each host on its own instead.");
-  runtime.info(`Evaluated ${evaluation.hosts.length + evaluation.failed.length} hosts in ${seconds(evalStarted)} s.`);
-  for (const f of evaluation.failed) {
-    results.set(f.host, { host: f.host, status: "eval-failed", pushed: false, error: f.message });
-    runtime.annotate({ level: "error", title: `host ${f.host} failed to evaluate`, message: f.message });
-  }
-  for (const h of evaluation.hosts) results.set(h.host, { host: h.host, status: "planned", system: h.system, drv: h.drv, out: h.out, pushed: false });
-  const asked = options.caches.filter((c) => !/^s3:\/\//i.test(c));
-  if (asked.length < options.caches.length) {
-    runtime.info("s3:// caches are used as substituters but not asked which hosts they hold: no host is skipped for them.");
-  }
-  if (!options.skipCached || !asked.length || !evaluation.hosts.length) return;
-  const checkStarted = Date.now();
-  const presence = await checker.check(
-    asked,
-    evaluation.hosts.map((h) => h.out)
-  );
-  const failures = /* @__PURE__ */ new Map();
-  for (const [i, p] of presence.entries()) {
-    const result = results.get(evaluation.hosts[i].host);
-    if (p.cachedIn.length) {
-      result.status = "cached";
-      result.cachedIn = p.cachedIn.map(displayUrl);
-    }
-    for (const e of p.errors) failures.set(e.cache, { count: (failures.get(e.cache)?.count ?? 0) + 1, message: e.message });
-  }
-  for (const [cache, f] of failures) {
-    warn(`cache ${displayUrl(cache)} could not be asked about ${f.count} host${f.count === 1 ? "" : "s"} (${f.message}): counted as not cached there.`);
-  }
-  const cached = [...results.values()].filter((h) => h.status === "cached").length;
-  runtime.info(`Asked ${asked.length} cache${asked.length === 1 ? "" : "s"} in ${seconds(checkStarted)} s: ${cached} of ${evaluation.hosts.length} hosts already cached.`);
-}
-async function buildHost(result, ctx) {
-  const { options, nix, runtime } = ctx;
-  const started = Date.now();
-  const log = new LogBuffer();
-  const onLine = (line2) => {
-    log.push(line2);
-    if (ctx.live) runtime.untrusted(line2);
-    if (ignoredSettingNotice(line2)) {
-      ctx.warn(`Nix ignored some of this run's settings (caches, keys or netrc) because the runner's user is not a trusted user of the Nix daemon: "${line2.trim()}". Add the user to trusted-users, or set the caches in the daemon's nix.conf.`);
-    }
-  };
-  let stage = "build";
-  const attempt = async () => {
-    try {
-      if (!result.drv) {
-        stage = "evaluation";
-        const toplevel = await evalHostToplevel(nix, options.ref, result.host);
-        Object.assign(result, toplevel);
-        stage = "build";
-      }
-      const built = await nix.buildDerivation(result.drv, ["--print-build-logs"], { onStderrLine: onLine });
-      const out = built.outputs.out;
-      if (!out) throw new Error(`nix build printed no output path for ${result.host}`);
-      if (result.out && out !== result.out) ctx.warn(`${result.host}: built ${out}, but the plan had ${result.out}`);
-      result.out = out;
-      result.status = "built";
-      try {
-        const [info2] = await nix.pathInfo([out], { closureSize: true });
-        result.closureBytes = info2?.closureSize;
-      } catch (error2) {
-        ctx.warn(`${result.host}: could not measure the closure of ${out}: ${nixErrorMessage(error2)}`);
-      }
-      if (options.pushTo) {
-        stage = "push";
-        await push(options.pushTo, out, ctx, onLine);
-        result.status = "pushed";
-        result.pushed = true;
-      }
-    } catch (error2) {
-      result.status = stage === "evaluation" ? "eval-failed" : "failed";
-      result.error = stage === "push" ? `push failed: ${nixErrorMessage(error2)}` : nixErrorMessage(error2);
-      result.errorKind = errorKind(error2);
-      result.logTail = tail(error2 instanceof CommandError ? error2.stderr : log.tail(FAILED_TAIL_LINES) || String(error2), FAILED_TAIL_LINES);
-    }
-    result.seconds = seconds(started);
-  };
-  if (ctx.live) await runtime.group(`${result.host}: building`, attempt);
-  else await attempt();
-  const size = result.closureBytes === void 0 ? "" : `, closure ${formatBytes(result.closureBytes)}`;
-  const line = `${result.host}: ${result.status} in ${result.seconds} s${size}`;
-  runtime.info(line);
-  const text = log.text();
-  if (!ctx.live && text) await runtime.group(`${result.host}: log`, async () => runtime.untrusted(text));
-  if (result.status === "failed" || result.status === "eval-failed") {
-    const title = result.status === "eval-failed" ? `host ${result.host} failed to evaluate` : `host ${result.host} failed`;
-    runtime.annotate({ level: "error", title, message: result.error ?? "" });
-    runtime.info(`${result.host}: last lines of the ${stage}:`);
-    runtime.untrusted(result.logTail ?? "");
-  }
+var SIGNS_ON_WRITE = /^(file|https?|s3):\/\//i;
+function pushStoreUri(uri, keyFile) {
+  if (!keyFile || !SIGNS_ON_WRITE.test(uri)) return uri;
+  const [base, fragment] = uri.split("#", 2);
+  return `${base}${base?.includes("?") ? "&" : "?"}secret-key=${keyFile}${fragment === void 0 ? "" : `#${fragment}`}`;
 }
 var CONFIRM_ATTEMPTS = 3;
 var CONFIRM_DELAY_MS = 300;
 async function push(target, out, ctx, onStderrLine) {
-  const { nix, options, checker } = ctx;
+  const { nix, checker } = ctx;
   if (target.kind === "cachix") {
-    await ctx.cachix.push(target.name, [out], { authToken: options.cachixAuthToken, signingKey: options.signingKey }, onStderrLine);
+    await ctx.cachix.push(target.name, [out], { authToken: ctx.cachixAuthToken, signingKey: ctx.signingKey }, onStderrLine);
   } else {
     const remote = /^ssh(-ng)?:\/\//.test(target.uri);
     if (ctx.keyFile && remote) {
@@ -21642,6 +21807,13 @@ async function push(target, out, ctx, onStderrLine) {
     await new Promise((r) => setTimeout(r, CONFIRM_DELAY_MS));
   }
 }
+
+// src/actions/build-matrix/report.ts
+function evaluationFailure(host2, error2) {
+  const result = { host: host2, status: "eval-failed", pushed: false, error: error2.message };
+  if (error2.file) Object.assign(result, { file: error2.file, line: error2.line, column: error2.column });
+  return result;
+}
 function formatBytes(bytes) {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let value = bytes;
@@ -21660,12 +21832,18 @@ var STATUS_TEXT = {
   failed: "\u274C failed",
   "eval-failed": "\u274C eval-failed"
 };
+function where(h) {
+  return h.file ? ` (${h.file}:${h.line}${h.column ? `:${h.column}` : ""})` : "";
+}
 function renderReport(report) {
   const failed = report.hosts.filter((h) => h.status === "failed" || h.status === "eval-failed");
   const r = new Report(`build-matrix (${report.mode}): ${failed.length ? `${failed.length} host${failed.length === 1 ? "" : "s"} failed` : "all hosts good"}`);
   const count = (s) => report.hosts.filter((h) => h.status === s).length;
   const parts = ["cached", "planned", "built", "pushed", "failed", "eval-failed"].filter((s) => count(s)).map((s) => `${count(s)} ${s === "planned" ? "to build" : s}`);
-  r.paragraph(`${report.hosts.length} hosts in ${report.seconds} s with ${report.nixVersion}: ${parts.join(", ") || "none"}.`);
+  if (report.listing) {
+    const at = report.listing.file ? ` (${report.listing.file}:${report.listing.line})` : "";
+    r.paragraph(`The hosts could not be listed, so nothing was planned (${report.seconds} s, ${report.nixVersion}): ${headline(report.listing.message)}${at}`);
+  } else r.paragraph(`${report.hosts.length} hosts in ${report.seconds} s with ${report.nixVersion}: ${parts.join(", ") || "none"}.`);
   if (report.hosts.length) {
     r.table(
       ["Host", "Status", "Time", "Closure", "Detail"],
@@ -21674,7 +21852,7 @@ function renderReport(report) {
         STATUS_TEXT[h.status],
         h.seconds === void 0 ? "" : `${h.seconds} s`,
         h.closureBytes === void 0 ? "" : formatBytes(h.closureBytes),
-        h.error ? headline(h.error) : h.status === "cached" ? `in ${(h.cachedIn ?? []).join(", ")}` : h.out ?? ""
+        h.error ? headline(h.error) + where(h) : h.status === "cached" ? `in ${(h.cachedIn ?? []).join(", ")}` : h.out ?? ""
       ])
     );
   }
@@ -21684,7 +21862,7 @@ function renderReport(report) {
   }
   for (const h of failed) {
     const detail = h.logTail || h.error;
-    if (detail && (detail.includes("\n") || h.logTail)) r.code(`${h.host}: ${h.status}`, detail);
+    if (detail && (detail.includes("\n") || h.logTail)) r.code(`${h.host}: ${h.status}${where(h)}`, detail);
   }
   return r;
 }
@@ -21692,9 +21870,320 @@ function failureMessage(report) {
   const evalFailed = report.hosts.filter((h) => h.status === "eval-failed").map((h) => h.host);
   const failed = report.hosts.filter((h) => h.status === "failed").map((h) => h.host);
   const parts = [];
+  if (report.listing) return `could not list the hosts: ${headline(report.listing.message)}`;
   if (evalFailed.length) parts.push(`failed to evaluate: ${evalFailed.join(", ")}`);
   if (failed.length) parts.push(`failed to build or push: ${failed.join(", ")}`);
   return `${evalFailed.length + failed.length} of ${report.hosts.length} hosts failed (${parts.join("; ")})`;
+}
+
+// src/actions/build-matrix/build-host.ts
+var FAILED_TAIL_LINES = 25;
+var UNTRUSTED_SETTING = /ignoring untrusted substituter|ignoring the client-specified setting|is a restricted setting|not a trusted user/i;
+function ignoredSettingNotice(line) {
+  return UNTRUSTED_SETTING.test(line);
+}
+function seconds(since) {
+  return Math.round((Date.now() - since) / 100) / 10;
+}
+async function buildHost(result, ctx) {
+  const { options, nix, runtime } = ctx;
+  const started = Date.now();
+  const log = new LogBuffer();
+  const onLine = (line) => {
+    log.push(line);
+    if (ctx.live) runtime.untrusted(line);
+    if (ignoredSettingNotice(line)) {
+      ctx.warn(`Nix ignored some of this run's settings (caches, keys or netrc) because the runner's user is not a trusted user of the Nix daemon: "${line.trim()}". Add the user to trusted-users, or set the caches in the daemon's nix.conf.`);
+    }
+  };
+  let stage = "build";
+  const attempt = async () => {
+    try {
+      if (!result.drv) {
+        stage = "evaluation";
+        if (!await evaluateAlone(result, nix, ctx)) return;
+        stage = "build";
+      }
+      const built = await nix.buildDerivation(result.drv, ["--print-build-logs", ...ctx.buildArgs], { onStderrLine: onLine });
+      const out = built.outputs.out;
+      if (!out) throw new Error(`nix build printed no output path for ${result.host}`);
+      if (result.out && out !== result.out) ctx.warn(`${result.host}: built ${out}, but the plan had ${result.out}`);
+      result.out = out;
+      result.status = "built";
+      try {
+        const [info2] = await nix.pathInfo([out], { closureSize: true });
+        result.closureBytes = info2?.closureSize;
+      } catch (error2) {
+        ctx.warn(`${result.host}: could not measure the closure of ${out}: ${nixErrorMessage(error2)}`);
+      }
+      if (options.pushTo) {
+        stage = "push";
+        await push(options.pushTo, out, ctx, onLine);
+        result.status = "pushed";
+        result.pushed = true;
+      }
+    } catch (error2) {
+      result.status = stage === "evaluation" ? "eval-failed" : "failed";
+      result.error = stage === "push" ? `push failed: ${nixErrorMessage(error2)}` : nixErrorMessage(error2);
+      result.errorKind = errorKind(error2);
+      result.logTail = tail(error2 instanceof CommandError ? error2.stderr : log.tail(FAILED_TAIL_LINES) || String(error2), FAILED_TAIL_LINES);
+    } finally {
+      result.seconds = seconds(started);
+    }
+  };
+  if (ctx.live) await runtime.group(`${result.host}: building`, attempt);
+  else await attempt();
+  const size = result.closureBytes === void 0 ? "" : `, closure ${formatBytes(result.closureBytes)}`;
+  runtime.info(`${result.host}: ${result.status} in ${result.seconds} s${size}`);
+  const text = log.text();
+  if (!ctx.live && text) await runtime.group(`${result.host}: log`, async () => runtime.untrusted(text));
+  if (result.status === "failed" || result.status === "eval-failed") {
+    const title = result.status === "eval-failed" ? `host ${result.host} failed to evaluate` : `host ${result.host} failed`;
+    runtime.annotate({ level: "error", title, message: result.error ?? "", file: result.file, line: result.line, column: result.column });
+    if (result.logTail) {
+      runtime.info(`${result.host}: last lines of the ${stage}:`);
+      runtime.untrusted(result.logTail);
+    }
+  }
+}
+async function evaluateAlone(result, nix, ctx) {
+  let evaluation;
+  try {
+    evaluation = await evaluateFleet(nix, ctx.options.ref, [result.host], { extraArgs: ctx.evalArgs });
+  } catch (error3) {
+    if (!(error3 instanceof HostsUnlistedError) || !error3.errors[0]) throw error3;
+    Object.assign(result, evaluationFailure(result.host, locate(error3.errors[0], ctx.map)));
+    return false;
+  }
+  const evaluated = evaluation.hosts[0];
+  if (evaluated) {
+    Object.assign(result, { system: evaluated.system, drv: evaluated.drv, out: evaluated.out });
+    return true;
+  }
+  const failure = evaluation.failed[0];
+  const error2 = failure?.errors[0] ? locate(failure.errors[0], ctx.map) : { message: `${result.host} did not evaluate` };
+  Object.assign(result, evaluationFailure(result.host, error2));
+  return false;
+}
+
+// src/actions/build-matrix/caches.ts
+import { readFile as readFile2 } from "node:fs/promises";
+import { join as join4 } from "node:path";
+function cacheCredentials(options) {
+  const entries = [...options.cacheNetrc ?? []];
+  const token = options.cachixAuthToken;
+  if (token) {
+    const urls = [...options.caches, ...options.pushTo?.kind === "cachix" ? [cachixUrl(options.pushTo.name)] : []];
+    for (const cache of urls) {
+      const hostname = safeHostname(cache);
+      if (hostname?.endsWith(".cachix.org") && !entries.some((e) => e.machine === hostname)) {
+        entries.push({ machine: hostname, login: "", password: token });
+      }
+    }
+  }
+  return entries;
+}
+function safeHostname(url) {
+  try {
+    return new URL(url).hostname || void 0;
+  } catch {
+    return void 0;
+  }
+}
+function runSubstituters(options) {
+  const substituters = [...options.caches];
+  const target = options.pushTo;
+  if (target?.kind === "cachix" && options.cachePublicKeys.some((k) => k.startsWith(`${target.name}.cachix.org-`))) {
+    const url = cachixUrl(target.name);
+    if (!substituters.includes(url)) substituters.push(url);
+  }
+  return substituters;
+}
+function nixConfigFor(options, netrcFile) {
+  return runNixConfig({ nixConfig: options.nixConfig, substituters: runSubstituters(options), trustedPublicKeys: options.cachePublicKeys, netrcFile });
+}
+async function userNetrc(runtime, warn, nixConfig) {
+  const confDir = process.env.NIX_CONF_DIR || "/etc/nix";
+  const nixConf = await readFile2(join4(confDir, "nix.conf"), "utf8").catch(() => void 0);
+  const file = configuredNetrcFile([process.env.NIX_CONFIG, nixConfig].filter(Boolean).join("\n") || void 0, nixConf, confDir);
+  let text;
+  try {
+    text = await readFile2(file, "utf8");
+  } catch (error2) {
+    const code = error2.code;
+    if (code !== "ENOENT") warn(`the netrc file ${file} cannot be read (${code ?? "error"}): Nix will not use its credentials in this run.`);
+    return [];
+  }
+  const entries = parseNetrc(text);
+  for (const entry of entries) if (entry.password) runtime.setSecret(entry.password);
+  return entries;
+}
+
+// src/actions/build-matrix/plan-hosts.ts
+async function planHosts(ctx, results) {
+  const { options, runtime, warn } = ctx;
+  const evalStarted = Date.now();
+  const evaluation = ctx.evaluated ? selectHosts(ctx.evaluated, options.hosts) : await evaluateFleet(ctx.nix, options.ref, options.hosts, { extraArgs: ctx.evalArgs });
+  const count = evaluation.hosts.length + evaluation.failed.length;
+  runtime.info(
+    ctx.evaluated ? `Planning ${count} hosts from flake-check's evaluation (no new evaluation): ${evaluation.failed.length} failed.` : `Evaluated ${count} hosts in ${seconds(evalStarted)} s (${evaluation.nixCalls} nix evaluation${evaluation.nixCalls === 1 ? "" : "s"}): ${evaluation.failed.length} failed.`
+  );
+  for (const f of evaluation.failed) {
+    const error2 = f.errors[0] ? locate(f.errors[0], ctx.map) : { message: "it did not evaluate" };
+    const result = evaluationFailure(f.host, error2);
+    results.set(f.host, result);
+    runtime.annotate({ level: "error", title: `host ${f.host} failed to evaluate`, message: error2.message, file: result.file, line: result.line, column: result.column });
+  }
+  for (const h of evaluation.hosts) results.set(h.host, { host: h.host, status: "planned", system: h.system, drv: h.drv, out: h.out, pushed: false });
+  const asked = options.caches.filter((c) => !/^s3:\/\//i.test(c));
+  if (asked.length < options.caches.length) {
+    runtime.info("s3:// caches are used as substituters but not asked which hosts they hold: no host is skipped for them.");
+  }
+  if (!options.skipCached || !asked.length || !evaluation.hosts.length) return;
+  const checkStarted = Date.now();
+  const presence = await ctx.checker.check(
+    asked,
+    evaluation.hosts.map((h) => h.out)
+  );
+  const failures = /* @__PURE__ */ new Map();
+  for (const [i, p] of presence.entries()) {
+    const result = results.get(evaluation.hosts[i].host);
+    if (p.cachedIn.length) {
+      result.status = "cached";
+      result.cachedIn = p.cachedIn.map(displayUrl);
+    }
+    for (const e of p.errors) failures.set(e.cache, { count: (failures.get(e.cache)?.count ?? 0) + 1, message: e.message });
+  }
+  for (const [cache, f] of failures) {
+    warn(`cache ${displayUrl(cache)} could not be asked about ${f.count} host${f.count === 1 ? "" : "s"} (${f.message}): counted as not cached there.`);
+  }
+  const cached = [...results.values()].filter((h) => h.status === "cached").length;
+  runtime.info(`Asked ${asked.length} cache${asked.length === 1 ? "" : "s"} in ${seconds(checkStarted)} s: ${cached} of ${evaluation.hosts.length} hosts already cached.`);
+}
+
+// src/actions/build-matrix/run.ts
+var MAX_MATRIX_JOBS = 256;
+async function runBuildMatrix(options, deps) {
+  const { runtime } = deps;
+  const started = Date.now();
+  for (const entry of cacheCredentials(options)) if (entry.password) runtime.setSecret(entry.password);
+  const privateDir = await PrivateDir.create(runtime, options.tempRoot);
+  const checker = new CachePresence({ ...options.cacheCheck, netrc: cacheCredentials(options) });
+  try {
+    return await runInside(options, deps, privateDir, checker, started);
+  } finally {
+    checker.close();
+    await privateDir.close();
+  }
+}
+async function runInside(options, deps, privateDir, checker, started) {
+  const { runtime } = deps;
+  const warnings = [];
+  const warn = (message) => {
+    if (warnings.includes(message)) return;
+    warnings.push(message);
+    runtime.warning(message);
+  };
+  const credentials = cacheCredentials(options);
+  let netrcFile;
+  if (credentials.length) {
+    const own = (await userNetrc(runtime, warn, options.nixConfig)).filter((u) => !credentials.some((c) => c.machine === u.machine));
+    netrcFile = await privateDir.writeSecret("netrc", formatNetrc([...credentials, ...own]));
+  }
+  const nix = deps.nix ?? await Nix.create({ extraConfig: nixConfigFor(options, netrcFile) });
+  runtime.info(`build-matrix (${options.mode}) on '${options.flake}' with ${nix.version.text}`);
+  const evalArgs = evaluationArgs(options.extraArgs);
+  const map = await sourceMapFor(nix, options, lockArgs(options.extraArgs));
+  if (askedHosts(options).hosts.length) {
+    const known = await listHosts(nix, options.ref, evalArgs).catch(() => void 0);
+    if (known) checkHostsKnown(options, known);
+  }
+  const results = /* @__PURE__ */ new Map();
+  let listing;
+  if (options.mode === "build") {
+    const host2 = options.host;
+    results.set(host2, { host: host2, status: "planned", pushed: false });
+  } else {
+    try {
+      await planHosts({ options, nix, checker, runtime, map, evalArgs, warn, evaluated: deps.evaluation }, results);
+    } catch (error2) {
+      if (!(error2 instanceof HostsUnlistedError)) throw error2;
+      listing = locate(error2.errors[0] ?? { message: error2.message, trace: [], ignored: false }, map);
+      runtime.annotate({ level: "error", title: "the hosts could not be listed", message: listing.message, file: listing.file, line: listing.line, column: listing.column });
+    }
+  }
+  const planned = [...results.values()].filter((h) => h.status === "planned");
+  const matrix = {
+    include: planned.filter((h) => h.drv).map((h) => ({ host: h.host, system: h.system ?? "", drv: h.drv ?? "", out: h.out ?? "" }))
+  };
+  if (options.mode !== "build") {
+    if (matrix.include.length > MAX_MATRIX_JOBS) {
+      warn(`the matrix has ${matrix.include.length} hosts, more than the ${MAX_MATRIX_JOBS} jobs GitHub allows in one matrix: split the fleet with 'hosts', or build with mode 'all'.`);
+    }
+    runtime.setOutput("matrix", JSON.stringify(matrix));
+    runtime.setOutput("hosts", JSON.stringify(matrix.include.map((e) => e.host)));
+    runtime.setOutput("cached", JSON.stringify([...results.values()].filter((h) => h.status === "cached").map((h) => h.host)));
+    runtime.setOutput("empty", String(matrix.include.length === 0));
+  }
+  if (options.mode !== "plan") {
+    let keyFile;
+    if (options.signingKey && options.pushTo?.kind === "store") {
+      keyFile = await privateDir.writeSecret("signing-key", `${options.signingKey}
+`);
+    }
+    const cachix = deps.cachix ?? new Cachix();
+    const parallel = Math.min(options.maxParallel, planned.length);
+    if (parallel > 1) {
+      const pushedTo = options.pushTo?.kind === "store" ? [options.pushTo.uri] : [];
+      await registerCaches(nix, [...runSubstituters(options), ...pushedTo]);
+    }
+    const live = parallel <= 1;
+    if (planned.length) runtime.info(`Building ${planned.length} host${planned.length === 1 ? "" : "s"}, ${parallel} at a time.`);
+    const ctx = {
+      options,
+      nix,
+      runtime,
+      checker,
+      cachix,
+      cachixAuthToken: options.cachixAuthToken,
+      signingKey: options.signingKey,
+      keyFile,
+      warn,
+      live,
+      map,
+      evalArgs,
+      buildArgs: buildArgs(options.extraArgs)
+    };
+    await mapConcurrent(planned, options.maxParallel, (result) => buildHost(result, ctx));
+    const built = [...results.values()].filter((h) => h.out && (h.status === "built" || h.status === "pushed"));
+    runtime.setOutput("out-paths", JSON.stringify(Object.fromEntries(built.map((h) => [h.host, h.out]))));
+    runtime.setOutput(
+      "results",
+      JSON.stringify(
+        Object.fromEntries(
+          [...results.values()].map((h) => [h.host, { status: h.status, seconds: h.seconds ?? 0, closureBytes: h.closureBytes ?? null, pushed: h.pushed }])
+        )
+      )
+    );
+  }
+  const hosts = [...results.values()].sort((a, b) => a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
+  const report = {
+    mode: options.mode,
+    flake: options.flake,
+    result: listing || hosts.some((h) => h.status === "failed" || h.status === "eval-failed") ? "failure" : "success",
+    nixVersion: nix.version.text,
+    hosts,
+    matrix,
+    warnings,
+    seconds: seconds(started)
+  };
+  if (listing) report.listing = listing;
+  runtime.report(renderReport(report));
+  runtime.setOutput("report", await writeStepReport(options.reportDir, "build-matrix", report, options.reportPath));
+  return report;
+}
+async function registerCaches(nix, substituters) {
+  for (const cache of substituters.filter((c) => /^https?:\/\//i.test(c))) await nix.tryOpenStore(cache);
 }
 
 // src/actions/build-matrix/main.ts

@@ -2165,9 +2165,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve5, reject) => {
+          return new Promise((resolve6, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve5(data);
+              return err ? reject(err) : resolve6(data);
             });
           });
         }
@@ -2205,12 +2205,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve5, reject) => {
+          return new Promise((resolve6, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve5(data);
+              ) : resolve6(data);
             });
           });
         }
@@ -4477,8 +4477,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve5, reject) => {
-        res = resolve5;
+      const promise = new Promise((resolve6, reject) => {
+        res = resolve6;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -6729,12 +6729,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve5, reject) => {
+      const waitForDrain = () => new Promise((resolve6, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve5;
+          callback = resolve6;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7404,12 +7404,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve5, reject) => {
+      const waitForDrain = () => new Promise((resolve6, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve5;
+          callback = resolve6;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7888,16 +7888,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve5) => {
+        return new Promise((resolve6) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve5;
+            this[kClosedResolve] = resolve6;
           } else {
-            resolve5(null);
+            resolve6(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve5) => {
+        return new Promise((resolve6) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request = requests[i];
@@ -7908,7 +7908,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve5(null);
+            resolve6(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7959,7 +7959,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve5, reject) => {
+        const socket = await new Promise((resolve6, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7971,7 +7971,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve5(socket2);
+              resolve6(socket2);
             }
           });
         });
@@ -8307,8 +8307,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve5) => {
-            this[kClosedResolve] = resolve5;
+          await new Promise((resolve6) => {
+            this[kClosedResolve] = resolve6;
           });
         }
       }
@@ -9577,7 +9577,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve5, reject) => {
+        return await new Promise((resolve6, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9590,7 +9590,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve5(null);
+              resolve6(null);
             }
           }).on("error", noop).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9609,7 +9609,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve5, reject) => {
+      return new Promise((resolve6, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9626,7 +9626,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve5,
+              resolve: resolve6,
               reject,
               length: 0,
               body: []
@@ -9696,18 +9696,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve5, stream, length } = consume2;
+      const { type, body, resolve: resolve6, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve5(chunksDecode(body, length));
+          resolve6(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve5(JSON.parse(chunksDecode(body, length)));
+          resolve6(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve5(chunksConcat(body, length).buffer);
+          resolve6(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve5(new Blob(body, { type: stream[kContentType] }));
+          resolve6(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve5(chunksConcat(body, length));
+          resolve6(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9964,9 +9964,9 @@ var require_api_request = __commonJS({
     };
     function request(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve6, reject) => {
           request.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve5(data);
+            return err ? reject(err) : resolve6(data);
           });
         });
       }
@@ -10189,9 +10189,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve6, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve5(data);
+            return err ? reject(err) : resolve6(data);
           });
         });
       }
@@ -10476,9 +10476,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve6, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve5(data);
+            return err ? reject(err) : resolve6(data);
           });
         });
       }
@@ -10570,9 +10570,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve6, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve5(data);
+            return err ? reject(err) : resolve6(data);
           });
         });
       }
@@ -14435,7 +14435,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve5, reject) => agent.dispatch(
+        return new Promise((resolve6, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14511,7 +14511,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve5({
+              resolve6({
                 status,
                 statusText,
                 headersList,
@@ -14554,7 +14554,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve5({
+              resolve6({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -18295,8 +18295,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve5) => {
-        setTimeout(resolve5, ms).unref();
+      return new Promise((resolve6) => {
+        setTimeout(resolve6, ms).unref();
       });
     }
     module.exports = {
@@ -19448,11 +19448,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve5) {
-      resolve5(value);
+    return value instanceof P ? value : new P(function(resolve6) {
+      resolve6(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve5, reject) {
+  return new (P || (P = Promise))(function(resolve6, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -19468,7 +19468,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve6(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -19747,11 +19747,11 @@ var arch = os3.arch();
 // node_modules/@actions/core/lib/core.js
 var __awaiter2 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve5) {
-      resolve5(value);
+    return value instanceof P ? value : new P(function(resolve6) {
+      resolve6(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve5, reject) {
+  return new (P || (P = Promise))(function(resolve6, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -19767,7 +19767,7 @@ var __awaiter2 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve6(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -19853,10 +19853,10 @@ function cutLine(line) {
 }
 var CommandError = class extends Error {
   constructor(command, exitCode, stderr, reason) {
-    const shown = command.map(quoteForDisplay).join(" ");
+    const shown2 = command.map(quoteForDisplay).join(" ");
     const why = reason ?? `exited with code ${exitCode}`;
     const detail = tail(stderr);
-    super(`${shown} ${why}${detail ? `:
+    super(`${shown2} ${why}${detail ? `:
 ${detail}` : ""}`);
     this.command = command;
     this.exitCode = exitCode;
@@ -19941,7 +19941,7 @@ function run(command, options = {}) {
   if (!file) throw new Error("run: empty command");
   if (stopping) return Promise.reject(new CommandError(command, null, "", "was not started: the step is being stopped"));
   const stdoutLimit = options.stdoutLimitBytes ?? STDOUT_LIMIT_BYTES;
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve6, reject) => {
     const child = spawn(file, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
@@ -20026,7 +20026,7 @@ function run(command, options = {}) {
         reject(new CommandError(command, null, stderr, stopping ? `was stopped by ${signal}: the step is being stopped` : `was stopped by ${signal}`));
         return;
       }
-      resolve5({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
+      resolve6({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
     });
   });
 }
@@ -20062,6 +20062,16 @@ var SignalError = class extends Error {
   }
   signal;
 };
+function userErrorFromHints(tool, hints, text) {
+  for (const hint of hints) {
+    const match = text.match(hint.pattern);
+    if (match) {
+      const problem = typeof hint.problem === "function" ? hint.problem(match) : hint.problem;
+      return new UserError(problem, hint.fix, tool);
+    }
+  }
+  return void 0;
+}
 
 // src/runner/disk-full.ts
 var FULL = /* @__PURE__ */ new Set(["ENOSPC", "EDQUOT"]);
@@ -20471,9 +20481,9 @@ function basicAuth(user, password) {
 }
 function displayUrl(url) {
   const info2 = userinfoOf(url);
-  let shown = info2 ? url.replace(`${info2.userinfo}@`, "***@") : url;
-  for (const value of queryCredentials(url)) shown = shown.replace(`=${value}`, "=***");
-  return shown;
+  let shown2 = info2 ? url.replace(`${info2.userinfo}@`, "***@") : url;
+  for (const value of queryCredentials(url)) shown2 = shown2.replace(`=${value}`, "=***");
+  return shown2;
 }
 
 // src/nix/flake-ref.ts
@@ -20536,7 +20546,7 @@ function nixArgsSecrets(args) {
   return values.flatMap((v) => nixConfigSecrets(`access-tokens = ${v}`));
 }
 
-// src/nix/eval-args.ts
+// src/nix/extra-args.ts
 var NO_CHECK_FLAGS = {
   "--help": "prints Nix's help and exits without checking anything",
   "-h": "asks for Nix's help instead of a check",
@@ -20615,6 +20625,41 @@ function extraArgsRejectedByNix(stderr, args) {
   }
   return void 0;
 }
+var EVALUATION_FLAGS = {
+  "--override-input": 2,
+  "--override-flake": 2,
+  "--inputs-from": 1,
+  "--reference-lock-file": 1,
+  "--impure": 0,
+  "--option": 2,
+  "--arg": 2,
+  "--argstr": 2,
+  "--no-update-lock-file": 0
+};
+var LOCK_FLAGS = {
+  "--override-input": 2,
+  "--override-flake": 2,
+  "--inputs-from": 1,
+  "--reference-lock-file": 1,
+  "--option": 2,
+  "--no-update-lock-file": 0
+};
+function pick(extraArgs, flags) {
+  const picked = [];
+  for (let i = 0; i < extraArgs.length; i++) {
+    const arity = flags[extraArgs[i] ?? ""];
+    if (arity === void 0) continue;
+    picked.push(...extraArgs.slice(i, i + 1 + arity));
+    i += arity;
+  }
+  return picked;
+}
+function evaluationArgs(extraArgs) {
+  return pick(extraArgs, EVALUATION_FLAGS);
+}
+function lockArgs(extraArgs) {
+  return pick(extraArgs, LOCK_FLAGS);
+}
 
 // src/actions/flake-check/options.ts
 function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
@@ -20678,66 +20723,6 @@ async function newStepDir(dir, action) {
   await mkdir3(dir, { recursive: true });
   return mkdtemp2(join2(dir, `${action}-`));
 }
-
-// src/fleet/hosts.ts
-var HOST_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
-var NIX_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_'-]*$/;
-function attrName(name) {
-  return NIX_IDENTIFIER.test(name) ? name : JSON.stringify(name);
-}
-var TOPLEVEL_FIELDS = "t: { drv = t.drvPath; out = t.outPath; system = t.system; }";
-function hostInstallable(flake, host, attribute) {
-  return `${flake}#nixosConfigurations.${attrName(host)}.${attribute}`;
-}
-function checkHostNames(names) {
-  const bad = names.filter((n) => !HOST_NAME.test(n));
-  if (bad.length) {
-    throw new Error(`nixosConfigurations has names that are not host names (letters, digits, '_', '.', '-'): ${bad.map((n) => JSON.stringify(n)).join(", ")}`);
-  }
-  return names;
-}
-async function listHosts(nix, flake, extraArgs = []) {
-  return checkHostNames(await nix.evalJson(`${flake}#nixosConfigurations`, { apply: "builtins.attrNames", extraArgs }));
-}
-async function evalHostToplevel(nix, flake, host, extraArgs = []) {
-  return nix.evalJson(hostInstallable(flake, host, "config.system.build.toplevel"), {
-    apply: TOPLEVEL_FIELDS,
-    extraArgs
-  });
-}
-
-// src/git/git.ts
-var Git = class {
-  constructor(cwd, binary = "git", env = process.env) {
-    this.cwd = cwd;
-    this.binary = binary;
-    this.env = env;
-  }
-  cwd;
-  binary;
-  env;
-  exec(args, options = {}) {
-    return run([this.binary, ...args], { ...options, cwd: this.cwd, env: this.env });
-  }
-  async checked(args, options = {}) {
-    return (await runChecked([this.binary, ...args], { ...options, cwd: this.cwd, env: this.env })).stdout;
-  }
-  /** The same git with more environment (credentials for one remote, GIT_DIR, ...). */
-  withEnv(extra) {
-    const Self = this.constructor;
-    return new Self(this.cwd, this.binary, { ...this.env, ...extra });
-  }
-  /** The top of the work tree that holds cwd, or undefined outside one (or without git). */
-  async tryToplevel() {
-    try {
-      const result = await this.exec(["rev-parse", "--show-toplevel"]);
-      return result.exitCode === 0 ? result.stdout.trim() : void 0;
-    } catch (error2) {
-      if (error2 instanceof CommandNotFoundError) return void 0;
-      throw error2;
-    }
-  }
-};
 
 // src/nix/errors.ts
 var START = /^error(?: \(ignored\))?:(?: error:)?(.*)$/;
@@ -20830,6 +20815,29 @@ function attributeFrames(error2) {
   if (built?.[1]) error2.derivation = built[1];
 }
 
+// src/nix/hints.ts
+var NIX_HINTS = [
+  {
+    // Relative `path:` inputs are locked without a narHash; Nix 2.8 refuses such a lock file
+    // outright, even when the input is overridden. Nix's 2.26 release notes introduce relative
+    // path inputs and say earlier versions cannot use such lock files (read there, not run here).
+    pattern: /lockfile contains mutable lock '([^\n]*?"type":"path"[^\n]*?)'/,
+    problem: (m) => `The flake's lock file has a relative path input (${m[1]}), which this Nix cannot read: it refuses any lock file holding a path input without a narHash.`,
+    fix: "Run with Nix 2.26 or newer (the release that added relative path inputs, per its release notes), or make the input a git+file: or github: input and run `nix flake lock` again."
+  },
+  {
+    pattern: /lockfile contains mutable lock '([^\n]*)'/,
+    problem: (m) => `The flake's lock file has an input locked without a hash (${m[1]}), which this Nix cannot read.`,
+    fix: "Lock the input to a fixed revision with `nix flake lock` on a current Nix, or run with a newer Nix."
+  }
+];
+
+// src/nix/nix-config.ts
+function composeNixConfig(callerConfig, extraConfig) {
+  const parts = [callerConfig?.trimEnd(), "extra-experimental-features = nix-command flakes", extraConfig?.trimEnd()];
+  return parts.filter((p) => !!p).join("\n");
+}
+
 // src/nix/version.ts
 function parseNixVersion(text) {
   const matches = [...text.matchAll(/(\d+)\.(\d+)(?:\.(\d+))?/g)];
@@ -20873,6 +20881,13 @@ var NixCommandError = class extends CommandError {
     }
   }
 };
+function nixFailure(result) {
+  return userErrorFromHints("nix", NIX_HINTS, result.stderr) ?? new NixCommandError(result);
+}
+function nixErrorsOf(error2) {
+  if (error2 instanceof NixCommandError && error2.errors.length) return error2.errors;
+  return [{ message: error2 instanceof Error ? error2.message : String(error2), trace: [], ignored: false }];
+}
 var NixNotFoundError = class extends Error {
   constructor(binary) {
     super(
@@ -20890,10 +20905,6 @@ function parsePathInfo(json) {
     references: Array.isArray(e.references) ? e.references : [],
     signatures: Array.isArray(e.signatures) ? e.signatures : []
   }));
-}
-function composeNixConfig(callerConfig, extraConfig) {
-  const parts = [callerConfig?.trimEnd(), "extra-experimental-features = nix-command flakes", extraConfig?.trimEnd()];
-  return parts.filter((p) => !!p).join("\n");
 }
 var Nix = class _Nix {
   constructor(binary, version, env) {
@@ -20926,7 +20937,7 @@ var Nix = class _Nix {
   }
   async checked(args, options = {}) {
     const result = await this.exec(args, options);
-    if (result.exitCode !== 0) throw new NixCommandError(result);
+    if (result.exitCode !== 0) throw nixFailure(result);
     return result;
   }
   /**
@@ -20937,7 +20948,7 @@ var Nix = class _Nix {
     const args = ["eval", "--json", "--show-trace", "--no-eval-cache", installable];
     if (options.apply) args.push("--apply", options.apply);
     args.push(...options.extraArgs ?? []);
-    const result = await this.checked(args);
+    const result = await this.checked(args, { onStderrLine: options.onStderrLine });
     return JSON.parse(result.stdout);
   }
   /** `nix build --json --no-link`: the one form that prints out paths on every version. */
@@ -20971,6 +20982,11 @@ var Nix = class _Nix {
     const { noCheckSigs, ...rest } = options;
     await this.checked(["copy", ...noCheckSigs ? ["--no-check-sigs"] : [], "--to", storeUri, ...paths], rest);
   }
+  /** Opens a store (`nix store ping`/`info`): true when Nix could. For an http(s) cache, Nix records it in its cache database. */
+  async tryOpenStore(uri) {
+    const result = await this.exec(["store", this.features.storeInfo ? "info" : "ping", "--store", uri]);
+    return result.exitCode === 0;
+  }
   /** The store path of the flake's source tree, as it appears in error positions. */
   async flakeSourcePath(flake, extraArgs = []) {
     const result = await this.checked(["flake", "metadata", "--json", flake, ...extraArgs]);
@@ -21000,33 +21016,307 @@ async function mapConcurrent(items, limit, fn) {
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
 }
+function concurrencyLimit(limit) {
+  let running2 = 0;
+  const waiting = [];
+  return async (fn) => {
+    if (running2 >= limit) await new Promise((resolve6) => waiting.push(resolve6));
+    running2++;
+    try {
+      return await fn();
+    } finally {
+      running2--;
+      waiting.shift()?.();
+    }
+  };
+}
 
-// src/actions/flake-check/analyze.ts
-import { existsSync as existsSync4 } from "node:fs";
-import { join as join3, relative as relative3, sep } from "node:path";
-var ANY_SOURCE = /^\/nix\/store\/[0-9a-df-np-sv-z]{32}-source\/(.+)$/;
-function toWorkspacePath(file, map) {
-  if (!map.root) return void 0;
-  let inSource;
-  if (map.storePath) {
-    if (file.startsWith(`${map.storePath}/`)) inSource = file.slice(map.storePath.length + 1);
-  } else {
-    const m = ANY_SOURCE.exec(file);
-    if (m?.[1] && existsSync4(join3(map.root, m[1]))) inSource = m[1];
+// src/fleet/hosts.ts
+var HOST_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+var NIX_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_'-]*$/;
+function attrName(name) {
+  return NIX_IDENTIFIER.test(name) ? name : JSON.stringify(name);
+}
+var TOPLEVEL_FIELDS = "t: { drv = t.drvPath; out = t.outPath; system = t.system; }";
+function hostInstallable(flake, host, attribute) {
+  return `${flake}#nixosConfigurations.${attrName(host)}.${attribute}`;
+}
+function checkHostNames(names) {
+  const bad = names.filter((n) => !HOST_NAME.test(n));
+  if (bad.length) {
+    throw new Error(`nixosConfigurations has names that are not host names (letters, digits, '_', '.', '-'): ${bad.map((n) => JSON.stringify(n)).join(", ")}`);
   }
-  if (inSource === void 0) return void 0;
-  const onDisk = join3(map.root, inSource);
+  return names;
+}
+async function listHosts(nix, flake, extraArgs = []) {
+  return checkHostNames(await nix.evalJson(`${flake}#nixosConfigurations`, { apply: "builtins.attrNames", extraArgs }));
+}
+async function evalHostToplevel(nix, flake, host, extraArgs = []) {
+  return nix.evalJson(hostInstallable(flake, host, "config.system.build.toplevel"), {
+    apply: TOPLEVEL_FIELDS,
+    extraArgs
+  });
+}
+
+// src/fleet/evaluate.ts
+var HostsUnlistedError = class extends Error {
+  constructor(errors) {
+    super(`the hosts could not be listed: ${errors[0]?.message ?? "nix eval failed"}`);
+    this.errors = errors;
+    this.name = "HostsUnlistedError";
+  }
+  errors;
+};
+function toplevelsExpression(selected) {
+  for (const name of selected) if (!HOST_NAME.test(name)) throw new Error(`'${name}' is not a host name`);
+  const pick2 = selected.length ? `builtins.intersectAttrs (builtins.listToAttrs (map (n: { name = n; value = null; }) [ ${selected.map((n) => JSON.stringify(n)).join(" ")} ])) cs` : "cs";
+  const fields = "let t = c.config.system.build.toplevel; v = { drv = t.drvPath; out = t.outPath; system = t.system; }; in builtins.deepSeq v v";
+  const context = `builtins.addErrorContext "while checking the NixOS configuration 'nixosConfigurations.\${n}'"`;
+  const traced = `builtins.trace ("${TRACE_MARK}" + builtins.toJSON { host = n; value = v; }) v`;
+  const each = `n: c: ${context} (let r = builtins.tryEval (${fields}); v = if r.success then r.value else null; in ${traced})`;
+  return `cs: let picked = ${pick2}; in builtins.trace ("${NAMES_MARK}" + builtins.toJSON (builtins.attrNames picked)) (builtins.mapAttrs (${each}) picked)`;
+}
+var TRACE_MARK = "nix-fleet-host ";
+var NAMES_MARK = "nix-fleet-hosts ";
+function tracedNames(line) {
+  if (!line.startsWith(`trace: ${NAMES_MARK}`)) return void 0;
+  try {
+    const names = JSON.parse(line.slice(`trace: ${NAMES_MARK}`.length));
+    return Array.isArray(names) && names.every((n) => typeof n === "string") ? names : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function tracedHost(line, group2) {
+  const at = line.indexOf(TRACE_MARK);
+  if (!line.startsWith("trace: ") || at < 0) return void 0;
+  try {
+    const parsed = JSON.parse(line.slice(at + TRACE_MARK.length));
+    if (typeof parsed.host !== "string" || !HOST_NAME.test(parsed.host) || group2 && !group2.includes(parsed.host)) return void 0;
+    const v = parsed.value;
+    if (v === null) return { host: parsed.host, value: null };
+    if (typeof v?.drv !== "string" || typeof v.out !== "string" || typeof v.system !== "string") return void 0;
+    return { host: parsed.host, value: { drv: v.drv, out: v.out, system: v.system } };
+  } catch {
+    return void 0;
+  }
+}
+async function evaluateFleet(nix, flake, selected, options = {}) {
+  const extraArgs = options.extraArgs ?? [];
+  let nixCalls = 0;
+  const limit = concurrencyLimit(options.concurrency ?? 2);
+  const values = /* @__PURE__ */ new Map();
+  let firstNames;
+  const evalGroup = (names2) => limit(async () => {
+    const first = nixCalls++ === 0;
+    const traced = /* @__PURE__ */ new Map();
+    try {
+      return await nix.evalJson(`${flake}#nixosConfigurations`, {
+        apply: toplevelsExpression(names2),
+        extraArgs,
+        onStderrLine: (line) => {
+          const t = tracedHost(line, names2.length ? names2 : void 0);
+          if (t) traced.set(t.host, t.value);
+          else if (first) firstNames ??= tracedNames(line);
+        }
+      });
+    } catch (error2) {
+      for (const [host, value] of traced) values.set(host, value);
+      throw error2;
+    }
+  });
+  const failed = [];
+  let names;
+  try {
+    const all = await evalGroup(selected);
+    names = checkHostNames(Object.keys(all));
+    for (const [host, value] of Object.entries(all)) values.set(host, value);
+  } catch (error2) {
+    if (error2 instanceof UserError) throw error2;
+    try {
+      if (firstNames) names = checkHostNames(firstNames);
+      else {
+        nixCalls++;
+        names = await listHosts(nix, flake, extraArgs);
+      }
+    } catch (listing) {
+      if (listing instanceof UserError) throw listing;
+      throw new HostsUnlistedError(nixErrorsOf(listing));
+    }
+    const wanted = selected.length ? names.filter((n) => selected.includes(n)) : names;
+    const tryGroup = async (group2) => {
+      if (!group2.length) return;
+      try {
+        for (const [host, value] of Object.entries(await evalGroup(group2))) values.set(host, value);
+      } catch (e) {
+        if (e instanceof UserError) throw e;
+        await isolate(group2, e);
+      }
+    };
+    const isolate = async (group2, e) => {
+      const errors = nixErrorsOf(e);
+      const named = errors.map((x) => x.host).find((h) => !!h && group2.includes(h));
+      if (named || group2.length === 1) {
+        const host = named ?? group2[0];
+        failed.push({ host, errors });
+        const rest = group2.filter((h) => h !== host && !values.has(h));
+        const half2 = Math.ceil(rest.length / 2);
+        await Promise.all([tryGroup(rest.slice(0, half2)), tryGroup(rest.slice(half2))]);
+        return;
+      }
+      const pending = group2.filter((h) => !values.has(h));
+      const half = Math.ceil(pending.length / 2);
+      await Promise.all([tryGroup(pending.slice(0, half)), tryGroup(pending.slice(half))]);
+    };
+    await isolate(wanted, error2);
+  }
+  const hosts = [];
+  const threw = [];
+  for (const [host, value] of values) {
+    if (value) hosts.push({ host, ...value });
+    else threw.push(host);
+  }
+  await mapConcurrent(threw, options.concurrency ?? 2, async (host) => {
+    nixCalls++;
+    try {
+      hosts.push({ host, ...await evalHostToplevel(nix, flake, host, extraArgs) });
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      failed.push({ host, errors: nixErrorsOf(e) });
+    }
+  });
+  for (const host of selected.filter((h) => !names.includes(h))) failed.push(missingHost(host));
+  return { hosts: sortByHost(hosts), failed: sortByHost(failed), nixCalls };
+}
+function missingHost(host) {
+  return { host, errors: [{ message: `the flake has no nixosConfigurations.${host}`, trace: [], ignored: false }] };
+}
+function sortByHost(list) {
+  return list.sort((a, b) => a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
+}
+
+// src/nix/source-map.ts
+import { existsSync as existsSync4, readdirSync, readFileSync } from "node:fs";
+import { dirname as dirname3, join as join3, relative as relative3, resolve as resolve5, sep } from "node:path";
+
+// src/git/git.ts
+var Git = class {
+  constructor(cwd, binary = "git", env = process.env) {
+    this.cwd = cwd;
+    this.binary = binary;
+    this.env = env;
+  }
+  cwd;
+  binary;
+  env;
+  exec(args, options = {}) {
+    return run([this.binary, ...args], { ...options, cwd: this.cwd, env: this.env });
+  }
+  async checked(args, options = {}) {
+    return (await runChecked([this.binary, ...args], { ...options, cwd: this.cwd, env: this.env })).stdout;
+  }
+  /** The same git with more environment (credentials for one remote, GIT_DIR, ...). */
+  withEnv(extra) {
+    const Self = this.constructor;
+    return new Self(this.cwd, this.binary, { ...this.env, ...extra });
+  }
+  /** The top of the work tree that holds cwd, or undefined outside one (or without git). */
+  async tryToplevel() {
+    try {
+      const result = await this.exec(["rev-parse", "--show-toplevel"]);
+      return result.exitCode === 0 ? result.stdout.trim() : void 0;
+    } catch (error2) {
+      if (error2 instanceof CommandNotFoundError) return void 0;
+      throw error2;
+    }
+  }
+};
+
+// src/nix/source-map.ts
+var ANY_SOURCE = /^\/nix\/store\/[0-9a-df-np-sv-z]{32}-source\/(.+)$/;
+function inSourceTree(file, map) {
+  if (!map.root) return void 0;
+  if (map.storePath) return file.startsWith(`${map.storePath}/`) ? file.slice(map.storePath.length + 1) : void 0;
+  const m = ANY_SOURCE.exec(file);
+  return m?.[1] && existsSync4(join3(map.root, m[1])) ? m[1] : void 0;
+}
+function shown(onDisk, map) {
   const rel = relative3(map.workspace, onDisk);
   return rel.startsWith("..") ? onDisk : rel.split(sep).join("/");
 }
+function toWorkspacePath(file, map) {
+  const inSource = inSourceTree(file, map);
+  return inSource === void 0 || !map.root ? void 0 : shown(join3(map.root, inSource), map);
+}
 function locate(error2, map) {
+  const untracked = untrackedFile(error2.message, map);
+  if (untracked) {
+    const hint = `${untracked.path} exists in the work tree but git does not track it, and Nix only sees tracked files of a git flake: git add it.`;
+    return { message: `${error2.message}
+${hint}`, ...untracked.referencedAt ?? positionOf(error2, map) };
+  }
+  return { message: error2.message, ...positionOf(error2, map) };
+}
+function positionOf(error2, map) {
   const candidates = [error2.position, ...error2.trace.map((f) => f.position)];
   for (const pos of candidates) {
     const file = pos && toWorkspacePath(pos.file, map);
-    if (pos && file) return explainUntracked({ message: error2.message, file, line: pos.line, column: pos.column }, map);
+    if (pos && file) return { file, line: pos.line, column: pos.column };
   }
-  return explainUntracked({ message: error2.message }, map);
+  return {};
 }
+var MAX_FILES_SEARCHED = 2e3;
+function untrackedFile(message, map) {
+  const m = /(?:getting status of|path) '(\/nix\/store\/[0-9a-z]{32}-source\/[^']+)'(?:: No such file or directory| does not exist)/.exec(message);
+  const inSource = m?.[1] && ANY_SOURCE.exec(m[1])?.[1];
+  if (!inSource || !map.root || !existsSync4(join3(map.root, inSource))) return void 0;
+  const missing = resolve5(map.root, inSource);
+  const files = nixFiles(map.root);
+  for (const file of files) {
+    const lines = readFileSync(file, "utf8").split("\n");
+    for (const [i, text] of lines.entries()) {
+      for (const literal of text.matchAll(/(?<![\w/])(\.{1,2}\/[\w./+-]*)/g)) {
+        const target = resolve5(dirname3(file), literal[1] ?? "");
+        if (target === missing || target === dirname3(missing) && missing.endsWith(`${sep}default.nix`)) {
+          return { path: inSource, referencedAt: { file: shown(file, map), line: i + 1, column: (literal.index ?? 0) + 1 } };
+        }
+      }
+    }
+  }
+  return { path: inSource };
+}
+function nixFiles(root) {
+  const found = [];
+  const walk = (dir) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (found.length >= MAX_FILES_SEARCHED) return;
+      if (e.name === ".git" || e.name === "node_modules" || e.name === "result") continue;
+      const path = join3(dir, e.name);
+      if (e.isDirectory()) walk(path);
+      else if (e.name.endsWith(".nix")) found.push(path);
+    }
+  };
+  walk(root);
+  return found.sort();
+}
+async function sourceMapFor(nix, where2, lockFlags) {
+  const gitRoot = where2.localDir && !where2.flake.startsWith("path:") ? await new Git(where2.localDir).tryToplevel() : void 0;
+  const map = { root: gitRoot || where2.localDir, workspace: where2.pathsFromRepositoryRoot && gitRoot ? gitRoot : where2.workspace };
+  try {
+    map.storePath = await nix.flakeSourcePath(where2.ref, lockFlags);
+  } catch (error2) {
+    if (error2 instanceof UserError) throw error2;
+  }
+  return map;
+}
+
+// src/actions/flake-check/analyze.ts
 function derivationName(drvPath) {
   return drvPath.replace(/^.*\/[0-9a-z]{32}-/, "").replace(/\.drv$/, "");
 }
@@ -21041,21 +21331,8 @@ function groupErrors(errors, checkNames2 = /* @__PURE__ */ new Map()) {
   }
   return result;
 }
-function explainUntracked(error2, map) {
-  const m = /(?:getting status of|path) '\/nix\/store\/[0-9a-z]{32}-source\/([^']+)'(?:: No such file or directory| does not exist)/.exec(error2.message);
-  if (!m?.[1] || !map.root || !existsSync4(join3(map.root, m[1]))) return error2;
-  const hint = `${m[1]} exists in the work tree but git does not track it, and Nix only sees tracked files of a git flake: git add it.`;
-  return { ...error2, message: `${error2.message}
-${hint}` };
-}
 
-// src/actions/flake-check/run.ts
-var GITHUB_ANNOTATION_LIMIT = 10;
-var HOST_EVAL_CONCURRENCY = 4;
-function errorsOf(e) {
-  if (e instanceof NixCommandError && e.errors.length) return e.errors;
-  return [{ message: e instanceof Error ? e.message : String(e), trace: [], ignored: false }];
-}
+// src/actions/flake-check/checks.ts
 async function checkNames(nix, flake, evalArgs) {
   const apply = "cs: builtins.mapAttrs (s: v: builtins.mapAttrs (n: c: let r = builtins.tryEval c.drvPath; in if r.success then r.value else null) v) cs";
   const names = /* @__PURE__ */ new Map();
@@ -21068,134 +21345,9 @@ async function checkNames(nix, flake, evalArgs) {
   }
   return names;
 }
-async function runFlakeCheck(options, deps) {
-  const { runtime } = deps;
-  const started = Date.now();
-  const [nix, gitRoot] = await Promise.all([
-    deps.nix ?? Nix.create({ extraConfig: options.nixConfig }),
-    options.localDir && !options.flake.startsWith("path:") ? new Git(options.localDir).tryToplevel() : void 0
-  ]);
-  runtime.info(`Checking flake '${options.flake}' with ${nix.version.text}`);
-  if (options.allSystems && !nix.features.flakeCheckAllSystems) {
-    runtime.info(`${nix.version.text} has no --all-systems: it checks every system anyway.`);
-  }
-  const evalArgs = evaluationArgs(options.extraArgs);
-  const root = gitRoot || options.localDir;
-  const map = { root, workspace: options.pathsFromRepositoryRoot && gitRoot ? gitRoot : options.workspace };
-  map.storePath = await nix.flakeSourcePath(options.ref, evaluationArgs(options.extraArgs, LOCK_FLAGS)).catch(() => void 0);
-  const [listed, result] = await Promise.all([
-    listHosts(nix, options.ref, evalArgs).then(
-      (names) => ({ names, error: void 0 }),
-      (error2) => ({ names: [], error: error2 })
-    ),
-    runtime.group(
-      "nix flake check output",
-      () => nix.flakeCheck(options.ref, {
-        keepGoing: options.keepGoing,
-        build: options.buildChecks,
-        allSystems: options.allSystems,
-        extraArgs: options.extraArgs,
-        onStderrLine: (line) => runtime.untrusted(line)
-      })
-    )
-  ]);
-  const rejected = result.exitCode === 0 ? void 0 : extraArgsRejectedByNix(result.stderr, options.extraArgs);
-  if (rejected) throw new InputError("extra-args", rejected, options.inputLabel?.("extra-args"));
-  const hosts = listed.names;
-  const hostResults = /* @__PURE__ */ new Map();
-  for (const host of hosts) hostResults.set(host, { host, status: result.exitCode === 0 ? "ok" : "unknown", errors: [] });
-  const outputs = [];
-  const flakeErrors = [];
-  if (result.exitCode !== 0) {
-    const errors = parseNixErrors(result.stderr);
-    const names = errors.some((e) => e.derivation) ? await checkNames(nix, options.ref, evalArgs) : /* @__PURE__ */ new Map();
-    const found = groupErrors(errors, names);
-    for (const [host, errs] of found.byHost) hostResults.set(host, { host, status: "broken", errors: errs.map((e) => locate(e, map)) });
-    for (const [output, errs] of found.byOutput) outputs.push({ output, errors: errs.map((e) => locate(e, map)) });
-    const unexplained = errors.length ? found.unattributed : [{ message: tail(result.stderr) || `nix flake check exited with code ${result.exitCode}`, trace: [], ignored: false }];
-    if (!options.keepGoing) {
-      runtime.info("keep-going is off: Nix stopped at the first error, so hosts after it were not checked.");
-    } else if (unexplained.length) {
-      const pending = hosts.filter((h) => hostResults.get(h)?.status !== "broken");
-      if (pending.length) {
-        runtime.info(`The check did not say which hosts broke: evaluating ${pending.length} hosts one by one.`);
-        for (const r of await evaluateHostsOneByOne(nix, options.ref, pending, map, runtime, evalArgs)) hostResults.set(r.host, r);
-      }
-    } else {
-      for (const h of hostResults.values()) if (h.status === "unknown") h.status = "ok";
-    }
-    const anyBroken = [...hostResults.values()].some((h) => h.status === "broken");
-    flakeErrors.push(...unexplained.filter((e) => !(e.output === "nixosConfigurations" && anyBroken)));
-  }
-  const listing = listed.error ? errorsOf(listed.error).filter((e) => !parseNixErrors(result.stderr).some((x) => x.message === e.message)) : [];
-  if (listing.length) outputs.unshift({ output: "hosts", errors: listing.map((e) => locate(e, map)) });
-  if (flakeErrors.length) outputs.unshift({ output: "flake", errors: dedupe(flakeErrors).map((e) => locate(e, map)) });
-  const hostList = [...hostResults.values()].sort((a, b) => a.host.localeCompare(b.host));
-  const brokenHosts = hostList.filter((h) => h.status === "broken").map((h) => h.host);
-  const report = {
-    flake: options.flake,
-    result: brokenHosts.length || outputs.length ? "failure" : "success",
-    nixVersion: nix.version.text,
-    hosts: hostList,
-    brokenHosts,
-    outputs,
-    seconds: Math.round((Date.now() - started) / 100) / 10
-  };
-  annotate(runtime, report);
-  runtime.report(renderReport(report));
-  const reportPath = await writeStepReport(options.reportDir, "flake-check", report, options.reportPath);
-  runtime.setOutput("result", report.result);
-  runtime.setOutput("broken-hosts", JSON.stringify(brokenHosts));
-  runtime.setOutput("report", reportPath);
-  return report;
-}
-var EVALUATION_FLAGS = {
-  "--override-input": 2,
-  "--override-flake": 2,
-  "--inputs-from": 1,
-  "--reference-lock-file": 1,
-  "--impure": 0,
-  "--option": 2,
-  "--arg": 2,
-  "--argstr": 2,
-  "--no-update-lock-file": 0
-};
-var LOCK_FLAGS = {
-  "--override-input": 2,
-  "--override-flake": 2,
-  "--inputs-from": 1,
-  "--reference-lock-file": 1,
-  "--option": 2,
-  "--no-update-lock-file": 0
-};
-function evaluationArgs(extraArgs, flags = EVALUATION_FLAGS) {
-  const picked = [];
-  for (let i = 0; i < extraArgs.length; i++) {
-    const arity = flags[extraArgs[i] ?? ""];
-    if (arity === void 0) continue;
-    picked.push(...extraArgs.slice(i, i + 1 + arity));
-    i += arity;
-  }
-  return picked;
-}
-async function evaluateHostsOneByOne(nix, flake, hosts, map, runtime, evalArgs = []) {
-  return mapConcurrent(hosts, HOST_EVAL_CONCURRENCY, async (host) => {
-    const t0 = Date.now();
-    const seconds = () => ((Date.now() - t0) / 1e3).toFixed(1);
-    try {
-      await evalHostToplevel(nix, flake, host, evalArgs);
-      runtime.info(`  ${host}: ok (${seconds()} s)`);
-      return { host, status: "ok", errors: [] };
-    } catch (e) {
-      runtime.info(`  ${host}: broken (${seconds()} s)`);
-      return { host, status: "broken", errors: errorsOf(e).map((x) => locate(x, map)) };
-    }
-  });
-}
-function dedupe(errors) {
-  const seen = /* @__PURE__ */ new Set();
-  return errors.filter((e) => !seen.has(e.message) && seen.add(e.message));
-}
+
+// src/actions/flake-check/report.ts
+var GITHUB_ANNOTATION_LIMIT = 10;
 function where(e) {
   return e.file ? `${e.file}:${e.line}${e.column ? `:${e.column}` : ""}` : "";
 }
@@ -21214,16 +21366,18 @@ function annotate(runtime, report) {
 function renderReport(report) {
   const r = new Report(`flake-check: ${report.result === "success" ? "all hosts good" : "failed"}`);
   const count = (status) => report.hosts.filter((h) => h.status === status).length;
-  const unchecked = count("unknown");
-  r.paragraph(
-    `${report.hosts.length} hosts checked in ${report.seconds} s with ${report.nixVersion}: ${count("ok")} good, ${count("broken")} broken${unchecked ? `, ${unchecked} not checked` : ""}.`
-  );
+  if (!report.hostsListed) {
+    const why = report.outputs.find((o) => o.output === "hosts" || o.output === "flake")?.errors[0]?.message;
+    r.paragraph(`The hosts could not be listed, so no host was checked (${report.seconds} s, ${report.nixVersion})${why ? `: ${headline(why)}` : "."}`);
+  } else {
+    r.paragraph(`${report.hosts.length} hosts checked in ${report.seconds} s with ${report.nixVersion}: ${count("ok")} good, ${count("broken")} broken.`);
+  }
   if (report.hosts.length) {
     r.table(
       ["Host", "Status", "Error", "Location"],
       report.hosts.map((h) => {
         const e = h.errors[0];
-        const status = h.status === "ok" ? "\u2705 ok" : h.status === "broken" ? "\u274C broken" : "\u2754 not checked";
+        const status = h.status === "ok" ? "\u2705 ok" : "\u274C broken";
         const more = h.errors.length > 1 ? ` (+${h.errors.length - 1} more)` : "";
         return [h.host, status, e ? headline(e.message) + more : "", e ? where(e) : ""];
       })
@@ -21258,6 +21412,89 @@ function failureMessage(report) {
   const others = report.outputs.filter((o) => o.output !== "flake" && o.output !== "hosts").map((o) => o.output);
   if (others.length) parts.push(`failed: ${others.join(", ")}`);
   return parts.join("; ");
+}
+
+// src/actions/flake-check/run.ts
+async function runFlakeCheck(options, deps) {
+  const { runtime } = deps;
+  const started = Date.now();
+  const nix = deps.nix ?? await Nix.create({ extraConfig: options.nixConfig });
+  runtime.info(`Checking flake '${options.flake}' with ${nix.version.text}`);
+  if (options.allSystems && !nix.features.flakeCheckAllSystems) {
+    runtime.info(`${nix.version.text} has no --all-systems: it checks every system anyway.`);
+  }
+  const evalArgs = evaluationArgs(options.extraArgs);
+  const map = await sourceMapFor(nix, options, lockArgs(options.extraArgs));
+  const [evaluated, result] = await Promise.all([
+    evaluateFleet(nix, options.ref, [], { extraArgs: evalArgs }).then(
+      (evaluation2) => ({ evaluation: evaluation2 }),
+      (error2) => {
+        if (error2 instanceof HostsUnlistedError) return { unlisted: error2.errors };
+        throw error2;
+      }
+    ),
+    runtime.group(
+      "nix flake check output",
+      () => nix.flakeCheck(options.ref, {
+        keepGoing: options.keepGoing,
+        build: options.buildChecks,
+        allSystems: options.allSystems,
+        extraArgs: options.extraArgs,
+        onStderrLine: (line) => runtime.untrusted(line)
+      })
+    )
+  ]);
+  const rejected = result.exitCode === 0 ? void 0 : extraArgsRejectedByNix(result.stderr, options.extraArgs);
+  if (rejected) throw new InputError("extra-args", rejected, options.inputLabel?.("extra-args"));
+  const { evaluation, unlisted } = evaluated;
+  if (evaluation) deps.onEvaluation?.(evaluation);
+  const hostResults = /* @__PURE__ */ new Map();
+  for (const h of evaluation?.hosts ?? []) hostResults.set(h.host, { host: h.host, status: "ok", errors: [] });
+  for (const f of evaluation?.failed ?? []) hostResults.set(f.host, { host: f.host, status: "broken", errors: f.errors.map((e) => locate(e, map)) });
+  const outputs = [];
+  const flakeErrors = [];
+  const checkErrors = result.exitCode === 0 ? [] : parseNixErrors(result.stderr);
+  if (result.exitCode !== 0) {
+    const names = checkErrors.some((e) => e.derivation) ? await checkNames(nix, options.ref, evalArgs) : /* @__PURE__ */ new Map();
+    const found = groupErrors(checkErrors, names);
+    for (const [host, errs] of found.byHost) {
+      const known = hostResults.get(host) ?? { host, status: "broken", errors: [] };
+      const more = errs.map((e) => locate(e, map)).filter((e) => !known.errors.some((k) => k.message === e.message));
+      hostResults.set(host, { host, status: "broken", errors: [...known.errors, ...more] });
+    }
+    for (const [output, errs] of found.byOutput) outputs.push({ output, errors: errs.map((e) => locate(e, map)) });
+    const unexplained = checkErrors.length ? found.unattributed : [{ message: tail(result.stderr) || `nix flake check exited with code ${result.exitCode}`, trace: [], ignored: false }];
+    if (!options.keepGoing) runtime.info("keep-going is off: nix flake check stopped at its first error (every host was still evaluated).");
+    const anyBroken = [...hostResults.values()].some((h) => h.status === "broken");
+    const hostMessages = new Set([...hostResults.values()].flatMap((h) => h.errors.map((e) => e.message)));
+    flakeErrors.push(...unexplained.filter((e) => !(e.output === "nixosConfigurations" && anyBroken) && !hostMessages.has(locate(e, map).message)));
+  }
+  const listing = (unlisted ?? []).filter((e) => !checkErrors.some((x) => x.message === e.message));
+  if (listing.length) outputs.unshift({ output: "hosts", errors: listing.map((e) => locate(e, map)) });
+  if (flakeErrors.length) outputs.unshift({ output: "flake", errors: dedupe(flakeErrors).map((e) => locate(e, map)) });
+  const hostList = [...hostResults.values()].sort((a, b) => a.host < b.host ? -1 : a.host > b.host ? 1 : 0);
+  const brokenHosts = hostList.filter((h) => h.status === "broken").map((h) => h.host);
+  const report = {
+    flake: options.flake,
+    result: brokenHosts.length || outputs.length || unlisted ? "failure" : "success",
+    nixVersion: nix.version.text,
+    hostsListed: !unlisted,
+    hosts: hostList,
+    brokenHosts,
+    outputs,
+    seconds: Math.round((Date.now() - started) / 100) / 10
+  };
+  annotate(runtime, report);
+  runtime.report(renderReport(report));
+  const reportPath = await writeStepReport(options.reportDir, "flake-check", report, options.reportPath);
+  runtime.setOutput("result", report.result);
+  runtime.setOutput("broken-hosts", JSON.stringify(brokenHosts));
+  runtime.setOutput("report", reportPath);
+  return report;
+}
+function dedupe(errors) {
+  const seen = /* @__PURE__ */ new Set();
+  return errors.filter((e) => !seen.has(e.message) && seen.add(e.message));
 }
 
 // src/actions/flake-check/main.ts

@@ -6,6 +6,7 @@ import { HOST_NAME } from "../../fleet/hosts.js";
 import { CACHE_SCHEMES, PUSH_SCHEMES, storeUriProblem } from "../../cache/store-uri.js";
 import { InputError, type InputLabel, type Inputs } from "../../runner/inputs.js";
 import { refuseUrlCredentials } from "../../git/remote-url.js";
+import { readExtraArgs } from "../../nix/extra-args.js";
 import { readFlakeRef, readNixConfig } from "../../nix/flake-ref.js";
 
 export type BuildMatrixMode = "plan" | "build" | "all";
@@ -19,6 +20,14 @@ export interface BuildMatrixOptions {
   flake: string;
   /** What Nix is given: a local path made absolute. */
   ref: string;
+  /** The flake's directory on disk when it is local, to map error positions back to files. */
+  localDir?: string;
+  /** Evaluation flags (--override-input, ...), given to every evaluation; --option also to builds. */
+  extraArgs: string[];
+  /** Where paths are shown from when the flake is not in a git repository (and in a terminal). */
+  workspace: string;
+  /** Annotations name files from the repository root, as the forges place them (not in a terminal). */
+  pathsFromRepositoryRoot: boolean;
   /** Only these hosts (empty: every host). */
   hosts: string[];
   /** For mode build. */
@@ -111,7 +120,7 @@ export function readBuildMatrixOptions(
   cwd = process.cwd(),
 ): BuildMatrixOptions {
   const mode = inputs.oneOf("mode", MODES, "plan");
-  const { flake, ref } = readFlakeRef(inputs, "flake", cwd);
+  const flakeRef = readFlakeRef(inputs, "flake", cwd);
 
   const hosts = inputs.list("hosts").map((h) => host(inputs, "hosts", h));
   const hostValue = inputs.optionalString("host");
@@ -148,8 +157,10 @@ export function readBuildMatrixOptions(
 
   return {
     mode,
-    flake,
-    ref,
+    ...flakeRef,
+    extraArgs: readExtraArgs(inputs, "extra-args", {}),
+    workspace: env.GITHUB_WORKSPACE || cwd,
+    pathsFromRepositoryRoot: !!env.GITHUB_WORKSPACE,
     hosts,
     host: hostValue === undefined ? undefined : host(inputs, "host", hostValue),
     caches,

@@ -1,6 +1,6 @@
 import { tmpdir } from "node:os";
 import { resolve } from "node:path";
-import { readExtraArgs } from "../../nix/eval-args.js";
+import { readExtraArgs } from "../../nix/extra-args.js";
 import { readFlakeRef, readNixConfig } from "../../nix/flake-ref.js";
 import type { InputLabel, Inputs } from "../../runner/inputs.js";
 

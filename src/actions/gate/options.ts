@@ -1,5 +1,6 @@
 import { tmpdir } from "node:os";
 import { resolve } from "node:path";
+import { runNixConfig } from "../../nix/nix-config.js";
 import type { Inputs, InputSource } from "../../runner/inputs.js";
 import { readBuildMatrixOptions, type BuildMatrixOptions } from "../build-matrix/options.js";
 import { readFlakeCheckOptions, type FlakeCheckOptions } from "../flake-check/options.js";
@@ -14,10 +15,11 @@ export interface GateOptions {
 
 /**
  * Inputs the stages read that the gate does not take: build-matrix always runs as `all` (no
- * `host`), and `extra-args` would be ambiguous between stages. The gate's action.yml declares the
- * union of the three actions' inputs less these (test/unit/action-metadata.test.ts checks it).
+ * `host`). `extra-args` reaches both stages that run Nix: a fleet the check evaluates with
+ * `--override-input` is planned and built with it too. The gate's action.yml declares the union
+ * of the three actions' inputs less these (test/unit/action-metadata.test.ts checks it).
  */
-export const GATE_FIXED_INPUTS: Record<string, string | undefined> = { mode: "all", host: undefined, "extra-args": undefined };
+export const GATE_FIXED_INPUTS: Record<string, string | undefined> = { mode: "all", host: undefined };
 
 export function gateInputSource(source: InputSource): InputSource {
   return (name) => (name in GATE_FIXED_INPUTS ? GATE_FIXED_INPUTS[name] : source(name));
@@ -42,9 +44,6 @@ export function readGateOptions(inputs: Inputs, env: NodeJS.ProcessEnv, cwd = pr
  * those the check builds what it needs itself.
  */
 export function checkNixConfig(nixConfig: string | undefined, build: BuildMatrixOptions): string | undefined {
-  const lines = nixConfig ? [nixConfig] : [];
   const substituters = build.caches.filter((c) => /^(https?|file):/.test(c));
-  if (substituters.length) lines.push(`extra-substituters = ${substituters.join(" ")}`);
-  if (build.cachePublicKeys.length) lines.push(`extra-trusted-public-keys = ${build.cachePublicKeys.join(" ")}`);
-  return lines.length ? lines.join("\n") : undefined;
+  return runNixConfig({ nixConfig, substituters, trustedPublicKeys: build.cachePublicKeys }) || undefined;
 }

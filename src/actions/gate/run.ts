@@ -8,6 +8,7 @@ import { failureMessage as buildFailure, runBuildMatrix } from "../build-matrix/
 import { failureMessage as checkFailure, runFlakeCheck } from "../flake-check/run.js";
 import { failureMessage as scanFailure } from "../secret-scan/report.js";
 import { runSecretScan } from "../secret-scan/run.js";
+import type { FleetEvaluation } from "../../fleet/evaluate.js";
 import type { GateOptions } from "./options.js";
 
 export type StageName = "flake-check" | "secret-scan" | "build-matrix";
@@ -79,8 +80,10 @@ export async function runGate(options: GateOptions, deps: GateDeps): Promise<Gat
 
   let broken: string[] | undefined;
   let listed: string[] | undefined;
+  // flake-check evaluates every host (the same evaluation plan makes): build-matrix plans from it.
+  let evaluation: FleetEvaluation | undefined;
   const check = await stage("flake-check", runtime, async (scoped) => {
-    const report = await runFlakeCheck(options.flakeCheck, { runtime: scoped });
+    const report = await runFlakeCheck(options.flakeCheck, { runtime: scoped, onEvaluation: (e) => (evaluation = e) });
     broken = report.brokenHosts;
     listed = report.hosts.map((h) => h.host);
     return report.result === "failure" ? { failed: checkFailure(report) } : {};
@@ -119,7 +122,7 @@ export async function runGate(options: GateOptions, deps: GateDeps): Promise<Gat
     const withhold = (scan.status === "failure" || findings > 0) && options.buildMatrix.pushTo !== undefined;
     const build = await stage("build-matrix", runtime, async (scoped) => {
       if (withhold) scoped.warning("secret-scan found secrets or could not run: hosts are built but not pushed.");
-      const report = await runBuildMatrix({ ...options.buildMatrix, mode: "all", hosts: selected, pushTo: withhold ? undefined : options.buildMatrix.pushTo }, { runtime: scoped });
+      const report = await runBuildMatrix({ ...options.buildMatrix, mode: "all", hosts: selected, pushTo: withhold ? undefined : options.buildMatrix.pushTo }, { runtime: scoped, evaluation });
       return report.result === "failure" ? { failed: buildFailure(report) } : {};
     });
     if (withhold) build.message = build.message ? `${build.message} (and nothing pushed: secret-scan)` : "built, not pushed: secret-scan found secrets or could not run";

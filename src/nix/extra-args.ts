@@ -1,5 +1,5 @@
-import { nixArgsSecrets } from "./flake-ref.js";
 import type { Inputs } from "../runner/inputs.js";
+import { nixArgsSecrets } from "./flake-ref.js";
 
 /**
  * Flags that make Nix print something and exit 0 without looking at the flake: `nix flake check
@@ -85,9 +85,10 @@ const VALUE_FLAGS: Record<string, number> = {
 };
 
 /**
- * Reads an extra-arguments input for Nix: split like shell words (never run by one), the tokens in
- * it masked before anything can print them, and flags that would make the check not check refused.
- * The one reader of extra arguments for every stage that runs Nix.
+ * The one reader of `extra-args` (flake-check, build-matrix, the gate, the CLI's --extra-args):
+ * split like shell words (never run by one), every token masked before anything can print it, and
+ * flags that would make the check not check refused. `owned`: the flags this stage's own inputs
+ * stand for (flake-check's by default; `{}` for a stage with none).
  */
 export function readExtraArgs(inputs: Inputs, input: string, owned: FlagsOwnedByInputs = FLAKE_CHECK_FLAG_INPUTS): string[] {
   const args = inputs.args(input);
@@ -115,4 +116,56 @@ export function extraArgsRejectedByNix(stderr: string, args: string[]): string |
     }
   }
   return undefined;
+}
+
+/** Flags among extra-args that change what is evaluated: every evaluation must see them too. */
+const EVALUATION_FLAGS: Record<string, number> = {
+  "--override-input": 2,
+  "--override-flake": 2,
+  "--inputs-from": 1,
+  "--reference-lock-file": 1,
+  "--impure": 0,
+  "--option": 2,
+  "--arg": 2,
+  "--argstr": 2,
+  "--no-update-lock-file": 0,
+};
+
+/** Those that `nix flake metadata` (which only locks and fetches) takes too. */
+const LOCK_FLAGS: Record<string, number> = {
+  "--override-input": 2,
+  "--override-flake": 2,
+  "--inputs-from": 1,
+  "--reference-lock-file": 1,
+  "--option": 2,
+  "--no-update-lock-file": 0,
+};
+
+/** Flags that a build of an already-evaluated derivation takes too: options, not what to evaluate. */
+const BUILD_FLAGS: Record<string, number> = { "--option": 2 };
+
+function pick(extraArgs: readonly string[], flags: Record<string, number>): string[] {
+  const picked: string[] = [];
+  for (let i = 0; i < extraArgs.length; i++) {
+    const arity = flags[extraArgs[i] ?? ""];
+    if (arity === undefined) continue;
+    picked.push(...extraArgs.slice(i, i + 1 + arity));
+    i += arity;
+  }
+  return picked;
+}
+
+/** The evaluation flags among extra-args, for `nix eval`. */
+export function evaluationArgs(extraArgs: readonly string[]): string[] {
+  return pick(extraArgs, EVALUATION_FLAGS);
+}
+
+/** The flags among extra-args that `nix flake metadata` takes. */
+export function lockArgs(extraArgs: readonly string[]): string[] {
+  return pick(extraArgs, LOCK_FLAGS);
+}
+
+/** The flags among extra-args that `nix build <drv>` and `nix copy` take. */
+export function buildArgs(extraArgs: readonly string[]): string[] {
+  return pick(extraArgs, BUILD_FLAGS);
 }

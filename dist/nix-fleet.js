@@ -10276,7 +10276,7 @@ async function runInside(options, deps, privateDir, checker, started) {
   const evalArgs = evaluationArgs(options.extraArgs);
   const map = await sourceMapFor(nix, options, lockArgs(options.extraArgs));
   if (askedHosts(options).hosts.length) {
-    const known = await listHosts(nix, options.ref, evalArgs).catch(() => void 0);
+    const known = deps.evaluation ? [...deps.evaluation.hosts, ...deps.evaluation.failed].map((h) => h.host).sort() : await listHosts(nix, options.ref, evalArgs).catch(() => void 0);
     if (known) checkHostsKnown(options, known);
   }
   const results = /* @__PURE__ */ new Map();

@@ -86,8 +86,11 @@ async function runInside(
 
   // A host named that the flake lacks is a mistake in the inputs: said before anything is built. A
   // flake whose hosts cannot be listed is left to the evaluation below, which reports why.
+  // The gate's evaluation already knows every host: no listing of our own then.
   if (askedHosts(options).hosts.length) {
-    const known = await listHosts(nix, options.ref, evalArgs).catch(() => undefined);
+    const known = deps.evaluation
+      ? [...deps.evaluation.hosts, ...deps.evaluation.failed].map((h) => h.host).sort()
+      : await listHosts(nix, options.ref, evalArgs).catch(() => undefined);
     if (known) checkHostsKnown(options, known);
   }
   const results = new Map<string, HostBuildResult>();

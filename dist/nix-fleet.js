@@ -41,9 +41,9 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   mod
 ));
 
-// node_modules/asn1/lib/ber/errors.js
+// ../../main/node_modules/asn1/lib/ber/errors.js
 var require_errors = __commonJS({
-  "node_modules/asn1/lib/ber/errors.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/errors.js"(exports, module) {
     module.exports = {
       newInvalidAsn1Error: function(msg) {
         var e = new Error();
@@ -55,9 +55,9 @@ var require_errors = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/types.js
+// ../../main/node_modules/asn1/lib/ber/types.js
 var require_types = __commonJS({
-  "node_modules/asn1/lib/ber/types.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/types.js"(exports, module) {
     module.exports = {
       EOC: 0,
       Boolean: 1,
@@ -95,9 +95,9 @@ var require_types = __commonJS({
   }
 });
 
-// node_modules/safer-buffer/safer.js
+// ../../main/node_modules/safer-buffer/safer.js
 var require_safer = __commonJS({
-  "node_modules/safer-buffer/safer.js"(exports, module) {
+  "../../main/node_modules/safer-buffer/safer.js"(exports, module) {
     "use strict";
     var buffer = __require("buffer");
     var Buffer2 = buffer.Buffer;
@@ -163,9 +163,9 @@ var require_safer = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/reader.js
+// ../../main/node_modules/asn1/lib/ber/reader.js
 var require_reader = __commonJS({
-  "node_modules/asn1/lib/ber/reader.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/reader.js"(exports, module) {
     var assert = __require("assert");
     var Buffer2 = require_safer().Buffer;
     var ASN1 = require_types();
@@ -328,9 +328,9 @@ var require_reader = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/writer.js
+// ../../main/node_modules/asn1/lib/ber/writer.js
 var require_writer = __commonJS({
-  "node_modules/asn1/lib/ber/writer.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/writer.js"(exports, module) {
     var assert = __require("assert");
     var Buffer2 = require_safer().Buffer;
     var ASN1 = require_types();
@@ -571,9 +571,9 @@ var require_writer = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/index.js
+// ../../main/node_modules/asn1/lib/ber/index.js
 var require_ber = __commonJS({
-  "node_modules/asn1/lib/ber/index.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/index.js"(exports, module) {
     var errors = require_errors();
     var types = require_types();
     var Reader = require_reader();
@@ -595,9 +595,9 @@ var require_ber = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/index.js
+// ../../main/node_modules/asn1/lib/index.js
 var require_lib = __commonJS({
-  "node_modules/asn1/lib/index.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/index.js"(exports, module) {
     var Ber = require_ber();
     module.exports = {
       Ber,
@@ -607,9 +607,9 @@ var require_lib = __commonJS({
   }
 });
 
-// node_modules/tweetnacl/nacl-fast.js
+// ../../main/node_modules/tweetnacl/nacl-fast.js
 var require_nacl_fast = __commonJS({
-  "node_modules/tweetnacl/nacl-fast.js"(exports, module) {
+  "../../main/node_modules/tweetnacl/nacl-fast.js"(exports, module) {
     (function(nacl) {
       "use strict";
       var gf = function(init) {
@@ -2827,9 +2827,9 @@ var require_nacl_fast = __commonJS({
   }
 });
 
-// node_modules/bcrypt-pbkdf/index.js
+// ../../main/node_modules/bcrypt-pbkdf/index.js
 var require_bcrypt_pbkdf = __commonJS({
-  "node_modules/bcrypt-pbkdf/index.js"(exports, module) {
+  "../../main/node_modules/bcrypt-pbkdf/index.js"(exports, module) {
     "use strict";
     var crypto_hash_sha512 = require_nacl_fast().lowlevel.crypto_hash;
     var BLF_J = 0;
@@ -4080,9 +4080,9 @@ var require_bcrypt_pbkdf = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/constants.js
+// ../../main/node_modules/ssh2/lib/protocol/constants.js
 var require_constants = __commonJS({
-  "node_modules/ssh2/lib/protocol/constants.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/constants.js"(exports, module) {
     "use strict";
     var crypto = __require("crypto");
     var cpuInfo;
@@ -4472,9 +4472,9 @@ var require_constants = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/utils.js
+// ../../main/node_modules/ssh2/lib/protocol/utils.js
 var require_utils = __commonJS({
-  "node_modules/ssh2/lib/protocol/utils.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/utils.js"(exports, module) {
     "use strict";
     var Ber = require_lib().Ber;
     var DISCONNECT_REASON;
@@ -4789,9 +4789,9 @@ var require_utils = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/crypto/poly1305.js
+// ../../main/node_modules/ssh2/lib/protocol/crypto/poly1305.js
 var require_poly1305 = __commonJS({
-  "node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports, module) {
     var createPoly1305 = (function() {
       var _scriptDir = typeof document !== "undefined" && document.currentScript ? document.currentScript.src : void 0;
       if (typeof __filename !== "undefined") _scriptDir = _scriptDir || __filename;
@@ -5217,9 +5217,9 @@ var require_poly1305 = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/crypto.js
+// ../../main/node_modules/ssh2/lib/protocol/crypto.js
 var require_crypto = __commonJS({
-  "node_modules/ssh2/lib/protocol/crypto.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/crypto.js"(exports, module) {
     "use strict";
     var {
       createCipheriv,
@@ -6518,7 +6518,7 @@ var require_crypto = __commonJS({
       MAC_INFO,
       bindingAvailable: !!binding,
       init: (() => {
-        return new Promise(async (resolve13, reject) => {
+        return new Promise(async (resolve12, reject) => {
           try {
             POLY1305_WASM_MODULE = await require_poly1305()();
             POLY1305_RESULT_MALLOC = POLY1305_WASM_MODULE._malloc(16);
@@ -6530,7 +6530,7 @@ var require_crypto = __commonJS({
           } catch (ex) {
             return reject(ex);
           }
-          resolve13();
+          resolve12();
         });
       })(),
       NullCipher,
@@ -6541,9 +6541,9 @@ var require_crypto = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/keyParser.js
+// ../../main/node_modules/ssh2/lib/protocol/keyParser.js
 var require_keyParser = __commonJS({
-  "node_modules/ssh2/lib/protocol/keyParser.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/keyParser.js"(exports, module) {
     "use strict";
     var {
       createDecipheriv,
@@ -7783,7 +7783,7 @@ ${formatted}-----END ${type} KEY-----`;
 });
 
 // src/cli/main.ts
-import { tmpdir as tmpdir5 } from "node:os";
+import { tmpdir as tmpdir7 } from "node:os";
 import { parseArgs } from "node:util";
 
 // src/runner/neutralize.ts
@@ -7901,7 +7901,7 @@ function run(command, options = {}) {
   if (!file) throw new Error("run: empty command");
   if (stopping) return Promise.reject(new CommandError(command, null, "", "was not started: the step is being stopped"));
   const stdoutLimit = options.stdoutLimitBytes ?? STDOUT_LIMIT_BYTES;
-  return new Promise((resolve13, reject) => {
+  return new Promise((resolve12, reject) => {
     const child = spawn(file, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
@@ -7986,7 +7986,7 @@ function run(command, options = {}) {
         reject(new CommandError(command, null, stderr, stopping ? `was stopped by ${signal}: the step is being stopped` : `was stopped by ${signal}`));
         return;
       }
-      resolve13({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
+      resolve12({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
     });
   });
 }
@@ -8574,7 +8574,7 @@ function concurrencyLimit(limit) {
   let running2 = 0;
   const waiting = [];
   return async (fn) => {
-    if (running2 >= limit) await new Promise((resolve13) => waiting.push(resolve13));
+    if (running2 >= limit) await new Promise((resolve12) => waiting.push(resolve12));
     running2++;
     try {
       return await fn();
@@ -8846,7 +8846,7 @@ var CachePresence = class {
     const headers = { "user-agent": "nix-fleet-actions" };
     const entry = netrcFor(this.netrc, url.hostname);
     if (entry) headers.authorization = `Basic ${Buffer.from(`${entry.login}:${entry.password}`).toString("base64")}`;
-    return new Promise((resolve13, reject) => {
+    return new Promise((resolve12, reject) => {
       const request2 = (secure ? https : http).request(url, { method, headers, agent: secure ? this.agents.https : this.agents.http });
       const timer = setTimeout(() => request2.destroy(new RetryableError(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
       request2.on("response", (response) => {
@@ -8859,7 +8859,7 @@ var CachePresence = class {
         response.on("end", () => {
           clearTimeout(timer);
           const after = Number(response.headers["retry-after"]);
-          resolve13({
+          resolve12({
             status: response.statusCode ?? 0,
             body: Buffer.concat(chunks).toString("utf8"),
             location: response.headers.location,
@@ -10369,7 +10369,51 @@ async function registerCaches(nix, substituters) {
 
 // src/cli/plan.ts
 import { readFileSync as readFileSync2 } from "node:fs";
-import { resolve as resolve7 } from "node:path";
+import { tmpdir as tmpdir2 } from "node:os";
+import { resolve as resolve8 } from "node:path";
+
+// src/runner/output-path.ts
+import { lstatSync, realpathSync } from "node:fs";
+import { basename as basename3, dirname as dirname4, isAbsolute as isAbsolute4, join as join5, relative as relative4, resolve as resolve7, sep as sep2 } from "node:path";
+function exists(path) {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function realTarget(path) {
+  let existing = path;
+  const rest = [];
+  while (!exists(existing)) {
+    rest.unshift(basename3(existing));
+    const parent = dirname4(existing);
+    if (parent === existing) break;
+    existing = parent;
+  }
+  return join5(realpathSync(existing), ...rest);
+}
+function inside2(path, root) {
+  const rel = relative4(root, path);
+  return rel !== "" && !rel.startsWith(`..${sep2}`) && rel !== ".." && !isAbsolute4(rel);
+}
+function outputPath(inputs, name, value, roots, confined = true) {
+  const where3 = confined ? ` inside the workspace (${roots.workspace}) or RUNNER_TEMP (${roots.temp})` : "";
+  const expected = `Expected the path of a new file${where3}, outside .git`;
+  const given = isAbsolute4(value) ? resolve7(value) : resolve7(roots.workspace, value);
+  if (exists(given)) throw inputs.error(name, `'${value}' already exists (${given}): only files the step creates are written. ${expected}.`);
+  const target = realTarget(given);
+  const realRoots = [roots.workspace, roots.temp].map((r) => exists(r) ? realpathSync(r) : resolve7(r));
+  const root = realRoots.find((r) => inside2(target, r));
+  if (confined && !root) throw inputs.error(name, `'${value}' is outside the workspace and RUNNER_TEMP (it resolves to ${target}). ${expected}.`);
+  if ((root ? relative4(root, target) : target).split(sep2).includes(".git")) {
+    throw inputs.error(name, `'${value}' is inside a .git directory (${target}). ${expected}.`);
+  }
+  return target;
+}
+
+// src/cli/plan.ts
 var matrixOptions = {
   flake: { type: "string" },
   hosts: { type: "string" },
@@ -10390,7 +10434,7 @@ var SECRET_SOURCES = {
 function readSecretFile(option, path) {
   if (path === void 0) return void 0;
   try {
-    return readFileSync2(resolve7(path), "utf8");
+    return readFileSync2(resolve8(path), "utf8");
   } catch (error) {
     const why = error.code === "ENOENT" ? "no such file" : error.message;
     throw new InputError(option, `cannot read '${path}': ${why}. Expected the path of a readable file.`, `option --${option}`);
@@ -10410,7 +10454,7 @@ async function runMatrixCommand(mode, values, runtime, scratch) {
   const options = readBuildMatrixOptions(inputs, { ...process.env, GITHUB_WORKSPACE: "" }, process.cwd());
   options.tempRoot = scratch;
   options.reportDir = scratch;
-  if (values.report) options.reportPath = resolve7(String(values.report));
+  if (values.report) options.reportPath = outputPath(inputs, "report", String(values.report), { workspace: process.cwd(), temp: tmpdir2() }, false);
   return runBuildMatrix(options, { runtime });
 }
 var planCommand = {
@@ -10465,11 +10509,11 @@ var buildCommand = {
 };
 
 // src/cli/check.ts
-import { resolve as resolve9 } from "node:path";
+import { tmpdir as tmpdir4 } from "node:os";
 
 // src/actions/flake-check/options.ts
-import { tmpdir as tmpdir2 } from "node:os";
-import { resolve as resolve8 } from "node:path";
+import { tmpdir as tmpdir3 } from "node:os";
+import { resolve as resolve9 } from "node:path";
 function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
   const nixConfig = readNixConfig(inputs, "nix-config");
   const options = {
@@ -10480,7 +10524,7 @@ function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
     extraArgs: readExtraArgs(inputs, "extra-args"),
     workspace: env.GITHUB_WORKSPACE || cwd,
     pathsFromRepositoryRoot: !!env.GITHUB_WORKSPACE,
-    reportDir: resolve8(env.RUNNER_TEMP || tmpdir2(), "nix-fleet"),
+    reportDir: resolve9(env.RUNNER_TEMP || tmpdir3(), "nix-fleet"),
     inputLabel: inputs.label
   };
   if (nixConfig !== void 0) options.nixConfig = nixConfig;
@@ -10698,7 +10742,7 @@ var checkCommand = {
     const inputs = cliInputs({ ...values, "build-checks": values["no-build"] ? "false" : void 0 }, runtime);
     const options = readFlakeCheckOptions(inputs, { ...process.env, GITHUB_WORKSPACE: "" }, process.cwd());
     options.reportDir = scratch;
-    if (typeof values.report === "string") options.reportPath = resolve9(values.report);
+    if (typeof values.report === "string") options.reportPath = outputPath(inputs, "report", values.report, { workspace: process.cwd(), temp: tmpdir4() }, false);
     const report = await runFlakeCheck(options, { runtime });
     if (values.json) runtime.result(JSON.stringify(report, null, 2));
     if (report.result === "failure") {
@@ -10822,7 +10866,7 @@ var MirrorCredentials = class _MirrorCredentials {
 };
 
 // src/git/mirror-remote.ts
-import { isAbsolute as isAbsolute4 } from "node:path";
+import { isAbsolute as isAbsolute5 } from "node:path";
 var EXPECTED2 = "Expected an ssh URL (ssh://git@host/owner/repo.git or git@host:owner/repo.git), an https URL (https://host/owner/repo.git), or a local path or file:// URL, without credentials";
 function parseMirrorRemote(value) {
   if (value.startsWith("-") || /[\s\x00-\x1f\x7f]/.test(value)) return { error: `'${value}' is not a git URL. ${EXPECTED2}.` };
@@ -10843,7 +10887,7 @@ function parseMirrorRemote(value) {
     if (isLoopbackHttp(value)) return { kind: "https", url: value, host: /^http:\/\/([^/:]+|\[[^\]]+\])/i.exec(value)?.[1] ?? "" };
     return { error: `'${value}' is plain http: the token and the pushed history would cross the network unencrypted. ${EXPECTED2}.` };
   }
-  if (/^file:\/\/\//i.test(value) || isAbsolute4(value)) return { kind: "local", url: value };
+  if (/^file:\/\/\//i.test(value) || isAbsolute5(value)) return { kind: "local", url: value };
   return { error: `'${value}' is not a git URL this action can push to. ${EXPECTED2}.` };
 }
 
@@ -10851,7 +10895,7 @@ function parseMirrorRemote(value) {
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { access as access2, constants, mkdir as mkdir3, readFile as readFile5, rm as rm5 } from "node:fs/promises";
-import { basename as basename3, delimiter, join as join5 } from "node:path";
+import { basename as basename4, delimiter, join as join6 } from "node:path";
 
 // src/scan/download.ts
 import { createWriteStream } from "node:fs";
@@ -10928,7 +10972,7 @@ async function downloadFile(url, dest, limits = DOWNLOAD_LIMITS, env = process.e
   }
 }
 function request(url, limits, env) {
-  return new Promise((resolve13, reject) => {
+  return new Promise((resolve12, reject) => {
     let tunnel = void 0;
     let req;
     let body;
@@ -10947,7 +10991,7 @@ function request(url, limits, env) {
       req = get(url, { headers: { "user-agent": "nix-fleet-actions" }, ...viaTunnel }, (response) => {
         clearTimeout(responseTimer);
         body = response;
-        resolve13(response);
+        resolve12(response);
       });
       req.setTimeout(limits.stallMs, () => fail(`the download stalled: nothing received for ${limits.stallMs / 1e3} s`));
       req.on("error", (error) => fail(error.message));
@@ -11198,7 +11242,7 @@ function parseChecksums(text) {
   const sums = /* @__PURE__ */ new Map();
   for (const line of text.split("\n")) {
     const m = /^([0-9a-fA-F]{64})\s+\*?(\S+)\s*$/.exec(line.trim());
-    if (m) sums.set(basename3(m[2]), m[1].toLowerCase());
+    if (m) sums.set(basename4(m[2]), m[1].toLowerCase());
   }
   return sums;
 }
@@ -11219,7 +11263,7 @@ async function isExecutable(path) {
 }
 async function findOnPath(name, path = process.env.PATH ?? "") {
   for (const dir of path.split(delimiter).filter(Boolean)) {
-    const candidate = join5(dir, name);
+    const candidate = join6(dir, name);
     if (await isExecutable(candidate)) return candidate;
   }
   return void 0;
@@ -11249,14 +11293,14 @@ async function installGitleaks(version, o, deps) {
   const cached = cache.find("gitleaks", version, arch);
   if (cached) {
     log.info(`gitleaks ${version} from the tool cache (${cached}).`);
-    return { binary: join5(cached, "gitleaks"), cached: true };
+    return { binary: join6(cached, "gitleaks"), cached: true };
   }
   const assets = releaseAssets(o.downloadUrl, version, arch);
   log.info(`Downloading gitleaks ${version}: ${assets.archiveUrl}`);
-  const downloads = join5(deps.scratch, "gitleaks-download");
+  const downloads = join6(deps.scratch, "gitleaks-download");
   await mkdir3(downloads, { recursive: true });
   const download = async (url, name) => {
-    const dest = join5(downloads, name);
+    const dest = join6(downloads, name);
     try {
       await downloadFile(url, dest, deps.limits);
     } catch (error) {
@@ -11278,11 +11322,11 @@ async function installGitleaks(version, o, deps) {
     await rm5(archive, { force: true });
     throw new ChecksumError(`checksum mismatch for ${assets.archiveUrl}: expected sha256 ${expected.sum} (from ${expected.from}), got ${actual}. Refusing to install it.`);
   }
-  const dir = await cache.extractTar(archive, join5(downloads, "extracted"));
-  if (!await isExecutable(join5(dir, "gitleaks"))) throw new Error(`${assets.archive} holds no executable 'gitleaks'.`);
+  const dir = await cache.extractTar(archive, join6(downloads, "extracted"));
+  if (!await isExecutable(join6(dir, "gitleaks"))) throw new Error(`${assets.archive} holds no executable 'gitleaks'.`);
   const cachedDir = await cache.cacheDir(dir, "gitleaks", version, arch);
   log.info(`Installed gitleaks ${version} (sha256 ${actual} verified against ${expected.from}) into the tool cache.`);
-  return { binary: join5(cachedDir, "gitleaks"), cached: false };
+  return { binary: join6(cachedDir, "gitleaks"), cached: false };
 }
 
 // src/scan/range.ts
@@ -11498,7 +11542,7 @@ function refusalMessage(r) {
 
 // src/actions/mirror/run.ts
 import { existsSync as existsSync4 } from "node:fs";
-import { join as join6, relative as relative4, sep as sep2 } from "node:path";
+import { join as join7, relative as relative5, sep as sep3 } from "node:path";
 
 // src/git/mirror-errors.ts
 var MIRROR_HINTS = [
@@ -11860,7 +11904,7 @@ async function runMirror(options, deps, paths) {
           logOpts: logOpts(range),
           config,
           // Redacted, and inside the private directory, removed when the step ends.
-          reportPath: join6(dir.path, "gitleaks-report.json"),
+          reportPath: join7(dir.path, "gitleaks-report.json"),
           timeoutMs: options.gitleaksTimeoutMinutes * 6e4,
           onStderrLine: (line) => runtime.untrusted(stripAnsi(line))
         })
@@ -11894,8 +11938,8 @@ async function runMirror(options, deps, paths) {
   }
 }
 function workspacePath(workspace, root, file) {
-  const rel = relative4(workspace, join6(root, file));
-  return rel.startsWith("..") ? file : rel.split(sep2).join("/");
+  const rel = relative5(workspace, join7(root, file));
+  return rel.startsWith("..") ? file : rel.split(sep3).join("/");
 }
 function notFastForward(branch, sha, previous) {
   return new UserError(
@@ -12000,53 +12044,12 @@ async function currentBranchRef() {
 }
 
 // src/cli/scan.ts
-import { tmpdir as tmpdir4 } from "node:os";
+import { tmpdir as tmpdir6 } from "node:os";
 
 // src/actions/secret-scan/options.ts
-import { tmpdir as tmpdir3 } from "node:os";
+import { tmpdir as tmpdir5 } from "node:os";
 import { existsSync as existsSync6, readFileSync as readFileSync4, realpathSync as realpathSync2 } from "node:fs";
-import { isAbsolute as isAbsolute7, relative as relative7, resolve as resolve12 } from "node:path";
-
-// src/runner/output-path.ts
-import { lstatSync, realpathSync } from "node:fs";
-import { basename as basename4, dirname as dirname4, isAbsolute as isAbsolute5, join as join7, relative as relative5, resolve as resolve11, sep as sep3 } from "node:path";
-function exists(path) {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-function realTarget(path) {
-  let existing = path;
-  const rest = [];
-  while (!exists(existing)) {
-    rest.unshift(basename4(existing));
-    const parent = dirname4(existing);
-    if (parent === existing) break;
-    existing = parent;
-  }
-  return join7(realpathSync(existing), ...rest);
-}
-function inside2(path, root) {
-  const rel = relative5(root, path);
-  return rel !== "" && !rel.startsWith(`..${sep3}`) && rel !== ".." && !isAbsolute5(rel);
-}
-function outputPath(inputs, name, value, roots, confined = true) {
-  const where3 = confined ? ` inside the workspace (${roots.workspace}) or RUNNER_TEMP (${roots.temp})` : "";
-  const expected = `Expected the path of a new file${where3}, outside .git`;
-  const given = isAbsolute5(value) ? resolve11(value) : resolve11(roots.workspace, value);
-  if (exists(given)) throw inputs.error(name, `'${value}' already exists (${given}): only files the step creates are written. ${expected}.`);
-  const target = realTarget(given);
-  const realRoots = [roots.workspace, roots.temp].map((r) => exists(r) ? realpathSync(r) : resolve11(r));
-  const root = realRoots.find((r) => inside2(target, r));
-  if (confined && !root) throw inputs.error(name, `'${value}' is outside the workspace and RUNNER_TEMP (it resolves to ${target}). ${expected}.`);
-  if ((root ? relative5(root, target) : target).split(sep3).includes(".git")) {
-    throw inputs.error(name, `'${value}' is inside a .git directory (${target}). ${expected}.`);
-  }
-  return target;
-}
+import { isAbsolute as isAbsolute7, relative as relative7, resolve as resolve11 } from "node:path";
 
 // src/scan/trusted-files.ts
 import { existsSync as existsSync5 } from "node:fs";
@@ -12107,7 +12110,7 @@ function parseUrl(value) {
   }
 }
 function runnerTempDir(env) {
-  return resolve12(env.RUNNER_TEMP || tmpdir3(), "nix-fleet");
+  return resolve11(env.RUNNER_TEMP || tmpdir5(), "nix-fleet");
 }
 function readEvent(env) {
   const eventName = env.GITHUB_EVENT_NAME ?? "";
@@ -12180,7 +12183,7 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
     gitleaksSha256,
     failOnFindings: inputs.bool("fail-on-findings", true),
     gitleaksTimeoutMinutes: inputs.int("gitleaks-timeout", 30, { min: 1, max: 1440 }),
-    sarifPath: sarif ? outputPath(inputs, "sarif", sarif, { workspace, temp: env.RUNNER_TEMP || tmpdir3() }, !paths.terminal) : void 0,
+    sarifPath: sarif ? outputPath(inputs, "sarif", sarif, { workspace, temp: env.RUNNER_TEMP || tmpdir5() }, !paths.terminal) : void 0,
     workspace,
     tempDir,
     eventName,
@@ -12342,7 +12345,7 @@ var scanCommand = {
     const inputs = cliInputs(values, runtime);
     const env = { ...process.env, GITHUB_WORKSPACE: "", GITHUB_EVENT_NAME: "", GITHUB_EVENT_PATH: "", RUNNER_TEMP: "" };
     const options = readSecretScanOptions(inputs, env, process.cwd(), { tempDir: scratch, terminal: true });
-    if (typeof values.report === "string") options.reportPath = outputPath(inputs, "report", values.report, { workspace: process.cwd(), temp: tmpdir4() }, false);
+    if (typeof values.report === "string") options.reportPath = outputPath(inputs, "report", values.report, { workspace: process.cwd(), temp: tmpdir6() }, false);
     const report = await runSecretScan(options, { runtime });
     if (values.json) runtime.result(JSON.stringify(report, null, 2));
     if (report.findings.length) {
@@ -12409,7 +12412,7 @@ ${USAGE}`);
     // At once, before the stopped programs make the command print results of work cut short.
     () => runtime.closeResults()
   );
-  const scratch = await PrivateDir.create(runtime, tmpdir5());
+  const scratch = await PrivateDir.create(runtime, tmpdir7());
   try {
     const { values } = parseArgs({ args: rest, strict: true, options: { ...command.options, verbose: { type: "boolean" } } });
     const status = await command.run(values, runtime, scratch.path);

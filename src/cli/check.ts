@@ -1,6 +1,7 @@
-import { resolve } from "node:path";
+import { tmpdir } from "node:os";
 import { readFlakeCheckOptions } from "../actions/flake-check/options.js";
 import { failureMessage, runFlakeCheck } from "../actions/flake-check/run.js";
+import { outputPath } from "../runner/output-path.js";
 import { cliInputs, type Command } from "./command.js";
 
 export const checkCommand: Command = {
@@ -24,7 +25,8 @@ export const checkCommand: Command = {
     // In a terminal, paths are shown relative to where the user stands.
     const options = readFlakeCheckOptions(inputs, { ...process.env, GITHUB_WORKSPACE: "" }, process.cwd());
     options.reportDir = scratch;
-    if (typeof values.report === "string") options.reportPath = resolve(values.report);
+    // Never replaces a file (flake.nix, .git/HEAD): refused before anything runs, as scan's --report.
+    if (typeof values.report === "string") options.reportPath = outputPath(inputs, "report", values.report, { workspace: process.cwd(), temp: tmpdir() }, false);
     const report = await runFlakeCheck(options, { runtime });
     if (values.json) runtime.result(JSON.stringify(report, null, 2));
     if (report.result === "failure") {

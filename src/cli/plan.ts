@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { readBuildMatrixOptions, type BuildMatrixMode } from "../actions/build-matrix/options.js";
 import { failureMessage, runBuildMatrix, type BuildMatrixReport } from "../actions/build-matrix/run.js";
 import { cliOptionLabel, InputError, Inputs } from "../runner/inputs.js";
+import { outputPath } from "../runner/output-path.js";
 import type { TerminalRuntime } from "../runner/terminal-runtime.js";
 import type { Command } from "./command.js";
 
@@ -59,7 +61,8 @@ export async function runMatrixCommand(
   const options = readBuildMatrixOptions(inputs, { ...process.env, GITHUB_WORKSPACE: "" }, process.cwd());
   options.tempRoot = scratch;
   options.reportDir = scratch;
-  if (values.report) options.reportPath = resolve(String(values.report));
+  // Never replaces a file (flake.nix, .git/HEAD): refused before anything runs, as scan's --report.
+  if (values.report) options.reportPath = outputPath(inputs, "report", String(values.report), { workspace: process.cwd(), temp: tmpdir() }, false);
   return runBuildMatrix(options, { runtime });
 }
 

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
@@ -46,6 +46,22 @@ describeEachNix("nix-fleet check (the committed CLI bundle)", () => {
     expect(nixFleet(["check", "--flake", "examples/fleet", "--report", report], repoRoot, { TMPDIR: tmp }).code).toBe(0);
     expect(JSON.parse(readFileSync(report, "utf8")).result).toBe("success");
     expect(readdirSync(tmp)).toEqual(["out"]);
+  });
+
+  it("refuses a --report that exists or lies in .git before anything runs, for check, plan and build", () => {
+    const tmp = mkdtempSync(join(tmpdir(), "cli-report-"));
+    made.push(tmp);
+    const existing = join(tmp, "flake.nix");
+    writeFileSync(existing, "keep me\n");
+    const commands = [["check"], ["plan"], ["build", "--all"]];
+    for (const command of commands) {
+      for (const report of [existing, join(repoRoot, ".git", "r.json")]) {
+        const r = nixFleet([...command, "--flake", "examples/fleet", "--report", report]);
+        expect(r.stderr, `${command.join(" ")} ${report}`).toMatch(/Invalid option --report: .*(already exists|inside a \.git directory)/);
+        expect(r.code).toBe(2);
+      }
+    }
+    expect(readFileSync(existing, "utf8")).toBe("keep me\n");
   });
 
   it.each([

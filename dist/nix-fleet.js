@@ -10870,15 +10870,17 @@ import { isAbsolute as isAbsolute5 } from "node:path";
 var EXPECTED2 = "Expected an ssh URL (ssh://git@host/owner/repo.git or git@host:owner/repo.git), an https URL (https://host/owner/repo.git), or a local path or file:// URL, without credentials";
 function parseMirrorRemote(value) {
   if (value.startsWith("-") || /[\s\x00-\x1f\x7f]/.test(value)) return { error: `'${value}' is not a git URL. ${EXPECTED2}.` };
-  const ssh = /^ssh:\/\/(?:[^@/]+@)?(\[[^\]/]+\]|[^/:]+)(?::(\d+))?\/./i.exec(value);
+  const ssh = /^ssh:\/\/(?:([^@/]+)@)?(\[[^\]/]+\]|[^/:]+)(?::(\d+))?\/./i.exec(value);
   if (ssh) {
-    const host2 = ssh[1].replace(/^\[|\]$/g, "");
-    const port = ssh[2];
+    const host2 = ssh[2].replace(/^\[|\]$/g, "");
+    const port = ssh[3];
+    if (optionLike(ssh[1], host2)) return { error: `'${value}' has a user, host or path starting with '-', which ssh would take as an option. ${EXPECTED2}.` };
     return { kind: "ssh", url: value, host: host2, knownHostsName: port && port !== "22" ? `[${host2}]:${port}` : host2 };
   }
-  const scp = /^[A-Za-z0-9._-]+@([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(?!\/\/)./.exec(value);
+  const scp = /^([A-Za-z0-9._-]+)@([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(?!\/\/)(.+)/.exec(value);
   if (scp) {
-    const host2 = scp[1].replace(/^\[|\]$/g, "");
+    const host2 = scp[2].replace(/^\[|\]$/g, "");
+    if (optionLike(scp[1], host2, scp[3])) return { error: `'${value}' has a user, host or path starting with '-', which ssh would take as an option. ${EXPECTED2}.` };
     return { kind: "ssh", url: value, host: host2, knownHostsName: host2 };
   }
   const https2 = /^https:\/\/([^/:]+)(?::\d+)?\/./i.exec(value);
@@ -10889,6 +10891,9 @@ function parseMirrorRemote(value) {
   }
   if (/^file:\/\/\//i.test(value) || isAbsolute5(value)) return { kind: "local", url: value };
   return { error: `'${value}' is not a git URL this action can push to. ${EXPECTED2}.` };
+}
+function optionLike(...parts) {
+  return parts.some((part) => part?.startsWith("-"));
 }
 
 // src/scan/install.ts

@@ -18,15 +18,18 @@ export function parseMirrorRemote(value: string): MirrorRemote | { error: string
   // A leading '-' would be an option to git; whitespace and control characters never belong in one.
   // eslint-disable-next-line no-control-regex -- control characters are what is refused
   if (value.startsWith("-") || /[\s\x00-\x1f\x7f]/.test(value)) return { error: `'${value}' is not a git URL. ${EXPECTED}.` };
-  const ssh = /^ssh:\/\/(?:[^@/]+@)?(\[[^\]/]+\]|[^/:]+)(?::(\d+))?\/./i.exec(value);
+  const ssh = /^ssh:\/\/(?:([^@/]+)@)?(\[[^\]/]+\]|[^/:]+)(?::(\d+))?\/./i.exec(value);
   if (ssh) {
-    const host = (ssh[1] as string).replace(/^\[|\]$/g, "");
-    const port = ssh[2];
+    const host = (ssh[2] as string).replace(/^\[|\]$/g, "");
+    const port = ssh[3];
+    // The path keeps its leading '/' on the way to the remote git: only user and host can be options.
+    if (optionLike(ssh[1], host)) return { error: `'${value}' has a user, host or path starting with '-', which ssh would take as an option. ${EXPECTED}.` };
     return { kind: "ssh", url: value, host, knownHostsName: port && port !== "22" ? `[${host}]:${port}` : host };
   }
-  const scp = /^[A-Za-z0-9._-]+@([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(?!\/\/)./.exec(value);
+  const scp = /^([A-Za-z0-9._-]+)@([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(?!\/\/)(.+)/.exec(value);
   if (scp) {
-    const host = (scp[1] as string).replace(/^\[|\]$/g, "");
+    const host = (scp[2] as string).replace(/^\[|\]$/g, "");
+    if (optionLike(scp[1], host, scp[3])) return { error: `'${value}' has a user, host or path starting with '-', which ssh would take as an option. ${EXPECTED}.` };
     return { kind: "ssh", url: value, host, knownHostsName: host };
   }
   const https = /^https:\/\/([^/:]+)(?::\d+)?\/./i.exec(value);
@@ -37,4 +40,9 @@ export function parseMirrorRemote(value: string): MirrorRemote | { error: string
   }
   if (/^file:\/\/\//i.test(value) || isAbsolute(value)) return { kind: "local", url: value };
   return { error: `'${value}' is not a git URL this action can push to. ${EXPECTED}.` };
+}
+
+/** ssh and the remote git take a leading '-' as an option (`-oProxyCommand=...`): refused here, not left to git's own guard. */
+function optionLike(...parts: Array<string | undefined>): boolean {
+  return parts.some((part) => part?.startsWith("-"));
 }

@@ -113,6 +113,14 @@ describe("mirror remotes", () => {
   ])("%s", (url, expected) => {
     expect(parseMirrorRemote(url)).toMatchObject(expected);
   });
+
+  it.each(["ssh://-oProxyCommand=touch%20/tmp/pwned/x.git", "ssh://-oProxyCommand=x@forge/x.git", "git@-oProxyCommand=x:x.git", "-x@forge:x.git", "git@forge:-x.git"])(
+    "refuses %s: a leading '-' would be an option to ssh or git",
+    (url) => {
+      expect(parseMirrorRemote(url)).toMatchObject({ error: expect.stringContaining("Expected") });
+      expect(inputError({ remote: url, "ssh-key": KEY.private, "known-hosts": KEY.public }).input).toBe("remote");
+    },
+  );
 });
 
 describe("credentials", () => {

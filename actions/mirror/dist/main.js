@@ -31597,15 +31597,17 @@ import { isAbsolute as isAbsolute4 } from "node:path";
 var EXPECTED = "Expected an ssh URL (ssh://git@host/owner/repo.git or git@host:owner/repo.git), an https URL (https://host/owner/repo.git), or a local path or file:// URL, without credentials";
 function parseMirrorRemote(value) {
   if (value.startsWith("-") || /[\s\x00-\x1f\x7f]/.test(value)) return { error: `'${value}' is not a git URL. ${EXPECTED}.` };
-  const ssh = /^ssh:\/\/(?:[^@/]+@)?(\[[^\]/]+\]|[^/:]+)(?::(\d+))?\/./i.exec(value);
+  const ssh = /^ssh:\/\/(?:([^@/]+)@)?(\[[^\]/]+\]|[^/:]+)(?::(\d+))?\/./i.exec(value);
   if (ssh) {
-    const host = ssh[1].replace(/^\[|\]$/g, "");
-    const port = ssh[2];
+    const host = ssh[2].replace(/^\[|\]$/g, "");
+    const port = ssh[3];
+    if (optionLike(ssh[1], host)) return { error: `'${value}' has a user, host or path starting with '-', which ssh would take as an option. ${EXPECTED}.` };
     return { kind: "ssh", url: value, host, knownHostsName: port && port !== "22" ? `[${host}]:${port}` : host };
   }
-  const scp = /^[A-Za-z0-9._-]+@([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(?!\/\/)./.exec(value);
+  const scp = /^([A-Za-z0-9._-]+)@([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(?!\/\/)(.+)/.exec(value);
   if (scp) {
-    const host = scp[1].replace(/^\[|\]$/g, "");
+    const host = scp[2].replace(/^\[|\]$/g, "");
+    if (optionLike(scp[1], host, scp[3])) return { error: `'${value}' has a user, host or path starting with '-', which ssh would take as an option. ${EXPECTED}.` };
     return { kind: "ssh", url: value, host, knownHostsName: host };
   }
   const https = /^https:\/\/([^/:]+)(?::\d+)?\/./i.exec(value);
@@ -31616,6 +31618,9 @@ function parseMirrorRemote(value) {
   }
   if (/^file:\/\/\//i.test(value) || isAbsolute4(value)) return { kind: "local", url: value };
   return { error: `'${value}' is not a git URL this action can push to. ${EXPECTED}.` };
+}
+function optionLike(...parts) {
+  return parts.some((part) => part?.startsWith("-"));
 }
 
 // src/scan/install.ts

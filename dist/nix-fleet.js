@@ -11275,7 +11275,7 @@ async function findOnPath(name, path = process.env.PATH ?? "") {
 }
 async function locateGitleaks(o, deps) {
   if (o.gitleaksPath) return { gitleaks: await Gitleaks.create(o.gitleaksPath), source: `gitleaks-path ${o.gitleaksPath}` };
-  const onPath = await findOnPath("gitleaks");
+  const onPath = await findOnPath("gitleaks", o.searchPath);
   if (onPath) {
     const gitleaks2 = await Gitleaks.create(onPath);
     if (!o.gitleaksVersion || gitleaks2.version.text === o.gitleaksVersion) return { gitleaks: gitleaks2, source: `PATH (${onPath})` };
@@ -12054,7 +12054,7 @@ import { tmpdir as tmpdir6 } from "node:os";
 // src/actions/secret-scan/options.ts
 import { tmpdir as tmpdir5 } from "node:os";
 import { existsSync as existsSync6, readFileSync as readFileSync4, realpathSync as realpathSync2 } from "node:fs";
-import { isAbsolute as isAbsolute7, relative as relative7, resolve as resolve11 } from "node:path";
+import { delimiter as delimiter2, isAbsolute as isAbsolute7, relative as relative7, resolve as resolve11 } from "node:path";
 
 // src/scan/trusted-files.ts
 import { existsSync as existsSync5 } from "node:fs";
@@ -12106,6 +12106,9 @@ async function trustedFiles(o, repo, root, dir, log) {
 function insideDir(path, dir) {
   const rel = relative7(realpathSync2(dir), realpathSync2(path));
   return rel === "" || !rel.startsWith("..") && !isAbsolute7(rel);
+}
+function trustedSearchPath(path, workspace) {
+  return path.split(delimiter2).filter((dir) => dir && isAbsolute7(dir) && existsSync6(dir) && !insideDir(dir, workspace)).join(delimiter2);
 }
 function parseUrl(value) {
   try {
@@ -12186,6 +12189,7 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
     gitleaksVersion,
     downloadUrl,
     gitleaksSha256,
+    searchPath: PULL_REQUEST_EVENTS.has(eventName) ? trustedSearchPath(env.PATH ?? "", workspace) : void 0,
     failOnFindings: inputs.bool("fail-on-findings", true),
     gitleaksTimeoutMinutes: inputs.int("gitleaks-timeout", 30, { min: 1, max: 1440 }),
     sarifPath: sarif ? outputPath(inputs, "sarif", sarif, { workspace, temp: env.RUNNER_TEMP || tmpdir5() }, !paths.terminal) : void 0,

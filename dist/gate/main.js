@@ -12041,10 +12041,10 @@ var require_headers = __commonJS({
         const lowercaseName = isLowerCase ? name : name.toLowerCase();
         const exists3 = this[kHeadersMap].get(lowercaseName);
         if (exists3) {
-          const delimiter3 = lowercaseName === "cookie" ? "; " : ", ";
+          const delimiter4 = lowercaseName === "cookie" ? "; " : ", ";
           this[kHeadersMap].set(lowercaseName, {
             name: exists3.name,
-            value: `${exists3.value}${delimiter3}${value}`
+            value: `${exists3.value}${delimiter4}${value}`
           });
         } else {
           this[kHeadersMap].set(lowercaseName, { name, value });
@@ -21458,15 +21458,15 @@ function issueFileCommand(command, message) {
   });
 }
 function prepareKeyValueMessage(key, value) {
-  const delimiter3 = `ghadelimiter_${crypto.randomUUID()}`;
+  const delimiter4 = `ghadelimiter_${crypto.randomUUID()}`;
   const convertedValue = toCommandValue(value);
-  if (key.includes(delimiter3)) {
-    throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter3}"`);
+  if (key.includes(delimiter4)) {
+    throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter4}"`);
   }
-  if (convertedValue.includes(delimiter3)) {
-    throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter3}"`);
+  if (convertedValue.includes(delimiter4)) {
+    throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter4}"`);
   }
-  return `${key}<<${delimiter3}${os2.EOL}${convertedValue}${os2.EOL}${delimiter3}`;
+  return `${key}<<${delimiter4}${os2.EOL}${convertedValue}${os2.EOL}${delimiter4}`;
 }
 
 // ../../main/node_modules/@actions/core/lib/core.js
@@ -24220,7 +24220,7 @@ function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
 // src/actions/secret-scan/options.ts
 import { tmpdir as tmpdir3 } from "node:os";
 import { existsSync as existsSync6, readFileSync, realpathSync as realpathSync2 } from "node:fs";
-import { isAbsolute as isAbsolute6, relative as relative6, resolve as resolve9 } from "node:path";
+import { delimiter as delimiter3, isAbsolute as isAbsolute6, relative as relative6, resolve as resolve9 } from "node:path";
 
 // src/runner/output-path.ts
 import { lstatSync, realpathSync } from "node:fs";
@@ -24642,7 +24642,7 @@ async function findOnPath(name, path5 = process.env.PATH ?? "") {
 }
 async function locateGitleaks(o, deps) {
   if (o.gitleaksPath) return { gitleaks: await Gitleaks.create(o.gitleaksPath), source: `gitleaks-path ${o.gitleaksPath}` };
-  const onPath = await findOnPath("gitleaks");
+  const onPath = await findOnPath("gitleaks", o.searchPath);
   if (onPath) {
     const gitleaks2 = await Gitleaks.create(onPath);
     if (!o.gitleaksVersion || gitleaks2.version.text === o.gitleaksVersion) return { gitleaks: gitleaks2, source: `PATH (${onPath})` };
@@ -25148,6 +25148,9 @@ function insideDir(path5, dir) {
   const rel = relative6(realpathSync2(dir), realpathSync2(path5));
   return rel === "" || !rel.startsWith("..") && !isAbsolute6(rel);
 }
+function trustedSearchPath(path5, workspace) {
+  return path5.split(delimiter3).filter((dir) => dir && isAbsolute6(dir) && existsSync6(dir) && !insideDir(dir, workspace)).join(delimiter3);
+}
 function parseUrl(value) {
   try {
     return new URL(value);
@@ -25227,6 +25230,7 @@ function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
     gitleaksVersion,
     downloadUrl,
     gitleaksSha256,
+    searchPath: PULL_REQUEST_EVENTS.has(eventName) ? trustedSearchPath(env.PATH ?? "", workspace) : void 0,
     failOnFindings: inputs.bool("fail-on-findings", true),
     gitleaksTimeoutMinutes: inputs.int("gitleaks-timeout", 30, { min: 1, max: 1440 }),
     sarifPath: sarif ? outputPath(inputs, "sarif", sarif, { workspace, temp: env.RUNNER_TEMP || tmpdir3() }, !paths.terminal) : void 0,

@@ -84,6 +84,8 @@ export interface LocateOptions {
   downloadUrl: string;
   /** The archive's sha256 as the user knows it: checked instead of the downloaded checksums file. */
   gitleaksSha256?: string;
+  /** The directories searched for a gitleaks before downloading one; default PATH. */
+  searchPath?: string;
 }
 
 export interface InstallLog {
@@ -111,7 +113,7 @@ export interface LocateDeps {
 
 export async function locateGitleaks(o: LocateOptions, deps: LocateDeps): Promise<LocatedGitleaks> {
   if (o.gitleaksPath) return { gitleaks: await Gitleaks.create(o.gitleaksPath), source: `gitleaks-path ${o.gitleaksPath}` };
-  const onPath = await findOnPath("gitleaks");
+  const onPath = await findOnPath("gitleaks", o.searchPath);
   if (onPath) {
     const gitleaks = await Gitleaks.create(onPath);
     if (!o.gitleaksVersion || gitleaks.version.text === o.gitleaksVersion) return { gitleaks, source: `PATH (${onPath})` };

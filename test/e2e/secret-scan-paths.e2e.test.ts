@@ -111,4 +111,27 @@ describeWithTools(["git", "gitleaks"], "paths the actions write", () => {
     expect(push.exitCode, push.log).toBe(0);
     expect(push.log).toContain(`from gitleaks-path ${own}`);
   });
+
+  it("on a pull request, never runs a gitleaks that PATH finds inside the checkout (or on a relative PATH entry)", async () => {
+    const r = cleanup.repo();
+    const base = r.commit("root", { "README.md": "x\n" });
+    const outside = tempDir("outside-");
+    const ran = join(outside, "ran");
+    mkdirSync(join(r.dir, "bin"));
+    // The pull request's own "gitleaks": it would pass every leak and run what it likes.
+    writeFileSync(join(r.dir, "bin", "gitleaks"), `#!/bin/sh\necho "$0" >> '${ran}'\necho v8.16.0\n`, { mode: 0o755 });
+    writeFileSync(join(r.dir, ".git", "info", "exclude"), "bin/\n");
+    const head = r.commit("change", { "src.txt": "x\n" });
+    const real = execFileSync("sh", ["-c", "command -v gitleaks"], { encoding: "utf8" }).trim();
+    const event = { pull_request: { base: { sha: base }, head: { sha: head } } };
+    for (const entry of [join(r.dir, "bin"), "bin"]) {
+      const result = await scanRepo(cleanup, r, { eventName: "pull_request", event, env: { PATH: `${entry}:${process.env.PATH}` } });
+      expect(result.exitCode, result.log).toBe(0);
+      expect(result.log).toContain(`from PATH (${real})`);
+      expect(existsSync(ran) ? readFileSync(ran, "utf8") : "nothing").toBe("nothing");
+    }
+    // On a push the checkout is the repository's own: PATH is taken as it is.
+    const push = await scanRepo(cleanup, r, { eventName: "push", event: { before: base, after: head, ref: "refs/heads/main" }, env: { PATH: `${join(r.dir, "bin")}:${process.env.PATH}` } });
+    expect(push.log).toContain(`PATH (${join(r.dir, "bin", "gitleaks")})`);
+  });
 });

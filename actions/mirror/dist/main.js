@@ -31960,7 +31960,7 @@ async function findOnPath(name, path5 = process.env.PATH ?? "") {
 }
 async function locateGitleaks(o, deps) {
   if (o.gitleaksPath) return { gitleaks: await Gitleaks.create(o.gitleaksPath), source: `gitleaks-path ${o.gitleaksPath}` };
-  const onPath = await findOnPath("gitleaks");
+  const onPath = await findOnPath("gitleaks", o.searchPath);
   if (onPath) {
     const gitleaks2 = await Gitleaks.create(onPath);
     if (!o.gitleaksVersion || gitleaks2.version.text === o.gitleaksVersion) return { gitleaks: gitleaks2, source: `PATH (${onPath})` };

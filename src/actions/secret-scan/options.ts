@@ -1,6 +1,6 @@
 import { tmpdir } from "node:os";
 import { existsSync, readFileSync, realpathSync } from "node:fs";
-import { isAbsolute, relative, resolve } from "node:path";
+import { delimiter, isAbsolute, relative, resolve } from "node:path";
 import { displayUrl, urlCredentials } from "../../git/remote-url.js";
 import type { Inputs } from "../../runner/inputs.js";
 import { outputPath } from "../../runner/output-path.js";
@@ -20,6 +20,8 @@ export interface SecretScanOptions {
   gitleaksVersion?: string;
   downloadUrl: string;
   gitleaksSha256?: string;
+  /** PATH without the pull request's own directories (see trustedSearchPath). */
+  searchPath?: string;
   /** Given by `sarif` (or --sarif); else a fresh directory per step holds it. */
   sarifPath?: string;
   /** Given by --report in the CLI; else a fresh directory per step holds it. */
@@ -43,6 +45,18 @@ export interface SecretScanOptions {
 function insideDir(path: string, dir: string): boolean {
   const rel = relative(realpathSync(dir), realpathSync(path));
   return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+}
+
+/**
+ * PATH for finding gitleaks on a pull request: without the directories inside the checkout (an
+ * earlier step may have put the pull request's `bin/` there) and without relative ones (taken from
+ * the working directory, the checkout): the scanner must not come from the change it scans.
+ */
+function trustedSearchPath(path: string, workspace: string): string {
+  return path
+    .split(delimiter)
+    .filter((dir) => dir && isAbsolute(dir) && existsSync(dir) && !insideDir(dir, workspace))
+    .join(delimiter);
 }
 
 function parseUrl(value: string): URL | undefined {
@@ -140,6 +154,7 @@ export function readSecretScanOptions(inputs: Inputs, env: NodeJS.ProcessEnv, cw
     gitleaksVersion,
     downloadUrl,
     gitleaksSha256,
+    searchPath: PULL_REQUEST_EVENTS.has(eventName) ? trustedSearchPath(env.PATH ?? "", workspace) : undefined,
     failOnFindings: inputs.bool("fail-on-findings", true),
     gitleaksTimeoutMinutes: inputs.int("gitleaks-timeout", 30, { min: 1, max: 1440 }),
     sarifPath: sarif ? outputPath(inputs, "sarif", sarif, { workspace, temp: env.RUNNER_TEMP || tmpdir() }, !paths.terminal) : undefined,

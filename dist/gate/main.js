@@ -23976,6 +23976,8 @@ function nixArgsSecrets(args) {
   const values = [];
   args.forEach((arg, i) => {
     if (arg === "--access-tokens" || arg === "--extra-access-tokens") values.push(args[i + 1] ?? "");
+    const joined = /^--(?:extra-)?access-tokens=(.*)$/s.exec(arg);
+    if (joined) values.push(joined[1]);
     if (arg === "--option" && /^(extra-)?access-tokens$/.test(args[i + 1] ?? "")) values.push(args[i + 2] ?? "");
   });
   return values.flatMap((v) => nixConfigSecrets(`access-tokens = ${v}`));
@@ -24004,6 +24006,8 @@ function extraArgsProblem(args, owned = FLAKE_CHECK_FLAG_INPUTS) {
     const arg = args[i];
     if (arg === "--") return void 0;
     const arity = VALUE_FLAGS[arg];
+    const tokens = /^--(extra-)?access-tokens(=|$)/.test(arg) || arg === "--option" && /^(extra-)?access-tokens$/.test(args[i + 1] ?? "");
+    if (tokens) return `'${arg === "--option" ? `--option ${args[i + 1]}` : arg.replace(/=.*/, "")}' would put the tokens on Nix's command line, where any process on the runner can read them (ps). Expected them in the nix-config input instead: 'access-tokens = <host>=<token>'`;
     if (arity !== void 0) {
       if (i + arity >= args.length) return `'${arg}' needs ${arity === 1 ? "a value" : `${arity} values`} after it. Expected ${EXPECTED}`;
       i += arity;

@@ -45,6 +45,8 @@ export function extraArgsProblem(args: string[], owned: FlagsOwnedByInputs = FLA
     const arg = args[i] as string;
     if (arg === "--") return undefined;
     const arity = VALUE_FLAGS[arg];
+    const tokens = /^--(extra-)?access-tokens(=|$)/.test(arg) || (arg === "--option" && /^(extra-)?access-tokens$/.test(args[i + 1] ?? ""));
+    if (tokens) return `'${arg === "--option" ? `--option ${args[i + 1]}` : arg.replace(/=.*/, "")}' would put the tokens on Nix's command line, where any process on the runner can read them (ps). Expected them in the nix-config input instead: 'access-tokens = <host>=<token>'`;
     if (arity !== undefined) {
       // Short of values, the flag would take the flake reference as one, and Nix check another flake.
       if (i + arity >= args.length) return `'${arg}' needs ${arity === 1 ? "a value" : `${arity} values`} after it. Expected ${EXPECTED}`;

@@ -90,6 +90,8 @@ export function nixArgsSecrets(args: string[]): string[] {
   const values: string[] = [];
   args.forEach((arg, i) => {
     if (arg === "--access-tokens" || arg === "--extra-access-tokens") values.push(args[i + 1] ?? "");
+    const joined = /^--(?:extra-)?access-tokens=(.*)$/s.exec(arg);
+    if (joined) values.push(joined[1] as string);
     if (arg === "--option" && /^(extra-)?access-tokens$/.test(args[i + 1] ?? "")) values.push(args[i + 2] ?? "");
   });
   return values.flatMap((v) => nixConfigSecrets(`access-tokens = ${v}`));

@@ -23,14 +23,23 @@ describe("the gate's options", () => {
     expect(read({ flake: "examples/fleet" }).flakeCheck.nixConfig).toBeUndefined();
   });
 
-  it("gives extra-args to both stages that run Nix, masking the tokens in it", () => {
-    const masked: string[] = [];
-    const values: Record<string, string> = { flake: "examples/fleet", "extra-args": "--override-input site path:/srv/site --option access-tokens github.com=ghp_secret" };
-    const o = readGateOptions(new Inputs(gateInputSource((n) => values[n]), (s) => masked.push(s)), { RUNNER_TEMP: "/tmp/runner" }, repoRoot);
-    const expected = ["--override-input", "site", "path:/srv/site", "--option", "access-tokens", "github.com=ghp_secret"];
+  it("gives extra-args to both stages that run Nix", () => {
+    const values: Record<string, string> = { flake: "examples/fleet", "extra-args": "--override-input site path:/srv/site --option max-jobs 2" };
+    const o = readGateOptions(new Inputs(gateInputSource((n) => values[n]), () => undefined), { RUNNER_TEMP: "/tmp/runner" }, repoRoot);
+    const expected = ["--override-input", "site", "path:/srv/site", "--option", "max-jobs", "2"];
     expect(o.flakeCheck.extraArgs).toEqual(expected);
     expect(o.buildMatrix.extraArgs).toEqual(expected);
-    expect(masked).toContain("ghp_secret");
+  });
+
+  it("refuses tokens in extra-args (Nix's argv, which ps shows), masked first", () => {
+    for (const args of ["--option access-tokens github.com=ghp_secret1", "--extra-access-tokens github.com=ghp_secret1", "--access-tokens=github.com=ghp_secret1"]) {
+      const masked: string[] = [];
+      const values: Record<string, string> = { flake: "examples/fleet", "extra-args": args };
+      expect(() => readGateOptions(new Inputs(gateInputSource((n) => values[n]), (s) => masked.push(s)), { RUNNER_TEMP: "/tmp/runner" }, repoRoot)).toThrow(
+        /Invalid input 'extra-args': '--(option access-tokens|extra-access-tokens|access-tokens)' would put the tokens on Nix's command line.*Expected them in the nix-config input instead/,
+      );
+      expect(masked, args).toContain("ghp_secret1");
+    }
   });
 
   it("reads every stage's inputs first: a bad one in the last stage fails before anything runs", () => {

@@ -37,6 +37,14 @@ function queryCredentials(url: string): string[] {
     .map(([, value]) => value as string);
 }
 
+/**
+ * Whether a URL carries a credential in its query: remoteAccess can move userinfo into a header,
+ * but a query is part of the URL git is given (argv, its messages), so such a URL is refused.
+ */
+export function hasQueryCredentials(url: string): boolean {
+  return queryCredentials(url).length > 0;
+}
+
 function decoded(text: string): string {
   try {
     return decodeURIComponent(text);

@@ -1,5 +1,5 @@
 import { ZERO_SHA, type GitRef } from "../git/git.js";
-import { displayUrl, looksLikeGitUrl } from "../git/remote-url.js";
+import { displayUrl, hasQueryCredentials, looksLikeGitUrl } from "../git/remote-url.js";
 
 /** The `range` input: `auto` (from the event), `all`, `unpublished`, or `A..B`. */
 export type RangeInput = { kind: "auto" } | { kind: "all" } | { kind: "unpublished" } | { kind: "between"; from: string; to: string };
@@ -56,6 +56,9 @@ export function parsePublishedRef(value: string): PublishedRef | { error: string
     const url = value.slice(0, hash);
     const branch = value.slice(hash + 1).replace(/^refs\/heads\//, "");
     if (!url || url.startsWith("-") || /\s/.test(url)) return { error: `'${displayUrl(url) || "(empty)"}' is not a git URL. ${expected}.` };
+    if (hasQueryCredentials(url)) {
+      return { error: `'${displayUrl(url)}' has a credential in its query, which would reach git's command line and messages. ${expected}, with the token in the URL's userinfo instead (https://user:token@host/..., sent as a header, never on the command line).` };
+    }
     if (!isSafeRevision(branch) || /[~^:?*[\\]/.test(branch) || branch.endsWith("/") || branch.endsWith(".lock")) {
       return { error: `'${branch || "(empty)"}' is not a branch name. ${expected}.` };
     }

@@ -71,6 +71,15 @@ describe("secret-scan action.yml and options", () => {
     expect(masked).toContain("ci:TOKEN123");
   });
 
+  it("refuses a published-ref URL with a credential in its query (git's argv), masked first", () => {
+    const masked: string[] = [];
+    const inputs = new Inputs((name) => ({ range: "unpublished", "published-ref": "https://mirror.example/x.git?access_token=TOKEN456#main" })[name], (s) => masked.push(s));
+    expect(() => readSecretScanOptions(inputs, { GITHUB_WORKSPACE: workspace })).toThrow(
+      "Invalid input 'published-ref': 'https://mirror.example/x.git?access_token=***' has a credential in its query",
+    );
+    expect(masked).toContain("TOKEN456");
+  });
+
   it("takes v-prefixed versions", () => {
     const inputs = new Inputs((name) => (name === "gitleaks-version" ? "v8.24.3" : undefined));
     expect(readSecretScanOptions(inputs, { GITHUB_WORKSPACE: workspace }).gitleaksVersion).toBe("8.24.3");

@@ -23683,6 +23683,9 @@ function queryCredentials(url) {
   if (!query) return [];
   return query.split("&").map((pair) => pair.split("=", 2)).filter(([key, value]) => SECRET_PARAM.test(decoded(key)) && value).map(([, value]) => value);
 }
+function hasQueryCredentials(url) {
+  return queryCredentials(url).length > 0;
+}
 function decoded(text) {
   try {
     return decodeURIComponent(text);
@@ -24375,6 +24378,9 @@ function parsePublishedRef(value) {
     const url = value.slice(0, hash);
     const branch = value.slice(hash + 1).replace(/^refs\/heads\//, "");
     if (!url || url.startsWith("-") || /\s/.test(url)) return { error: `'${displayUrl(url) || "(empty)"}' is not a git URL. ${expected}.` };
+    if (hasQueryCredentials(url)) {
+      return { error: `'${displayUrl(url)}' has a credential in its query, which would reach git's command line and messages. ${expected}, with the token in the URL's userinfo instead (https://user:token@host/..., sent as a header, never on the command line).` };
+    }
     if (!isSafeRevision(branch) || /[~^:?*[\\]/.test(branch) || branch.endsWith("/") || branch.endsWith(".lock")) {
       return { error: `'${branch || "(empty)"}' is not a branch name. ${expected}.` };
     }

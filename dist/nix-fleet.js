@@ -8385,9 +8385,14 @@ var TerminalRuntime = class {
   secrets = [];
   /** Inside a group, info lines are detail: shown with --verbose only, as a folded group would be. */
   depth = 0;
-  masked(text) {
+  /** The text with every secret replaced by `***`: also for what the CLI prints itself (its final error). */
+  redacted(text) {
     let shown2 = text;
     for (const s of this.secrets) shown2 = shown2.split(s).join("***");
+    return shown2;
+  }
+  masked(text) {
+    const shown2 = this.redacted(text);
     return shown2.endsWith("\n") ? shown2 : `${shown2}
 `;
   }
@@ -12419,7 +12424,7 @@ ${USAGE}`);
   const runtime = new TerminalRuntime(void 0, rest.includes("--verbose"));
   const json = rest.includes("--json");
   const fail = (kind, error, printJson = true) => {
-    const text = error instanceof Error ? error.message : String(error);
+    const text = runtime.redacted(error instanceof Error ? error.message : String(error));
     const message = `nix-fleet ${name}: ${text}`;
     process.stderr.write(`${insideRunner() ? neutralized(message) : message}
 `);

@@ -54,7 +54,8 @@ export async function main(argv: string[]): Promise<number> {
   const runtime = new TerminalRuntime(undefined, rest.includes("--verbose"));
   const json = rest.includes("--json");
   const fail = (kind: ErrorKind, error: unknown, printJson = true) => {
-    const text = error instanceof Error ? error.message : String(error);
+    // A tool's message may quote a credential (a remote echoing the Authorization header).
+    const text = runtime.redacted(error instanceof Error ? error.message : String(error));
     const message = `nix-fleet ${name}: ${text}`;
     process.stderr.write(`${insideRunner() ? neutralized(message) : message}\n`);
     // A script reading --json still gets JSON, with the kind to tell its caller what happened.

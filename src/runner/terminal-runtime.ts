@@ -23,9 +23,15 @@ export class TerminalRuntime implements Runtime {
     private readonly verbose = false,
   ) {}
 
-  private masked(text: string): string {
+  /** The text with every secret replaced by `***`: also for what the CLI prints itself (its final error). */
+  redacted(text: string): string {
     let shown = text;
     for (const s of this.secrets) shown = shown.split(s).join("***");
+    return shown;
+  }
+
+  private masked(text: string): string {
+    const shown = this.redacted(text);
     return shown.endsWith("\n") ? shown : `${shown}\n`;
   }
 

@@ -1,4 +1,6 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -83,6 +85,34 @@ describeWithTools(["git", "gitleaks"], "nix-fleet scan", () => {
     for (const secret of [old, fresh]) {
       expect(readFileSync(report, "utf8")).not.toContain(secret);
       expect(readFileSync(sarif, "utf8")).not.toContain(secret);
+    }
+  });
+
+  it("never prints a credential that a tool's error quotes: the failure message is masked too", async () => {
+    const repo = TestRepo.init("laptop-");
+    cleanup.push(repo.dir);
+    repo.commit("root", { "README.md": "x\n" });
+    // A hostile (or misconfigured) remote that answers with the Authorization header it was sent.
+    const pkt = (text: string) => (text.length + 4).toString(16).padStart(4, "0") + text;
+    const server = createServer((req, res) => {
+      res.writeHead(200, { "content-type": "application/x-git-upload-pack-advertisement" });
+      res.end(`${pkt("# service=git-upload-pack\n")}0000${pkt(`ERR you sent ${req.headers.authorization ?? "nothing"}\n`)}`);
+    });
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    try {
+      const token = `tok${plantedSecret()}`;
+      const url = `http://ci:${token}@127.0.0.1:${(server.address() as AddressInfo).port}/x.git#main`;
+      const child = spawn(process.execPath, [join(repoRoot, "dist", "nix-fleet.js"), "scan", "--range", "unpublished", "--published-ref", url, "--json"], { cwd: repo.dir });
+      let said = "";
+      child.stdout.on("data", (d: Buffer) => (said += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (said += d.toString()));
+      const status = await new Promise<number | null>((done) => child.on("close", done));
+      expect(status).toBe(1);
+      expect(said).toContain("remote error: you sent Basic ***");
+      expect(said).not.toContain(Buffer.from(`ci:${token}`).toString("base64"));
+      expect(said).not.toContain(token);
+    } finally {
+      server.close();
     }
   });
 });

@@ -23394,8 +23394,15 @@ var ActionsRuntime = class {
     else if (a.level === "warning") warning(a.message, props);
     else notice(a.message, props);
   }
+  secrets = [];
   setSecret(value) {
     setSecret(value);
+    if (value) this.secrets.push(value);
+  }
+  redacted(text) {
+    let shown2 = text;
+    for (const s of this.secrets) shown2 = shown2.split(s).join("***");
+    return shown2;
   }
   /** Outputs set so far: a failure fills in only the ones the step had not set. */
   outputs = /* @__PURE__ */ new Set();
@@ -23412,7 +23419,7 @@ var ActionsRuntime = class {
   report(report) {
     info(neutralized(renderText(report)));
     if (this.platform === "github" && process.env.GITHUB_STEP_SUMMARY) {
-      summary.addRaw(renderMarkdown(report), true);
+      summary.addRaw(this.redacted(renderMarkdown(report)), true);
       this.summaryPending = true;
     }
   }
@@ -25350,6 +25357,9 @@ var ScopedRuntime = class {
   setSecret(value) {
     this.inner.setSecret(value);
   }
+  redacted(text) {
+    return this.inner.redacted(text);
+  }
   setOutput(name, value) {
     this.values.set(name, value);
     const renamed = this.outputs[name];
@@ -26949,7 +26959,7 @@ async function stage(name, runtime, body) {
     }
     return result;
   } catch (error2) {
-    const message = error2 instanceof Error ? error2.message : String(error2);
+    const message = runtime.redacted(error2 instanceof Error ? error2.message : String(error2));
     const result = { stage: name, status: "failure", message, errorKind: errorKind(error2), report: scoped.values.get("report") };
     if (error2 instanceof ReportWriteError) {
       result.message = `${name} ran, but its report is missing: ${message}`;

@@ -50,8 +50,17 @@ export class ActionsRuntime implements Runtime {
     else core.notice(a.message, props);
   }
 
+  private readonly secrets: string[] = [];
+
   setSecret(value: string): void {
     core.setSecret(value);
+    if (value) this.secrets.push(value);
+  }
+
+  redacted(text: string): string {
+    let shown = text;
+    for (const s of this.secrets) shown = shown.split(s).join("***");
+    return shown;
   }
 
   /** Outputs set so far: a failure fills in only the ones the step had not set. */
@@ -74,7 +83,8 @@ export class ActionsRuntime implements Runtime {
     core.info(neutralized(renderText(report)));
     // Forgejo only prints the summary file into the log, where the text above already stands.
     if (this.platform === "github" && process.env.GITHUB_STEP_SUMMARY) {
-      core.summary.addRaw(renderMarkdown(report), true);
+      // The summary is a file the runner renders, not a log line it masks.
+      core.summary.addRaw(this.redacted(renderMarkdown(report)), true);
       this.summaryPending = true;
     }
   }

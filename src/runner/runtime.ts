@@ -30,6 +30,11 @@ export interface Runtime {
   annotate(annotation: Annotation): void;
   /** Masks a value in every later log line. Call before the value can be printed. */
   setSecret(value: string): void;
+  /**
+   * The text with every value given to setSecret replaced by `***`: for what the runner's log
+   * masking never sees (a report file, the step summary, the CLI's own output).
+   */
+  redacted(text: string): string;
   setOutput(name: string, value: string): void;
   saveState(name: string, value: string): void;
   getState(name: string): string;

@@ -38,6 +38,10 @@ export class ScopedRuntime implements Runtime {
   setSecret(value: string): void {
     this.inner.setSecret(value);
   }
+
+  redacted(text: string): string {
+    return this.inner.redacted(text);
+  }
   setOutput(name: string, value: string): void {
     this.values.set(name, value);
     const renamed = this.outputs[name];

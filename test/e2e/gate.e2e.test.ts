@@ -1,4 +1,6 @@
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
@@ -106,6 +108,36 @@ describeEachNix("the gate (root action.yml), one job", () => {
     expect(r.exitCode).toBe(1);
     expect(r.log).toContain("gate failed with: Invalid input 'max-parallel': 0 is out of range. Expected a whole number from 1 to 64.");
     expect(r.log).not.toContain("── flake-check ──");
+  });
+
+  it("never writes a credential that a stage's error quotes into the gate's report or summary", async () => {
+    const repo = TestRepo.init("gate-");
+    cleanup.push(repo.dir);
+    // No host to list: flake-check fails at once and nothing is built; the scan is what matters.
+    const sha = repo.commit("fleet", { "flake.nix": "{ outputs = _: { }; }\n" });
+    // A remote that answers with the Authorization header it was sent.
+    const pkt = (text: string) => (text.length + 4).toString(16).padStart(4, "0") + text;
+    const server = createServer((req, res) => {
+      res.writeHead(200, { "content-type": "application/x-git-upload-pack-advertisement" });
+      res.end(`${pkt("# service=git-upload-pack\n")}0000${pkt(`ERR you sent ${req.headers.authorization ?? "nothing"}\n`)}`);
+    });
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    try {
+      const token = `tok${plantedSecret()}`;
+      const basic = Buffer.from(`ci:${token}`).toString("base64");
+      const publishedRef = `http://ci:${token}@127.0.0.1:${(server.address() as AddressInfo).port}/x.git#main`;
+      const r = await runAction({ action: ".", flavour: "github", workspace: repo.dir, eventName: "push", event: { before: ZERO_SHA, after: sha, ref: "refs/heads/main" }, sha, inputs: { range: "unpublished", "published-ref": publishedRef }, env: { NIX_CONFIG: testNixConfig } });
+      cleanup.push(r.runnerTemp);
+      expect(r.exitCode).toBe(1);
+      const report = readFileSync(r.outputs.report ?? "", "utf8");
+      expect(JSON.parse(report).stages[1]).toMatchObject({ stage: "secret-scan", status: "failure", message: expect.stringContaining("remote error: you sent Basic ***") });
+      for (const [where, text] of [["report", report], ["summary", r.summary]] as const) {
+        expect(text, where).not.toContain(basic);
+        expect(text, where).not.toContain(token);
+      }
+    } finally {
+      server.close();
+    }
   });
 }, { tools: ["git", "gitleaks"] });
 

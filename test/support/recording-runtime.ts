@@ -31,6 +31,9 @@ export class RecordingRuntime implements Runtime {
   setSecret(value: string): void {
     this.secrets.push(value);
   }
+  redacted(text: string): string {
+    return this.secrets.reduce((shown, s) => (s ? shown.split(s).join("***") : shown), text);
+  }
   setOutput(name: string, value: string): void {
     this.outputs[name] = value;
   }

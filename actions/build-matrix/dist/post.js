@@ -19871,8 +19871,15 @@ var ActionsRuntime = class {
     else if (a.level === "warning") warning(a.message, props);
     else notice(a.message, props);
   }
+  secrets = [];
   setSecret(value) {
     setSecret(value);
+    if (value) this.secrets.push(value);
+  }
+  redacted(text) {
+    let shown = text;
+    for (const s of this.secrets) shown = shown.split(s).join("***");
+    return shown;
   }
   /** Outputs set so far: a failure fills in only the ones the step had not set. */
   outputs = /* @__PURE__ */ new Set();
@@ -19889,7 +19896,7 @@ var ActionsRuntime = class {
   report(report) {
     info(neutralized(renderText(report)));
     if (this.platform === "github" && process.env.GITHUB_STEP_SUMMARY) {
-      summary.addRaw(renderMarkdown(report), true);
+      summary.addRaw(this.redacted(renderMarkdown(report)), true);
       this.summaryPending = true;
     }
   }

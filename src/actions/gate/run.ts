@@ -59,7 +59,8 @@ async function stage(
     return result;
   } catch (error) {
     // One stage failing to run never stops the others: the gate reports them all.
-    const message = error instanceof Error ? error.message : String(error);
+    // Into the report file and the summary, which no log masking reaches: a tool's message may quote a credential.
+    const message = runtime.redacted(error instanceof Error ? error.message : String(error));
     const result: StageResult = { stage: name, status: "failure", message, errorKind: errorKind(error), report: scoped.values.get("report") };
     if (error instanceof ReportWriteError) {
       result.message = `${name} ran, but its report is missing: ${message}`;

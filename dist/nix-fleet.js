@@ -8362,6 +8362,11 @@ function renderText(report) {
 }
 
 // src/runner/runtime.ts
+function redactSecrets(text, secrets) {
+  let shown2 = text;
+  for (const s of secrets) if (s) shown2 = shown2.split(s).join("***");
+  return shown2;
+}
 function annotationText(a) {
   const where3 = a.file ? `${a.file}${a.line ? `:${a.line}${a.column ? `:${a.column}` : ""}` : ""}: ` : "";
   const title = a.title ? `${a.title}: ` : "";
@@ -8387,9 +8392,7 @@ var TerminalRuntime = class {
   depth = 0;
   /** The text with every secret replaced by `***`: also for what the CLI prints itself (its final error). */
   redacted(text) {
-    let shown2 = text;
-    for (const s of this.secrets) shown2 = shown2.split(s).join("***");
-    return shown2;
+    return redactSecrets(text, this.secrets);
   }
   masked(text) {
     const shown2 = this.redacted(text);

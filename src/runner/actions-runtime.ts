@@ -6,7 +6,7 @@ import { SignalError } from "./user-error.js";
 import { neutralized } from "./neutralize.js";
 import { detectPlatform, type Platform } from "./platform.js";
 import { renderMarkdown, renderText, type Report } from "./report.js";
-import { annotationText, type Annotation, type Runtime } from "./runtime.js";
+import { annotationText, redactSecrets, type Annotation, type Runtime } from "./runtime.js";
 
 /** The runtime of a GitHub or Forgejo runner, through @actions/core. */
 export class ActionsRuntime implements Runtime {
@@ -58,9 +58,7 @@ export class ActionsRuntime implements Runtime {
   }
 
   redacted(text: string): string {
-    let shown = text;
-    for (const s of this.secrets) shown = shown.split(s).join("***");
-    return shown;
+    return redactSecrets(text, this.secrets);
   }
 
   /** Outputs set so far: a failure fills in only the ones the step had not set. */

@@ -42,6 +42,13 @@ export interface Runtime {
   report(report: Report): void;
 }
 
+/** `text` with every secret replaced by `***`: what Runtime.redacted does. */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let shown = text;
+  for (const s of secrets) if (s) shown = shown.split(s).join("***");
+  return shown;
+}
+
 /** Formats an annotation as one plain log line: what a reader sees where no annotations exist. */
 export function annotationText(a: Annotation): string {
   const where = a.file ? `${a.file}${a.line ? `:${a.line}${a.column ? `:${a.column}` : ""}` : ""}: ` : "";

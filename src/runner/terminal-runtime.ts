@@ -1,6 +1,6 @@
 import { neutralized } from "./neutralize.js";
 import { renderText, type Report } from "./report.js";
-import { annotationText, type Annotation, type Runtime } from "./runtime.js";
+import { annotationText, redactSecrets, type Annotation, type Runtime } from "./runtime.js";
 
 /**
  * The nix-fleet CLI's runtime: log and report go to stderr (so that stdout can carry --json),
@@ -25,9 +25,7 @@ export class TerminalRuntime implements Runtime {
 
   /** The text with every secret replaced by `***`: also for what the CLI prints itself (its final error). */
   redacted(text: string): string {
-    let shown = text;
-    for (const s of this.secrets) shown = shown.split(s).join("***");
-    return shown;
+    return redactSecrets(text, this.secrets);
   }
 
   private masked(text: string): string {

@@ -1,5 +1,5 @@
 import { renderText, type Report } from "../../src/runner/report.js";
-import type { Annotation, Runtime } from "../../src/runner/runtime.js";
+import { redactSecrets, type Annotation, type Runtime } from "../../src/runner/runtime.js";
 
 /** A Runtime that records what an orchestration did, for in-process integration tests. */
 export class RecordingRuntime implements Runtime {
@@ -32,7 +32,7 @@ export class RecordingRuntime implements Runtime {
     this.secrets.push(value);
   }
   redacted(text: string): string {
-    return this.secrets.reduce((shown, s) => (s ? shown.split(s).join("***") : shown), text);
+    return redactSecrets(text, this.secrets);
   }
   setOutput(name: string, value: string): void {
     this.outputs[name] = value;

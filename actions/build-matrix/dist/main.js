@@ -20328,6 +20328,11 @@ function renderText(report) {
 }
 
 // src/runner/runtime.ts
+function redactSecrets(text, secrets) {
+  let shown2 = text;
+  for (const s of secrets) if (s) shown2 = shown2.split(s).join("***");
+  return shown2;
+}
 function annotationText(a) {
   const where2 = a.file ? `${a.file}${a.line ? `:${a.line}${a.column ? `:${a.column}` : ""}` : ""}: ` : "";
   const title = a.title ? `${a.title}: ` : "";
@@ -20372,9 +20377,7 @@ var ActionsRuntime = class {
     if (value) this.secrets.push(value);
   }
   redacted(text) {
-    let shown2 = text;
-    for (const s of this.secrets) shown2 = shown2.split(s).join("***");
-    return shown2;
+    return redactSecrets(text, this.secrets);
   }
   /** Outputs set so far: a failure fills in only the ones the step had not set. */
   outputs = /* @__PURE__ */ new Set();

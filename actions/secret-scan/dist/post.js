@@ -19830,6 +19830,11 @@ function renderText(report) {
 }
 
 // src/runner/runtime.ts
+function redactSecrets(text, secrets) {
+  let shown = text;
+  for (const s of secrets) if (s) shown = shown.split(s).join("***");
+  return shown;
+}
 function annotationText(a) {
   const where = a.file ? `${a.file}${a.line ? `:${a.line}${a.column ? `:${a.column}` : ""}` : ""}: ` : "";
   const title = a.title ? `${a.title}: ` : "";
@@ -19874,9 +19879,7 @@ var ActionsRuntime = class {
     if (value) this.secrets.push(value);
   }
   redacted(text) {
-    let shown = text;
-    for (const s of this.secrets) shown = shown.split(s).join("***");
-    return shown;
+    return redactSecrets(text, this.secrets);
   }
   /** Outputs set so far: a failure fills in only the ones the step had not set. */
   outputs = /* @__PURE__ */ new Set();

@@ -1,8 +1,7 @@
 import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import { CLEANUP_STATE, PRIVATE_DIR_PREFIX } from "../../src/runner/private-dir.js";
 import { TestRepo } from "../support/git-repo.js";
 import { makeFleet, testNixConfig } from "../support/nix.js";
@@ -10,21 +9,14 @@ import { processesGone, processesWith } from "../support/processes.js";
 import { repoRoot, runAction, type Flavour } from "../support/runner-harness.js";
 import { describeEachNix } from "../support/nix-versions.js";
 import { describeWithTools } from "../support/tools.js";
+import { tempDirs } from "../support/temp-dirs.js";
 
 /**
  * SIGTERM to an action's main (a cancelled job) and SIGINT to the CLI (Ctrl-C): every program
  * stopped, every private file gone, the promised outputs set, 143/130. Before, `nix build` and
  * gitleaks went on running (reparented), and the signing key and netrc stayed under /tmp.
  */
-const temps: string[] = [];
-function temp(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
+const { temp, made: temps } = tempDirs();
 
 /** A `sleep` no other process on the machine runs: its argument is the marker (GNU sleep takes fractions). */
 function sleepMarker(): string {

@@ -1,8 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { readBuildMatrixOptions } from "../../src/actions/build-matrix/options.js";
 import { failureMessage as planFailure, runBuildMatrix } from "../../src/actions/build-matrix/run.js";
 import { readFlakeCheckOptions } from "../../src/actions/flake-check/options.js";
@@ -11,8 +10,9 @@ import { evaluateFleet, type FleetEvaluation } from "../../src/fleet/evaluate.js
 import { Nix } from "../../src/nix/nix.js";
 import { Inputs } from "../../src/runner/inputs.js";
 import { UserError } from "../../src/runner/user-error.js";
-import { breakages, makeFleet, testNixConfig, type FleetEdits } from "../support/nix.js";
+import { breakages, makeFleet, testNixConfig, useTestNixConfig, type FleetEdits } from "../support/nix.js";
 import { RecordingRuntime } from "../support/recording-runtime.js";
+import { tempDirs } from "../support/temp-dirs.js";
 import { describeEachNix } from "../support/nix-versions.js";
 
 /**
@@ -21,22 +21,8 @@ import { describeEachNix } from "../support/nix-versions.js";
  * in the repository, evaluation flags, and the limits of the running Nix.
  */
 
-const made: string[] = [];
-let savedConfig: string | undefined;
-beforeAll(() => {
-  savedConfig = process.env.NIX_CONFIG;
-  process.env.NIX_CONFIG = testNixConfig;
-});
-afterAll(() => {
-  process.env.NIX_CONFIG = savedConfig;
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
-});
-
-function temp(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  made.push(dir);
-  return dir;
-}
+useTestNixConfig();
+const { temp, made } = tempDirs();
 
 function fleet(edits: FleetEdits = {}, options: { git?: boolean } = {}) {
   const f = makeFleet(edits, options);
@@ -172,7 +158,10 @@ describeEachNix("flake-check instantiates every host: what nix flake check lets 
       expect(error?.line).toBeGreaterThan(0);
     }
     expect(report.hosts.filter((h) => h.status === "ok").map((h) => h.host)).toEqual(["db", "mgmt", "web"].filter((h) => !broken.includes(h)));
-    expect(runtime.annotations.filter((a) => a.title?.startsWith("host ")).every((a) => a.file && a.line)).toBe(true);
+    // One annotation per broken host, each at its file:line.
+    const hostAnnotations = runtime.annotations.filter((a) => a.title?.startsWith("host "));
+    expect(hostAnnotations).toHaveLength(broken.length);
+    expect(hostAnnotations.every((a) => a.file && a.line)).toBe(true);
   });
 });
 

@@ -2,7 +2,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { afterAll, expect, it } from "vitest";
 import { makeFleet, testNixConfig } from "../support/nix.js";
 import { runAction, type Flavour } from "../support/runner-harness.js";
-import { describeWithTools } from "../support/tools.js";
+import { describeEachNix } from "../support/nix-versions.js";
 
 const temps: string[] = [];
 afterAll(() => {
@@ -14,7 +14,7 @@ afterAll(() => {
  * failed with the log's real end, the endless line cut. (600 MiB is measured at the run() level,
  * test/integration/bounded-output.test.ts: through Nix 2.8 it would take minutes.)
  */
-describeWithTools(["nix"], "build-matrix with a long, endless-lined build log", () => {
+describeEachNix("build-matrix with a long, endless-lined build log", () => {
   it.each(["github", "forgejo"] as const)("%s: reports the host failed with the log's tail", async (flavour: Flavour) => {
     const builder =
       "yes 'compiling some/source/file.c' | head -n 50000; head -c 2097152 /dev/zero | tr '\\0' x; echo; echo 'error: the build failed at its very end' >&2; exit 1\n";

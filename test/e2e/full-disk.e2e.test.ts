@@ -40,6 +40,8 @@ describe("a report written to a full disk", () => {
   });
 });
 
+// Nix 2.8 only: what is under test is the toolkit writing its reports to a full RUNNER_TEMP,
+// which no Nix version changes (Nix itself writes nothing there).
 describeWithTools(["nix", "git", "gitleaks"], "the gate with a full RUNNER_TEMP", () => {
   it.each(["github", "forgejo"] as const)("%s: names the stage whose report could not be written, and leaves no zero-byte report", async (flavour: Flavour) => {
     const workspace = makeFleet({}, { git: true }).root;

@@ -1,7 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
 import { plantedSecret, secretLine } from "../support/git-repo.js";
@@ -15,11 +14,7 @@ import { CLEANUP_STATE, PRIVATE_DIR_PREFIX } from "../../src/runner/private-dir.
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const tempDir = (prefix: string) => cleanup.tempDir(prefix);
 
 /** A port nothing listens on (bound, read, released). */
 async function closedPort(): Promise<number> {

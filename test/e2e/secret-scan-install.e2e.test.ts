@@ -75,6 +75,20 @@ describeWithTools(["git", "gitleaks", "tar"], "secret-scan installs gitleaks fro
     for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
   });
 
+  /** A repository of one clean commit, and an empty tool cache. */
+  function cleanRepo(): { repo: TestRepo; toolCache: string } {
+    const repo = TestRepo.init("install-");
+    cleanup.push(repo.dir);
+    repo.commit("root", { "README.md": "x\n" });
+    return { repo, toolCache: freshToolCache() };
+  }
+
+  function freshToolCache(): string {
+    const dir = mkdtempSync(join(tmpdir(), "tool-cache-"));
+    cleanup.push(dir);
+    return dir;
+  }
+
   async function scanWith(repo: TestRepo, toolCache: string, mirror: string, inputs: Record<string, string> = {}): Promise<HarnessResult> {
     const result = await runAction({
       action: "actions/secret-scan",
@@ -93,8 +107,7 @@ describeWithTools(["git", "gitleaks", "tar"], "secret-scan installs gitleaks fro
     cleanup.push(repo.dir);
     const secret = plantedSecret();
     const leak = repo.commit("leak", { "a.env": secretLine(secret) });
-    const toolCache = mkdtempSync(join(tmpdir(), "tool-cache-"));
-    cleanup.push(toolCache);
+    const toolCache = freshToolCache();
     requests.length = 0;
 
     const first = await scanWith(repo, toolCache, "good");
@@ -118,11 +131,7 @@ describeWithTools(["git", "gitleaks", "tar"], "secret-scan installs gitleaks fro
   });
 
   it("checks gitleaks-sha256 instead of the checksums file beside the archive", async () => {
-    const repo = TestRepo.init("install-");
-    cleanup.push(repo.dir);
-    repo.commit("root", { "README.md": "x\n" });
-    const toolCache = mkdtempSync(join(tmpdir(), "tool-cache-"));
-    cleanup.push(toolCache);
+    const { repo, toolCache } = cleanRepo();
     requests.length = 0;
     // The mirror's checksums file is wrong, the pinned sum is right: installed.
     const pinned = await scanWith(repo, toolCache, "bad", { "gitleaks-sha256": archiveSha.toUpperCase() });
@@ -130,8 +139,7 @@ describeWithTools(["git", "gitleaks", "tar"], "secret-scan installs gitleaks fro
     expect(pinned.log).toContain("verified against gitleaks-sha256) into the tool cache");
     expect(requests).toEqual([`/bad/v${VERSION}/${ARCHIVE}`]);
 
-    const otherCache = mkdtempSync(join(tmpdir(), "tool-cache-"));
-    cleanup.push(otherCache);
+    const otherCache = freshToolCache();
     const wrong = await scanWith(repo, otherCache, "good", { "gitleaks-sha256": "e".repeat(64) });
     expect(wrong.exitCode).toBe(1);
     expect(wrong.log).toMatch(new RegExp(`checksum mismatch for \\S+: expected sha256 e{64} \\(from gitleaks-sha256\\), got ${archiveSha}\\. Refusing to install it\\.`));
@@ -143,11 +151,7 @@ describeWithTools(["git", "gitleaks", "tar"], "secret-scan installs gitleaks fro
     ["unlisted", /gitleaks_8\.16\.0_checksums\.txt lists no checksum for gitleaks_8\.16\.0_linux_\w+\.tar\.gz: refusing to install it\./],
     ["missing", /secret-scan failed with: could not download http:\/\/127\.0\.0\.1:\d+\/missing\/v8\.16\.0\/gitleaks_8\.16\.0_\S+: .*404/],
   ])("refuses to install when the archive does not verify or is missing (%s)", async (mirror, message) => {
-    const repo = TestRepo.init("install-");
-    cleanup.push(repo.dir);
-    repo.commit("root", { "README.md": "x\n" });
-    const toolCache = mkdtempSync(join(tmpdir(), "tool-cache-"));
-    cleanup.push(toolCache);
+    const { repo, toolCache } = cleanRepo();
     const result = await scanWith(repo, toolCache, mirror);
     expect(result.exitCode).toBe(1);
     expect(result.log).toMatch(message);
@@ -168,11 +172,7 @@ describeWithTools(["git", "gitleaks", "tar"], "secret-scan installs gitleaks fro
   });
 
   it("follows a relative redirect to the archive", async () => {
-    const repo = TestRepo.init("install-");
-    cleanup.push(repo.dir);
-    repo.commit("root", { "README.md": "x\n" });
-    const toolCache = mkdtempSync(join(tmpdir(), "tool-cache-"));
-    cleanup.push(toolCache);
+    const { repo, toolCache } = cleanRepo();
     requests.length = 0;
     const result = await scanWith(repo, toolCache, "moved");
     expect(result.exitCode, result.log).toBe(0);

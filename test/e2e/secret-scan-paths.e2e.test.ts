@@ -1,6 +1,5 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
-import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterEach, expect, it } from "vitest";
 import { PRIVATE_DIR_PREFIX } from "../../src/runner/private-dir.js";
@@ -11,11 +10,7 @@ import { describeWithTools } from "../support/tools.js";
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const tempDir = (prefix: string) => cleanup.tempDir(prefix);
 
 /** Each way a `sarif` value could reach a file the action must not touch; `target` is that file. */
 function hostileSarif(workspace: string): { name: string; value: string; target: string }[] {

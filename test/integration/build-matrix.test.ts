@@ -1,6 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { readBuildMatrixOptions } from "../../src/actions/build-matrix/options.js";
@@ -13,6 +12,7 @@ import { breakages, makeFleet, testNixConfig } from "../support/nix.js";
 import { keyDir, makeKeyPair, sshClient, type SshClient } from "../support/ssh-client.js";
 import { startTestHost, stopAll, type TestHost } from "../support/test-host.js";
 import { describeEachNix } from "../support/nix-versions.js";
+import { tempDirs } from "../support/temp-dirs.js";
 
 // Read when called: the Nix under test is on PATH only inside its describe block.
 const nixEnv = () => ({ ...process.env, NIX_CONFIG: `${testNixConfig}\nexperimental-features = nix-command flakes` });
@@ -21,13 +21,7 @@ const toplevel = (flake: string, host: string) => `${flake}#nixosConfigurations.
 const outOf = (flake: string, host: string) => nix("eval", "--raw", `${toplevel(flake, host)}.outPath`);
 const narinfoIn = (dir: string, path: string) => existsSync(join(dir, `${path.slice(11, 43)}.narinfo`));
 
-const temps: string[] = [];
-afterAll(() => temps.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-function temp(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
-}
+const { temp, made: temps } = tempDirs();
 
 /** A web host whose toplevel builder fails, beside good hosts. */
 const webBuildFails = {

@@ -52,6 +52,9 @@ function freshFleet(nonce: string): string {
   return f.root;
 }
 
+// Nix 2.8 only, on purpose: the race was measured on Nix 2.8 (REFERENCE.md: about half the runs
+// without the toolkit's one serial query per cache), so there this test fails if that query is
+// lost. Nobody measured a race on 2.26; a pass under it would say nothing about the workaround.
 describeWithTools(["nix"], "parallel builds on a runner whose Nix has never seen the HTTP cache", () => {
   it(`builds every healthy host, ${ATTEMPTS} times over, with max-parallel 4`, async () => {
     const failures: string[] = [];

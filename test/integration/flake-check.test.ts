@@ -1,26 +1,17 @@
-import { readFileSync, rmSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { readFlakeCheckOptions, type FlakeCheckOptions } from "../../src/actions/flake-check/options.js";
 import { failureMessage, runFlakeCheck } from "../../src/actions/flake-check/run.js";
 import { Nix, NixNotFoundError } from "../../src/nix/nix.js";
 import { Inputs, InputError } from "../../src/runner/inputs.js";
-import { breakages, makeFleet, testNixConfig, type FleetEdits } from "../support/nix.js";
+import { breakages, makeFleet, testNixConfig, useTestNixConfig, type FleetEdits } from "../support/nix.js";
 import { RecordingRuntime } from "../support/recording-runtime.js";
+import { tempDirs } from "../support/temp-dirs.js";
 import { describeEachNix } from "../support/nix-versions.js";
 
-const made: string[] = [];
-let savedConfig: string | undefined;
-
-beforeAll(() => {
-  savedConfig = process.env.NIX_CONFIG;
-  process.env.NIX_CONFIG = testNixConfig;
-});
-afterAll(() => {
-  process.env.NIX_CONFIG = savedConfig;
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
-});
+useTestNixConfig();
+const { temp, made } = tempDirs();
 
 function fleet(edits: FleetEdits = {}, git = false) {
   const f = makeFleet(edits, { git });
@@ -30,8 +21,7 @@ function fleet(edits: FleetEdits = {}, git = false) {
 
 function options(flakeDir: string, given: Record<string, string> = {}): FlakeCheckOptions {
   const inputs = new Inputs((name) => ({ flake: flakeDir, ...given })[name]);
-  const reportDir = mkdtempSync(join(tmpdir(), "report-"));
-  made.push(reportDir);
+  const reportDir = temp("report-");
   return readFlakeCheckOptions(inputs, { GITHUB_WORKSPACE: flakeDir, RUNNER_TEMP: reportDir }, flakeDir);
 }
 
@@ -172,8 +162,7 @@ describeEachNix("flake-check against real Nix", (nixUnderTest) => {
   });
 
   it("refuses a path that is not a flake before running anything", () => {
-    const dir = mkdtempSync(join(tmpdir(), "not-a-flake-"));
-    made.push(dir);
+    const dir = temp("not-a-flake-");
     writeFileSync(join(dir, "default.nix"), "{ }");
     expect(() => options(dir)).toThrow(InputError);
     expect(() => options(dir)).toThrow(/Invalid input 'flake': '.*' is not a flake: .* has no flake\.nix\. Expected the path of a directory holding flake\.nix\./);
@@ -182,8 +171,7 @@ describeEachNix("flake-check against real Nix", (nixUnderTest) => {
   });
 
   it("says clearly when nix is not installed", async () => {
-    const empty = mkdtempSync(join(tmpdir(), "no-nix-"));
-    made.push(empty);
+    const empty = temp("no-nix-");
     await expect(Nix.create({ env: { PATH: empty } })).rejects.toThrow(NixNotFoundError);
     await expect(Nix.create({ env: { PATH: empty } })).rejects.toThrow(/Nix was not found \(looked for 'nix' on PATH\)/);
   });

@@ -1,19 +1,13 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { describeWithNix, nix226 } from "../support/nix-versions.js";
 import { repoRoot } from "../support/runner-harness.js";
+import { tempDirs } from "../support/temp-dirs.js";
 
 const script = join(repoRoot, "scripts", "nix-chroot");
-const made: string[] = [];
-afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
-function temp(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  made.push(dir);
-  return dir;
-}
+const { temp } = tempDirs();
 
 function chroot(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
   const r = spawnSync(script, args, { cwd: options.cwd ?? repoRoot, env: options.env ?? process.env, encoding: "utf8" });

@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from "nod
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { execFileSync } from "node:child_process";
+import { afterAll, beforeAll } from "vitest";
 import { repoRoot } from "./runner-harness.js";
 
 /**
@@ -11,8 +12,17 @@ import { repoRoot } from "./runner-harness.js";
  */
 export const testNixConfig = ["sandbox = false", "build-users-group =", "substituters =", "flake-registry ="].join("\n");
 
-export function withTestNixConfig(): void {
-  process.env.NIX_CONFIG = testNixConfig;
+/** NIX_CONFIG is testNixConfig while a test file's tests run, and what it was after. Call at the top of the file. */
+export function useTestNixConfig(): void {
+  let saved: string | undefined;
+  beforeAll(() => {
+    saved = process.env.NIX_CONFIG;
+    process.env.NIX_CONFIG = testNixConfig;
+  });
+  afterAll(() => {
+    if (saved === undefined) delete process.env.NIX_CONFIG;
+    else process.env.NIX_CONFIG = saved;
+  });
 }
 
 /** Edits to apply to a copy of examples/fleet: file → new content, or a function of the old. */

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { TestRepo } from "./git-repo.js";
@@ -12,6 +13,12 @@ export class Cleanup {
   }
   run(): void {
     for (const fn of this.fns.splice(0)) fn();
+  }
+  /** A fresh directory under the system temp dir, removed with the rest. */
+  tempDir(prefix: string): string {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    this.push(() => rmSync(dir, { recursive: true, force: true }));
+    return dir;
   }
   repo(prefix = "scan-", options: { bare?: boolean } = {}): TestRepo {
     const r = TestRepo.init(prefix, options);

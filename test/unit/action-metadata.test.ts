@@ -18,6 +18,29 @@ function inputsReadBy(action: string): Set<string> {
   return names;
 }
 
+/** Output names the action's source sets: `setOutput("name"`. */
+function outputsSetBy(action: string): Set<string> {
+  const dir = join(repoRoot, "src", "actions", action);
+  const names = new Set<string>();
+  for (const file of readdirSync(dir)) for (const m of readFileSync(join(dir, file), "utf8").matchAll(/setOutput\(\s*"([^"]+)"/g)) names.add(m[1] as string);
+  return names;
+}
+
+/**
+ * The defaults written as literals in the action's source (`inputs.bool("x", true)`,
+ * `inputs.int("x", 30, ...)`, `inputs.string("x", "auto")`, `inputs.oneOf("x", MODES, "plan")`):
+ * what a step that leaves the input out gets where the runner does not fill action.yml's default in.
+ */
+function literalDefaults(action: string): Map<string, string> {
+  const dir = join(repoRoot, "src", "actions", action);
+  const defaults = new Map<string, string>();
+  const pattern = /inputs\.(?:bool|int|string|oneOf)\(\s*"([^"]+)",\s*(?:[A-Z_]+,\s*)?(true|false|\d+|"[^"]*")\s*[,)]/g;
+  for (const file of readdirSync(dir)) {
+    for (const m of readFileSync(join(dir, file), "utf8").matchAll(pattern)) defaults.set(m[1] as string, (m[2] as string).replace(/^"|"$/g, ""));
+  }
+  return defaults;
+}
+
 describe.each(actions)("actions/%s/action.yml", (action) => {
   const meta = parse(readFileSync(join(repoRoot, "actions", action, "action.yml"), "utf8"));
 
@@ -32,6 +55,16 @@ describe.each(actions)("actions/%s/action.yml", (action) => {
   it("declares exactly the inputs the code reads, each described", () => {
     expect(new Set(Object.keys(meta.inputs ?? {}))).toEqual(inputsReadBy(action));
     for (const spec of Object.values(meta.inputs ?? {}) as { description?: string }[]) expect(spec.description).toBeTruthy();
+  });
+
+  it("gives each input the default the code falls back to", () => {
+    const defaults = literalDefaults(action);
+    for (const [input, def] of defaults) expect([input, String(meta.inputs[input]?.default ?? "")]).toEqual([input, def]);
+  });
+
+  it("declares exactly the outputs the code sets, each described", () => {
+    expect(new Set(Object.keys(meta.outputs ?? {}))).toEqual(outputsSetBy(action));
+    for (const spec of Object.values(meta.outputs ?? {}) as { description?: string }[]) expect(spec.description).toBeTruthy();
   });
 });
 
@@ -52,6 +85,14 @@ describe("action.yml (the gate)", () => {
     }
     expect(new Set(Object.keys(gate.inputs))).toEqual(new Set(union.keys()));
     for (const [input, def] of union) expect([input, gate.inputs[input].default]).toEqual([input, def]);
+  });
+
+  it("declares only outputs that it or one of its stages sets, each described", () => {
+    const set = new Set(["gate", "flake-check", "secret-scan", "build-matrix"].flatMap((a) => [...outputsSetBy(a)]));
+    for (const [output, spec] of Object.entries(gate.outputs as Record<string, { description?: string }>)) {
+      expect(set.has(output), `output ${output}`).toBe(true);
+      expect(spec.description).toBeTruthy();
+    }
   });
 });
 

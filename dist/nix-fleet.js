@@ -6518,7 +6518,7 @@ var require_crypto = __commonJS({
       MAC_INFO,
       bindingAvailable: !!binding,
       init: (() => {
-        return new Promise(async (resolve12, reject) => {
+        return new Promise(async (resolve11, reject) => {
           try {
             POLY1305_WASM_MODULE = await require_poly1305()();
             POLY1305_RESULT_MALLOC = POLY1305_WASM_MODULE._malloc(16);
@@ -6530,7 +6530,7 @@ var require_crypto = __commonJS({
           } catch (ex) {
             return reject(ex);
           }
-          resolve12();
+          resolve11();
         });
       })(),
       NullCipher,
@@ -7901,7 +7901,7 @@ function run(command, options = {}) {
   if (!file) throw new Error("run: empty command");
   if (stopping) return Promise.reject(new CommandError(command, null, "", "was not started: the step is being stopped"));
   const stdoutLimit = options.stdoutLimitBytes ?? STDOUT_LIMIT_BYTES;
-  return new Promise((resolve12, reject) => {
+  return new Promise((resolve11, reject) => {
     const child = spawn(file, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
@@ -7986,7 +7986,7 @@ function run(command, options = {}) {
         reject(new CommandError(command, null, stderr, stopping ? `was stopped by ${signal}: the step is being stopped` : `was stopped by ${signal}`));
         return;
       }
-      resolve12({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
+      resolve11({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
     });
   });
 }
@@ -8582,7 +8582,7 @@ function concurrencyLimit(limit) {
   let running2 = 0;
   const waiting = [];
   return async (fn) => {
-    if (running2 >= limit) await new Promise((resolve12) => waiting.push(resolve12));
+    if (running2 >= limit) await new Promise((resolve11) => waiting.push(resolve11));
     running2++;
     try {
       return await fn();
@@ -8857,7 +8857,7 @@ var CachePresence = class {
     const headers = { "user-agent": "nix-fleet-actions" };
     const entry = netrcFor(this.netrc, url.hostname);
     if (entry) headers.authorization = `Basic ${Buffer.from(`${entry.login}:${entry.password}`).toString("base64")}`;
-    return new Promise((resolve12, reject) => {
+    return new Promise((resolve11, reject) => {
       const request2 = (secure ? https : http).request(url, { method, headers, agent: secure ? this.agents.https : this.agents.http });
       const timer = setTimeout(() => request2.destroy(new RetryableError(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
       request2.on("response", (response) => {
@@ -8870,7 +8870,7 @@ var CachePresence = class {
         response.on("end", () => {
           clearTimeout(timer);
           const after = Number(response.headers["retry-after"]);
-          resolve12({
+          resolve11({
             status: response.statusCode ?? 0,
             body: Buffer.concat(chunks).toString("utf8"),
             location: response.headers.location,
@@ -10383,9 +10383,7 @@ async function registerCaches(nix, substituters) {
 }
 
 // src/cli/plan.ts
-import { readFileSync as readFileSync2 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
-import { resolve as resolve8 } from "node:path";
 
 // src/runner/output-path.ts
 import { lstatSync, realpathSync } from "node:fs";
@@ -10428,6 +10426,26 @@ function outputPath(inputs, name, value, roots, confined = true) {
   return target;
 }
 
+// src/cli/command.ts
+import { readFileSync as readFileSync2 } from "node:fs";
+import { resolve as resolve8 } from "node:path";
+function cliInputs(values, runtime) {
+  const source = (name) => {
+    const v = values[name];
+    return typeof v === "boolean" ? String(v) : v;
+  };
+  return new Inputs(source, (s) => runtime.setSecret(s), cliOptionLabel);
+}
+function readOptionFile(option, path) {
+  if (path === void 0) return void 0;
+  try {
+    return readFileSync2(resolve8(path), "utf8");
+  } catch (error) {
+    const why = error.code === "ENOENT" ? "no such file" : error.message;
+    throw new InputError(option, `cannot read '${path}': ${why}. Expected the path of a readable file.`, `option --${option}`);
+  }
+}
+
 // src/cli/plan.ts
 var matrixOptions = {
   flake: { type: "string" },
@@ -10446,22 +10464,13 @@ var SECRET_SOURCES = {
   "signing-key": "option --signing-key-file",
   "cachix-auth-token": "environment variable CACHIX_AUTH_TOKEN"
 };
-function readSecretFile(option, path) {
-  if (path === void 0) return void 0;
-  try {
-    return readFileSync2(resolve8(path), "utf8");
-  } catch (error) {
-    const why = error.code === "ENOENT" ? "no such file" : error.message;
-    throw new InputError(option, `cannot read '${path}': ${why}. Expected the path of a readable file.`, `option --${option}`);
-  }
-}
 async function runMatrixCommand(mode, values, runtime, scratch) {
   const given = {
     ...values,
     mode,
     "skip-cached": values["no-skip-cached"] ? "false" : void 0,
-    "cache-netrc": readSecretFile("cache-netrc-file", values["cache-netrc-file"]),
-    "signing-key": readSecretFile("signing-key-file", values["signing-key-file"]),
+    "cache-netrc": readOptionFile("cache-netrc-file", values["cache-netrc-file"]),
+    "signing-key": readOptionFile("signing-key-file", values["signing-key-file"]),
     "cachix-auth-token": process.env.CACHIX_AUTH_TOKEN
   };
   const label2 = (name) => SECRET_SOURCES[name] ?? cliOptionLabel(name);
@@ -10727,15 +10736,6 @@ function dedupe(errors) {
   return errors.filter((e) => !seen.has(e.message) && seen.add(e.message));
 }
 
-// src/cli/command.ts
-function cliInputs(values, runtime) {
-  const source = (name) => {
-    const v = values[name];
-    return typeof v === "boolean" ? String(v) : v;
-  };
-  return new Inputs(source, (s) => runtime.setSecret(s), cliOptionLabel);
-}
-
 // src/cli/check.ts
 var checkCommand = {
   name: "check",
@@ -10767,10 +10767,6 @@ var checkCommand = {
     return 0;
   }
 };
-
-// src/cli/mirror.ts
-import { readFileSync as readFileSync3 } from "node:fs";
-import { resolve as resolve10 } from "node:path";
 
 // src/actions/mirror/options.ts
 import { spawnSync } from "node:child_process";
@@ -10992,7 +10988,7 @@ async function downloadFile(url, dest, limits = DOWNLOAD_LIMITS, env = process.e
   }
 }
 function request(url, limits, env) {
-  return new Promise((resolve12, reject) => {
+  return new Promise((resolve11, reject) => {
     let tunnel = void 0;
     let req;
     let body;
@@ -11011,7 +11007,7 @@ function request(url, limits, env) {
       req = get(url, { headers: { "user-agent": "nix-fleet-actions" }, ...viaTunnel }, (response) => {
         clearTimeout(responseTimer);
         body = response;
-        resolve12(response);
+        resolve11(response);
       });
       req.setTimeout(limits.stallMs, () => fail(`the download stalled: nothing received for ${limits.stallMs / 1e3} s`));
       req.on("error", (error) => fail(error.message));
@@ -12006,15 +12002,6 @@ var SECRET_SOURCES2 = {
   token: "environment variable MIRROR_TOKEN",
   "known-hosts": "option --known-hosts-file"
 };
-function readFileOption(option, path) {
-  if (path === void 0) return void 0;
-  try {
-    return readFileSync3(resolve10(path), "utf8");
-  } catch (error) {
-    const why = error.code === "ENOENT" ? "no such file" : error.message;
-    throw new InputError(option, `cannot read '${path}': ${why}. Expected the path of a readable file.`, `option --${option}`);
-  }
-}
 var mirrorCommand = {
   name: "mirror",
   usage: `  nix-fleet mirror --remote URL [--branch B] [--sha REV] [--ssh-key-file FILE] [--known-hosts-file FILE]
@@ -12039,9 +12026,9 @@ var mirrorCommand = {
       remote: values.remote,
       branch: values.branch,
       sha: values.sha ?? "HEAD",
-      "ssh-key": readFileOption("ssh-key-file", values["ssh-key-file"]),
+      "ssh-key": readOptionFile("ssh-key-file", values["ssh-key-file"]),
       token: process.env.MIRROR_TOKEN,
-      "known-hosts": readFileOption("known-hosts-file", values["known-hosts-file"]),
+      "known-hosts": readOptionFile("known-hosts-file", values["known-hosts-file"]),
       tags: values.tags ? "true" : void 0,
       force: values["no-force"] ? "false" : void 0,
       "require-scan": values["no-scan"] ? "false" : void 0,
@@ -12071,8 +12058,8 @@ import { tmpdir as tmpdir6 } from "node:os";
 
 // src/actions/secret-scan/options.ts
 import { tmpdir as tmpdir5 } from "node:os";
-import { existsSync as existsSync6, readFileSync as readFileSync4, realpathSync as realpathSync2 } from "node:fs";
-import { delimiter as delimiter2, isAbsolute as isAbsolute7, relative as relative7, resolve as resolve11 } from "node:path";
+import { existsSync as existsSync6, readFileSync as readFileSync3, realpathSync as realpathSync2 } from "node:fs";
+import { delimiter as delimiter2, isAbsolute as isAbsolute7, relative as relative7, resolve as resolve10 } from "node:path";
 
 // src/scan/trusted-files.ts
 import { existsSync as existsSync5 } from "node:fs";
@@ -12136,14 +12123,14 @@ function parseUrl(value) {
   }
 }
 function runnerTempDir(env) {
-  return resolve11(env.RUNNER_TEMP || tmpdir5(), "nix-fleet");
+  return resolve10(env.RUNNER_TEMP || tmpdir5(), "nix-fleet");
 }
 function readEvent(env) {
   const eventName = env.GITHUB_EVENT_NAME ?? "";
   const path = env.GITHUB_EVENT_PATH;
   if (!eventName || !path || !existsSync6(path)) return { eventName, event: {} };
   try {
-    return { eventName, event: JSON.parse(readFileSync4(path, "utf8")) };
+    return { eventName, event: JSON.parse(readFileSync3(path, "utf8")) };
   } catch (error) {
     throw new Error(`the event payload ${path} is not JSON: ${error.message}`);
   }

@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import type { ParseArgsConfig } from "node:util";
-import { cliOptionLabel, Inputs, type InputSource } from "../runner/inputs.js";
+import { cliOptionLabel, InputError, Inputs, type InputSource } from "../runner/inputs.js";
 import type { TerminalRuntime } from "../runner/terminal-runtime.js";
 
 /**
@@ -24,4 +26,18 @@ export function cliInputs(values: Record<string, string | boolean | undefined>, 
     return typeof v === "boolean" ? String(v) : v;
   };
   return new Inputs(source, (s) => runtime.setSecret(s), cliOptionLabel);
+}
+
+/**
+ * The content of a file an option names (a key, a netrc, known_hosts: secrets stay off argv this
+ * way); undefined when the option was not given.
+ */
+export function readOptionFile(option: string, path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(resolve(path), "utf8");
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
+    throw new InputError(option, `cannot read '${path}': ${why}. Expected the path of a readable file.`, `option --${option}`);
+  }
 }

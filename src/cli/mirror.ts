@@ -1,11 +1,9 @@
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { readMirrorOptions } from "../actions/mirror/options.js";
 import { refusalMessage } from "../actions/mirror/report.js";
 import { runMirror } from "../actions/mirror/run.js";
 import { Git } from "../git/git.js";
-import { cliOptionLabel, InputError, Inputs } from "../runner/inputs.js";
-import type { Command } from "./command.js";
+import { cliOptionLabel, Inputs } from "../runner/inputs.js";
+import { readOptionFile, type Command } from "./command.js";
 
 /** Secrets come from a file or the environment, never from argv (where `ps` shows them). */
 const SECRET_SOURCES: Record<string, string> = {
@@ -14,15 +12,6 @@ const SECRET_SOURCES: Record<string, string> = {
   "known-hosts": "option --known-hosts-file",
 };
 
-function readFileOption(option: string, path: string | undefined): string | undefined {
-  if (path === undefined) return undefined;
-  try {
-    return readFileSync(resolve(path), "utf8");
-  } catch (error) {
-    const why = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
-    throw new InputError(option, `cannot read '${path}': ${why}. Expected the path of a readable file.`, `option --${option}`);
-  }
-}
 
 export const mirrorCommand: Command = {
   name: "mirror",
@@ -48,9 +37,9 @@ export const mirrorCommand: Command = {
       remote: values.remote as string | undefined,
       branch: values.branch as string | undefined,
       sha: (values.sha as string | undefined) ?? "HEAD",
-      "ssh-key": readFileOption("ssh-key-file", values["ssh-key-file"] as string | undefined),
+      "ssh-key": readOptionFile("ssh-key-file", values["ssh-key-file"] as string | undefined),
       token: process.env.MIRROR_TOKEN,
-      "known-hosts": readFileOption("known-hosts-file", values["known-hosts-file"] as string | undefined),
+      "known-hosts": readOptionFile("known-hosts-file", values["known-hosts-file"] as string | undefined),
       tags: values.tags ? "true" : undefined,
       force: values["no-force"] ? "false" : undefined,
       "require-scan": values["no-scan"] ? "false" : undefined,

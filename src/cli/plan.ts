@@ -1,12 +1,10 @@
-import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { resolve } from "node:path";
 import { readBuildMatrixOptions, type BuildMatrixMode } from "../actions/build-matrix/options.js";
 import { failureMessage, runBuildMatrix, type BuildMatrixReport } from "../actions/build-matrix/run.js";
-import { cliOptionLabel, InputError, Inputs } from "../runner/inputs.js";
+import { cliOptionLabel, Inputs } from "../runner/inputs.js";
 import { outputPath } from "../runner/output-path.js";
 import type { TerminalRuntime } from "../runner/terminal-runtime.js";
-import type { Command } from "./command.js";
+import { readOptionFile, type Command } from "./command.js";
 
 /** The options plan and build share; secrets come from files or the environment, never from argv. */
 export const matrixOptions = {
@@ -29,15 +27,6 @@ const SECRET_SOURCES: Record<string, string> = {
 };
 
 /** A secret's file, read; one that cannot be read is a usage error naming the option, not a raw ENOENT. */
-function readSecretFile(option: string, path: string | undefined): string | undefined {
-  if (path === undefined) return undefined;
-  try {
-    return readFileSync(resolve(path), "utf8");
-  } catch (error) {
-    const why = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
-    throw new InputError(option, `cannot read '${path}': ${why}. Expected the path of a readable file.`, `option --${option}`);
-  }
-}
 
 /** Runs build-matrix in a mode from command-line values; returns the report. */
 export async function runMatrixCommand(
@@ -50,8 +39,8 @@ export async function runMatrixCommand(
     ...values,
     mode,
     "skip-cached": values["no-skip-cached"] ? "false" : undefined,
-    "cache-netrc": readSecretFile("cache-netrc-file", values["cache-netrc-file"] as string | undefined),
-    "signing-key": readSecretFile("signing-key-file", values["signing-key-file"] as string | undefined),
+    "cache-netrc": readOptionFile("cache-netrc-file", values["cache-netrc-file"] as string | undefined),
+    "signing-key": readOptionFile("signing-key-file", values["signing-key-file"] as string | undefined),
     "cachix-auth-token": process.env.CACHIX_AUTH_TOKEN,
   };
   // Secrets arrive through files and the environment: errors name what the user actually gave.

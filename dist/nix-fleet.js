@@ -41,9 +41,9 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   mod
 ));
 
-// node_modules/asn1/lib/ber/errors.js
+// ../../main/node_modules/asn1/lib/ber/errors.js
 var require_errors = __commonJS({
-  "node_modules/asn1/lib/ber/errors.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/errors.js"(exports, module) {
     module.exports = {
       newInvalidAsn1Error: function(msg) {
         var e = new Error();
@@ -55,9 +55,9 @@ var require_errors = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/types.js
+// ../../main/node_modules/asn1/lib/ber/types.js
 var require_types = __commonJS({
-  "node_modules/asn1/lib/ber/types.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/types.js"(exports, module) {
     module.exports = {
       EOC: 0,
       Boolean: 1,
@@ -95,9 +95,9 @@ var require_types = __commonJS({
   }
 });
 
-// node_modules/safer-buffer/safer.js
+// ../../main/node_modules/safer-buffer/safer.js
 var require_safer = __commonJS({
-  "node_modules/safer-buffer/safer.js"(exports, module) {
+  "../../main/node_modules/safer-buffer/safer.js"(exports, module) {
     "use strict";
     var buffer = __require("buffer");
     var Buffer2 = buffer.Buffer;
@@ -163,9 +163,9 @@ var require_safer = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/reader.js
+// ../../main/node_modules/asn1/lib/ber/reader.js
 var require_reader = __commonJS({
-  "node_modules/asn1/lib/ber/reader.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/reader.js"(exports, module) {
     var assert = __require("assert");
     var Buffer2 = require_safer().Buffer;
     var ASN1 = require_types();
@@ -328,9 +328,9 @@ var require_reader = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/writer.js
+// ../../main/node_modules/asn1/lib/ber/writer.js
 var require_writer = __commonJS({
-  "node_modules/asn1/lib/ber/writer.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/writer.js"(exports, module) {
     var assert = __require("assert");
     var Buffer2 = require_safer().Buffer;
     var ASN1 = require_types();
@@ -571,9 +571,9 @@ var require_writer = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/ber/index.js
+// ../../main/node_modules/asn1/lib/ber/index.js
 var require_ber = __commonJS({
-  "node_modules/asn1/lib/ber/index.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/ber/index.js"(exports, module) {
     var errors = require_errors();
     var types = require_types();
     var Reader = require_reader();
@@ -595,9 +595,9 @@ var require_ber = __commonJS({
   }
 });
 
-// node_modules/asn1/lib/index.js
+// ../../main/node_modules/asn1/lib/index.js
 var require_lib = __commonJS({
-  "node_modules/asn1/lib/index.js"(exports, module) {
+  "../../main/node_modules/asn1/lib/index.js"(exports, module) {
     var Ber = require_ber();
     module.exports = {
       Ber,
@@ -607,9 +607,9 @@ var require_lib = __commonJS({
   }
 });
 
-// node_modules/tweetnacl/nacl-fast.js
+// ../../main/node_modules/tweetnacl/nacl-fast.js
 var require_nacl_fast = __commonJS({
-  "node_modules/tweetnacl/nacl-fast.js"(exports, module) {
+  "../../main/node_modules/tweetnacl/nacl-fast.js"(exports, module) {
     (function(nacl) {
       "use strict";
       var gf = function(init) {
@@ -2827,9 +2827,9 @@ var require_nacl_fast = __commonJS({
   }
 });
 
-// node_modules/bcrypt-pbkdf/index.js
+// ../../main/node_modules/bcrypt-pbkdf/index.js
 var require_bcrypt_pbkdf = __commonJS({
-  "node_modules/bcrypt-pbkdf/index.js"(exports, module) {
+  "../../main/node_modules/bcrypt-pbkdf/index.js"(exports, module) {
     "use strict";
     var crypto_hash_sha512 = require_nacl_fast().lowlevel.crypto_hash;
     var BLF_J = 0;
@@ -4080,9 +4080,9 @@ var require_bcrypt_pbkdf = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/constants.js
+// ../../main/node_modules/ssh2/lib/protocol/constants.js
 var require_constants = __commonJS({
-  "node_modules/ssh2/lib/protocol/constants.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/constants.js"(exports, module) {
     "use strict";
     var crypto = __require("crypto");
     var cpuInfo;
@@ -4472,9 +4472,9 @@ var require_constants = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/utils.js
+// ../../main/node_modules/ssh2/lib/protocol/utils.js
 var require_utils = __commonJS({
-  "node_modules/ssh2/lib/protocol/utils.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/utils.js"(exports, module) {
     "use strict";
     var Ber = require_lib().Ber;
     var DISCONNECT_REASON;
@@ -4789,9 +4789,9 @@ var require_utils = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/crypto/poly1305.js
+// ../../main/node_modules/ssh2/lib/protocol/crypto/poly1305.js
 var require_poly1305 = __commonJS({
-  "node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports, module) {
     var createPoly1305 = (function() {
       var _scriptDir = typeof document !== "undefined" && document.currentScript ? document.currentScript.src : void 0;
       if (typeof __filename !== "undefined") _scriptDir = _scriptDir || __filename;
@@ -5217,9 +5217,9 @@ var require_poly1305 = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/crypto.js
+// ../../main/node_modules/ssh2/lib/protocol/crypto.js
 var require_crypto = __commonJS({
-  "node_modules/ssh2/lib/protocol/crypto.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/crypto.js"(exports, module) {
     "use strict";
     var {
       createCipheriv,
@@ -6541,9 +6541,9 @@ var require_crypto = __commonJS({
   }
 });
 
-// node_modules/ssh2/lib/protocol/keyParser.js
+// ../../main/node_modules/ssh2/lib/protocol/keyParser.js
 var require_keyParser = __commonJS({
-  "node_modules/ssh2/lib/protocol/keyParser.js"(exports, module) {
+  "../../main/node_modules/ssh2/lib/protocol/keyParser.js"(exports, module) {
     "use strict";
     var {
       createDecipheriv,
@@ -9076,8 +9076,8 @@ var NixNotFoundError = class extends Error {
     this.name = "NixNotFoundError";
   }
 };
-function parsePathInfo(json) {
-  const entries = Array.isArray(json) ? json.map((e) => [String(e.path), e]) : Object.entries(json);
+function parsePathInfo(json2) {
+  const entries = Array.isArray(json2) ? json2.map((e) => [String(e.path), e]) : Object.entries(json2);
   return entries.filter((entry) => entry[1] !== null && entry[1].valid !== false).map(([path, e]) => ({
     path,
     narSize: Number(e.narSize ?? 0),
@@ -9770,7 +9770,7 @@ async function sourceMapFor(nix, where3, lockFlags) {
 
 // src/runner/report-file.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
-import { mkdir as mkdir2, mkdtemp as mkdtemp2, rename, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
+import { link, mkdir as mkdir2, mkdtemp as mkdtemp2, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
 import { basename as basename2, dirname as dirname3, join as join3 } from "node:path";
 var ReportWriteError = class extends Error {
   constructor(action, path, cause) {
@@ -9783,17 +9783,24 @@ var ReportWriteError = class extends Error {
   path;
 };
 async function writeStepReport(dir, action, data, path) {
-  let target = path ?? join3(dir, `${action}-report.json`);
+  const [target] = await writeStepFiles(dir, action, [{ name: `${action}-report.json`, content: JSON.stringify(data, null, 2) + "\n", path }]);
+  return target;
+}
+async function writeStepFiles(dir, action, files) {
   let stepDir;
+  let target = files[0]?.path ?? join3(dir, files[0]?.name ?? "");
+  const written = [];
   try {
-    if (!path) {
-      stepDir = await newStepDir(dir, action);
-      target = join3(stepDir, `${action}-report.json`);
+    if (files.some((f) => !f.path)) stepDir = await newStepDir(dir, action);
+    for (const file of files) {
+      target = file.path ?? join3(stepDir, file.name);
+      await mkdir2(dirname3(target), { recursive: true });
+      await writeFileWhole(target, file.content);
+      written.push(target);
     }
-    await mkdir2(dirname3(target), { recursive: true });
-    await writeFileWhole(target, JSON.stringify(data, null, 2) + "\n");
-    return target;
+    return written;
   } catch (error) {
+    for (const path of written) await rm2(path, { force: true });
     if (stepDir) await rm2(stepDir, { recursive: true, force: true });
     throw new ReportWriteError(action, target, diskFullError(error, target, `The ${action} report`));
   }
@@ -9802,10 +9809,9 @@ async function writeFileWhole(path, content) {
   const temporary = join3(dirname3(path), `.${basename2(path)}.${randomBytes2(6).toString("hex")}.tmp`);
   try {
     await writeFile2(temporary, content, { flag: "wx" });
-    await rename(temporary, path);
-  } catch (error) {
+    await link(temporary, path);
+  } finally {
     await rm2(temporary, { force: true });
-    throw error;
   }
 }
 async function newStepDir(dir, action) {
@@ -12236,8 +12242,7 @@ function failureMessage3(report) {
 
 // src/actions/secret-scan/run.ts
 import { existsSync as existsSync7 } from "node:fs";
-import { mkdir as mkdir5, writeFile as writeFile4 } from "node:fs/promises";
-import { dirname as dirname5, join as join9, relative as relative8, sep as sep5 } from "node:path";
+import { join as join9, relative as relative8, sep as sep5 } from "node:path";
 async function runSecretScan(options, deps) {
   const { runtime } = deps;
   for (const secret of options.secrets) runtime.setSecret(secret);
@@ -12318,11 +12323,10 @@ async function runSecretScan(options, deps) {
     });
   }
   runtime.report(renderReport3(report));
-  const reportDir = options.reportPath && options.sarifPath ? void 0 : await newStepDir(options.tempDir, "secret-scan");
-  const reportPath = options.reportPath ?? join9(reportDir, "secret-scan-report.json");
-  const sarifPath = options.sarifPath ?? join9(reportDir, "secret-scan.sarif");
-  await writeJson(reportPath, report);
-  await writeJson(sarifPath, toSarif(findings, gitleaks.version.text, workspacePath2));
+  const [reportPath, sarifPath] = await writeStepFiles(options.tempDir, "secret-scan", [
+    { name: "secret-scan-report.json", content: json(report), path: options.reportPath },
+    { name: "secret-scan.sarif", content: json(toSarif(findings, gitleaks.version.text, workspacePath2)), path: options.sarifPath }
+  ]);
   runtime.setOutput("findings", String(findings.length));
   runtime.setOutput("range", spec);
   runtime.setOutput("commits", String(commits));
@@ -12330,9 +12334,8 @@ async function runSecretScan(options, deps) {
   runtime.setOutput("sarif", sarifPath);
   return report;
 }
-async function writeJson(path, data) {
-  await mkdir5(dirname5(path), { recursive: true });
-  await writeFile4(path, JSON.stringify(data, null, 2) + "\n", { flag: "wx" });
+function json(data) {
+  return JSON.stringify(data, null, 2) + "\n";
 }
 
 // src/cli/scan.ts
@@ -12412,13 +12415,13 @@ ${USAGE}`);
     return 0;
   }
   const runtime = new TerminalRuntime(void 0, rest.includes("--verbose"));
-  const json = rest.includes("--json");
+  const json2 = rest.includes("--json");
   const fail = (kind, error, printJson = true) => {
     const text = runtime.redacted(error instanceof Error ? error.message : String(error));
     const message = `nix-fleet ${name}: ${text}`;
     process.stderr.write(`${insideRunner() ? neutralized(message) : message}
 `);
-    if (json && printJson) process.stdout.write(`${JSON.stringify({ result: "failure", errorKind: kind, error: text }, null, 2)}
+    if (json2 && printJson) process.stdout.write(`${JSON.stringify({ result: "failure", errorKind: kind, error: text }, null, 2)}
 `);
   };
   const end = handleStepEnd(

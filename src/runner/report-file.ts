@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
+import { link, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { diskFullError } from "./disk-full.js";
 import { UserError } from "./user-error.js";
@@ -20,6 +20,13 @@ export class ReportWriteError extends Error {
   }
 }
 
+/** One file of a step's: `path` when the user chose one, else `name` in the step's own directory. */
+export interface StepFile {
+  name: string;
+  content: string;
+  path?: string;
+}
+
 /**
  * Writes a step's JSON report and returns its path: `path` when the user chose one, else a fresh
  * directory of the step's own under `dir` (RUNNER_TEMP/nix-fleet on a runner), so that two steps of
@@ -27,40 +34,55 @@ export class ReportWriteError extends Error {
  * Throws ReportWriteError; a full disk is named as such (diskFullError).
  */
 export async function writeStepReport(dir: string, action: string, data: unknown, path?: string): Promise<string> {
-  let target = path ?? join(dir, `${action}-report.json`);
+  const [target] = await writeStepFiles(dir, action, [{ name: `${action}-report.json`, content: JSON.stringify(data, null, 2) + "\n", path }]);
+  return target as string;
+}
+
+/**
+ * Writes a step's files (a report and a SARIF file) all or none, in one step directory under `dir`
+ * for those without a `path`, and returns their paths in order. If one cannot be written, the
+ * ones already written are removed again: no report is left that claims a step succeeded whose
+ * other file is missing. Throws ReportWriteError naming the file that failed.
+ */
+export async function writeStepFiles(dir: string, action: string, files: StepFile[]): Promise<string[]> {
   let stepDir: string | undefined;
+  let target = files[0]?.path ?? join(dir, files[0]?.name ?? "");
+  const written: string[] = [];
   try {
-    if (!path) {
-      stepDir = await newStepDir(dir, action);
-      target = join(stepDir, `${action}-report.json`);
+    if (files.some((f) => !f.path)) stepDir = await newStepDir(dir, action);
+    for (const file of files) {
+      target = file.path ?? join(stepDir as string, file.name);
+      await mkdir(dirname(target), { recursive: true });
+      await writeFileWhole(target, file.content);
+      written.push(target);
     }
-    await mkdir(dirname(target), { recursive: true });
-    await writeFileWhole(target, JSON.stringify(data, null, 2) + "\n");
-    return target;
+    return written;
   } catch (error) {
-    // The step's own directory holds nothing else yet: no empty directory is left either.
+    // Only files this call created; the step's own directory holds nothing else yet either.
+    for (const path of written) await rm(path, { force: true });
     if (stepDir) await rm(stepDir, { recursive: true, force: true });
     throw new ReportWriteError(action, target, diskFullError(error, target, `The ${action} report`));
   }
 }
 
 /**
- * Writes a file whole or not at all: into a temporary name beside it, renamed over it once
- * complete, removed if the write fails. A reader never sees a truncated or zero-byte file.
+ * Writes a new file whole or not at all: into a temporary name beside it, hard-linked to its name
+ * once complete (which, unlike a rename, fails with EEXIST rather than replace a file that appeared
+ * there meanwhile: a path from an input was checked not to exist, and must still not), the
+ * temporary name removed in every case. A reader never sees a truncated or zero-byte file.
  */
 export async function writeFileWhole(path: string, content: string): Promise<void> {
   const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
   try {
     await writeFile(temporary, content, { flag: "wx" });
-    await rename(temporary, path);
-  } catch (error) {
+    await link(temporary, path);
+  } finally {
     await rm(temporary, { force: true });
-    throw error;
   }
 }
 
 /** A new directory for one step's files under `dir`. */
-export async function newStepDir(dir: string, action: string): Promise<string> {
+async function newStepDir(dir: string, action: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   return mkdtemp(join(dir, `${action}-`));
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ReportWriteError, writeStepReport } from "../../src/runner/report-file.js";
@@ -7,6 +7,7 @@ import { errorKind } from "../../src/runner/user-error.js";
 import { filesLeft, fullTmpfs } from "../support/full-disk.js";
 import { makeFleet, testNixConfig } from "../support/nix.js";
 import { repoRoot, runAction, type Flavour } from "../support/runner-harness.js";
+import { Cleanup, scanRepo } from "../support/secret-scan.js";
 import { describeWithTools } from "../support/tools.js";
 
 /**
@@ -86,6 +87,32 @@ describeWithTools(["nix"], "nix-fleet with a full disk", () => {
       expect(r.stderr).toMatch(new RegExp(`nix-fleet check: The flake-check report could not be written to ${report}: the disk holding ${disk.dir} is full \\(ENOSPC\\)\\. Fix: free space`));
       expect(JSON.parse(r.stdout)).toMatchObject({ result: "failure", errorKind: "setup" });
       expect(filesLeft(disk.dir)).toEqual([]);
+    } finally {
+      disk.unmount();
+    }
+  });
+});
+
+describeWithTools(["git", "gitleaks"], "secret-scan with a full disk under its sarif path", () => {
+  const cleanup = new Cleanup();
+  afterAll(() => cleanup.run());
+
+  it("fails naming the SARIF file, and takes back the JSON report it had written: neither is left", async () => {
+    const r = cleanup.repo();
+    r.commit("root", { "README.md": "x\n" });
+    const out = join(r.dir, "out");
+    mkdirSync(out);
+    const disk = fullTmpfs(out);
+    try {
+      const result = await scanRepo(cleanup, r, { eventName: "workflow_dispatch", inputs: { sarif: "out/scan.sarif" } });
+      expect(result.exitCode, result.log).toBe(1);
+      expect(result.log).toMatch(new RegExp(`The secret-scan report could not be written to ${out}/scan.sarif: the disk holding ${out} is full \\(ENOSPC\\)\\. Fix: free space`));
+      expect(filesLeft(out)).toEqual([]);
+      // The report had been written first, into the step's own directory: gone again, and no
+      // output points at it.
+      const reports = join(result.runnerTemp, "nix-fleet");
+      expect(existsSync(reports) ? readdirSync(reports).filter((n) => n.startsWith("secret-scan-")) : []).toEqual([]);
+      expect(result.outputs.report).toBeUndefined();
     } finally {
       disk.unmount();
     }

@@ -5,10 +5,11 @@ import { join } from "node:path";
 
 /**
  * A real full disk: a 64 KiB tmpfs (needs root, as on this project's CI), filled to the last
- * byte. `unmount` must run in a finally.
+ * byte, mounted on `at` (an empty directory, e.g. inside a workspace) or a new temp dir.
+ * `unmount` must run in a finally.
  */
-export function fullTmpfs(): { dir: string; unmount: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), "full-disk-"));
+export function fullTmpfs(at?: string): { dir: string; unmount: () => void } {
+  const dir = at ?? mkdtempSync(join(tmpdir(), "full-disk-"));
   execFileSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", dir]);
   // head stops at ENOSPC, the filler holding every block: exactly what a full RUNNER_TEMP looks like.
   spawnSync("sh", ["-c", 'head -c 1048576 /dev/zero > "$1"', "sh", join(dir, "filler")]);

@@ -1,9 +1,8 @@
 import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, join, relative, sep } from "node:path";
+import { join, relative, sep } from "node:path";
 import { GitHistory } from "../../git/git.js";
 import { PrivateDir } from "../../runner/private-dir.js";
-import { newStepDir } from "../../runner/report-file.js";
+import { writeStepFiles } from "../../runner/report-file.js";
 import type { Runtime } from "../../runner/runtime.js";
 import type { ToolCache } from "../../runner/tool-cache.js";
 import { toSarif, type Finding } from "../../scan/findings.js";
@@ -114,23 +113,19 @@ export async function runSecretScan(options: SecretScanOptions, deps: SecretScan
   }
   runtime.report(renderReport(report));
   // Reports are meant to be uploaded, so not private; a fresh directory per step, so that two
-  // scans in one job (or the gate and a scan) never overwrite each other's.
-  const reportDir = options.reportPath && options.sarifPath ? undefined : await newStepDir(options.tempDir, "secret-scan");
-  const reportPath = options.reportPath ?? join(reportDir as string, "secret-scan-report.json");
-  const sarifPath = options.sarifPath ?? join(reportDir as string, "secret-scan.sarif");
-  await writeJson(reportPath, report);
-  await writeJson(sarifPath, toSarif(findings, gitleaks.version.text, workspacePath));
+  // scans in one job (or the gate and a scan) never overwrite each other's. Both or neither.
+  const [reportPath, sarifPath] = await writeStepFiles(options.tempDir, "secret-scan", [
+    { name: "secret-scan-report.json", content: json(report), path: options.reportPath },
+    { name: "secret-scan.sarif", content: json(toSarif(findings, gitleaks.version.text, workspacePath)), path: options.sarifPath },
+  ]);
   runtime.setOutput("findings", String(findings.length));
   runtime.setOutput("range", spec);
   runtime.setOutput("commits", String(commits));
-  runtime.setOutput("report", reportPath);
-  runtime.setOutput("sarif", sarifPath);
+  runtime.setOutput("report", reportPath as string);
+  runtime.setOutput("sarif", sarifPath as string);
   return report;
 }
 
-/** A new file only (flag "wx"): a path from an input was checked not to exist, and must still not. */
-async function writeJson(path: string, data: unknown): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, JSON.stringify(data, null, 2) + "\n", { flag: "wx" });
+function json(data: unknown): string {
+  return JSON.stringify(data, null, 2) + "\n";
 }
-

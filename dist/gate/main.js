@@ -24077,32 +24077,15 @@ function extraArgsRejectedByNix(stderr, args) {
   }
   return void 0;
 }
-var EVALUATION_FLAGS = {
-  "--override-input": 2,
-  "--override-flake": 2,
-  "--inputs-from": 1,
-  "--reference-lock-file": 1,
-  "--impure": 0,
-  "--option": 2,
-  "--arg": 2,
-  "--argstr": 2,
-  "--no-update-lock-file": 0
-};
-var LOCK_FLAGS = {
-  "--override-input": 2,
-  "--override-flake": 2,
-  "--inputs-from": 1,
-  "--reference-lock-file": 1,
-  "--option": 2,
-  "--no-update-lock-file": 0
-};
-var BUILD_FLAGS = { "--option": 2 };
+var EVALUATION_FLAGS = /* @__PURE__ */ new Set(["--override-input", "--override-flake", "--inputs-from", "--reference-lock-file", "--impure", "--option", "--arg", "--argstr", "--no-update-lock-file"]);
+var LOCK_FLAGS = /* @__PURE__ */ new Set(["--override-input", "--override-flake", "--inputs-from", "--reference-lock-file", "--option", "--no-update-lock-file"]);
+var BUILD_FLAGS = /* @__PURE__ */ new Set(["--option"]);
 function pick(extraArgs, flags) {
   const picked = [];
   for (let i = 0; i < extraArgs.length; i++) {
-    const arity = flags[extraArgs[i] ?? ""];
-    if (arity === void 0) continue;
-    picked.push(...extraArgs.slice(i, i + 1 + arity));
+    const arg = extraArgs[i] ?? "";
+    const arity = VALUE_FLAGS[arg] ?? 0;
+    if (flags.has(arg)) picked.push(...extraArgs.slice(i, i + 1 + arity));
     i += arity;
   }
   return picked;

@@ -121,37 +121,21 @@ export function extraArgsRejectedByNix(stderr: string, args: string[]): string |
 }
 
 /** Flags among extra-args that change what is evaluated: every evaluation must see them too. */
-const EVALUATION_FLAGS: Record<string, number> = {
-  "--override-input": 2,
-  "--override-flake": 2,
-  "--inputs-from": 1,
-  "--reference-lock-file": 1,
-  "--impure": 0,
-  "--option": 2,
-  "--arg": 2,
-  "--argstr": 2,
-  "--no-update-lock-file": 0,
-};
+const EVALUATION_FLAGS = new Set(["--override-input", "--override-flake", "--inputs-from", "--reference-lock-file", "--impure", "--option", "--arg", "--argstr", "--no-update-lock-file"]);
 
 /** Those that `nix flake metadata` (which only locks and fetches) takes too. */
-const LOCK_FLAGS: Record<string, number> = {
-  "--override-input": 2,
-  "--override-flake": 2,
-  "--inputs-from": 1,
-  "--reference-lock-file": 1,
-  "--option": 2,
-  "--no-update-lock-file": 0,
-};
+const LOCK_FLAGS = new Set(["--override-input", "--override-flake", "--inputs-from", "--reference-lock-file", "--option", "--no-update-lock-file"]);
 
 /** Flags that a build of an already-evaluated derivation takes too: options, not what to evaluate. */
-const BUILD_FLAGS: Record<string, number> = { "--option": 2 };
+const BUILD_FLAGS = new Set(["--option"]);
 
-function pick(extraArgs: readonly string[], flags: Record<string, number>): string[] {
+/** The flags of `flags` among extra-args, each with its values (VALUE_FLAGS says how many; a value is never read as a flag). */
+function pick(extraArgs: readonly string[], flags: ReadonlySet<string>): string[] {
   const picked: string[] = [];
   for (let i = 0; i < extraArgs.length; i++) {
-    const arity = flags[extraArgs[i] ?? ""];
-    if (arity === undefined) continue;
-    picked.push(...extraArgs.slice(i, i + 1 + arity));
+    const arg = extraArgs[i] ?? "";
+    const arity = VALUE_FLAGS[arg] ?? 0;
+    if (flags.has(arg)) picked.push(...extraArgs.slice(i, i + 1 + arity));
     i += arity;
   }
   return picked;

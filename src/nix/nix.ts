@@ -195,7 +195,10 @@ export class Nix {
     options: { noCheckSigs?: boolean; onStderrLine?: (line: string) => void } = {},
   ): Promise<void> {
     const { noCheckSigs, ...rest } = options;
-    await this.checked(["copy", ...(noCheckSigs ? ["--no-check-sigs"] : []), "--to", storeUri, ...paths], rest);
+    // Nix skips a path its narinfo cache (~/.cache/nix) remembers the store holding, for 30 days: a
+    // cache that was wiped or garbage-collected since would get nothing. Ask the store itself.
+    const fresh = ["--option", "narinfo-cache-positive-ttl", "0"];
+    await this.checked(["copy", ...fresh, ...(noCheckSigs ? ["--no-check-sigs"] : []), "--to", storeUri, ...paths], rest);
   }
 
   /** Opens a store (`nix store ping`/`info`): true when Nix could. For an http(s) cache, Nix records it in its cache database. */

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { readBuildMatrixOptions } from "../../src/actions/build-matrix/options.js";
@@ -185,12 +185,14 @@ describeEachNix("build-matrix against real Nix and an HTTP binary cache", () => 
     try {
       const out = outOf(fleet, "db");
       const pushed = await matrix({ flake: fleet, mode: "all", hosts: "db", "push-to": served.url });
-      expect(pushed.report.hosts).toMatchObject([{ host: "db", status: "pushed" }]);
+      // The error is in the comparison, so that a failure says why.
+      expect(pushed.report.hosts.map(({ host, status, error }) => ({ host, status, error }))).toEqual([{ host: "db", status: "pushed", error: undefined }]);
       expect(served.requests.some((r) => r.method === "PUT" && r.path.endsWith(".narinfo"))).toBe(true);
       expect(served.requests.filter((r) => r.method === "HEAD").at(-1)?.path).toBe(`/${out.slice(11, 43)}.narinfo`);
 
       const losing = await startHttpCache({ dir: temp("http-lost-"), writable: true });
-      losing.discardUploads = true;
+      // It keeps everything but the toplevel's narinfo: Nix itself sees a lost reference, not a lost toplevel.
+      losing.discardUploads = `/${out.slice(11, 43)}.narinfo`;
       try {
         const lost = await matrix({ flake: fleet, mode: "all", hosts: "db", "push-to": losing.url });
         expect(lost.report.hosts).toMatchObject([{ host: "db", status: "failed", pushed: false }]);
@@ -198,6 +200,25 @@ describeEachNix("build-matrix against real Nix and an HTTP binary cache", () => 
       } finally {
         await losing.stop();
       }
+    } finally {
+      await served.stop();
+    }
+  });
+
+  it("pushes again to a cache that lost what this runner's Nix remembers it holding", async () => {
+    const dir = temp("http-wiped-");
+    const served = await startHttpCache({ dir, writable: true });
+    try {
+      const out = outOf(fleet, "db");
+      const first = await matrix({ flake: fleet, mode: "all", hosts: "db", "push-to": served.url });
+      expect(first.report.hosts.map(({ host, status, error }) => ({ host, status, error }))).toEqual([{ host: "db", status: "pushed", error: undefined }]);
+      // The cache is wiped (a garbage collection, a new disk): Nix's own narinfo cache still says it holds db.
+      for (const name of readdirSync(dir)) rmSync(join(dir, name), { recursive: true, force: true });
+      served.requests.length = 0;
+      const again = await matrix({ flake: fleet, mode: "all", hosts: "db", "push-to": served.url });
+      expect(again.report.hosts.map(({ host, status, error }) => ({ host, status, error }))).toEqual([{ host: "db", status: "pushed", error: undefined }]);
+      expect(served.requests).toContainEqual({ method: "PUT", path: `/${out.slice(11, 43)}.narinfo` });
+      expect(narinfoIn(dir, out)).toBe(true);
     } finally {
       await served.stop();
     }

@@ -33,8 +33,8 @@ export interface HttpCache {
   /** Every request received: method and URL path. */
   requests: { method: string; path: string }[];
   faults: Fault[];
-  /** Answer uploads with 200 but keep nothing: a cache that loses what it is sent. */
-  discardUploads: boolean;
+  /** Answer uploads whose path contains this with 200 but keep nothing: a cache that loses what it is sent. */
+  discardUploads: string | undefined;
   /** Sockets opened so far: keep-alive means fewer than requests. */
   connections(): number;
   stop(): Promise<void>;
@@ -52,7 +52,7 @@ export async function startHttpCache(options: HttpCacheOptions = {}): Promise<Ht
   const requests: HttpCache["requests"] = [];
   const faults: Fault[] = [];
   const hanging = new Set<http.ServerResponse>();
-  const state = { discardUploads: false };
+  const state: { discardUploads: string | undefined } = { discardUploads: undefined };
   let connections = 0;
 
   // Without a length, a bodiless answer to HEAD can only be delimited by closing the connection.
@@ -81,7 +81,7 @@ export async function startHttpCache(options: HttpCacheOptions = {}): Promise<Ht
     }
     if (req.method === "PUT") {
       if (!options.writable) return empty(res, 405);
-      if (state.discardUploads) {
+      if (state.discardUploads !== undefined && path.includes(state.discardUploads)) {
         req.resume();
         req.on("end", () => empty(res, 200));
         return;
@@ -138,7 +138,7 @@ export async function startHttpCache(options: HttpCacheOptions = {}): Promise<Ht
     get discardUploads() {
       return state.discardUploads;
     },
-    set discardUploads(value: boolean) {
+    set discardUploads(value: string | undefined) {
       state.discardUploads = value;
     },
     connections: () => connections,

@@ -21400,7 +21400,8 @@ var Nix = class _Nix {
   /** Copies the paths' whole closures to a store URI; `nix copy` skips only what the target already has. */
   async copyTo(storeUri, paths, options = {}) {
     const { noCheckSigs, ...rest } = options;
-    await this.checked(["copy", ...noCheckSigs ? ["--no-check-sigs"] : [], "--to", storeUri, ...paths], rest);
+    const fresh = ["--option", "narinfo-cache-positive-ttl", "0"];
+    await this.checked(["copy", ...fresh, ...noCheckSigs ? ["--no-check-sigs"] : [], "--to", storeUri, ...paths], rest);
   }
   /** Opens a store (`nix store ping`/`info`): true when Nix could. For an http(s) cache, Nix records it in its cache database. */
   async tryOpenStore(uri) {

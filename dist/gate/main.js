@@ -25701,6 +25701,10 @@ function attributeFrames(error2) {
   const built = /(?:builder for|Cannot build|dependenc(?:y|ies) of derivation) '([^']+\.drv)'/.exec(error2.message);
   if (built?.[1]) error2.derivation = built[1];
 }
+function omittedSystems(stderr) {
+  const found = /The check omitted these incompatible systems: ([^\n]+)/.exec(stderr.replace(ANSI2, ""));
+  return found?.[1] ? found[1].split(",").map((s) => s.trim()).filter(Boolean) : [];
+}
 
 // src/nix/hints.ts
 var NIX_HINTS = [
@@ -26604,7 +26608,13 @@ var GITHUB_ANNOTATION_LIMIT = 10;
 function where2(e) {
   return e.file ? `${e.file}:${e.line}${e.column ? `:${e.column}` : ""}` : "";
 }
+function omittedSystemsNote(report) {
+  if (!report.omittedSystems.length) return void 0;
+  return `Not checked: the outputs for ${report.omittedSystems.join(", ")}, which this runner cannot build (${report.nixVersion} skips them). Set all-systems: true to evaluate them too.`;
+}
 function annotate(runtime, report) {
+  const omitted = omittedSystemsNote(report);
+  if (omitted) runtime.annotate({ level: "warning", title: "systems not checked", message: omitted });
   for (const h of report.hosts) {
     for (const e of h.errors) {
       runtime.annotate({ level: "error", title: `host ${h.host} is broken`, message: e.message, file: e.file, line: e.line, column: e.column });
@@ -26625,6 +26635,8 @@ function renderReport2(report) {
   } else {
     r.paragraph(`${report.hosts.length} hosts checked in ${report.seconds} s with ${report.nixVersion}: ${count("ok")} good, ${count("broken")} broken.`);
   }
+  const omitted = omittedSystemsNote(report);
+  if (omitted) r.paragraph(omitted);
   if (report.hosts.length) {
     r.table(
       ["Host", "Status", "Error", "Location"],
@@ -26735,6 +26747,7 @@ async function runFlakeCheck(options, deps) {
     hosts: hostList,
     brokenHosts,
     outputs,
+    omittedSystems: omittedSystems(result.stderr),
     seconds: Math.round((Date.now() - started) / 100) / 10
   };
   annotate(runtime, report);

@@ -140,3 +140,12 @@ function attributeFrames(error: NixError): void {
   const built = /(?:builder for|Cannot build|dependenc(?:y|ies) of derivation) '([^']+\.drv)'/.exec(error.message);
   if (built?.[1]) error.derivation = built[1];
 }
+
+/**
+ * The systems whose outputs `nix flake check` skipped (Nix 2.16+, without --all-systems):
+ * "warning: The check omitted these incompatible systems: aarch64-linux, x86_64-darwin".
+ */
+export function omittedSystems(stderr: string): string[] {
+  const found = /The check omitted these incompatible systems: ([^\n]+)/.exec(stderr.replace(ANSI, ""));
+  return found?.[1] ? found[1].split(",").map((s) => s.trim()).filter(Boolean) : [];
+}

@@ -100,12 +100,19 @@ describeEachNix("flake-check against real Nix", (nixUnderTest) => {
     const all = await check(fleet(otherSystem).flake, { "all-systems": "true" });
     expect(all.report.outputs).toMatchObject([{ output: "checks.aarch64-linux.broken", errors: [{ message: "the aarch64 check is broken", file: "flake.nix" }] }]);
     const current = await check(fleet(otherSystem).flake);
+    expect(all.report.omittedSystems).toEqual([]);
     if (nixUnderTest.version === "2.8") {
       // 2.8 has no --all-systems: it evaluates every system's checks (building only its own).
       expect(current.report.outputs.map((o) => o.output)).toEqual(["checks.aarch64-linux.broken"]);
+      expect(current.report.omittedSystems).toEqual([]);
     } else {
       // 2.16+ skips other systems' checks unless told: "The check omitted these incompatible systems".
+      // Not a failure, but not a silent pass either: the report and a warning say what was not checked.
       expect(current.report.result).toBe("success");
+      expect(current.report.omittedSystems).toEqual(["aarch64-linux"]);
+      expect(current.runtime.annotations).toEqual([
+        { level: "warning", title: "systems not checked", message: expect.stringContaining("the outputs for aarch64-linux") },
+      ]);
     }
   });
 

@@ -8,7 +8,7 @@ import { evaluationArgs } from "../../src/nix/extra-args.js";
 import { localFlakeDir } from "../../src/nix/flake-ref.js";
 import { failureMessage, renderReport } from "../../src/actions/flake-check/run.js";
 import { renderText } from "../../src/runner/report.js";
-import type { NixError } from "../../src/nix/errors.js";
+import { omittedSystems, type NixError } from "../../src/nix/errors.js";
 
 const store = "/nix/store/ifvjp38ar4216jk7i9hvwv3m7fi2zfyr-source";
 const other = "/nix/store/9fpv0kjq9a80isa1wkkvrdqsh9dpcn05-source";
@@ -113,7 +113,7 @@ describe("failureMessage", () => {
   it("lists broken hosts, the flake error and failed outputs", () => {
     expect(
       failureMessage({
-        flake: ".", result: "failure", nixVersion: "2.8", seconds: 1, hostsListed: true, brokenHosts: ["db", "web"],
+        flake: ".", result: "failure", nixVersion: "2.8", seconds: 1, hostsListed: true, brokenHosts: ["db", "web"], omittedSystems: [],
         hosts: [{ host: "db", status: "broken", errors: [] }, { host: "web", status: "broken", errors: [] }, { host: "mgmt", status: "ok", errors: [] }],
         outputs: [{ output: "checks.x86_64-linux.fmt", errors: [{ message: "x" }] }],
       }),
@@ -124,7 +124,7 @@ describe("failureMessage", () => {
 describe("renderReport", () => {
   it("says when there are more errors than GitHub shows annotations", () => {
     const hosts = Array.from({ length: 11 }, (_, i) => ({ host: `h${i}`, status: "broken" as const, errors: [{ message: "boom" }] }));
-    const base = { flake: ".", result: "failure" as const, nixVersion: "2.8", seconds: 1, hostsListed: true, outputs: [] };
+    const base = { flake: ".", result: "failure" as const, nixVersion: "2.8", seconds: 1, hostsListed: true, outputs: [], omittedSystems: [] };
     expect(renderText(renderReport({ ...base, hosts, brokenHosts: hosts.map((h) => h.host) }))).toContain("GitHub shows only the first 10 error annotations of a step: all 11 errors are listed here.");
     expect(renderText(renderReport({ ...base, hosts: hosts.slice(1), brokenHosts: [] }))).not.toContain("GitHub shows only");
   });
@@ -132,7 +132,7 @@ describe("renderReport", () => {
   it("counts good and broken hosts, each error at its file:line", () => {
     const text = renderText(
       renderReport({
-        flake: ".", result: "failure", nixVersion: "nix (Nix) 2.8.0", seconds: 1.5, hostsListed: true, brokenHosts: ["db"], outputs: [],
+        flake: ".", result: "failure", nixVersion: "nix (Nix) 2.8.0", seconds: 1.5, hostsListed: true, brokenHosts: ["db"], outputs: [], omittedSystems: [],
         hosts: [{ host: "db", status: "broken", errors: [{ message: "boom", file: "hosts/db.nix", line: 3 }] }, { host: "web", status: "ok", errors: [] }],
       }),
     );
@@ -143,11 +143,31 @@ describe("renderReport", () => {
   it("when the hosts could not be listed, says so and why, never '0 hosts checked'", () => {
     const text = renderText(
       renderReport({
-        flake: ".", result: "failure", nixVersion: "nix (Nix) 2.8.0", seconds: 0.4, hostsListed: false, brokenHosts: [], hosts: [],
+        flake: ".", result: "failure", nixVersion: "nix (Nix) 2.8.0", seconds: 0.4, hostsListed: false, brokenHosts: [], hosts: [], omittedSystems: [],
         outputs: [{ output: "hosts", errors: [{ message: "flake has no attribute 'nixosConfigurations'" }] }],
       }),
     );
     expect(text).toContain("The hosts could not be listed, so no host was checked (0.4 s, nix (Nix) 2.8.0): flake has no attribute 'nixosConfigurations'");
     expect(text).not.toMatch(/0 hosts checked/);
+  });
+
+  it("says which systems' outputs were not checked, and how to check them", () => {
+    const report = {
+      flake: ".", result: "success" as const, nixVersion: "nix (Nix) 2.26.3", seconds: 1, hostsListed: true, brokenHosts: [], outputs: [],
+      hosts: [{ host: "db", status: "ok" as const, errors: [] }], omittedSystems: ["aarch64-linux", "x86_64-darwin"],
+    };
+    const note = "Not checked: the outputs for aarch64-linux, x86_64-darwin, which this runner cannot build (nix (Nix) 2.26.3 skips them). Set all-systems: true to evaluate them too.";
+    expect(renderText(renderReport(report))).toContain(note);
+    expect(renderText(renderReport({ ...report, omittedSystems: [] }))).not.toContain("Not checked");
+  });
+});
+
+describe("omittedSystems", () => {
+  it.each([
+    ["warning: The check omitted these incompatible systems: aarch64-linux\nUse '--all-systems' to check all.\n", ["aarch64-linux"]],
+    ["\x1b[35;1mwarning:\x1b[0m The check omitted these incompatible systems: aarch64-linux, x86_64-darwin\nUse '--all-systems' to check all.", ["aarch64-linux", "x86_64-darwin"]],
+    ["checking flake output 'checks'...\n", []],
+  ])("%j → %j", (stderr, expected) => {
+    expect(omittedSystems(stderr)).toEqual(expected);
   });
 });

@@ -26,6 +26,8 @@ export interface FlakeCheckReport {
   hosts: HostResult[];
   brokenHosts: string[];
   outputs: OutputResult[];
+  /** Systems whose outputs Nix 2.16+ did not check (no all-systems): not broken, not checked either. */
+  omittedSystems: string[];
   seconds: number;
 }
 

@@ -9,7 +9,15 @@ function where(e: CheckedError): string {
   return e.file ? `${e.file}:${e.line}${e.column ? `:${e.column}` : ""}` : "";
 }
 
+/** What a run that skipped other systems' outputs says of them: they were not checked. */
+export function omittedSystemsNote(report: FlakeCheckReport): string | undefined {
+  if (!report.omittedSystems.length) return undefined;
+  return `Not checked: the outputs for ${report.omittedSystems.join(", ")}, which this runner cannot build (${report.nixVersion} skips them). Set all-systems: true to evaluate them too.`;
+}
+
 export function annotate(runtime: Runtime, report: FlakeCheckReport): void {
+  const omitted = omittedSystemsNote(report);
+  if (omitted) runtime.annotate({ level: "warning", title: "systems not checked", message: omitted });
   for (const h of report.hosts) {
     for (const e of h.errors) {
       runtime.annotate({ level: "error", title: `host ${h.host} is broken`, message: e.message, file: e.file, line: e.line, column: e.column });
@@ -32,6 +40,8 @@ export function renderReport(report: FlakeCheckReport): Report {
   } else {
     r.paragraph(`${report.hosts.length} hosts checked in ${report.seconds} s with ${report.nixVersion}: ${count("ok")} good, ${count("broken")} broken.`);
   }
+  const omitted = omittedSystemsNote(report);
+  if (omitted) r.paragraph(omitted);
   if (report.hosts.length) {
     r.table(
       ["Host", "Status", "Error", "Location"],

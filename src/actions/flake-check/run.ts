@@ -1,6 +1,6 @@
 import { writeStepReport } from "../../runner/report-file.js";
 import { evaluateFleet, HostsUnlistedError, type FleetEvaluation } from "../../fleet/evaluate.js";
-import { parseNixErrors, type NixError } from "../../nix/errors.js";
+import { omittedSystems, parseNixErrors, type NixError } from "../../nix/errors.js";
 import { evaluationArgs, extraArgsRejectedByNix, lockArgs } from "../../nix/extra-args.js";
 import { Nix } from "../../nix/nix.js";
 import { locate, sourceMapFor } from "../../nix/source-map.js";
@@ -106,6 +106,7 @@ export async function runFlakeCheck(options: FlakeCheckOptions, deps: FlakeCheck
     hosts: hostList,
     brokenHosts,
     outputs,
+    omittedSystems: omittedSystems(result.stderr),
     seconds: Math.round((Date.now() - started) / 100) / 10,
   };
 

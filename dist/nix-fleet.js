@@ -11341,7 +11341,13 @@ async function installGitleaks(version, o, deps) {
     await rm5(archive, { force: true });
     throw new ChecksumError(`checksum mismatch for ${assets.archiveUrl}: expected sha256 ${expected.sum} (from ${expected.from}), got ${actual}. Refusing to install it.`);
   }
-  const dir = await cache.extractTar(archive, join6(downloads, "extracted"));
+  const dir = join6(downloads, "extracted");
+  await mkdir3(dir);
+  try {
+    await runChecked(["tar", "-xzf", archive, "-C", dir, "--no-same-owner"]);
+  } catch (error) {
+    throw new Error(`could not extract ${assets.archive}: ${error instanceof Error ? error.message : String(error)}`);
+  }
   if (!await isExecutable(join6(dir, "gitleaks"))) throw new Error(`${assets.archive} holds no executable 'gitleaks'.`);
   const cachedDir = await cache.cacheDir(dir, "gitleaks", version, arch);
   log.info(`Installed gitleaks ${version} (sha256 ${actual} verified against ${expected.from}) into the tool cache.`);

@@ -48,7 +48,7 @@ var require_tunnel = __commonJS({
     var tls = __require("tls");
     var http2 = __require("http");
     var https2 = __require("https");
-    var events2 = __require("events");
+    var events = __require("events");
     var assert = __require("assert");
     var util = __require("util");
     exports.httpOverHttp = httpOverHttp2;
@@ -100,7 +100,7 @@ var require_tunnel = __commonJS({
         self.removeSocket(socket);
       });
     }
-    util.inherits(TunnelingAgent, events2.EventEmitter);
+    util.inherits(TunnelingAgent, events.EventEmitter);
     TunnelingAgent.prototype.addRequest = function addRequest(req, host2, port, localAddress) {
       var self = this;
       var options = mergeOptions({ request: req }, self.options, toOptions(host2, port, localAddress));
@@ -1079,14 +1079,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path5 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path3 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path5 && path5[0] !== "/") {
-          path5 = `/${path5}`;
+        if (path3 && path3[0] !== "/") {
+          path3 = `/${path3}`;
         }
-        return new URL(`${origin}${path5}`);
+        return new URL(`${origin}${path3}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1537,39 +1537,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path5, origin }
+          request: { method, path: path3, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path5);
+        debuglog("sending request to %s %s/%s", method, origin, path3);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path5, origin },
+          request: { method, path: path3, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path5,
+          path3,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path5, origin }
+          request: { method, path: path3, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path5);
+        debuglog("trailers received from %s %s/%s", method, origin, path3);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path5, origin },
+          request: { method, path: path3, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path5,
+          path3,
           error2.message
         );
       });
@@ -1618,9 +1618,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path5, origin }
+            request: { method, path: path3, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path5);
+          debuglog("sending request to %s %s/%s", method, origin, path3);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1683,7 +1683,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path5,
+        path: path3,
         method,
         body,
         headers,
@@ -1698,11 +1698,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path5 !== "string") {
+        if (typeof path3 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path5[0] !== "/" && !(path5.startsWith("http://") || path5.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path3[0] !== "/" && !(path3.startsWith("http://") || path3.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path5)) {
+        } else if (invalidPathRegex.test(path3)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1768,7 +1768,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path5, query) : path5;
+        this.path = query ? buildURL(path3, query) : path3;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -2054,8 +2054,8 @@ var require_request = __commonJS({
 var require_dispatcher = __commonJS({
   "node_modules/undici/lib/dispatcher/dispatcher.js"(exports, module) {
     "use strict";
-    var EventEmitter2 = __require("node:events");
-    var Dispatcher = class extends EventEmitter2 {
+    var EventEmitter = __require("node:events");
+    var Dispatcher = class extends EventEmitter {
       dispatch() {
         throw new Error("not implemented");
       }
@@ -2165,9 +2165,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve12, reject) => {
+          return new Promise((resolve11, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve12(data);
+              return err ? reject(err) : resolve11(data);
             });
           });
         }
@@ -2205,12 +2205,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve12, reject) => {
+          return new Promise((resolve11, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve12(data);
+              ) : resolve11(data);
             });
           });
         }
@@ -4092,11 +4092,11 @@ var require_util2 = __commonJS({
     var { isUint8Array } = __require("node:util/types");
     var { webidl } = require_webidl();
     var supportedHashes = [];
-    var crypto3;
+    var crypto2;
     try {
-      crypto3 = __require("node:crypto");
+      crypto2 = __require("node:crypto");
       const possibleRelevantHashes = ["sha256", "sha384", "sha512"];
-      supportedHashes = crypto3.getHashes().filter((hash) => possibleRelevantHashes.includes(hash));
+      supportedHashes = crypto2.getHashes().filter((hash) => possibleRelevantHashes.includes(hash));
     } catch {
     }
     function responseURL(response) {
@@ -4369,7 +4369,7 @@ var require_util2 = __commonJS({
       }
     }
     function bytesMatch(bytes, metadataList) {
-      if (crypto3 === void 0) {
+      if (crypto2 === void 0) {
         return true;
       }
       const parsedMetadata = parseMetadata(metadataList);
@@ -4384,7 +4384,7 @@ var require_util2 = __commonJS({
       for (const item of metadata) {
         const algorithm = item.algo;
         const expectedValue = item.hash;
-        let actualValue = crypto3.createHash(algorithm).update(bytes).digest("base64");
+        let actualValue = crypto2.createHash(algorithm).update(bytes).digest("base64");
         if (actualValue[actualValue.length - 1] === "=") {
           if (actualValue[actualValue.length - 2] === "=") {
             actualValue = actualValue.slice(0, -2);
@@ -4477,8 +4477,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve12, reject) => {
-        res = resolve12;
+      const promise = new Promise((resolve11, reject) => {
+        res = resolve11;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -5448,8 +5448,8 @@ var require_body = __commonJS({
     var { multipartFormDataParser } = require_formdata_parser();
     var random;
     try {
-      const crypto3 = __require("node:crypto");
-      random = (max) => crypto3.randomInt(0, max);
+      const crypto2 = __require("node:crypto");
+      random = (max) => crypto2.randomInt(0, max);
     } catch {
       random = (max) => Math.floor(Math.random(max));
     }
@@ -6461,7 +6461,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request2) {
-      const { method, path: path5, host: host2, upgrade, blocking, reset } = request2;
+      const { method, path: path3, host: host2, upgrade, blocking, reset } = request2;
       let { body, headers, contentLength } = request2;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6542,7 +6542,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path5} HTTP/1.1\r
+      let header = `${method} ${path3} HTTP/1.1\r
 `;
       if (typeof host2 === "string") {
         header += `host: ${host2}\r
@@ -6729,12 +6729,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve12, reject) => {
+      const waitForDrain = () => new Promise((resolve11, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve12;
+          callback = resolve11;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7071,7 +7071,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request2) {
       const session = client[kHTTP2Session];
-      const { method, path: path5, host: host2, upgrade, expectContinue, signal, headers: reqHeaders } = request2;
+      const { method, path: path3, host: host2, upgrade, expectContinue, signal, headers: reqHeaders } = request2;
       let { body } = request2;
       if (upgrade) {
         util.errorRequest(client, request2, new Error("Upgrade not supported for H2"));
@@ -7168,7 +7168,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path5;
+      headers[HTTP2_HEADER_PATH] = path3;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7404,12 +7404,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve12, reject) => {
+      const waitForDrain = () => new Promise((resolve11, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve12;
+          callback = resolve11;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7521,9 +7521,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path5 = search ? `${pathname}${search}` : pathname;
+        const path3 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path5;
+        this.opts.path = path3;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -7888,16 +7888,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve12) => {
+        return new Promise((resolve11) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve12;
+            this[kClosedResolve] = resolve11;
           } else {
-            resolve12(null);
+            resolve11(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve12) => {
+        return new Promise((resolve11) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -7908,7 +7908,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve12(null);
+            resolve11(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7959,7 +7959,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve12, reject) => {
+        const socket = await new Promise((resolve11, reject) => {
           client[kConnector]({
             host: host2,
             hostname,
@@ -7971,7 +7971,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve12(socket2);
+              resolve11(socket2);
             }
           });
         });
@@ -8307,8 +8307,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve12) => {
-            this[kClosedResolve] = resolve12;
+          await new Promise((resolve11) => {
+            this[kClosedResolve] = resolve11;
           });
         }
       }
@@ -8762,10 +8762,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path5 = "/",
+          path: path3 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path5;
+        opts.path = origin + path3;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host: host2 } = new URL2(origin);
           headers.host = host2;
@@ -9577,7 +9577,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve12, reject) => {
+        return await new Promise((resolve11, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9590,7 +9590,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve12(null);
+              resolve11(null);
             }
           }).on("error", noop).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9609,7 +9609,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve12, reject) => {
+      return new Promise((resolve11, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9626,7 +9626,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve12,
+              resolve: resolve11,
               reject,
               length: 0,
               body: []
@@ -9696,18 +9696,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve12, stream, length } = consume2;
+      const { type, body, resolve: resolve11, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve12(chunksDecode(body, length));
+          resolve11(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve12(JSON.parse(chunksDecode(body, length)));
+          resolve11(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve12(chunksConcat(body, length).buffer);
+          resolve11(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve12(new Blob(body, { type: stream[kContentType] }));
+          resolve11(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve12(chunksConcat(body, length));
+          resolve11(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9964,9 +9964,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve12, reject) => {
+        return new Promise((resolve11, reject) => {
           request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve12(data);
+            return err ? reject(err) : resolve11(data);
           });
         });
       }
@@ -10189,9 +10189,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve12, reject) => {
+        return new Promise((resolve11, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve12(data);
+            return err ? reject(err) : resolve11(data);
           });
         });
       }
@@ -10476,9 +10476,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve12, reject) => {
+        return new Promise((resolve11, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve12(data);
+            return err ? reject(err) : resolve11(data);
           });
         });
       }
@@ -10570,9 +10570,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve12, reject) => {
+        return new Promise((resolve11, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve12(data);
+            return err ? reject(err) : resolve11(data);
           });
         });
       }
@@ -10737,20 +10737,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path5) {
-      if (typeof path5 !== "string") {
-        return path5;
+    function safeUrl(path3) {
+      if (typeof path3 !== "string") {
+        return path3;
       }
-      const pathSegments = path5.split("?");
+      const pathSegments = path3.split("?");
       if (pathSegments.length !== 2) {
-        return path5;
+        return path3;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path5, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path5);
+    function matchKey(mockDispatch2, { path: path3, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path3);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10772,7 +10772,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path5 }) => matchValue(safeUrl(path5), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path3 }) => matchValue(safeUrl(path3), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10810,9 +10810,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path5, method, body, headers, query } = opts;
+      const { path: path3, method, body, headers, query } = opts;
       return {
-        path: path5,
+        path: path3,
         method,
         body,
         headers,
@@ -11275,10 +11275,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path5, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path3, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path5,
+            Path: path3,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -14435,7 +14435,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve12, reject) => agent.dispatch(
+        return new Promise((resolve11, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14511,7 +14511,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve12({
+              resolve11({
                 status,
                 statusText,
                 headersList,
@@ -14554,7 +14554,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve12({
+              resolve11({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -16157,9 +16157,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path5) {
-      for (let i = 0; i < path5.length; ++i) {
-        const code = path5.charCodeAt(i);
+    function validateCookiePath(path3) {
+      for (let i = 0; i < path3.length; ++i) {
+        const code = path3.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -17088,13 +17088,13 @@ var require_frame = __commonJS({
     "use strict";
     var { maxUnsigned16Bit } = require_constants5();
     var BUFFER_SIZE = 16386;
-    var crypto3;
+    var crypto2;
     var buffer = null;
     var bufIdx = BUFFER_SIZE;
     try {
-      crypto3 = __require("node:crypto");
+      crypto2 = __require("node:crypto");
     } catch {
-      crypto3 = {
+      crypto2 = {
         // not full compatibility, but minimum.
         randomFillSync: function randomFillSync(buffer2, _offset, _size) {
           for (let i = 0; i < buffer2.length; ++i) {
@@ -17107,7 +17107,7 @@ var require_frame = __commonJS({
     function generateMask() {
       if (bufIdx === BUFFER_SIZE) {
         bufIdx = 0;
-        crypto3.randomFillSync(buffer ??= Buffer.allocUnsafe(BUFFER_SIZE), 0, BUFFER_SIZE);
+        crypto2.randomFillSync(buffer ??= Buffer.allocUnsafe(BUFFER_SIZE), 0, BUFFER_SIZE);
       }
       return [buffer[bufIdx++], buffer[bufIdx++], buffer[bufIdx++], buffer[bufIdx++]];
     }
@@ -17179,9 +17179,9 @@ var require_connection = __commonJS({
     var { Headers: Headers2, getHeadersList } = require_headers();
     var { getDecodeSplit } = require_util2();
     var { WebsocketFrameSend } = require_frame();
-    var crypto3;
+    var crypto2;
     try {
-      crypto3 = __require("node:crypto");
+      crypto2 = __require("node:crypto");
     } catch {
     }
     function establishWebSocketConnection(url, protocols, client, ws, onEstablish, options) {
@@ -17201,7 +17201,7 @@ var require_connection = __commonJS({
         const headersList = getHeadersList(new Headers2(options.headers));
         request2.headersList = headersList;
       }
-      const keyValue = crypto3.randomBytes(16).toString("base64");
+      const keyValue = crypto2.randomBytes(16).toString("base64");
       request2.headersList.append("sec-websocket-key", keyValue);
       request2.headersList.append("sec-websocket-version", "13");
       for (const protocol of protocols) {
@@ -17231,7 +17231,7 @@ var require_connection = __commonJS({
             return;
           }
           const secWSAccept = response.headersList.get("Sec-WebSocket-Accept");
-          const digest = crypto3.createHash("sha1").update(keyValue + uid).digest("base64");
+          const digest = crypto2.createHash("sha1").update(keyValue + uid).digest("base64");
           if (secWSAccept !== digest) {
             failWebsocketConnection(ws, "Incorrect hash received in Sec-WebSocket-Accept header.");
             return;
@@ -18295,8 +18295,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve12) => {
-        setTimeout(resolve12, ms).unref();
+      return new Promise((resolve11) => {
+        setTimeout(resolve11, ms).unref();
       });
     }
     module.exports = {
@@ -19079,11 +19079,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path5 = opts.path;
+          let path3 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path5 = `/${path5}`;
+            path3 = `/${path3}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path5);
+          url = new URL(util.parseOrigin(url).origin + path3);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -21470,7 +21470,7 @@ function prepareKeyValueMessage(key, value) {
 }
 
 // node_modules/@actions/core/lib/core.js
-import * as os5 from "os";
+import * as os4 from "os";
 
 // node_modules/@actions/http-client/lib/index.js
 var tunnel = __toESM(require_tunnel2(), 1);
@@ -21532,11 +21532,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve12) {
-      resolve12(value);
+    return value instanceof P ? value : new P(function(resolve11) {
+      resolve11(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve12, reject) {
+  return new (P || (P = Promise))(function(resolve11, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -21552,7 +21552,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve12(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -21813,28 +21813,21 @@ var _summary = new Summary();
 var summary = _summary;
 
 // node_modules/@actions/core/lib/platform.js
-import os4 from "os";
-
-// node_modules/@actions/exec/lib/toolrunner.js
-import * as os3 from "os";
-import * as events from "events";
-import * as child from "child_process";
-import * as path3 from "path";
+import os3 from "os";
 
 // node_modules/@actions/io/lib/io.js
 import { ok } from "assert";
-import * as path2 from "path";
+import * as path from "path";
 
 // node_modules/@actions/io/lib/io-util.js
 import * as fs2 from "fs";
-import * as path from "path";
 var __awaiter2 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve12) {
-      resolve12(value);
+    return value instanceof P ? value : new P(function(resolve11) {
+      resolve11(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve12, reject) {
+  return new (P || (P = Promise))(function(resolve11, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -21850,7 +21843,7 @@ var __awaiter2 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve12(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -21880,94 +21873,15 @@ function exists(fsPath) {
     return true;
   });
 }
-function isRooted(p) {
-  p = normalizeSeparators(p);
-  if (!p) {
-    throw new Error('isRooted() parameter "p" cannot be empty');
-  }
-  if (IS_WINDOWS) {
-    return p.startsWith("\\") || /^[A-Z]:/i.test(p);
-  }
-  return p.startsWith("/");
-}
-function tryGetExecutablePath(filePath, extensions) {
-  return __awaiter2(this, void 0, void 0, function* () {
-    let stats = void 0;
-    try {
-      stats = yield stat(filePath);
-    } catch (err) {
-      if (err.code !== "ENOENT") {
-        console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-      }
-    }
-    if (stats && stats.isFile()) {
-      if (IS_WINDOWS) {
-        const upperExt = path.extname(filePath).toUpperCase();
-        if (extensions.some((validExt) => validExt.toUpperCase() === upperExt)) {
-          return filePath;
-        }
-      } else {
-        if (isUnixExecutable(stats)) {
-          return filePath;
-        }
-      }
-    }
-    const originalFilePath = filePath;
-    for (const extension of extensions) {
-      filePath = originalFilePath + extension;
-      stats = void 0;
-      try {
-        stats = yield stat(filePath);
-      } catch (err) {
-        if (err.code !== "ENOENT") {
-          console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-        }
-      }
-      if (stats && stats.isFile()) {
-        if (IS_WINDOWS) {
-          try {
-            const directory = path.dirname(filePath);
-            const upperName = path.basename(filePath).toUpperCase();
-            for (const actualName of yield readdir(directory)) {
-              if (upperName === actualName.toUpperCase()) {
-                filePath = path.join(directory, actualName);
-                break;
-              }
-            }
-          } catch (err) {
-            console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
-          }
-          return filePath;
-        } else {
-          if (isUnixExecutable(stats)) {
-            return filePath;
-          }
-        }
-      }
-    }
-    return "";
-  });
-}
-function normalizeSeparators(p) {
-  p = p || "";
-  if (IS_WINDOWS) {
-    p = p.replace(/\//g, "\\");
-    return p.replace(/\\\\+/g, "\\");
-  }
-  return p.replace(/\/\/+/g, "/");
-}
-function isUnixExecutable(stats) {
-  return (stats.mode & 1) > 0 || (stats.mode & 8) > 0 && process.getgid !== void 0 && stats.gid === process.getgid() || (stats.mode & 64) > 0 && process.getuid !== void 0 && stats.uid === process.getuid();
-}
 
 // node_modules/@actions/io/lib/io.js
 var __awaiter3 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve12) {
-      resolve12(value);
+    return value instanceof P ? value : new P(function(resolve11) {
+      resolve11(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve12, reject) {
+  return new (P || (P = Promise))(function(resolve11, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -21983,7 +21897,7 @@ var __awaiter3 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve12(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -21995,7 +21909,7 @@ function cp(source_1, dest_1) {
     if (destStat && destStat.isFile() && !force) {
       return;
     }
-    const newDest = destStat && destStat.isDirectory() && copySourceDirectory ? path2.join(dest, path2.basename(source)) : dest;
+    const newDest = destStat && destStat.isDirectory() && copySourceDirectory ? path.join(dest, path.basename(source)) : dest;
     if (!(yield exists(source))) {
       throw new Error(`no such file or directory: ${source}`);
     }
@@ -22007,7 +21921,7 @@ function cp(source_1, dest_1) {
         yield cpDirRecursive(source, newDest, 0, force);
       }
     } else {
-      if (path2.relative(source, newDest) === "") {
+      if (path.relative(source, newDest) === "") {
         throw new Error(`'${newDest}' and '${source}' are the same file`);
       }
       yield copyFile2(source, newDest, force);
@@ -22037,70 +21951,6 @@ function mkdirP(fsPath) {
   return __awaiter3(this, void 0, void 0, function* () {
     ok(fsPath, "a path argument must be provided");
     yield mkdir(fsPath, { recursive: true });
-  });
-}
-function which(tool, check) {
-  return __awaiter3(this, void 0, void 0, function* () {
-    if (!tool) {
-      throw new Error("parameter 'tool' is required");
-    }
-    if (check) {
-      const result = yield which(tool, false);
-      if (!result) {
-        if (IS_WINDOWS) {
-          throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
-        } else {
-          throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
-        }
-      }
-      return result;
-    }
-    const matches = yield findInPath(tool);
-    if (matches && matches.length > 0) {
-      return matches[0];
-    }
-    return "";
-  });
-}
-function findInPath(tool) {
-  return __awaiter3(this, void 0, void 0, function* () {
-    if (!tool) {
-      throw new Error("parameter 'tool' is required");
-    }
-    const extensions = [];
-    if (IS_WINDOWS && process.env["PATHEXT"]) {
-      for (const extension of process.env["PATHEXT"].split(path2.delimiter)) {
-        if (extension) {
-          extensions.push(extension);
-        }
-      }
-    }
-    if (isRooted(tool)) {
-      const filePath = yield tryGetExecutablePath(tool, extensions);
-      if (filePath) {
-        return [filePath];
-      }
-      return [];
-    }
-    if (tool.includes(path2.sep)) {
-      return [];
-    }
-    const directories = [];
-    if (process.env.PATH) {
-      for (const p of process.env.PATH.split(path2.delimiter)) {
-        if (p) {
-          directories.push(p);
-        }
-      }
-    }
-    const matches = [];
-    for (const directory of directories) {
-      const filePath = yield tryGetExecutablePath(path2.join(directory, tool), extensions);
-      if (filePath) {
-        matches.push(filePath);
-      }
-    }
-    return matches;
   });
 }
 function readCopyOptions(options) {
@@ -22150,504 +22000,20 @@ function copyFile2(srcFile, destFile, force) {
 }
 
 // node_modules/@actions/exec/lib/toolrunner.js
-import { setTimeout as setTimeout2 } from "timers";
-var __awaiter4 = function(thisArg, _arguments, P, generator) {
-  function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve12) {
-      resolve12(value);
-    });
-  }
-  return new (P || (P = Promise))(function(resolve12, reject) {
-    function fulfilled(value) {
-      try {
-        step(generator.next(value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function rejected(value) {
-      try {
-        step(generator["throw"](value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function step(result) {
-      result.done ? resolve12(result.value) : adopt(result.value).then(fulfilled, rejected);
-    }
-    step((generator = generator.apply(thisArg, _arguments || [])).next());
-  });
-};
 var IS_WINDOWS2 = process.platform === "win32";
-var ToolRunner = class extends events.EventEmitter {
-  constructor(toolPath, args, options) {
-    super();
-    if (!toolPath) {
-      throw new Error("Parameter 'toolPath' cannot be null or empty.");
-    }
-    this.toolPath = toolPath;
-    this.args = args || [];
-    this.options = options || {};
-  }
-  _debug(message) {
-    if (this.options.listeners && this.options.listeners.debug) {
-      this.options.listeners.debug(message);
-    }
-  }
-  _getCommandString(options, noPrefix) {
-    const toolPath = this._getSpawnFileName();
-    const args = this._getSpawnArgs(options);
-    let cmd = noPrefix ? "" : "[command]";
-    if (IS_WINDOWS2) {
-      if (this._isCmdFile()) {
-        cmd += toolPath;
-        for (const a of args) {
-          cmd += ` ${a}`;
-        }
-      } else if (options.windowsVerbatimArguments) {
-        cmd += `"${toolPath}"`;
-        for (const a of args) {
-          cmd += ` ${a}`;
-        }
-      } else {
-        cmd += this._windowsQuoteCmdArg(toolPath);
-        for (const a of args) {
-          cmd += ` ${this._windowsQuoteCmdArg(a)}`;
-        }
-      }
-    } else {
-      cmd += toolPath;
-      for (const a of args) {
-        cmd += ` ${a}`;
-      }
-    }
-    return cmd;
-  }
-  _processLineBuffer(data, strBuffer, onLine) {
-    try {
-      let s = strBuffer + data.toString();
-      let n = s.indexOf(os3.EOL);
-      while (n > -1) {
-        const line = s.substring(0, n);
-        onLine(line);
-        s = s.substring(n + os3.EOL.length);
-        n = s.indexOf(os3.EOL);
-      }
-      return s;
-    } catch (err) {
-      this._debug(`error processing line. Failed with error ${err}`);
-      return "";
-    }
-  }
-  _getSpawnFileName() {
-    if (IS_WINDOWS2) {
-      if (this._isCmdFile()) {
-        return process.env["COMSPEC"] || "cmd.exe";
-      }
-    }
-    return this.toolPath;
-  }
-  _getSpawnArgs(options) {
-    if (IS_WINDOWS2) {
-      if (this._isCmdFile()) {
-        let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
-        for (const a of this.args) {
-          argline += " ";
-          argline += options.windowsVerbatimArguments ? a : this._windowsQuoteCmdArg(a);
-        }
-        argline += '"';
-        return [argline];
-      }
-    }
-    return this.args;
-  }
-  _endsWith(str2, end) {
-    return str2.endsWith(end);
-  }
-  _isCmdFile() {
-    const upperToolPath = this.toolPath.toUpperCase();
-    return this._endsWith(upperToolPath, ".CMD") || this._endsWith(upperToolPath, ".BAT");
-  }
-  _windowsQuoteCmdArg(arg) {
-    if (!this._isCmdFile()) {
-      return this._uvQuoteCmdArg(arg);
-    }
-    if (!arg) {
-      return '""';
-    }
-    const cmdSpecialChars = [
-      " ",
-      "	",
-      "&",
-      "(",
-      ")",
-      "[",
-      "]",
-      "{",
-      "}",
-      "^",
-      "=",
-      ";",
-      "!",
-      "'",
-      "+",
-      ",",
-      "`",
-      "~",
-      "|",
-      "<",
-      ">",
-      '"'
-    ];
-    let needsQuotes = false;
-    for (const char of arg) {
-      if (cmdSpecialChars.some((x) => x === char)) {
-        needsQuotes = true;
-        break;
-      }
-    }
-    if (!needsQuotes) {
-      return arg;
-    }
-    let reverse = '"';
-    let quoteHit = true;
-    for (let i = arg.length; i > 0; i--) {
-      reverse += arg[i - 1];
-      if (quoteHit && arg[i - 1] === "\\") {
-        reverse += "\\";
-      } else if (arg[i - 1] === '"') {
-        quoteHit = true;
-        reverse += '"';
-      } else {
-        quoteHit = false;
-      }
-    }
-    reverse += '"';
-    return reverse.split("").reverse().join("");
-  }
-  _uvQuoteCmdArg(arg) {
-    if (!arg) {
-      return '""';
-    }
-    if (!arg.includes(" ") && !arg.includes("	") && !arg.includes('"')) {
-      return arg;
-    }
-    if (!arg.includes('"') && !arg.includes("\\")) {
-      return `"${arg}"`;
-    }
-    let reverse = '"';
-    let quoteHit = true;
-    for (let i = arg.length; i > 0; i--) {
-      reverse += arg[i - 1];
-      if (quoteHit && arg[i - 1] === "\\") {
-        reverse += "\\";
-      } else if (arg[i - 1] === '"') {
-        quoteHit = true;
-        reverse += "\\";
-      } else {
-        quoteHit = false;
-      }
-    }
-    reverse += '"';
-    return reverse.split("").reverse().join("");
-  }
-  _cloneExecOptions(options) {
-    options = options || {};
-    const result = {
-      cwd: options.cwd || process.cwd(),
-      env: options.env || process.env,
-      silent: options.silent || false,
-      windowsVerbatimArguments: options.windowsVerbatimArguments || false,
-      failOnStdErr: options.failOnStdErr || false,
-      ignoreReturnCode: options.ignoreReturnCode || false,
-      delay: options.delay || 1e4
-    };
-    result.outStream = options.outStream || process.stdout;
-    result.errStream = options.errStream || process.stderr;
-    return result;
-  }
-  _getSpawnOptions(options, toolPath) {
-    options = options || {};
-    const result = {};
-    result.cwd = options.cwd;
-    result.env = options.env;
-    result["windowsVerbatimArguments"] = options.windowsVerbatimArguments || this._isCmdFile();
-    if (options.windowsVerbatimArguments) {
-      result.argv0 = `"${toolPath}"`;
-    }
-    return result;
-  }
-  /**
-   * Exec a tool.
-   * Output will be streamed to the live console.
-   * Returns promise with return code
-   *
-   * @param     tool     path to tool to exec
-   * @param     options  optional exec options.  See ExecOptions
-   * @returns   number
-   */
-  exec() {
-    return __awaiter4(this, void 0, void 0, function* () {
-      if (!isRooted(this.toolPath) && (this.toolPath.includes("/") || IS_WINDOWS2 && this.toolPath.includes("\\"))) {
-        this.toolPath = path3.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
-      }
-      this.toolPath = yield which(this.toolPath, true);
-      return new Promise((resolve12, reject) => __awaiter4(this, void 0, void 0, function* () {
-        this._debug(`exec tool: ${this.toolPath}`);
-        this._debug("arguments:");
-        for (const arg of this.args) {
-          this._debug(`   ${arg}`);
-        }
-        const optionsNonNull = this._cloneExecOptions(this.options);
-        if (!optionsNonNull.silent && optionsNonNull.outStream) {
-          optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + os3.EOL);
-        }
-        const state = new ExecState(optionsNonNull, this.toolPath);
-        state.on("debug", (message) => {
-          this._debug(message);
-        });
-        if (this.options.cwd && !(yield exists(this.options.cwd))) {
-          return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
-        }
-        const fileName = this._getSpawnFileName();
-        const cp2 = child.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
-        let stdbuffer = "";
-        if (cp2.stdout) {
-          cp2.stdout.on("data", (data) => {
-            if (this.options.listeners && this.options.listeners.stdout) {
-              this.options.listeners.stdout(data);
-            }
-            if (!optionsNonNull.silent && optionsNonNull.outStream) {
-              optionsNonNull.outStream.write(data);
-            }
-            stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
-              if (this.options.listeners && this.options.listeners.stdline) {
-                this.options.listeners.stdline(line);
-              }
-            });
-          });
-        }
-        let errbuffer = "";
-        if (cp2.stderr) {
-          cp2.stderr.on("data", (data) => {
-            state.processStderr = true;
-            if (this.options.listeners && this.options.listeners.stderr) {
-              this.options.listeners.stderr(data);
-            }
-            if (!optionsNonNull.silent && optionsNonNull.errStream && optionsNonNull.outStream) {
-              const s = optionsNonNull.failOnStdErr ? optionsNonNull.errStream : optionsNonNull.outStream;
-              s.write(data);
-            }
-            errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
-              if (this.options.listeners && this.options.listeners.errline) {
-                this.options.listeners.errline(line);
-              }
-            });
-          });
-        }
-        cp2.on("error", (err) => {
-          state.processError = err.message;
-          state.processExited = true;
-          state.processClosed = true;
-          state.CheckComplete();
-        });
-        cp2.on("exit", (code) => {
-          state.processExitCode = code;
-          state.processExited = true;
-          this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
-          state.CheckComplete();
-        });
-        cp2.on("close", (code) => {
-          state.processExitCode = code;
-          state.processExited = true;
-          state.processClosed = true;
-          this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
-          state.CheckComplete();
-        });
-        state.on("done", (error2, exitCode) => {
-          if (stdbuffer.length > 0) {
-            this.emit("stdline", stdbuffer);
-          }
-          if (errbuffer.length > 0) {
-            this.emit("errline", errbuffer);
-          }
-          cp2.removeAllListeners();
-          if (error2) {
-            reject(error2);
-          } else {
-            resolve12(exitCode);
-          }
-        });
-        if (this.options.input) {
-          if (!cp2.stdin) {
-            throw new Error("child process missing stdin");
-          }
-          cp2.stdin.end(this.options.input);
-        }
-      }));
-    });
-  }
-};
-function argStringToArray(argString) {
-  const args = [];
-  let inQuotes = false;
-  let escaped = false;
-  let arg = "";
-  function append(c) {
-    if (escaped && c !== '"') {
-      arg += "\\";
-    }
-    arg += c;
-    escaped = false;
-  }
-  for (let i = 0; i < argString.length; i++) {
-    const c = argString.charAt(i);
-    if (c === '"') {
-      if (!escaped) {
-        inQuotes = !inQuotes;
-      } else {
-        append(c);
-      }
-      continue;
-    }
-    if (c === "\\" && escaped) {
-      append(c);
-      continue;
-    }
-    if (c === "\\" && inQuotes) {
-      escaped = true;
-      continue;
-    }
-    if (c === " " && !inQuotes) {
-      if (arg.length > 0) {
-        args.push(arg);
-        arg = "";
-      }
-      continue;
-    }
-    append(c);
-  }
-  if (arg.length > 0) {
-    args.push(arg.trim());
-  }
-  return args;
-}
-var ExecState = class _ExecState extends events.EventEmitter {
-  constructor(options, toolPath) {
-    super();
-    this.processClosed = false;
-    this.processError = "";
-    this.processExitCode = 0;
-    this.processExited = false;
-    this.processStderr = false;
-    this.delay = 1e4;
-    this.done = false;
-    this.timeout = null;
-    if (!toolPath) {
-      throw new Error("toolPath must not be empty");
-    }
-    this.options = options;
-    this.toolPath = toolPath;
-    if (options.delay) {
-      this.delay = options.delay;
-    }
-  }
-  CheckComplete() {
-    if (this.done) {
-      return;
-    }
-    if (this.processClosed) {
-      this._setResult();
-    } else if (this.processExited) {
-      this.timeout = setTimeout2(_ExecState.HandleTimeout, this.delay, this);
-    }
-  }
-  _debug(message) {
-    this.emit("debug", message);
-  }
-  _setResult() {
-    let error2;
-    if (this.processExited) {
-      if (this.processError) {
-        error2 = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
-      } else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
-        error2 = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
-      } else if (this.processStderr && this.options.failOnStdErr) {
-        error2 = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
-      }
-    }
-    if (this.timeout) {
-      clearTimeout(this.timeout);
-      this.timeout = null;
-    }
-    this.done = true;
-    this.emit("done", error2, this.processExitCode);
-  }
-  static HandleTimeout(state) {
-    if (state.done) {
-      return;
-    }
-    if (!state.processClosed && state.processExited) {
-      const message = `The STDIO streams did not close within ${state.delay / 1e3} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
-      state._debug(message);
-    }
-    state._setResult();
-  }
-};
-
-// node_modules/@actions/exec/lib/exec.js
-var __awaiter5 = function(thisArg, _arguments, P, generator) {
-  function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve12) {
-      resolve12(value);
-    });
-  }
-  return new (P || (P = Promise))(function(resolve12, reject) {
-    function fulfilled(value) {
-      try {
-        step(generator.next(value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function rejected(value) {
-      try {
-        step(generator["throw"](value));
-      } catch (e) {
-        reject(e);
-      }
-    }
-    function step(result) {
-      result.done ? resolve12(result.value) : adopt(result.value).then(fulfilled, rejected);
-    }
-    step((generator = generator.apply(thisArg, _arguments || [])).next());
-  });
-};
-function exec(commandLine, args, options) {
-  return __awaiter5(this, void 0, void 0, function* () {
-    const commandArgs = argStringToArray(commandLine);
-    if (commandArgs.length === 0) {
-      throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
-    }
-    const toolPath = commandArgs[0];
-    args = commandArgs.slice(1).concat(args || []);
-    const runner = new ToolRunner(toolPath, args, options);
-    return runner.exec();
-  });
-}
 
 // node_modules/@actions/core/lib/platform.js
-var platform = os4.platform();
-var arch = os4.arch();
+var platform = os3.platform();
+var arch = os3.arch();
 
 // node_modules/@actions/core/lib/core.js
-var __awaiter6 = function(thisArg, _arguments, P, generator) {
+var __awaiter4 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve12) {
-      resolve12(value);
+    return value instanceof P ? value : new P(function(resolve11) {
+      resolve11(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve12, reject) {
+  return new (P || (P = Promise))(function(resolve11, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -22663,7 +22029,7 @@ var __awaiter6 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve12(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -22681,15 +22047,12 @@ function setOutput(name, value) {
   if (filePath) {
     return issueFileCommand("OUTPUT", prepareKeyValueMessage(name, value));
   }
-  process.stdout.write(os5.EOL);
+  process.stdout.write(os4.EOL);
   issueCommand("set-output", { name }, toCommandValue(value));
 }
 function setFailed(message) {
   process.exitCode = ExitCode.Failure;
   error(message);
-}
-function isDebug() {
-  return process.env["RUNNER_DEBUG"] === "1";
 }
 function debug(message) {
   issueCommand("debug", {}, message);
@@ -22704,7 +22067,7 @@ function notice(message, properties = {}) {
   issueCommand("notice", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 function info(message) {
-  process.stdout.write(message + os5.EOL);
+  process.stdout.write(message + os4.EOL);
 }
 function startGroup(name) {
   issue("group", name);
@@ -22713,7 +22076,7 @@ function endGroup() {
   issue("endgroup");
 }
 function group(name, fn) {
-  return __awaiter6(this, void 0, void 0, function* () {
+  return __awaiter4(this, void 0, void 0, function* () {
     startGroup(name);
     let result;
     try {
@@ -22737,10 +22100,10 @@ function getState(name) {
 
 // src/runner/private-dir.ts
 import { chmod as chmod2, mkdir as mkdir2, mkdtemp, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
-import { basename as basename3, isAbsolute as isAbsolute3, join as join3, relative as relative3, resolve as resolve3 } from "node:path";
+import { basename as basename2, isAbsolute as isAbsolute3, join as join2, relative as relative3, resolve as resolve2 } from "node:path";
 
 // src/process/run.ts
-import { spawn as spawn2 } from "node:child_process";
+import { spawn } from "node:child_process";
 import { StringDecoder } from "node:string_decoder";
 var TAIL_LINES = 30;
 function tail(text, lines2 = TAIL_LINES) {
@@ -22840,15 +22203,15 @@ function run(command, options = {}) {
   if (!file) throw new Error("run: empty command");
   if (stopping) return Promise.reject(new CommandError(command, null, "", "was not started: the step is being stopped"));
   const stdoutLimit = options.stdoutLimitBytes ?? STDOUT_LIMIT_BYTES;
-  return new Promise((resolve12, reject) => {
-    const child2 = spawn2(file, args, {
+  return new Promise((resolve11, reject) => {
+    const child = spawn(file, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: [options.input === void 0 ? "ignore" : "pipe", "pipe", "pipe"],
       signal: options.signal,
       detached: true
     });
-    const pid = child2.pid;
+    const pid = child.pid;
     if (pid !== void 0) running.add(pid);
     const out = [];
     let outBytes = 0;
@@ -22858,15 +22221,15 @@ function run(command, options = {}) {
     let timedOut = false;
     let killTimer;
     const stopGroup = () => {
-      if (pid === void 0) child2.kill("SIGTERM");
+      if (pid === void 0) child.kill("SIGTERM");
       else signalProcessGroup(pid, "SIGTERM");
-      killTimer ??= setTimeout(() => pid === void 0 ? child2.kill("SIGKILL") : signalProcessGroup(pid, "SIGKILL"), KILL_AFTER_MS);
+      killTimer ??= setTimeout(() => pid === void 0 ? child.kill("SIGKILL") : signalProcessGroup(pid, "SIGKILL"), KILL_AFTER_MS);
     };
     const timer = options.timeoutMs ? setTimeout(() => {
       timedOut = true;
       stopGroup();
     }, options.timeoutMs) : void 0;
-    child2.stdout?.on("data", (chunk) => {
+    child.stdout?.on("data", (chunk) => {
       if (overflow) return;
       outBytes += chunk.length;
       if (outBytes > stdoutLimit) {
@@ -22879,7 +22242,7 @@ function run(command, options = {}) {
     });
     const decoder = new StringDecoder("utf8");
     let cut = false;
-    child2.stderr?.on("data", (chunk) => {
+    child.stderr?.on("data", (chunk) => {
       err.push(chunk);
       if (options.onStderrLine) {
         pending += decoder.write(chunk);
@@ -22896,18 +22259,18 @@ function run(command, options = {}) {
         }
       }
     });
-    if (options.input !== void 0 && child2.stdin) {
-      child2.stdin.on("error", () => void 0);
-      child2.stdin.end(options.input);
+    if (options.input !== void 0 && child.stdin) {
+      child.stdin.on("error", () => void 0);
+      child.stdin.end(options.input);
     }
-    child2.on("error", (error2) => {
+    child.on("error", (error2) => {
       if (timer) clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
       if (pid !== void 0) running.delete(pid);
       if (error2.code === "ENOENT") reject(new CommandNotFoundError(command));
       else reject(new CommandError(command, null, err.text(), `could not be run: ${error2.message}`));
     });
-    child2.on("close", (code, signal) => {
+    child.on("close", (code, signal) => {
       if (timer) clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
       if (pid !== void 0) running.delete(pid);
@@ -22925,7 +22288,7 @@ function run(command, options = {}) {
         reject(new CommandError(command, null, stderr, stopping ? `was stopped by ${signal}: the step is being stopped` : `was stopped by ${signal}`));
         return;
       }
-      resolve12({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
+      resolve11({ command, exitCode: code, stdout: Buffer.concat(out).toString("utf8"), stderr });
     });
   });
 }
@@ -22938,11 +22301,11 @@ async function runChecked(command, options = {}) {
 }
 
 // src/runner/disk-full.ts
-import { dirname as dirname3, relative as relative2, isAbsolute as isAbsolute2 } from "node:path";
+import { dirname as dirname2, relative as relative2, isAbsolute as isAbsolute2 } from "node:path";
 
 // src/runner/inputs.ts
 import { existsSync as existsSync2, statSync } from "node:fs";
-import { isAbsolute, resolve as resolve2 } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 var InputError = class extends Error {
   constructor(input, message, label2 = `input '${input}'`) {
     super(`Invalid ${label2}: ${message}`);
@@ -22984,9 +22347,9 @@ var Inputs = class {
   existingFile(name, base, expected) {
     const value = this.raw(name);
     if (value === void 0) return void 0;
-    const path5 = isAbsolute(value) ? value : resolve2(base, value);
-    if (!existsSync2(path5) || !statSync(path5).isFile()) throw this.error(name, `'${value}' is not a file (${path5}). Expected ${expected}.`);
-    return path5;
+    const path3 = isAbsolute(value) ? value : resolve(base, value);
+    if (!existsSync2(path3) || !statSync(path3).isFile()) throw this.error(name, `'${value}' is not a file (${path3}). Expected ${expected}.`);
+    return path3;
   }
   required(name, expected) {
     const value = this.raw(name);
@@ -23110,17 +22473,17 @@ function userErrorFromHints(tool, hints, text) {
 
 // src/runner/disk-full.ts
 var FULL = /* @__PURE__ */ new Set(["ENOSPC", "EDQUOT"]);
-function inside(path5, dir) {
-  const rel = relative2(dir, path5);
+function inside(path3, dir) {
+  const rel = relative2(dir, path3);
   return !rel.startsWith("..") && !isAbsolute2(rel);
 }
-function diskFullError(error2, path5, what, env = process.env) {
+function diskFullError(error2, path3, what, env = process.env) {
   const code = error2?.code;
   if (!code || !FULL.has(code)) return error2;
   const temp = env.RUNNER_TEMP;
-  const where3 = temp && inside(path5, temp) ? `the temp directory ${temp} (RUNNER_TEMP) is full` : `the disk holding ${dirname3(path5)} is full`;
+  const where3 = temp && inside(path3, temp) ? `the temp directory ${temp} (RUNNER_TEMP) is full` : `the disk holding ${dirname2(path3)} is full`;
   return new UserError(
-    `${what} could not be written to ${path5}: ${where3} (${code}).`,
+    `${what} could not be written to ${path3}: ${where3} (${code}).`,
     `free space on that disk${temp ? ", or give the runner a RUNNER_TEMP on a larger one" : ""}, then run again.`
   );
 }
@@ -23129,9 +22492,9 @@ function diskFullError(error2, path5, what, env = process.env) {
 var CLEANUP_STATE = "nix-fleet-cleanup";
 var PRIVATE_DIR_PREFIX = "nix-fleet-private-";
 var PrivateDir = class _PrivateDir {
-  constructor(runtime, path5) {
+  constructor(runtime, path3) {
     this.runtime = runtime;
-    this.path = path5;
+    this.path = path3;
   }
   runtime;
   path;
@@ -23141,15 +22504,15 @@ var PrivateDir = class _PrivateDir {
   pids = /* @__PURE__ */ new Set();
   closed = false;
   static async create(runtime, tempRoot) {
-    let path5;
+    let path3;
     try {
       await mkdir2(tempRoot, { recursive: true });
-      path5 = await mkdtemp(join3(tempRoot, PRIVATE_DIR_PREFIX));
+      path3 = await mkdtemp(join2(tempRoot, PRIVATE_DIR_PREFIX));
     } catch (error2) {
-      throw diskFullError(error2, join3(tempRoot, PRIVATE_DIR_PREFIX), "The step's private directory");
+      throw diskFullError(error2, join2(tempRoot, PRIVATE_DIR_PREFIX), "The step's private directory");
     }
-    await chmod2(path5, 448);
-    const dir = new _PrivateDir(runtime, path5);
+    await chmod2(path3, 448);
+    const dir = new _PrivateDir(runtime, path3);
     _PrivateDir.open.push(dir);
     dir.record();
     return dir;
@@ -23167,8 +22530,8 @@ var PrivateDir = class _PrivateDir {
   }
   /** Writes a file only this user can read (0600) and returns its path. `name` is a plain file name. */
   async writeSecret(name, content) {
-    if (name !== basename3(name) || name.startsWith(".")) throw new Error(`private file name '${name}': expected a plain file name`);
-    const file = join3(this.path, name);
+    if (name !== basename2(name) || name.startsWith(".")) throw new Error(`private file name '${name}': expected a plain file name`);
+    const file = join2(this.path, name);
     try {
       await writeFile2(file, content, { mode: 384, flag: "wx" });
     } catch (error2) {
@@ -23470,24 +22833,23 @@ async function runAction(action, body, onFailure = {}) {
 }
 
 // node_modules/@actions/tool-cache/lib/tool-cache.js
-import * as crypto2 from "crypto";
 import * as fs3 from "fs";
 
 // node_modules/@actions/tool-cache/lib/manifest.js
 var semver = __toESM(require_semver2(), 1);
 
 // node_modules/@actions/tool-cache/lib/tool-cache.js
-import * as os6 from "os";
-import * as path4 from "path";
+import * as os5 from "os";
+import * as path2 from "path";
 var semver2 = __toESM(require_semver2(), 1);
 import { ok as ok2 } from "assert";
-var __awaiter7 = function(thisArg, _arguments, P, generator) {
+var __awaiter5 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve12) {
-      resolve12(value);
+    return value instanceof P ? value : new P(function(resolve11) {
+      resolve11(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve12, reject) {
+  return new (P || (P = Promise))(function(resolve11, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -23503,60 +22865,17 @@ var __awaiter7 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve12(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
 };
 var IS_WINDOWS3 = process.platform === "win32";
 var IS_MAC = process.platform === "darwin";
-function extractTar(file_1, dest_1) {
-  return __awaiter7(this, arguments, void 0, function* (file, dest, flags = "xz") {
-    if (!file) {
-      throw new Error("parameter 'file' is required");
-    }
-    dest = yield _createExtractFolder(dest);
-    debug("Checking tar --version");
-    let versionOutput = "";
-    yield exec("tar --version", [], {
-      ignoreReturnCode: true,
-      silent: true,
-      listeners: {
-        stdout: (data) => versionOutput += data.toString(),
-        stderr: (data) => versionOutput += data.toString()
-      }
-    });
-    debug(versionOutput.trim());
-    const isGnuTar = versionOutput.toUpperCase().includes("GNU TAR");
-    let args;
-    if (flags instanceof Array) {
-      args = flags;
-    } else {
-      args = [flags];
-    }
-    if (isDebug() && !flags.includes("v")) {
-      args.push("-v");
-    }
-    let destArg = dest;
-    let fileArg = file;
-    if (IS_WINDOWS3 && isGnuTar) {
-      args.push("--force-local");
-      destArg = dest.replace(/\\/g, "/");
-      fileArg = file.replace(/\\/g, "/");
-    }
-    if (isGnuTar) {
-      args.push("--warning=no-unknown-keyword");
-      args.push("--overwrite");
-    }
-    args.push("-C", destArg, "-f", fileArg);
-    yield exec(`tar`, args);
-    return dest;
-  });
-}
 function cacheDir(sourceDir, tool, version, arch3) {
-  return __awaiter7(this, void 0, void 0, function* () {
+  return __awaiter5(this, void 0, void 0, function* () {
     version = semver2.clean(version) || version;
-    arch3 = arch3 || os6.arch();
+    arch3 = arch3 || os5.arch();
     debug(`Caching tool ${tool} ${version} ${arch3}`);
     debug(`source dir: ${sourceDir}`);
     if (!fs3.statSync(sourceDir).isDirectory()) {
@@ -23564,7 +22883,7 @@ function cacheDir(sourceDir, tool, version, arch3) {
     }
     const destPath = yield _createToolPath(tool, version, arch3);
     for (const itemName of fs3.readdirSync(sourceDir)) {
-      const s = path4.join(sourceDir, itemName);
+      const s = path2.join(sourceDir, itemName);
       yield cp(s, destPath, { recursive: true });
     }
     _completeToolPath(tool, version, arch3);
@@ -23578,7 +22897,7 @@ function find(toolName, versionSpec, arch3) {
   if (!versionSpec) {
     throw new Error("versionSpec parameter is required");
   }
-  arch3 = arch3 || os6.arch();
+  arch3 = arch3 || os5.arch();
   if (!isExplicitVersion(versionSpec)) {
     const localVersions = findAllVersions(toolName, arch3);
     const match = evaluateVersions(localVersions, versionSpec);
@@ -23587,7 +22906,7 @@ function find(toolName, versionSpec, arch3) {
   let toolPath = "";
   if (versionSpec) {
     versionSpec = semver2.clean(versionSpec) || "";
-    const cachePath = path4.join(_getCacheDirectory(), toolName, versionSpec, arch3);
+    const cachePath = path2.join(_getCacheDirectory(), toolName, versionSpec, arch3);
     debug(`checking cache: ${cachePath}`);
     if (fs3.existsSync(cachePath) && fs3.existsSync(`${cachePath}.complete`)) {
       debug(`Found tool in cache ${toolName} ${versionSpec} ${arch3}`);
@@ -23600,33 +22919,24 @@ function find(toolName, versionSpec, arch3) {
 }
 function findAllVersions(toolName, arch3) {
   const versions = [];
-  arch3 = arch3 || os6.arch();
-  const toolPath = path4.join(_getCacheDirectory(), toolName);
+  arch3 = arch3 || os5.arch();
+  const toolPath = path2.join(_getCacheDirectory(), toolName);
   if (fs3.existsSync(toolPath)) {
     const children = fs3.readdirSync(toolPath);
-    for (const child2 of children) {
-      if (isExplicitVersion(child2)) {
-        const fullPath = path4.join(toolPath, child2, arch3 || "");
+    for (const child of children) {
+      if (isExplicitVersion(child)) {
+        const fullPath = path2.join(toolPath, child, arch3 || "");
         if (fs3.existsSync(fullPath) && fs3.existsSync(`${fullPath}.complete`)) {
-          versions.push(child2);
+          versions.push(child);
         }
       }
     }
   }
   return versions;
 }
-function _createExtractFolder(dest) {
-  return __awaiter7(this, void 0, void 0, function* () {
-    if (!dest) {
-      dest = path4.join(_getTempDirectory(), crypto2.randomUUID());
-    }
-    yield mkdirP(dest);
-    return dest;
-  });
-}
 function _createToolPath(tool, version, arch3) {
-  return __awaiter7(this, void 0, void 0, function* () {
-    const folderPath = path4.join(_getCacheDirectory(), tool, semver2.clean(version) || version, arch3 || "");
+  return __awaiter5(this, void 0, void 0, function* () {
+    const folderPath = path2.join(_getCacheDirectory(), tool, semver2.clean(version) || version, arch3 || "");
     debug(`destination ${folderPath}`);
     const markerPath = `${folderPath}.complete`;
     yield rmRF(folderPath);
@@ -23636,7 +22946,7 @@ function _createToolPath(tool, version, arch3) {
   });
 }
 function _completeToolPath(tool, version, arch3) {
-  const folderPath = path4.join(_getCacheDirectory(), tool, semver2.clean(version) || version, arch3 || "");
+  const folderPath = path2.join(_getCacheDirectory(), tool, semver2.clean(version) || version, arch3 || "");
   const markerPath = `${folderPath}.complete`;
   fs3.writeFileSync(markerPath, "");
   debug("finished caching tool");
@@ -23677,22 +22987,16 @@ function _getCacheDirectory() {
   ok2(cacheDirectory, "Expected RUNNER_TOOL_CACHE to be defined");
   return cacheDirectory;
 }
-function _getTempDirectory() {
-  const tempDirectory = process.env["RUNNER_TEMP"] || "";
-  ok2(tempDirectory, "Expected RUNNER_TEMP to be defined");
-  return tempDirectory;
-}
 
 // src/runner/tool-cache.ts
 var actionsToolCache = {
   find: (tool, version, arch3) => find(tool, version, arch3) || void 0,
-  extractTar: (archive, dest) => extractTar(archive, dest),
   cacheDir: (dir, tool, version, arch3) => cacheDir(dir, tool, version, arch3)
 };
 
 // src/actions/gate/options.ts
 import { tmpdir as tmpdir4 } from "node:os";
-import { resolve as resolve10 } from "node:path";
+import { resolve as resolve9 } from "node:path";
 
 // src/nix/nix-config.ts
 function composeNixConfig(callerConfig, extraConfig) {
@@ -23709,7 +23013,7 @@ function runNixConfig(settings) {
 
 // src/actions/build-matrix/options.ts
 import { tmpdir } from "node:os";
-import { resolve as resolve5 } from "node:path";
+import { resolve as resolve4 } from "node:path";
 
 // src/cache/cachix.ts
 var CACHIX_NAME = /^[a-z0-9][a-z0-9-]*$/;
@@ -23934,15 +23238,15 @@ function basicAuthEnv(user, password, env, scope) {
 
 // src/nix/flake-ref.ts
 import { existsSync as existsSync4, statSync as statSync3 } from "node:fs";
-import { resolve as resolve4 } from "node:path";
+import { resolve as resolve3 } from "node:path";
 var SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 function localFlakeDir(flake, cwd) {
   const url = /^(?:path:|git\+file:(?:\/\/)?)([^?]*)(?:\?(.*))?$/.exec(flake);
   if (url) {
     const dir = new URLSearchParams(url[2] ?? "").get("dir");
-    return resolve4(cwd, url[1] || ".", dir ?? "");
+    return resolve3(cwd, url[1] || ".", dir ?? "");
   }
-  return SCHEME.test(flake) ? void 0 : resolve4(cwd, flake || ".");
+  return SCHEME.test(flake) ? void 0 : resolve3(cwd, flake || ".");
 }
 var FLAKE_CREDENTIALS_FIX = "the token in nix-config instead: 'access-tokens = <host>=<token>' (github:, gitlab: and https downloads), or a netrc for git+https (machine <host> login <user> password <token>, in ~/.netrc for git, or netrc-file in nix-config)";
 function readFlakeRef(inputs, input, cwd) {
@@ -23956,7 +23260,7 @@ function readFlakeRef(inputs, input, cwd) {
   if (!existsSync4(dir) || !statSync3(dir).isDirectory()) {
     throw inputs.error(input, `'${flake}' is not a directory (${dir}). Expected the path of a directory holding flake.nix.`);
   }
-  if (!existsSync4(resolve4(dir, "flake.nix"))) {
+  if (!existsSync4(resolve3(dir, "flake.nix"))) {
     throw inputs.error(input, `'${flake}' is not a flake: ${dir} has no flake.nix. Expected the path of a directory holding flake.nix.`);
   }
   return { flake, ref: SCHEME.test(flake) ? flake : dir, localDir: dir };
@@ -24192,14 +23496,14 @@ function readBuildMatrixOptions(inputs, env, cwd = process.cwd()) {
     cacheCheck: { timeoutMs: 1e4, retries: 2, concurrency: 16 },
     nixConfig: readNixConfig(inputs, "nix-config"),
     tempRoot: env.RUNNER_TEMP || tmpdir(),
-    reportDir: resolve5(env.RUNNER_TEMP || tmpdir(), "nix-fleet"),
+    reportDir: resolve4(env.RUNNER_TEMP || tmpdir(), "nix-fleet"),
     inputLabel: inputs.label
   };
 }
 
 // src/actions/flake-check/options.ts
 import { tmpdir as tmpdir2 } from "node:os";
-import { resolve as resolve6 } from "node:path";
+import { resolve as resolve5 } from "node:path";
 function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
   const nixConfig = readNixConfig(inputs, "nix-config");
   const options = {
@@ -24210,7 +23514,7 @@ function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
     extraArgs: readExtraArgs(inputs, "extra-args"),
     workspace: env.GITHUB_WORKSPACE || cwd,
     pathsFromRepositoryRoot: !!env.GITHUB_WORKSPACE,
-    reportDir: resolve6(env.RUNNER_TEMP || tmpdir2(), "nix-fleet"),
+    reportDir: resolve5(env.RUNNER_TEMP || tmpdir2(), "nix-fleet"),
     inputLabel: inputs.label
   };
   if (nixConfig !== void 0) options.nixConfig = nixConfig;
@@ -24220,41 +23524,41 @@ function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
 // src/actions/secret-scan/options.ts
 import { tmpdir as tmpdir3 } from "node:os";
 import { existsSync as existsSync6, readFileSync, realpathSync as realpathSync2 } from "node:fs";
-import { delimiter as delimiter3, isAbsolute as isAbsolute6, relative as relative6, resolve as resolve9 } from "node:path";
+import { delimiter as delimiter3, isAbsolute as isAbsolute6, relative as relative6, resolve as resolve8 } from "node:path";
 
 // src/runner/output-path.ts
 import { lstatSync, realpathSync } from "node:fs";
-import { basename as basename4, dirname as dirname5, isAbsolute as isAbsolute4, join as join5, relative as relative4, resolve as resolve7, sep as sep2 } from "node:path";
-function exists2(path5) {
+import { basename as basename3, dirname as dirname4, isAbsolute as isAbsolute4, join as join4, relative as relative4, resolve as resolve6, sep as sep2 } from "node:path";
+function exists2(path3) {
   try {
-    lstatSync(path5);
+    lstatSync(path3);
     return true;
   } catch {
     return false;
   }
 }
-function realTarget(path5) {
-  let existing = path5;
+function realTarget(path3) {
+  let existing = path3;
   const rest = [];
   while (!exists2(existing)) {
-    rest.unshift(basename4(existing));
-    const parent = dirname5(existing);
+    rest.unshift(basename3(existing));
+    const parent = dirname4(existing);
     if (parent === existing) break;
     existing = parent;
   }
-  return join5(realpathSync(existing), ...rest);
+  return join4(realpathSync(existing), ...rest);
 }
-function inside2(path5, root) {
-  const rel = relative4(root, path5);
+function inside2(path3, root) {
+  const rel = relative4(root, path3);
   return rel !== "" && !rel.startsWith(`..${sep2}`) && rel !== ".." && !isAbsolute4(rel);
 }
 function outputPath(inputs, name, value, roots, confined = true) {
   const where3 = confined ? ` inside the workspace (${roots.workspace}) or RUNNER_TEMP (${roots.temp})` : "";
   const expected = `Expected the path of a new file${where3}, outside .git`;
-  const given = isAbsolute4(value) ? resolve7(value) : resolve7(roots.workspace, value);
+  const given = isAbsolute4(value) ? resolve6(value) : resolve6(roots.workspace, value);
   if (exists2(given)) throw inputs.error(name, `'${value}' already exists (${given}): only files the step creates are written. ${expected}.`);
   const target = realTarget(given);
-  const realRoots = [roots.workspace, roots.temp].map((r) => exists2(r) ? realpathSync(r) : resolve7(r));
+  const realRoots = [roots.workspace, roots.temp].map((r) => exists2(r) ? realpathSync(r) : resolve6(r));
   const root = realRoots.find((r) => inside2(target, r));
   if (confined && !root) throw inputs.error(name, `'${value}' is outside the workspace and RUNNER_TEMP (it resolves to ${target}). ${expected}.`);
   if ((root ? relative4(root, target) : target).split(sep2).includes(".git")) {
@@ -24267,7 +23571,7 @@ function outputPath(inputs, name, value, roots, confined = true) {
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { access as access2, constants as constants3, mkdir as mkdir3, readFile as readFile2, rm as rm4 } from "node:fs/promises";
-import { basename as basename5, delimiter as delimiter2, join as join6 } from "node:path";
+import { basename as basename4, delimiter as delimiter2, join as join5 } from "node:path";
 
 // src/scan/download.ts
 import { createWriteStream as createWriteStream2 } from "node:fs";
@@ -24344,7 +23648,7 @@ async function downloadFile(url, dest, limits = DOWNLOAD_LIMITS, env = process.e
   }
 }
 function request(url, limits, env) {
-  return new Promise((resolve12, reject) => {
+  return new Promise((resolve11, reject) => {
     let tunnel2 = void 0;
     let req;
     let body;
@@ -24363,7 +23667,7 @@ function request(url, limits, env) {
       req = get(url, { headers: { "user-agent": "nix-fleet-actions" }, ...viaTunnel }, (response) => {
         clearTimeout(responseTimer);
         body = response;
-        resolve12(response);
+        resolve11(response);
       });
       req.setTimeout(limits.stallMs, () => fail(`the download stalled: nothing received for ${limits.stallMs / 1e3} s`));
       req.on("error", (error2) => fail(error2.message));
@@ -24614,7 +23918,7 @@ function parseChecksums(text) {
   const sums = /* @__PURE__ */ new Map();
   for (const line of text.split("\n")) {
     const m = /^([0-9a-fA-F]{64})\s+\*?(\S+)\s*$/.exec(line.trim());
-    if (m) sums.set(basename5(m[2]), m[1].toLowerCase());
+    if (m) sums.set(basename4(m[2]), m[1].toLowerCase());
   }
   return sums;
 }
@@ -24625,17 +23929,17 @@ async function sha256(file) {
   for await (const chunk of createReadStream(file)) hash.update(chunk);
   return hash.digest("hex");
 }
-async function isExecutable(path5) {
+async function isExecutable(path3) {
   try {
-    await access2(path5, constants3.X_OK);
+    await access2(path3, constants3.X_OK);
     return true;
   } catch {
     return false;
   }
 }
-async function findOnPath(name, path5 = process.env.PATH ?? "") {
-  for (const dir of path5.split(delimiter2).filter(Boolean)) {
-    const candidate = join6(dir, name);
+async function findOnPath(name, path3 = process.env.PATH ?? "") {
+  for (const dir of path3.split(delimiter2).filter(Boolean)) {
+    const candidate = join5(dir, name);
     if (await isExecutable(candidate)) return candidate;
   }
   return void 0;
@@ -24665,14 +23969,14 @@ async function installGitleaks(version, o, deps) {
   const cached = cache.find("gitleaks", version, arch3);
   if (cached) {
     log.info(`gitleaks ${version} from the tool cache (${cached}).`);
-    return { binary: join6(cached, "gitleaks"), cached: true };
+    return { binary: join5(cached, "gitleaks"), cached: true };
   }
   const assets = releaseAssets(o.downloadUrl, version, arch3);
   log.info(`Downloading gitleaks ${version}: ${assets.archiveUrl}`);
-  const downloads = join6(deps.scratch, "gitleaks-download");
+  const downloads = join5(deps.scratch, "gitleaks-download");
   await mkdir3(downloads, { recursive: true });
   const download = async (url, name) => {
-    const dest = join6(downloads, name);
+    const dest = join5(downloads, name);
     try {
       await downloadFile(url, dest, deps.limits);
     } catch (error2) {
@@ -24694,21 +23998,27 @@ async function installGitleaks(version, o, deps) {
     await rm4(archive, { force: true });
     throw new ChecksumError(`checksum mismatch for ${assets.archiveUrl}: expected sha256 ${expected.sum} (from ${expected.from}), got ${actual}. Refusing to install it.`);
   }
-  const dir = await cache.extractTar(archive, join6(downloads, "extracted"));
-  if (!await isExecutable(join6(dir, "gitleaks"))) throw new Error(`${assets.archive} holds no executable 'gitleaks'.`);
+  const dir = join5(downloads, "extracted");
+  await mkdir3(dir);
+  try {
+    await runChecked(["tar", "-xzf", archive, "-C", dir, "--no-same-owner"]);
+  } catch (error2) {
+    throw new Error(`could not extract ${assets.archive}: ${error2 instanceof Error ? error2.message : String(error2)}`);
+  }
+  if (!await isExecutable(join5(dir, "gitleaks"))) throw new Error(`${assets.archive} holds no executable 'gitleaks'.`);
   const cachedDir = await cache.cacheDir(dir, "gitleaks", version, arch3);
   log.info(`Installed gitleaks ${version} (sha256 ${actual} verified against ${expected.from}) into the tool cache.`);
-  return { binary: join6(cachedDir, "gitleaks"), cached: false };
+  return { binary: join5(cachedDir, "gitleaks"), cached: false };
 }
 
 // src/scan/trusted-files.ts
 import { existsSync as existsSync5 } from "node:fs";
 import { mkdir as mkdir4, readFile as readFile4, writeFile as writeFile3 } from "node:fs/promises";
-import { basename as basename6, isAbsolute as isAbsolute5, join as join7, relative as relative5, sep as sep3 } from "node:path";
+import { basename as basename5, isAbsolute as isAbsolute5, join as join6, relative as relative5, sep as sep3 } from "node:path";
 
 // src/git/git.ts
 import { readFile as readFile3 } from "node:fs/promises";
-import { resolve as resolve8 } from "node:path";
+import { resolve as resolve7 } from "node:path";
 var Git = class {
   constructor(cwd, binary = "git", env = process.env) {
     this.cwd = cwd;
@@ -24760,7 +24070,7 @@ var GitHistory = class extends Git {
     const result = await this.exec(["rev-parse", "--git-path", "shallow"]);
     if (result.exitCode !== 0) return /* @__PURE__ */ new Set();
     try {
-      const text = await readFile3(resolve8(this.cwd, result.stdout.trim()), "utf8");
+      const text = await readFile3(resolve7(this.cwd, result.stdout.trim()), "utf8");
       return new Set(text.split("\n").map((l) => l.trim()).filter(Boolean));
     } catch {
       return /* @__PURE__ */ new Set();
@@ -24785,8 +24095,8 @@ var GitHistory = class extends Git {
     return { commits: out.filter((l) => !l.startsWith("-")), boundary: out.filter((l) => l.startsWith("-")).map((l) => l.slice(1)) };
   }
   /** A file's content at a commit, or undefined when the commit has no such file. */
-  async tryShow(commit, path5) {
-    const result = await this.exec(["cat-file", "blob", `${commit}:${path5}`]);
+  async tryShow(commit, path3) {
+    const result = await this.exec(["cat-file", "blob", `${commit}:${path3}`]);
     return result.exitCode === 0 ? result.stdout : void 0;
   }
   async gitDir() {
@@ -25107,7 +24417,7 @@ var History = class {
 var PULL_REQUEST_EVENTS = /* @__PURE__ */ new Set(["pull_request", "pull_request_target"]);
 async function trustedFiles(o, repo, root, dir, log) {
   if (!PULL_REQUEST_EVENTS.has(o.eventName)) {
-    return { source: root, config: o.config, baseline: o.baseline, ignoreFile: existsSync5(join7(root, ".gitleaksignore")) };
+    return { source: root, config: o.config, baseline: o.baseline, ignoreFile: existsSync5(join6(root, ".gitleaksignore")) };
   }
   const baseSha = o.event.pull_request?.base?.sha;
   if (typeof baseSha !== "string" || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(baseSha)) {
@@ -25118,23 +24428,23 @@ async function trustedFiles(o, repo, root, dir, log) {
   const changed = [];
   const fromBase = async (rel, name) => {
     const content = await repo.tryShow(base, rel);
-    const current = await readFile4(join7(root, rel), "utf8").catch(() => void 0);
+    const current = await readFile4(join6(root, rel), "utf8").catch(() => void 0);
     if (current !== content) changed.push(rel);
     if (content === void 0) return void 0;
-    await writeFile3(join7(dir, name), content);
-    return join7(dir, name);
+    await writeFile3(join6(dir, name), content);
+    return join6(dir, name);
   };
-  const inRepo = (path5) => {
-    if (!path5) return void 0;
-    const rel = relative5(root, path5);
+  const inRepo = (path3) => {
+    if (!path3) return void 0;
+    const rel = relative5(root, path3);
     return rel && !rel.startsWith("..") && !isAbsolute5(rel) ? rel.split(sep3).join("/") : void 0;
   };
   await fromBase(".gitleaks.toml", ".gitleaks.toml");
   const ignoreFile = await fromBase(".gitleaksignore", ".gitleaksignore") !== void 0;
-  const pick2 = async (path5, name) => {
-    const rel = inRepo(path5);
-    if (!rel) return path5;
-    const trusted = await fromBase(rel, `${name}-${basename6(rel)}`);
+  const pick2 = async (path3, name) => {
+    const rel = inRepo(path3);
+    if (!rel) return path3;
+    const trusted = await fromBase(rel, `${name}-${basename5(rel)}`);
     if (!trusted) log.warning(`${rel} (input '${name}') is not in the pull request's base commit: scanning without it.`);
     return trusted;
   };
@@ -25147,12 +24457,12 @@ async function trustedFiles(o, repo, root, dir, log) {
 }
 
 // src/actions/secret-scan/options.ts
-function insideDir(path5, dir) {
-  const rel = relative6(realpathSync2(dir), realpathSync2(path5));
+function insideDir(path3, dir) {
+  const rel = relative6(realpathSync2(dir), realpathSync2(path3));
   return rel === "" || !rel.startsWith("..") && !isAbsolute6(rel);
 }
-function trustedSearchPath(path5, workspace) {
-  return path5.split(delimiter3).filter((dir) => dir && isAbsolute6(dir) && existsSync6(dir) && !insideDir(dir, workspace)).join(delimiter3);
+function trustedSearchPath(path3, workspace) {
+  return path3.split(delimiter3).filter((dir) => dir && isAbsolute6(dir) && existsSync6(dir) && !insideDir(dir, workspace)).join(delimiter3);
 }
 function parseUrl(value) {
   try {
@@ -25162,16 +24472,16 @@ function parseUrl(value) {
   }
 }
 function runnerTempDir(env) {
-  return resolve9(env.RUNNER_TEMP || tmpdir3(), "nix-fleet");
+  return resolve8(env.RUNNER_TEMP || tmpdir3(), "nix-fleet");
 }
 function readEvent(env) {
   const eventName = env.GITHUB_EVENT_NAME ?? "";
-  const path5 = env.GITHUB_EVENT_PATH;
-  if (!eventName || !path5 || !existsSync6(path5)) return { eventName, event: {} };
+  const path3 = env.GITHUB_EVENT_PATH;
+  if (!eventName || !path3 || !existsSync6(path3)) return { eventName, event: {} };
   try {
-    return { eventName, event: JSON.parse(readFileSync(path5, "utf8")) };
+    return { eventName, event: JSON.parse(readFileSync(path3, "utf8")) };
   } catch (error2) {
-    throw new Error(`the event payload ${path5} is not JSON: ${error2.message}`);
+    throw new Error(`the event payload ${path3} is not JSON: ${error2.message}`);
   }
 }
 function readSecretScanOptions(inputs, env, cwd = process.cwd(), paths = {}) {
@@ -25257,7 +24567,7 @@ function readGateOptions(inputs, env, cwd = process.cwd()) {
     flakeCheck: { ...flakeCheck, nixConfig: checkNixConfig(flakeCheck.nixConfig, buildMatrix) },
     secretScan: readSecretScanOptions(inputs, env, cwd),
     buildMatrix,
-    reportDir: resolve10(env.RUNNER_TEMP || tmpdir4(), "nix-fleet")
+    reportDir: resolve9(env.RUNNER_TEMP || tmpdir4(), "nix-fleet")
   };
 }
 function checkNixConfig(nixConfig, build) {
@@ -25268,52 +24578,52 @@ function checkNixConfig(nixConfig, build) {
 // src/runner/report-file.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
 import { link, mkdir as mkdir5, mkdtemp as mkdtemp2, rm as rm5, writeFile as writeFile4 } from "node:fs/promises";
-import { basename as basename7, dirname as dirname6, join as join8 } from "node:path";
+import { basename as basename6, dirname as dirname5, join as join7 } from "node:path";
 var ReportWriteError = class extends Error {
-  constructor(action, path5, cause) {
-    super(cause instanceof UserError ? cause.message : `The ${action} report could not be written to ${path5}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  constructor(action, path3, cause) {
+    super(cause instanceof UserError ? cause.message : `The ${action} report could not be written to ${path3}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.action = action;
-    this.path = path5;
+    this.path = path3;
     this.name = "ReportWriteError";
   }
   action;
   path;
 };
-async function writeStepReport(dir, action, data, path5) {
-  const [target] = await writeStepFiles(dir, action, [{ name: `${action}-report.json`, content: JSON.stringify(data, null, 2) + "\n", path: path5 }]);
+async function writeStepReport(dir, action, data, path3) {
+  const [target] = await writeStepFiles(dir, action, [{ name: `${action}-report.json`, content: JSON.stringify(data, null, 2) + "\n", path: path3 }]);
   return target;
 }
 async function writeStepFiles(dir, action, files) {
   let stepDir;
-  let target = files[0]?.path ?? join8(dir, files[0]?.name ?? "");
+  let target = files[0]?.path ?? join7(dir, files[0]?.name ?? "");
   const written = [];
   try {
     if (files.some((f) => !f.path)) stepDir = await newStepDir(dir, action);
     for (const file of files) {
-      target = file.path ?? join8(stepDir, file.name);
-      await mkdir5(dirname6(target), { recursive: true });
+      target = file.path ?? join7(stepDir, file.name);
+      await mkdir5(dirname5(target), { recursive: true });
       await writeFileWhole(target, file.content);
       written.push(target);
     }
     return written;
   } catch (error2) {
-    for (const path5 of written) await rm5(path5, { force: true });
+    for (const path3 of written) await rm5(path3, { force: true });
     if (stepDir) await rm5(stepDir, { recursive: true, force: true });
     throw new ReportWriteError(action, target, diskFullError(error2, target, `The ${action} report`));
   }
 }
-async function writeFileWhole(path5, content) {
-  const temporary = join8(dirname6(path5), `.${basename7(path5)}.${randomBytes2(6).toString("hex")}.tmp`);
+async function writeFileWhole(path3, content) {
+  const temporary = join7(dirname5(path3), `.${basename6(path3)}.${randomBytes2(6).toString("hex")}.tmp`);
   try {
     await writeFile4(temporary, content, { flag: "wx" });
-    await link(temporary, path5);
+    await link(temporary, path3);
   } finally {
     await rm5(temporary, { force: true });
   }
 }
 async function newStepDir(dir, action) {
   await mkdir5(dir, { recursive: true });
-  return mkdtemp2(join8(dir, `${action}-`));
+  return mkdtemp2(join7(dir, `${action}-`));
 }
 
 // src/runner/scoped-runtime.ts
@@ -25391,7 +24701,7 @@ function concurrencyLimit(limit) {
   let running2 = 0;
   const waiting = [];
   return async (fn) => {
-    if (running2 >= limit) await new Promise((resolve12) => waiting.push(resolve12));
+    if (running2 >= limit) await new Promise((resolve11) => waiting.push(resolve11));
     running2++;
     try {
       return await fn();
@@ -25456,12 +24766,12 @@ var CachePresence = class {
   /** Every path against every cache, in parallel up to the concurrency limit. Never throws for a cache's failure. */
   async check(caches, paths) {
     const unique = [...new Set(caches)];
-    const pairs = paths.flatMap((path5) => unique.map((cache) => ({ path: path5, cache })));
-    const answers = await mapConcurrent(pairs, this.concurrency, ({ path: path5, cache }) => this.presence(cache, path5));
-    return paths.map((path5) => {
-      const result = { path: path5, cachedIn: [], errors: [] };
+    const pairs = paths.flatMap((path3) => unique.map((cache) => ({ path: path3, cache })));
+    const answers = await mapConcurrent(pairs, this.concurrency, ({ path: path3, cache }) => this.presence(cache, path3));
+    return paths.map((path3) => {
+      const result = { path: path3, cachedIn: [], errors: [] };
       pairs.forEach((pair, i) => {
-        if (pair.path !== path5) return;
+        if (pair.path !== path3) return;
         const answer = answers[i];
         if (answer.state === "present") result.cachedIn.push(pair.cache);
         else if (answer.state === "error") result.errors.push({ cache: pair.cache, message: answer.message });
@@ -25470,10 +24780,10 @@ var CachePresence = class {
     });
   }
   /** One path in one cache. */
-  async presence(cache, path5) {
+  async presence(cache, path3) {
     let url;
     try {
-      url = new URL(narinfoUrl(cache, path5));
+      url = new URL(narinfoUrl(cache, path3));
     } catch (error2) {
       return { state: "error", message: error2.message };
     }
@@ -25575,7 +24885,7 @@ var CachePresence = class {
     const headers = { "user-agent": "nix-fleet-actions" };
     const entry = netrcFor(this.netrc, url.hostname);
     if (entry) headers.authorization = `Basic ${Buffer.from(`${entry.login}:${entry.password}`).toString("base64")}`;
-    return new Promise((resolve12, reject) => {
+    return new Promise((resolve11, reject) => {
       const request2 = (secure ? https : http).request(url, { method, headers, agent: secure ? this.agents.https : this.agents.http });
       const timer = setTimeout(() => request2.destroy(new RetryableError(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
       request2.on("response", (response) => {
@@ -25588,7 +24898,7 @@ var CachePresence = class {
         response.on("end", () => {
           clearTimeout(timer);
           const after = Number(response.headers["retry-after"]);
-          resolve12({
+          resolve11({
             status: response.statusCode ?? 0,
             body: Buffer.concat(chunks).toString("utf8"),
             location: response.headers.location,
@@ -25787,8 +25097,8 @@ var NixNotFoundError = class extends Error {
 };
 function parsePathInfo(json2) {
   const entries = Array.isArray(json2) ? json2.map((e) => [String(e.path), e]) : Object.entries(json2);
-  return entries.filter((entry) => entry[1] !== null && entry[1].valid !== false).map(([path5, e]) => ({
-    path: path5,
+  return entries.filter((entry) => entry[1] !== null && entry[1].valid !== false).map(([path3, e]) => ({
+    path: path3,
     narSize: Number(e.narSize ?? 0),
     closureSize: typeof e.closureSize === "number" ? e.closureSize : void 0,
     references: Array.isArray(e.references) ? e.references : [],
@@ -26041,13 +25351,13 @@ function sortByHost(list) {
 
 // src/nix/source-map.ts
 import { existsSync as existsSync7, readdirSync as readdirSync2, readFileSync as readFileSync2 } from "node:fs";
-import { dirname as dirname7, join as join9, relative as relative7, resolve as resolve11, sep as sep4 } from "node:path";
+import { dirname as dirname6, join as join8, relative as relative7, resolve as resolve10, sep as sep4 } from "node:path";
 var ANY_SOURCE = /^\/nix\/store\/[0-9a-df-np-sv-z]{32}-source\/(.+)$/;
 function inSourceTree(file, map) {
   if (!map.root) return void 0;
   if (map.storePath) return file.startsWith(`${map.storePath}/`) ? file.slice(map.storePath.length + 1) : void 0;
   const m = ANY_SOURCE.exec(file);
-  return m?.[1] && existsSync7(join9(map.root, m[1])) ? m[1] : void 0;
+  return m?.[1] && existsSync7(join8(map.root, m[1])) ? m[1] : void 0;
 }
 function shown(onDisk, map) {
   const rel = relative7(map.workspace, onDisk);
@@ -26055,7 +25365,7 @@ function shown(onDisk, map) {
 }
 function toWorkspacePath(file, map) {
   const inSource = inSourceTree(file, map);
-  return inSource === void 0 || !map.root ? void 0 : shown(join9(map.root, inSource), map);
+  return inSource === void 0 || !map.root ? void 0 : shown(join8(map.root, inSource), map);
 }
 function locate(error2, map) {
   const untracked = untrackedFile(error2.message, map);
@@ -26078,15 +25388,15 @@ var MAX_FILES_SEARCHED = 2e3;
 function untrackedFile(message, map) {
   const m = /(?:getting status of|path) '(\/nix\/store\/[0-9a-z]{32}-source\/[^']+)'(?:: No such file or directory| does not exist)/.exec(message);
   const inSource = m?.[1] && ANY_SOURCE.exec(m[1])?.[1];
-  if (!inSource || !map.root || !existsSync7(join9(map.root, inSource))) return void 0;
-  const missing = resolve11(map.root, inSource);
+  if (!inSource || !map.root || !existsSync7(join8(map.root, inSource))) return void 0;
+  const missing = resolve10(map.root, inSource);
   const files = nixFiles(map.root);
   for (const file of files) {
     const lines2 = readFileSync2(file, "utf8").split("\n");
     for (const [i, text] of lines2.entries()) {
       for (const literal of text.matchAll(/(?<![\w/])(\.{1,2}\/[\w./+-]*)/g)) {
-        const target = resolve11(dirname7(file), literal[1] ?? "");
-        if (target === missing || target === dirname7(missing) && missing.endsWith(`${sep4}default.nix`)) {
+        const target = resolve10(dirname6(file), literal[1] ?? "");
+        if (target === missing || target === dirname6(missing) && missing.endsWith(`${sep4}default.nix`)) {
           return { path: inSource, referencedAt: { file: shown(file, map), line: i + 1, column: (literal.index ?? 0) + 1 } };
         }
       }
@@ -26106,9 +25416,9 @@ function nixFiles(root) {
     for (const e of entries) {
       if (found.length >= MAX_FILES_SEARCHED) return;
       if (e.name === ".git" || e.name === "node_modules" || e.name === "result") continue;
-      const path5 = join9(dir, e.name);
-      if (e.isDirectory()) walk(path5);
-      else if (e.name.endsWith(".nix")) found.push(path5);
+      const path3 = join8(dir, e.name);
+      if (e.isDirectory()) walk(path3);
+      else if (e.name.endsWith(".nix")) found.push(path3);
     }
   };
   walk(root);
@@ -26355,7 +25665,7 @@ async function evaluateAlone(result, nix, ctx) {
 
 // src/actions/build-matrix/caches.ts
 import { readFile as readFile6 } from "node:fs/promises";
-import { join as join10 } from "node:path";
+import { join as join9 } from "node:path";
 function cacheCredentials(options) {
   const entries = [...options.cacheNetrc ?? []];
   const token = options.cachixAuthToken;
@@ -26391,7 +25701,7 @@ function nixConfigFor(options, netrcFile) {
 }
 async function userNetrc(runtime, warn, nixConfig) {
   const confDir = process.env.NIX_CONF_DIR || "/etc/nix";
-  const nixConf = await readFile6(join10(confDir, "nix.conf"), "utf8").catch(() => void 0);
+  const nixConf = await readFile6(join9(confDir, "nix.conf"), "utf8").catch(() => void 0);
   const file = configuredNetrcFile([process.env.NIX_CONFIG, nixConfig].filter(Boolean).join("\n") || void 0, nixConf, confDir);
   let text;
   try {
@@ -26793,7 +26103,7 @@ function failureMessage3(report) {
 
 // src/actions/secret-scan/run.ts
 import { existsSync as existsSync8 } from "node:fs";
-import { join as join11, relative as relative8, sep as sep5 } from "node:path";
+import { join as join10, relative as relative8, sep as sep5 } from "node:path";
 
 // src/scan/fleet-config.ts
 var TOKEN = String.raw`[\w=-]`;
@@ -26873,7 +26183,7 @@ async function runSecretScan(options, deps) {
   try {
     ({ gitleaks, source } = await locateGitleaks(options, { toolCache: deps.toolCache, log, scratch: scratch.path }));
     runtime.info(`Using ${gitleaks.name} from ${source}.`);
-    trust = await trustedFiles(options, repo, root, join11(scratch.path, "trusted"), log);
+    trust = await trustedFiles(options, repo, root, join10(scratch.path, "trusted"), log);
     rules = rulesSource(trust.config, trust.source, process.env, existsSync8);
     runtime.info(`Rules: ${describeRules(rules)}.`);
     const config = rules.kind === "fleet-defaults" ? await scratch.writeSecret(FLEET_CONFIG_NAME, FLEET_CONFIG) : trust.config;
@@ -26886,7 +26196,7 @@ async function runSecretScan(options, deps) {
           logOpts: logOpts(range),
           config,
           baseline: trust.baseline,
-          reportPath: join11(scratch.path, "report.json"),
+          reportPath: join10(scratch.path, "report.json"),
           timeoutMs: options.gitleaksTimeoutMinutes * 6e4,
           // The repository controls what gitleaks prints (a config's regex, file names).
           onStderrLine: (line) => runtime.untrusted(stripAnsi(line))
@@ -26900,7 +26210,7 @@ async function runSecretScan(options, deps) {
     await scratch.close();
   }
   const workspacePath = (f) => {
-    const rel = relative8(options.workspace, join11(root, f.file));
+    const rel = relative8(options.workspace, join10(root, f.file));
     return rel.startsWith("..") ? f.file : rel.split(sep5).join("/");
   };
   const report = {

@@ -7,14 +7,11 @@ import * as tc from "@actions/tool-cache";
 export interface ToolCache {
   /** The cached tool's directory, or undefined when this version is not cached. */
   find(tool: string, version: string, arch: string): string | undefined;
-  /** Extracts into `dest` (the caller's own scratch directory, so nothing is left behind). */
-  extractTar(archive: string, dest: string): Promise<string>;
   /** Copies a directory into the cache and returns the cached copy. */
   cacheDir(dir: string, tool: string, version: string, arch: string): Promise<string>;
 }
 
 export const actionsToolCache: ToolCache = {
   find: (tool, version, arch) => tc.find(tool, version, arch) || undefined,
-  extractTar: (archive, dest) => tc.extractTar(archive, dest),
   cacheDir: (dir, tool, version, arch) => tc.cacheDir(dir, tool, version, arch),
 };

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { access, constants, mkdir, readFile, rm } from "node:fs/promises";
 import { basename, delimiter, join } from "node:path";
+import { runChecked } from "../process/run.js";
 import type { ToolCache } from "../runner/tool-cache.js";
 import { downloadFile, type DownloadLimits } from "./download.js";
 import { Gitleaks } from "./gitleaks.js";
@@ -176,7 +177,14 @@ export async function installGitleaks(
     await rm(archive, { force: true });
     throw new ChecksumError(`checksum mismatch for ${assets.archiveUrl}: expected sha256 ${expected.sum} (from ${expected.from}), got ${actual}. Refusing to install it.`);
   }
-  const dir = await cache.extractTar(archive, join(downloads, "extracted"));
+  // Extracted by our own run(), so that a stopped step stops tar too; into the scratch directory, so nothing is left behind.
+  const dir = join(downloads, "extracted");
+  await mkdir(dir);
+  try {
+    await runChecked(["tar", "-xzf", archive, "-C", dir, "--no-same-owner"]);
+  } catch (error) {
+    throw new Error(`could not extract ${assets.archive}: ${error instanceof Error ? error.message : String(error)}`);
+  }
   if (!(await isExecutable(join(dir, "gitleaks")))) throw new Error(`${assets.archive} holds no executable 'gitleaks'.`);
   const cachedDir = await cache.cacheDir(dir, "gitleaks", version, arch);
   log.info(`Installed gitleaks ${version} (sha256 ${actual} verified against ${expected.from}) into the tool cache.`);

@@ -38,7 +38,11 @@ beforeAll(async () => {
   const sha = createHash("sha256").update(archive).digest("hex");
   archiveSha = sha;
   const other = "0".repeat(64);
+  // What a broken release step might publish: not a gzip archive, but its checksum is right.
+  const garbled = Buffer.from("<html>not an archive</html>\n");
+  const garbledSha = createHash("sha256").update(garbled).digest("hex");
   const sums: Record<string, string> = {
+    garbled: `${garbledSha}  ${ARCHIVE}\n`,
     good: `${other}  gitleaks_${VERSION}_darwin_x64.tar.gz\n${sha}  ${ARCHIVE}\n`,
     bad: `${"f".repeat(64)}  ${ARCHIVE}\n`,
     unlisted: `${other}  gitleaks_${VERSION}_darwin_x64.tar.gz\n`,
@@ -51,9 +55,9 @@ beforeAll(async () => {
       res.writeHead(302, { location: `/good/${moved[1]}` }).end();
       return;
     }
-    const m = /^\/(good|bad|unlisted)\/v([^/]+)\/(.+)$/.exec(req.url ?? "");
+    const m = /^\/(good|bad|unlisted|garbled)\/v([^/]+)\/(.+)$/.exec(req.url ?? "");
     if (m && m[2] === VERSION && m[3] === ARCHIVE) {
-      res.writeHead(200, { "content-type": "application/gzip" }).end(archive);
+      res.writeHead(200, { "content-type": "application/gzip" }).end(m[1] === "garbled" ? garbled : archive);
     } else if (m && m[2] === VERSION && m[3] === `gitleaks_${VERSION}_checksums.txt`) {
       res.writeHead(200, { "content-type": "text/plain" }).end(sums[m[1] as string]);
     } else {
@@ -161,11 +165,20 @@ describeWithTools(["git", "gitleaks", "tar"], "secret-scan installs gitleaks fro
     expect(filesUnder(result.runnerTemp).filter((f) => /\.tar\.gz$|checksums|\/gitleaks$/.test(f))).toEqual([]);
   });
 
+  it("fails clearly on a verified archive that tar cannot read, and leaves nothing of it", async () => {
+    const { repo, toolCache } = cleanRepo();
+    const result = await scanWith(repo, toolCache, "garbled");
+    expect(result.exitCode).toBe(1);
+    expect(result.log, result.log).toMatch(new RegExp(`could not extract ${ARCHIVE.replace(/\./g, "\\.")}: .*tar .*exited with code 2`));
+    expect(filesUnder(result.runnerTemp).filter((f) => /\.tar\.gz$|checksums|extracted/.test(f))).toEqual([]);
+    expect(existsSync(join(toolCache, "gitleaks"))).toBe(false);
+  });
+
   it("removes an archive whose checksum does not match, right away", async () => {
     const scratch = mkdtempSync(join(tmpdir(), "scratch-"));
     cleanup.push(scratch);
     const unused = () => Promise.reject(new Error("not to be reached"));
-    const toolCache = { find: () => undefined, extractTar: unused, cacheDir: unused };
+    const toolCache = { find: () => undefined, cacheDir: unused };
     const log = { info: () => undefined, warning: () => undefined };
     await expect(installGitleaks(VERSION, { downloadUrl: `${base}/bad` }, { toolCache, log, scratch })).rejects.toThrow(ChecksumError);
     expect(filesUnder(scratch).filter((f) => f.endsWith(".tar.gz"))).toEqual([]);

@@ -8198,7 +8198,7 @@ var PrivateDir = class _PrivateDir {
   static open = [];
   cleanups = [];
   pids = /* @__PURE__ */ new Set();
-  closed = false;
+  closing;
   static async create(runtime, tempRoot) {
     let path;
     try {
@@ -8249,10 +8249,16 @@ var PrivateDir = class _PrivateDir {
   onClose(cleanup) {
     this.cleanups.push(cleanup);
   }
-  /** Runs the cleanups, stops tracked process groups, removes the directory. Idempotent; only warns. */
-  async close() {
-    if (this.closed) return;
-    this.closed = true;
+  /**
+   * Runs the cleanups, stops tracked process groups, removes the directory. Idempotent; only warns.
+   * A second caller (the signal handler, while the step's own `finally` is closing) waits for the
+   * close under way: the process must not exit between the removal and the record that says so.
+   */
+  close() {
+    this.closing ??= this.closeOnce();
+    return this.closing;
+  }
+  async closeOnce() {
     for (const cleanup of this.cleanups.reverse()) {
       try {
         await cleanup();

@@ -34,7 +34,7 @@ export class PrivateDir {
 
   private readonly cleanups: Array<() => Promise<void>> = [];
   private readonly pids = new Set<number>();
-  private closed = false;
+  private closing?: Promise<void>;
 
   private constructor(
     private readonly runtime: Pick<Runtime, "saveState" | "warning">,
@@ -100,10 +100,17 @@ export class PrivateDir {
     this.cleanups.push(cleanup);
   }
 
-  /** Runs the cleanups, stops tracked process groups, removes the directory. Idempotent; only warns. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  /**
+   * Runs the cleanups, stops tracked process groups, removes the directory. Idempotent; only warns.
+   * A second caller (the signal handler, while the step's own `finally` is closing) waits for the
+   * close under way: the process must not exit between the removal and the record that says so.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.closeOnce();
+    return this.closing;
+  }
+
+  private async closeOnce(): Promise<void> {
     for (const cleanup of this.cleanups.reverse()) {
       try {
         await cleanup();

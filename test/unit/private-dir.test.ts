@@ -55,6 +55,23 @@ describe("PrivateDir", () => {
     await dir.close(); // idempotent
   });
 
+  it("closeAll, while the step's own close is under way, waits for it: the state is cleared before it returns", async () => {
+    const runtime = new RecordingRuntime();
+    const dir = await PrivateDir.create(runtime, tempRoot());
+    let release!: () => void;
+    dir.onClose(() => new Promise<void>((r) => (release = r)));
+    const own = dir.close(); // the step's finally, held up in a cleanup
+    let closedAll = false;
+    const all = PrivateDir.closeAll().then(() => (closedAll = true)); // the signal handler
+    await new Promise((r) => setTimeout(r, 20));
+    expect(closedAll).toBe(false);
+    release();
+    await all;
+    expect(existsSync(dir.path)).toBe(false);
+    expect(runtime.state[CLEANUP_STATE]).toBe("");
+    await own;
+  });
+
   it("post removes only a directory main could have made", async () => {
     const root = tempRoot();
     const runtime = new RecordingRuntime();

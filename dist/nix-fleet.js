@@ -7803,6 +7803,54 @@ import { basename, isAbsolute as isAbsolute3, join, relative as relative2, resol
 // src/process/run.ts
 import { spawn } from "node:child_process";
 import { StringDecoder } from "node:string_decoder";
+
+// src/process/process-tree.ts
+import { readdirSync, readFileSync } from "node:fs";
+function processTable() {
+  let entries;
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return [];
+  }
+  const table = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "latin1");
+    } catch {
+      continue;
+    }
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    table.push({ pid: Number(entry), ppid: Number(fields[1]), pgrp: Number(fields[2]) });
+  }
+  return table;
+}
+function groupAndDescendants(pgid) {
+  const table = processTable();
+  const children = /* @__PURE__ */ new Map();
+  for (const p of table) children.set(p.ppid, [...children.get(p.ppid) ?? [], p.pid]);
+  const found = /* @__PURE__ */ new Set();
+  const queue = table.filter((p) => p.pgrp === pgid).map((p) => p.pid);
+  for (let pid = queue.pop(); pid !== void 0; pid = queue.pop()) {
+    if (found.has(pid)) continue;
+    found.add(pid);
+    queue.push(...children.get(pid) ?? []);
+  }
+  return [...found];
+}
+function killGroupAndDescendants(pgid) {
+  const pids = groupAndDescendants(pgid);
+  for (const target of [-pgid, ...pids]) {
+    try {
+      process.kill(target, "SIGKILL");
+    } catch {
+    }
+  }
+}
+
+// src/process/run.ts
 var TAIL_LINES = 30;
 function tail(text, lines2 = TAIL_LINES) {
   const all = text.trimEnd().split("\n");
@@ -7894,7 +7942,7 @@ async function stopRunningPrograms(graceMs = 3e3) {
   const deadline = Date.now() + graceMs;
   const alive = () => groups.filter((pid) => signalProcessGroup(pid, 0));
   while (alive().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  for (const pid of alive()) signalProcessGroup(pid, "SIGKILL");
+  for (const pid of alive()) killGroupAndDescendants(pid);
 }
 function run(command, options = {}) {
   const [file, ...args] = command;
@@ -7921,7 +7969,7 @@ function run(command, options = {}) {
     const stopGroup = () => {
       if (pid === void 0) child.kill("SIGTERM");
       else signalProcessGroup(pid, "SIGTERM");
-      killTimer ??= setTimeout(() => pid === void 0 ? child.kill("SIGKILL") : signalProcessGroup(pid, "SIGKILL"), KILL_AFTER_MS);
+      killTimer ??= setTimeout(() => pid === void 0 ? child.kill("SIGKILL") : killGroupAndDescendants(pid), KILL_AFTER_MS);
     };
     const timer = options.timeoutMs ? setTimeout(() => {
       timedOut = true;
@@ -9536,7 +9584,7 @@ function buildArgs(extraArgs) {
 }
 
 // src/nix/source-map.ts
-import { existsSync as existsSync3, readdirSync, readFileSync } from "node:fs";
+import { existsSync as existsSync3, readdirSync as readdirSync2, readFileSync as readFileSync2 } from "node:fs";
 import { dirname as dirname2, join as join2, relative as relative3, resolve as resolve5, sep } from "node:path";
 
 // src/git/git.ts
@@ -9719,7 +9767,7 @@ function untrackedFile(message, map) {
   const missing = resolve5(map.root, inSource);
   const files = nixFiles(map.root);
   for (const file of files) {
-    const lines2 = readFileSync(file, "utf8").split("\n");
+    const lines2 = readFileSync2(file, "utf8").split("\n");
     for (const [i, text] of lines2.entries()) {
       for (const literal of text.matchAll(/(?<![\w/])(\.{1,2}\/[\w./+-]*)/g)) {
         const target = resolve5(dirname2(file), literal[1] ?? "");
@@ -9736,7 +9784,7 @@ function nixFiles(root) {
   const walk = (dir) => {
     let entries;
     try {
-      entries = readdirSync(dir, { withFileTypes: true });
+      entries = readdirSync2(dir, { withFileTypes: true });
     } catch {
       return;
     }
@@ -10427,7 +10475,7 @@ function outputPath(inputs, name, value, roots, confined = true) {
 }
 
 // src/cli/command.ts
-import { readFileSync as readFileSync2 } from "node:fs";
+import { readFileSync as readFileSync3 } from "node:fs";
 import { resolve as resolve8 } from "node:path";
 function cliInputs(values, runtime) {
   const source = (name) => {
@@ -10439,7 +10487,7 @@ function cliInputs(values, runtime) {
 function readOptionFile(option, path) {
   if (path === void 0) return void 0;
   try {
-    return readFileSync2(resolve8(path), "utf8");
+    return readFileSync3(resolve8(path), "utf8");
   } catch (error) {
     const why = error.code === "ENOENT" ? "no such file" : error.message;
     throw new InputError(option, `cannot read '${path}': ${why}. Expected the path of a readable file.`, `option --${option}`);
@@ -12073,7 +12121,7 @@ import { tmpdir as tmpdir6 } from "node:os";
 
 // src/actions/secret-scan/options.ts
 import { tmpdir as tmpdir5 } from "node:os";
-import { existsSync as existsSync6, readFileSync as readFileSync3, realpathSync as realpathSync2 } from "node:fs";
+import { existsSync as existsSync6, readFileSync as readFileSync4, realpathSync as realpathSync2 } from "node:fs";
 import { delimiter as delimiter2, isAbsolute as isAbsolute7, relative as relative7, resolve as resolve10 } from "node:path";
 
 // src/scan/trusted-files.ts
@@ -12145,7 +12193,7 @@ function readEvent(env) {
   const path = env.GITHUB_EVENT_PATH;
   if (!eventName || !path || !existsSync6(path)) return { eventName, event: {} };
   try {
-    return { eventName, event: JSON.parse(readFileSync3(path, "utf8")) };
+    return { eventName, event: JSON.parse(readFileSync4(path, "utf8")) };
   } catch (error) {
     throw new Error(`the event payload ${path} is not JSON: ${error.message}`);
   }

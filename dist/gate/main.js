@@ -22105,6 +22105,54 @@ import { basename as basename2, isAbsolute as isAbsolute3, join as join2, relati
 // src/process/run.ts
 import { spawn } from "node:child_process";
 import { StringDecoder } from "node:string_decoder";
+
+// src/process/process-tree.ts
+import { readdirSync, readFileSync } from "node:fs";
+function processTable() {
+  let entries;
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return [];
+  }
+  const table = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat2;
+    try {
+      stat2 = readFileSync(`/proc/${entry}/stat`, "latin1");
+    } catch {
+      continue;
+    }
+    const fields = stat2.slice(stat2.lastIndexOf(")") + 2).split(" ");
+    table.push({ pid: Number(entry), ppid: Number(fields[1]), pgrp: Number(fields[2]) });
+  }
+  return table;
+}
+function groupAndDescendants(pgid) {
+  const table = processTable();
+  const children = /* @__PURE__ */ new Map();
+  for (const p of table) children.set(p.ppid, [...children.get(p.ppid) ?? [], p.pid]);
+  const found = /* @__PURE__ */ new Set();
+  const queue = table.filter((p) => p.pgrp === pgid).map((p) => p.pid);
+  for (let pid = queue.pop(); pid !== void 0; pid = queue.pop()) {
+    if (found.has(pid)) continue;
+    found.add(pid);
+    queue.push(...children.get(pid) ?? []);
+  }
+  return [...found];
+}
+function killGroupAndDescendants(pgid) {
+  const pids = groupAndDescendants(pgid);
+  for (const target of [-pgid, ...pids]) {
+    try {
+      process.kill(target, "SIGKILL");
+    } catch {
+    }
+  }
+}
+
+// src/process/run.ts
 var TAIL_LINES = 30;
 function tail(text, lines2 = TAIL_LINES) {
   const all = text.trimEnd().split("\n");
@@ -22196,7 +22244,7 @@ async function stopRunningPrograms(graceMs = 3e3) {
   const deadline = Date.now() + graceMs;
   const alive = () => groups.filter((pid) => signalProcessGroup(pid, 0));
   while (alive().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  for (const pid of alive()) signalProcessGroup(pid, "SIGKILL");
+  for (const pid of alive()) killGroupAndDescendants(pid);
 }
 function run(command, options = {}) {
   const [file, ...args] = command;
@@ -22223,7 +22271,7 @@ function run(command, options = {}) {
     const stopGroup = () => {
       if (pid === void 0) child.kill("SIGTERM");
       else signalProcessGroup(pid, "SIGTERM");
-      killTimer ??= setTimeout(() => pid === void 0 ? child.kill("SIGKILL") : signalProcessGroup(pid, "SIGKILL"), KILL_AFTER_MS);
+      killTimer ??= setTimeout(() => pid === void 0 ? child.kill("SIGKILL") : killGroupAndDescendants(pid), KILL_AFTER_MS);
     };
     const timer = options.timeoutMs ? setTimeout(() => {
       timedOut = true;
@@ -23529,7 +23577,7 @@ function readFlakeCheckOptions(inputs, env, cwd = process.cwd()) {
 
 // src/actions/secret-scan/options.ts
 import { tmpdir as tmpdir3 } from "node:os";
-import { existsSync as existsSync6, readFileSync, realpathSync as realpathSync2 } from "node:fs";
+import { existsSync as existsSync6, readFileSync as readFileSync2, realpathSync as realpathSync2 } from "node:fs";
 import { delimiter as delimiter3, isAbsolute as isAbsolute6, relative as relative6, resolve as resolve8 } from "node:path";
 
 // src/runner/output-path.ts
@@ -24485,7 +24533,7 @@ function readEvent(env) {
   const path3 = env.GITHUB_EVENT_PATH;
   if (!eventName || !path3 || !existsSync6(path3)) return { eventName, event: {} };
   try {
-    return { eventName, event: JSON.parse(readFileSync(path3, "utf8")) };
+    return { eventName, event: JSON.parse(readFileSync2(path3, "utf8")) };
   } catch (error2) {
     throw new Error(`the event payload ${path3} is not JSON: ${error2.message}`);
   }
@@ -25356,7 +25404,7 @@ function sortByHost(list) {
 }
 
 // src/nix/source-map.ts
-import { existsSync as existsSync7, readdirSync as readdirSync2, readFileSync as readFileSync2 } from "node:fs";
+import { existsSync as existsSync7, readdirSync as readdirSync3, readFileSync as readFileSync3 } from "node:fs";
 import { dirname as dirname6, join as join8, relative as relative7, resolve as resolve10, sep as sep4 } from "node:path";
 var ANY_SOURCE = /^\/nix\/store\/[0-9a-df-np-sv-z]{32}-source\/(.+)$/;
 function inSourceTree(file, map) {
@@ -25398,7 +25446,7 @@ function untrackedFile(message, map) {
   const missing = resolve10(map.root, inSource);
   const files = nixFiles(map.root);
   for (const file of files) {
-    const lines2 = readFileSync2(file, "utf8").split("\n");
+    const lines2 = readFileSync3(file, "utf8").split("\n");
     for (const [i, text] of lines2.entries()) {
       for (const literal of text.matchAll(/(?<![\w/])(\.{1,2}\/[\w./+-]*)/g)) {
         const target = resolve10(dirname6(file), literal[1] ?? "");
@@ -25415,7 +25463,7 @@ function nixFiles(root) {
   const walk = (dir) => {
     let entries;
     try {
-      entries = readdirSync2(dir, { withFileTypes: true });
+      entries = readdirSync3(dir, { withFileTypes: true });
     } catch {
       return;
     }

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { StringDecoder } from "node:string_decoder";
+import { killGroupAndDescendants } from "./process-tree.js";
 
 export interface RunOptions {
   cwd?: string;
@@ -153,7 +154,7 @@ export async function stopRunningPrograms(graceMs = 3000): Promise<void> {
   // A group is gone when signal 0 finds none of its processes.
   const alive = () => groups.filter((pid) => signalProcessGroup(pid, 0 as unknown as NodeJS.Signals));
   while (alive().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  for (const pid of alive()) signalProcessGroup(pid, "SIGKILL");
+  for (const pid of alive()) killGroupAndDescendants(pid);
 }
 
 /**
@@ -187,7 +188,7 @@ export function run(command: string[], options: RunOptions = {}): Promise<RunRes
     const stopGroup = () => {
       if (pid === undefined) child.kill("SIGTERM");
       else signalProcessGroup(pid, "SIGTERM");
-      killTimer ??= setTimeout(() => (pid === undefined ? child.kill("SIGKILL") : signalProcessGroup(pid, "SIGKILL")), KILL_AFTER_MS);
+      killTimer ??= setTimeout(() => (pid === undefined ? child.kill("SIGKILL") : killGroupAndDescendants(pid)), KILL_AFTER_MS);
     };
     const timer = options.timeoutMs
       ? setTimeout(() => {

@@ -19843,6 +19843,54 @@ import { basename, isAbsolute as isAbsolute3, join, relative as relative2, resol
 // src/process/run.ts
 import { spawn } from "node:child_process";
 import { StringDecoder } from "node:string_decoder";
+
+// src/process/process-tree.ts
+import { readdirSync, readFileSync } from "node:fs";
+function processTable() {
+  let entries;
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return [];
+  }
+  const table = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat2;
+    try {
+      stat2 = readFileSync(`/proc/${entry}/stat`, "latin1");
+    } catch {
+      continue;
+    }
+    const fields = stat2.slice(stat2.lastIndexOf(")") + 2).split(" ");
+    table.push({ pid: Number(entry), ppid: Number(fields[1]), pgrp: Number(fields[2]) });
+  }
+  return table;
+}
+function groupAndDescendants(pgid) {
+  const table = processTable();
+  const children = /* @__PURE__ */ new Map();
+  for (const p of table) children.set(p.ppid, [...children.get(p.ppid) ?? [], p.pid]);
+  const found = /* @__PURE__ */ new Set();
+  const queue = table.filter((p) => p.pgrp === pgid).map((p) => p.pid);
+  for (let pid = queue.pop(); pid !== void 0; pid = queue.pop()) {
+    if (found.has(pid)) continue;
+    found.add(pid);
+    queue.push(...children.get(pid) ?? []);
+  }
+  return [...found];
+}
+function killGroupAndDescendants(pgid) {
+  const pids = groupAndDescendants(pgid);
+  for (const target of [-pgid, ...pids]) {
+    try {
+      process.kill(target, "SIGKILL");
+    } catch {
+    }
+  }
+}
+
+// src/process/run.ts
 var TAIL_LINES = 30;
 function tail(text, lines = TAIL_LINES) {
   const all = text.trimEnd().split("\n");
@@ -19934,7 +19982,7 @@ async function stopRunningPrograms(graceMs = 3e3) {
   const deadline = Date.now() + graceMs;
   const alive = () => groups.filter((pid) => signalProcessGroup(pid, 0));
   while (alive().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  for (const pid of alive()) signalProcessGroup(pid, "SIGKILL");
+  for (const pid of alive()) killGroupAndDescendants(pid);
 }
 function run(command, options = {}) {
   const [file, ...args] = command;
@@ -19961,7 +20009,7 @@ function run(command, options = {}) {
     const stopGroup = () => {
       if (pid === void 0) child.kill("SIGTERM");
       else signalProcessGroup(pid, "SIGTERM");
-      killTimer ??= setTimeout(() => pid === void 0 ? child.kill("SIGKILL") : signalProcessGroup(pid, "SIGKILL"), KILL_AFTER_MS);
+      killTimer ??= setTimeout(() => pid === void 0 ? child.kill("SIGKILL") : killGroupAndDescendants(pid), KILL_AFTER_MS);
     };
     const timer = options.timeoutMs ? setTimeout(() => {
       timedOut = true;
@@ -21210,7 +21258,7 @@ function sortByHost(list) {
 }
 
 // src/nix/source-map.ts
-import { existsSync as existsSync4, readdirSync, readFileSync } from "node:fs";
+import { existsSync as existsSync4, readdirSync as readdirSync2, readFileSync as readFileSync2 } from "node:fs";
 import { dirname as dirname3, join as join3, relative as relative3, resolve as resolve5, sep } from "node:path";
 
 // src/git/git.ts
@@ -21287,7 +21335,7 @@ function untrackedFile(message, map) {
   const missing = resolve5(map.root, inSource);
   const files = nixFiles(map.root);
   for (const file of files) {
-    const lines = readFileSync(file, "utf8").split("\n");
+    const lines = readFileSync2(file, "utf8").split("\n");
     for (const [i, text] of lines.entries()) {
       for (const literal of text.matchAll(/(?<![\w/])(\.{1,2}\/[\w./+-]*)/g)) {
         const target = resolve5(dirname3(file), literal[1] ?? "");
@@ -21304,7 +21352,7 @@ function nixFiles(root) {
   const walk = (dir) => {
     let entries;
     try {
-      entries = readdirSync(dir, { withFileTypes: true });
+      entries = readdirSync2(dir, { withFileTypes: true });
     } catch {
       return;
     }

@@ -29849,6 +29849,54 @@ import { basename as basename2, isAbsolute as isAbsolute3, join as join2, relati
 // src/process/run.ts
 import { spawn } from "node:child_process";
 import { StringDecoder } from "node:string_decoder";
+
+// src/process/process-tree.ts
+import { readdirSync, readFileSync } from "node:fs";
+function processTable() {
+  let entries;
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return [];
+  }
+  const table = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat2;
+    try {
+      stat2 = readFileSync(`/proc/${entry}/stat`, "latin1");
+    } catch {
+      continue;
+    }
+    const fields = stat2.slice(stat2.lastIndexOf(")") + 2).split(" ");
+    table.push({ pid: Number(entry), ppid: Number(fields[1]), pgrp: Number(fields[2]) });
+  }
+  return table;
+}
+function groupAndDescendants(pgid) {
+  const table = processTable();
+  const children = /* @__PURE__ */ new Map();
+  for (const p of table) children.set(p.ppid, [...children.get(p.ppid) ?? [], p.pid]);
+  const found = /* @__PURE__ */ new Set();
+  const queue = table.filter((p) => p.pgrp === pgid).map((p) => p.pid);
+  for (let pid = queue.pop(); pid !== void 0; pid = queue.pop()) {
+    if (found.has(pid)) continue;
+    found.add(pid);
+    queue.push(...children.get(pid) ?? []);
+  }
+  return [...found];
+}
+function killGroupAndDescendants(pgid) {
+  const pids = groupAndDescendants(pgid);
+  for (const target of [-pgid, ...pids]) {
+    try {
+      process.kill(target, "SIGKILL");
+    } catch {
+    }
+  }
+}
+
+// src/process/run.ts
 var TAIL_LINES = 30;
 function tail(text, lines2 = TAIL_LINES) {
   const all = text.trimEnd().split("\n");
@@ -29940,7 +29988,7 @@ async function stopRunningPrograms(graceMs = 3e3) {
   const deadline = Date.now() + graceMs;
   const alive = () => groups.filter((pid) => signalProcessGroup(pid, 0));
   while (alive().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  for (const pid of alive()) signalProcessGroup(pid, "SIGKILL");
+  for (const pid of alive()) killGroupAndDescendants(pid);
 }
 function run(command, options = {}) {
   const [file, ...args] = command;
@@ -29967,7 +30015,7 @@ function run(command, options = {}) {
     const stopGroup = () => {
       if (pid === void 0) child.kill("SIGTERM");
       else signalProcessGroup(pid, "SIGTERM");
-      killTimer ??= setTimeout(() => pid === void 0 ? child.kill("SIGKILL") : signalProcessGroup(pid, "SIGKILL"), KILL_AFTER_MS);
+      killTimer ??= setTimeout(() => pid === void 0 ? child.kill("SIGKILL") : killGroupAndDescendants(pid), KILL_AFTER_MS);
     };
     const timer = options.timeoutMs ? setTimeout(() => {
       timedOut = true;

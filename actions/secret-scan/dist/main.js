@@ -22234,6 +22234,54 @@ import { basename as basename2, isAbsolute as isAbsolute3, join as join2, relati
 // src/process/run.ts
 import { spawn } from "node:child_process";
 import { StringDecoder } from "node:string_decoder";
+
+// src/process/process-tree.ts
+import { readdirSync, readFileSync } from "node:fs";
+function processTable() {
+  let entries;
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return [];
+  }
+  const table = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat2;
+    try {
+      stat2 = readFileSync(`/proc/${entry}/stat`, "latin1");
+    } catch {
+      continue;
+    }
+    const fields = stat2.slice(stat2.lastIndexOf(")") + 2).split(" ");
+    table.push({ pid: Number(entry), ppid: Number(fields[1]), pgrp: Number(fields[2]) });
+  }
+  return table;
+}
+function groupAndDescendants(pgid) {
+  const table = processTable();
+  const children = /* @__PURE__ */ new Map();
+  for (const p of table) children.set(p.ppid, [...children.get(p.ppid) ?? [], p.pid]);
+  const found = /* @__PURE__ */ new Set();
+  const queue = table.filter((p) => p.pgrp === pgid).map((p) => p.pid);
+  for (let pid = queue.pop(); pid !== void 0; pid = queue.pop()) {
+    if (found.has(pid)) continue;
+    found.add(pid);
+    queue.push(...children.get(pid) ?? []);
+  }
+  return [...found];
+}
+function killGroupAndDescendants(pgid) {
+  const pids = groupAndDescendants(pgid);
+  for (const target of [-pgid, ...pids]) {
+    try {
+      process.kill(target, "SIGKILL");
+    } catch {
+    }
+  }
+}
+
+// src/process/run.ts
 var TAIL_LINES = 30;
 function tail(text, lines2 = TAIL_LINES) {
   const all = text.trimEnd().split("\n");
@@ -22325,7 +22373,7 @@ async function stopRunningPrograms(graceMs = 3e3) {
   const deadline = Date.now() + graceMs;
   const alive = () => groups.filter((pid) => signalProcessGroup(pid, 0));
   while (alive().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  for (const pid of alive()) signalProcessGroup(pid, "SIGKILL");
+  for (const pid of alive()) killGroupAndDescendants(pid);
 }
 function run(command, options = {}) {
   const [file, ...args] = command;
@@ -22352,7 +22400,7 @@ function run(command, options = {}) {
     const stopGroup = () => {
       if (pid === void 0) child.kill("SIGTERM");
       else signalProcessGroup(pid, "SIGTERM");
-      killTimer ??= setTimeout(() => pid === void 0 ? child.kill("SIGKILL") : signalProcessGroup(pid, "SIGKILL"), KILL_AFTER_MS);
+      killTimer ??= setTimeout(() => pid === void 0 ? child.kill("SIGKILL") : killGroupAndDescendants(pid), KILL_AFTER_MS);
     };
     const timer = options.timeoutMs ? setTimeout(() => {
       timedOut = true;
@@ -22981,7 +23029,7 @@ var actionsToolCache = {
 
 // src/actions/secret-scan/options.ts
 import { tmpdir } from "node:os";
-import { existsSync as existsSync5, readFileSync, realpathSync as realpathSync2 } from "node:fs";
+import { existsSync as existsSync5, readFileSync as readFileSync2, realpathSync as realpathSync2 } from "node:fs";
 import { delimiter as delimiter3, isAbsolute as isAbsolute6, relative as relative6, resolve as resolve5 } from "node:path";
 
 // src/git/remote-url.ts
@@ -24006,7 +24054,7 @@ function readEvent(env) {
   const path3 = env.GITHUB_EVENT_PATH;
   if (!eventName || !path3 || !existsSync5(path3)) return { eventName, event: {} };
   try {
-    return { eventName, event: JSON.parse(readFileSync(path3, "utf8")) };
+    return { eventName, event: JSON.parse(readFileSync2(path3, "utf8")) };
   } catch (error2) {
     throw new Error(`the event payload ${path3} is not JSON: ${error2.message}`);
   }

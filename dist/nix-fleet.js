@@ -11711,7 +11711,7 @@ ${result.stdout}`);
 
 // src/scan/fleet-config.ts
 var TOKEN = String.raw`[\w=-]`;
-var NOT_TOKEN = String.raw`[^\w="'\n-]`;
+var NOT_TOKEN = String.raw`[^\w="'\n+-]`;
 var SHORT_QUOTED = String.raw`"(?:${TOKEN}{0,9}${NOT_TOKEN})*${TOKEN}{0,9}"|'(?:${TOKEN}{0,9}${NOT_TOKEN})*${TOKEN}{0,9}'`;
 var HARMLESS = String.raw`(?:[^"'\n]|${SHORT_QUOTED})`;
 var AGE_RECIPIENT = String.raw`age1[02-9ac-hj-np-z]{58}`;

@@ -26161,7 +26161,7 @@ import { join as join10, relative as relative8, sep as sep5 } from "node:path";
 
 // src/scan/fleet-config.ts
 var TOKEN = String.raw`[\w=-]`;
-var NOT_TOKEN = String.raw`[^\w="'\n-]`;
+var NOT_TOKEN = String.raw`[^\w="'\n+-]`;
 var SHORT_QUOTED = String.raw`"(?:${TOKEN}{0,9}${NOT_TOKEN})*${TOKEN}{0,9}"|'(?:${TOKEN}{0,9}${NOT_TOKEN})*${TOKEN}{0,9}'`;
 var HARMLESS = String.raw`(?:[^"'\n]|${SHORT_QUOTED})`;
 var AGE_RECIPIENT = String.raw`age1[02-9ac-hj-np-z]{58}`;

@@ -204,10 +204,10 @@ describeWithTools(["git", "gitleaks"], "secret-scan against a hostile repository
   it("leaves the post step its private directory to remove when main is killed mid-scan", async () => {
     const r = cleanup.repo();
     r.commit("root", { "README.md": "x\n" });
-    // gitleaks hangs; the runner kills main (SIGKILL: no handler can run) and then runs post.
+    // gitleaks hangs; once it runs, the runner kills main (SIGKILL: no handler can run) and then runs post.
     const marker = join(tempDir("marker-"), "started");
     const hang = fakeGitleaks(`[ -d "$(dirname "$report")" ] && touch ${marker}; exec sleep 8`);
-    const result = await runAction({ action: "actions/secret-scan", flavour: "github", workspace: r.dir, eventName: "workflow_dispatch", inputs: { "gitleaks-path": hang }, timeoutMs: 4_000 });
+    const result = await runAction({ action: "actions/secret-scan", flavour: "github", workspace: r.dir, eventName: "workflow_dispatch", inputs: { "gitleaks-path": hang }, stop: { signal: "SIGKILL", when: () => existsSync(marker) } });
     cleanup.push(() => rmSync(result.runnerTemp, { recursive: true, force: true }));
     expect(result.exitCode).toBe(137);
     // One record per private directory the step had open: secret-scan opens one.

@@ -82,11 +82,12 @@ describe("run", () => {
     // The shell starts a sleep of its own: stopping the shell alone would leave the sleep running.
     const marker = `nix-fleet-test-${process.pid}-${Date.now()}`;
     const pending = run(["sh", "-c", `sleep 300 ${marker} 2>/dev/null || sleep 300; :`]).catch((x: unknown) => x);
-    await new Promise((r) => setTimeout(r, 200));
     const [group] = runningProcessGroups();
     expect(group).toBeGreaterThan(1);
-    expect(readFileSync(`/proc/${group}/stat`, "utf8").split(") ")[1]?.split(" ")[3]).toBe(String(group)); // pgid == pid
     const members = () => readdirSync("/proc").filter((p) => /^\d+$/.test(p) && pgidOf(p) === group);
+    // The shell forks its sleep a moment later: waited for, not assumed.
+    for (let i = 0; i < 60 && members().length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(readFileSync(`/proc/${group}/stat`, "utf8").split(") ")[1]?.split(" ")[3]).toBe(String(group)); // pgid == pid
     expect(members().length).toBeGreaterThanOrEqual(2);
     await stopRunningPrograms(2000);
     const e = await pending;

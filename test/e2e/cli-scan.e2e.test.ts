@@ -1,11 +1,10 @@
 import { spawn, spawnSync } from "node:child_process";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
 import { plantedSecret, secretLine, TestRepo } from "../support/git-repo.js";
+import { echoingGitRemote } from "../support/git-http.js";
 import { repoRoot } from "../support/runner-harness.js";
 import { describeWithTools } from "../support/tools.js";
 
@@ -92,16 +91,10 @@ describeWithTools(["git", "gitleaks"], "nix-fleet scan", () => {
     const repo = TestRepo.init("laptop-");
     cleanup.push(repo.dir);
     repo.commit("root", { "README.md": "x\n" });
-    // A hostile (or misconfigured) remote that answers with the Authorization header it was sent.
-    const pkt = (text: string) => (text.length + 4).toString(16).padStart(4, "0") + text;
-    const server = createServer((req, res) => {
-      res.writeHead(200, { "content-type": "application/x-git-upload-pack-advertisement" });
-      res.end(`${pkt("# service=git-upload-pack\n")}0000${pkt(`ERR you sent ${req.headers.authorization ?? "nothing"}\n`)}`);
-    });
-    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    const server = await echoingGitRemote();
     try {
       const token = `tok${plantedSecret()}`;
-      const url = `http://ci:${token}@127.0.0.1:${(server.address() as AddressInfo).port}/x.git#main`;
+      const url = `${server.url.replace("http://", `http://ci:${token}@`)}/x.git#main`;
       const child = spawn(process.execPath, [join(repoRoot, "dist", "nix-fleet.js"), "scan", "--range", "unpublished", "--published-ref", url, "--json"], { cwd: repo.dir });
       let said = "";
       child.stdout.on("data", (d: Buffer) => (said += d.toString()));
@@ -112,7 +105,7 @@ describeWithTools(["git", "gitleaks"], "nix-fleet scan", () => {
       expect(said).not.toContain(Buffer.from(`ci:${token}`).toString("base64"));
       expect(said).not.toContain(token);
     } finally {
-      server.close();
+      await server.close();
     }
   });
 });

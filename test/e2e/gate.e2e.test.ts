@@ -1,11 +1,10 @@
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { ZERO_SHA } from "../../src/git/git.js";
 import { plantedSecret, secretLine, TestRepo } from "../support/git-repo.js";
+import { echoingGitRemote } from "../support/git-http.js";
 import { breakages, testNixConfig } from "../support/nix.js";
 import { repoRoot, runAction, type Flavour } from "../support/runner-harness.js";
 import { describeEachNix } from "../support/nix-versions.js";
@@ -115,17 +114,11 @@ describeEachNix("the gate (root action.yml), one job", () => {
     cleanup.push(repo.dir);
     // No host to list: flake-check fails at once and nothing is built; the scan is what matters.
     const sha = repo.commit("fleet", { "flake.nix": "{ outputs = _: { }; }\n" });
-    // A remote that answers with the Authorization header it was sent.
-    const pkt = (text: string) => (text.length + 4).toString(16).padStart(4, "0") + text;
-    const server = createServer((req, res) => {
-      res.writeHead(200, { "content-type": "application/x-git-upload-pack-advertisement" });
-      res.end(`${pkt("# service=git-upload-pack\n")}0000${pkt(`ERR you sent ${req.headers.authorization ?? "nothing"}\n`)}`);
-    });
-    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    const server = await echoingGitRemote();
     try {
       const token = `tok${plantedSecret()}`;
       const basic = Buffer.from(`ci:${token}`).toString("base64");
-      const publishedRef = `http://ci:${token}@127.0.0.1:${(server.address() as AddressInfo).port}/x.git#main`;
+      const publishedRef = `${server.url.replace("http://", `http://ci:${token}@`)}/x.git#main`;
       const r = await runAction({ action: ".", flavour: "github", workspace: repo.dir, eventName: "push", event: { before: ZERO_SHA, after: sha, ref: "refs/heads/main" }, sha, inputs: { range: "unpublished", "published-ref": publishedRef }, env: { NIX_CONFIG: testNixConfig } });
       cleanup.push(r.runnerTemp);
       expect(r.exitCode).toBe(1);
@@ -136,7 +129,7 @@ describeEachNix("the gate (root action.yml), one job", () => {
         expect(text, where).not.toContain(token);
       }
     } finally {
-      server.close();
+      await server.close();
     }
   });
 }, { tools: ["git", "gitleaks"] });

@@ -33,6 +33,23 @@ export async function gitHttpServer(projectRoot: string, user: string, password:
   };
 }
 
+/**
+ * A hostile (or misconfigured) git remote: it answers every fetch with an error quoting the
+ * `Authorization` header it was sent, as a tool's error message may quote a credential.
+ */
+export async function echoingGitRemote(): Promise<{ url: string; close(): Promise<void> }> {
+  const pkt = (text: string) => (text.length + 4).toString(16).padStart(4, "0") + text;
+  const server = createServer((req, res) => {
+    res.writeHead(200, { "content-type": "application/x-git-upload-pack-advertisement" });
+    res.end(`${pkt("# service=git-upload-pack\n")}0000${pkt(`ERR you sent ${req.headers.authorization ?? "nothing"}\n`)}`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
 function cgi(req: IncomingMessage, res: ServerResponse, projectRoot: string, user: string): void {
   const url = new URL(req.url ?? "/", "http://localhost");
   const child = spawn("git", ["http-backend"], {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { groupAndDescendants, killGroupAndDescendants } from "../../src/process/process-tree.js";
 import { run, runningProcessGroups, stopRunningPrograms } from "../../src/process/run.js";
 
-/** Live (not zombie) processes whose argv holds `marker`. */
+/** Live (not zombie) processes with `marker` as one whole argument: support/processes.ts matches substrings, which the shells that start the sleep hold too. */
 function withMarker(marker: string): number[] {
   return readdirSync("/proc")
     .filter((p) => /^\d+$/.test(p))
